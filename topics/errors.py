@@ -1,0 +1,21 @@
+"""Exceptions raised by the library; the CLI turns them into one-line messages."""
+
+
+class TopicsError(Exception):
+    """Base class of every error the library raises on purpose."""
+
+
+class InputError(TopicsError):
+    """A report or data file cannot be read or makes no sense."""
+
+
+class TaxonomyError(TopicsError):
+    """A taxonomy file is malformed."""
+
+
+class LabelError(TopicsError):
+    """A label file is malformed or names a theme the taxonomy lacks."""
+
+
+class ModelError(TopicsError):
+    """A model bundle is missing, damaged, or made by other library versions."""
