@@ -1,0 +1,203 @@
+"""The sentence theme classifier: word and character TF-IDF plus cue-word scores, logistic regression."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.utils.validation import check_is_fitted
+
+from .cues import CueMatcher
+from .segment import Segmenter
+from .taxonomy import Taxonomy
+
+_PLACEHOLDER = re.compile(r"[xX×]{1,}")
+_DIGITS = re.compile(r"[0-9０-９]+(?:[.,][0-9]+)?")
+_SPACE = re.compile(r"\s+")
+
+
+def normalise_chars(text: str) -> str:
+    """Text for character n-grams: placeholders dropped, numbers as ``0``, no spaces."""
+    text = _PLACEHOLDER.sub("", text)
+    text = _DIGITS.sub("0", text)
+    return _SPACE.sub("", text)
+
+
+def _identity(tokens):
+    return tokens
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """A theme, its confidence, every theme's score and the terms that pushed it."""
+
+    theme: str
+    confidence: float
+    scores: dict[str, float]
+    evidence: list[tuple[str, float]]
+
+
+class ThemeClassifier(ClassifierMixin, BaseEstimator):
+    """Classify sentences into the themes of a taxonomy.
+
+    Features are TF-IDF over segmented content words (uni- and bigrams), TF-IDF
+    over character 2-3-grams, and the log of each theme's cue-word score; a
+    class-weighted multinomial logistic regression gives probabilities. A
+    sentence whose best probability is under ``threshold`` gets the fallback
+    theme.
+
+    Parameters
+    ----------
+    taxonomy : Taxonomy
+        Themes, cue words and the fallback theme.
+    segmenter : Segmenter or None
+        Word segmentation; a default ``Segmenter()`` when None.
+    C : float
+        Inverse regularisation strength of the logistic regression.
+    word_weight, char_weight, cue_weight : float
+        Scale of each feature block.
+    threshold : float
+        Minimum probability for a theme other than the fallback.
+    class_weight : str or None
+        Passed to ``LogisticRegression``.
+    random_state : int
+        Seed of the solver.
+    """
+
+    def __init__(self, taxonomy: Taxonomy | None = None, segmenter: Segmenter | None = None,
+                 C: float = 8.0, word_weight: float = 1.0, char_weight: float = 1.0,  # noqa: N803
+                 cue_weight: float = 1.0, threshold: float = 0.25,
+                 class_weight: str | None = "balanced", random_state: int = 0):
+        self.taxonomy = taxonomy
+        self.segmenter = segmenter
+        self.C = C
+        self.word_weight = word_weight
+        self.char_weight = char_weight
+        self.cue_weight = cue_weight
+        self.threshold = threshold
+        self.class_weight = class_weight
+        self.random_state = random_state
+
+    def _segmenter(self) -> Segmenter:
+        if self.segmenter is None:
+            self.segmenter = Segmenter()
+        return self.segmenter
+
+    def _features(self, texts, fit: bool = False):
+        tokens = [self._segmenter().content_tokens(t) for t in texts]
+        chars = [normalise_chars(t) for t in texts]
+        if fit:
+            words = self.word_vectorizer_.fit_transform(tokens)
+            grams = self.char_vectorizer_.fit_transform(chars)
+        else:
+            words = self.word_vectorizer_.transform(tokens)
+            grams = self.char_vectorizer_.transform(chars)
+        cues = sp.csr_matrix(np.log1p(self.cue_matcher_.score_matrix(texts)))
+        return sp.hstack([
+            self.word_weight * words, self.char_weight * grams, self.cue_weight * cues,
+        ]).tocsr()
+
+    def fit(self, X, y, sample_weight=None):  # noqa: N803
+        """Learn vocabularies and the model from sentences ``X`` and theme ids ``y``."""
+        if self.taxonomy is None:
+            raise ValueError("ThemeClassifier needs a taxonomy")
+        texts = [str(t) for t in X]
+        y = np.asarray(y)
+        if len(texts) != len(y) or not len(texts):
+            raise ValueError("X and y must be non-empty and of the same length")
+        unknown = set(y) - set(self.taxonomy.ids)
+        if unknown:
+            raise ValueError(f"labels not in the taxonomy: {sorted(unknown)}")
+        self.word_vectorizer_ = TfidfVectorizer(
+            tokenizer=_identity, preprocessor=_identity, lowercase=False, token_pattern=None,
+            ngram_range=(1, 2), sublinear_tf=True)
+        self.char_vectorizer_ = TfidfVectorizer(
+            analyzer="char", ngram_range=(2, 3), sublinear_tf=True, min_df=2)
+        self.cue_matcher_ = CueMatcher(self.taxonomy)
+        features = self._features(texts, fit=True)
+        self.model_ = LogisticRegression(
+            C=self.C, class_weight=self.class_weight, max_iter=5000,
+            random_state=self.random_state)
+        self.model_.fit(features, y, sample_weight=sample_weight)
+        self.classes_ = self.model_.classes_
+        self.feature_names_ = np.concatenate([
+            self.word_vectorizer_.get_feature_names_out(),
+            self.char_vectorizer_.get_feature_names_out(),
+            np.array([f"cue:{t}" for t in self.taxonomy.ids], dtype=object),
+        ])
+        return self
+
+    def predict_proba(self, X):  # noqa: N803
+        """Probability of every class (``classes_`` order) for each sentence."""
+        check_is_fitted(self, "model_")
+        return self.model_.predict_proba(self._features([str(t) for t in X]))
+
+    def _decide(self, proba: np.ndarray) -> np.ndarray:
+        best = proba.argmax(axis=1)
+        labels = self.classes_[best].astype(object)
+        low = proba[np.arange(len(best)), best] < self.threshold
+        labels[low] = self.taxonomy.fallback
+        return labels
+
+    def predict(self, X):  # noqa: N803
+        """Theme id of each sentence (the fallback theme below ``threshold``)."""
+        return self._decide(self.predict_proba(X))
+
+    def predict_detailed(self, texts: list[str], n_evidence: int = 5) -> list[Prediction]:
+        """Predictions with confidence, every theme's score and evidence terms."""
+        check_is_fitted(self, "model_")
+        texts = [str(t) for t in texts]
+        if not texts:
+            return []
+        features = self._features(texts)
+        proba = self.model_.predict_proba(features)
+        labels = self._decide(proba)
+        class_index = {c: i for i, c in enumerate(self.classes_)}
+        out = []
+        for row, (text, label) in enumerate(zip(texts, labels, strict=True)):
+            scores = {c: float(proba[row, i]) for i, c in enumerate(self.classes_)}
+            best = int(proba[row].argmax())
+            evidence = self._evidence(features[row], best, text, n_evidence)
+            confidence = float(proba[row, class_index[label]]) if label in class_index else 0.0
+            out.append(Prediction(str(label), confidence, scores, evidence))
+        return out
+
+    def _evidence(self, row, class_pos: int, text: str, n: int) -> list[tuple[str, float]]:
+        coef = self.model_.coef_
+        weights = coef[class_pos] if coef.shape[0] > 1 else coef[0] * (1 if class_pos else -1)
+        contributions = {}
+        for column, value in zip(row.indices, row.data, strict=True):
+            contribution = float(value * weights[column])
+            if contribution <= 0:
+                continue
+            name = str(self.feature_names_[column])
+            if name.startswith("cue:"):
+                theme = name[4:]
+                words = [w for w in self.cue_matcher_.matches(text)
+                         if theme in self._cue_themes(w)]
+                name = "+".join(dict.fromkeys(words)) or name
+            contributions[name] = contributions.get(name, 0.0) + contribution
+        ranked = sorted(contributions.items(), key=lambda kv: -kv[1])
+        return [(name, round(value, 4)) for name, value in ranked[:n]]
+
+    def _cue_themes(self, word: str) -> set[str]:
+        return {t.id for t in self.taxonomy.themes if word in t.cues}
+
+    def top_terms(self, n: int = 15) -> dict[str, list[tuple[str, float]]]:
+        """Each theme's strongest positive word and cue features."""
+        check_is_fitted(self, "model_")
+        n_words = len(self.word_vectorizer_.get_feature_names_out())
+        n_chars = len(self.char_vectorizer_.get_feature_names_out())
+        keep = np.r_[np.arange(n_words), np.arange(n_words + n_chars, len(self.feature_names_))]
+        out = {}
+        for pos, theme in enumerate(self.classes_):
+            weights = self.model_.coef_[pos][keep]
+            order = np.argsort(-weights, kind="stable")[:n]
+            out[str(theme)] = [(str(self.feature_names_[keep[i]]), round(float(weights[i]), 4))
+                               for i in order if weights[i] > 0]
+        return out

@@ -1,0 +1,66 @@
+"""Cue-word matching: how strongly a text speaks of each theme by the taxonomy's cue words."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import numpy as np
+
+from .taxonomy import Taxonomy
+
+
+class CueMatcher:
+    """Find the taxonomy's cue words in texts (longest match first, no overlaps).
+
+    Parameters
+    ----------
+    taxonomy : Taxonomy
+        Themes with weighted cue words; a word listed under two themes counts for both.
+    """
+
+    def __init__(self, taxonomy: Taxonomy):
+        self.taxonomy = taxonomy
+        self.theme_ids = taxonomy.ids
+        self._weights: dict[str, list[tuple[int, float]]] = {}
+        for column, theme in enumerate(taxonomy.themes):
+            for word, weight in theme.cues.items():
+                if word:
+                    self._weights.setdefault(word, []).append((column, weight))
+        words = sorted(self._weights, key=lambda w: (-len(w), w))
+        self._pattern = re.compile("|".join(map(re.escape, words))) if words else None
+
+    def matches(self, text: str) -> list[str]:
+        """Cue words found in ``text``, in order."""
+        if self._pattern is None:
+            return []
+        return [m.group(0) for m in self._pattern.finditer(text)]
+
+    def scores(self, text: str) -> np.ndarray:
+        """Summed cue weights per theme, in taxonomy order."""
+        out = np.zeros(len(self.theme_ids))
+        for word in self.matches(text):
+            for column, weight in self._weights[word]:
+                out[column] += weight
+        return out
+
+    def score_matrix(self, texts: Iterable[str]) -> np.ndarray:
+        """:meth:`scores` for many texts, one row each."""
+        rows = [self.scores(t) for t in texts]
+        return np.vstack(rows) if rows else np.zeros((0, len(self.theme_ids)))
+
+    def decide(self, text: str, min_score: float = 2.0, margin: float = 2.0) -> str | None:
+        """The theme whose cues clearly dominate ``text``, or None.
+
+        Clear means: a score of at least ``min_score`` and at least ``margin``
+        times the runner-up's.
+        """
+        scores = self.scores(text)
+        if not len(scores):
+            return None
+        order = np.argsort(-scores, kind="stable")
+        best = scores[order[0]]
+        second = scores[order[1]] if len(order) > 1 else 0.0
+        if best >= min_score and best >= margin * second:
+            return self.theme_ids[order[0]]
+        return None

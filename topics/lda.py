@@ -1,0 +1,138 @@
+"""The topic model: gensim LDA over sentence bags of words, seeded from the taxonomy's cues."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+from .taxonomy import Taxonomy
+
+
+class _MeanInit:
+    """Stands in for gensim's random state in inference: gamma starts at its mean.
+
+    gensim starts each document's variational parameters from a random draw,
+    so the same sentence could get other topics in another batch or run; a
+    constant start makes inference a function of the sentence alone.
+    """
+
+    def gamma(self, shape, scale, size):
+        return np.full(size, shape * scale)
+
+
+class ThemeTopicModel(BaseEstimator):
+    """LDA whose first topics start as the taxonomy's themes.
+
+    The topic-word prior ``eta`` of topic *i* is raised on the cue words of
+    theme *i* (themes whose cue words are absent from the vocabulary get no
+    topic); the remaining ``n_free_topics`` topics are free. Input documents are
+    lists of content tokens (already without stop words and placeholders).
+
+    Parameters
+    ----------
+    taxonomy : Taxonomy
+        Themes and cue words.
+    n_free_topics : int
+        Topics not tied to any theme.
+    seed_strength : float
+        How much a cue word's weight raises its prior in its theme's topic.
+    passes, iterations : int
+        gensim training passes over the corpus and inference iterations.
+    no_below, no_above : int, float
+        Dictionary filtering of rare and ubiquitous words.
+    random_state : int
+        Seed; training is single-process (``LdaModel``) so the seed fixes the result.
+    """
+
+    def __init__(self, taxonomy: Taxonomy | None = None, n_free_topics: int = 3,
+                 seed_strength: float = 1.0, passes: int = 20, iterations: int = 200,
+                 no_below: int = 2, no_above: float = 0.3, random_state: int = 0):
+        self.taxonomy = taxonomy
+        self.n_free_topics = n_free_topics
+        self.seed_strength = seed_strength
+        self.passes = passes
+        self.iterations = iterations
+        self.no_below = no_below
+        self.no_above = no_above
+        self.random_state = random_state
+
+    def fit(self, documents: list[list[str]], y=None):
+        """Build the dictionary and train LDA on token lists."""
+        from gensim.corpora import Dictionary
+        from gensim.models import LdaModel
+
+        documents = [list(d) for d in documents]
+        dictionary = Dictionary(documents)
+        dictionary.filter_extremes(no_below=self.no_below, no_above=self.no_above,
+                                   keep_n=None)
+        dictionary.compactify()
+        if len(dictionary) < 2:
+            raise ValueError("too few distinct words to train a topic model")
+        token_ids = dictionary.token2id
+        tied = []
+        for theme in self.taxonomy.themes:
+            ids = {token_ids[w]: weight for w, weight in theme.cues.items() if w in token_ids}
+            if ids:
+                tied.append((theme.id, ids))
+        n_topics = len(tied) + self.n_free_topics
+        base = 1.0 / n_topics
+        eta = np.full((n_topics, len(dictionary)), base)
+        for topic, (_, ids) in enumerate(tied):
+            for word_id, weight in ids.items():
+                eta[topic, word_id] += self.seed_strength * weight
+        corpus = [dictionary.doc2bow(d) for d in documents]
+        self.lda_ = LdaModel(
+            corpus=corpus, id2word=dictionary, num_topics=n_topics, eta=eta,
+            alpha="asymmetric", passes=self.passes, iterations=self.iterations,
+            random_state=self.random_state, eval_every=None, minimum_probability=0.0)
+        self.dictionary_ = dictionary
+        self.topic_themes_ = [theme_id for theme_id, _ in tied] + [None] * self.n_free_topics
+        self.coherence_ = self._coherence(documents, corpus)
+        return self
+
+    def _coherence(self, documents, corpus) -> list[dict[str, float]]:
+        from gensim.models import CoherenceModel
+
+        out = [{} for _ in range(self.lda_.num_topics)]
+        for measure, kwargs in (("c_v", {"texts": documents}), ("u_mass", {"corpus": corpus})):
+            model = CoherenceModel(model=self.lda_, dictionary=self.dictionary_,
+                                   coherence=measure, topn=10, processes=1, **kwargs)
+            for topic, value in enumerate(model.get_coherence_per_topic()):
+                out[topic][measure] = round(float(value), 4) if np.isfinite(value) else None
+        return out
+
+    @property
+    def n_topics(self) -> int:
+        """Number of topics, tied and free."""
+        check_is_fitted(self, "lda_")
+        return self.lda_.num_topics
+
+    def top_words(self, topic: int, n: int = 15) -> list[tuple[str, float]]:
+        """The ``n`` most probable words of a topic with their probabilities."""
+        check_is_fitted(self, "lda_")
+        return [(w, round(float(p), 5)) for w, p in self.lda_.show_topic(topic, topn=n)]
+
+    def transform(self, documents: list[list[str]]) -> np.ndarray:
+        """Topic distribution of each token list (rows sum to 1), inferred in one batch."""
+        check_is_fitted(self, "lda_")
+        n = self.lda_.num_topics
+        if not documents:
+            return np.zeros((0, n))
+        bows = [self.dictionary_.doc2bow(d) for d in documents]
+        seeded, self.lda_.random_state = self.lda_.random_state, _MeanInit()
+        try:
+            gamma, _ = self.lda_.inference(bows)
+        finally:
+            self.lda_.random_state = seeded
+        empty = np.array([not b for b in bows])
+        gamma[empty] = np.asarray(self.lda_.alpha)
+        return gamma / gamma.sum(axis=1, keepdims=True)
+
+    def summary(self, n: int = 10) -> list[dict]:
+        """Each topic's theme (or None), coherence and top words."""
+        return [
+            {"id": k, "theme": self.topic_themes_[k], "coherence": self.coherence_[k],
+             "words": [[w, p] for w, p in self.top_words(k, n)]}
+            for k in range(self.n_topics)
+        ]

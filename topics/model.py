@@ -1,0 +1,105 @@
+"""A trained theme model: classifier plus topic model, labelling units and reports."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from .classifier import ThemeClassifier
+from .lda import ThemeTopicModel
+from .sentences import Unit, split_units
+from .taxonomy import Taxonomy
+
+
+@dataclass(frozen=True)
+class UnitResult:
+    """A labelled unit: what ``classify`` reports for each sentence or heading."""
+
+    report: str
+    index: int
+    text: str
+    theme: str
+    confidence: float
+    scores: dict[str, float]
+    evidence: list[tuple[str, float]]
+    topic: int | None
+    topic_theme: str | None
+    id: object = None
+    is_heading: bool = False
+    start: int | None = None
+    end: int | None = None
+
+    def to_record(self) -> dict:
+        """The JSON Lines record of this unit."""
+        record = {"report": self.report, "index": self.index}
+        if self.id is not None:
+            record["id"] = self.id
+        record.update({
+            "text": self.text, "theme": self.theme, "confidence": round(self.confidence, 4),
+            "scores": {k: round(v, 4) for k, v in self.scores.items()},
+            "evidence": [[term, weight] for term, weight in self.evidence],
+            "topic": self.topic, "topic_theme": self.topic_theme,
+        })
+        if self.is_heading:
+            record["heading"] = True
+        return record
+
+
+@dataclass(frozen=True)
+class ThemeProfile:
+    """How many units of a report fall under each theme, and their share."""
+
+    counts: dict[str, int]
+    total: int
+
+    @property
+    def shares(self) -> dict[str, float]:
+        """Share of each theme among the report's units (0 when there are none)."""
+        return {k: (v / self.total if self.total else 0.0) for k, v in self.counts.items()}
+
+
+def theme_profile(results: list[UnitResult], theme_ids: list[str]) -> ThemeProfile:
+    """Count the units of each theme (headings included), in taxonomy order."""
+    counts = Counter(r.theme for r in results)
+    return ThemeProfile({t: counts.get(t, 0) for t in theme_ids}, len(results))
+
+
+@dataclass
+class ThemeModel:
+    """A theme classifier and a topic model trained together, with their manifest."""
+
+    taxonomy: Taxonomy
+    classifier: ThemeClassifier
+    topic_model: ThemeTopicModel
+    manifest: dict = field(default_factory=dict)
+    path: str | None = None
+
+    def label(self, texts: list[str], n_evidence: int = 5):
+        """Predictions and topics for plain sentences: ``(predictions, topic ids)``."""
+        predictions = self.classifier.predict_detailed(texts, n_evidence)
+        segmenter = self.classifier.segmenter
+        topics = self.topic_model.transform([segmenter.content_tokens(t) for t in texts])
+        return predictions, [int(row.argmax()) for row in topics]
+
+    def classify_units(self, units: list[Unit], ids: list | None = None,
+                       n_evidence: int = 5) -> list[UnitResult]:
+        """Label units (from :func:`split_units` or made by the caller)."""
+        predictions, topics = self.label([u.text for u in units], n_evidence)
+        out = []
+        for position, (unit, pred, topic) in enumerate(
+                zip(units, predictions, topics, strict=True)):
+            out.append(UnitResult(
+                report=unit.report, index=unit.index, text=unit.text, theme=pred.theme,
+                confidence=pred.confidence, scores=pred.scores, evidence=pred.evidence,
+                topic=topic, topic_theme=self.topic_model.topic_themes_[topic],
+                id=ids[position] if ids is not None else None, is_heading=unit.is_heading,
+                start=unit.start, end=unit.end))
+        return out
+
+    def classify(self, text: str, report: str = "") -> list[UnitResult]:
+        """Split a report's text into units and label every one."""
+        return self.classify_units(split_units(text, report))
+
+    def profile(self, results: list[UnitResult]) -> ThemeProfile:
+        """The theme profile of labelled units."""
+        return theme_profile(results, self.taxonomy.ids)

@@ -1,0 +1,143 @@
+"""Word segmentation with a private jieba tokenizer, a domain dictionary and stop words."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+
+from .errors import InputError
+
+_RESOURCES = resources.files("topics") / "resources"
+DOMAIN_DICT = "domain_dict.txt"
+STOPWORDS = "stopwords.txt"
+
+# Tokens that carry no theme whatever the stop-word list says: punctuation and
+# symbols, numbers, dates, percentages, anonymised placeholders (x, xx, XX...).
+_NOISE = re.compile(
+    r"^(?:[\W_]+"
+    r"|[xX×]+[\w%]*"
+    r"|[\d０-９.,，%％]+[年月日号期次件人名个项万亿元余多]*"
+    r"|第?[一二三四五六七八九十百千万两]+[是个项次条批年]?"
+    r"|[a-zA-Z])$"
+)
+
+
+def _read_lines(text: str) -> list[str]:
+    """Non-empty lines of a word list, without ``#`` comments."""
+    words = []
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            words.append(line)
+    return words
+
+
+def _resource_text(name: str) -> str:
+    return (_RESOURCES / name).read_text(encoding="utf-8")
+
+
+def _file_text(path: str | Path) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such word list") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read word list: {exc}") from None
+
+
+def load_stopwords(extra: tuple[str, ...] = ()) -> frozenset[str]:
+    """The shipped stop words plus those of the files in ``extra``."""
+    words = set(_read_lines(_resource_text(STOPWORDS)))
+    for path in extra:
+        words.update(_read_lines(_file_text(path)))
+    return frozenset(words)
+
+
+def dictionary_entries(extra: tuple[str, ...] = ()) -> list[str]:
+    """Lines (``词 [词频] [词性]``) of the domain dictionary and the user's."""
+    lines = _read_lines(_resource_text(DOMAIN_DICT))
+    for path in extra:
+        lines.extend(_read_lines(_file_text(path)))
+    return lines
+
+
+def is_noise(token: str) -> bool:
+    """Whether a token is punctuation, a number, a date or a placeholder."""
+    return bool(_NOISE.match(token))
+
+
+class Segmenter:
+    """jieba precise-mode segmentation with the domain dictionary loaded.
+
+    Each instance builds its own ``jieba.Tokenizer`` on first use (never the
+    global one) and leaves it out of its pickled state.
+
+    Parameters
+    ----------
+    user_dicts : tuple of str
+        Extra dictionary files in jieba's format (``词 词频 词性``).
+    stopword_files : tuple of str
+        Extra stop-word files, one word per line.
+    """
+
+    def __init__(self, user_dicts: tuple[str, ...] = (), stopword_files: tuple[str, ...] = ()):
+        self.user_dicts = tuple(str(p) for p in user_dicts)
+        self.stopword_files = tuple(str(p) for p in stopword_files)
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("_tokenizer", None)
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+
+    @cached_property
+    def entries(self) -> list[str]:
+        """Dictionary lines loaded into the tokenizer."""
+        return dictionary_entries(self.user_dicts)
+
+    @cached_property
+    def stopwords(self) -> frozenset[str]:
+        """Words dropped by :meth:`content_tokens`."""
+        return load_stopwords(self.stopword_files)
+
+    @property
+    def _jieba(self):
+        tokenizer = self.__dict__.get("_tokenizer")
+        if tokenizer is None:
+            import jieba
+
+            jieba.setLogLevel(logging.WARNING)
+            tokenizer = jieba.Tokenizer()
+            for line in self.entries:
+                parts = line.split()
+                word = parts[0]
+                freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+                tag = parts[2] if len(parts) > 2 else None
+                tokenizer.add_word(word, freq, tag)
+            self.__dict__["_tokenizer"] = tokenizer
+        return tokenizer
+
+    def fingerprint(self) -> str:
+        """sha256 of the dictionary and stop words, recorded in model bundles."""
+        digest = hashlib.sha256()
+        for part in (*self.entries, "\0", *sorted(self.stopwords)):
+            digest.update(part.encode("utf-8") + b"\n")
+        return digest.hexdigest()
+
+    def tokens(self, text: str) -> list[str]:
+        """All tokens of ``text`` in order (jieba precise mode, HMM on)."""
+        return self._jieba.lcut(text, HMM=True)
+
+    def content_tokens(self, text: str) -> list[str]:
+        """Tokens that may carry a theme: no stop words, noise or single characters."""
+        stop = self.stopwords
+        return [
+            t for t in self._jieba.lcut(text, HMM=True)
+            if len(t) > 1 and t not in stop and not is_noise(t)
+        ]

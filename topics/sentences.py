@@ -1,0 +1,290 @@
+"""Turn the text of a report into sentence units.
+
+The text is cleaned line by line (markdown remnants, spaces inside Chinese
+text), lines broken inside a sentence are rejoined, and each paragraph is split
+at 。！？； (never inside quotes or book-title marks). Outline headings such as
+``一、`` ``（一）`` ``1.`` ``一是`` become units of their own, and every unit
+knows the heading it sits under. Offsets always point into the original text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+#: Longest unit, in characters; longer runs are split at commas or hard-wrapped.
+MAX_UNIT_CHARS = 300
+
+_TERMINALS = "。！？；!?;"
+_CLOSERS = "”’」』》）)】\"'"
+_QUOTE_PAIRS = {"“": "”", "‘": "’", "「": "」", "『": "』", "《": "》", '"': '"'}
+_MAX_QUOTE_CHARS = 150
+_SOFT_BREAKS = "，,、：:"
+
+_CN_NUM = "一二三四五六七八九十"
+# (pattern, level): smaller level = higher in the outline.
+_OUTLINE_MARKERS: tuple[tuple[re.Pattern[str], int], ...] = (
+    (re.compile(rf"^[{_CN_NUM}]{{1,3}}[、.．]"), 1),
+    (re.compile(rf"^[（(][{_CN_NUM}]{{1,3}}[）)]"), 2),
+    (re.compile(r"^\d{1,2}(?:[、．]|\.(?!\d))"), 3),
+    (re.compile(r"^[（(]\d{1,2}[）)]|^[①-⑳]"), 4),
+    (re.compile(rf"^[{_CN_NUM}]{{1,3}}是"), 5),
+)
+_MD_HEADING = re.compile(r"^\s*(#{1,6})\s*")
+_JOIN_MIN_CHARS = 25
+_TITLE_MAX_CHARS = 40
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One sentence or heading of a report.
+
+    ``start``/``end`` are character offsets into the original text: the unit's
+    characters all lie in ``original[start:end]``. ``heading`` is the index of
+    the innermost heading the unit sits under (for a heading: its parent).
+    """
+
+    report: str
+    index: int
+    text: str
+    start: int
+    end: int
+    is_heading: bool = False
+    level: int | None = None
+    heading: int | None = None
+
+
+def _is_cjk(ch: str) -> bool:
+    code = ord(ch)
+    return (
+        0x3000 <= code <= 0x303F  # CJK punctuation
+        or 0x3400 <= code <= 0x9FFF
+        or 0xF900 <= code <= 0xFAFF
+        or 0xFF00 <= code <= 0xFFEF  # full-width forms
+        or 0x2018 <= code <= 0x201F  # curly quotes
+        or 0x20000 <= code <= 0x2FFFF
+    )
+
+
+def outline_level(text: str) -> int | None:
+    """Return the outline level of a heading marker at the start of ``text``."""
+    for pattern, level in _OUTLINE_MARKERS:
+        if pattern.match(text):
+            return level
+    return None
+
+
+@dataclass
+class _Line:
+    chars: str
+    offsets: list[int]
+    md_level: int | None  # number of '#' of a markdown heading, else None
+
+    @property
+    def looks_like_heading(self) -> bool:
+        if self.md_level is not None:
+            return True
+        if outline_level(self.chars) is None:
+            return False
+        return len(self.chars) <= 60 and not any(c in _TERMINALS for c in self.chars[:-1])
+
+
+def _is_title(chars: str) -> bool:
+    """A short standalone line with no sentence end: a title, subtitle or byline."""
+    tail = chars.rstrip(_CLOSERS) or chars
+    return (
+        len(chars) <= _TITLE_MAX_CHARS
+        and tail[-1] not in _TERMINALS + "：:，,"
+        and outline_level(chars) is None
+    )
+
+
+def _clean_line(raw: str, base: int) -> _Line:
+    """Strip markdown and spaces inside Chinese text, keeping original offsets."""
+    md_level = None
+    pos = 0
+    match = _MD_HEADING.match(raw)
+    if match:
+        md_level = len(match.group(1))
+        pos = match.end()
+    chars: list[str] = []
+    offsets: list[int] = []
+    n = len(raw)
+    while pos < n:
+        ch = raw[pos]
+        if ch == "\\" and pos + 1 < n and not raw[pos + 1].isalnum():
+            pos += 1  # markdown escape: keep the escaped character only
+            continue
+        if raw.startswith("**", pos) or raw.startswith("__", pos):
+            pos += 2
+            continue
+        if ch.isspace() or ch == "\ufeff":
+            prev = chars[-1] if chars else ""
+            nxt = raw[pos + 1 : pos + 2]
+            if prev and nxt and not nxt.isspace() and not (_is_cjk(prev) or _is_cjk(nxt)):
+                if prev != " ":
+                    chars.append(" ")
+                    offsets.append(base + pos)
+            pos += 1
+            continue
+        chars.append(ch)
+        offsets.append(base + pos)
+        pos += 1
+    while chars and chars[-1] == " ":
+        chars.pop()
+        offsets.pop()
+    text = "".join(chars)
+    if not any(c.isalnum() for c in text):
+        return _Line("", [], None)  # separator lines such as "_____"
+    return _Line(text, offsets, md_level)
+
+
+def _lines(text: str) -> Iterator[_Line]:
+    base = 0
+    for raw in text.splitlines(keepends=True):
+        yield _clean_line(raw.rstrip("\r\n"), base)
+        base += len(raw)
+
+
+def _continues(prev: _Line, nxt: _Line) -> bool:
+    """Whether ``nxt`` carries on the sentence that ``prev`` broke off."""
+    if prev.looks_like_heading or nxt.looks_like_heading:
+        return False
+    is_paragraph = any(c in _TERMINALS for c in prev.chars)
+    if len(prev.chars) < _JOIN_MIN_CHARS and not is_paragraph:
+        return False
+    tail = prev.chars.rstrip(_CLOSERS) or prev.chars
+    return tail[-1] not in _TERMINALS + "：:"
+
+
+def _paragraphs(text: str) -> Iterator[_Line]:
+    current: _Line | None = None
+    for line in _lines(text):
+        if not line.chars:
+            continue
+        if current is not None and _continues(current, line):
+            current = _Line(current.chars + line.chars, current.offsets + line.offsets, None)
+            continue
+        if current is not None:
+            yield current
+        current = line
+    if current is not None:
+        yield current
+
+
+def _quote_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of balanced quotes and book titles no longer than a sentence or so."""
+    spans = []
+    i = 0
+    while i < len(text):
+        close = _QUOTE_PAIRS.get(text[i])
+        if close:
+            j = text.find(close, i + 1, i + 1 + _MAX_QUOTE_CHARS)
+            if j != -1:
+                spans.append((i, j + 1))
+                i = j + 1
+                continue
+        i += 1
+    return spans
+
+
+def _sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Split one paragraph into sentence spans ``[start, end)``."""
+    inside = [False] * len(text)
+    for start, end in _quote_spans(text):
+        for k in range(start + 1, end - 1):
+            inside[k] = True
+    spans = []
+    start = 0
+    i = 0
+    n = len(text)
+    while i < n:
+        if text[i] in _TERMINALS and not inside[i]:
+            j = i + 1
+            while j < n and (text[j] in _TERMINALS or text[j] in "”’」』）)"):
+                j += 1
+            spans.append((start, j))
+            start = i = j
+            continue
+        i += 1
+    if start < n:
+        spans.append((start, n))
+    return [span for span in spans if text[span[0] : span[1]].strip()]
+
+
+def _cap_span(text: str, start: int, end: int, limit: int) -> list[tuple[int, int]]:
+    """Split a span longer than ``limit`` at the last comma before the limit."""
+    pieces = []
+    while end - start > limit:
+        window = text[start : start + limit]
+        cut = max(window.rfind(c) for c in _SOFT_BREAKS)
+        cut = start + cut + 1 if cut > limit // 3 else start + limit
+        pieces.append((start, cut))
+        start = cut
+    pieces.append((start, end))
+    return pieces
+
+
+def split_units(text: str, report: str = "", max_chars: int = MAX_UNIT_CHARS) -> list[Unit]:
+    """Split the text of a report into sentence and heading units.
+
+    Parameters
+    ----------
+    text : str
+        The report's text as read from its file.
+    report : str
+        The report's name, stored in every unit.
+    max_chars : int
+        Longest unit; longer sentences are split at commas or hard-wrapped.
+
+    Returns
+    -------
+    list of Unit
+        In text order, with ``index`` counting from 0.
+    """
+    units: list[Unit] = []
+    stack: list[tuple[int, int]] = []  # (level, unit index) of open headings
+    for para in _paragraphs(text):
+        chars, offsets = para.chars, para.offsets
+        standalone_title = para.md_level is not None or _is_title(chars)
+        spans = _sentence_spans(chars)
+        for position, (s, e) in enumerate(spans):
+            for cs, ce in _cap_span(chars, s, e, max_chars):
+                while cs < ce and chars[cs] == " ":
+                    cs += 1
+                piece = chars[cs:ce].rstrip()
+                if not piece:
+                    continue
+                level = outline_level(piece)
+                if level is None and position == 0 and cs == s and standalone_title:
+                    level = para.md_level - 7 if para.md_level is not None else 0
+                is_heading = level is not None and cs == s
+                if is_heading:
+                    while stack and stack[-1][0] >= level:
+                        stack.pop()
+                parent = stack[-1][1] if stack else None
+                unit = Unit(
+                    report=report,
+                    index=len(units),
+                    text=piece,
+                    start=offsets[cs],
+                    end=offsets[cs + len(piece) - 1] + 1,
+                    is_heading=is_heading,
+                    level=level if is_heading else None,
+                    heading=parent,
+                )
+                units.append(unit)
+                if is_heading:
+                    stack.append((level, unit.index))
+    return units
+
+
+def heading_path(units: list[Unit], unit: Unit) -> list[Unit]:
+    """Return the headings enclosing ``unit``, innermost first."""
+    path = []
+    current = unit.heading
+    while current is not None:
+        path.append(units[current])
+        current = units[current].heading
+    return path

@@ -1,0 +1,126 @@
+"""The theme taxonomy: ids, names, descriptions, weighted cue words and labelling rules."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import TaxonomyError
+
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+#: The theme that takes sentences with no theme of their own.
+FALLBACK_THEME = "other"
+
+
+@dataclass(frozen=True)
+class Theme:
+    """One theme: a stable id, names, a description and weighted cue words."""
+
+    id: str
+    name_zh: str
+    name_en: str
+    description: str
+    cues: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """An ordered set of themes; ``fallback`` takes sentences with no theme."""
+
+    themes: tuple[Theme, ...]
+    rules: tuple[str, ...] = ()
+    fallback: str = FALLBACK_THEME
+    source: str = ""
+
+    @property
+    def ids(self) -> list[str]:
+        """Theme ids in taxonomy order."""
+        return [t.id for t in self.themes]
+
+    def __getitem__(self, theme_id: str) -> Theme:
+        for theme in self.themes:
+            if theme.id == theme_id:
+                return theme
+        raise KeyError(theme_id)
+
+    def to_dict(self) -> dict:
+        """A JSON-serialisable form, stored in model manifests."""
+        return {
+            "fallback": self.fallback,
+            "rules": list(self.rules),
+            "themes": [
+                {"id": t.id, "name_zh": t.name_zh, "name_en": t.name_en,
+                 "description": t.description, "cues": t.cues}
+                for t in self.themes
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict, source: str = "") -> Taxonomy:
+        """Rebuild a taxonomy from :meth:`to_dict` output or a parsed TOML file."""
+        return _build(data, source or "<taxonomy>")
+
+
+def _build(data: dict, source: str) -> Taxonomy:
+    raw_themes = data.get("themes")
+    if not isinstance(raw_themes, list) or not raw_themes:
+        raise TaxonomyError(f"{source}: no [[themes]] entries")
+    themes = []
+    seen: set[str] = set()
+    for number, raw in enumerate(raw_themes, start=1):
+        if not isinstance(raw, dict):
+            raise TaxonomyError(f"{source}: theme {number} is not a table")
+        theme_id = raw.get("id")
+        if not isinstance(theme_id, str) or not _ID.match(theme_id):
+            raise TaxonomyError(
+                f"{source}: theme {number} has no valid id (lower-case letters, digits, _): "
+                f"{theme_id!r}")
+        if theme_id in seen:
+            raise TaxonomyError(f"{source}: duplicate theme id {theme_id!r}")
+        seen.add(theme_id)
+        cues = raw.get("cues", {})
+        if not isinstance(cues, dict) or not all(
+                isinstance(w, int | float) and w > 0 for w in cues.values()):
+            raise TaxonomyError(f"{source}: cues of {theme_id!r} must be 'word = positive weight'")
+        themes.append(Theme(
+            id=theme_id,
+            name_zh=str(raw.get("name_zh", theme_id)),
+            name_en=str(raw.get("name_en", theme_id)),
+            description=str(raw.get("description", "")),
+            cues={str(k): float(v) for k, v in cues.items()},
+        ))
+    fallback = data.get("fallback", FALLBACK_THEME)
+    if fallback not in seen:
+        raise TaxonomyError(
+            f"{source}: fallback theme {fallback!r} is not one of the themes "
+            f"(set fallback = \"<id>\" at the top of the file)")
+    rules = data.get("rules", [])
+    if not isinstance(rules, list):
+        raise TaxonomyError(f"{source}: rules must be a list of strings")
+    return Taxonomy(tuple(themes), tuple(str(r) for r in rules), fallback, source)
+
+
+def load_taxonomy(path: str | Path) -> Taxonomy:
+    """Load a taxonomy TOML file, checking ids, cue weights and the fallback theme."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise TaxonomyError(f"{path}: no such taxonomy file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TaxonomyError(f"{path}: cannot read taxonomy: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise TaxonomyError(f"{path}: not valid TOML: {exc}") from None
+    return _build(data, str(path))
+
+
+def file_sha256(path: str | Path) -> str:
+    """sha256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

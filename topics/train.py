@@ -1,0 +1,164 @@
+"""Training: assemble labelled sentences, cross-validate by report, fit both models."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .classifier import ThemeClassifier
+from .errors import LabelError
+from .evaluate import score_predictions
+from .labels import LabelledSentence, load_labels
+from .lda import ThemeTopicModel
+from .model import ThemeModel
+from .reader import read_text
+from .segment import Segmenter
+from .sentences import split_units
+from .taxonomy import Taxonomy, file_sha256
+from .weak import agreement, weak_labels
+
+#: Weight of a weak (outline or cue-word) label relative to a hand label.
+WEAK_WEIGHT = 0.5
+#: Label sources that are never held out in cross-validation (not reports).
+ALWAYS_TRAIN = frozenset({"authored"})
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class TrainingData:
+    """Labelled sentences plus the report texts they came from."""
+
+    sentences: list[LabelledSentence]
+    inputs: dict[str, str]  # path -> sha256 of every file read
+    weak_agreement: dict | None = None
+
+
+def _quiet(_message: str) -> None:
+    pass
+
+
+def collect_training_data(taxonomy: Taxonomy, label_files: list[str | os.PathLike],
+                          reports: list[str | os.PathLike]) -> TrainingData:
+    """Hand labels from ``label_files``; weak labels for reports that have none.
+
+    A report counts as hand-labelled when a label file names it (by file name)
+    in its ``report`` field. For hand-labelled reports the weak labeller is still
+    run, to measure its coverage and agreement with the hand labels.
+    """
+    sentences: list[LabelledSentence] = []
+    inputs: dict[str, str] = {}
+    for path in label_files:
+        sentences.extend(load_labels(path, taxonomy))
+        inputs[str(path)] = file_sha256(path)
+    by_report: dict[str, dict[int, str]] = {}
+    for s in sentences:
+        if s.report and s.index is not None:
+            by_report.setdefault(s.report, {})[s.index] = s.label
+    weak_pairs: list[tuple[object, str]] = []
+    for path in reports:
+        name = Path(path).name
+        text = read_text(path)
+        inputs[str(path)] = file_sha256(path)
+        units = split_units(text, name)
+        weak = weak_labels(units, taxonomy)
+        gold = by_report.get(name)
+        if gold is not None:
+            weak_pairs.extend((w, gold[u.index]) for u, w in zip(units, weak, strict=True)
+                              if u.index in gold)
+            continue
+        sentences.extend(
+            LabelledSentence(u.text, w.label, name, u.index, name, f"weak-{w.source}",
+                             WEAK_WEIGHT)
+            for u, w in zip(units, weak, strict=True) if w.label is not None)
+    if not sentences:
+        raise LabelError("no labelled sentences: give --labels files or reports with outlines")
+    weak_report = None
+    if weak_pairs:
+        weak_report = agreement([w for w, _ in weak_pairs], [g for _, g in weak_pairs])
+    return TrainingData(sentences, inputs, weak_report)
+
+
+def report_folds(sentences: list[LabelledSentence]) -> list[str]:
+    """Groups that can be held out: reports (never the ``ALWAYS_TRAIN`` sources)."""
+    return sorted({s.group for s in sentences
+                   if s.source not in ALWAYS_TRAIN and s.source == "hand"})
+
+
+def cross_validate(data: TrainingData, taxonomy: Taxonomy, params: dict,
+                   segmenter: Segmenter, progress: Progress = _quiet) -> dict:
+    """Leave-one-report-out scores of the classifier on hand labels.
+
+    Each fold trains on every other sentence (other reports, authored examples,
+    weak labels) and predicts the hand-labelled sentences of one report.
+    """
+    sentences = data.sentences
+    groups = report_folds(sentences)
+    if len(groups) < 2:
+        return {"folds": 0, "note": "fewer than two hand-labelled reports: no report-split CV"}
+    gold, predicted, per_fold = [], [], {}
+    for number, group in enumerate(groups, start=1):
+        progress(f"cross-validation fold {number}/{len(groups)}: holding out {group}")
+        train = [s for s in sentences if s.group != group]
+        test = [s for s in sentences if s.group == group and s.source == "hand"]
+        model = ThemeClassifier(taxonomy=taxonomy, segmenter=segmenter, **params)
+        model.fit([s.text for s in train], [s.label for s in train],
+                  sample_weight=[s.weight for s in train])
+        fold_pred = list(model.predict([s.text for s in test]))
+        fold_gold = [s.label for s in test]
+        per_fold[group] = score_predictions(fold_gold, fold_pred, taxonomy.ids)["macro_f1"]
+        gold.extend(fold_gold)
+        predicted.extend(fold_pred)
+    scores = score_predictions(gold, predicted, taxonomy.ids)
+    scores.update({"folds": len(groups), "split": "leave-one-report-out",
+                   "macro_f1_by_report": per_fold})
+    return scores
+
+
+def train_model(taxonomy: Taxonomy, data: TrainingData, seed: int = 0, n_free_topics: int = 3,
+                classifier_params: dict | None = None, segmenter: Segmenter | None = None,
+                evaluate: bool = True, progress: Progress = _quiet) -> ThemeModel:
+    """Fit the classifier and the topic model; record parameters and CV scores."""
+    segmenter = segmenter or Segmenter()
+    params = dict(classifier_params or {})
+    params["random_state"] = seed
+    metrics: dict = {}
+    if evaluate:
+        metrics["classifier_cv"] = cross_validate(data, taxonomy, params, segmenter, progress)
+    if data.weak_agreement is not None:
+        metrics["weak_labels"] = data.weak_agreement
+    progress(f"training the classifier on {len(data.sentences)} sentences")
+    classifier = ThemeClassifier(taxonomy=taxonomy, segmenter=segmenter, **params)
+    classifier.fit([s.text for s in data.sentences], [s.label for s in data.sentences],
+                   sample_weight=[s.weight for s in data.sentences])
+    progress("training the topic model")
+    texts = list(dict.fromkeys(s.text for s in data.sentences))
+    documents = [d for d in (segmenter.content_tokens(t) for t in texts) if d]
+    topic_model = ThemeTopicModel(taxonomy=taxonomy, n_free_topics=n_free_topics,
+                                  random_state=seed).fit(documents)
+    metrics["topic_coherence"] = {
+        "mean_c_v": _mean(c.get("c_v") for c in topic_model.coherence_),
+        "mean_u_mass": _mean(c.get("u_mass") for c in topic_model.coherence_),
+    }
+    sources: dict[str, int] = {}
+    for s in data.sentences:
+        sources[s.source] = sources.get(s.source, 0) + 1
+    manifest = {
+        "seed": seed,
+        "classifier": {"params": {k: v for k, v in classifier.get_params().items()
+                                  if k not in ("taxonomy", "segmenter")}},
+        "segmenter": {"fingerprint": segmenter.fingerprint(),
+                      "user_dicts": list(segmenter.user_dicts),
+                      "stopword_files": list(segmenter.stopword_files)},
+        "training": {"inputs": data.inputs, "sentences": len(data.sentences),
+                     "by_source": sources},
+        "metrics": metrics,
+    }
+    return ThemeModel(taxonomy, classifier, topic_model, manifest)
+
+
+def _mean(values) -> float | None:
+    values = [v for v in values if v is not None]
+    return round(sum(values) / len(values), 4) if values else None
