@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .errors import InputError
 
-_RESOURCES = resources.files("topics") / "resources"
+_RESOURCES = resources.files("topics.resources")
 DOMAIN_DICT = "domain_dict.txt"
 STOPWORDS = "stopwords.txt"
 

@@ -1,0 +1,35 @@
+"""Find the themes of Chinese official reports.
+
+>>> import topics
+>>> model = topics.load_model("models/default")        # doctest: +SKIP
+>>> results = model.classify(open("report.txt").read())  # doctest: +SKIP
+"""
+
+import logging
+
+__version__ = "0.1.0"
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+__all__ = [
+    "load_model", "save_model", "default_model", "split_units", "read_report",
+    "Segmenter", "ThemeClassifier", "ThemeTopicModel", "load_taxonomy", "train_model",
+    "collect_training_data", "weak_labels", "TopicsError",
+]
+
+_LAZY = {
+    "load_model": "bundle", "save_model": "bundle", "default_model": "resolve",
+    "split_units": "sentences", "read_report": "reader", "Segmenter": "segment",
+    "ThemeClassifier": "classifier", "ThemeTopicModel": "lda", "load_taxonomy": "taxonomy",
+    "train_model": "train", "collect_training_data": "train", "weak_labels": "weak",
+    "TopicsError": "errors",
+}
+
+
+def __getattr__(name):
+    """Import the public API lazily, so that ``import topics`` stays cheap."""
+    if name in _LAZY:
+        from importlib import import_module
+
+        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module 'topics' has no attribute {name!r}")

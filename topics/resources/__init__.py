@@ -1,0 +1,1 @@
+"""Shipped word lists: the domain dictionary and the stop words."""
