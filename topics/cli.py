@@ -1,0 +1,321 @@
+"""The ``topics`` command line: a thin layer over the library that talks to the terminal."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import sys
+import time
+import traceback
+from pathlib import Path
+
+import click
+
+MODEL_HELP = ("Model folder (default: $TOPICS_MODEL, else ./models/default if it exists, "
+              "else the built-in model, built on first use).")
+
+
+class Context:
+    """Options shared by every command."""
+
+    def __init__(self, verbose: int, quiet: bool):
+        self.verbose = verbose
+        self.quiet = quiet
+
+    def say(self, message: str) -> None:
+        """People-talk on stderr, unless --quiet."""
+        if not self.quiet:
+            click.echo(message, err=True)
+
+
+def _handle_errors(command):
+    """Turn library errors into one-line messages and exit codes; tracebacks only with -v."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        from .errors import TopicsError
+
+        ctx = click.get_current_context().find_object(Context)
+        try:
+            return command(*args, **kwargs)
+        except TopicsError as exc:
+            if ctx and ctx.verbose:
+                traceback.print_exc()
+            raise click.ClickException(str(exc)) from None
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            raise click.ClickException("interrupted") from None
+        except Exception as exc:
+            if ctx and ctx.verbose:
+                traceback.print_exc()
+            raise click.ClickException(
+                f"internal error: {type(exc).__name__}: {exc} (run with -v for details)"
+            ) from None
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", count=True, help="Say what is happening; -v also shows tracebacks.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
+@click.version_option(package_name="topics")
+@click.pass_context
+def main(ctx, verbose, quiet):
+    """Find the themes of Chinese official reports.
+
+    Label every sentence of a report with a theme and a confidence, show the
+    report's theme profile, train your own models, and inspect topic words.
+
+    Example: topics classify seeds/000_eb7df649a681aff6.txt
+    """
+    ctx.obj = Context(verbose, quiet)
+    level = logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING
+    logging.basicConfig(level=level, format="topics: %(message)s", stream=sys.stderr)
+
+
+def _progress(obj: Context):
+    def progress(message: str) -> None:
+        if not obj.quiet:
+            click.echo(f"topics: {message}", err=True)
+    return progress
+
+
+def _load(obj: Context, model_dir: str | None):
+    from .resolve import resolve_model
+
+    return resolve_model(model_dir, _progress(obj))
+
+
+def _emit(text: str, out: str | None, bom: bool = False) -> None:
+    """Write output to stdout, or atomically to ``out``."""
+    from .fileio import atomic_write
+
+    if out:
+        atomic_write(out, ("\ufeff" if bom else "") + text)
+    else:
+        click.echo(text, nl=False)
+
+
+@main.command()
+@click.argument("reports", nargs=-1, type=click.Path())
+@click.option("--labels", "label_files", multiple=True, type=click.Path(),
+              help="Label file (JSON Lines: text, label, report, index); repeatable. "
+                   "Default: the shipped hand labels and authored examples.")
+@click.option("--taxonomy", type=click.Path(), help="Taxonomy TOML file (default: the shipped one).")
+@click.option("--out", default="models/default", show_default=True, type=click.Path(),
+              help="Model folder to write.")
+@click.option("--topics", "n_topics", default=10, show_default=True, type=click.IntRange(2, 200),
+              help="Number of LDA topics: one per theme with cue words, the rest free.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
+@click.option("--no-eval", is_flag=True, help="Skip the report-split cross-validation.")
+@click.option("--user-dict", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="Extra jieba dictionary (词 词频 词性); repeatable.")
+@click.option("--stopwords", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="Extra stop-word file, one word per line; repeatable.")
+@click.pass_obj
+@_handle_errors
+def train(obj, reports, label_files, taxonomy, out, n_topics, seed, no_eval, user_dict,
+          stopwords):
+    """Train the theme classifier and the topic model.
+
+    REPORTS are report files or folders; those without hand labels get weak
+    labels from their outlines and cue words. With no REPORTS and no --labels,
+    the shipped seed reports, hand labels and authored examples are used.
+    Prints the report-split cross-validated scores and topic coherence.
+
+    Example: topics train --out models/default --seed 0
+    """
+    from . import defaults
+    from .bundle import save_model
+    from .errors import InputError
+    from .reader import expand_inputs
+    from .segment import Segmenter
+    from .taxonomy import load_taxonomy
+    from .train import collect_training_data, train_model
+
+    started = time.monotonic()
+    progress = _progress(obj)
+    tax = load_taxonomy(taxonomy or defaults.taxonomy_path())
+    if not reports and not label_files:
+        paths = [str(p) for p in defaults.seed_paths()]
+        label_files = [str(p) for p in defaults.label_paths()]
+    else:
+        paths = []
+        for item in expand_inputs(reports):
+            if isinstance(item, InputError):
+                raise item
+            if item == "-":
+                raise InputError("-: train reads report files, not stdin")
+            paths.append(item)
+    data = collect_training_data(tax, list(label_files), paths)
+    tied = sum(1 for t in tax.themes if t.cues)
+    segmenter = Segmenter(tuple(user_dict), tuple(stopwords))
+    model = train_model(tax, data, seed=seed, n_free_topics=max(0, n_topics - tied),
+                        segmenter=segmenter, evaluate=not no_eval, progress=progress)
+    save_model(model, out)
+    click.echo(_metrics_text(model.manifest["metrics"], tax.ids), nl=False)
+    obj.say(f"topics: model written to {out}: {len(paths)} reports, "
+            f"{len(data.sentences)} sentences, {time.monotonic() - started:.1f}s")
+
+
+def _metrics_text(metrics: dict, theme_ids: list[str]) -> str:
+    lines = []
+    cv = metrics.get("classifier_cv")
+    if cv and cv.get("folds"):
+        lines.append(f"Classifier, {cv['split']} cross-validation over {cv['folds']} reports "
+                     f"({cv['n']} hand-labelled sentences):")
+        lines.append(f"  accuracy {cv['accuracy']:.3f}   macro-F1 {cv['macro_f1']:.3f}")
+        lines.append("  per-theme F1: " + "  ".join(
+            f"{t} {cv['per_theme'][t]['f1']:.2f}" for t in theme_ids))
+    elif cv:
+        lines.append(f"Classifier: {cv.get('note')}")
+    weak = metrics.get("weak_labels")
+    if weak:
+        lines.append(f"Weak labels on hand-labelled reports: coverage {weak['coverage']:.1%}, "
+                     f"agreement {weak['accuracy']:.1%}")
+    coherence = metrics.get("topic_coherence", {})
+    if coherence:
+        lines.append(f"Topic coherence: mean c_v {coherence.get('mean_c_v')}, "
+                     f"mean u_mass {coherence.get('mean_u_mass')}")
+    return "\n".join(lines) + "\n"
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("--model", "model_dir", envvar="TOPICS_MODEL", type=click.Path(), help=MODEL_HELP)
+@click.option("--format", "fmt", type=click.Choice(["table", "jsonl", "csv"]), default="table",
+              show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False), help="Write here (atomically), not stdout.")
+@click.option("--encoding", help="Force the text encoding of reports (e.g. gbk).")
+@click.pass_obj
+@_handle_errors
+def classify(obj, inputs, model_dir, fmt, out, encoding):
+    """Label every sentence of reports with a theme and a confidence.
+
+    INPUTS are report files, folders of reports, - for stdin, or .jsonl files
+    whose records' "text" fields are units (their "id" is kept). A file that
+    cannot be read is reported and skipped; the exit code is 1 if any was.
+
+    Example: topics classify seeds/000_eb7df649a681aff6.txt --format jsonl
+    """
+    from .errors import InputError
+    from .formats import results_csv, results_jsonl, results_table
+    from .inputs import load_input, read_stdin
+    from .reader import REPORT_SUFFIXES, expand_inputs
+
+    started = time.monotonic()
+    model = _load(obj, model_dir)
+    failures = 0
+    chunks: list[str] = []
+    all_results = []
+    for item in expand_inputs(inputs, REPORT_SUFFIXES + (".jsonl",)):
+        try:
+            if isinstance(item, InputError):
+                raise item
+            loaded = (read_stdin(click.get_binary_stream("stdin"), encoding) if item == "-"
+                      else load_input(item, encoding))
+        except InputError as exc:
+            failures += 1
+            click.echo(f"topics: error: {exc}", err=True)
+            continue
+        results = model.classify_units(loaded.units, loaded.ids)
+        all_results.extend(results)
+        if fmt == "table":
+            chunks.append(results_table(loaded.name, results, model.profile(results),
+                                        model.taxonomy))
+    if all_results or not failures:
+        if fmt == "jsonl":
+            _emit(results_jsonl(all_results), out)
+        elif fmt == "csv":
+            _emit(results_csv(all_results, model.taxonomy.ids), out, bom=True)
+        else:
+            _emit("\n".join(chunks), out)
+    n_reports = len({r.report for r in all_results})
+    obj.say(f"topics: {n_reports} reports, {len(all_results)} units labelled, "
+            f"{failures} failed, {time.monotonic() - started:.1f}s")
+    if failures:
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--model", "model_dir", envvar="TOPICS_MODEL", type=click.Path(), help=MODEL_HELP)
+@click.option("-n", "n_words", default=15, show_default=True, type=click.IntRange(1, 200),
+              help="Words per topic and terms per theme.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+@click.pass_obj
+@_handle_errors
+def words(obj, model_dir, n_words, fmt):
+    """Show each topic's theme, coherence and top words, and each theme's strongest terms.
+
+    Example: topics words -n 10 --format json
+    """
+    model = _load(obj, model_dir)
+    topics = model.topic_model.summary(n_words)
+    themes = model.classifier.top_terms(n_words)
+    if fmt == "json":
+        click.echo(json.dumps({"topics": topics, "themes": themes}, ensure_ascii=False, indent=2))
+        return
+    for topic in topics:
+        coherence = ", ".join(f"{k} {v}" for k, v in topic["coherence"].items())
+        click.echo(f"topic {topic['id']:2d}  {topic['theme'] or 'free':12s} ({coherence})")
+        click.echo("    " + " ".join(w for w, _ in topic["words"]))
+    click.echo("")
+    for theme, terms in themes.items():
+        click.echo(f"theme {theme}:")
+        click.echo("    " + " ".join(t for t, _ in terms))
+
+
+@main.command()
+@click.argument("file", type=click.Path())
+@click.option("--model", "model_dir", envvar="TOPICS_MODEL", type=click.Path(), help=MODEL_HELP)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+@click.pass_obj
+@_handle_errors
+def evaluate(obj, file, model_dir, fmt):
+    """Score the model on labelled sentences (JSON Lines with "text" and "label").
+
+    Prints accuracy, macro-F1, per-theme precision/recall/F1 and the confusion matrix.
+
+    Example: topics evaluate my_labels.jsonl --format json
+    """
+    from .evaluate import score_predictions
+    from .labels import load_labels
+
+    model = _load(obj, model_dir)
+    gold = load_labels(file, model.taxonomy)
+    predicted = list(model.classifier.predict([s.text for s in gold]))
+    scores = score_predictions([s.label for s in gold], predicted, model.taxonomy.ids)
+    if fmt == "json":
+        click.echo(json.dumps(scores, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{scores['n']} sentences   accuracy {scores['accuracy']:.3f}   "
+               f"macro-F1 {scores['macro_f1']:.3f}")
+    click.echo(f"{'theme':12s} precision  recall     F1  support")
+    for theme, s in scores["per_theme"].items():
+        click.echo(f"{theme:12s} {s['precision']:9.3f} {s['recall']:7.3f} {s['f1']:6.3f} "
+                   f"{s['support']:8d}")
+    ids = scores["confusion"]["labels"]
+    click.echo("\nconfusion (rows: gold, columns: predicted)")
+    click.echo(" " * 12 + "".join(f"{t[:5]:>6s}" for t in ids))
+    for theme, row in zip(ids, scores["confusion"]["matrix"], strict=True):
+        click.echo(f"{theme:12s}" + "".join(f"{v:6d}" for v in row))
+
+
+@main.command()
+@click.option("--model", "model_dir", envvar="TOPICS_MODEL", type=click.Path(), help=MODEL_HELP)
+@click.pass_obj
+@_handle_errors
+def info(obj, model_dir):
+    """Show what a model's manifest says: how it was made and how well it scored.
+
+    Example: topics info --model models/default
+    """
+    model = _load(obj, model_dir)
+    manifest = dict(model.manifest)
+    manifest["taxonomy"] = {"themes": model.taxonomy.ids, "fallback": model.taxonomy.fallback}
+    manifest["path"] = str(Path(model.path).resolve()) if model.path else None
+    click.echo(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True))

@@ -1,0 +1,59 @@
+"""Turn one classify input (report file, ``.jsonl`` of units, or stdin) into units."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from .errors import InputError
+from .labels import read_jsonl
+from .reader import DEFAULT_MAX_BYTES, decode_bytes, read_text
+from .sentences import Unit, split_units
+
+
+@dataclass
+class InputUnits:
+    """The units of one input and, for ``.jsonl`` input, the records' ids."""
+
+    name: str
+    units: list[Unit]
+    ids: list | None = None
+
+
+def units_from_jsonl(path: str | Path) -> InputUnits:
+    """Each record's ``text`` is one unit; its ``id`` (if any) is kept, order too."""
+    records = read_jsonl(path, ("text",))
+    name = Path(path).name
+    units = [Unit(report=str(r.get("report", name)), index=i, text=r["text"].strip(),
+                  start=0, end=len(r["text"])) for i, r in enumerate(records)]
+    ids = [r.get("id") for r in records]
+    return InputUnits(name, units, ids if any(i is not None for i in ids) else None)
+
+
+def read_stdin(stream: BinaryIO, encoding: str | None = None,
+               max_bytes: int = DEFAULT_MAX_BYTES) -> InputUnits:
+    """Units of a report piped on standard input."""
+    data = stream.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise InputError(f"<stdin>: more than the limit of {max_bytes} bytes")
+    text = decode_bytes(data, "<stdin>", encoding)
+    return _split("<stdin>", text)
+
+
+def _split(name: str, text: str) -> InputUnits:
+    if not text.strip():
+        raise InputError(f"{name}: empty report (no text)")
+    units = split_units(text, name)
+    if not units:
+        raise InputError(f"{name}: no sentences found (only punctuation or symbols)")
+    return InputUnits(name, units)
+
+
+def load_input(path: str, encoding: str | None = None,
+               max_bytes: int = DEFAULT_MAX_BYTES) -> InputUnits:
+    """Units of a report file or of a ``.jsonl`` file of units."""
+    if path.lower().endswith(".jsonl"):
+        return units_from_jsonl(path)
+    text = read_text(path, encoding, max_bytes)
+    return _split(Path(path).name, text)

@@ -1,0 +1,61 @@
+"""Which model to use: one the user names, ``./models/default``, or the built-in default."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from . import defaults
+from .bundle import load_model, save_model
+from .errors import ModelError
+from .model import ThemeModel
+
+#: Folder that ``topics train`` writes and ``topics classify`` reads by default.
+LOCAL_MODEL_DIR = Path("models") / "default"
+
+
+def build_default_model(progress: Callable[[str], None] = lambda _m: None,
+                        evaluate: bool = True) -> ThemeModel:
+    """Train the default model from the shipped taxonomy, labels and seed reports."""
+    from .taxonomy import load_taxonomy
+    from .train import collect_training_data, train_model
+
+    taxonomy = load_taxonomy(defaults.taxonomy_path())
+    data = collect_training_data(taxonomy, defaults.label_paths(), defaults.seed_paths())
+    model = train_model(taxonomy, data, evaluate=evaluate, progress=progress)
+    model.manifest["data_fingerprint"] = defaults.data_fingerprint()
+    model.manifest["name"] = "default"
+    return model
+
+
+def default_model(progress: Callable[[str], None] = lambda _m: None) -> ThemeModel:
+    """The built-in default model, built into the user cache on first use.
+
+    It is rebuilt when the shipped data changes or the installed library
+    versions differ from those it was built with; it is never used stale.
+    """
+    folder = defaults.builtin_model_dir()
+    try:
+        model = load_model(folder)
+        if model.manifest.get("data_fingerprint") == defaults.data_fingerprint():
+            return model
+        progress("the shipped training data changed: rebuilding the default model")
+    except ModelError as exc:
+        if (folder / "manifest.json").exists():
+            progress(f"rebuilding the default model: {exc}")
+        else:
+            progress(f"building the default model in {folder} (first use, about a minute)")
+    model = build_default_model(progress)
+    save_model(model, folder)
+    return model
+
+
+def resolve_model(path: str | os.PathLike | None,
+                  progress: Callable[[str], None] = lambda _m: None) -> ThemeModel:
+    """Load the model at ``path``; without one, ``./models/default`` or the built-in default."""
+    if path:
+        return load_model(path)
+    if (LOCAL_MODEL_DIR / "manifest.json").exists():
+        return load_model(LOCAL_MODEL_DIR)
+    return default_model(progress)
