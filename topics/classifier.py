@@ -28,6 +28,11 @@ def normalise_chars(text: str) -> str:
     return _SPACE.sub("", text)
 
 
+def _display(feature: str) -> str:
+    """A feature name for people: word bigrams are joined without the space."""
+    return str(feature).replace(" ", "")
+
+
 def _identity(tokens):
     return tokens
 
@@ -175,7 +180,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
             contribution = float(value * weights[column])
             if contribution <= 0:
                 continue
-            name = str(self.feature_names_[column])
+            name = _display(self.feature_names_[column])
             if name.startswith("cue:"):
                 theme = name[4:]
                 words = [w for w in self.cue_matcher_.matches(text)
@@ -189,15 +194,13 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         return {t.id for t in self.taxonomy.themes if word in t.cues}
 
     def top_terms(self, n: int = 15) -> dict[str, list[tuple[str, float]]]:
-        """Each theme's strongest positive word and cue features."""
+        """Each theme's strongest positive words and word pairs."""
         check_is_fitted(self, "model_")
         n_words = len(self.word_vectorizer_.get_feature_names_out())
-        n_chars = len(self.char_vectorizer_.get_feature_names_out())
-        keep = np.r_[np.arange(n_words), np.arange(n_words + n_chars, len(self.feature_names_))]
         out = {}
         for pos, theme in enumerate(self.classes_):
-            weights = self.model_.coef_[pos][keep]
+            weights = self.model_.coef_[pos][:n_words]
             order = np.argsort(-weights, kind="stable")[:n]
-            out[str(theme)] = [(str(self.feature_names_[keep[i]]), round(float(weights[i]), 4))
+            out[str(theme)] = [(_display(self.feature_names_[i]), round(float(weights[i]), 4))
                                for i in order if weights[i] > 0]
         return out

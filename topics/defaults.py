@@ -4,43 +4,48 @@ from __future__ import annotations
 
 import hashlib
 import os
-from importlib.util import find_spec
 from pathlib import Path
 
 TAXONOMY_FILE = "taxonomy.toml"
 LABEL_FILES = ("seed_labels.jsonl", "authored_examples.jsonl")
 
 
-def _package_dir(package: str) -> Path:
-    """The folder of a data package (``labels/`` and ``seeds/`` are mapped into the package)."""
-    spec = find_spec(package)
-    for location in spec.submodule_search_locations or ():
-        if Path(location).is_dir():
-            return Path(location)
-    raise FileNotFoundError(f"data package {package} is not installed")
+def _data_dir(package: str, source_dir: str) -> Path:
+    """A shipped data folder: inside the installed package, or in the source checkout.
+
+    A wheel holds ``labels/`` and ``seeds/`` as ``topics/_labels`` and
+    ``topics/_seeds``; an editable install reads them where they are.
+    """
+    here = Path(__file__).resolve().parent
+    for folder in (here / package, here.parent / source_dir):
+        if folder.is_dir():
+            return folder
+    raise FileNotFoundError(f"shipped data folder {source_dir}/ not found beside {here}")
 
 
 def taxonomy_path() -> Path:
     """The default taxonomy file shipped with the package."""
-    return _package_dir("topics._labels") / TAXONOMY_FILE
+    return _data_dir("_labels", "labels") / TAXONOMY_FILE
 
 
 def label_paths() -> list[Path]:
     """The shipped label files: hand labels of the seeds and authored examples."""
-    folder = _package_dir("topics._labels")
+    folder = _data_dir("_labels", "labels")
     return [folder / name for name in LABEL_FILES if (folder / name).is_file()]
 
 
 def seed_paths() -> list[Path]:
     """The shipped seed reports."""
-    return sorted(_package_dir("topics._seeds").glob("*.txt"))
+    return sorted(_data_dir("_seeds", "seeds").glob("*.txt"))
 
 
 def data_fingerprint() -> str:
-    """sha256 over the shipped data and word lists: the default model is rebuilt when it changes."""
-    digest = hashlib.sha256()
+    """sha256 of the package version, shipped data and word lists; a change rebuilds the default."""
+    from . import __version__
+
+    digest = hashlib.sha256(__version__.encode())
     files = [taxonomy_path(), *label_paths(), *seed_paths(),
-             *sorted(_package_dir("topics.resources").glob("*.txt"))]
+             *sorted((Path(__file__).resolve().parent / "resources").glob("*.txt"))]
     for path in files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()

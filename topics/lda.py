@@ -9,6 +9,30 @@ from sklearn.utils.validation import check_is_fitted
 from .taxonomy import Taxonomy
 
 
+def _cue_tokens(token_ids: dict[str, int], taxonomy: Taxonomy) -> list[tuple[str, dict]]:
+    """For each theme with cue words in the vocabulary: ``(theme id, {word id: weight})``.
+
+    A token is a cue of the theme whose cue words contain it (weighted by their
+    weights, so that 习近平 counts for 习近平法治思想) when that theme clearly
+    dominates the others.
+    """
+    n_themes = len(taxonomy.themes)
+    out: list[dict[int, float]] = [{} for _ in range(n_themes)]
+    for token, word_id in token_ids.items():
+        scores = np.zeros(n_themes)
+        for pos, theme in enumerate(taxonomy.themes):
+            for cue, weight in theme.cues.items():
+                if token == cue:
+                    scores[pos] += 2 * weight
+                elif len(token) > 1 and token in cue:
+                    scores[pos] += weight / 2
+        order = np.argsort(-scores, kind="stable")
+        best, second = scores[order[0]], scores[order[1]] if n_themes > 1 else 0.0
+        if best >= 1.0 and best >= 2 * second:
+            out[order[0]][word_id] = min(float(best), 3.0)
+    return [(theme.id, ids) for theme, ids in zip(taxonomy.themes, out, strict=True) if ids]
+
+
 class _MeanInit:
     """Stands in for gensim's random state in inference: gamma starts at its mean.
 
@@ -46,7 +70,7 @@ class ThemeTopicModel(BaseEstimator):
     """
 
     def __init__(self, taxonomy: Taxonomy | None = None, n_free_topics: int = 3,
-                 seed_strength: float = 1.0, passes: int = 20, iterations: int = 200,
+                 seed_strength: float = 2.0, passes: int = 20, iterations: int = 200,
                  no_below: int = 2, no_above: float = 0.3, random_state: int = 0):
         self.taxonomy = taxonomy
         self.n_free_topics = n_free_topics
@@ -69,18 +93,17 @@ class ThemeTopicModel(BaseEstimator):
         dictionary.compactify()
         if len(dictionary) < 2:
             raise ValueError("too few distinct words to train a topic model")
-        token_ids = dictionary.token2id
-        tied = []
-        for theme in self.taxonomy.themes:
-            ids = {token_ids[w]: weight for w, weight in theme.cues.items() if w in token_ids}
-            if ids:
-                tied.append((theme.id, ids))
+        tied = _cue_tokens(dictionary.token2id, self.taxonomy)
         n_topics = len(tied) + self.n_free_topics
         base = 1.0 / n_topics
         eta = np.full((n_topics, len(dictionary)), base)
         for topic, (_, ids) in enumerate(tied):
+            # Cue words of the other themes are all but barred from this topic.
+            for other, (_, other_ids) in enumerate(tied):
+                if other != topic:
+                    eta[topic, list(other_ids)] = base * 0.01
             for word_id, weight in ids.items():
-                eta[topic, word_id] += self.seed_strength * weight
+                eta[topic, word_id] = base + self.seed_strength * weight
         corpus = [dictionary.doc2bow(d) for d in documents]
         self.lda_ = LdaModel(
             corpus=corpus, id2word=dictionary, num_topics=n_topics, eta=eta,

@@ -20,6 +20,7 @@ _TERMINALS = "。！？；!?;"
 _CLOSERS = "”’」』》）)】\"'"
 _QUOTE_PAIRS = {"“": "”", "‘": "’", "「": "」", "『": "』", "《": "》", '"': '"'}
 _MAX_QUOTE_CHARS = 150
+_BRACKETS = (("“", "”"), ("《", "》"), ("（", "）"), ("(", ")"))
 _SOFT_BREAKS = "，,、：:"
 
 _CN_NUM = "一二三四五六七八九十"
@@ -151,11 +152,14 @@ def _continues(prev: _Line, nxt: _Line) -> bool:
     """Whether ``nxt`` carries on the sentence that ``prev`` broke off."""
     if prev.looks_like_heading or nxt.looks_like_heading:
         return False
-    is_paragraph = any(c in _TERMINALS for c in prev.chars)
-    if len(prev.chars) < _JOIN_MIN_CHARS and not is_paragraph:
-        return False
     tail = prev.chars.rstrip(_CLOSERS) or prev.chars
-    return tail[-1] not in _TERMINALS + "：:"
+    if tail[-1] in _TERMINALS + "：:":
+        return False
+    last = max(prev.chars.rfind(c) for c in _TERMINALS)
+    open_part = prev.chars[last + 1:]
+    if any(open_part.count(o) > open_part.count(c) for o, c in _BRACKETS):
+        return True  # an unclosed quote or bracket goes on in the next line
+    return last >= 0 or len(prev.chars) >= _JOIN_MIN_CHARS
 
 
 def _paragraphs(text: str) -> Iterator[_Line]:

@@ -1,0 +1,71 @@
+import pickle
+
+import pytest
+
+from topics.errors import InputError
+from topics.segment import Segmenter, is_noise, load_stopwords
+
+
+@pytest.fixture(scope="module")
+def segmenter():
+    return Segmenter()
+
+
+@pytest.mark.parametrize("term", ["两个确立", "两个维护", "第一议题", "三会一课", "三个规定", "四大检察",
+                                  "员额制", "检察官助理", "公益诉讼", "枫桥经验", "从严治检", "数字检察",
+                                  "检校合作", "传帮带"])
+def test_domain_terms_stay_whole_in_sentences(segmenter, term):
+    assert term in segmenter.tokens(f"我院持续深化{term}相关工作。")
+
+
+def test_domain_dictionary_has_at_least_150_terms(segmenter):
+    assert len(segmenter.entries) >= 150
+
+
+def test_content_tokens_drop_stop_words_numbers_and_placeholders(segmenter):
+    tokens = segmenter.content_tokens("2023年以来，xx市xxx院坚持深入推进第一议题制度，共计12件。")
+    assert "第一议题" in tokens
+    for noise in ["坚持", "深入", "推进", "xx", "xxx", "2023", "12", "，", "。"]:
+        assert noise not in tokens
+
+
+def test_officialese_is_in_the_stop_words():
+    stop = load_stopwords()
+    for word in ["坚持", "深入", "持续", "推动", "着力", "进一步", "全面", "扎实", "切实", "不断", "积极"]:
+        assert word in stop
+
+
+@pytest.mark.parametrize("token,noise", [("xx", True), ("XXX", True), ("2024年", True), ("85%", True),
+                                         ("，", True), ("一是", True), ("党建", False), ("员额", False)])
+def test_is_noise(token, noise):
+    assert is_noise(token) is noise
+
+
+def test_user_dictionary_and_stop_words(tmp_path):
+    words = tmp_path / "dict.txt"
+    words.write_text("# comment\n青蓝工程 3000 nz\n", encoding="utf-8")
+    stops = tmp_path / "stop.txt"
+    stops.write_text("工程\n", encoding="utf-8")
+    segmenter = Segmenter(user_dicts=(str(words),), stopword_files=(str(stops),))
+    assert "青蓝工程" in segmenter.tokens("实施青蓝工程。")
+    assert "工程" in segmenter.stopwords
+
+
+def test_missing_user_dictionary_is_a_clear_error(tmp_path):
+    with pytest.raises(InputError, match="no such word list"):
+        Segmenter(user_dicts=(str(tmp_path / "nope.txt"),)).tokens("测试")
+
+
+def test_segmenters_are_private_and_picklable(segmenter):
+    segmenter.tokens("预热")
+    clone = pickle.loads(pickle.dumps(segmenter))
+    assert "_tokenizer" not in clone.__dict__
+    assert clone.tokens("落实三会一课。") == segmenter.tokens("落实三会一课。")
+    import jieba
+    assert "三会一课" not in jieba.lcut("落实三会一课。")  # the global tokenizer is untouched
+
+
+def test_fingerprint_changes_with_the_dictionary(tmp_path):
+    words = tmp_path / "dict.txt"
+    words.write_text("青蓝工程\n", encoding="utf-8")
+    assert Segmenter().fingerprint() != Segmenter(user_dicts=(str(words),)).fingerprint()

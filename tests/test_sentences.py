@@ -1,0 +1,104 @@
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import REPORT
+from topics.sentences import heading_path, outline_level, split_units
+
+
+def test_splits_at_sentence_ends_and_keeps_quotes_whole():
+    units = split_units("他说：“要守住底线。坚持到底。”随后散会。好！", "r")
+    assert [u.text for u in units] == ["他说：“要守住底线。坚持到底。”随后散会。", "好！"]
+
+
+def test_book_title_marks_are_not_split():
+    units = split_units("学习《关于加强新时代检察机关法律监督工作的意见；全文》。", "r")
+    assert len(units) == 1
+
+
+def test_semicolon_ends_a_unit():
+    assert [u.text for u in split_units("举办培训班；建立导师制。")] == ["举办培训班；", "建立导师制。"]
+
+
+def test_rejoins_lines_broken_inside_a_sentence():
+    text = ("全院各党支部依托“三会一\n\n课”、主题党日等载体，丰富学习教育形式，通过开展学习研讨等活动，"
+            "开展理论学习。")
+    units = split_units(text)
+    assert len(units) == 1
+    assert "三会一课" in units[0].text
+
+
+def test_markdown_remnants_are_cleaned():
+    units = split_units("### \\_\\_\\_\n\n## **一、强化政治建设**\n\n正文一句。")
+    assert [u.text for u in units] == ["一、强化政治建设", "正文一句。"]
+
+
+def test_spaces_inside_chinese_are_removed():
+    assert split_units("队 伍素能是本。")[0].text == "队伍素能是本。"
+
+
+def test_outline_levels():
+    assert outline_level("一、强化") == 1
+    assert outline_level("（二）深化") == 2
+    assert outline_level("3. 完善") == 3
+    assert outline_level("（4）健全") == 4
+    assert outline_level("一是加强") == 5
+    assert outline_level("2024年以来") is None
+
+
+def test_headings_are_units_and_sentences_know_their_heading():
+    units = split_units(REPORT, "r")
+    texts = [u.text for u in units]
+    heading = units[texts.index("二、加强人才培养，提升履职素能")]
+    assert heading.is_heading and heading.level == 1
+    training = units[texts.index("举办业务培训班；")]
+    assert not training.is_heading
+    assert units[training.heading] is heading
+    assert heading_path(units, training)[0] is heading
+    third = units[texts.index("三、从严治检，正风肃纪")]
+    assert third.is_heading
+    assert units[texts.index("严格执行“三个规定”，开展警示教育。")].heading == third.index
+
+
+def test_run_in_yishi_heading_is_its_own_unit():
+    units = split_units("一、强化政治建设。一是加强理论武装。开展专题学习。")
+    assert [u.is_heading for u in units] == [True, True, False]
+    assert units[2].heading == 1 and units[1].heading == 0
+
+
+def test_units_record_report_index_and_offsets():
+    units = split_units(REPORT, "report.txt")
+    assert [u.index for u in units] == list(range(len(units)))
+    for unit in units:
+        assert unit.report == "report.txt"
+        assert REPORT[unit.start] == unit.text[0]
+        assert REPORT[unit.end - 1] == unit.text[-1]
+
+
+def test_long_units_are_capped_at_commas():
+    text = "，".join(["开展专题学习教育活动"] * 100) + "。"
+    units = split_units(text, max_chars=120)
+    assert all(len(u.text) <= 120 for u in units)
+    assert "".join(u.text for u in units) == text
+
+
+def _visible(text):
+    return [c for c in text if not c.isspace()]
+
+
+alphabet = st.sampled_from(list("检察院党建人才培养。！？；，：“”《》\"#*_\\ \n\tab1一、（）是xX"))
+
+
+@settings(deadline=None, max_examples=300)
+@given(st.text(alphabet=alphabet, max_size=200) | st.text(max_size=200))
+def test_no_characters_lost_and_offsets_point_at_the_text(text):
+    units = split_units(text, "r", max_chars=50)
+    for unit in units:
+        assert unit.text and unit.text == unit.text.strip()
+        assert 0 <= unit.start < unit.end <= len(text)
+        # every character of the unit (whitespace runs become one space) comes, in order,
+        # from original[start:end]
+        source = iter(text[unit.start:unit.end])
+        assert all(ch in source for ch in unit.text if not ch.isspace())
+    # every letter, digit or CJK character of the input reaches some unit
+    kept = "".join(u.text for u in units)
+    assert [c for c in text if c.isalnum()] == [c for c in kept if c.isalnum()]
