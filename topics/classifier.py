@@ -1,4 +1,4 @@
-"""The sentence theme classifier: word and character TF-IDF plus cue-word scores, logistic regression."""
+"""The sentence theme classifier: word and char TF-IDF, cue-word scores, logistic regression."""
 
 from __future__ import annotations
 

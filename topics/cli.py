@@ -58,7 +58,7 @@ def _handle_errors(command):
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("-v", "--verbose", count=True, help="Say what is happening; -v also shows tracebacks.")
+@click.option("-v", "--verbose", count=True, help="Say what is happening; also show tracebacks.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 @click.version_option(package_name="topics")
 @click.pass_context
@@ -103,7 +103,7 @@ def _emit(text: str, out: str | None, bom: bool = False) -> None:
 @click.option("--labels", "label_files", multiple=True, type=click.Path(),
               help="Label file (JSON Lines: text, label, report, index); repeatable. "
                    "Default: the shipped hand labels and authored examples.")
-@click.option("--taxonomy", type=click.Path(), help="Taxonomy TOML file (default: the shipped one).")
+@click.option("--taxonomy", type=click.Path(), help="Taxonomy TOML file (default: shipped).")
 @click.option("--out", default="models/default", show_default=True, type=click.Path(),
               help="Model folder to write.")
 @click.option("--topics", "n_topics", default=10, show_default=True, type=click.IntRange(2, 200),
@@ -214,7 +214,7 @@ def classify(obj, inputs, model_dir, fmt, out, encoding):
         try:
             if isinstance(item, InputError):
                 raise item
-            loaded = (read_stdin(click.get_binary_stream("stdin"), encoding) if item == "-"
+            loaded = (read_stdin(click.open_file("-", "rb"), encoding) if item == "-"
                       else load_input(item, encoding))
         except InputError as exc:
             failures += 1

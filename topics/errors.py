@@ -19,3 +19,7 @@ class LabelError(TopicsError):
 
 class ModelError(TopicsError):
     """A model bundle is missing, damaged, or made by other library versions."""
+
+
+class TrainingError(TopicsError):
+    """The training data cannot make a model (too little of it, too few words)."""

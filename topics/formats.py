@@ -30,7 +30,8 @@ def profile_table(profile: ThemeProfile, taxonomy: Taxonomy, bar_width: int = 30
         count = profile.counts.get(theme.id, 0)
         share = profile.shares.get(theme.id, 0.0)
         bar = "█" * round(share * bar_width)
-        lines.append(f"  {pad(theme.id, 12)}{pad(theme.name_zh, 10)}{count:5d}  {share:6.1%}  {bar}")
+        name = pad(theme.id, 12) + pad(theme.name_zh, 10)
+        lines.append(f"  {name}{count:5d}  {share:6.1%}  {bar}")
     lines.append(f"  {pad('total', 22)}{profile.total:5d}")
     return "\n".join(lines)
 

@@ -6,6 +6,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
+from .errors import TrainingError
 from .taxonomy import Taxonomy
 
 
@@ -88,11 +89,13 @@ class ThemeTopicModel(BaseEstimator):
 
         documents = [list(d) for d in documents]
         dictionary = Dictionary(documents)
-        dictionary.filter_extremes(no_below=self.no_below, no_above=self.no_above,
-                                   keep_n=None)
-        dictionary.compactify()
+        filtered = Dictionary(documents)
+        filtered.filter_extremes(no_below=self.no_below, no_above=self.no_above, keep_n=None)
+        if len(filtered) >= 10 * (len(self.taxonomy.themes) + self.n_free_topics):
+            dictionary = filtered  # a tiny corpus keeps every word instead
         if len(dictionary) < 2:
-            raise ValueError("too few distinct words to train a topic model")
+            raise TrainingError(
+                f"too few distinct words ({len(dictionary)}) to train a topic model")
         tied = _cue_tokens(dictionary.token2id, self.taxonomy)
         n_topics = len(tied) + self.n_free_topics
         base = 1.0 / n_topics

@@ -1,0 +1,55 @@
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+
+from tests.conftest import TINY
+from topics.classifier import ThemeClassifier, normalise_chars
+
+TEXTS = [t for t, _ in TINY]
+LABELS = [label for _, label in TINY]
+
+
+@pytest.fixture(scope="module")
+def fitted(taxonomy):
+    return ThemeClassifier(taxonomy=taxonomy).fit(TEXTS, LABELS)
+
+
+def test_learns_the_training_set(fitted):
+    assert (fitted.predict(TEXTS) == np.array(LABELS)).mean() > 0.9
+
+
+def test_predictions_are_taxonomy_ids_with_scores_and_evidence(fitted, taxonomy):
+    results = fitted.predict_detailed(["组织开展廉政警示教育，严格执行三个规定。", "今天下雨。"])
+    for result in results:
+        assert result.theme in taxonomy.ids
+        assert set(result.scores) == set(taxonomy.ids)
+        assert abs(sum(result.scores.values()) - 1) < 1e-6
+        assert 0 <= result.confidence <= 1
+    assert results[0].theme == "discipline"
+    assert any("三个规定" in term or "警示教育" in term for term, _ in results[0].evidence)
+
+
+def test_low_confidence_falls_back_to_other(taxonomy):
+    model = ThemeClassifier(taxonomy=taxonomy, threshold=0.99).fit(TEXTS, LABELS)
+    assert set(model.predict(["今天下雨。"])) == {"other"}
+
+
+def test_estimator_contract(taxonomy, fitted):
+    copy = clone(fitted)
+    assert copy.get_params()["C"] == fitted.C
+    assert not hasattr(copy, "model_")
+    with pytest.raises(NotFittedError):
+        copy.predict(["测试"])
+    with pytest.raises(ValueError, match="labels not in the taxonomy"):
+        ThemeClassifier(taxonomy=taxonomy).fit(["甲"], ["sports"])
+
+
+def test_top_terms_per_theme(fitted, taxonomy):
+    terms = fitted.top_terms(5)
+    assert set(terms) == set(taxonomy.ids)
+    assert all(len(v) <= 5 for v in terms.values())
+
+
+def test_normalise_chars():
+    assert normalise_chars("xx市 2024年 XXX院") == "市0年院"

@@ -1,0 +1,159 @@
+import csv
+import io
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from topics.cli import main
+
+
+@pytest.fixture
+def run():
+    def invoke(*args, input=None):
+        return CliRunner().invoke(main, [str(a) for a in args], input=input, catch_exceptions=False)
+    return invoke
+
+
+@pytest.mark.parametrize("command", [[], ["train"], ["classify"], ["words"], ["evaluate"], ["info"]])
+def test_help(run, command):
+    result = run(*command, "--help")
+    assert result.exit_code == 0
+    assert "Example: topics" in result.output
+
+
+def test_classify_table(run, tiny_model_dir, report_file):
+    result = run("classify", report_file, "--model", tiny_model_dir)
+    assert result.exit_code == 0, result.output
+    assert "== report.txt" in result.stdout
+    assert "Theme profile of report.txt:" in result.stdout
+    assert "政治建设" in result.stdout
+    assert "1 reports" in result.stderr
+
+
+def test_classify_jsonl_fields(run, tiny_model_dir, report_file, taxonomy):
+    result = run("classify", report_file, "--model", tiny_model_dir, "--format", "jsonl")
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert records and [r["index"] for r in records] == list(range(len(records)))
+    for r in records:
+        assert {"report", "index", "text", "theme", "confidence", "scores", "evidence", "topic",
+                "topic_theme"} <= set(r)
+        assert r["theme"] in taxonomy.ids
+
+
+def test_classify_jsonl_input_keeps_ids_and_order(run, tiny_model_dir, write_jsonl):
+    path = write_jsonl("units.jsonl", [{"id": "b", "text": "严格执行三个规定。"}, {"id": "a", "text": "举办培训班。"}])
+    result = run("classify", path, "--model", tiny_model_dir, "--format", "jsonl")
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["id"], r["text"]) for r in records] == [("b", "严格执行三个规定。"), ("a", "举办培训班。")]
+
+
+def test_classify_stdin_and_csv_out(run, tiny_model_dir, tmp_path):
+    out = tmp_path / "out.csv"
+    result = run("classify", "-", "--model", tiny_model_dir, "--format", "csv", "--out", out,
+                 input="严格执行三个规定。举办培训班。".encode("gbk"))
+    assert result.exit_code == 0, result.output
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert [r["text"] for r in rows] == ["严格执行三个规定。", "举办培训班。"]
+
+
+def test_classify_batch_goes_on_past_bad_files(run, tiny_model_dir, report_file, tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("", encoding="utf-8")
+    result = run("classify", report_file, empty, tmp_path / "missing.txt", "--model", tiny_model_dir,
+                 "--format", "jsonl")
+    assert result.exit_code == 1
+    assert f"topics: error: {empty}: empty report" in result.stderr
+    assert "missing.txt: no such file or directory" in result.stderr
+    assert {json.loads(line)["report"] for line in result.stdout.splitlines()} == {"report.txt"}
+
+
+def test_classify_failure_leaves_no_output_file(run, tiny_model_dir, tmp_path):
+    out = tmp_path / "out.jsonl"
+    result = run("classify", tmp_path / "missing.txt", "--model", tiny_model_dir, "--out", out)
+    assert result.exit_code == 1
+    assert not out.exists()
+
+
+def test_unreadable_model_directory(run, tmp_path, report_file):
+    result = run("classify", report_file, "--model", tmp_path)
+    assert result.exit_code == 1
+    assert f"Error: {tmp_path}: not a model bundle (no manifest.json)" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_words_json(run, tiny_model_dir, taxonomy):
+    result = run("words", "--model", tiny_model_dir, "-n", "5", "--format", "json")
+    data = json.loads(result.stdout)
+    assert data["topics"][0]["id"] == 0
+    assert all(len(t["words"]) <= 5 and "coherence" in t for t in data["topics"])
+    assert set(data["themes"]) == set(taxonomy.ids)
+
+
+def test_words_table(run, tiny_model_dir):
+    result = run("words", "--model", tiny_model_dir)
+    assert result.exit_code == 0 and "topic  0" in result.stdout
+
+
+def test_evaluate(run, tiny_model_dir, write_jsonl):
+    path = write_jsonl("gold.jsonl", [{"text": "严格执行三个规定，开展警示教育。", "label": "discipline"},
+                                      {"text": "举办业务培训班。", "label": "talent"}])
+    result = run("evaluate", path, "--model", tiny_model_dir, "--format", "json")
+    scores = json.loads(result.stdout)
+    assert scores["n"] == 2 and 0 <= scores["macro_f1"] <= 1
+    assert scores["confusion"]["labels"][0] == "political"
+    table = run("evaluate", path, "--model", tiny_model_dir)
+    assert "macro-F1" in table.stdout and "confusion" in table.stdout
+
+
+def test_evaluate_unknown_theme(run, tiny_model_dir, write_jsonl):
+    path = write_jsonl("gold.jsonl", [{"text": "甲", "label": "sports"}])
+    result = run("evaluate", path, "--model", tiny_model_dir)
+    assert result.exit_code == 1
+    assert "gold.jsonl, line 1: unknown theme 'sports'" in result.output
+
+
+def test_info(run, tiny_model_dir):
+    result = run("info", "--model", tiny_model_dir)
+    assert json.loads(result.stdout)["format_version"] == 1
+
+
+def test_train_on_a_report_with_labels(run, tmp_path, report_file, write_jsonl):
+    from tests.conftest import TINY
+
+    labels = write_jsonl("labels.jsonl", [{"text": t, "label": label, "report": f"r{i % 3}", "index": i}
+                                          for i, (t, label) in enumerate(TINY)])
+    out = tmp_path / "model"
+    result = run("train", report_file, "--labels", labels, "--out", out, "--topics", "9")
+    assert result.exit_code == 0, result.output
+    assert "macro-F1" in result.stdout and "Topic coherence" in result.stdout
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["metrics"]["classifier_cv"]["folds"] == 3
+    assert manifest["training"]["by_source"]["weak-heading"] > 0  # the report had no hand labels
+    again = run("classify", report_file, "--model", out, "--format", "jsonl")
+    assert again.exit_code == 0
+
+
+@pytest.mark.parametrize("args,message", [
+    (["train", "--labels", "missing.jsonl"], "missing.jsonl: no such file"),
+    (["train", "nowhere/"], "nowhere: no such file or directory"),
+    (["train", "--taxonomy", "none.toml"], "none.toml: no such taxonomy file"),
+    (["evaluate", "missing.jsonl"], "missing.jsonl: no such file"),
+])
+def test_error_paths(run, tiny_model_dir, args, message, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TOPICS_MODEL", str(tiny_model_dir))
+    result = run(*args)
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_empty_file_is_a_clear_error(run, tiny_model_dir, tmp_path):
+    empty = tmp_path / "e.txt"
+    empty.write_text("   \n", encoding="utf-8")
+    result = run("classify", empty, "--model", tiny_model_dir)
+    assert result.exit_code == 1
+    assert f"{empty}: empty report (no text)" in result.stderr

@@ -1,0 +1,70 @@
+"""The built-in default model: built on first use, evaluated, tied topics, reproducible."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from topics import defaults
+from topics.bundle import load_model
+from topics.cli import main
+from topics.resolve import build_default_model
+from topics.segment import is_noise, load_stopwords
+
+
+@pytest.fixture(scope="module")
+def model(default_home):
+    return load_model(default_home / "models" / "default")
+
+
+def test_classify_a_seed_report_with_the_default_model(default_home, monkeypatch, tmp_path):
+    monkeypatch.setenv("TOPICS_HOME", str(default_home))
+    monkeypatch.delenv("TOPICS_MODEL", raising=False)
+    monkeypatch.chdir(tmp_path)  # no ./models/default here: the built-in model is used
+    seed = defaults.seed_paths()[0]
+    result = CliRunner().invoke(main, ["classify", str(seed)])
+    assert result.exit_code == 0, result.output
+    assert f"Theme profile of {seed.name}:" in result.stdout
+    assert "building" not in result.stderr  # built once, then reused
+
+
+def test_manifest_stores_report_split_scores(model):
+    cv = model.manifest["metrics"]["classifier_cv"]
+    assert cv["split"] == "leave-one-report-out" and cv["folds"] == 5
+    assert cv["n"] == 628
+    assert 0.5 < cv["macro_f1"] <= 1
+    assert set(cv["per_theme"]) == set(model.taxonomy.ids)
+    weak = model.manifest["metrics"]["weak_labels"]
+    assert 0 < weak["coverage"] <= 1 and 0 < weak["accuracy"] <= 1
+
+
+def test_topic_words_are_clean_and_tied_to_themes(model):
+    stop = load_stopwords()
+    for topic in range(model.topic_model.n_topics):
+        for word, _ in model.topic_model.top_words(topic, 10):
+            assert word not in stop and not is_noise(word), (topic, word)
+    tied = {t for t in model.topic_model.topic_themes_ if t}
+    assert len(tied) >= 6
+
+
+def test_default_model_labels_typical_sentences(model):
+    sentences = {
+        "严格落实防止干预司法“三个规定”，开展警示教育。": "discipline",
+        "组织干警参加全省检察业务竞赛，3人获评业务标兵。": "talent",
+        "依法办理公益诉讼案件，督促整治生态环境问题。": "performance",
+        "深化检察官员额制改革，推进数字检察建设。": "reform",
+        "主任、各位副主任、各位委员：": "other",
+    }
+    predictions, _ = model.label(list(sentences))
+    assert [p.theme for p in predictions] == list(sentences.values())
+
+
+def test_same_seed_same_predictions_and_topic_words(model):
+    again = build_default_model(evaluate=False)
+    texts = [u.text for u in model.classify(defaults.seed_paths()[1].read_text(encoding="utf-8"))]
+    first, first_topics = model.label(texts)
+    second, second_topics = again.label(texts)
+    assert [(p.theme, p.scores) for p in first] == [(p.theme, p.scores) for p in second]
+    assert first_topics == second_topics
+    summary = json.dumps(model.topic_model.summary(10), sort_keys=True)
+    assert summary == json.dumps(again.topic_model.summary(10), sort_keys=True)
