@@ -70,6 +70,8 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         Minimum probability for a theme other than the fallback.
     class_weight : str or None
         Passed to ``LogisticRegression``.
+    char_ngrams, word_ngrams : tuple of int
+        n-gram ranges of the character and word TF-IDF.
     random_state : int
         Seed of the solver.
     """
@@ -77,7 +79,8 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
     def __init__(self, taxonomy: Taxonomy | None = None, segmenter: Segmenter | None = None,
                  C: float = 8.0, word_weight: float = 1.0, char_weight: float = 1.0,  # noqa: N803
                  cue_weight: float = 1.0, threshold: float = 0.25,
-                 class_weight: str | None = "balanced", random_state: int = 0):
+                 class_weight: str | None = "balanced", char_ngrams: tuple = (2, 3),
+                 word_ngrams: tuple = (1, 2), random_state: int = 0):
         self.taxonomy = taxonomy
         self.segmenter = segmenter
         self.C = C
@@ -86,6 +89,8 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         self.cue_weight = cue_weight
         self.threshold = threshold
         self.class_weight = class_weight
+        self.char_ngrams = char_ngrams
+        self.word_ngrams = word_ngrams
         self.random_state = random_state
 
     def _segmenter(self) -> Segmenter:
@@ -120,9 +125,9 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"labels not in the taxonomy: {sorted(unknown)}")
         self.word_vectorizer_ = TfidfVectorizer(
             tokenizer=_identity, preprocessor=_identity, lowercase=False, token_pattern=None,
-            ngram_range=(1, 2), sublinear_tf=True)
+            ngram_range=tuple(self.word_ngrams), sublinear_tf=True)
         self.char_vectorizer_ = TfidfVectorizer(
-            analyzer="char", ngram_range=(2, 3), sublinear_tf=True, min_df=2)
+            analyzer="char", ngram_range=tuple(self.char_ngrams), sublinear_tf=True, min_df=2)
         self.cue_matcher_ = CueMatcher(self.taxonomy)
         features = self._features(texts, fit=True)
         self.model_ = LogisticRegression(
