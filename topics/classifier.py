@@ -51,7 +51,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
     """Classify sentences into the themes of a taxonomy.
 
     Features are TF-IDF over segmented content words (uni- and bigrams), TF-IDF
-    over character 2-3-grams, and the log of each theme's cue-word score; a
+    over character 1-3-grams, and the log of each theme's cue-word score; a
     class-weighted multinomial logistic regression gives probabilities. A
     sentence whose best probability is under ``threshold`` gets the fallback
     theme.
@@ -79,7 +79,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
     def __init__(self, taxonomy: Taxonomy | None = None, segmenter: Segmenter | None = None,
                  C: float = 8.0, word_weight: float = 1.0, char_weight: float = 1.0,  # noqa: N803
                  cue_weight: float = 1.0, threshold: float = 0.25,
-                 class_weight: str | None = "balanced", char_ngrams: tuple = (2, 3),
+                 class_weight: str | None = "balanced", char_ngrams: tuple = (1, 3),
                  word_ngrams: tuple = (1, 2), random_state: int = 0):
         self.taxonomy = taxonomy
         self.segmenter = segmenter

@@ -18,13 +18,14 @@ class WeakLabel:
 
 
 def weak_labels(units: list[Unit], taxonomy: Taxonomy, min_score: float = 2.0,
-                margin: float = 2.0) -> list[WeakLabel]:
+                margin: float = 2.0, strong_score: float = 3.0) -> list[WeakLabel]:
     """Label each unit of one report by its outline, else by its own cue words.
 
-    A unit takes the theme of the innermost enclosing heading whose cue words
-    decide it clearly; failing that, the theme its own cue words decide
-    clearly; failing that, no label (the unit is left out of weak training).
-    A heading is labelled by its own cue words.
+    A unit whose own cue words decide it strongly (``strong_score``) takes that
+    theme; otherwise the theme of the innermost enclosing heading whose cue
+    words decide it clearly; failing that, the theme its own cue words decide
+    clearly (``min_score``); failing that, no label (the unit is left out of
+    weak training). A heading is labelled by its own cue words.
     """
     matcher = CueMatcher(taxonomy)
     decided_heading: dict[int, str | None] = {}
@@ -36,8 +37,9 @@ def weak_labels(units: list[Unit], taxonomy: Taxonomy, min_score: float = 2.0,
 
     out = []
     for unit in units:
-        label, source = None, None
-        if not unit.is_heading:
+        label = matcher.decide(unit.text, strong_score, margin)
+        source = "cues" if label else None
+        if label is None and not unit.is_heading:
             for heading in heading_path(units, unit):
                 label = heading_theme(heading)
                 if label:
