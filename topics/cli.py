@@ -110,13 +110,15 @@ def _emit(text: str, out: str | None, bom: bool = False) -> None:
               help="Number of LDA topics: one per theme with cue words, the rest free.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
 @click.option("--no-eval", is_flag=True, help="Skip the report-split cross-validation.")
+@click.option("--select", is_flag=True,
+              help="Choose the classifier's C and cue weight by report-split CV (9 candidates).")
 @click.option("--user-dict", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="Extra jieba dictionary (词 词频 词性); repeatable.")
 @click.option("--stopwords", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="Extra stop-word file, one word per line; repeatable.")
 @click.pass_obj
 @_handle_errors
-def train(obj, reports, label_files, taxonomy, out, n_topics, seed, no_eval, user_dict,
+def train(obj, reports, label_files, taxonomy, out, n_topics, seed, no_eval, select, user_dict,
           stopwords):
     """Train the theme classifier and the topic model.
 
@@ -133,7 +135,7 @@ def train(obj, reports, label_files, taxonomy, out, n_topics, seed, no_eval, use
     from .reader import expand_inputs
     from .segment import Segmenter
     from .taxonomy import load_taxonomy
-    from .train import collect_training_data, train_model
+    from .train import collect_training_data, select_params, train_model
 
     started = time.monotonic()
     progress = _progress(obj)
@@ -152,8 +154,16 @@ def train(obj, reports, label_files, taxonomy, out, n_topics, seed, no_eval, use
     data = collect_training_data(tax, list(label_files), paths)
     tied = sum(1 for t in tax.themes if t.cues)
     segmenter = Segmenter(tuple(user_dict), tuple(stopwords))
+    params, trials = {}, None
+    if select:
+        params, trials = select_params(data, tax, segmenter, seed, progress)
+        progress(f"chosen: {params}")
     model = train_model(tax, data, seed=seed, n_free_topics=max(0, n_topics - tied),
-                        segmenter=segmenter, evaluate=not no_eval, progress=progress)
+                        classifier_params=params, segmenter=segmenter, evaluate=not no_eval,
+                        progress=progress)
+    if trials:
+        model.manifest["classifier"]["selection"] = {"split": "leave-one-report-out",
+                                                     "trials": trials}
     save_model(model, out)
     click.echo(_metrics_text(model.manifest["metrics"], tax.ids), nl=False)
     obj.say(f"topics: model written to {out}: {len(paths)} reports, "

@@ -117,6 +117,31 @@ def cross_validate(data: TrainingData, taxonomy: Taxonomy, params: dict,
     return scores
 
 
+#: Parameters tried by ``select_params`` (``topics train --select``).
+PARAM_GRID = {"C": [2.0, 8.0, 32.0], "cue_weight": [0.5, 1.0, 2.0]}
+
+
+def select_params(data: TrainingData, taxonomy: Taxonomy, segmenter: Segmenter, seed: int = 0,
+                  progress: Progress = _quiet) -> tuple[dict, list[dict]]:
+    """Choose classifier parameters by report-split macro-F1 over ``PARAM_GRID``.
+
+    Returns the best parameters and every candidate's scores.
+    """
+    from sklearn.model_selection import ParameterGrid
+
+    trials = []
+    for candidate in ParameterGrid(PARAM_GRID):
+        params = dict(candidate, random_state=seed)
+        scores = cross_validate(data, taxonomy, params, segmenter)
+        if not scores.get("folds"):
+            raise LabelError("--select needs hand labels from at least two reports")
+        progress(f"parameters {candidate}: macro-F1 {scores['macro_f1']:.3f}")
+        trials.append({"params": candidate, "macro_f1": scores["macro_f1"],
+                       "accuracy": scores["accuracy"]})
+    best = max(trials, key=lambda t: t["macro_f1"])
+    return dict(best["params"]), trials
+
+
 def train_model(taxonomy: Taxonomy, data: TrainingData, seed: int = 0, n_free_topics: int = 3,
                 classifier_params: dict | None = None, segmenter: Segmenter | None = None,
                 evaluate: bool = True, progress: Progress = _quiet) -> ThemeModel:
