@@ -52,4 +52,4 @@ def test_expand_inputs(tmp_path):
     out = list(expand_inputs([str(tmp_path / "d"), "-", str(tmp_path / "none"), str(tmp_path / "empty")]))
     assert out[:3] == [str(tmp_path / "d" / "b.txt"), str(tmp_path / "d" / "sub" / "a.md"), "-"]
     assert [str(e) for e in out[3:]] == [f"{tmp_path / 'none'}: no such file or directory",
-                                        f"{tmp_path / 'empty'}: directory holds no reports (.txt, .md)"]
+                                        f"{tmp_path / 'empty'}: directory holds no reports (.txt, .md, .docx, .pdf)"]

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from .documents import read_report
 from .errors import InputError
 from .labels import read_jsonl
-from .reader import DEFAULT_MAX_BYTES, decode_bytes, read_text
+from .reader import DEFAULT_MAX_BYTES, decode_bytes
 from .sentences import Unit, split_units
 
 
@@ -41,10 +42,10 @@ def read_stdin(stream: BinaryIO, encoding: str | None = None,
     return _split("<stdin>", text)
 
 
-def _split(name: str, text: str) -> InputUnits:
+def _split(name: str, text: str, rejoin: bool = True) -> InputUnits:
     if not text.strip():
         raise InputError(f"{name}: empty report (no text)")
-    units = split_units(text, name)
+    units = split_units(text, name, rejoin=rejoin)
     if not units:
         raise InputError(f"{name}: no sentences found (only punctuation or symbols)")
     return InputUnits(name, units)
@@ -52,8 +53,8 @@ def _split(name: str, text: str) -> InputUnits:
 
 def load_input(path: str, encoding: str | None = None,
                max_bytes: int = DEFAULT_MAX_BYTES) -> InputUnits:
-    """Units of a report file or of a ``.jsonl`` file of units."""
+    """Units of a report file (text, Word, PDF) or of a ``.jsonl`` file of units."""
     if path.lower().endswith(".jsonl"):
         return units_from_jsonl(path)
-    text = read_text(path, encoding, max_bytes)
-    return _split(Path(path).name, text)
+    report = read_report(path, encoding, max_bytes)
+    return _split(Path(path).name, report.text, report.rejoin)

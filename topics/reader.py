@@ -10,7 +10,7 @@ from pathlib import Path
 from .errors import InputError
 
 #: Extensions read as reports when a directory is given.
-REPORT_SUFFIXES = (".txt", ".md")
+REPORT_SUFFIXES = (".txt", ".md", ".docx", ".pdf")
 #: Files larger than this are refused rather than read whole (bytes).
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 

@@ -148,7 +148,7 @@ def _lines(text: str) -> Iterator[_Line]:
         base += len(raw)
 
 
-def _continues(prev: _Line, nxt: _Line) -> bool:
+def _continues(prev: _Line, nxt: _Line, min_chars: int = _JOIN_MIN_CHARS) -> bool:
     """Whether ``nxt`` carries on the sentence that ``prev`` broke off."""
     if prev.looks_like_heading or nxt.looks_like_heading:
         return False
@@ -159,15 +159,24 @@ def _continues(prev: _Line, nxt: _Line) -> bool:
     open_part = prev.chars[last + 1:]
     if any(open_part.count(o) > open_part.count(c) for o, c in _BRACKETS):
         return True  # an unclosed quote or bracket goes on in the next line
-    return last >= 0 or len(prev.chars) >= _JOIN_MIN_CHARS
+    return last >= 0 or len(prev.chars) >= min_chars
 
 
-def _paragraphs(text: str) -> Iterator[_Line]:
+def _join_width(lines: list[_Line]) -> int:
+    """How long a line must be to count as wrapped: 25 characters, less in narrow layouts."""
+    lengths = sorted(len(line.chars) for line in lines if len(line.chars) >= 10)
+    if not lengths:
+        return _JOIN_MIN_CHARS
+    typical = lengths[int(0.8 * (len(lengths) - 1))]
+    return max(10, min(_JOIN_MIN_CHARS, int(0.85 * typical)))
+
+
+def _paragraphs(text: str, rejoin: bool = True) -> Iterator[_Line]:
+    lines = [line for line in _lines(text) if line.chars]
+    width = _join_width(lines)
     current: _Line | None = None
-    for line in _lines(text):
-        if not line.chars:
-            continue
-        if current is not None and _continues(current, line):
+    for line in lines:
+        if rejoin and current is not None and _continues(current, line, width):
             current = _Line(current.chars + line.chars, current.offsets + line.offsets, None)
             continue
         if current is not None:
@@ -230,7 +239,8 @@ def _cap_span(text: str, start: int, end: int, limit: int) -> list[tuple[int, in
     return pieces
 
 
-def split_units(text: str, report: str = "", max_chars: int = MAX_UNIT_CHARS) -> list[Unit]:
+def split_units(text: str, report: str = "", max_chars: int = MAX_UNIT_CHARS,
+                rejoin: bool = True) -> list[Unit]:
     """Split the text of a report into sentence and heading units.
 
     Parameters
@@ -241,6 +251,9 @@ def split_units(text: str, report: str = "", max_chars: int = MAX_UNIT_CHARS) ->
         The report's name, stored in every unit.
     max_chars : int
         Longest unit; longer sentences are split at commas or hard-wrapped.
+    rejoin : bool
+        Whether a line may break inside a sentence (plain text, PDF) or every
+        line is a paragraph of its own (Word).
 
     Returns
     -------
@@ -249,7 +262,7 @@ def split_units(text: str, report: str = "", max_chars: int = MAX_UNIT_CHARS) ->
     """
     units: list[Unit] = []
     stack: list[tuple[int, int]] = []  # (level, unit index) of open headings
-    for para in _paragraphs(text):
+    for para in _paragraphs(text, rejoin):
         chars, offsets = para.chars, para.offsets
         standalone_title = para.md_level is not None or _is_title(chars)
         spans = _sentence_spans(chars)

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .classifier import ThemeClassifier
+from .documents import read_report
 from .errors import LabelError
 from .evaluate import score_predictions
 from .labels import LabelledSentence, load_labels
 from .lda import ThemeTopicModel
 from .model import ThemeModel
-from .reader import read_text
 from .segment import Segmenter
 from .sentences import split_units
 from .taxonomy import Taxonomy, file_sha256
@@ -60,9 +60,9 @@ def collect_training_data(taxonomy: Taxonomy, label_files: list[str | os.PathLik
     weak_pairs: list[tuple[object, str]] = []
     for path in reports:
         name = Path(path).name
-        text = read_text(path)
+        report = read_report(path)
         inputs[str(path)] = file_sha256(path)
-        units = split_units(text, name)
+        units = split_units(report.text, name, rejoin=report.rejoin)
         weak = weak_labels(units, taxonomy)
         gold = by_report.get(name)
         if gold is not None:
