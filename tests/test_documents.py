@@ -137,3 +137,23 @@ def test_page_furniture_rules():
     pages = [["报告 第1页", "正文一", "正文二", "第 1 页"], ["报告 第2页", "正文三", "2/5"],
              ["报告 第3页", "正文四", "- 3 -"]]
     assert drop_page_furniture(pages) == [["正文一", "正文二"], ["正文三"], ["正文四"]]
+
+
+def test_same_report_in_four_formats_gets_the_same_labels(tmp_path, tiny_model_dir):
+    import json
+
+    from click.testing import CliRunner
+
+    from topics.cli import main
+
+    (tmp_path / "utf8.txt").write_text(PLAIN, encoding="utf-8")
+    (tmp_path / "gbk.txt").write_bytes(PLAIN.encode("gbk"))
+    make_docx(tmp_path / "word.docx", PARAGRAPHS)
+    make_pdf(tmp_path / "scan-free.pdf", PARAGRAPHS)
+    labelled = {}
+    for name in ("utf8.txt", "gbk.txt", "word.docx", "scan-free.pdf"):
+        result = CliRunner().invoke(main, ["classify", str(tmp_path / name), "--model", str(tiny_model_dir),
+                                           "--format", "jsonl"])
+        assert result.exit_code == 0, result.output
+        labelled[name] = [(r["text"], r["theme"]) for r in map(json.loads, result.stdout.splitlines())]
+    assert labelled["utf8.txt"] == labelled["gbk.txt"] == labelled["word.docx"] == labelled["scan-free.pdf"]

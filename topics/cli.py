@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
@@ -81,9 +82,13 @@ def main(ctx, verbose, quiet):
 
 
 def _progress(obj: Context):
+    """Progress of long work: on a terminal or with -v, never with --quiet."""
+    started = time.monotonic()
+    show = not obj.quiet and (obj.verbose or sys.stderr.isatty())
+
     def progress(message: str) -> None:
-        if not obj.quiet:
-            click.echo(f"topics: {message}", err=True)
+        if show:
+            click.echo(f"topics: [{time.monotonic() - started:5.1f}s] {message}", err=True)
     return progress
 
 
@@ -93,11 +98,13 @@ def _load(obj: Context, model_dir: str | None):
     return resolve_model(model_dir, _progress(obj))
 
 
-def _emit(text: str, out: str | None, bom: bool = False) -> None:
+def _emit(text: str | bytes, out: str | None, bom: bool = False) -> None:
     """Write output to stdout, or atomically to ``out``."""
     from .fileio import atomic_write
 
-    if out:
+    if isinstance(text, bytes):
+        atomic_write(out, text)
+    elif out:
         atomic_write(out, ("\ufeff" if bom else "") + text)
     else:
         click.echo(text, nl=False)
@@ -197,11 +204,50 @@ def _metrics_text(metrics: dict, theme_ids: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _bar(obj: Context, items: list, label: str):
+    """A progress bar with counts and an estimate, only when stderr is a terminal."""
+    if obj.quiet or not sys.stderr.isatty() or len(items) < 2:
+        return contextlib.nullcontext(items)
+    return click.progressbar(items, label=label, file=sys.stderr, show_pos=True, show_eta=True)
+
+
+def _label_inputs(obj: Context, model, inputs, encoding):
+    """Label every report among ``inputs``; report unreadable ones and go on.
+
+    Returns ``(reports, failures)`` with reports as ``(name, results)`` pairs.
+    """
+    from .errors import InputError
+    from .inputs import load_input, read_stdin
+    from .reader import REPORT_SUFFIXES, expand_inputs
+
+    items = list(expand_inputs(inputs, REPORT_SUFFIXES + (".jsonl",)))
+    reports, failures = [], 0
+    with _bar(obj, items, "labelling") as bar:
+        for item in bar:
+            try:
+                if isinstance(item, InputError):
+                    raise item
+                loaded = (read_stdin(click.open_file("-", "rb"), encoding) if item == "-"
+                          else load_input(item, encoding))
+            except InputError as exc:
+                failures += 1
+                click.echo(f"topics: error: {exc}", err=True)
+                continue
+            logging.getLogger("topics").info("labelling %s: %d units", item, len(loaded.units))
+            reports.append((loaded.name, model.classify_units(loaded.units, loaded.ids)))
+    return reports, failures
+
+
+def _check_out(fmt: str, out: str | None) -> None:
+    if fmt == "xlsx" and not out:
+        raise click.UsageError("--format xlsx writes a binary workbook: give --out FILE.xlsx")
+
+
 @main.command()
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("--model", "model_dir", envvar="TOPICS_MODEL", type=click.Path(), help=MODEL_HELP)
-@click.option("--format", "fmt", type=click.Choice(["table", "jsonl", "csv"]), default="table",
-              show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "jsonl", "csv", "xlsx", "html"]),
+              default="table", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False), help="Write here (atomically), not stdout.")
 @click.option("--encoding", help="Force the text encoding of reports (e.g. gbk).")
 @click.pass_obj
@@ -209,47 +255,90 @@ def _metrics_text(metrics: dict, theme_ids: list[str]) -> str:
 def classify(obj, inputs, model_dir, fmt, out, encoding):
     """Label every sentence of reports with a theme and a confidence.
 
-    INPUTS are report files, folders of reports, - for stdin, or .jsonl files
-    whose records' "text" fields are units (their "id" is kept). A file that
-    cannot be read is reported and skipped; the exit code is 1 if any was.
+    INPUTS are report files (.txt/.md in any common Chinese encoding, .docx,
+    .pdf), folders of them, - for stdin, or .jsonl files whose records' "text"
+    fields are units (their "id" is kept). A file that cannot be read is
+    reported and skipped; the exit code is 1 if any was. xlsx and html hold
+    every report's sentences, profile and the topic words.
 
-    Example: topics classify seeds/000_eb7df649a681aff6.txt --format jsonl
+    Example: topics classify reports/ --format html --out report.html
     """
-    from .errors import InputError
-    from .formats import results_csv, results_jsonl, results_table
-    from .inputs import load_input, read_stdin
-    from .reader import REPORT_SUFFIXES, expand_inputs
+    from .formats import results_csv, results_jsonl, results_table, results_xlsx
+    from .htmlreport import results_html
 
+    _check_out(fmt, out)
     started = time.monotonic()
     model = _load(obj, model_dir)
-    failures = 0
-    chunks: list[str] = []
-    all_results = []
-    for item in expand_inputs(inputs, REPORT_SUFFIXES + (".jsonl",)):
-        try:
-            if isinstance(item, InputError):
-                raise item
-            loaded = (read_stdin(click.open_file("-", "rb"), encoding) if item == "-"
-                      else load_input(item, encoding))
-        except InputError as exc:
-            failures += 1
-            click.echo(f"topics: error: {exc}", err=True)
-            continue
-        results = model.classify_units(loaded.units, loaded.ids)
-        all_results.extend(results)
-        if fmt == "table":
-            chunks.append(results_table(loaded.name, results, model.profile(results),
-                                        model.taxonomy))
-    if all_results or not failures:
+    labelled, failures = _label_inputs(obj, model, inputs, encoding)
+    reports = [(name, results, model.profile(results)) for name, results in labelled]
+    all_results = [r for _, results, _ in reports for r in results]
+    if reports or not failures:
         if fmt == "jsonl":
             _emit(results_jsonl(all_results), out)
         elif fmt == "csv":
             _emit(results_csv(all_results, model.taxonomy.ids), out, bom=True)
+        elif fmt == "xlsx":
+            _emit(results_xlsx(reports, model.taxonomy, model.topic_model.summary(15)), out)
+        elif fmt == "html":
+            _emit(results_html(reports, model.taxonomy, model.topic_model.summary(15)), out)
         else:
-            _emit("\n".join(chunks), out)
-    n_reports = len({r.report for r in all_results})
-    obj.say(f"topics: {n_reports} reports, {len(all_results)} units labelled, "
+            _emit("\n".join(results_table(name, results, profile, model.taxonomy)
+                            for name, results, profile in reports), out)
+    obj.say(f"topics: {len(reports)} reports, {len(all_results)} units labelled, "
             f"{failures} failed, {time.monotonic() - started:.1f}s")
+    if failures:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("--model", "model_dir", envvar="TOPICS_MODEL", type=click.Path(), help=MODEL_HELP)
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "xlsx", "html"]),
+              default="table", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False), help="Write here (atomically), not stdout.")
+@click.option("--encoding", help="Force the text encoding of reports (e.g. gbk).")
+@click.option("-n", "n_typical", default=3, show_default=True, type=click.IntRange(0, 50),
+              help="Typical sentences per theme and report.")
+@click.pass_obj
+@_handle_errors
+def compare(obj, inputs, model_dir, fmt, out, encoding, n_typical):
+    """Compare the theme profiles of two or more reports.
+
+    Each INPUT (a report, or a folder whose reports are pooled) is one column:
+    theme shares side by side, differences from the first in percentage
+    points, and each one's most typical sentences per theme.
+
+    Example: topics compare report_2023.docx report_2024.docx --format html --out cmp.html
+    """
+    from .compare import compare_reports
+    from .formats import comparison_csv, comparison_table, comparison_xlsx
+    from .htmlreport import comparison_html
+
+    if len(inputs) < 2:
+        raise click.UsageError("compare needs at least two reports or folders")
+    _check_out(fmt, out)
+    started = time.monotonic()
+    model = _load(obj, model_dir)
+    groups, failures = [], 0
+    for item in inputs:
+        labelled, failed = _label_inputs(obj, model, [item], encoding)
+        failures += failed
+        if labelled:
+            name = labelled[0][0] if len(labelled) == 1 else Path(item).name or item
+            groups.append((name, [r for _, results in labelled for r in results]))
+    if len(groups) < 2:
+        raise click.ClickException("fewer than two readable inputs: nothing to compare")
+    comparison = compare_reports(groups, model.taxonomy.ids, n_typical)
+    if fmt == "csv":
+        _emit(comparison_csv(comparison, model.taxonomy), out, bom=True)
+    elif fmt == "xlsx":
+        _emit(comparison_xlsx(comparison, model.taxonomy), out)
+    elif fmt == "html":
+        _emit(comparison_html(comparison, model.taxonomy), out)
+    else:
+        _emit(comparison_table(comparison, model.taxonomy), out)
+    obj.say(f"topics: compared {len(groups)} inputs, {failures} failed, "
+            f"{time.monotonic() - started:.1f}s")
     if failures:
         sys.exit(1)
 
@@ -260,14 +349,21 @@ def classify(obj, inputs, model_dir, fmt, out, encoding):
               help="Words per topic and terms per theme.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True)
+@click.option("--html", "html_out", type=click.Path(dir_okay=False),
+              help="Also write an interactive, self-contained view of the topic model here.")
 @click.pass_obj
 @_handle_errors
-def words(obj, model_dir, n_words, fmt):
+def words(obj, model_dir, n_words, fmt, html_out):
     """Show each topic's theme, coherence and top words, and each theme's strongest terms.
 
-    Example: topics words -n 10 --format json
+    Example: topics words -n 10 --format json --html topics.html
     """
     model = _load(obj, model_dir)
+    if html_out:
+        from .htmlreport import topic_model_html
+        from .topicview import topic_view
+
+        _emit(topic_model_html(topic_view(model.topic_model), model.taxonomy), html_out)
     topics = model.topic_model.summary(n_words)
     themes = model.classifier.top_terms(n_words)
     if fmt == "json":

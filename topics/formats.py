@@ -7,10 +7,11 @@ import io
 import json
 import unicodedata
 
+from .compare import Comparison
 from .model import ThemeProfile, UnitResult
 from .taxonomy import Taxonomy
 
-FORMATS = ("table", "jsonl", "csv")
+FORMATS = ("table", "jsonl", "csv", "xlsx", "html")
 
 
 def display_width(text: str) -> int:
@@ -68,3 +69,111 @@ def results_csv(results: list[UnitResult], theme_ids: list[str]) -> str:
             *[f"{r.scores.get(t, 0.0):.4f}" for t in theme_ids],
         ])
     return buffer.getvalue()
+
+
+def _workbook_bytes(sheets: list[tuple[str, list[list]]]) -> bytes:
+    """An .xlsx file with one sheet per ``(title, rows)``; the first row is a bold header."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    book.remove(book.active)
+    for title, rows in sheets:
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def topic_rows(topic_summary: list[dict]) -> list[list]:
+    """Rows of the topic-words sheet."""
+    rows = [["topic", "theme", "c_v", "u_mass", "words"]]
+    for topic in topic_summary:
+        coherence = topic.get("coherence", {})
+        rows.append([topic["id"], topic["theme"] or "free", coherence.get("c_v"),
+                     coherence.get("u_mass"), " ".join(w for w, _ in topic["words"])])
+    return rows
+
+
+def results_xlsx(reports: list[tuple[str, list[UnitResult], ThemeProfile]], taxonomy: Taxonomy,
+                 topic_summary: list[dict]) -> bytes:
+    """A workbook: sentences (theme, confidence, evidence), report profiles, topic words."""
+    ids = taxonomy.ids
+    sentences = [["report", "index", "id", "heading", "text", "theme", "theme_zh", "confidence",
+                  "evidence", "topic", "topic_theme", *[f"score_{t}" for t in ids]]]
+    names = {t.id: t.name_zh for t in taxonomy.themes}
+    for _, results, _ in reports:
+        for r in results:
+            sentences.append([
+                r.report, r.index, "" if r.id is None else str(r.id), r.is_heading, r.text,
+                r.theme, names.get(r.theme, ""), round(r.confidence, 4),
+                " ".join(term for term, _ in r.evidence), r.topic, r.topic_theme or "",
+                *[round(r.scores.get(t, 0.0), 4) for t in ids]])
+    profiles = [["report", "units", *[f"{t} {names[t]}" for t in ids]]]
+    for name, _, profile in reports:
+        profiles.append([name, profile.total, *[round(profile.shares[t], 4) for t in ids]])
+    return _workbook_bytes([("sentences", sentences), ("profiles", profiles),
+                            ("topics", topic_rows(topic_summary))])
+
+
+def comparison_rows(comparison: Comparison, taxonomy: Taxonomy) -> list[list]:
+    """Theme shares (%) side by side and differences from the first report (pp)."""
+    names = comparison.names
+    rows = [["theme", "theme_zh", *[f"share {n}" for n in names],
+             *[f"pp {n} - {names[0]}" for n in names[1:]]]]
+    for theme in taxonomy.themes:
+        rows.append([theme.id, theme.name_zh,
+                     *[round(100 * comparison.shares[n][theme.id], 1) for n in names],
+                     *[comparison.differences[n][theme.id] for n in names[1:]]])
+    return rows
+
+
+def comparison_typical_rows(comparison: Comparison) -> list[list]:
+    """Each report's typical sentences per theme."""
+    rows = [["report", "theme", "rank", "confidence", "text"]]
+    for name in comparison.names:
+        for theme, results in comparison.typical[name].items():
+            for rank, r in enumerate(results, start=1):
+                rows.append([name, theme, rank, round(r.confidence, 4), r.text])
+    return rows
+
+
+def comparison_table(comparison: Comparison, taxonomy: Taxonomy) -> str:
+    """The comparison for a terminal."""
+    rows = comparison_rows(comparison, taxonomy)
+    names = comparison.names
+    lines = ["Reports: " + "; ".join(f"[{i + 1}] {n} ({comparison.profiles[n].total} units)"
+                                      for i, n in enumerate(names))]
+    header = pad("theme", 22) + "".join(f"{f'[{i + 1}]':>8}" for i in range(len(names)))
+    header += "".join(f"{f'[{i + 2}]-[1]':>9}" for i in range(len(names) - 1))
+    lines.append(header)
+    for row in rows[1:]:
+        shares = row[2:2 + len(names)]
+        diffs = row[2 + len(names):]
+        lines.append(pad(row[0], 12) + pad(row[1], 10) + "".join(f"{v:7.1f}%" for v in shares)
+                     + "".join(f"{v:+8.1f} " for v in diffs))
+    lines.append("(shares in %, differences in percentage points)")
+    for theme in taxonomy.themes:
+        lines.append(f"\n{theme.id} {theme.name_zh}:")
+        for i, name in enumerate(names):
+            for r in comparison.typical[name][theme.id]:
+                lines.append(f"  [{i + 1}] {r.confidence:.2f}  {r.text}")
+    return "\n".join(lines) + "\n"
+
+
+def comparison_csv(comparison: Comparison, taxonomy: Taxonomy) -> str:
+    """The shares and differences as CSV (write it with a UTF-8 BOM)."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(comparison_rows(comparison, taxonomy))
+    return buffer.getvalue()
+
+
+def comparison_xlsx(comparison: Comparison, taxonomy: Taxonomy) -> bytes:
+    """A workbook: shares and differences; typical sentences."""
+    return _workbook_bytes([("shares", comparison_rows(comparison, taxonomy)),
+                            ("typical", comparison_typical_rows(comparison))])
