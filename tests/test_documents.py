@@ -157,3 +157,26 @@ def test_same_report_in_four_formats_gets_the_same_labels(tmp_path, tiny_model_d
         assert result.exit_code == 0, result.output
         labelled[name] = [(r["text"], r["theme"]) for r in map(json.loads, result.stdout.splitlines())]
     assert labelled["utf8.txt"] == labelled["gbk.txt"] == labelled["word.docx"] == labelled["scan-free.pdf"]
+
+
+def test_a_folder_of_mixed_files_with_one_broken(tmp_path, tiny_model_dir):
+    import json
+
+    from click.testing import CliRunner
+
+    from topics.cli import main
+
+    folder = tmp_path / "in"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.txt").write_bytes(PLAIN.encode("gb18030"))
+    make_docx(folder / "b.docx", PARAGRAPHS)
+    make_pdf(folder / "sub" / "c.pdf", PARAGRAPHS)
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.4\n%garbage")
+    (folder / "notes.png").write_bytes(b"\x89PNG")  # not a report type: ignored
+    result = CliRunner().invoke(main, ["classify", str(folder), "--model", str(tiny_model_dir),
+                                       "--format", "jsonl"])
+    assert result.exit_code == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("topics: error:")]
+    assert len(errors) == 1 and str(folder / "broken.pdf") in errors[0]
+    reports = {json.loads(line)["report"] for line in result.stdout.splitlines()}
+    assert reports == {"a.txt", "b.docx", "c.pdf"}
