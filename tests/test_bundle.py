@@ -1,8 +1,10 @@
 import json
+import os
+import pickle
 
 import pytest
 
-from topics.bundle import MANIFEST, load_model, save_model
+from topics.bundle import MANIFEST, load_model, lock_path, save_model
 from topics.errors import ModelError
 
 SENTENCES = ["严格执行三个规定，开展警示教育。", "举办业务培训班。", "今天下雨。"]
@@ -10,33 +12,28 @@ SENTENCES = ["严格执行三个规定，开展警示教育。", "举办业务�
 
 def _records(model):
     predictions, topics = model.label(SENTENCES)
-    return [(p.theme, round(p.confidence, 6), t) for p, t in zip(predictions, topics, strict=True)]
+    return [(p.theme, p.scores, p.evidence, t) for p, t in zip(predictions, topics, strict=True)]
 
 
 def test_save_load_gives_the_same_predictions(tiny_model, tiny_model_dir):
     loaded = load_model(tiny_model_dir)
     assert _records(loaded) == _records(tiny_model)
     assert loaded.topic_model.topic_themes_ == tiny_model.topic_model.topic_themes_
+    assert loaded.topic_model.summary(10) == tiny_model.topic_model.summary(10)
+    assert loaded.classifier.top_terms(5) == tiny_model.classifier.top_terms(5)
 
 
 def test_manifest_says_how_the_model_was_made(tiny_model_dir):
     manifest = json.loads((tiny_model_dir / MANIFEST).read_text(encoding="utf-8"))
-    assert manifest["format_version"] == 1
+    assert manifest["format_version"] == 2
     assert manifest["seed"] == 0
     for key in ("created", "versions", "taxonomy", "artifacts", "classifier", "segmenter",
                 "training", "metrics", "topics"):
         assert key in manifest
     assert {"python", "scikit-learn", "gensim", "jieba"} <= set(manifest["versions"])
     assert all(len(h) == 64 for h in manifest["artifacts"].values())
-
-
-def test_saving_over_an_existing_bundle_replaces_it_whole(tiny_model, tmp_path):
-    target = tmp_path / "m"
-    save_model(tiny_model, target)
-    (target / "stray.txt").write_text("old", encoding="utf-8")
-    save_model(tiny_model, target)
-    assert not (target / "stray.txt").exists()
-    assert [p.name for p in tmp_path.iterdir()] == ["m"]  # no temporary folders left behind
+    # only JSON and plain arrays: nothing that unpickles
+    assert all(name.endswith((".json", ".npy")) for name in manifest["artifacts"])
 
 
 @pytest.fixture
@@ -46,17 +43,32 @@ def bundle_copy(tiny_model, tmp_path):
     return target
 
 
+def test_saving_over_an_existing_bundle_replaces_it_whole(tiny_model, bundle_copy):
+    (bundle_copy / "data-stale").mkdir()
+    (bundle_copy / ".tmp-left-by-a-crash").mkdir()
+    save_model(tiny_model, bundle_copy)
+    manifest = json.loads((bundle_copy / MANIFEST).read_text(encoding="utf-8"))
+    assert sorted(p.name for p in bundle_copy.iterdir()) == sorted([MANIFEST, manifest["data_dir"]])
+    assert load_model(bundle_copy)
+
+
 def _edit_manifest(folder, change):
     path = folder / MANIFEST
     manifest = json.loads(path.read_text(encoding="utf-8"))
     change(manifest)
     path.write_text(json.dumps(manifest), encoding="utf-8")
+    return manifest
+
+
+def _artifact(folder, suffix):
+    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    return next(folder / name for name in manifest["artifacts"] if name.endswith(suffix))
 
 
 def test_tampered_artifact_is_refused(bundle_copy):
-    with open(bundle_copy / "classifier.joblib", "ab") as handle:
+    with open(_artifact(bundle_copy, "classifier.coef.npy"), "ab") as handle:
         handle.write(b"\0")
-    with pytest.raises(ModelError, match="classifier.joblib does not match its sha256"):
+    with pytest.raises(ModelError, match="classifier.coef.npy does not match its sha256"):
         load_model(bundle_copy)
 
 
@@ -68,14 +80,54 @@ def test_other_library_versions_are_refused(bundle_copy):
 
 def test_newer_format_version_is_refused(bundle_copy):
     _edit_manifest(bundle_copy, lambda m: m.update({"format_version": 99}))
-    with pytest.raises(ModelError, match="format version 99"):
+    with pytest.raises(ModelError, match="format version 99 is newer"):
         load_model(bundle_copy)
 
 
-def test_manifest_pointing_outside_the_folder_is_refused(bundle_copy):
-    _edit_manifest(bundle_copy, lambda m: m["artifacts"].update({"../x": "0" * 64}))
+@pytest.mark.parametrize("name", ["../x.json", "/etc/passwd"])
+def test_manifest_pointing_outside_the_folder_is_refused(bundle_copy, name):
+    _edit_manifest(bundle_copy, lambda m: m["artifacts"].update({name: "0" * 64}))
     with pytest.raises(ModelError, match="outside the model folder"):
         load_model(bundle_copy)
+
+
+def test_symlinked_artifact_is_refused(bundle_copy, tmp_path):
+    artifact = _artifact(bundle_copy, "segmenter.json")
+    real = tmp_path / "elsewhere.json"
+    real.write_bytes(artifact.read_bytes())
+    artifact.unlink()
+    artifact.symlink_to(real)
+    with pytest.raises(ModelError, match="is a symlink"):
+        load_model(bundle_copy)
+
+
+class _Exploit:
+    """Unpickling this runs ``os.system``: the classic poisoned model file."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_a_malicious_pickle_in_the_model_folder_never_runs(bundle_copy, tmp_path):
+    marker = tmp_path / "pwned"
+    payload = pickle.dumps(_Exploit(marker))
+    # plant it under every name an unsafe loader might open, with honest checksums
+    (bundle_copy / "classifier.joblib").write_bytes(payload)
+    coef = _artifact(bundle_copy, "classifier.coef.npy")
+    coef.write_bytes(payload)
+    import hashlib
+    digest = hashlib.sha256(payload).hexdigest()
+    _edit_manifest(bundle_copy, lambda m: m["artifacts"].update(
+        {str(coef.relative_to(bundle_copy)): digest}))
+    with pytest.raises(ModelError, match="cannot load model"):
+        load_model(bundle_copy)
+    assert not marker.exists()
+    # and the same bytes do run when unpickled: the test would notice a pickle load
+    pickle.loads(payload)
+    assert marker.exists()
 
 
 def test_missing_or_broken_bundles(tmp_path):
@@ -86,3 +138,14 @@ def test_missing_or_broken_bundles(tmp_path):
     (tmp_path / MANIFEST).write_text("{", encoding="utf-8")
     with pytest.raises(ModelError, match="unreadable manifest"):
         load_model(tmp_path)
+
+
+def test_a_second_writer_waits_for_the_lock_then_gives_up(tiny_model, bundle_copy):
+    from filelock import FileLock
+
+    messages = []
+    with FileLock(str(lock_path(bundle_copy))):
+        with pytest.raises(ModelError, match="still locked by another topics process"):
+            save_model(tiny_model, bundle_copy, lock_timeout=0.2, wait=messages.append)
+    assert messages and "waiting up to" in messages[0]
+    assert load_model(bundle_copy)

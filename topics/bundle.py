@@ -1,29 +1,42 @@
-"""Model bundles on disk: a folder of artifacts plus ``manifest.json``, written atomically."""
+"""Model bundles on disk: JSON and ``.npy`` arrays plus ``manifest.json``; no pickles.
+
+A bundle folder holds ``manifest.json`` and one ``data-<hash>/`` folder of
+artifacts. Saving writes a new data folder, then replaces the manifest with one
+atomic rename, then removes the old data folder: a crash at any moment leaves
+either the old bundle or the new one, whole. A lock file beside the folder keeps
+two writers apart. Loading reads only JSON and ``.npy`` files (``allow_pickle``
+off), after checking the format version, every artifact's sha256, that no
+artifact is a symlink or lies outside the folder, and the library versions.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import os
 import platform
 import shutil
-import tempfile
+import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
+import numpy as np
+
 from .errors import ModelError
+from .fileio import atomic_write
 from .model import ThemeModel
 from .taxonomy import Taxonomy, file_sha256
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
-CLASSIFIER = "classifier.joblib"
-LDA_DIR = "lda"
-LDA_FILE = "lda/model"
-DICTIONARY = "dictionary.gensim"
+#: Seconds a writer waits for another writer of the same bundle.
+LOCK_TIMEOUT = 600.0
 
 #: Libraries whose version is recorded; the value is how many version parts must match.
-LIBRARIES = {"scikit-learn": 2, "gensim": 2, "numpy": 1, "scipy": 1, "jieba": 3, "joblib": 1}
+LIBRARIES = {"scikit-learn": 2, "gensim": 2, "numpy": 1, "scipy": 1, "jieba": 3}
 
 
 def library_versions() -> dict[str, str]:
@@ -48,70 +61,93 @@ def version_mismatches(recorded: dict[str, str]) -> list[str]:
     return out
 
 
-def _artifact_hashes(folder: Path) -> dict[str, str]:
-    hashes = {}
-    for path in sorted(folder.rglob("*")):
-        if path.is_file() and path.name != MANIFEST:
-            hashes[path.relative_to(folder).as_posix()] = file_sha256(path)
-    return hashes
+def _json_bytes(data) -> bytes:
+    return (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
 
 
-def save_model(model: ThemeModel, target: str | os.PathLike) -> Path:
-    """Write ``model`` to the folder ``target``, replacing it only once complete.
+def _npy_bytes(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
+    return buffer.getvalue()
 
-    Artifacts go to a temporary folder beside ``target``, which is renamed into
-    place; an earlier bundle at ``target`` stays intact until that moment.
-    """
-    import joblib
 
+def _artifacts(model: ThemeModel) -> dict[str, bytes]:
+    """Every artifact of a model as file name -> bytes."""
+    files: dict[str, bytes] = {}
+    for prefix, (meta, arrays) in (("classifier", model.classifier.to_state()),
+                                   ("topics", model.topic_model.to_state())):
+        files[f"{prefix}.json"] = _json_bytes(meta)
+        for name, array in arrays.items():
+            files[f"{prefix}.{name}.npy"] = _npy_bytes(array)
+    files["segmenter.json"] = _json_bytes(model.classifier.segmenter.to_lists())
+    return files
+
+
+def lock_path(target: Path) -> Path:
+    """The lock file that keeps two writers of ``target`` apart."""
+    return target.parent / f".{target.name}.lock"
+
+
+def _locked(target: Path, timeout: float, wait: Callable[[str], None]):
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(str(lock_path(target)))
+    try:
+        lock.acquire(timeout=0)
+        return lock
+    except Timeout:
+        wait(f"{target} is being written by another topics process; waiting up to "
+             f"{timeout:.0f}s")
+    try:
+        lock.acquire(timeout=timeout)
+    except Timeout:
+        raise ModelError(f"{target}: still locked by another topics process after "
+                         f"{timeout:.0f}s (lock file {lock_path(target)}); try again "
+                         f"later") from None
+    return lock
+
+
+def save_model(model: ThemeModel, target: str | os.PathLike, lock_timeout: float = LOCK_TIMEOUT,
+               wait: Callable[[str], None] = lambda _m: None) -> Path:
+    """Write ``model`` to the folder ``target`` so that a crash never leaves half a model."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    files = _artifacts(model)
+    hashes = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
+    data_dir = "data-" + hashlib.sha256(_json_bytes(hashes)).hexdigest()[:16]
+    manifest = dict(model.manifest)
+    manifest.update({
+        "format_version": FORMAT_VERSION,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "versions": library_versions(),
+        "platform": f"{platform.system()} {platform.machine()}",
+        "taxonomy": model.taxonomy.to_dict(),
+        "topics": {"topic_themes": model.topic_model.topic_themes_,
+                   "coherence": model.topic_model.coherence_},
+        "data_dir": data_dir,
+        "artifacts": {f"{data_dir}/{name}": digest for name, digest in sorted(hashes.items())},
+    })
+    lock = _locked(target, lock_timeout, wait)
     try:
-        joblib.dump(model.classifier, tmp / CLASSIFIER)
-        (tmp / LDA_DIR).mkdir()
-        topic_model = model.topic_model
-        topic_model.lda_.save(str(tmp / LDA_FILE))
-        topic_model.dictionary_.save(str(tmp / DICTIONARY))
-        manifest = dict(model.manifest)
-        manifest.update({
-            "format_version": FORMAT_VERSION,
-            "created": datetime.now(UTC).isoformat(timespec="seconds"),
-            "versions": library_versions(),
-            "platform": f"{platform.system()} {platform.machine()}",
-            "taxonomy": model.taxonomy.to_dict(),
-            "topics": {
-                "params": {k: v for k, v in topic_model.get_params().items() if k != "taxonomy"},
-                "topic_themes": topic_model.topic_themes_,
-                "coherence": topic_model.coherence_,
-            },
-            "artifacts": _artifact_hashes(tmp),
-        })
-        with open(tmp / MANIFEST, "w", encoding="utf-8") as handle:
-            json.dump(manifest, handle, ensure_ascii=False, indent=2, sort_keys=True)
-            handle.write("\n")
-        _replace_dir(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        target.mkdir(exist_ok=True)
+        if not (target / data_dir).is_dir():
+            tmp = target / f".tmp-{uuid.uuid4().hex}"
+            tmp.mkdir()
+            for name, data in files.items():
+                with open(tmp / name, "wb") as handle:
+                    handle.write(data)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+            os.replace(tmp, target / data_dir)
+        atomic_write(target / MANIFEST, _json_bytes(manifest))
+        for stale in target.iterdir():
+            if stale.name != data_dir and (stale.name.startswith("data-")
+                                           or stale.name.startswith(".tmp-")):
+                shutil.rmtree(stale, ignore_errors=True)
+    finally:
+        lock.release()
     model.manifest, model.path = manifest, str(target)
     return target
-
-
-def _replace_dir(new: Path, target: Path) -> None:
-    """Move the finished folder ``new`` to ``target``, keeping the old one until then."""
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.{os.getpid()}.old")
-        os.replace(target, old)
-    try:
-        os.replace(new, target)
-    except BaseException:
-        if old is not None:
-            os.replace(old, target)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def read_manifest(path: str | os.PathLike) -> dict:
@@ -120,6 +156,8 @@ def read_manifest(path: str | os.PathLike) -> dict:
     manifest_path = folder / MANIFEST
     if not folder.is_dir():
         raise ModelError(f"{folder}: no model folder here (train one with `topics train`)")
+    if manifest_path.is_symlink():
+        raise ModelError(f"{manifest_path}: is a symlink; a model's files must be its own")
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -129,11 +167,28 @@ def read_manifest(path: str | os.PathLike) -> dict:
     if not isinstance(manifest, dict):
         raise ModelError(f"{manifest_path}: manifest is not a JSON object")
     version = manifest.get("format_version")
-    if version != FORMAT_VERSION:
+    if not isinstance(version, int) or version > FORMAT_VERSION:
         raise ModelError(
-            f"{folder}: model format version {version!r}, this topics reads version "
-            f"{FORMAT_VERSION}; retrain it with `topics train --out {folder}`")
+            f"{folder}: model format version {version!r} is newer than this topics reads "
+            f"({FORMAT_VERSION}); upgrade topics or retrain with `topics train --out {folder}`")
+    if version < FORMAT_VERSION:
+        raise ModelError(
+            f"{folder}: model format version {version} is older than this topics reads "
+            f"({FORMAT_VERSION}); retrain it with `topics train --out {folder}`")
     return manifest
+
+
+def _artifact_path(folder: Path, name: str) -> Path:
+    """The path of an artifact, refusing anything outside the folder or through a symlink."""
+    relative = Path(name)
+    if relative.is_absolute() or ".." in relative.parts or not relative.parts:
+        raise ModelError(f"{folder}: manifest names a file outside the model folder: {name}")
+    current = folder
+    for part in relative.parts:
+        current = current / part
+        if current.is_symlink():
+            raise ModelError(f"{folder}: {name} is a symlink; a model's files must be its own")
+    return current
 
 
 def check_bundle(path: str | os.PathLike, manifest: dict) -> None:
@@ -143,9 +198,7 @@ def check_bundle(path: str | os.PathLike, manifest: dict) -> None:
     if not isinstance(expected, dict) or not expected:
         raise ModelError(f"{folder}: manifest lists no artifacts")
     for name, digest in expected.items():
-        artifact = (folder / name).resolve()
-        if folder.resolve() not in artifact.parents:
-            raise ModelError(f"{folder}: manifest names a file outside the model folder: {name}")
+        artifact = _artifact_path(folder, name)
         if not artifact.is_file():
             raise ModelError(f"{folder}: artifact {name} is missing")
         if file_sha256(artifact) != digest:
@@ -159,30 +212,40 @@ def check_bundle(path: str | os.PathLike, manifest: dict) -> None:
 
 
 def load_model(path: str | os.PathLike) -> ThemeModel:
-    """Load a bundle after checking its format version, checksums and library versions."""
-    import joblib
-    from gensim.corpora import Dictionary
-    from gensim.models import LdaModel
-
+    """Load a bundle after checking it; only JSON and plain arrays are read."""
+    from .classifier import ThemeClassifier
     from .lda import ThemeTopicModel
+    from .segment import Segmenter
 
     folder = Path(path)
     manifest = read_manifest(folder)
     check_bundle(folder, manifest)
+    data = folder / manifest["data_dir"]
+
+    def load_json(name: str):
+        return json.loads((data / name).read_text(encoding="utf-8"))
+
+    def load_arrays(prefix: str) -> dict[str, np.ndarray]:
+        arrays = {}
+        for name in manifest["artifacts"]:
+            file = Path(name).name
+            if file.startswith(prefix + ".") and file.endswith(".npy"):
+                arrays[file[len(prefix) + 1:-4]] = np.load(data / file, allow_pickle=False)
+        return arrays
+
     try:
         taxonomy = Taxonomy.from_dict(manifest["taxonomy"], f"{folder / MANIFEST}")
-        classifier = joblib.load(folder / CLASSIFIER)
-        topics = manifest["topics"]
-        topic_model = ThemeTopicModel(taxonomy=taxonomy, **topics["params"])
-        topic_model.lda_ = LdaModel.load(str(folder / LDA_FILE))
-        topic_model.dictionary_ = Dictionary.load(str(folder / DICTIONARY))
-        topic_model.topic_themes_ = topics["topic_themes"]
-        topic_model.coherence_ = topics["coherence"]
+        lists = load_json("segmenter.json")
+        segmenter = Segmenter.from_lists(lists["entries"], lists["stopwords"])
+        classifier = ThemeClassifier.from_state(load_json("classifier.json"),
+                                                load_arrays("classifier"), taxonomy, segmenter)
+        topic_model = ThemeTopicModel.from_state(load_json("topics.json"),
+                                                 load_arrays("topics"), taxonomy)
     except ModelError:
         raise
     except Exception as exc:  # a damaged bundle can fail in many library-specific ways
         raise ModelError(f"{folder}: cannot load model: {type(exc).__name__}: {exc}") from None
-    if list(classifier.taxonomy.ids) != taxonomy.ids:
-        raise ModelError(f"{folder}: classifier themes differ from the manifest's taxonomy")
+    recorded = manifest.get("segmenter", {}).get("fingerprint")
+    if recorded and recorded != segmenter.fingerprint():
+        raise ModelError(f"{folder}: segmenter dictionaries differ from those it was trained with")
     return ThemeModel(taxonomy, classifier, topic_model, manifest, str(folder))
-

@@ -33,6 +33,14 @@ def _display(feature: str) -> str:
     return str(feature).replace(" ", "")
 
 
+def _ordered_vocabulary(vectorizer: TfidfVectorizer) -> list[str]:
+    """The vocabulary as a list, position = feature column."""
+    vocabulary = [""] * len(vectorizer.vocabulary_)
+    for term, column in vectorizer.vocabulary_.items():
+        vocabulary[column] = term
+    return vocabulary
+
+
 def _identity(tokens):
     return tokens
 
@@ -125,11 +133,8 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         unknown = set(y) - set(self.taxonomy.ids)
         if unknown:
             raise ValueError(f"labels not in the taxonomy: {sorted(unknown)}")
-        self.word_vectorizer_ = TfidfVectorizer(
-            tokenizer=_identity, preprocessor=_identity, lowercase=False, token_pattern=None,
-            ngram_range=tuple(self.word_ngrams), sublinear_tf=True)
-        self.char_vectorizer_ = TfidfVectorizer(
-            analyzer="char", ngram_range=tuple(self.char_ngrams), sublinear_tf=True, min_df=2)
+        self.word_vectorizer_ = self._word_vectorizer()
+        self.char_vectorizer_ = self._char_vectorizer()
         self.cue_matcher_ = CueMatcher(self.taxonomy)
         features = self._features(texts, fit=True)
         self.model_ = LogisticRegression(
@@ -137,12 +142,24 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
             random_state=self.random_state)
         self.model_.fit(features, y, sample_weight=sample_weight)
         self.classes_ = self.model_.classes_
-        self.feature_names_ = np.concatenate([
+        self.feature_names_ = self._feature_names()
+        return self
+
+    def _word_vectorizer(self) -> TfidfVectorizer:
+        return TfidfVectorizer(
+            tokenizer=_identity, preprocessor=_identity, lowercase=False, token_pattern=None,
+            ngram_range=tuple(self.word_ngrams), sublinear_tf=True)
+
+    def _char_vectorizer(self) -> TfidfVectorizer:
+        return TfidfVectorizer(
+            analyzer="char", ngram_range=tuple(self.char_ngrams), sublinear_tf=True, min_df=2)
+
+    def _feature_names(self) -> np.ndarray:
+        return np.concatenate([
             self.word_vectorizer_.get_feature_names_out(),
             self.char_vectorizer_.get_feature_names_out(),
             np.array([f"cue:{t}" for t in self.taxonomy.ids], dtype=object),
         ])
-        return self
 
     def predict_proba(self, X):  # noqa: N803
         """Probability of every class (``classes_`` order) for each sentence."""
@@ -196,6 +213,48 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
             contributions[name] = contributions.get(name, 0.0) + contribution
         ranked = sorted(contributions.items(), key=lambda kv: -kv[1])
         return [(name, round(value, 4)) for name, value in ranked[:n]]
+
+    def to_state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """Plain JSON and arrays from which :meth:`from_state` rebuilds the fitted model."""
+        check_is_fitted(self, "model_")
+        params = {k: v for k, v in self.get_params().items() if k not in ("taxonomy", "segmenter")}
+        params["char_ngrams"] = list(self.char_ngrams)
+        params["word_ngrams"] = list(self.word_ngrams)
+        meta = {
+            "params": params,
+            "classes": [str(c) for c in self.classes_],
+            "word_vocabulary": _ordered_vocabulary(self.word_vectorizer_),
+            "char_vocabulary": _ordered_vocabulary(self.char_vectorizer_),
+        }
+        arrays = {"word_idf": self.word_vectorizer_.idf_, "char_idf": self.char_vectorizer_.idf_,
+                  "coef": self.model_.coef_, "intercept": self.model_.intercept_}
+        return meta, arrays
+
+    @classmethod
+    def from_state(cls, meta: dict, arrays: dict[str, np.ndarray], taxonomy: Taxonomy,
+                   segmenter: Segmenter) -> ThemeClassifier:
+        """Rebuild a fitted classifier from :meth:`to_state` output (no pickle involved)."""
+        params = dict(meta["params"])
+        params["char_ngrams"] = tuple(params["char_ngrams"])
+        params["word_ngrams"] = tuple(params["word_ngrams"])
+        model = cls(taxonomy=taxonomy, segmenter=segmenter, **params)
+        model.word_vectorizer_ = model._word_vectorizer()
+        model.char_vectorizer_ = model._char_vectorizer()
+        for vectorizer, vocabulary, idf in (
+                (model.word_vectorizer_, meta["word_vocabulary"], arrays["word_idf"]),
+                (model.char_vectorizer_, meta["char_vocabulary"], arrays["char_idf"])):
+            vectorizer.vocabulary_ = {term: i for i, term in enumerate(vocabulary)}
+            vectorizer.idf_ = np.asarray(idf, dtype=np.float64)
+        model.cue_matcher_ = CueMatcher(taxonomy)
+        model.model_ = LogisticRegression(C=model.C, class_weight=model.class_weight,
+                                          max_iter=5000, random_state=model.random_state)
+        model.model_.classes_ = np.array(meta["classes"])
+        model.model_.coef_ = np.asarray(arrays["coef"], dtype=np.float64)
+        model.model_.intercept_ = np.asarray(arrays["intercept"], dtype=np.float64)
+        model.model_.n_features_in_ = model.model_.coef_.shape[1]
+        model.classes_ = model.model_.classes_
+        model.feature_names_ = model._feature_names()
+        return model
 
     def _cue_themes(self, word: str) -> set[str]:
         return {t.id for t in self.taxonomy.themes if word in t.cues}

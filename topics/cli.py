@@ -176,7 +176,7 @@ def train(obj, reports, label_files, taxonomy, out, n_topics, seed, no_eval, sel
     if trials:
         model.manifest["classifier"]["selection"] = {"split": "leave-one-report-out",
                                                      "trials": trials}
-    save_model(model, out)
+    save_model(model, out, wait=lambda message: obj.say(f"topics: {message}"))
     click.echo(_metrics_text(model.manifest["metrics"], tax.ids), nl=False)
     obj.say(f"topics: model written to {out}: {len(paths)} reports, "
             f"{len(data.sentences)} sentences, {time.monotonic() - started:.1f}s")

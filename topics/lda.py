@@ -111,7 +111,8 @@ class ThemeTopicModel(BaseEstimator):
         self.lda_ = LdaModel(
             corpus=corpus, id2word=dictionary, num_topics=n_topics, eta=eta,
             alpha="asymmetric", passes=self.passes, iterations=self.iterations,
-            random_state=self.random_state, eval_every=None, minimum_probability=0.0)
+            random_state=self.random_state, eval_every=None, minimum_probability=0.0,
+            dtype=np.float64)
         self.dictionary_ = dictionary
         self.topic_themes_ = [theme_id for theme_id, _ in tied] + [None] * self.n_free_topics
         self.coherence_ = self._coherence(documents, corpus)
@@ -127,6 +128,49 @@ class ThemeTopicModel(BaseEstimator):
             for topic, value in enumerate(model.get_coherence_per_topic()):
                 out[topic][measure] = round(float(value), 4) if np.isfinite(value) else None
         return out
+
+    def to_state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """Plain JSON and arrays from which :meth:`from_state` rebuilds the fitted model."""
+        check_is_fitted(self, "lda_")
+        d = self.dictionary_
+        meta = {
+            "params": {k: v for k, v in self.get_params().items() if k != "taxonomy"},
+            "topic_themes": self.topic_themes_,
+            "coherence": self.coherence_,
+            "dictionary": {"tokens": [d[i] for i in range(len(d))],
+                           "dfs": [d.dfs.get(i, 0) for i in range(len(d))],
+                           "num_docs": d.num_docs, "num_pos": d.num_pos, "num_nnz": d.num_nnz},
+        }
+        arrays = {"alpha": np.asarray(self.lda_.alpha, dtype=np.float64),
+                  "eta": np.asarray(self.lda_.eta, dtype=np.float64),
+                  "sstats": np.asarray(self.lda_.state.sstats, dtype=np.float64)}
+        return meta, arrays
+
+    @classmethod
+    def from_state(cls, meta: dict, arrays: dict[str, np.ndarray],
+                   taxonomy: Taxonomy) -> ThemeTopicModel:
+        """Rebuild a fitted topic model from :meth:`to_state` output (no pickle involved)."""
+        from gensim.corpora import Dictionary
+        from gensim.models import LdaModel
+
+        model = cls(taxonomy=taxonomy, **meta["params"])
+        stored = meta["dictionary"]
+        dictionary = Dictionary()
+        dictionary.token2id = {token: i for i, token in enumerate(stored["tokens"])}
+        dictionary.dfs = {i: df for i, df in enumerate(stored["dfs"])}
+        dictionary.num_docs, dictionary.num_pos = stored["num_docs"], stored["num_pos"]
+        dictionary.num_nnz = stored["num_nnz"]
+        sstats = np.asarray(arrays["sstats"], dtype=np.float64)
+        lda = LdaModel(num_topics=sstats.shape[0], id2word=dictionary,
+                       alpha=np.asarray(arrays["alpha"]), eta=np.asarray(arrays["eta"]),
+                       iterations=model.iterations, random_state=model.random_state,
+                       minimum_probability=0.0, dtype=np.float64)
+        lda.state.sstats[...] = sstats
+        lda.sync_state()
+        model.lda_, model.dictionary_ = lda, dictionary
+        model.topic_themes_ = meta["topic_themes"]
+        model.coherence_ = meta["coherence"]
+        return model
 
     @property
     def n_topics(self) -> int:

@@ -88,6 +88,18 @@ class Segmenter:
         self.user_dicts = tuple(str(p) for p in user_dicts)
         self.stopword_files = tuple(str(p) for p in stopword_files)
 
+    @classmethod
+    def from_lists(cls, entries: list[str], stopwords: list[str]) -> Segmenter:
+        """A segmenter with exactly these dictionary lines and stop words (as saved in a bundle)."""
+        segmenter = cls()
+        segmenter.__dict__["entries"] = list(entries)
+        segmenter.__dict__["stopwords"] = frozenset(stopwords)
+        return segmenter
+
+    def to_lists(self) -> dict[str, list[str]]:
+        """Dictionary lines and sorted stop words: everything the segmenter depends on."""
+        return {"entries": list(self.entries), "stopwords": sorted(self.stopwords)}
+
     def __getstate__(self):
         state = self.__dict__.copy()
         state.pop("_tokenizer", None)
