@@ -149,3 +149,23 @@ def test_a_second_writer_waits_for_the_lock_then_gives_up(tiny_model, bundle_cop
             save_model(tiny_model, bundle_copy, lock_timeout=0.2, wait=messages.append)
     assert messages and "waiting up to" in messages[0]
     assert load_model(bundle_copy)
+
+
+def test_same_data_same_seed_gives_byte_identical_artifacts_and_output(taxonomy, tiny_data, tmp_path,
+                                                                      report_file):
+    from click.testing import CliRunner
+
+    from topics.cli import main
+    from topics.train import train_model
+
+    outputs = []
+    for name in ("a", "b"):
+        model = train_model(taxonomy, tiny_data, seed=7, n_free_topics=1, evaluate=False)
+        save_model(model, tmp_path / name)
+        manifest = json.loads((tmp_path / name / MANIFEST).read_text(encoding="utf-8"))
+        result = CliRunner().invoke(main, ["classify", str(report_file), "--model", str(tmp_path / name),
+                                           "--format", "jsonl"])
+        outputs.append((manifest["artifacts"], manifest["data_dir"], result.stdout))
+    assert outputs[0] == outputs[1]
+    for relative in outputs[0][0]:
+        assert (tmp_path / "a" / relative).read_bytes() == (tmp_path / "b" / relative).read_bytes()

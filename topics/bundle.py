@@ -140,10 +140,13 @@ def save_model(model: ThemeModel, target: str | os.PathLike, lock_timeout: float
                     os.fsync(handle.fileno())
             os.replace(tmp, target / data_dir)
         atomic_write(target / MANIFEST, _json_bytes(manifest))
-        for stale in target.iterdir():
-            if stale.name != data_dir and (stale.name.startswith("data-")
-                                           or stale.name.startswith(".tmp-")):
+        for stale in target.iterdir():  # what earlier, killed writers left behind
+            if stale.name == data_dir:
+                continue
+            if stale.name.startswith(("data-", ".tmp-")):
                 shutil.rmtree(stale, ignore_errors=True)
+            elif stale.name.startswith(f".{MANIFEST}.") and stale.name.endswith(".tmp"):
+                stale.unlink(missing_ok=True)
     finally:
         lock.release()
     model.manifest, model.path = manifest, str(target)
