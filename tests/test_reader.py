@@ -39,7 +39,7 @@ def test_missing_file_and_size_limit(tmp_path):
         read_text(tmp_path / "none.txt")
     path = tmp_path / "big.txt"
     path.write_text("字" * 1000, encoding="utf-8")
-    with pytest.raises(InputError, match="over the limit"):
+    with pytest.raises(InputError, match="over the size limit of 100 bytes"):
         read_text(path, max_bytes=100)
 
 

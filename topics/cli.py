@@ -14,6 +14,9 @@ from pathlib import Path
 
 import click
 
+MAX_SIZE = click.option(
+    "--max-size", default=20.0, show_default=True, type=click.FloatRange(0.001),
+    help="Refuse report files larger than this many MB rather than read them whole.")
 MODEL_HELP = ("Model folder (default: $TOPICS_MODEL, else ./models/default if it exists, "
               "else the built-in model, built on first use).")
 
@@ -128,10 +131,11 @@ def _emit(text: str | bytes, out: str | None, bom: bool = False) -> None:
               help="Extra jieba dictionary (词 词频 词性); repeatable.")
 @click.option("--stopwords", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="Extra stop-word file, one word per line; repeatable.")
+@MAX_SIZE
 @click.pass_obj
 @_handle_errors
 def train(obj, reports, label_files, taxonomy, out, n_topics, seed, no_eval, select, user_dict,
-          stopwords):
+          stopwords, max_size):
     """Train the theme classifier and the topic model.
 
     REPORTS are report files or folders; those without hand labels get weak
@@ -163,7 +167,7 @@ def train(obj, reports, label_files, taxonomy, out, n_topics, seed, no_eval, sel
             if item == "-":
                 raise InputError("-: train reads report files, not stdin")
             paths.append(item)
-    data = collect_training_data(tax, list(label_files), paths)
+    data = collect_training_data(tax, list(label_files), paths, int(max_size * 1024 * 1024))
     tied = sum(1 for t in tax.themes if t.cues)
     segmenter = Segmenter(tuple(user_dict), tuple(stopwords))
     params, trials = {}, None
@@ -211,7 +215,7 @@ def _bar(obj: Context, items: list, label: str):
     return click.progressbar(items, label=label, file=sys.stderr, show_pos=True, show_eta=True)
 
 
-def _label_inputs(obj: Context, model, inputs, encoding):
+def _label_inputs(obj: Context, model, inputs, encoding, max_size: float):
     """Label every report among ``inputs``; report unreadable ones and go on.
 
     Returns ``(reports, failures)`` with reports as ``(name, results)`` pairs.
@@ -227,8 +231,9 @@ def _label_inputs(obj: Context, model, inputs, encoding):
             try:
                 if isinstance(item, InputError):
                     raise item
-                loaded = (read_stdin(click.open_file("-", "rb"), encoding) if item == "-"
-                          else load_input(item, encoding))
+                limit = int(max_size * 1024 * 1024)
+                loaded = (read_stdin(click.open_file("-", "rb"), encoding, limit) if item == "-"
+                          else load_input(item, encoding, limit))
             except InputError as exc:
                 failures += 1
                 click.echo(f"topics: error: {exc}", err=True)
@@ -250,9 +255,10 @@ def _check_out(fmt: str, out: str | None) -> None:
               default="table", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False), help="Write here (atomically), not stdout.")
 @click.option("--encoding", help="Force the text encoding of reports (e.g. gbk).")
+@MAX_SIZE
 @click.pass_obj
 @_handle_errors
-def classify(obj, inputs, model_dir, fmt, out, encoding):
+def classify(obj, inputs, model_dir, fmt, out, encoding, max_size):
     """Label every sentence of reports with a theme and a confidence.
 
     INPUTS are report files (.txt/.md in any common Chinese encoding, .docx,
@@ -269,7 +275,7 @@ def classify(obj, inputs, model_dir, fmt, out, encoding):
     _check_out(fmt, out)
     started = time.monotonic()
     model = _load(obj, model_dir)
-    labelled, failures = _label_inputs(obj, model, inputs, encoding)
+    labelled, failures = _label_inputs(obj, model, inputs, encoding, max_size)
     reports = [(name, results, model.profile(results)) for name, results in labelled]
     all_results = [r for _, results, _ in reports for r in results]
     if reports or not failures:
@@ -299,9 +305,10 @@ def classify(obj, inputs, model_dir, fmt, out, encoding):
 @click.option("--encoding", help="Force the text encoding of reports (e.g. gbk).")
 @click.option("-n", "n_typical", default=3, show_default=True, type=click.IntRange(0, 50),
               help="Typical sentences per theme and report.")
+@MAX_SIZE
 @click.pass_obj
 @_handle_errors
-def compare(obj, inputs, model_dir, fmt, out, encoding, n_typical):
+def compare(obj, inputs, model_dir, fmt, out, encoding, n_typical, max_size):
     """Compare the theme profiles of two or more reports.
 
     Each INPUT (a report, or a folder whose reports are pooled) is one column:
@@ -321,7 +328,7 @@ def compare(obj, inputs, model_dir, fmt, out, encoding, n_typical):
     model = _load(obj, model_dir)
     groups, failures = [], 0
     for item in inputs:
-        labelled, failed = _label_inputs(obj, model, [item], encoding)
+        labelled, failed = _label_inputs(obj, model, [item], encoding, max_size)
         failures += failed
         if labelled:
             name = labelled[0][0] if len(labelled) == 1 else Path(item).name or item

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InputError
-from .reader import DEFAULT_MAX_BYTES, read_text
+from .normalize import html_to_text, looks_like_html
+from .reader import DEFAULT_MAX_BYTES, check_file, read_text
 
 _PAGE_NUMBER = re.compile(
     r"^[\s\-—–·•]*(?:第\s*)?\d{1,4}(?:\s*页)?(?:\s*[/／]\s*(?:共\s*)?\d{1,4}\s*页?)?[\s\-—–·•]*$"
@@ -31,13 +32,13 @@ def read_report(path: str | Path, encoding: str | None = None,
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".docx", ".pdf"):
-        return ReportText(read_text(path, encoding, max_bytes))
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    if size > max_bytes:
-        raise InputError(f"{path}: {size} bytes is over the limit of {max_bytes} bytes")
+        text = read_text(path, encoding, max_bytes)
+        if looks_like_html(text):
+            text = html_to_text(text)
+            if not text.strip():
+                raise InputError(f"{path}: HTML markup but no text")
+        return ReportText(text)
+    check_file(path, max_bytes)
     text = docx_text(path) if suffix == ".docx" else pdf_text(path)
     if not text.strip():
         raise InputError(f"{path}: empty report (no text)")

@@ -37,7 +37,8 @@ def read_stdin(stream: BinaryIO, encoding: str | None = None,
     """Units of a report piped on standard input."""
     data = stream.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise InputError(f"<stdin>: more than the limit of {max_bytes} bytes")
+        raise InputError(f"<stdin>: more than the size limit of {max_bytes:,} bytes "
+                         f"(--max-size raises it)")
     text = decode_bytes(data, "<stdin>", encoding)
     return _split("<stdin>", text)
 

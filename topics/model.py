@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from .classifier import ThemeClassifier
 from .lda import ThemeTopicModel
+from .normalize import to_simplified
 from .sentences import Unit, split_units
 from .taxonomy import Taxonomy
 
@@ -75,7 +76,11 @@ class ThemeModel:
     path: str | None = None
 
     def label(self, texts: list[str], n_evidence: int = 5):
-        """Predictions and topics for plain sentences: ``(predictions, topic ids)``."""
+        """Predictions and topics for plain sentences: ``(predictions, topic ids)``.
+
+        Traditional characters are read as simplified ones; results keep the text as given.
+        """
+        texts = [to_simplified(t) for t in texts]
         predictions = self.classifier.predict_detailed(texts, n_evidence)
         segmenter = self.classifier.segmenter
         topics = self.topic_model.transform([segmenter.content_tokens(t) for t in texts])

@@ -11,8 +11,8 @@ from .errors import InputError
 
 #: Extensions read as reports when a directory is given.
 REPORT_SUFFIXES = (".txt", ".md", ".docx", ".pdf")
-#: Files larger than this are refused rather than read whole (bytes).
-DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+#: Files larger than this are refused rather than read whole (bytes); ``--max-size`` sets it.
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -52,10 +52,8 @@ def decode_bytes(data: bytes, name: str, encoding: str | None = None) -> str:
     return str(best)
 
 
-def read_text(path: str | os.PathLike, encoding: str | None = None,
-              max_bytes: int = DEFAULT_MAX_BYTES) -> str:
-    """Read a text report, refusing missing, oversized or undecodable files."""
-    path = Path(path)
+def check_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> int:
+    """The size of a readable report file; refuse missing, directories and oversized files."""
     try:
         size = path.stat().st_size
     except FileNotFoundError:
@@ -65,7 +63,16 @@ def read_text(path: str | os.PathLike, encoding: str | None = None,
     if path.is_dir():
         raise InputError(f"{path}: is a directory")
     if size > max_bytes:
-        raise InputError(f"{path}: {size} bytes is over the limit of {max_bytes} bytes")
+        raise InputError(f"{path}: {size:,} bytes is over the size limit of {max_bytes:,} bytes "
+                         f"(--max-size raises it)")
+    return size
+
+
+def read_text(path: str | os.PathLike, encoding: str | None = None,
+              max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+    """Read a text report, refusing missing, oversized or undecodable files."""
+    path = Path(path)
+    check_file(path, max_bytes)
     try:
         data = path.read_bytes()
     except OSError as exc:

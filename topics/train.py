@@ -14,6 +14,7 @@ from .evaluate import score_predictions
 from .labels import LabelledSentence, load_labels
 from .lda import ThemeTopicModel
 from .model import ThemeModel
+from .reader import DEFAULT_MAX_BYTES
 from .segment import Segmenter
 from .sentences import split_units
 from .taxonomy import Taxonomy, file_sha256
@@ -41,7 +42,8 @@ def _quiet(_message: str) -> None:
 
 
 def collect_training_data(taxonomy: Taxonomy, label_files: list[str | os.PathLike],
-                          reports: list[str | os.PathLike]) -> TrainingData:
+                          reports: list[str | os.PathLike],
+                          max_bytes: int = DEFAULT_MAX_BYTES) -> TrainingData:
     """Hand labels from ``label_files``; weak labels for reports that have none.
 
     A report counts as hand-labelled when a label file names it (by file name)
@@ -60,7 +62,7 @@ def collect_training_data(taxonomy: Taxonomy, label_files: list[str | os.PathLik
     weak_pairs: list[tuple[object, str]] = []
     for path in reports:
         name = Path(path).name
-        report = read_report(path)
+        report = read_report(path, max_bytes=max_bytes)
         inputs[str(path)] = file_sha256(path)
         units = split_units(report.text, name, rejoin=report.rejoin)
         weak = weak_labels(units, taxonomy)
