@@ -38,7 +38,7 @@ def decode_bytes(data: bytes, name: str, encoding: str | None = None) -> str:
                 return data.decode(codec)
             except UnicodeDecodeError as exc:
                 raise InputError(f"{name}: invalid {codec} text: {exc}") from None
-    if b"\x00" in data[:4096]:
+    if b"\x00" in data:
         raise InputError(f"{name}: binary data (NUL bytes), not a text report")
     try:
         return data.decode("utf-8")

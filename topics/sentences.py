@@ -223,7 +223,13 @@ def _sentence_spans(text: str) -> list[tuple[int, int]]:
         i += 1
     if start < n:
         spans.append((start, n))
-    return [span for span in spans if text[span[0] : span[1]].strip()]
+    merged: list[tuple[int, int]] = []
+    for s, e in spans:
+        if merged and not any(c.isalnum() for c in text[s:e]):
+            merged[-1] = (merged[-1][0], e)  # trailing symbols (emoji, dashes) stay with it
+        else:
+            merged.append((s, e))
+    return [span for span in merged if text[span[0] : span[1]].strip()]
 
 
 def _cap_span(text: str, start: int, end: int, limit: int) -> list[tuple[int, int]]:

@@ -1,0 +1,165 @@
+"""The bad-input corpus: every case ends with a one-line message naming the file and the
+problem, a non-zero exit code, no traceback and no output file; or, where the input can be
+handled sensibly, it is handled."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import TINY
+from tests.test_documents import PARAGRAPHS, make_docx, make_pdf
+from topics.cli import main
+
+GOOD = "一、从严治检\n\n严格执行“三个规定”，开展警示教育。举办业务培训班，提升履职素能。\n"
+
+
+def _docx(path):
+    make_docx(path, PARAGRAPHS)
+    return path
+
+
+def _truncated(make):
+    def build(path):
+        make(path, PARAGRAPHS)
+        path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 3])
+        return path
+    return build
+
+
+def _labels(records):
+    def build(path):
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+        return path
+    return build
+
+
+def _write(data: bytes):
+    def build(path):
+        path.write_bytes(data)
+        return path
+    return build
+
+
+def _empty_dir(path):
+    path.mkdir()
+    (path / "notes.png").write_bytes(b"\x89PNG")
+    return path
+
+
+def _big_unpunctuated(path):
+    with open(path, "wb") as handle:
+        chunk = ("检察机关队伍建设" * 8192).encode("utf-8")
+        for _ in range(50 * 1024 * 1024 // len(chunk) + 1):
+            handle.write(chunk)
+    return path
+
+
+BAD_TAXONOMY = '[[themes]]\nid = "other"\n[[themes]]\nid = "other"\n'
+
+# (case, file name, builder, command, message fragment)
+CASES = [
+    ("missing path", "nothing.txt", None, "classify", "no such file or directory"),
+    ("folder with no reports", "empty_dir", _empty_dir, "classify", "directory holds no reports"),
+    ("empty file", "empty.txt", _write(b""), "classify", "empty report (no text)"),
+    ("whitespace only", "blank.txt", _write(" \n\t\u3000\n".encode()), "classify", "empty report (no text)"),
+    ("binary renamed .txt", "program.txt", _write(b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)) * 8),
+     "classify", "binary data (NUL bytes), not a text report"),
+    ("PNG renamed .docx", "picture.docx", _write(b"\x89PNG\r\n\x1a\n" + bytes(200)), "classify",
+     "not a readable Word .docx file"),
+    ("truncated .docx", "cut.docx", _truncated(make_docx), "classify", "Word .docx file"),
+    ("truncated .pdf", "cut.pdf", _truncated(make_pdf), "classify", "PDF"),
+    ("NUL bytes in text", "nul.txt", _write(GOOD.encode() * 400 + b"\x00" + GOOD.encode()), "classify",
+     "binary data (NUL bytes)"),
+    ("invalid UTF-8 claimed UTF-8", "bad-utf8.txt", _write(GOOD.encode("gbk")), "classify --encoding utf-8",
+     "cannot decode as utf-8"),
+    ("50 MB without sentence punctuation", "huge.txt", _big_unpunctuated, "classify",
+     "over the size limit of 20,971,520 bytes (--max-size raises it)"),
+    ("label: unknown theme", "labels.jsonl", _labels([{"text": "甲", "label": "political"},
+                                                     {"text": "乙", "label": "sports"}]),
+     "evaluate", "labels.jsonl, line 2: unknown theme 'sports'"),
+    ("label: duplicate id", "labels.jsonl",
+     _labels([{"text": "甲", "label": "other", "report": "r", "index": 3},
+              {"text": "乙", "label": "other", "report": "r", "index": 3}]),
+     "train --labels", "labels.jsonl, line 2: duplicate id (report 'r', index 3) first seen on line 1"),
+    ("label: missing text", "labels.jsonl", _labels([{"label": "other"}]), "train --labels",
+     "labels.jsonl, line 1: missing or empty 'text' field"),
+    ("label: malformed JSON on line 3", "labels.jsonl",
+     _write(b'{"text": "\xe7\x94\xb2", "label": "other"}\n\n{"text": oops}\n'), "evaluate",
+     "labels.jsonl, line 3: malformed JSON"),
+    ("taxonomy: duplicate id", "taxonomy.toml", _write(BAD_TAXONOMY.encode()), "train --taxonomy",
+     "taxonomy.toml: duplicate theme id 'other'"),
+]
+
+
+@pytest.mark.parametrize("case,name,build,command,message", CASES, ids=[c[0] for c in CASES])
+def test_bad_input(case, name, build, command, message, tmp_path, tiny_model_dir, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TOPICS_HOME", str(tmp_path / "home"))
+    path = tmp_path / name
+    if build:
+        build(path)
+    args = command.split() + [str(path)]
+    out = tmp_path / "out.jsonl"
+    if args[0] in ("classify", "evaluate"):
+        args += ["--model", str(tiny_model_dir)]
+    if args[0] == "classify":
+        args += ["--format", "jsonl", "--out", str(out)]
+    if args[0] == "train":
+        args += ["--out", str(tmp_path / "model"), "--no-eval"]
+        if "--taxonomy" in args:
+            args += ["--labels", str(_labels([{"text": t, "label": "other"} for t, _ in TINY])(tmp_path / "l.jsonl"))]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1, result.output
+    errors = [line for line in result.output.splitlines() if "rror" in line]
+    assert len(errors) == 1, result.output
+    assert str(path.name) in errors[0] and message in errors[0], errors[0]
+    assert "Traceback" not in result.output
+    assert not out.exists() and not (tmp_path / "model").exists()
+
+
+def test_verbose_shows_the_traceback(tmp_path, tiny_model_dir):
+    path = tmp_path / "labels.jsonl"
+    path.write_text("{oops\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["-v", "evaluate", str(path), "--model", str(tiny_model_dir)])
+    assert result.exit_code == 1
+    assert "Traceback" in result.output and "line 1: malformed JSON" in result.output
+
+
+def _classify(tiny_model_dir, path, *extra):
+    result = CliRunner().invoke(main, ["classify", str(path), "--model", str(tiny_model_dir),
+                                       "--format", "jsonl", *extra])
+    assert result.exit_code == 0, result.output
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def test_one_2mb_sentence_is_split_into_capped_units(tmp_path, tiny_model_dir):
+    path = tmp_path / "long.txt"
+    text = "，".join(["坚持严格执行三个规定并开展警示教育"] * 40000) + "。"
+    path.write_text(text, encoding="utf-8")
+    assert path.stat().st_size > 2_000_000
+    records = _classify(tiny_model_dir, path)
+    assert all(len(r["text"]) <= 300 for r in records)
+    assert "".join(r["text"] for r in records) == text  # nothing lost
+
+
+def test_traditional_chinese_is_read_as_simplified(tmp_path, tiny_model_dir):
+    simplified = tmp_path / "s.txt"
+    simplified.write_text(GOOD, encoding="utf-8")
+    traditional = tmp_path / "t.txt"
+    traditional.write_text("一、從嚴治檢\n\n嚴格執行“三個規定”，開展警示教育。舉辦業務培訓班，提升履職素能。\n",
+                           encoding="utf-8")
+    plain = _classify(tiny_model_dir, simplified)
+    converted = _classify(tiny_model_dir, traditional)
+    assert [r["theme"] for r in converted] == [r["theme"] for r in plain]
+    assert converted[1]["text"].startswith("嚴格執行")  # the text is kept as written
+    assert converted[1]["confidence"] == pytest.approx(plain[1]["confidence"])
+
+
+def test_html_markup_and_emoji_are_handled(tmp_path, tiny_model_dir):
+    path = tmp_path / "page.txt"
+    path.write_text("<html><body><h1>从严治检 🔥</h1><p>严格执行“三个规定”，开展警示教育。</p>"
+                    "<p>举办业务培训班&amp;提升素能。👍</p><script>var x=1;</script></body></html>",
+                    encoding="utf-8")
+    texts = [r["text"] for r in _classify(tiny_model_dir, path)]
+    assert texts == ["从严治检🔥", "严格执行“三个规定”，开展警示教育。", "举办业务培训班&提升素能。👍"]
