@@ -69,3 +69,38 @@ def test_fingerprint_changes_with_the_dictionary(tmp_path):
     words = tmp_path / "dict.txt"
     words.write_text("青蓝工程\n", encoding="utf-8")
     assert Segmenter().fingerprint() != Segmenter(user_dicts=(str(words),)).fingerprint()
+
+
+def test_fast_backend_gives_jiebas_tokens_on_every_shipped_sentence():
+    import json
+
+    from topics import defaults
+
+    fast, reference = Segmenter(backend="rjieba"), Segmenter(backend="jieba")
+    texts = [json.loads(line)["text"] for path in defaults.label_paths()
+             for line in path.read_text(encoding="utf-8").splitlines()]
+    assert len(texts) > 1000
+    assert [fast.tokens(t) for t in texts] == [reference.tokens(t) for t in texts]
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_MIXED = st.text(alphabet=st.sampled_from(
+    list("检察院党建人才培养从严治检两个确立三会一课员额制改革数字检察的了和是在") +
+    list("abcXYZ0123456789.%-+#&_ ，。！？；：“”《》()（）\t\n·、/:\u3000😀éｘ１㐀鿿") + ["\U00020000"]),
+    max_size=40)
+
+
+_FAST, _REFERENCE = Segmenter(backend="rjieba"), Segmenter(backend="jieba")
+
+
+@settings(deadline=None, max_examples=400)
+@given(_MIXED | st.text(max_size=40))
+def test_fast_backend_matches_jieba_on_any_text(text):
+    assert _FAST.tokens(text) == _REFERENCE.tokens(text)
+
+
+def test_unknown_backend():
+    with pytest.raises(InputError, match="unknown segmenter backend"):
+        Segmenter(backend="spacy").tokens("测试")

@@ -176,7 +176,8 @@ def train_model(taxonomy: Taxonomy, data: TrainingData, seed: int = 0, n_free_to
         "seed": seed,
         "classifier": {"params": {k: v for k, v in classifier.get_params().items()
                                   if k not in ("taxonomy", "segmenter")}},
-        "segmenter": {"fingerprint": segmenter.fingerprint(),
+        "segmenter": {"fingerprint": segmenter.fingerprint(), "algorithm": "jieba-precise-hmm",
+                      "backend": segmenter.backend_name,
                       "user_dicts": list(segmenter.user_dicts),
                       "stopword_files": list(segmenter.stopword_files)},
         "training": {"inputs": data.inputs, "sentences": len(data.sentences),
