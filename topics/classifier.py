@@ -187,30 +187,48 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         proba = self.model_.predict_proba(features)
         labels = self._decide(proba)
         class_index = {c: i for i, c in enumerate(self.classes_)}
+        best = proba.argmax(axis=1)
+        candidates = self._top_contributions(features, best, 3 * n_evidence)
+        classes = [str(c) for c in self.classes_]
         out = []
         for row, (text, label) in enumerate(zip(texts, labels, strict=True)):
-            scores = {c: float(proba[row, i]) for i, c in enumerate(self.classes_)}
-            best = int(proba[row].argmax())
-            evidence = self._evidence(features[row], best, text, n_evidence)
+            scores = dict(zip(classes, proba[row].tolist(), strict=True))
+            evidence = self._evidence(candidates[row], text, n_evidence)
             confidence = float(proba[row, class_index[label]]) if label in class_index else 0.0
             out.append(Prediction(str(label), confidence, scores, evidence))
         return out
 
-    def _evidence(self, row, class_pos: int, text: str, n: int) -> list[tuple[str, float]]:
+    def _top_contributions(self, features, best: np.ndarray, k: int) -> list[list[tuple]]:
+        """Per row, the ``k`` features that pushed it most towards its best class."""
         coef = self.model_.coef_
-        weights = coef[class_pos] if coef.shape[0] > 1 else coef[0] * (1 if class_pos else -1)
-        contributions = {}
-        for column, value in zip(row.indices, row.data, strict=True):
-            contribution = float(value * weights[column])
-            if contribution <= 0:
-                continue
+        if coef.shape[0] == 1:  # binary: one weight row, negated for class 0
+            coef = np.vstack([-coef[0], coef[0]])
+        rows = np.repeat(np.arange(features.shape[0]), np.diff(features.indptr))
+        values = features.data * coef[best[rows], features.indices]
+        keep = values > 0
+        rows, columns, values = rows[keep], features.indices[keep], values[keep]
+        order = np.lexsort((-values, rows))
+        rows, columns, values = rows[order], columns[order], values[order]
+        starts = np.searchsorted(rows, np.arange(features.shape[0]))
+        rank = np.arange(len(rows)) - starts[rows]
+        top = rank < k
+        out: list[list[tuple]] = [[] for _ in range(features.shape[0])]
+        for row, column, value in zip(rows[top].tolist(), columns[top].tolist(),
+                                      values[top].tolist(), strict=True):
+            out[row].append((column, value))
+        return out
+
+    def _evidence(self, candidates: list[tuple], text: str, n: int) -> list[tuple[str, float]]:
+        """Readable evidence: feature names merged (a cue feature shows its cue words)."""
+        contributions: dict[str, float] = {}
+        for column, value in candidates:
             name = _display(self.feature_names_[column])
             if name.startswith("cue:"):
                 theme = name[4:]
                 words = [w for w in self.cue_matcher_.matches(text)
                          if theme in self._cue_themes(w)]
                 name = "+".join(dict.fromkeys(words)) or name
-            contributions[name] = contributions.get(name, 0.0) + contribution
+            contributions[name] = contributions.get(name, 0.0) + value
         ranked = sorted(contributions.items(), key=lambda kv: -kv[1])
         return [(name, round(value, 4)) for name, value in ranked[:n]]
 

@@ -34,7 +34,7 @@ class CueMatcher:
         """Cue words found in ``text``, in order."""
         if self._pattern is None:
             return []
-        return [m.group(0) for m in self._pattern.finditer(text)]
+        return self._pattern.findall(text)
 
     def scores(self, text: str) -> np.ndarray:
         """Summed cue weights per theme, in taxonomy order."""

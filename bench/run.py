@@ -1,0 +1,303 @@
+"""Benchmark suite: stage throughput and end-to-end classify, as ratios against a naive baseline.
+
+Run:  python bench/run.py [--sizes 5,50] [--runs 3]
+Writes bench/RESULTS.md. Corpora are synthetic: shipped labelled sentences (seed hand labels
+and authored examples) drawn with a fixed seed into reports of about 1 MB, with outline
+headings, until each corpus reaches its size. Every number is measured in the same run as
+its baseline; medians of --runs runs. The machines are shared and noisy: read the ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from importlib import metadata
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+REPORT_BYTES = 1_000_000
+
+BASELINE = r'''
+import json, sys, time
+from pathlib import Path
+import jieba
+from topics.bundle import load_model
+from topics.documents import read_report
+from topics.sentences import split_units
+from topics.classifier import normalise_chars
+import numpy as np
+import scipy.sparse as sp
+
+model = load_model(sys.argv[1])
+clf = model.classifier
+for line in clf.segmenter.entries:  # the same dictionary as topics, on jieba's global tokenizer
+    parts = line.split()
+    jieba.add_word(parts[0], int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None)
+out = open(sys.argv[3], "w", encoding="utf-8")
+stop = clf.segmenter.stopwords
+for path in sorted(Path(sys.argv[2]).glob("*.txt")):
+    units = split_units(read_report(path).text, path.name)
+    texts = [u.text for u in units]
+    tokens = [[t for t in jieba.lcut(x) if len(t) > 1 and t not in stop] for x in texts]
+    words = clf.word_vectorizer_.transform(tokens)
+    chars = clf.char_vectorizer_.transform([normalise_chars(x) for x in texts])
+    cues = sp.csr_matrix(np.log1p(clf.cue_matcher_.score_matrix(texts)))
+    features = sp.hstack([clf.word_weight * words, clf.char_weight * chars,
+                          clf.cue_weight * cues]).tocsr()
+    labels = clf._decide(clf.model_.predict_proba(features))
+    for unit, label in zip(units, labels):
+        out.write(json.dumps({"report": unit.report, "index": unit.index, "text": unit.text,
+                              "theme": str(label)}, ensure_ascii=False) + "\n")
+out.close()
+'''
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f", {kb / 1024 / 1024:.0f} GiB memory"
+    except (OSError, ValueError, IndexError):
+        pass
+    versions = ", ".join(f"{name} {metadata.version(name)}" for name in
+                         ("scikit-learn", "gensim", "jieba", "rjieba", "numpy"))
+    return (f"{platform.system()} {platform.machine()}, {cpu}, {os.cpu_count()} cores{memory}; "
+            f"Python {platform.python_version()}; {versions}")
+
+
+def build_corpus(megabytes: int, seed: int = 0) -> Path:
+    """A folder of ~1 MB synthetic reports built from the shipped labelled sentences."""
+    from topics import defaults
+
+    folder = OUT / f"corpus-{megabytes}mb"
+    target = megabytes * 1_000_000
+    if folder.is_dir() and sum(p.stat().st_size for p in folder.glob("*.txt")) >= target:
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    sentences = [json.loads(line)["text"] for path in defaults.label_paths()
+                 for line in path.read_text(encoding="utf-8").splitlines()]
+    sentences = [s for s in sentences if s[-1] in "。！？；"]
+    rng = random.Random(seed)
+    numerals = "一二三四五六七八九十"
+    written, number = 0, 0
+    while written < target:
+        parts, size, section = [], 0, 0
+        while size < REPORT_BYTES:
+            if rng.random() < 0.08:
+                heading = f"{numerals[section % 10]}、{rng.choice(sentences)[:20].rstrip('，。；')}\n"
+                section += 1
+                parts.append(heading)
+                size += len(heading.encode())
+            paragraph = "".join(rng.choice(sentences) for _ in range(rng.randint(2, 6))) + "\n"
+            parts.append(paragraph)
+            size += len(paragraph.encode())
+        (folder / f"report-{number:04d}.txt").write_text("".join(parts), encoding="utf-8")
+        written += size
+        number += 1
+    return folder
+
+
+def timed(function, runs: int):
+    values = []
+    result = None
+    for _ in range(runs):
+        started = time.perf_counter()
+        result = function()
+        values.append(time.perf_counter() - started)
+    return statistics.median(values), result
+
+
+def run_process(args: list[str], runs: int) -> tuple[float, float]:
+    """Median wall time (s) and median peak RSS (MB) of a child process."""
+    times, peaks = [], []
+    for _ in range(runs):
+        started = time.perf_counter()
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
+        times.append(time.perf_counter() - started)
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        peaks.append(peak / 1024 if peak > before else float("nan"))
+    return statistics.median(times), statistics.median(peaks)
+
+
+def peak_rss(args: list[str]) -> float:
+    """Peak RSS (MB) of one child process, measured by /usr/bin/time when available."""
+    with tempfile.NamedTemporaryFile("r", suffix=".txt") as report:
+        if Path("/usr/bin/time").exists():
+            subprocess.run(["/usr/bin/time", "-f", "%M", "-o", report.name, *args], check=True,
+                           stdout=subprocess.DEVNULL)
+            return int(Path(report.name).read_text().split()[-1]) / 1024
+    return float("nan")
+
+
+BREAKDOWN = r'''
+import sys, time, json
+t0 = time.perf_counter()
+from topics.bundle import load_model
+from topics.inputs import load_input
+import sklearn, gensim, scipy
+t1 = time.perf_counter()
+model = load_model(sys.argv[1])
+t2 = time.perf_counter()
+loaded = load_input(sys.argv[2])
+results = model.classify_units(loaded.units)
+t3 = time.perf_counter()
+print(json.dumps({"imports": t1 - t0, "load": t2 - t1, "work": t3 - t2, "units": len(results)}))
+'''
+
+
+def one_report_breakdown(model_dir: str, runs: int) -> list[str]:
+    """Where the time of `topics classify` on one seed report goes."""
+    from topics import defaults
+
+    report = str(defaults.seed_paths()[0])
+    start, _ = run_process([sys.executable, "-c", "pass"], runs)
+    parts = []
+    for _ in range(runs):
+        done = subprocess.run([sys.executable, "-c", BREAKDOWN, model_dir, report], check=True,
+                              capture_output=True, text=True)
+        parts.append(json.loads(done.stdout))
+    total, _ = run_process([sys.executable, "-m", "topics", "-q", "classify", report,
+                            "--model", model_dir], runs)
+    median = {k: statistics.median(p[k] for p in parts) for k in ("imports", "load", "work")}
+    return ["## One seed report (`topics classify` on " + Path(report).name +
+            f", {parts[0]['units']} units)", "", "| part | seconds |", "|---|---:|",
+            f"| interpreter start | {start:.2f} |", f"| imports | {median['imports']:.2f} |",
+            f"| model load | {median['load']:.2f} |",
+            f"| work (read, split, segment, classify, topics) | {median['work']:.2f} |",
+            f"| whole command | {total:.2f} |", ""]
+
+
+def stage_table(model, folder: Path, runs: int) -> list[tuple]:
+    """Per-stage throughput on one corpus: ours against the naive baseline."""
+    import jieba
+
+    from topics.documents import read_report
+    from topics.formats import results_jsonl
+    from topics.sentences import split_units
+
+    paths = sorted(folder.glob("*.txt"))
+    megabytes = sum(p.stat().st_size for p in paths) / 1e6
+    t_split, units = timed(lambda: [u for p in paths for u in split_units(read_report(p).text,
+                                                                          p.name)], runs)
+    texts = [u.text for u in units]
+    n = len(texts)
+    sample = texts[: min(n, 40000)]
+    sample_mb = sum(len(t.encode()) for t in sample) / 1e6
+    from topics.segment import Segmenter
+
+    segmenter = model.classifier.segmenter
+    reference_segmenter = Segmenter.from_lists(segmenter.entries, segmenter.stopwords)
+    reference_segmenter.backend = "jieba"
+    segmenter.tokens("预热")
+    reference_segmenter.tokens("预热")
+    jieba.lcut("预热")
+    t_jieba, _ = timed(lambda: [jieba.lcut(t) for t in sample], runs)
+    t_fast, fast = timed(lambda: [segmenter.tokens(t) for t in sample], runs)
+    reference = [reference_segmenter.tokens(t) for t in sample]
+    classifier = model.classifier
+    t_features, features = timed(lambda: classifier._features(sample), runs)
+    t_predict, _ = timed(lambda: classifier.model_.predict_proba(features), runs)
+    t_label, results = timed(lambda: model.classify_units(units[: len(sample)]), 1)
+    t_write, _ = timed(lambda: results_jsonl(results), runs)
+    rows = [
+        ("read + split", megabytes / t_split, n / t_split, None),
+        ("segment: jieba.lcut (baseline)", sample_mb / t_jieba, len(sample) / t_jieba, 1.0),
+        (f"segment: topics ({segmenter.backend_name})", sample_mb / t_fast, len(sample) / t_fast,
+         t_jieba / t_fast),
+        ("vectorise (word + char TF-IDF, cues)", sample_mb / t_features,
+         len(sample) / t_features, None),
+        ("predict (logistic regression)", sample_mb / t_predict, len(sample) / t_predict, None),
+        ("label units (classify_units: all of the above, topics, evidence)",
+         sample_mb / t_label, len(sample) / t_label, None),
+        ("write jsonl", sample_mb / t_write, len(sample) / t_write, None),
+    ]
+    identical = fast == reference
+    return rows, identical, n
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="5,50", help="corpus sizes in MB")
+    parser.add_argument("--runs", type=int, default=3, help="runs per measurement (median)")
+    parser.add_argument("--model", help="model folder (default: the built-in default model)")
+    args = parser.parse_args()
+    sys.path.insert(0, str(HERE.parent))
+    from topics.bundle import load_model
+    from topics.resolve import default_model
+
+    OUT.mkdir(exist_ok=True)
+    model = load_model(args.model) if args.model else default_model()
+    model_dir = model.path
+    sizes = [int(s) for s in args.sizes.split(",")]
+    lines = ["# Benchmark results", "",
+             f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on: {machine()}.",
+             "", "Corpora are **synthetic**: shipped labelled sentences drawn with a fixed seed "
+             "into ~1 MB reports with outline headings. Throughput is a median of "
+             f"{args.runs} runs; ratios are against the naive baseline measured in the same run "
+             "(the machines are shared and noisy: read the ratios, not the seconds).", ""]
+    baseline_script = OUT / "baseline.py"
+    baseline_script.write_text(BASELINE, encoding="utf-8")
+    e2e = []
+    for size in sizes:
+        folder = build_corpus(size)
+        megabytes = sum(p.stat().st_size for p in folder.glob("*.txt")) / 1e6
+        rows, identical, n_units = stage_table(model, folder, args.runs)
+        lines += [f"## Stages on the {size} MB corpus ({megabytes:.1f} MB, {n_units:,} units; "
+                  f"segment/vectorise/predict/label/write on up to 40,000 units)", "",
+                  "| stage | MB/s | units/s | ratio vs baseline |", "|---|---:|---:|---:|"]
+        for name, mbs, ups, ratio in rows:
+            lines.append(f"| {name} | {mbs:.2f} | {ups:,.0f} | "
+                         f"{'' if ratio is None else f'{ratio:.1f}x'} |")
+        lines += ["", f"Fast segmenter tokens identical to jieba's (both with the domain "
+                      f"dictionary) on this sample: **{'yes' if identical else 'NO'}**.", ""]
+        ours_out, base_out = OUT / f"ours-{size}.jsonl", OUT / f"baseline-{size}.jsonl"
+        ours = [sys.executable, "-m", "topics", "-q", "classify", str(folder), "--model",
+                model_dir, "--format", "jsonl", "--out", str(ours_out)]
+        base = [sys.executable, str(baseline_script), model_dir, str(folder), str(base_out)]
+        t_ours, _ = run_process(ours, args.runs)
+        t_base, _ = run_process(base, args.runs)
+        rss_ours, rss_base = peak_rss(ours), peak_rss(base)
+        same = ([json.loads(x)["theme"] for x in ours_out.read_text(encoding="utf-8").splitlines()]
+                == [json.loads(x)["theme"] for x in base_out.read_text(encoding="utf-8").splitlines()])
+        e2e.append((size, megabytes, t_ours, t_base, rss_ours, rss_base, same))
+    lines += ["## End-to-end `topics classify DIR --format jsonl`", "",
+              "Baseline: one process, `jieba.lcut` per sentence, the trained classifier's "
+              "`TfidfVectorizer.transform` and `predict`, jsonl out (bench/out/baseline.py).", "",
+              "| corpus | topics MB/s | baseline MB/s | speed ratio | topics peak RSS MB | "
+              "baseline peak RSS MB | same themes |", "|---|---:|---:|---:|---:|---:|---|"]
+    for size, megabytes, t_ours, t_base, rss_ours, rss_base, same in e2e:
+        lines.append(f"| {size} MB | {megabytes / t_ours:.2f} | {megabytes / t_base:.2f} | "
+                     f"{t_base / t_ours:.1f}x | {rss_ours:.0f} | {rss_base:.0f} | "
+                     f"{'yes' if same else 'NO'} |")
+    if len(e2e) >= 2:
+        small, large = e2e[0], e2e[-1]
+        lines += ["", f"Peak RSS of topics classify, {large[0]} MB vs {small[0]} MB: "
+                      f"**{large[4] / small[4]:.2f}x**."]
+    help_time, _ = run_process([sys.executable, "-m", "topics", "--help"], args.runs)
+    lines += ["", f"`topics --help`: {help_time:.2f} s (median, interpreter start included).", ""]
+    lines += one_report_breakdown(model_dir, args.runs)
+    (HERE / "RESULTS.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
