@@ -102,7 +102,8 @@ def build_corpus(megabytes: int, seed: int = 0) -> Path:
         parts, size, section = [], 0, 0
         while size < REPORT_BYTES:
             if rng.random() < 0.08:
-                heading = f"{numerals[section % 10]}、{rng.choice(sentences)[:20].rstrip('，。；')}\n"
+                title = rng.choice(sentences)[:20].rstrip("，。；")
+                heading = f"{numerals[section % 10]}、{title}\n"
                 section += 1
                 parts.append(heading)
                 size += len(heading.encode())
@@ -113,6 +114,11 @@ def build_corpus(megabytes: int, seed: int = 0) -> Path:
         written += size
         number += 1
     return folder
+
+
+def themes(path: Path) -> list[str]:
+    """The themes of a jsonl output, in order."""
+    return [json.loads(line)["theme"] for line in path.read_text(encoding="utf-8").splitlines()]
 
 
 def timed(function, runs: int):
@@ -276,8 +282,7 @@ def main() -> None:
         t_ours, _ = run_process(ours, args.runs)
         t_base, _ = run_process(base, args.runs)
         rss_ours, rss_base = peak_rss(ours), peak_rss(base)
-        same = ([json.loads(x)["theme"] for x in ours_out.read_text(encoding="utf-8").splitlines()]
-                == [json.loads(x)["theme"] for x in base_out.read_text(encoding="utf-8").splitlines()])
+        same = themes(ours_out) == themes(base_out)
         e2e.append((size, megabytes, t_ours, t_base, rss_ours, rss_base, same))
     lines += ["## End-to-end `topics classify DIR --format jsonl`", "",
               "Baseline: one process, `jieba.lcut` per sentence, the trained classifier's "
