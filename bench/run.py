@@ -35,6 +35,8 @@ from topics.bundle import load_model
 from topics.documents import read_report
 from topics.sentences import split_units
 from topics.classifier import normalise_chars
+from topics.normalize import to_simplified
+from topics.segment import is_noise
 import numpy as np
 import scipy.sparse as sp
 
@@ -47,8 +49,9 @@ out = open(sys.argv[3], "w", encoding="utf-8")
 stop = clf.segmenter.stopwords
 for path in sorted(Path(sys.argv[2]).glob("*.txt")):
     units = split_units(read_report(path).text, path.name)
-    texts = [u.text for u in units]
-    tokens = [[t for t in jieba.lcut(x) if len(t) > 1 and t not in stop] for x in texts]
+    texts = [to_simplified(u.text) for u in units]
+    tokens = [[t for t in jieba.lcut(x) if len(t) > 1 and t not in stop and not is_noise(t)]
+              for x in texts]
     words = clf.word_vectorizer_.transform(tokens)
     chars = clf.char_vectorizer_.transform([normalise_chars(x) for x in texts])
     cues = sp.csr_matrix(np.log1p(clf.cue_matcher_.score_matrix(texts)))

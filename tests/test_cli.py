@@ -157,3 +157,20 @@ def test_empty_file_is_a_clear_error(run, tiny_model_dir, tmp_path):
     result = run("classify", empty, "--model", tiny_model_dir)
     assert result.exit_code == 1
     assert f"{empty}: empty report (no text)" in result.stderr
+
+
+def test_classify_streams_reports_and_writes_nothing_when_all_fail(run, tiny_model_dir, report_file, tmp_path):
+    second = tmp_path / "second.txt"
+    second.write_text("严格执行三个规定。", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    result = run("classify", report_file, second, "--model", tiny_model_dir, "--format", "csv", "--out", out)
+    assert result.exit_code == 0
+    lines = out.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0].startswith("report,index") and sum(line.startswith("report,") for line in lines) == 1
+    assert lines[-1].startswith("second.txt,0")
+    table = run("classify", report_file, second, "--model", tiny_model_dir)
+    assert table.stdout.count("Theme profile of") == 2
+    missing = tmp_path / "none.jsonl"
+    failed = run("classify", tmp_path / "nothing.txt", "--model", tiny_model_dir, "--out", missing)
+    assert failed.exit_code == 1 and not missing.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]

@@ -208,24 +208,35 @@ def _metrics_text(metrics: dict, theme_ids: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _showing_bar(obj: Context, items: list) -> bool:
+    return not obj.quiet and sys.stderr.isatty() and len(items) >= 2
+
+
 def _bar(obj: Context, items: list, label: str):
     """A progress bar with counts and an estimate, only when stderr is a terminal."""
-    if obj.quiet or not sys.stderr.isatty() or len(items) < 2:
+    if not _showing_bar(obj, items):
         return contextlib.nullcontext(items)
     return click.progressbar(items, label=label, file=sys.stderr, show_pos=True, show_eta=True)
 
 
-def _label_inputs(obj: Context, model, inputs, encoding, max_size: float):
-    """Label every report among ``inputs``; report unreadable ones and go on.
+class _Failures:
+    """Counts the inputs that could not be read."""
 
-    Returns ``(reports, failures)`` with reports as ``(name, results)`` pairs.
+    def __init__(self):
+        self.count = 0
+
+
+def _label_inputs(obj: Context, model, inputs, encoding, max_size: float, failures: _Failures):
+    """Yield ``(name, results)`` for every readable report among ``inputs``, one at a time.
+
+    Unreadable ones are reported on stderr, counted in ``failures``, and skipped.
     """
     from .errors import InputError
     from .inputs import load_input, read_stdin
     from .reader import REPORT_SUFFIXES, expand_inputs
 
     items = list(expand_inputs(inputs, REPORT_SUFFIXES + (".jsonl",)))
-    reports, failures = [], 0
+    newline = "\n" if _showing_bar(obj, items) else ""  # past the bar's line
     with _bar(obj, items, "labelling") as bar:
         for item in bar:
             try:
@@ -235,12 +246,40 @@ def _label_inputs(obj: Context, model, inputs, encoding, max_size: float):
                 loaded = (read_stdin(click.open_file("-", "rb"), encoding, limit) if item == "-"
                           else load_input(item, encoding, limit))
             except InputError as exc:
-                failures += 1
-                click.echo(f"topics: error: {exc}", err=True)
+                failures.count += 1
+                click.echo(f"{newline}topics: error: {exc}", err=True)
                 continue
             logging.getLogger("topics").info("labelling %s: %d units", item, len(loaded.units))
-            reports.append((loaded.name, model.classify_units(loaded.units, loaded.ids)))
-    return reports, failures
+            yield loaded.name, model.classify_units(loaded.units, loaded.ids)
+
+
+class _Sink:
+    """Output written as it comes: to stdout, or to a temporary file renamed at the end.
+
+    The file is opened at the first write, so a run that labels nothing writes nothing.
+    """
+
+    def __init__(self, out: str | None, bom: bool = False):
+        self.out, self.bom = out, bom
+        self._context = self._handle = None
+
+    def write(self, text: str) -> None:
+        if not self.out:
+            click.echo(text, nl=False)
+            return
+        if self._handle is None:
+            from .fileio import atomic_file
+
+            self._context = atomic_file(self.out)
+            self._handle = self._context.__enter__()
+            if self.bom:
+                self._handle.write("\ufeff".encode())
+        self._handle.write(text.encode("utf-8"))
+
+    def close(self, ok: bool) -> None:
+        if self._context is not None:
+            error = None if ok else RuntimeError("output abandoned")
+            self._context.__exit__(type(error) if error else None, error, None)
 
 
 def _check_out(fmt: str, out: str | None) -> None:
@@ -275,24 +314,32 @@ def classify(obj, inputs, model_dir, fmt, out, encoding, max_size):
     _check_out(fmt, out)
     started = time.monotonic()
     model = _load(obj, model_dir)
-    labelled, failures = _label_inputs(obj, model, inputs, encoding, max_size)
-    reports = [(name, results, model.profile(results)) for name, results in labelled]
-    all_results = [r for _, results, _ in reports for r in results]
-    if reports or not failures:
-        if fmt == "jsonl":
-            _emit(results_jsonl(all_results), out)
-        elif fmt == "csv":
-            _emit(results_csv(all_results, model.taxonomy.ids), out, bom=True)
-        elif fmt == "xlsx":
-            _emit(results_xlsx(reports, model.taxonomy, model.topic_model.summary(15)), out)
-        elif fmt == "html":
-            _emit(results_html(reports, model.taxonomy, model.topic_model.summary(15)), out)
-        else:
-            _emit("\n".join(results_table(name, results, profile, model.taxonomy)
-                            for name, results, profile in reports), out)
-    obj.say(f"topics: {len(reports)} reports, {len(all_results)} units labelled, "
-            f"{failures} failed, {time.monotonic() - started:.1f}s")
-    if failures:
+    failures, kept = _Failures(), []
+    n_reports = n_units = 0
+    sink = _Sink(out, bom=fmt == "csv")
+    ok = False
+    try:
+        for name, results in _label_inputs(obj, model, inputs, encoding, max_size, failures):
+            n_reports, n_units = n_reports + 1, n_units + len(results)
+            if fmt == "jsonl":  # streamed: memory does not grow with the number of reports
+                sink.write(results_jsonl(results))
+            elif fmt == "csv":
+                sink.write(results_csv(results, model.taxonomy.ids, header=n_reports == 1))
+            elif fmt == "table":
+                sink.write(("\n" if n_reports > 1 else "")
+                           + results_table(name, results, model.profile(results), model.taxonomy))
+            else:
+                kept.append((name, results, model.profile(results)))
+        if kept and fmt == "html":
+            sink.write(results_html(kept, model.taxonomy, model.topic_model.summary(15)))
+        elif kept:
+            _emit(results_xlsx(kept, model.taxonomy, model.topic_model.summary(15)), out)
+        ok = True
+    finally:
+        sink.close(ok)
+    obj.say(f"topics: {n_reports} reports, {n_units} units labelled, "
+            f"{failures.count} failed, {time.monotonic() - started:.1f}s")
+    if failures.count:
         sys.exit(1)
 
 
@@ -326,10 +373,9 @@ def compare(obj, inputs, model_dir, fmt, out, encoding, n_typical, max_size):
     _check_out(fmt, out)
     started = time.monotonic()
     model = _load(obj, model_dir)
-    groups, failures = [], 0
+    groups, failures = [], _Failures()
     for item in inputs:
-        labelled, failed = _label_inputs(obj, model, [item], encoding, max_size)
-        failures += failed
+        labelled = list(_label_inputs(obj, model, [item], encoding, max_size, failures))
         if labelled:
             name = labelled[0][0] if len(labelled) == 1 else Path(item).name or item
             groups.append((name, [r for _, results in labelled for r in results]))
@@ -344,9 +390,9 @@ def compare(obj, inputs, model_dir, fmt, out, encoding, n_typical, max_size):
         _emit(comparison_html(comparison, model.taxonomy), out)
     else:
         _emit(comparison_table(comparison, model.taxonomy), out)
-    obj.say(f"topics: compared {len(groups)} inputs, {failures} failed, "
+    obj.say(f"topics: compared {len(groups)} inputs, {failures.count} failed, "
             f"{time.monotonic() - started:.1f}s")
-    if failures:
+    if failures.count:
         sys.exit(1)
 
 

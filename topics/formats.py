@@ -55,12 +55,13 @@ def results_jsonl(results: list[UnitResult]) -> str:
     return "".join(json.dumps(r.to_record(), ensure_ascii=False) + "\n" for r in results)
 
 
-def results_csv(results: list[UnitResult], theme_ids: list[str]) -> str:
+def results_csv(results: list[UnitResult], theme_ids: list[str], header: bool = True) -> str:
     """A CSV table of units with the score of every theme (write it with a UTF-8 BOM)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["report", "index", "id", "heading", "text", "theme", "confidence",
-                     "evidence", "topic", "topic_theme", *[f"score_{t}" for t in theme_ids]])
+    if header:
+        writer.writerow(["report", "index", "id", "heading", "text", "theme", "confidence",
+                         "evidence", "topic", "topic_theme", *[f"score_{t}" for t in theme_ids]])
     for r in results:
         writer.writerow([
             r.report, r.index, "" if r.id is None else r.id, int(r.is_heading), r.text, r.theme,
