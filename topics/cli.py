@@ -98,7 +98,7 @@ def _progress(obj: Context):
 def _load(obj: Context, model_dir: str | None):
     from .resolve import resolve_model
 
-    return resolve_model(model_dir, _progress(obj))
+    return resolve_model(model_dir, _progress(obj), lambda m: obj.say(f"topics: {m}"))
 
 
 def _emit(text: str | bytes, out: str | None, bom: bool = False) -> None:

@@ -29,33 +29,37 @@ def build_default_model(progress: Callable[[str], None] = lambda _m: None,
     return model
 
 
-def default_model(progress: Callable[[str], None] = lambda _m: None) -> ThemeModel:
+def default_model(progress: Callable[[str], None] = lambda _m: None,
+                  notice: Callable[[str], None] | None = None) -> ThemeModel:
     """The built-in default model, built into the user cache on first use.
 
     It is rebuilt when the shipped data changes or the installed library
     versions differ from those it was built with; it is never used stale.
+    ``notice`` hears why a build starts (default: ``progress``).
     """
+    notice = notice or progress
     folder = defaults.builtin_model_dir()
     try:
         model = load_model(folder)
         if model.manifest.get("data_fingerprint") == defaults.data_fingerprint():
             return model
-        progress("the shipped training data changed: rebuilding the default model")
+        notice("the shipped training data changed: rebuilding the default model")
     except ModelError as exc:
         if (folder / "manifest.json").exists():
-            progress(f"rebuilding the default model: {exc}")
+            notice(f"rebuilding the default model: {exc}")
         else:
-            progress(f"building the default model in {folder} (first use, about a minute)")
+            notice(f"building the default model in {folder} (first use, about 30 seconds)")
     model = build_default_model(progress)
     save_model(model, folder)
     return model
 
 
 def resolve_model(path: str | os.PathLike | None,
-                  progress: Callable[[str], None] = lambda _m: None) -> ThemeModel:
+                  progress: Callable[[str], None] = lambda _m: None,
+                  notice: Callable[[str], None] | None = None) -> ThemeModel:
     """Load the model at ``path``; without one, ``./models/default`` or the built-in default."""
     if path:
         return load_model(path)
     if (LOCAL_MODEL_DIR / "manifest.json").exists():
         return load_model(LOCAL_MODEL_DIR)
-    return default_model(progress)
+    return default_model(progress, notice)
