@@ -108,8 +108,9 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
             self.segmenter = Segmenter()
         return self.segmenter
 
-    def _features(self, texts, fit: bool = False):
-        tokens = [self._segmenter().content_tokens(t) for t in texts]
+    def _features(self, texts, fit: bool = False, tokens=None):
+        if tokens is None:
+            tokens = [self._segmenter().content_tokens(t) for t in texts]
         chars = [normalise_chars(t) for t in texts]
         if fit:
             words = self.word_vectorizer_.fit_transform(tokens)
@@ -177,13 +178,17 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         """Theme id of each sentence (the fallback theme below ``threshold``)."""
         return self._decide(self.predict_proba(X))
 
-    def predict_detailed(self, texts: list[str], n_evidence: int = 5) -> list[Prediction]:
-        """Predictions with confidence, every theme's score and evidence terms."""
+    def predict_detailed(self, texts: list[str], n_evidence: int = 5,
+                         tokens: list[list[str]] | None = None) -> list[Prediction]:
+        """Predictions with confidence, every theme's score and evidence terms.
+
+        ``tokens`` may pass the texts' content tokens when the caller has them already.
+        """
         check_is_fitted(self, "model_")
         texts = [str(t) for t in texts]
         if not texts:
             return []
-        features = self._features(texts)
+        features = self._features(texts, tokens=tokens)
         proba = self.model_.predict_proba(features)
         labels = self._decide(proba)
         class_index = {c: i for i, c in enumerate(self.classes_)}

@@ -81,9 +81,9 @@ class ThemeModel:
         Traditional characters are read as simplified ones; results keep the text as given.
         """
         texts = [to_simplified(t) for t in texts]
-        predictions = self.classifier.predict_detailed(texts, n_evidence)
-        segmenter = self.classifier.segmenter
-        topics = self.topic_model.transform([segmenter.content_tokens(t) for t in texts])
+        tokens = [self.classifier.segmenter.content_tokens(t) for t in texts]
+        predictions = self.classifier.predict_detailed(texts, n_evidence, tokens=tokens)
+        topics = self.topic_model.transform(tokens)
         return predictions, [int(row.argmax()) for row in topics]
 
     def classify_units(self, units: list[Unit], ids: list | None = None,
