@@ -121,7 +121,7 @@ def _emit(text: str | bytes, out: str | None, bom: bool = False) -> None:
 @click.option("--taxonomy", type=click.Path(), help="Taxonomy TOML file (default: shipped).")
 @click.option("--out", default="models/default", show_default=True, type=click.Path(),
               help="Model folder to write.")
-@click.option("--topics", "n_topics", default=10, show_default=True, type=click.IntRange(2, 200),
+@click.option("--topics", "n_topics", default=11, show_default=True, type=click.IntRange(2, 200),
               help="Number of LDA topics: one per theme with cue words, the rest free.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
 @click.option("--no-eval", is_flag=True, help="Skip the report-split cross-validation.")
