@@ -174,3 +174,21 @@ def test_classify_streams_reports_and_writes_nothing_when_all_fail(run, tiny_mod
     failed = run("classify", tmp_path / "nothing.txt", "--model", tiny_model_dir, "--out", missing)
     assert failed.exit_code == 1 and not missing.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_parallel_classify_gives_the_same_output_in_the_same_order(run, tiny_model_dir, tmp_path):
+    import shutil
+
+    from topics import defaults
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for seed in defaults.seed_paths():
+        shutil.copy(seed, folder / seed.name)
+    (folder / "002_broken.txt").write_bytes(b"")
+    one = run("classify", folder, "--model", tiny_model_dir, "--format", "jsonl", "--jobs", "1")
+    two = run("classify", folder, "--model", tiny_model_dir, "--format", "jsonl", "--jobs", "2")
+    assert one.exit_code == two.exit_code == 1
+    assert one.stdout == two.stdout and one.stdout.count("\n") > 500
+    assert [line for line in two.stderr.splitlines() if "error" in line] == \
+           [f"topics: error: {folder / '002_broken.txt'}: empty report (no text)"]

@@ -226,31 +226,41 @@ class _Failures:
         self.count = 0
 
 
-def _label_inputs(obj: Context, model, inputs, encoding, max_size: float, failures: _Failures):
-    """Yield ``(name, results)`` for every readable report among ``inputs``, one at a time.
+def _label_inputs(obj: Context, model, inputs, encoding, max_size: float, failures: _Failures,
+                  jobs: int = 1):
+    """Yield ``(name, results)`` for every readable report among ``inputs``, in order.
 
     Unreadable ones are reported on stderr, counted in ``failures``, and skipped.
     """
+    from .batch import label_files
     from .errors import InputError
-    from .inputs import load_input, read_stdin
+    from .inputs import read_stdin
     from .reader import REPORT_SUFFIXES, expand_inputs
 
     items = list(expand_inputs(inputs, REPORT_SUFFIXES + (".jsonl",)))
+    limit = int(max_size * 1024 * 1024)
     newline = "\n" if _showing_bar(obj, items) else ""  # past the bar's line
+    if "-" in items:
+        jobs = 1  # standard input is read here, not in a worker
+    outcomes = label_files(model, [i for i in items if i != "-"], encoding, limit,
+                           jobs if jobs > 0 else os.cpu_count() or 1)
     with _bar(obj, items, "labelling") as bar:
         for item in bar:
-            try:
-                if isinstance(item, InputError):
-                    raise item
-                limit = int(max_size * 1024 * 1024)
-                loaded = (read_stdin(click.open_file("-", "rb"), encoding, limit) if item == "-"
-                          else load_input(item, encoding, limit))
-            except InputError as exc:
+            if item == "-":
+                try:
+                    loaded = read_stdin(click.open_file("-", "rb"), encoding, limit)
+                except InputError as exc:
+                    outcome = exc
+                else:
+                    outcome = loaded.name, model.classify_units(loaded.units, loaded.ids)
+            else:
+                outcome = next(outcomes)
+            if isinstance(outcome, InputError):
                 failures.count += 1
-                click.echo(f"{newline}topics: error: {exc}", err=True)
+                click.echo(f"{newline}topics: error: {outcome}", err=True)
                 continue
-            logging.getLogger("topics").info("labelling %s: %d units", item, len(loaded.units))
-            yield loaded.name, model.classify_units(loaded.units, loaded.ids)
+            logging.getLogger("topics").info("labelled %s: %d units", item, len(outcome[1]))
+            yield outcome
 
 
 class _Sink:
@@ -295,9 +305,11 @@ def _check_out(fmt: str, out: str | None) -> None:
 @click.option("--out", type=click.Path(dir_okay=False), help="Write here (atomically), not stdout.")
 @click.option("--encoding", help="Force the text encoding of reports (e.g. gbk).")
 @MAX_SIZE
+@click.option("--jobs", "-j", default=1, show_default=True, type=click.IntRange(0),
+              help="Processes for a batch of files (0: one per core); output order is kept.")
 @click.pass_obj
 @_handle_errors
-def classify(obj, inputs, model_dir, fmt, out, encoding, max_size):
+def classify(obj, inputs, model_dir, fmt, out, encoding, max_size, jobs):
     """Label every sentence of reports with a theme and a confidence.
 
     INPUTS are report files (.txt/.md in any common Chinese encoding, .docx,
@@ -319,7 +331,8 @@ def classify(obj, inputs, model_dir, fmt, out, encoding, max_size):
     sink = _Sink(out, bom=fmt == "csv")
     ok = False
     try:
-        for name, results in _label_inputs(obj, model, inputs, encoding, max_size, failures):
+        for name, results in _label_inputs(obj, model, inputs, encoding, max_size, failures,
+                                           jobs):
             n_reports, n_units = n_reports + 1, n_units + len(results)
             if fmt == "jsonl":  # streamed: memory does not grow with the number of reports
                 sink.write(results_jsonl(results))

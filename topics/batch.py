@@ -1,0 +1,65 @@
+"""Label many report files, in this process or spread over worker processes (joblib).
+
+Results come back in input order whatever the number of processes, and each worker
+loads the model once. Labelling a sentence does not depend on the other sentences of
+its batch, so the output is the same, byte for byte, with one process or several.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from .errors import InputError
+from .model import ThemeModel, UnitResult
+
+#: Models loaded in this (worker) process, by folder.
+_MODELS: dict[str, ThemeModel] = {}
+
+Outcome = tuple[str, list[UnitResult]] | InputError
+
+
+def label_file(model: ThemeModel, path: str, encoding: str | None, max_bytes: int
+               ) -> tuple[str, list[UnitResult]]:
+    """Read one report (or ``.jsonl`` of units) and label its units."""
+    from .inputs import load_input
+
+    loaded = load_input(path, encoding, max_bytes)
+    return loaded.name, model.classify_units(loaded.units, loaded.ids)
+
+
+def _in_worker(model_path: str, item, encoding: str | None, max_bytes: int) -> Outcome:
+    if isinstance(item, InputError):
+        return item
+    model = _MODELS.get(model_path)
+    if model is None:
+        from .bundle import load_model
+
+        model = _MODELS[model_path] = load_model(model_path)
+    try:
+        return label_file(model, item, encoding, max_bytes)
+    except InputError as exc:
+        return exc
+
+
+def label_files(model: ThemeModel, items: Iterable, encoding: str | None, max_bytes: int,
+                n_jobs: int = 1) -> Iterator[Outcome]:
+    """Label each path of ``items`` (``InputError`` items pass through), in order.
+
+    With ``n_jobs`` > 1 the files are spread over that many processes; the model
+    must have been saved (``model.path``) so that workers can load it.
+    """
+    items = list(items)
+    if n_jobs == 1 or len(items) < 2 or not model.path:
+        for item in items:
+            if isinstance(item, InputError):
+                yield item
+                continue
+            try:
+                yield label_file(model, item, encoding, max_bytes)
+            except InputError as exc:
+                yield exc
+        return
+    from joblib import Parallel, delayed
+
+    run = Parallel(n_jobs=n_jobs, return_as="generator", backend="loky")
+    yield from run(delayed(_in_worker)(model.path, item, encoding, max_bytes) for item in items)
