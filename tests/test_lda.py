@@ -52,3 +52,40 @@ def test_same_seed_same_topics(taxonomy, documents, fitted):
                             passes=5).fit(documents)
     assert [again.top_words(k) for k in range(again.n_topics)] == \
            [fitted.top_words(k) for k in range(fitted.n_topics)]
+
+
+def test_batched_inference_agrees_with_gensims(fitted, documents):
+    """The vectorised E-step gives gensim's topic distributions (started from the same point)."""
+    from gensim.corpora import Dictionary
+    from gensim.models import LdaModel
+
+    dictionary = Dictionary()
+    dictionary.token2id = dict(fitted.token2id_)
+    lda = LdaModel(num_topics=fitted.n_topics, id2word=dictionary, alpha=fitted.alpha_,
+                   eta=fitted.eta_, dtype=np.float64)
+    lda.state.sstats[...] = fitted.sstats_
+    lda.sync_state()
+
+    class MeanStart:  # gensim draws the starting point at random; start from its mean, 1
+        def gamma(self, shape, scale, size):
+            return np.full(size, shape * scale)
+
+    lda.random_state = MeanStart()
+    bows = [dictionary.doc2bow(d) for d in documents[:12] if d]
+    gamma, _ = lda.inference(bows)
+    expected = gamma / gamma.sum(axis=1, keepdims=True)
+    ours = fitted.transform([d for d in documents[:12] if d])
+    assert np.allclose(ours, expected, atol=1e-6)
+    assert (ours.argmax(axis=1) == expected.argmax(axis=1)).all()
+
+
+def test_classify_does_not_import_gensim(tiny_model_dir, report_file):
+    import subprocess
+    import sys
+
+    code = ("import sys; from topics.bundle import load_model; "
+            f"m = load_model({str(tiny_model_dir)!r}); "
+            f"m.classify(open({str(report_file)!r}, encoding='utf-8').read()); "
+            "print('gensim' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"

@@ -9,6 +9,9 @@ from sklearn.utils.validation import check_is_fitted
 from .errors import TrainingError
 from .taxonomy import Taxonomy
 
+#: gensim's default convergence threshold of a document's variational parameters.
+GAMMA_THRESHOLD = 0.001
+
 
 def _cue_tokens(token_ids: dict[str, int], taxonomy: Taxonomy) -> list[tuple[str, dict]]:
     """For each theme with cue words in the vocabulary: ``(theme id, {word id: weight})``.
@@ -32,18 +35,6 @@ def _cue_tokens(token_ids: dict[str, int], taxonomy: Taxonomy) -> list[tuple[str
         if best >= 1.0 and best >= 2 * second:
             out[order[0]][word_id] = min(float(best), 3.0)
     return [(theme.id, ids) for theme, ids in zip(taxonomy.themes, out, strict=True) if ids]
-
-
-class _MeanInit:
-    """Stands in for gensim's random state in inference: gamma starts at its mean.
-
-    gensim starts each document's variational parameters from a random draw,
-    so the same sentence could get other topics in another batch or run; a
-    constant start makes inference a function of the sentence alone.
-    """
-
-    def gamma(self, shape, scale, size):
-        return np.full(size, shape * scale)
 
 
 class ThemeTopicModel(BaseEstimator):
@@ -108,66 +99,72 @@ class ThemeTopicModel(BaseEstimator):
             for word_id, weight in ids.items():
                 eta[topic, word_id] = base + self.seed_strength * weight
         corpus = [dictionary.doc2bow(d) for d in documents]
-        self.lda_ = LdaModel(
+        lda = LdaModel(
             corpus=corpus, id2word=dictionary, num_topics=n_topics, eta=eta,
             alpha="asymmetric", passes=self.passes, iterations=self.iterations,
             random_state=self.random_state, eval_every=None, minimum_probability=0.0,
             dtype=np.float64)
-        self.dictionary_ = dictionary
         self.topic_themes_ = [theme_id for theme_id, _ in tied] + [None] * self.n_free_topics
-        self.coherence_ = self._coherence(documents, corpus)
+        self.coherence_ = self._coherence(lda, dictionary, documents, corpus)
+        self._keep_arrays(
+            [dictionary[i] for i in range(len(dictionary))],
+            [dictionary.dfs.get(i, 0) for i in range(len(dictionary))],
+            {"num_docs": dictionary.num_docs, "num_pos": dictionary.num_pos,
+             "num_nnz": dictionary.num_nnz},
+            lda.alpha, lda.eta, lda.state.sstats)
         return self
 
-    def _coherence(self, documents, corpus) -> list[dict[str, float]]:
+    @staticmethod
+    def _coherence(lda, dictionary, documents, corpus) -> list[dict[str, float]]:
         from gensim.models import CoherenceModel
 
-        out = [{} for _ in range(self.lda_.num_topics)]
+        out = [{} for _ in range(lda.num_topics)]
         for measure, kwargs in (("c_v", {"texts": documents}), ("u_mass", {"corpus": corpus})):
-            model = CoherenceModel(model=self.lda_, dictionary=self.dictionary_,
+            model = CoherenceModel(model=lda, dictionary=dictionary,
                                    coherence=measure, topn=10, processes=1, **kwargs)
             for topic, value in enumerate(model.get_coherence_per_topic()):
                 out[topic][measure] = round(float(value), 4) if np.isfinite(value) else None
         return out
 
+    def _keep_arrays(self, tokens: list[str], dfs: list[int], counts: dict,
+                     alpha: np.ndarray, eta: np.ndarray, sstats: np.ndarray) -> None:
+        """Set the fitted state that inference and top words use (no gensim needed)."""
+        from scipy.special import psi
+
+        self.tokens_ = list(tokens)
+        self.token2id_ = {token: i for i, token in enumerate(self.tokens_)}
+        self.dfs_, self.corpus_counts_ = list(dfs), dict(counts)
+        self.alpha_ = np.asarray(alpha, dtype=np.float64)
+        self.eta_ = np.asarray(eta, dtype=np.float64)
+        self.sstats_ = np.asarray(sstats, dtype=np.float64)
+        lam = self.lambda_
+        self.exp_elog_beta_ = np.exp(psi(lam) - psi(lam.sum(axis=1))[:, None])
+
+    @property
+    def lambda_(self) -> np.ndarray:
+        """Topic-word variational parameters (prior ``eta`` plus sufficient statistics)."""
+        return self.eta_ + self.sstats_
+
     def to_state(self) -> tuple[dict, dict[str, np.ndarray]]:
         """Plain JSON and arrays from which :meth:`from_state` rebuilds the fitted model."""
-        check_is_fitted(self, "lda_")
-        d = self.dictionary_
+        check_is_fitted(self, "sstats_")
         meta = {
             "params": {k: v for k, v in self.get_params().items() if k != "taxonomy"},
             "topic_themes": self.topic_themes_,
             "coherence": self.coherence_,
-            "dictionary": {"tokens": [d[i] for i in range(len(d))],
-                           "dfs": [d.dfs.get(i, 0) for i in range(len(d))],
-                           "num_docs": d.num_docs, "num_pos": d.num_pos, "num_nnz": d.num_nnz},
+            "dictionary": {"tokens": self.tokens_, "dfs": self.dfs_, **self.corpus_counts_},
         }
-        arrays = {"alpha": np.asarray(self.lda_.alpha, dtype=np.float64),
-                  "eta": np.asarray(self.lda_.eta, dtype=np.float64),
-                  "sstats": np.asarray(self.lda_.state.sstats, dtype=np.float64)}
+        arrays = {"alpha": self.alpha_, "eta": self.eta_, "sstats": self.sstats_}
         return meta, arrays
 
     @classmethod
     def from_state(cls, meta: dict, arrays: dict[str, np.ndarray],
                    taxonomy: Taxonomy) -> ThemeTopicModel:
-        """Rebuild a fitted topic model from :meth:`to_state` output (no pickle involved)."""
-        from gensim.corpora import Dictionary
-        from gensim.models import LdaModel
-
+        """Rebuild a fitted topic model from :meth:`to_state` output (no pickle, no gensim)."""
         model = cls(taxonomy=taxonomy, **meta["params"])
-        stored = meta["dictionary"]
-        dictionary = Dictionary()
-        dictionary.token2id = {token: i for i, token in enumerate(stored["tokens"])}
-        dictionary.dfs = {i: df for i, df in enumerate(stored["dfs"])}
-        dictionary.num_docs, dictionary.num_pos = stored["num_docs"], stored["num_pos"]
-        dictionary.num_nnz = stored["num_nnz"]
-        sstats = np.asarray(arrays["sstats"], dtype=np.float64)
-        lda = LdaModel(num_topics=sstats.shape[0], id2word=dictionary,
-                       alpha=np.asarray(arrays["alpha"]), eta=np.asarray(arrays["eta"]),
-                       iterations=model.iterations, random_state=model.random_state,
-                       minimum_probability=0.0, dtype=np.float64)
-        lda.state.sstats[...] = sstats
-        lda.sync_state()
-        model.lda_, model.dictionary_ = lda, dictionary
+        stored = dict(meta["dictionary"])
+        tokens, dfs = stored.pop("tokens"), stored.pop("dfs")
+        model._keep_arrays(tokens, dfs, stored, arrays["alpha"], arrays["eta"], arrays["sstats"])
         model.topic_themes_ = meta["topic_themes"]
         model.coherence_ = meta["coherence"]
         return model
@@ -175,28 +172,57 @@ class ThemeTopicModel(BaseEstimator):
     @property
     def n_topics(self) -> int:
         """Number of topics, tied and free."""
-        check_is_fitted(self, "lda_")
-        return self.lda_.num_topics
+        check_is_fitted(self, "sstats_")
+        return len(self.alpha_)
 
     def top_words(self, topic: int, n: int = 15) -> list[tuple[str, float]]:
         """The ``n`` most probable words of a topic with their probabilities."""
-        check_is_fitted(self, "lda_")
-        return [(w, round(float(p), 5)) for w, p in self.lda_.show_topic(topic, topn=n)]
+        check_is_fitted(self, "sstats_")
+        row = self.lambda_[topic] / self.lambda_[topic].sum()
+        order = np.argsort(-row, kind="stable")[:n]
+        return [(self.tokens_[i], round(float(row[i]), 5)) for i in order]
 
     def transform(self, documents: list[list[str]]) -> np.ndarray:
-        """Topic distribution of each token list (rows sum to 1), inferred in one batch."""
-        check_is_fitted(self, "lda_")
-        n = self.lda_.num_topics
+        """Topic distribution of each token list (rows sum to 1), inferred for the batch at once.
+
+        gensim's variational E-step, vectorised over documents: each starts from
+        gamma = 1 and iterates until its mean change is under ``gamma_threshold``
+        (or ``iterations``), independently of the others in the batch. A document
+        with no known word gets the prior.
+        """
+        import scipy.sparse as sp
+        from scipy.special import psi
+
+        check_is_fitted(self, "sstats_")
+        k = len(self.alpha_)
         if not documents:
-            return np.zeros((0, n))
-        bows = [self.dictionary_.doc2bow(d) for d in documents]
-        seeded, self.lda_.random_state = self.lda_.random_state, _MeanInit()
-        try:
-            gamma, _ = self.lda_.inference(bows)
-        finally:
-            self.lda_.random_state = seeded
-        empty = np.array([not b for b in bows])
-        gamma[empty] = np.asarray(self.lda_.alpha)
+            return np.zeros((0, k))
+        rows, cols = [], []
+        for row, doc in enumerate(documents):
+            ids = [self.token2id_[t] for t in doc if t in self.token2id_]
+            rows.extend([row] * len(ids))
+            cols.extend(ids)
+        counts = sp.csr_matrix((np.ones(len(rows)), (rows, cols)),
+                               shape=(len(documents), len(self.tokens_)))
+        counts.sum_duplicates()
+        doc_of = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
+        beta_t = self.exp_elog_beta_.T  # V x K
+        gamma = np.ones((counts.shape[0], k))
+        active = np.diff(counts.indptr) > 0
+        eps = np.finfo(np.float64).eps
+        for _ in range(self.iterations):
+            if not active.any():
+                break
+            exp_elog_theta = np.exp(psi(gamma) - psi(gamma.sum(axis=1))[:, None])
+            phinorm = np.einsum("ij,ij->i", exp_elog_theta[doc_of], beta_t[counts.indices]) + eps
+            ratio = sp.csr_matrix((counts.data / phinorm, counts.indices, counts.indptr),
+                                  shape=counts.shape)
+            new = self.alpha_ + exp_elog_theta * (ratio @ beta_t)
+            change = np.abs(new - gamma).mean(axis=1)
+            gamma = np.where(active[:, None], new, gamma)
+            active &= change >= GAMMA_THRESHOLD
+        empty = np.diff(counts.indptr) == 0
+        gamma[empty] = self.alpha_
         return gamma / gamma.sum(axis=1, keepdims=True)
 
     def summary(self, n: int = 10) -> list[dict]:

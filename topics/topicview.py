@@ -21,7 +21,7 @@ def topic_view(topic_model: ThemeTopicModel, n_words: int = 30, size: int = 420)
     Each topic has ``x``, ``y`` and radius ``r`` (area proportional to its share of
     the corpus's words), its ``theme``, and ``words`` as ``[word, p(w|t), p(w)]``.
     """
-    lam = topic_model.lda_.state.get_lambda()
+    lam = topic_model.lambda_
     topic_word = lam / lam.sum(axis=1, keepdims=True)
     overall = lam.sum(axis=0) / lam.sum()
     prevalence = lam.sum(axis=1) / lam.sum()
@@ -39,7 +39,7 @@ def topic_view(topic_model: ThemeTopicModel, n_words: int = 30, size: int = 420)
     span[span == 0] = 1
     margin = size * 0.15
     coords = margin + (coords - coords.min(axis=0)) / span * (size - 2 * margin)
-    id2word = topic_model.dictionary_
+    id2word = topic_model.tokens_
     topics = []
     for t in range(k):
         top = np.argsort(-topic_word[t], kind="stable")[:n_words]
