@@ -197,30 +197,30 @@ class ThemeTopicModel(BaseEstimator):
         k = len(self.alpha_)
         if not documents:
             return np.zeros((0, k))
-        rows, cols = [], []
-        for row, doc in enumerate(documents):
-            ids = [self.token2id_[t] for t in doc if t in self.token2id_]
-            rows.extend([row] * len(ids))
-            cols.extend(ids)
-        counts = sp.csr_matrix((np.ones(len(rows)), (rows, cols)),
+        lookup = self.token2id_
+        ids = [[lookup[t] for t in doc if t in lookup] for doc in documents]
+        lengths = np.fromiter((len(i) for i in ids), dtype=np.int64, count=len(ids))
+        columns = np.fromiter((c for i in ids for c in i), dtype=np.int64, count=lengths.sum())
+        indptr = np.concatenate([[0], np.cumsum(lengths)])
+        counts = sp.csr_matrix((np.ones(len(columns)), columns, indptr),
                                shape=(len(documents), len(self.tokens_)))
         counts.sum_duplicates()
-        doc_of = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
         beta_t = self.exp_elog_beta_.T  # V x K
         gamma = np.ones((counts.shape[0], k))
-        active = np.diff(counts.indptr) > 0
         eps = np.finfo(np.float64).eps
+        active = np.flatnonzero(np.diff(counts.indptr) > 0)  # documents still iterating
+        sub, g = counts[active], gamma[active]
         for _ in range(self.iterations):
-            if not active.any():
+            if not len(active):
                 break
-            exp_elog_theta = np.exp(psi(gamma) - psi(gamma.sum(axis=1))[:, None])
-            phinorm = np.einsum("ij,ij->i", exp_elog_theta[doc_of], beta_t[counts.indices]) + eps
-            ratio = sp.csr_matrix((counts.data / phinorm, counts.indices, counts.indptr),
-                                  shape=counts.shape)
+            exp_elog_theta = np.exp(psi(g) - psi(g.sum(axis=1))[:, None])
+            doc_of = np.repeat(np.arange(sub.shape[0]), np.diff(sub.indptr))
+            phinorm = np.einsum("ij,ij->i", exp_elog_theta[doc_of], beta_t[sub.indices]) + eps
+            ratio = sp.csr_matrix((sub.data / phinorm, sub.indices, sub.indptr), shape=sub.shape)
             new = self.alpha_ + exp_elog_theta * (ratio @ beta_t)
-            change = np.abs(new - gamma).mean(axis=1)
-            gamma = np.where(active[:, None], new, gamma)
-            active &= change >= GAMMA_THRESHOLD
+            going = np.abs(new - g).mean(axis=1) >= GAMMA_THRESHOLD
+            gamma[active] = new
+            active, sub, g = active[going], sub[going], new[going]
         empty = np.diff(counts.indptr) == 0
         gamma[empty] = self.alpha_
         return gamma / gamma.sum(axis=1, keepdims=True)
