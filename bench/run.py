@@ -14,7 +14,6 @@ import json
 import os
 import platform
 import random
-import resource
 import statistics
 import subprocess
 import sys
@@ -54,7 +53,8 @@ for path in sorted(Path(sys.argv[2]).glob("*.txt")):
               for x in texts]
     words = clf.word_vectorizer_.transform(tokens)
     chars = clf.char_vectorizer_.transform([normalise_chars(x) for x in texts])
-    cues = sp.csr_matrix(np.log1p(clf.cue_matcher_.score_matrix(texts)))
+    cues = sp.csr_matrix(np.log1p(clf.cue_matcher_.score_matrix(
+        clf.cue_matcher_.matches(x) for x in texts)))
     features = sp.hstack([clf.word_weight * words, clf.char_weight * chars,
                           clf.cue_weight * cues]).tocsr()
     labels = clf._decide(clf.model_.predict_proba(features))
@@ -134,17 +134,14 @@ def timed(function, runs: int):
     return statistics.median(values), result
 
 
-def run_process(args: list[str], runs: int) -> tuple[float, float]:
-    """Median wall time (s) and median peak RSS (MB) of a child process."""
-    times, peaks = [], []
+def run_process(args: list[str], runs: int) -> float:
+    """Median wall time (s) of a child process (peak RSS: :func:`peak_rss`)."""
+    times = []
     for _ in range(runs):
         started = time.perf_counter()
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
         times.append(time.perf_counter() - started)
-        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        peaks.append(peak / 1024 if peak > before else float("nan"))
-    return statistics.median(times), statistics.median(peaks)
+    return statistics.median(times)
 
 
 def peak_rss(args: list[str]) -> float:
@@ -162,7 +159,7 @@ import sys, time, json
 t0 = time.perf_counter()
 from topics.bundle import load_model
 from topics.inputs import load_input
-import sklearn, gensim, scipy
+import topics.classifier, topics.lda  # what loading a model imports (sklearn, scipy)
 t1 = time.perf_counter()
 model = load_model(sys.argv[1])
 t2 = time.perf_counter()
@@ -178,13 +175,13 @@ def one_report_breakdown(model_dir: str, runs: int) -> list[str]:
     from topics import defaults
 
     report = str(defaults.seed_paths()[0])
-    start, _ = run_process([sys.executable, "-c", "pass"], runs)
+    start = run_process([sys.executable, "-c", "pass"], runs)
     parts = []
     for _ in range(runs):
         done = subprocess.run([sys.executable, "-c", BREAKDOWN, model_dir, report], check=True,
                               capture_output=True, text=True)
         parts.append(json.loads(done.stdout))
-    total, _ = run_process([sys.executable, "-m", "topics", "-q", "classify", report,
+    total = run_process([sys.executable, "-m", "topics", "-q", "classify", report,
                             "--model", model_dir], runs)
     median = {k: statistics.median(p[k] for p in parts) for k in ("imports", "load", "work")}
     return ["## One seed report (`topics classify` on " + Path(report).name +
@@ -282,8 +279,8 @@ def main() -> None:
         ours = [sys.executable, "-m", "topics", "-q", "classify", str(folder), "--model",
                 model_dir, "--format", "jsonl", "--out", str(ours_out)]
         base = [sys.executable, str(baseline_script), model_dir, str(folder), str(base_out)]
-        t_ours, _ = run_process(ours, args.runs)
-        t_base, _ = run_process(base, args.runs)
+        t_ours = run_process(ours, args.runs)
+        t_base = run_process(base, args.runs)
         rss_ours, rss_base = peak_rss(ours), peak_rss(base)
         same = themes(ours_out) == themes(base_out)
         e2e.append((size, megabytes, t_ours, t_base, rss_ours, rss_base, same))
@@ -300,7 +297,7 @@ def main() -> None:
         small, large = e2e[0], e2e[-1]
         lines += ["", f"Peak RSS of topics classify, {large[0]} MB vs {small[0]} MB: "
                       f"**{large[4] / small[4]:.2f}x**."]
-    help_time, _ = run_process([sys.executable, "-m", "topics", "--help"], args.runs)
+    help_time = run_process([sys.executable, "-m", "topics", "--help"], args.runs)
     lines += ["", f"`topics --help`: {help_time:.2f} s (median, interpreter start included).", ""]
     lines += one_report_breakdown(model_dir, args.runs)
     (HERE / "RESULTS.md").write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -79,6 +79,6 @@ def test_default_model_on_synthetic_documents_of_other_styles(model):
     from topics.labels import load_labels
 
     gold = load_labels(Path(__file__).parent / "data" / "dev_synthetic.jsonl", model.taxonomy)
-    predicted = list(model.classifier.predict([s.text for s in gold]))
+    predicted = model.predict([s.text for s in gold])
     scores = score_predictions([s.label for s in gold], predicted, model.taxonomy.ids)
     assert scores["macro_f1"] >= 0.8, scores["per_theme"]

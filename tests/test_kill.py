@@ -63,7 +63,6 @@ def test_killed_training_never_leaves_half_a_model(tiny_model, labels, tmp_path)
             outcomes["old"] += 1
         else:
             outcomes["new"] += 1
-    assert sum(outcomes.values()) == KILLS
     # the next training cleans up whatever a killed one left behind
     assert _train(labels, target, seed=99).wait(timeout=120) == 0
     manifest = json.loads((target / MANIFEST).read_text(encoding="utf-8"))

@@ -26,9 +26,9 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ModelError
-from .fileio import atomic_write
+from .fileio import atomic_write, file_sha256
 from .model import ThemeModel
-from .taxonomy import Taxonomy, file_sha256
+from .taxonomy import Taxonomy
 
 FORMAT_VERSION = 2
 MANIFEST = "manifest.json"

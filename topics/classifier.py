@@ -108,9 +108,11 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
             self.segmenter = Segmenter()
         return self.segmenter
 
-    def _features(self, texts, fit: bool = False, tokens=None):
+    def _features(self, texts, fit: bool = False, tokens=None, matches=None):
         if tokens is None:
             tokens = [self._segmenter().content_tokens(t) for t in texts]
+        if matches is None:
+            matches = [self.cue_matcher_.matches(t) for t in texts]
         chars = [normalise_chars(t) for t in texts]
         if fit:
             words = self.word_vectorizer_.fit_transform(tokens)
@@ -118,7 +120,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         else:
             words = self.word_vectorizer_.transform(tokens)
             grams = self.char_vectorizer_.transform(chars)
-        cues = sp.csr_matrix(np.log1p(self.cue_matcher_.score_matrix(texts)))
+        cues = sp.csr_matrix(np.log1p(self.cue_matcher_.score_matrix(matches)))
         return sp.hstack([
             self.word_weight * words, self.char_weight * grams, self.cue_weight * cues,
         ]).tocsr()
@@ -188,7 +190,8 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         texts = [str(t) for t in texts]
         if not texts:
             return []
-        features = self._features(texts, tokens=tokens)
+        matches = [self.cue_matcher_.matches(t) for t in texts]
+        features = self._features(texts, tokens=tokens, matches=matches)
         proba = self.model_.predict_proba(features)
         labels = self._decide(proba)
         class_index = {c: i for i, c in enumerate(self.classes_)}
@@ -196,9 +199,9 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         candidates = self._top_contributions(features, best, 3 * n_evidence)
         classes = [str(c) for c in self.classes_]
         out = []
-        for row, (text, label) in enumerate(zip(texts, labels, strict=True)):
+        for row, label in enumerate(labels):
             scores = dict(zip(classes, proba[row].tolist(), strict=True))
-            evidence = self._evidence(candidates[row], text, n_evidence)
+            evidence = self._evidence(candidates[row], matches[row], n_evidence)
             confidence = float(proba[row, class_index[label]]) if label in class_index else 0.0
             out.append(Prediction(str(label), confidence, scores, evidence))
         return out
@@ -223,15 +226,15 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
             out[row].append((column, value))
         return out
 
-    def _evidence(self, candidates: list[tuple], text: str, n: int) -> list[tuple[str, float]]:
+    def _evidence(self, candidates: list[tuple], matches: list[str],
+                  n: int) -> list[tuple[str, float]]:
         """Readable evidence: feature names merged (a cue feature shows its cue words)."""
         contributions: dict[str, float] = {}
         for column, value in candidates:
             name = _display(self.feature_names_[column])
             if name.startswith("cue:"):
                 theme = name[4:]
-                words = [w for w in self.cue_matcher_.matches(text)
-                         if theme in self._cue_themes(w)]
+                words = [w for w in matches if theme in self.cue_matcher_.themes_of(w)]
                 name = "+".join(dict.fromkeys(words)) or name
             contributions[name] = contributions.get(name, 0.0) + value
         ranked = sorted(contributions.items(), key=lambda kv: -kv[1])
@@ -278,9 +281,6 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         model.classes_ = model.model_.classes_
         model.feature_names_ = model._feature_names()
         return model
-
-    def _cue_themes(self, word: str) -> set[str]:
-        return {t.id for t in self.taxonomy.themes if word in t.cues}
 
     def top_terms(self, n: int = 15) -> dict[str, list[tuple[str, float]]]:
         """Each theme's strongest positive words and word pairs."""

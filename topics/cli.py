@@ -17,6 +17,11 @@ import click
 MAX_SIZE = click.option(
     "--max-size", default=20.0, show_default=True, type=click.FloatRange(0.001),
     help="Refuse report files larger than this many MB rather than read them whole.")
+def _megabytes(size: float) -> int:
+    """``--max-size`` in bytes."""
+    return int(size * 1024 * 1024)
+
+
 MODEL_HELP = ("Model folder (default: $TOPICS_MODEL, else ./models/default if it exists, "
               "else the built-in model, built on first use).")
 
@@ -167,7 +172,7 @@ def train(obj, reports, label_files, taxonomy, out, n_topics, seed, no_eval, sel
             if item == "-":
                 raise InputError("-: train reads report files, not stdin")
             paths.append(item)
-    data = collect_training_data(tax, list(label_files), paths, int(max_size * 1024 * 1024))
+    data = collect_training_data(tax, list(label_files), paths, _megabytes(max_size))
     tied = sum(1 for t in tax.themes if t.cues)
     segmenter = Segmenter(tuple(user_dict), tuple(stopwords))
     params, trials = {}, None
@@ -238,7 +243,7 @@ def _label_inputs(obj: Context, model, inputs, encoding, max_size: float, failur
     from .reader import REPORT_SUFFIXES, expand_inputs
 
     items = list(expand_inputs(inputs, REPORT_SUFFIXES + (".jsonl",)))
-    limit = int(max_size * 1024 * 1024)
+    limit = _megabytes(max_size)
     newline = "\n" if _showing_bar(obj, items) else ""  # past the bar's line
     if "-" in items:
         jobs = 1  # standard input is read here, not in a worker
@@ -263,15 +268,16 @@ def _label_inputs(obj: Context, model, inputs, encoding, max_size: float, failur
             yield outcome
 
 
-class _Sink:
+class _Sink(contextlib.ExitStack):
     """Output written as it comes: to stdout, or to a temporary file renamed at the end.
 
-    The file is opened at the first write, so a run that labels nothing writes nothing.
+    The file is opened at the first write, so a run that labels nothing writes nothing;
+    an error inside the ``with`` block removes it.
     """
 
     def __init__(self, out: str | None, bom: bool = False):
-        self.out, self.bom = out, bom
-        self._context = self._handle = None
+        super().__init__()
+        self.out, self.bom, self._handle = out, bom, None
 
     def write(self, text: str) -> None:
         if not self.out:
@@ -280,16 +286,10 @@ class _Sink:
         if self._handle is None:
             from .fileio import atomic_file
 
-            self._context = atomic_file(self.out)
-            self._handle = self._context.__enter__()
+            self._handle = self.enter_context(atomic_file(self.out))
             if self.bom:
                 self._handle.write("\ufeff".encode())
         self._handle.write(text.encode("utf-8"))
-
-    def close(self, ok: bool) -> None:
-        if self._context is not None:
-            error = None if ok else RuntimeError("output abandoned")
-            self._context.__exit__(type(error) if error else None, error, None)
 
 
 def _check_out(fmt: str, out: str | None) -> None:
@@ -328,9 +328,7 @@ def classify(obj, inputs, model_dir, fmt, out, encoding, max_size, jobs):
     model = _load(obj, model_dir)
     failures, kept = _Failures(), []
     n_reports = n_units = 0
-    sink = _Sink(out, bom=fmt == "csv")
-    ok = False
-    try:
+    with _Sink(out, bom=fmt == "csv") as sink:
         for name, results in _label_inputs(obj, model, inputs, encoding, max_size, failures,
                                            jobs):
             n_reports, n_units = n_reports + 1, n_units + len(results)
@@ -347,9 +345,6 @@ def classify(obj, inputs, model_dir, fmt, out, encoding, max_size, jobs):
             sink.write(results_html(kept, model.taxonomy, model.topic_model.summary(15)))
         elif kept:
             _emit(results_xlsx(kept, model.taxonomy, model.topic_model.summary(15)), out)
-        ok = True
-    finally:
-        sink.close(ok)
     obj.say(f"topics: {n_reports} reports, {n_units} units labelled, "
             f"{failures.count} failed, {time.monotonic() - started:.1f}s")
     if failures.count:
@@ -464,7 +459,7 @@ def evaluate(obj, file, model_dir, fmt):
 
     model = _load(obj, model_dir)
     gold = load_labels(file, model.taxonomy)
-    predicted = list(model.classifier.predict([s.text for s in gold]))
+    predicted = model.predict([s.text for s in gold])
     scores = score_predictions([s.label for s in gold], predicted, model.taxonomy.ids)
     if fmt == "json":
         click.echo(json.dumps(scores, ensure_ascii=False, indent=2))

@@ -36,17 +36,25 @@ class CueMatcher:
             return []
         return self._pattern.findall(text)
 
-    def scores(self, text: str) -> np.ndarray:
-        """Summed cue weights per theme, in taxonomy order."""
+    def themes_of(self, word: str) -> list[str]:
+        """The themes a cue word belongs to."""
+        return [self.theme_ids[column] for column, _ in self._weights.get(word, ())]
+
+    def scores_of_matches(self, words: list[str]) -> np.ndarray:
+        """Summed cue weights per theme (taxonomy order) of already matched cue words."""
         out = np.zeros(len(self.theme_ids))
-        for word in self.matches(text):
+        for word in words:
             for column, weight in self._weights[word]:
                 out[column] += weight
         return out
 
-    def score_matrix(self, texts: Iterable[str]) -> np.ndarray:
-        """:meth:`scores` for many texts, one row each."""
-        rows = [self.scores(t) for t in texts]
+    def scores(self, text: str) -> np.ndarray:
+        """Summed cue weights per theme, in taxonomy order."""
+        return self.scores_of_matches(self.matches(text))
+
+    def score_matrix(self, matches: Iterable[list[str]]) -> np.ndarray:
+        """:meth:`scores_of_matches` for many texts' matches, one row each."""
+        rows = [self.scores_of_matches(m) for m in matches]
         return np.vstack(rows) if rows else np.zeros((0, len(self.theme_ids)))
 
     def decide(self, text: str, min_score: float = 2.0, margin: float = 2.0) -> str | None:

@@ -1,8 +1,9 @@
-"""Writing files atomically: a temporary file beside the target, then a rename."""
+"""Files: written atomically (a temporary file beside the target, then a rename), hashed."""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -40,3 +41,12 @@ def atomic_write(path: str | os.PathLike, data: str | bytes, encoding: str = "ut
     """Write ``data`` to ``path`` so that readers see the old file or the whole new one."""
     with atomic_file(path) as handle:
         handle.write(data.encode(encoding) if isinstance(data, str) else data)
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """sha256 of a file's bytes, read in blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -11,8 +11,6 @@ from .compare import Comparison
 from .model import ThemeProfile, UnitResult
 from .taxonomy import Taxonomy
 
-FORMATS = ("table", "jsonl", "csv", "xlsx", "html")
-
 
 def display_width(text: str) -> int:
     """Columns ``text`` takes in a terminal (wide CJK characters count two)."""

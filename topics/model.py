@@ -86,6 +86,10 @@ class ThemeModel:
         topics = self.topic_model.transform(tokens)
         return predictions, [int(row.argmax()) for row in topics]
 
+    def predict(self, texts: list[str]) -> list[str]:
+        """Theme ids of plain sentences, read as :meth:`label` reads them (no evidence, topics)."""
+        return [str(t) for t in self.classifier.predict([to_simplified(t) for t in texts])]
+
     def classify_units(self, units: list[Unit], ids: list | None = None,
                        n_evidence: int = 5) -> list[UnitResult]:
         """Label units (from :func:`split_units` or made by the caller)."""

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import defaults
-from .bundle import load_model, save_model
+from .bundle import load_model, read_manifest, save_model
 from .errors import ModelError
 from .model import ThemeModel
 
@@ -40,9 +40,9 @@ def default_model(progress: Callable[[str], None] = lambda _m: None,
     notice = notice or progress
     folder = defaults.builtin_model_dir()
     try:
-        model = load_model(folder)
-        if model.manifest.get("data_fingerprint") == defaults.data_fingerprint():
-            return model
+        # the cheap check first: a stale model is not loaded only to be thrown away
+        if read_manifest(folder).get("data_fingerprint") == defaults.data_fingerprint():
+            return load_model(folder)
         notice("the shipped training data changed: rebuilding the default model")
     except ModelError as exc:
         if (folder / "manifest.json").exists():

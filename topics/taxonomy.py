@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -115,12 +114,3 @@ def load_taxonomy(path: str | Path) -> Taxonomy:
     except tomllib.TOMLDecodeError as exc:
         raise TaxonomyError(f"{path}: not valid TOML: {exc}") from None
     return _build(data, str(path))
-
-
-def file_sha256(path: str | Path) -> str:
-    """sha256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

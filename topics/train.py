@@ -11,19 +11,18 @@ from .classifier import ThemeClassifier
 from .documents import read_report
 from .errors import LabelError
 from .evaluate import score_predictions
+from .fileio import file_sha256
 from .labels import LabelledSentence, load_labels
 from .lda import ThemeTopicModel
 from .model import ThemeModel
 from .reader import DEFAULT_MAX_BYTES
 from .segment import Segmenter
 from .sentences import split_units
-from .taxonomy import Taxonomy, file_sha256
+from .taxonomy import Taxonomy
 from .weak import agreement, weak_labels
 
 #: Weight of a weak (outline or cue-word) label relative to a hand label.
 WEAK_WEIGHT = 0.5
-#: Label sources that are never held out in cross-validation (not reports).
-ALWAYS_TRAIN = frozenset({"authored"})
 
 Progress = Callable[[str], None]
 
@@ -84,9 +83,8 @@ def collect_training_data(taxonomy: Taxonomy, label_files: list[str | os.PathLik
 
 
 def report_folds(sentences: list[LabelledSentence]) -> list[str]:
-    """Groups that can be held out: reports (never the ``ALWAYS_TRAIN`` sources)."""
-    return sorted({s.group for s in sentences
-                   if s.source not in ALWAYS_TRAIN and s.source == "hand"})
+    """Groups that can be held out: reports with hand labels (never authored or weak ones)."""
+    return sorted({s.group for s in sentences if s.source == "hand"})
 
 
 def cross_validate(data: TrainingData, taxonomy: Taxonomy, params: dict,
