@@ -15,6 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 from .cues import CueMatcher
 from .segment import Segmenter
 from .taxonomy import Taxonomy
+from .vectorize import CharNgramIndex, WordNgramIndex
 
 _PLACEHOLDER = re.compile(r"[xX×]{1,}")
 _DIGITS = re.compile(r"[0-9０-９]+(?:[.,][0-9]+)?")
@@ -112,18 +113,35 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         if tokens is None:
             tokens = [self._segmenter().content_tokens(t) for t in texts]
         if matches is None:
-            matches = [self.cue_matcher_.matches(t) for t in texts]
+            matches = self.cue_matcher_.matches_many(texts)
         chars = [normalise_chars(t) for t in texts]
         if fit:
             words = self.word_vectorizer_.fit_transform(tokens)
             grams = self.char_vectorizer_.fit_transform(chars)
         else:
-            words = self.word_vectorizer_.transform(tokens)
-            grams = self.char_vectorizer_.transform(chars)
+            word_index, char_index = self._indexes()
+            words = word_index.transform(tokens)
+            grams = char_index.transform(chars)
         cues = sp.csr_matrix(np.log1p(self.cue_matcher_.score_matrix(matches)))
         return sp.hstack([
             self.word_weight * words, self.char_weight * grams, self.cue_weight * cues,
         ]).tocsr()
+
+    def _indexes(self):
+        """Fast transforms of the fitted vectorizers (same matrices, see ``vectorize``)."""
+        indexes = self.__dict__.get("_fast_indexes")
+        if indexes is None:
+            words, chars = self.word_vectorizer_, self.char_vectorizer_
+            word_vocabulary = _ordered_vocabulary(words)
+            word_index = (WordNgramIndex(word_vocabulary, words.idf_, words.ngram_range,
+                                         words.sublinear_tf)
+                          if WordNgramIndex.supports(word_vocabulary, words.ngram_range)
+                          else words)
+            char_index = (CharNgramIndex(_ordered_vocabulary(chars), chars.idf_,
+                                         chars.ngram_range, chars.lowercase, chars.sublinear_tf)
+                          if chars.ngram_range[1] <= 3 else chars)
+            indexes = self.__dict__["_fast_indexes"] = (word_index, char_index)
+        return indexes
 
     def fit(self, X, y, sample_weight=None):  # noqa: N803
         """Learn vocabularies and the model from sentences ``X`` and theme ids ``y``."""
@@ -139,6 +157,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         self.word_vectorizer_ = self._word_vectorizer()
         self.char_vectorizer_ = self._char_vectorizer()
         self.cue_matcher_ = CueMatcher(self.taxonomy)
+        self.__dict__.pop("_fast_indexes", None)
         features = self._features(texts, fit=True)
         self.model_ = LogisticRegression(
             C=self.C, class_weight=self.class_weight, max_iter=5000,
@@ -146,6 +165,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         self.model_.fit(features, y, sample_weight=sample_weight)
         self.classes_ = self.model_.classes_
         self.feature_names_ = self._feature_names()
+        self.__dict__.pop("_display_cache", None)
         return self
 
     def _word_vectorizer(self) -> TfidfVectorizer:
@@ -190,55 +210,65 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         texts = [str(t) for t in texts]
         if not texts:
             return []
-        matches = [self.cue_matcher_.matches(t) for t in texts]
+        matches = self.cue_matcher_.matches_many(texts)
         features = self._features(texts, tokens=tokens, matches=matches)
         proba = self.model_.predict_proba(features)
         labels = self._decide(proba)
         class_index = {c: i for i, c in enumerate(self.classes_)}
-        best = proba.argmax(axis=1)
-        candidates = self._top_contributions(features, best, 3 * n_evidence)
+        evidence = self._evidence(features, proba.argmax(axis=1), matches, n_evidence)
         classes = [str(c) for c in self.classes_]
         out = []
         for row, label in enumerate(labels):
             scores = dict(zip(classes, proba[row].tolist(), strict=True))
-            evidence = self._evidence(candidates[row], matches[row], n_evidence)
             confidence = float(proba[row, class_index[label]]) if label in class_index else 0.0
-            out.append(Prediction(str(label), confidence, scores, evidence))
+            out.append(Prediction(str(label), confidence, scores, evidence[row]))
         return out
 
-    def _top_contributions(self, features, best: np.ndarray, k: int) -> list[list[tuple]]:
-        """Per row, the ``k`` features that pushed it most towards its best class."""
+    def _display_names(self) -> tuple[np.ndarray, list[str]]:
+        """Per feature column, the id of its name for people; the names by id.
+
+        Features with the same name (the word 政治 and the characters 政治) share an id.
+        Cue features are named ``cue:THEME`` and shown as the cue words they matched.
+        """
+        cached = self.__dict__.get("_display_cache")
+        if cached is None:
+            ids: dict[str, int] = {}
+            columns = np.array([ids.setdefault(_display(name), len(ids))
+                                for name in self.feature_names_], dtype=np.int64)
+            cached = self.__dict__["_display_cache"] = (columns, list(ids))
+        return cached
+
+    def _evidence(self, features, best: np.ndarray, matches: list[list[str]],
+                  n: int) -> list[list[tuple[str, float]]]:
+        """Per row, the ``n`` named features that pushed it most towards its best class."""
         coef = self.model_.coef_
         if coef.shape[0] == 1:  # binary: one weight row, negated for class 0
             coef = np.vstack([-coef[0], coef[0]])
-        rows = np.repeat(np.arange(features.shape[0]), np.diff(features.indptr))
+        n_rows = features.shape[0]
+        rows = np.repeat(np.arange(n_rows), np.diff(features.indptr))
         values = features.data * coef[best[rows], features.indices]
         keep = values > 0
-        rows, columns, values = rows[keep], features.indices[keep], values[keep]
-        order = np.lexsort((-values, rows))
-        rows, columns, values = rows[order], columns[order], values[order]
-        starts = np.searchsorted(rows, np.arange(features.shape[0]))
-        rank = np.arange(len(rows)) - starts[rows]
-        top = rank < k
-        out: list[list[tuple]] = [[] for _ in range(features.shape[0])]
-        for row, column, value in zip(rows[top].tolist(), columns[top].tolist(),
-                                      values[top].tolist(), strict=True):
-            out[row].append((column, value))
-        return out
-
-    def _evidence(self, candidates: list[tuple], matches: list[str],
-                  n: int) -> list[tuple[str, float]]:
-        """Readable evidence: feature names merged (a cue feature shows its cue words)."""
-        contributions: dict[str, float] = {}
-        for column, value in candidates:
-            name = _display(self.feature_names_[column])
+        name_of, names = self._display_names()
+        merged = sp.csr_matrix((values[keep], (rows[keep], name_of[features.indices[keep]])),
+                               shape=(n_rows, len(names)))
+        merged.sum_duplicates()
+        rows = np.repeat(np.arange(n_rows), np.diff(merged.indptr))
+        order = np.argsort(-merged.data, kind="stable")  # ties: column order
+        order = order[np.argsort(rows[order], kind="stable")]
+        rank = np.arange(len(order)) - merged.indptr[rows[order]]
+        top = order[rank < n + 2]  # two spare: a cue name may equal another feature's
+        out: list[dict[str, float]] = [{} for _ in range(n_rows)]
+        for row, name_id, value in zip(rows[top].tolist(), merged.indices[top].tolist(),
+                                       merged.data[top].tolist(), strict=True):
+            name = names[name_id]
             if name.startswith("cue:"):
                 theme = name[4:]
-                words = [w for w in matches if theme in self.cue_matcher_.themes_of(w)]
+                words = [w for w in matches[row] if theme in self.cue_matcher_.themes_of(w)]
                 name = "+".join(dict.fromkeys(words)) or name
+            contributions = out[row]
             contributions[name] = contributions.get(name, 0.0) + value
-        ranked = sorted(contributions.items(), key=lambda kv: -kv[1])
-        return [(name, round(value, 4)) for name, value in ranked[:n]]
+        return [[(name, round(value, 4))
+                 for name, value in sorted(c.items(), key=lambda kv: -kv[1])[:n]] for c in out]
 
     def to_state(self) -> tuple[dict, dict[str, np.ndarray]]:
         """Plain JSON and arrays from which :meth:`from_state` rebuilds the fitted model."""

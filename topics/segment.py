@@ -33,6 +33,7 @@ _NOISE = re.compile(
 _JIEBA_ONLY = re.compile(r"[A-Za-z0-9][.%+#&_\-]|[.%+#&_\-][A-Za-z0-9]"
                          r"|[\u3400-\u4dbf\u9fd6-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
 BACKENDS = ("auto", "rjieba", "jieba")
+_MAX_REMEMBERED = 500_000  # tokens whose content-or-not verdict is kept
 
 
 def _read_lines(text: str) -> list[str]:
@@ -121,6 +122,7 @@ class Segmenter:
         state = self.__dict__.copy()
         state.pop("_tokenizer", None)
         state.pop("_fast", None)
+        state.pop("_is_content", None)
         return state
 
     @property
@@ -202,5 +204,15 @@ class Segmenter:
 
     def content_tokens(self, text: str) -> list[str]:
         """Tokens that may carry a theme: no stop words, noise or single characters."""
-        stop = self.stopwords
-        return [t for t in self.tokens(text) if len(t) > 1 and t not in stop and not is_noise(t)]
+        known = self.__dict__.get("_is_content")
+        if known is None or len(known) > _MAX_REMEMBERED:
+            known = self.__dict__["_is_content"] = {}
+        out = []
+        for token in self.tokens(text):
+            keep = known.get(token)
+            if keep is None:
+                keep = known[token] = (len(token) > 1 and token not in self.stopwords
+                                       and not is_noise(token))
+            if keep:
+                out.append(token)
+        return out

@@ -33,6 +33,11 @@ _OUTLINE_MARKERS: tuple[tuple[re.Pattern[str], int], ...] = (
     (re.compile(rf"^[{_CN_NUM}]{{1,3}}是"), 5),
 )
 _MD_HEADING = re.compile(r"^\s*(#{1,6})\s*")
+_NEEDS_CLEANING = re.compile(r"[\s\ufeff\\]|\*\*|__")
+_ALNUM = re.compile(r"[^\W_]")  # what str.isalnum accepts
+_TERMINAL = re.compile(f"[{re.escape(_TERMINALS)}]")
+_TERMINAL_TAIL = re.compile(f"[{re.escape(_TERMINALS)}”’」』）)]*")
+_QUOTE_OPEN = re.compile(f"[{re.escape(''.join(_QUOTE_PAIRS))}]")
 _JOIN_MIN_CHARS = 25
 _TITLE_MAX_CHARS = 40
 
@@ -109,6 +114,10 @@ def _clean_line(raw: str, base: int) -> _Line:
     if match:
         md_level = len(match.group(1))
         pos = match.end()
+    if not _NEEDS_CLEANING.search(raw, pos):  # most lines: nothing to strip
+        if not _ALNUM.search(raw, pos):
+            return _Line("", [], None)
+        return _Line(raw[pos:], list(range(base + pos, base + len(raw))), md_level)
     chars: list[str] = []
     offsets: list[int] = []
     n = len(raw)
@@ -136,7 +145,7 @@ def _clean_line(raw: str, base: int) -> _Line:
         chars.pop()
         offsets.pop()
     text = "".join(chars)
-    if not any(c.isalnum() for c in text):
+    if not _ALNUM.search(text):
         return _Line("", [], None)  # separator lines such as "_____"
     return _Line(text, offsets, md_level)
 
@@ -190,42 +199,34 @@ def _quote_spans(text: str) -> list[tuple[int, int]]:
     """Spans of balanced quotes and book titles no longer than a sentence or so."""
     spans = []
     i = 0
-    while i < len(text):
-        close = _QUOTE_PAIRS.get(text[i])
-        if close:
-            j = text.find(close, i + 1, i + 1 + _MAX_QUOTE_CHARS)
-            if j != -1:
-                spans.append((i, j + 1))
-                i = j + 1
-                continue
-        i += 1
+    while (match := _QUOTE_OPEN.search(text, i)) is not None:
+        i = match.start()
+        j = text.find(_QUOTE_PAIRS[text[i]], i + 1, i + 1 + _MAX_QUOTE_CHARS)
+        if j != -1:
+            spans.append((i, j + 1))
+            i = j + 1
+        else:
+            i += 1
     return spans
 
 
 def _sentence_spans(text: str) -> list[tuple[int, int]]:
     """Split one paragraph into sentence spans ``[start, end)``."""
-    inside = [False] * len(text)
-    for start, end in _quote_spans(text):
-        for k in range(start + 1, end - 1):
-            inside[k] = True
+    quotes = _quote_spans(text)
     spans = []
     start = 0
-    i = 0
-    n = len(text)
-    while i < n:
-        if text[i] in _TERMINALS and not inside[i]:
-            j = i + 1
-            while j < n and (text[j] in _TERMINALS or text[j] in "”’」』）)"):
-                j += 1
-            spans.append((start, j))
-            start = i = j
+    for match in _TERMINAL.finditer(text):
+        i = match.start()
+        if i < start or any(s < i < e - 1 for s, e in quotes):
             continue
-        i += 1
-    if start < n:
-        spans.append((start, n))
+        end = _TERMINAL_TAIL.match(text, i + 1).end()
+        spans.append((start, end))
+        start = end
+    if start < len(text):
+        spans.append((start, len(text)))
     merged: list[tuple[int, int]] = []
     for s, e in spans:
-        if merged and not any(c.isalnum() for c in text[s:e]):
+        if merged and not _ALNUM.search(text, s, e):
             merged[-1] = (merged[-1][0], e)  # trailing symbols (emoji, dashes) stay with it
         else:
             merged.append((s, e))

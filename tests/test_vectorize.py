@@ -1,0 +1,90 @@
+"""The fast transforms equal scikit-learn's, and batched cue matching equals the regex."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from tests.conftest import TINY
+from topics.classifier import _ordered_vocabulary, normalise_chars
+from topics.cues import CueMatcher
+from topics.segment import Segmenter
+from topics.vectorize import CharNgramIndex, WordNgramIndex
+
+TEXTS = [text for text, _ in TINY]
+# Characters of the training texts plus some they lack (Latin, full-width, emoji, rare).
+ALPHABET = st.sampled_from(sorted(set("".join(TEXTS)) | set("ABCxyzＡＢ😀𠀀İ0")))
+
+
+def _char_vectorizer(ngrams=(1, 3), min_df=2):
+    texts = [normalise_chars(t) for t in TEXTS]
+    return TfidfVectorizer(analyzer="char", ngram_range=ngrams, sublinear_tf=True,
+                           min_df=min_df).fit(texts)
+
+
+def _same(a, b) -> None:
+    assert a.shape == b.shape
+    difference = abs(a - b)
+    assert difference.nnz == 0 or difference.max() < 1e-12
+    assert (a != 0).nnz == (b != 0).nnz
+
+
+@pytest.mark.parametrize("ngrams,min_df", [((1, 3), 2), ((1, 3), 1), ((2, 3), 1), ((1, 1), 1)])
+def test_char_index_equals_sklearn(ngrams, min_df):
+    vectorizer = _char_vectorizer(ngrams, min_df)
+    index = CharNgramIndex(_ordered_vocabulary(vectorizer), vectorizer.idf_,
+                           vectorizer.ngram_range, vectorizer.lowercase, vectorizer.sublinear_tf)
+    texts = [normalise_chars(t) for t in TEXTS + ["", "一", "ABC检察abc", "检察检察检察"]]
+    _same(vectorizer.transform(texts), index.transform(texts))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(ALPHABET, max_size=30), min_size=1, max_size=8))
+def test_char_index_equals_sklearn_on_any_text(texts):
+    vectorizer = _char_vectorizer()
+    index = CharNgramIndex(_ordered_vocabulary(vectorizer), vectorizer.idf_,
+                           vectorizer.ngram_range, vectorizer.lowercase, vectorizer.sublinear_tf)
+    texts = [normalise_chars(t) for t in texts]
+    _same(vectorizer.transform(texts), index.transform(texts))
+
+
+def test_word_index_equals_sklearn():
+    segmenter = Segmenter()
+    tokens = [segmenter.content_tokens(t) for t in TEXTS]
+    vectorizer = TfidfVectorizer(tokenizer=lambda x: x, preprocessor=lambda x: x,
+                                 lowercase=False, token_pattern=None, ngram_range=(1, 2),
+                                 sublinear_tf=True).fit(tokens)
+    vocabulary = _ordered_vocabulary(vectorizer)
+    assert WordNgramIndex.supports(vocabulary, (1, 2))
+    index = WordNgramIndex(vocabulary, vectorizer.idf_, (1, 2), True)
+    probe = tokens + [[], ["未知"], tokens[0][::-1], tokens[0] + tokens[1], ["检察", "检察"]]
+    _same(vectorizer.transform(probe), index.transform(probe))
+
+
+def test_word_index_refuses_what_it_cannot_reproduce():
+    assert not WordNgramIndex.supports(["a", "a b c"], (1, 2))  # a bigram of 3 parts
+    assert not WordNgramIndex.supports(["a b"], (1, 2))  # parts not in the vocabulary
+    assert not WordNgramIndex.supports(["a"], (1, 3))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(st.sampled_from("政治建设党风廉政检察官队伍文化\n。x"), max_size=40),
+                max_size=6))
+def test_batched_cue_matches_equal_the_regex(taxonomy, texts):
+    matcher = CueMatcher(taxonomy)
+    words = sorted({w for t in taxonomy.themes for w in t.cues}, key=lambda w: (-len(w), w))
+    pattern = re.compile("|".join(map(re.escape, words)))
+    assert matcher.matches_many(texts) == [pattern.findall(t) for t in texts]
+    assert [matcher.matches(t) for t in texts] == [pattern.findall(t) for t in texts]
+
+
+def test_score_matrix_from_batched_matches(taxonomy):
+    matcher = CueMatcher(taxonomy)
+    texts = TEXTS[:5]
+    expected = np.vstack([matcher.scores(t) for t in texts])
+    assert np.array_equal(matcher.score_matrix(matcher.matches_many(texts)), expected)
