@@ -111,7 +111,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
 
     def _features(self, texts, fit: bool = False, tokens=None, matches=None):
         if tokens is None:
-            tokens = [self._segmenter().content_tokens(t) for t in texts]
+            tokens = self._segmenter().content_tokens_many(texts)
         if matches is None:
             matches = self.cue_matcher_.matches_many(texts)
         chars = [normalise_chars(t) for t in texts]

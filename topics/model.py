@@ -11,6 +11,9 @@ from .normalize import to_simplified
 from .sentences import Unit, split_units
 from .taxonomy import Taxonomy
 
+#: Units labelled together: big enough for numpy to pay off, small enough to bound memory.
+BATCH_UNITS = 4096
+
 
 @dataclass(frozen=True)
 class UnitResult:
@@ -81,7 +84,7 @@ class ThemeModel:
         Traditional characters are read as simplified ones; results keep the text as given.
         """
         texts = [to_simplified(t) for t in texts]
-        tokens = [self.classifier.segmenter.content_tokens(t) for t in texts]
+        tokens = self.classifier.segmenter.content_tokens_many(texts)
         predictions = self.classifier.predict_detailed(texts, n_evidence, tokens=tokens)
         topics = self.topic_model.transform(tokens)
         return predictions, [int(row.argmax()) for row in topics]
@@ -92,7 +95,20 @@ class ThemeModel:
 
     def classify_units(self, units: list[Unit], ids: list | None = None,
                        n_evidence: int = 5) -> list[UnitResult]:
-        """Label units (from :func:`split_units` or made by the caller)."""
+        """Label units (from :func:`split_units` or made by the caller).
+
+        Units go through in batches of :data:`BATCH_UNITS`, so that memory stays bounded
+        however long the report; a unit's label does not depend on its batch.
+        """
+        out = []
+        for first in range(0, len(units), BATCH_UNITS):
+            batch = units[first:first + BATCH_UNITS]
+            batch_ids = ids[first:first + BATCH_UNITS] if ids is not None else None
+            out.extend(self._classify_batch(batch, batch_ids, n_evidence))
+        return out
+
+    def _classify_batch(self, units: list[Unit], ids: list | None,
+                        n_evidence: int) -> list[UnitResult]:
         predictions, topics = self.label([u.text for u in units], n_evidence)
         out = []
         for position, (unit, pred, topic) in enumerate(

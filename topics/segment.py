@@ -26,12 +26,17 @@ _NOISE = re.compile(
 )
 
 
+# jieba cuts each run of these characters on its own (its ``re_han_default``).
+_JIEBA_BLOCK = re.compile("([\u4E00-\u9FD5a-zA-Z0-9+#&\\._%\\-]+)")
 # jieba and jieba-rs group digits, letters and the marks . % - + # & _ differently
-# ("xx.x%", "2024-05-16"), and only jieba-rs counts rare ideographs (extension A,
-# U+9FD6-U+9FFF, compatibility and supplementary planes) as Chinese; sentences with
-# either go to jieba itself.
-_JIEBA_ONLY = re.compile(r"[A-Za-z0-9][.%+#&_\-]|[.%+#&_\-][A-Za-z0-9]"
-                         r"|[\u3400-\u4dbf\u9fd6-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
+# ("xx.x%", "2024-05-16"): such runs go to jieba itself.
+_MARKED = re.compile(r"[A-Za-z0-9][.%+#&_\-]|[.%+#&_\-][A-Za-z0-9]")
+# Only jieba-rs counts rare ideographs (extension A, U+9FD6-U+9FFF, compatibility and
+# supplementary planes) as Chinese, so its runs differ: such sentences go to jieba whole.
+_RARE = re.compile("[\u3400-\u4dbf\u9fd6-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
+_JIEBA_ONLY = re.compile(f"{_MARKED.pattern}|{_RARE.pattern}")
+_SEPARATOR = "\n"  # always a token of its own, in jieba and jieba-rs
+_SPECIAL = re.compile(f"{_JIEBA_ONLY.pattern}|[\r\n]")
 BACKENDS = ("auto", "rjieba", "jieba")
 _MAX_REMEMBERED = 500_000  # tokens whose content-or-not verdict is kept
 
@@ -198,21 +203,63 @@ class Segmenter:
 
     def tokens(self, text: str) -> list[str]:
         """All tokens of ``text`` in order (jieba precise mode, HMM on)."""
-        if self.backend_name == "rjieba" and not _JIEBA_ONLY.search(text):
-            return self._rjieba.cut(text, True)
-        return self._jieba.lcut(text, HMM=True)
+        return self.tokens_many([text])[0]
+
+    def tokens_many(self, texts: list[str]) -> list[list[str]]:
+        """:meth:`tokens` of every text; with rjieba, plain texts go through in one call."""
+        if self.backend_name != "rjieba":
+            return [self._jieba.lcut(t, HMM=True) for t in texts]
+        out: list[list[str] | None] = [None] * len(texts)
+        plain = []
+        for position, text in enumerate(texts):
+            if not _SPECIAL.search(text):
+                plain.append(position)
+            elif _JIEBA_ONLY.search(text):
+                out[position] = self._mixed_tokens(text)
+            else:  # a line break inside: on its own, so that it cannot pass for a separator
+                out[position] = self._rjieba.cut(text, True)
+        if plain:
+            tokens = self._rjieba.cut(_SEPARATOR.join(texts[p] for p in plain), True)
+            start = 0
+            for position in plain[:-1]:
+                end = tokens.index(_SEPARATOR, start)
+                out[position] = tokens[start:end]
+                start = end + 1
+            out[plain[-1]] = tokens[start:]
+        return out
+
+    def _mixed_tokens(self, text: str) -> list[str]:
+        """The tokens jieba gives: runs cut on their own, by jieba only where the two differ."""
+        if _RARE.search(text):
+            return self._jieba.lcut(text, HMM=True)
+        out: list[str] = []
+        for run in _JIEBA_BLOCK.split(text):
+            if not run:
+                continue
+            if _MARKED.search(run):
+                out.extend(self._jieba.lcut(run, HMM=True))
+            else:
+                out.extend(self._rjieba.cut(run, True))
+        return out
 
     def content_tokens(self, text: str) -> list[str]:
         """Tokens that may carry a theme: no stop words, noise or single characters."""
+        return self.content_tokens_many([text])[0]
+
+    def content_tokens_many(self, texts: list[str]) -> list[list[str]]:
+        """:meth:`content_tokens` of every text."""
         known = self.__dict__.get("_is_content")
         if known is None or len(known) > _MAX_REMEMBERED:
             known = self.__dict__["_is_content"] = {}
         out = []
-        for token in self.tokens(text):
-            keep = known.get(token)
-            if keep is None:
-                keep = known[token] = (len(token) > 1 and token not in self.stopwords
-                                       and not is_noise(token))
-            if keep:
-                out.append(token)
+        for tokens in self.tokens_many(texts):
+            kept = []
+            for token in tokens:
+                keep = known.get(token)
+                if keep is None:
+                    keep = known[token] = (len(token) > 1 and token not in self.stopwords
+                                           and not is_noise(token))
+                if keep:
+                    kept.append(token)
+            out.append(kept)
         return out
