@@ -4,6 +4,7 @@ import pytest
 
 from topics.errors import InputError
 from topics.segment import Segmenter, is_noise, load_stopwords
+from topics.sentences import split_units
 
 
 @pytest.fixture(scope="module")
@@ -79,8 +80,12 @@ def test_fast_backend_gives_jiebas_tokens_on_every_shipped_sentence():
     fast, reference = Segmenter(backend="rjieba"), Segmenter(backend="jieba")
     texts = [json.loads(line)["text"] for path in defaults.label_paths()
              for line in path.read_text(encoding="utf-8").splitlines()]
-    assert len(texts) > 1000
-    assert [fast.tokens(t) for t in texts] == [reference.tokens(t) for t in texts]
+    texts += [u.text for path in defaults.seed_paths()
+              for u in split_units(path.read_text(encoding="utf-8"), path.name)]
+    assert len(texts) > 2000
+    expected = [reference.tokens(t) for t in texts]
+    assert [fast.tokens(t) for t in texts] == expected
+    assert fast.tokens_many(texts) == expected  # one batch: plain sentences in one call
 
 
 from hypothesis import given, settings  # noqa: E402
@@ -99,6 +104,12 @@ _FAST, _REFERENCE = Segmenter(backend="rjieba"), Segmenter(backend="jieba")
 @given(_MIXED | st.text(max_size=40))
 def test_fast_backend_matches_jieba_on_any_text(text):
     assert _FAST.tokens(text) == _REFERENCE.tokens(text)
+
+
+@settings(deadline=None, max_examples=150)
+@given(st.lists(_MIXED, max_size=6))
+def test_fast_backend_matches_jieba_on_any_batch(texts):
+    assert _FAST.tokens_many(texts) == [_REFERENCE.tokens(t) for t in texts]
 
 
 def test_unknown_backend():
