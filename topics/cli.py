@@ -136,11 +136,13 @@ def _emit(text: str | bytes, out: str | None, bom: bool = False) -> None:
               help="Extra jieba dictionary (词 词频 词性); repeatable.")
 @click.option("--stopwords", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="Extra stop-word file, one word per line; repeatable.")
+@click.option("--max-weak", default=50_000, show_default=True, type=click.IntRange(0),
+              help="Most weak-labelled sentences the classifier trains on (a seeded sample).")
 @MAX_SIZE
 @click.pass_obj
 @_handle_errors
 def train(obj, reports, label_files, taxonomy, out, n_topics, seed, no_eval, select, user_dict,
-          stopwords, max_size):
+          stopwords, max_weak, max_size):
     """Train the theme classifier and the topic model.
 
     REPORTS are report files or folders; those without hand labels get weak
@@ -172,7 +174,9 @@ def train(obj, reports, label_files, taxonomy, out, n_topics, seed, no_eval, sel
             if item == "-":
                 raise InputError("-: train reads report files, not stdin")
             paths.append(item)
-    data = collect_training_data(tax, list(label_files), paths, _megabytes(max_size))
+    progress(f"reading {len(paths)} reports")
+    data = collect_training_data(tax, list(label_files), paths, _megabytes(max_size), max_weak,
+                                 seed)
     tied = sum(1 for t in tax.themes if t.cues)
     segmenter = Segmenter(tuple(user_dict), tuple(stopwords))
     params, trials = {}, None

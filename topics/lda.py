@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
@@ -11,6 +13,8 @@ from .taxonomy import Taxonomy
 
 #: gensim's default convergence threshold of a document's variational parameters.
 GAMMA_THRESHOLD = 0.001
+#: Documents per online LDA update (gensim's default).
+CHUNK_DOCUMENTS = 2000
 
 
 def _cue_tokens(token_ids: dict[str, int], taxonomy: Taxonomy) -> list[tuple[str, dict]]:
@@ -54,7 +58,10 @@ class ThemeTopicModel(BaseEstimator):
     seed_strength : float
         How much a cue word's weight raises its prior in its theme's topic.
     passes, iterations : int
-        gensim training passes over the corpus and inference iterations.
+        gensim training passes over the corpus (at most) and inference iterations.
+    document_visits : int
+        Large corpora get fewer passes, about this many documents in all (at least one
+        pass): online LDA converges within a pass or two of a big corpus.
     no_below, no_above : int, float
         Dictionary filtering of rare and ubiquitous words.
     random_state : int
@@ -63,7 +70,8 @@ class ThemeTopicModel(BaseEstimator):
 
     def __init__(self, taxonomy: Taxonomy | None = None, n_free_topics: int = 3,
                  seed_strength: float = 2.0, passes: int = 20, iterations: int = 200,
-                 no_below: int = 2, no_above: float = 0.3, random_state: int = 0):
+                 no_below: int = 2, no_above: float = 0.3, random_state: int = 0,
+                 document_visits: int = 200_000):
         self.taxonomy = taxonomy
         self.n_free_topics = n_free_topics
         self.seed_strength = seed_strength
@@ -72,40 +80,46 @@ class ThemeTopicModel(BaseEstimator):
         self.no_below = no_below
         self.no_above = no_above
         self.random_state = random_state
+        self.document_visits = document_visits
 
-    def fit(self, documents: list[list[str]], y=None):
-        """Build the dictionary and train LDA on token lists."""
-        from gensim.corpora import Dictionary
+    def fit(self, documents: Iterable[list[str]], y=None):
+        """Build the dictionary and train LDA on token lists, streamed (see ``corpus``).
+
+        ``documents`` is read once; the corpus then lives in a temporary folder and LDA
+        reads it in chunks, so memory does not grow with the corpus.
+        """
+        import copy
+        import tempfile
+
         from gensim.models import LdaModel
 
-        documents = [list(d) for d in documents]
-        dictionary = Dictionary(documents)
-        filtered = Dictionary(documents)
-        filtered.filter_extremes(no_below=self.no_below, no_above=self.no_above, keep_n=None)
-        if len(filtered) >= 10 * (len(self.taxonomy.themes) + self.n_free_topics):
-            dictionary = filtered  # a tiny corpus keeps every word instead
-        if len(dictionary) < 2:
-            raise TrainingError(
-                f"too few distinct words ({len(dictionary)}) to train a topic model")
-        tied = _cue_tokens(dictionary.token2id, self.taxonomy)
-        n_topics = len(tied) + self.n_free_topics
-        base = 1.0 / n_topics
-        eta = np.full((n_topics, len(dictionary)), base)
-        for topic, (_, ids) in enumerate(tied):
-            # Cue words of the other themes are all but barred from this topic.
-            for other, (_, other_ids) in enumerate(tied):
-                if other != topic:
-                    eta[topic, list(other_ids)] = base * 0.01
-            for word_id, weight in ids.items():
-                eta[topic, word_id] = base + self.seed_strength * weight
-        corpus = [dictionary.doc2bow(d) for d in documents]
-        lda = LdaModel(
-            corpus=corpus, id2word=dictionary, num_topics=n_topics, eta=eta,
-            alpha="asymmetric", passes=self.passes, iterations=self.iterations,
-            random_state=self.random_state, eval_every=None, minimum_probability=0.0,
-            dtype=np.float64)
+        from .corpus import bag_of_words_file, write_corpus
+
+        with tempfile.TemporaryDirectory(prefix="topics-lda-") as folder:
+            streamed = write_corpus(documents, folder, seed=self.random_state)
+            dictionary = streamed.dictionary
+            filtered = copy.deepcopy(dictionary)
+            filtered.filter_extremes(no_below=self.no_below, no_above=self.no_above,
+                                     keep_n=None)
+            if len(filtered) >= 10 * (len(self.taxonomy.themes) + self.n_free_topics):
+                dictionary = filtered  # a tiny corpus keeps every word instead
+            if len(dictionary) < 2:
+                raise TrainingError(
+                    f"too few distinct words ({len(dictionary)}) to train a topic model")
+            tied = _cue_tokens(dictionary.token2id, self.taxonomy)
+            n_topics = len(tied) + self.n_free_topics
+            corpus = bag_of_words_file(streamed, dictionary, folder)
+            lda = LdaModel(
+                corpus=corpus, id2word=dictionary, num_topics=n_topics,
+                eta=self._prior(tied, n_topics, len(dictionary)), alpha="asymmetric",
+                passes=self.passes_for(streamed.n_documents), iterations=self.iterations,
+                chunksize=CHUNK_DOCUMENTS, random_state=self.random_state, eval_every=None,
+                minimum_probability=0.0, dtype=np.float64)
+        self.n_documents_ = streamed.n_documents
         self.topic_themes_ = [theme_id for theme_id, _ in tied] + [None] * self.n_free_topics
-        self.coherence_ = self._coherence(lda, dictionary, documents, corpus)
+        sample = streamed.sample
+        self.coherence_ = self._coherence(lda, dictionary, sample,
+                                          [dictionary.doc2bow(d) for d in sample])
         self._keep_arrays(
             [dictionary[i] for i in range(len(dictionary))],
             [dictionary.dfs.get(i, 0) for i in range(len(dictionary))],
@@ -113,6 +127,23 @@ class ThemeTopicModel(BaseEstimator):
              "num_nnz": dictionary.num_nnz},
             lda.alpha, lda.eta, lda.state.sstats)
         return self
+
+    def passes_for(self, n_documents: int) -> int:
+        """Training passes: ``passes``, fewer on large corpora (about ``document_visits``)."""
+        return max(1, min(self.passes, -(-self.document_visits // max(n_documents, 1))))
+
+    def _prior(self, tied: list[tuple[str, dict]], n_topics: int, n_words: int) -> np.ndarray:
+        """The topic-word prior: tied topics raised on their theme's cue words."""
+        base = 1.0 / n_topics
+        eta = np.full((n_topics, n_words), base)
+        for topic, (_, ids) in enumerate(tied):
+            # Cue words of the other themes are all but barred from this topic.
+            for other, (_, other_ids) in enumerate(tied):
+                if other != topic:
+                    eta[topic, list(other_ids)] = base * 0.01
+            for word_id, weight in ids.items():
+                eta[topic, word_id] = base + self.seed_strength * weight
+        return eta
 
     @staticmethod
     def _coherence(lda, dictionary, documents, corpus) -> list[dict[str, float]]:

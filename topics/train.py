@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from dataclasses import dataclass
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .classifier import ThemeClassifier
@@ -23,6 +24,8 @@ from .weak import agreement, weak_labels
 
 #: Weight of a weak (outline or cue-word) label relative to a hand label.
 WEAK_WEIGHT = 0.5
+#: Most weak-labelled sentences the classifier trains on (a seeded uniform sample).
+MAX_WEAK = 50_000
 
 Progress = Callable[[str], None]
 
@@ -34,6 +37,9 @@ class TrainingData:
     sentences: list[LabelledSentence]
     inputs: dict[str, str]  # path -> sha256 of every file read
     weak_agreement: dict | None = None
+    unlabelled_reports: list[str] = field(default_factory=list)  # every unit goes to LDA
+    weak_found: int = 0  # weak labels found, of which at most MAX_WEAK are in sentences
+    max_bytes: int = DEFAULT_MAX_BYTES  # size limit the reports were read with
 
 
 def _quiet(_message: str) -> None:
@@ -42,12 +48,15 @@ def _quiet(_message: str) -> None:
 
 def collect_training_data(taxonomy: Taxonomy, label_files: list[str | os.PathLike],
                           reports: list[str | os.PathLike],
-                          max_bytes: int = DEFAULT_MAX_BYTES) -> TrainingData:
+                          max_bytes: int = DEFAULT_MAX_BYTES, max_weak: int = MAX_WEAK,
+                          seed: int = 0) -> TrainingData:
     """Hand labels from ``label_files``; weak labels for reports that have none.
 
     A report counts as hand-labelled when a label file names it (by file name)
     in its ``report`` field. For hand-labelled reports the weak labeller is still
-    run, to measure its coverage and agreement with the hand labels.
+    run, to measure its coverage and agreement with the hand labels. Reports are
+    read one at a time; of their weak labels at most ``max_weak`` are kept (a seeded
+    uniform sample), so memory does not grow with the number of reports.
     """
     sentences: list[LabelledSentence] = []
     inputs: dict[str, str] = {}
@@ -59,6 +68,10 @@ def collect_training_data(taxonomy: Taxonomy, label_files: list[str | os.PathLik
         if s.report and s.index is not None:
             by_report.setdefault(s.report, {})[s.index] = s.label
     weak_pairs: list[tuple[object, str]] = []
+    weak_sample: list[tuple[int, LabelledSentence]] = []  # (position in the stream, ...)
+    n_weak = 0
+    rng = random.Random(seed)
+    unlabelled = []
     for path in reports:
         name = Path(path).name
         report = read_report(path, max_bytes=max_bytes)
@@ -70,16 +83,24 @@ def collect_training_data(taxonomy: Taxonomy, label_files: list[str | os.PathLik
             weak_pairs.extend((w, gold[u.index]) for u, w in zip(units, weak, strict=True)
                               if u.index in gold)
             continue
-        sentences.extend(
-            LabelledSentence(u.text, w.label, name, u.index, name, f"weak-{w.source}",
-                             WEAK_WEIGHT)
-            for u, w in zip(units, weak, strict=True) if w.label is not None)
+        unlabelled.append(str(path))
+        for u, w in zip(units, weak, strict=True):
+            if w.label is None:
+                continue
+            sentence = LabelledSentence(u.text, w.label, name, u.index, name,
+                                        f"weak-{w.source}", WEAK_WEIGHT)
+            if n_weak < max_weak:
+                weak_sample.append((n_weak, sentence))
+            elif (slot := rng.randrange(n_weak + 1)) < max_weak:
+                weak_sample[slot] = (n_weak, sentence)
+            n_weak += 1
+    sentences.extend(sentence for _, sentence in sorted(weak_sample, key=lambda p: p[0]))
     if not sentences:
         raise LabelError("no labelled sentences: give --labels files or reports with outlines")
     weak_report = None
     if weak_pairs:
         weak_report = agreement([w for w, _ in weak_pairs], [g for _, g in weak_pairs])
-    return TrainingData(sentences, inputs, weak_report)
+    return TrainingData(sentences, inputs, weak_report, unlabelled, n_weak, max_bytes)
 
 
 def report_folds(sentences: list[LabelledSentence]) -> list[str]:
@@ -159,10 +180,8 @@ def train_model(taxonomy: Taxonomy, data: TrainingData, seed: int = 0, n_free_to
     classifier.fit([s.text for s in data.sentences], [s.label for s in data.sentences],
                    sample_weight=[s.weight for s in data.sentences])
     progress("training the topic model")
-    texts = list(dict.fromkeys(s.text for s in data.sentences))
-    documents = [d for d in (segmenter.content_tokens(t) for t in texts) if d]
     topic_model = ThemeTopicModel(taxonomy=taxonomy, n_free_topics=n_free_topics,
-                                  random_state=seed).fit(documents)
+                                  random_state=seed).fit(_topic_documents(data, segmenter))
     metrics["topic_coherence"] = {
         "mean_c_v": _mean(c.get("c_v") for c in topic_model.coherence_),
         "mean_u_mass": _mean(c.get("u_mass") for c in topic_model.coherence_),
@@ -179,10 +198,33 @@ def train_model(taxonomy: Taxonomy, data: TrainingData, seed: int = 0, n_free_to
                       "user_dicts": list(segmenter.user_dicts),
                       "stopword_files": list(segmenter.stopword_files)},
         "training": {"inputs": data.inputs, "sentences": len(data.sentences),
-                     "by_source": sources},
+                     "by_source": sources, "weak_labels_found": data.weak_found,
+                     "topic_model_documents": topic_model.n_documents_,
+                     "topic_model_passes": topic_model.passes_for(topic_model.n_documents_)},
         "metrics": metrics,
     }
     return ThemeModel(taxonomy, classifier, topic_model, manifest)
+
+
+def _topic_documents(data: TrainingData, segmenter: Segmenter) -> Iterator[list[str]]:
+    """Token lists for the topic model, streamed.
+
+    First the labelled sentences (each text once), then every unit of every report
+    without hand labels, read again one report at a time.
+    """
+    texts = list(dict.fromkeys(s.text for s in data.sentences if not s.source.startswith("weak")))
+    for path in data.unlabelled_reports:
+        report = read_report(path, max_bytes=data.max_bytes)
+        texts.extend(u.text for u in split_units(report.text, Path(path).name,
+                                                  rejoin=report.rejoin))
+        yield from _segmented(texts, segmenter)
+        texts = []
+    yield from _segmented(texts, segmenter)
+
+
+def _segmented(texts: list[str], segmenter: Segmenter) -> Iterator[list[str]]:
+    for first in range(0, len(texts), 4096):
+        yield from (d for d in segmenter.content_tokens_many(texts[first:first + 4096]) if d)
 
 
 def _mean(values) -> float | None:
