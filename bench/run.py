@@ -196,6 +196,7 @@ def stage_table(model, folder: Path, runs: int) -> list[tuple]:
     """Per-stage throughput on one corpus: ours against the naive baseline."""
     import jieba
 
+    from topics.classifier import normalise_chars
     from topics.documents import read_report
     from topics.formats import results_jsonl
     from topics.sentences import split_units
@@ -217,10 +218,15 @@ def stage_table(model, folder: Path, runs: int) -> list[tuple]:
     reference_segmenter.tokens("预热")
     jieba.lcut("预热")
     t_jieba, _ = timed(lambda: [jieba.lcut(t) for t in sample], runs)
-    t_fast, fast = timed(lambda: [segmenter.tokens(t) for t in sample], runs)
+    t_fast, fast = timed(lambda: segmenter.tokens_many(sample), runs)
     reference = [reference_segmenter.tokens(t) for t in sample]
     classifier = model.classifier
-    t_features, features = timed(lambda: classifier._features(sample), runs)
+    tokens = segmenter.content_tokens_many(sample)
+    t_features, features = timed(lambda: classifier._features(sample, tokens=tokens), runs)
+    t_sklearn, _ = timed(lambda: (
+        classifier.word_vectorizer_.transform(tokens),
+        classifier.char_vectorizer_.transform([normalise_chars(t) for t in sample]),
+        [classifier.cue_matcher_.matches(t) for t in sample]), runs)
     t_predict, _ = timed(lambda: classifier.model_.predict_proba(features), runs)
     t_label, results = timed(lambda: model.classify_units(units[: len(sample)]), 1)
     t_write, _ = timed(lambda: results_jsonl(results), runs)
@@ -229,8 +235,10 @@ def stage_table(model, folder: Path, runs: int) -> list[tuple]:
         ("segment: jieba.lcut (baseline)", sample_mb / t_jieba, len(sample) / t_jieba, 1.0),
         (f"segment: topics ({segmenter.backend_name})", sample_mb / t_fast, len(sample) / t_fast,
          t_jieba / t_fast),
-        ("vectorise (word + char TF-IDF, cues)", sample_mb / t_features,
-         len(sample) / t_features, None),
+        ("vectorise: sklearn TfidfVectorizer.transform, cues one by one (baseline)",
+         sample_mb / t_sklearn, len(sample) / t_sklearn, 1.0),
+        ("vectorise: topics (numpy n-gram index, cues by Aho-Corasick)", sample_mb / t_features,
+         len(sample) / t_features, t_sklearn / t_features),
         ("predict (logistic regression)", sample_mb / t_predict, len(sample) / t_predict, None),
         ("label units (classify_units: all of the above, topics, evidence)",
          sample_mb / t_label, len(sample) / t_label, None),
@@ -238,6 +246,40 @@ def stage_table(model, folder: Path, runs: int) -> list[tuple]:
     ]
     identical = fast == reference
     return rows, identical, n
+
+
+def training_table(sizes: list[int]) -> list[str]:
+    """`topics train` on each corpus (weak labels only, no CV): time, peak RSS, coherence."""
+    rows = []
+    for size in sizes:
+        folder, out = OUT / f"corpus-{size}mb", OUT / f"model-{size}mb"
+        command = [sys.executable, "-m", "topics", "-q", "train", str(folder), "--no-eval",
+                   "--out", str(out)]
+        with tempfile.NamedTemporaryFile("r", suffix=".txt") as report:
+            started = time.perf_counter()
+            subprocess.run(["/usr/bin/time", "-f", "%M", "-o", report.name, *command],
+                           check=True, stdout=subprocess.DEVNULL)
+            seconds = time.perf_counter() - started
+            rss = int(Path(report.name).read_text().split()[-1]) / 1024
+        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+        metrics, training = manifest["metrics"], manifest["training"]
+        rows.append((size, seconds, rss, metrics["topic_coherence"], training))
+    lines = ["", "## Training at scale (`topics train DIR --no-eval`, one run each)", "",
+             "Weak labels only (the corpora have no hand labels); the classifier trains on at "
+             "most 50,000 of them (`--max-weak`); LDA streams every unit from disk.", "",
+             "| corpus | seconds | peak RSS MB | LDA documents | LDA passes | weak labels "
+             "found / used | mean c_v | mean u_mass |", "|---|---:|---:|---:|---:|---|---:|---:|"]
+    for size, seconds, rss, coherence, training in rows:
+        used = training["by_source"]
+        used = sum(v for k, v in used.items() if k.startswith("weak"))
+        lines.append(f"| {size} MB | {seconds:.0f} | {rss:.0f} | "
+                     f"{training['topic_model_documents']:,} | {training['topic_model_passes']} | "
+                     f"{training['weak_labels_found']:,} / {used:,} | {coherence['mean_c_v']} | "
+                     f"{coherence['mean_u_mass']} |")
+    if len(rows) >= 2:
+        lines += ["", f"Training peak RSS, {rows[-1][0]} MB vs {rows[0][0]} MB: "
+                      f"**{rows[-1][2] / rows[0][2]:.2f}x**."]
+    return lines + [""]
 
 
 def main() -> None:
@@ -275,28 +317,42 @@ def main() -> None:
                          f"{'' if ratio is None else f'{ratio:.1f}x'} |")
         lines += ["", f"Fast segmenter tokens identical to jieba's (both with the domain "
                       f"dictionary) on this sample: **{'yes' if identical else 'NO'}**.", ""]
-        ours_out, base_out = OUT / f"ours-{size}.jsonl", OUT / f"baseline-{size}.jsonl"
-        ours = [sys.executable, "-m", "topics", "-q", "classify", str(folder), "--model",
-                model_dir, "--format", "jsonl", "--out", str(ours_out)]
+        base_out = OUT / f"baseline-{size}.jsonl"
         base = [sys.executable, str(baseline_script), model_dir, str(folder), str(base_out)]
-        t_ours = run_process(ours, args.runs)
         t_base = run_process(base, args.runs)
-        rss_ours, rss_base = peak_rss(ours), peak_rss(base)
-        same = themes(ours_out) == themes(base_out)
-        e2e.append((size, megabytes, t_ours, t_base, rss_ours, rss_base, same))
+        row = {"size": size, "mb": megabytes, "base": t_base, "rss_base": peak_rss(base)}
+        outputs = {}
+        for jobs in (1, 2):
+            outputs[jobs] = OUT / f"ours-{size}-j{jobs}.jsonl"
+            ours = [sys.executable, "-m", "topics", "-q", "classify", str(folder), "--model",
+                    model_dir, "--format", "jsonl", "--out", str(outputs[jobs]),
+                    "--jobs", str(jobs)]
+            row[f"t{jobs}"] = run_process(ours, args.runs)
+            row[f"rss{jobs}"] = peak_rss(ours)
+        row["parallel_same"] = outputs[1].read_bytes() == outputs[2].read_bytes()
+        row["same"] = themes(outputs[1]) == themes(base_out)
+        e2e.append(row)
     lines += ["## End-to-end `topics classify DIR --format jsonl`", "",
               "Baseline: one process, `jieba.lcut` per sentence, the trained classifier's "
-              "`TfidfVectorizer.transform` and `predict`, jsonl out (bench/out/baseline.py).", "",
-              "| corpus | topics MB/s | baseline MB/s | speed ratio | topics peak RSS MB | "
-              "baseline peak RSS MB | same themes |", "|---|---:|---:|---:|---:|---:|---|"]
-    for size, megabytes, t_ours, t_base, rss_ours, rss_base, same in e2e:
-        lines.append(f"| {size} MB | {megabytes / t_ours:.2f} | {megabytes / t_base:.2f} | "
-                     f"{t_base / t_ours:.1f}x | {rss_ours:.0f} | {rss_base:.0f} | "
-                     f"{'yes' if same else 'NO'} |")
+              "`TfidfVectorizer.transform` and `predict`, jsonl out (bench/out/baseline.py). "
+              "topics also infers topics, computes evidence and writes scores, evidence and "
+              "topics per unit. `--jobs 2` spreads the reports over two processes "
+              "(the machine has 2 cores).", "",
+              "| corpus | baseline MB/s | topics 1 process MB/s | ratio | topics --jobs 2 MB/s | "
+              "ratio | peak RSS MB: baseline / 1 process / --jobs 2 (parent) | "
+              "1 process = --jobs 2, byte for byte | themes = baseline's |",
+              "|---|---:|---:|---:|---:|---:|---|---|---|"]
+    for r in e2e:
+        lines.append(
+            f"| {r['size']} MB | {r['mb'] / r['base']:.2f} | {r['mb'] / r['t1']:.2f} | "
+            f"{r['base'] / r['t1']:.1f}x | {r['mb'] / r['t2']:.2f} | {r['base'] / r['t2']:.1f}x | "
+            f"{r['rss_base']:.0f} / {r['rss1']:.0f} / {r['rss2']:.0f} | "
+            f"{'yes' if r['parallel_same'] else 'NO'} | {'yes' if r['same'] else 'NO'} |")
     if len(e2e) >= 2:
         small, large = e2e[0], e2e[-1]
-        lines += ["", f"Peak RSS of topics classify, {large[0]} MB vs {small[0]} MB: "
-                      f"**{large[4] / small[4]:.2f}x**."]
+        lines += ["", f"Peak RSS of `topics classify` (1 process), {large['size']} MB vs "
+                      f"{small['size']} MB: **{large['rss1'] / small['rss1']:.2f}x**."]
+    lines += training_table(sizes)
     help_time = run_process([sys.executable, "-m", "topics", "--help"], args.runs)
     lines += ["", f"`topics --help`: {help_time:.2f} s (median, interpreter start included).", ""]
     lines += one_report_breakdown(model_dir, args.runs)

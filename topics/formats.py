@@ -48,9 +48,13 @@ def results_table(report: str, results: list[UnitResult], profile: ThemeProfile,
     return "\n".join(lines) + "\n"
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False)  # one encoder: json.dumps makes one per call
+
+
 def results_jsonl(results: list[UnitResult]) -> str:
     """One JSON object per unit."""
-    return "".join(json.dumps(r.to_record(), ensure_ascii=False) + "\n" for r in results)
+    encode = _JSON.encode
+    return "".join(encode(r.to_record()) + "\n" for r in results)
 
 
 def results_csv(results: list[UnitResult], theme_ids: list[str], header: bool = True) -> str:
