@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .classifier import ThemeClassifier
 from .documents import read_report
-from .errors import LabelError
+from .errors import InputError, LabelError
 from .evaluate import score_predictions
 from .fileio import file_sha256
 from .labels import LabelledSentence, load_labels
@@ -20,7 +20,7 @@ from .reader import DEFAULT_MAX_BYTES
 from .segment import Segmenter
 from .sentences import split_units
 from .taxonomy import Taxonomy
-from .weak import agreement, weak_labels
+from .weak import WeakLabel, agreement, weak_labels
 
 #: Weight of a weak (outline or cue-word) label relative to a hand label.
 WEAK_WEIGHT = 0.5
@@ -46,17 +46,62 @@ def _quiet(_message: str) -> None:
     pass
 
 
+#: Runs ``function(path, *args)`` for every path and yields the results in path order
+#: (an ``InputError`` may come back as a value). :func:`map_here` runs them in this
+#: process; ``topics.cluster`` has one that runs them on a Dask cluster.
+Mapper = Callable[[Callable, list[str], tuple], Iterable]
+
+
+def map_here(function: Callable, paths: list[str], args: tuple) -> Iterator:
+    """The :data:`Mapper` of this process: one path after the other."""
+    for path in paths:
+        yield function(path, *args)
+
+
+def _results(mapper: Mapper, function: Callable, paths: list[str], args: tuple) -> Iterator:
+    for result in mapper(function, paths, args):
+        if isinstance(result, InputError):
+            raise result
+        yield result
+
+
+@dataclass
+class ReportWeakLabels:
+    """One report's name, sha256 and units with their weak labels."""
+
+    name: str
+    sha256: str
+    units: list[tuple[int, str, WeakLabel]]  # (index, text, weak label)
+
+
+def weak_labels_of_report(path: str, taxonomy: Taxonomy, max_bytes: int) -> ReportWeakLabels:
+    """Read and split one report and weak-label its units."""
+    name = Path(path).name
+    report = read_report(path, max_bytes=max_bytes)
+    units = split_units(report.text, name, rejoin=report.rejoin)
+    weak = weak_labels(units, taxonomy)
+    return ReportWeakLabels(name, file_sha256(path),
+                            [(u.index, u.text, w) for u, w in zip(units, weak, strict=True)])
+
+
+def documents_of_report(path: str, segmenter: Segmenter, max_bytes: int) -> list[list[str]]:
+    """The content tokens of every unit of one report (units without any left out)."""
+    report = read_report(path, max_bytes=max_bytes)
+    texts = [u.text for u in split_units(report.text, Path(path).name, rejoin=report.rejoin)]
+    return list(_segmented(texts, segmenter))
+
+
 def collect_training_data(taxonomy: Taxonomy, label_files: list[str | os.PathLike],
                           reports: list[str | os.PathLike],
                           max_bytes: int = DEFAULT_MAX_BYTES, max_weak: int = MAX_WEAK,
-                          seed: int = 0) -> TrainingData:
+                          seed: int = 0, mapper: Mapper = map_here) -> TrainingData:
     """Hand labels from ``label_files``; weak labels for reports that have none.
 
     A report counts as hand-labelled when a label file names it (by file name)
     in its ``report`` field. For hand-labelled reports the weak labeller is still
     run, to measure its coverage and agreement with the hand labels. Reports are
-    read one at a time; of their weak labels at most ``max_weak`` are kept (a seeded
-    uniform sample), so memory does not grow with the number of reports.
+    read one at a time (by ``mapper``); of their weak labels at most ``max_weak`` are
+    kept (a seeded uniform sample), so memory does not grow with the number of reports.
     """
     sentences: list[LabelledSentence] = []
     inputs: dict[str, str] = {}
@@ -72,22 +117,19 @@ def collect_training_data(taxonomy: Taxonomy, label_files: list[str | os.PathLik
     n_weak = 0
     rng = random.Random(seed)
     unlabelled = []
-    for path in reports:
-        name = Path(path).name
-        report = read_report(path, max_bytes=max_bytes)
-        inputs[str(path)] = file_sha256(path)
-        units = split_units(report.text, name, rejoin=report.rejoin)
-        weak = weak_labels(units, taxonomy)
-        gold = by_report.get(name)
+    paths = [str(p) for p in reports]
+    for path, report in zip(paths, _results(mapper, weak_labels_of_report, paths,
+                                            (taxonomy, max_bytes)), strict=True):
+        inputs[path] = report.sha256
+        gold = by_report.get(report.name)
         if gold is not None:
-            weak_pairs.extend((w, gold[u.index]) for u, w in zip(units, weak, strict=True)
-                              if u.index in gold)
+            weak_pairs.extend((w, gold[index]) for index, _, w in report.units if index in gold)
             continue
-        unlabelled.append(str(path))
-        for u, w in zip(units, weak, strict=True):
+        unlabelled.append(path)
+        for index, text, w in report.units:
             if w.label is None:
                 continue
-            sentence = LabelledSentence(u.text, w.label, name, u.index, name,
+            sentence = LabelledSentence(text, w.label, report.name, index, report.name,
                                         f"weak-{w.source}", WEAK_WEIGHT)
             if n_weak < max_weak:
                 weak_sample.append((n_weak, sentence))
@@ -165,8 +207,13 @@ def select_params(data: TrainingData, taxonomy: Taxonomy, segmenter: Segmenter, 
 
 def train_model(taxonomy: Taxonomy, data: TrainingData, seed: int = 0, n_free_topics: int = 3,
                 classifier_params: dict | None = None, segmenter: Segmenter | None = None,
-                evaluate: bool = True, progress: Progress = _quiet) -> ThemeModel:
-    """Fit the classifier and the topic model; record parameters and CV scores."""
+                evaluate: bool = True, progress: Progress = _quiet,
+                mapper: Mapper = map_here) -> ThemeModel:
+    """Fit the classifier and the topic model; record parameters and CV scores.
+
+    ``mapper`` reads and segments the reports without hand labels for the topic model
+    (:func:`map_here`: in this process).
+    """
     segmenter = segmenter or Segmenter()
     params = dict(classifier_params or {})
     params["random_state"] = seed
@@ -181,7 +228,7 @@ def train_model(taxonomy: Taxonomy, data: TrainingData, seed: int = 0, n_free_to
                    sample_weight=[s.weight for s in data.sentences])
     progress("training the topic model")
     topic_model = ThemeTopicModel(taxonomy=taxonomy, n_free_topics=n_free_topics,
-                                  random_state=seed).fit(_topic_documents(data, segmenter))
+                                  random_state=seed).fit(_topic_documents(data, segmenter, mapper))
     metrics["topic_coherence"] = {
         "mean_c_v": _mean(c.get("c_v") for c in topic_model.coherence_),
         "mean_u_mass": _mean(c.get("u_mass") for c in topic_model.coherence_),
@@ -206,20 +253,18 @@ def train_model(taxonomy: Taxonomy, data: TrainingData, seed: int = 0, n_free_to
     return ThemeModel(taxonomy, classifier, topic_model, manifest)
 
 
-def _topic_documents(data: TrainingData, segmenter: Segmenter) -> Iterator[list[str]]:
+def _topic_documents(data: TrainingData, segmenter: Segmenter,
+                     mapper: Mapper = map_here) -> Iterator[list[str]]:
     """Token lists for the topic model, streamed.
 
     First the labelled sentences (each text once), then every unit of every report
-    without hand labels, read again one report at a time.
+    without hand labels, read again one report at a time (by ``mapper``).
     """
     texts = list(dict.fromkeys(s.text for s in data.sentences if not s.source.startswith("weak")))
-    for path in data.unlabelled_reports:
-        report = read_report(path, max_bytes=data.max_bytes)
-        texts.extend(u.text for u in split_units(report.text, Path(path).name,
-                                                  rejoin=report.rejoin))
-        yield from _segmented(texts, segmenter)
-        texts = []
     yield from _segmented(texts, segmenter)
+    for documents in _results(mapper, documents_of_report, data.unlabelled_reports,
+                              (segmenter, data.max_bytes)):
+        yield from documents
 
 
 def _segmented(texts: list[str], segmenter: Segmenter) -> Iterator[list[str]]:

@@ -1,0 +1,77 @@
+"""Training at scale: weak labels capped by a seeded sample, the topic corpus streamed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPORT
+from topics.corpus import TokenLines, write_corpus
+from topics.errors import InputError
+from topics.segment import Segmenter
+from topics.train import _topic_documents, collect_training_data, map_here
+
+
+@pytest.fixture
+def reports(tmp_path):
+    paths = []
+    for number in range(4):
+        path = tmp_path / f"r{number}.txt"
+        path.write_text(REPORT, encoding="utf-8")
+        paths.append(str(path))
+    return paths
+
+
+def test_weak_labels_are_capped_by_a_seeded_sample(taxonomy, reports):
+    full = collect_training_data(taxonomy, [], reports)
+    assert full.weak_found == len(full.sentences) > 8
+    capped = collect_training_data(taxonomy, [], reports, max_weak=5, seed=1)
+    again = collect_training_data(taxonomy, [], reports, max_weak=5, seed=1)
+    assert capped.weak_found == full.weak_found
+    assert len(capped.sentences) == 5
+    assert [(s.report, s.index) for s in capped.sentences] == \
+        [(s.report, s.index) for s in again.sentences]  # same seed, same sample
+    positions = [(s.report, s.index) for s in capped.sentences]
+    assert positions == sorted(positions)  # kept in reading order
+    assert capped.unlabelled_reports == reports
+
+
+def test_topic_documents_stream_every_unit_of_unlabelled_reports(taxonomy, reports):
+    data = collect_training_data(taxonomy, [], reports, max_weak=3)
+    calls = []
+
+    def mapper(function, paths, args):
+        calls.append(list(paths))
+        return map_here(function, paths, args)
+
+    segmenter = Segmenter()
+    documents = list(_topic_documents(data, segmenter, mapper))
+    per_report = [d for d in (segmenter.content_tokens(t) for t in _units(reports[0])) if d]
+    # the three sampled weak sentences are not repeated: every report's units come once
+    assert documents == per_report * len(reports)
+    assert calls == [reports]
+
+
+def _units(path):
+    from topics.sentences import split_units
+
+    return [u.text for u in split_units(Path(path).read_text(encoding="utf-8"), "r")]
+
+
+def test_a_bad_report_stops_training_with_its_name(taxonomy, reports, tmp_path):
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"\x00\x01binary")
+    with pytest.raises(InputError, match="bad.txt"):
+        collect_training_data(taxonomy, [], [*reports, str(bad)])
+
+
+def test_streamed_corpus_keeps_a_bounded_seeded_sample(tmp_path):
+    documents = ([f"w{i}", f"w{i % 7}", "共同"] for i in range(500))
+    corpus = write_corpus(documents, tmp_path, seed=3, sample_size=50)
+    assert corpus.n_documents == 500 and len(corpus.sample) == 50
+    assert corpus.dictionary.num_docs == 500
+    assert next(iter(TokenLines(tmp_path / "tokens.txt"))) == ["w0", "w0", "共同"]
+    again = write_corpus(([f"w{i}", f"w{i % 7}", "共同"] for i in range(500)), tmp_path / ".",
+                         seed=3, sample_size=50)
+    assert again.sample == corpus.sample
