@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import logging
 import re
@@ -26,17 +27,18 @@ _NOISE = re.compile(
 )
 
 
-# jieba cuts each run of these characters on its own (its ``re_han_default``).
-_JIEBA_BLOCK = re.compile("([\u4E00-\u9FD5a-zA-Z0-9+#&\\._%\\-]+)")
-# jieba and jieba-rs group digits, letters and the marks . % - + # & _ differently
-# ("xx.x%", "2024-05-16"): such runs go to jieba itself.
+# Where jieba's HMM meets letters, digits and the marks . % - + # & _ that no dictionary
+# word covers, jieba splits them with this pattern (its ``finalseg.re_skip``) and jieba-rs
+# keeps them as one token ("xx.x%", "2024-05-16"); such tokens are split here as jieba does.
 _MARKED = re.compile(r"[A-Za-z0-9][.%+#&_\-]|[.%+#&_\-][A-Za-z0-9]")
+_MARKED_TOKEN = re.compile(r"[A-Za-z0-9+#&._%\-]*[+#&._%\-][A-Za-z0-9+#&._%\-]*")
+_HMM_SKIP = re.compile(r"([a-zA-Z0-9]+(?:\.\d+)?%?)")
 # Only jieba-rs counts rare ideographs (extension A, U+9FD6-U+9FFF, compatibility and
-# supplementary planes) as Chinese, so its runs differ: such sentences go to jieba whole.
+# supplementary planes) as Chinese, so its runs differ: such sentences go to jieba itself.
 _RARE = re.compile("[\u3400-\u4dbf\u9fd6-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
-_JIEBA_ONLY = re.compile(f"{_MARKED.pattern}|{_RARE.pattern}")
 _SEPARATOR = "\n"  # always a token of its own, in jieba and jieba-rs
-_SPECIAL = re.compile(f"{_JIEBA_ONLY.pattern}|[\r\n]")
+_SPECIAL = re.compile(f"{_RARE.pattern}|\r")
+_LINE_BREAK = re.compile(_SEPARATOR)
 BACKENDS = ("auto", "rjieba", "jieba")
 _MAX_REMEMBERED = 500_000  # tokens whose content-or-not verdict is kept
 
@@ -206,40 +208,61 @@ class Segmenter:
         return self.tokens_many([text])[0]
 
     def tokens_many(self, texts: list[str]) -> list[list[str]]:
-        """:meth:`tokens` of every text; with rjieba, plain texts go through in one call."""
+        """:meth:`tokens` of every text; with rjieba, a batch goes through in one call."""
         if self.backend_name != "rjieba":
             return [self._jieba.lcut(t, HMM=True) for t in texts]
+        if not texts:
+            return []
+        joined = _SEPARATOR.join(texts)
+        if joined.count(_SEPARATOR) == len(texts) - 1 and not _SPECIAL.search(joined):
+            return self._joined_tokens(joined, len(texts))  # the usual case: all plain
         out: list[list[str] | None] = [None] * len(texts)
         plain = []
         for position, text in enumerate(texts):
-            if not _SPECIAL.search(text):
+            if _SEPARATOR not in text and not _SPECIAL.search(text):
                 plain.append(position)
-            elif _JIEBA_ONLY.search(text):
-                out[position] = self._mixed_tokens(text)
+            elif _RARE.search(text):
+                out[position] = self._jieba.lcut(text, HMM=True)
             else:  # a line break inside: on its own, so that it cannot pass for a separator
-                out[position] = self._rjieba.cut(text, True)
+                out[position] = self._rjieba_tokens(text)
         if plain:
-            tokens = self._rjieba.cut(_SEPARATOR.join(texts[p] for p in plain), True)
-            start = 0
-            for position in plain[:-1]:
-                end = tokens.index(_SEPARATOR, start)
-                out[position] = tokens[start:end]
-                start = end + 1
-            out[plain[-1]] = tokens[start:]
+            joined = _SEPARATOR.join(texts[p] for p in plain)
+            for position, tokens in zip(plain, self._joined_tokens(joined, len(plain)),
+                                        strict=True):
+                out[position] = tokens
         return out
 
-    def _mixed_tokens(self, text: str) -> list[str]:
-        """The tokens jieba gives: runs cut on their own, by jieba only where the two differ."""
-        if _RARE.search(text):
-            return self._jieba.lcut(text, HMM=True)
+    def _joined_tokens(self, joined: str, count: int) -> list[list[str]]:
+        """Tokens of ``count`` texts without line breaks, joined by :data:`_SEPARATOR`."""
+        tokens = self._rjieba.cut(joined, True)
+        out = []
+        start = 0
+        index = tokens.index
+        for _ in range(count - 1):
+            end = index(_SEPARATOR, start)
+            out.append(tokens[start:end])
+            start = end + 1
+        out.append(tokens[start:])
+        marks = [m.start() for m in _MARKED.finditer(joined)]
+        if marks:
+            starts = [0, *(m.end() for m in _LINE_BREAK.finditer(joined))]  # of each text
+            for row in {bisect.bisect_right(starts, mark) - 1 for mark in marks}:
+                out[row] = self._as_jieba(out[row])
+        return out
+
+    def _rjieba_tokens(self, text: str) -> list[str]:
+        tokens = self._rjieba.cut(text, True)
+        return self._as_jieba(tokens) if _MARKED.search(text) else tokens
+
+    def _as_jieba(self, tokens: list[str]) -> list[str]:
+        """jieba-rs tokens with marked runs outside the dictionary split as jieba splits them."""
         out: list[str] = []
-        for run in _JIEBA_BLOCK.split(text):
-            if not run:
-                continue
-            if _MARKED.search(run):
-                out.extend(self._jieba.lcut(run, HMM=True))
+        for token in tokens:
+            if (len(token) > 1 and _MARKED_TOKEN.fullmatch(token)
+                    and not self._rjieba.has_word(token)):
+                out.extend(piece for piece in _HMM_SKIP.split(token) if piece)
             else:
-                out.extend(self._rjieba.cut(run, True))
+                out.append(token)
         return out
 
     def content_tokens(self, text: str) -> list[str]:
