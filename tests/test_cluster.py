@@ -202,3 +202,18 @@ def test_help_does_not_import_dask():
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout == "[]\n"
+
+
+def _die(path):
+    os._exit(1)
+
+
+def test_partition_that_kills_its_workers_stops_the_run_with_a_message(tmp_path):
+    import dask
+
+    report = tmp_path / "report.txt"
+    report.write_text("举办培训班。", encoding="utf-8")
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
+            _local_cluster() as local, distributed.Client(local) as client:
+        with pytest.raises(ClusterError, match="killed every worker that ran it"):
+            list(cluster.map_files(client, _die, [str(report)]))
