@@ -6,6 +6,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 
 import pytest
 from click.testing import CliRunner
@@ -77,10 +78,19 @@ def test_scheduler_from_the_environment_with_stdin(run, client, tiny_model_dir, 
     assert remote.stdout == local.stdout and '"report": "<stdin>"' in remote.stdout
 
 
+def _workers_spawned_here():
+    import psutil
+
+    return {p.pid for p in psutil.Process().children(recursive=True)
+            if "spawn_main" in " ".join(p.cmdline())}
+
+
 def test_local_n_starts_and_stops_its_own_cluster(run, tiny_model_dir, seed_folder):
     local = run("classify", seed_folder, "--model", tiny_model_dir, "--format", "jsonl")
+    before = _workers_spawned_here()
     remote = run("classify", seed_folder, "--model", tiny_model_dir, "--format", "jsonl",
                  "--scheduler", "local:2")
+    assert _workers_spawned_here() <= before
     assert remote.exit_code == 1 and remote.stdout == local.stdout, remote.stderr
     assert remote.stderr == local.stderr.replace(local.stderr.rsplit(", ", 1)[1],
                                                  remote.stderr.rsplit(", ", 1)[1])
@@ -126,7 +136,12 @@ def test_killed_worker_loses_and_duplicates_nothing(tiny_model_dir, tmp_path):
         victim = busy[0]
         os.kill(client.run(os.getpid, workers=[victim])[victim], signal.SIGKILL)
         got.extend(outcomes)
-        assert victim not in client.scheduler_info()["workers"]
+        for _ in range(100):  # the scheduler has seen it die (it had work, so it must have)
+            if victim not in client.scheduler_info()["workers"]:
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError(f"{victim} is still alive")
     assert _jsonl(got) == expected
     assert len(got) == len(items)
 

@@ -141,7 +141,7 @@ def _bundle_files(model) -> tuple[str, dict[str, bytes]]:
         files = {"manifest.json": manifest}
         for name in model.manifest["artifacts"]:
             files[name] = (folder / name).read_bytes()
-    except OSError as exc:
+    except (OSError, ValueError) as exc:
         raise ModelError(f"{folder}: cannot read the model to ship it: {exc}") from None
     return hashlib.sha256(manifest).hexdigest()[:16], files
 
