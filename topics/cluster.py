@@ -24,6 +24,7 @@ import logging
 import os
 import tempfile
 import threading
+import warnings
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -42,9 +43,9 @@ except ImportError:  # the cluster extra is missing: open_client and ship_model 
 CONNECT_TIMEOUT = 10.0
 #: Partitions hold at most this many files ...
 PARTITION_FILES = 256
-#: ... and, unless one file is larger, about this many bytes at most (kept under Dask's
-#: 10 MB "large graph" warning, since the bytes travel inside the task).
-MAX_PARTITION_BYTES = 4 * 1024 * 1024
+#: ... and, unless one file is larger, about this many bytes at most: a few seconds of work,
+#: so that the last partitions do not keep one worker busy while the others wait.
+MAX_PARTITION_BYTES = 1024 * 1024
 #: Smaller partitions than this are not worth a task of their own.
 MIN_PARTITION_BYTES = 64 * 1024
 _INSTALL = 'running on a Dask cluster needs the cluster extra: pip install "topics[cluster]"'
@@ -305,7 +306,8 @@ def map_files(client, function: Callable, items: Iterable, args: tuple = (), *,
         Files larger than this are not shipped.
     partition_bytes, partition_files : int
         Size of a partition (one task): by default a quarter of the work per worker thread,
-        between 64 KiB and 4 MiB, and at most ``partition_files`` files.
+        between 64 KiB and 1 MiB (a file is never split), and at most ``partition_files``
+        files.
     window : int
         Partitions submitted ahead of the one being read (default: twice the threads, plus
         two); bounds the memory of the client, scheduler and workers.
@@ -330,8 +332,12 @@ def map_files(client, function: Callable, items: Iterable, args: tuple = (), *,
             kinds.append((item, data is not None))
             if data is not None:
                 entries.append((item, data))
-        future = (client.submit(run_partition, function, entries, args, pure=False)
-                  if entries else None)
+        future = None
+        if entries:
+            with warnings.catch_warnings():
+                # the bytes travel inside the task on purpose (workers need no shared files)
+                warnings.filterwarnings("ignore", "Sending large graph", UserWarning)
+                future = client.submit(run_partition, function, entries, args, pure=False)
         flight.append((kinds, future))
 
     try:
