@@ -236,10 +236,11 @@ class _Failures:
 
 
 def _label_inputs(obj: Context, model, inputs, encoding, max_size: float, failures: _Failures,
-                  jobs: int = 1):
+                  jobs: int = 1, client=None):
     """Yield ``(name, results)`` for every readable report among ``inputs``, in order.
 
-    Unreadable ones are reported on stderr, counted in ``failures``, and skipped.
+    Unreadable ones are reported on stderr, counted in ``failures``, and skipped. With a
+    Dask ``client`` the files are labelled on its cluster (standard input still here).
     """
     from .batch import label_files
     from .errors import InputError
@@ -251,8 +252,14 @@ def _label_inputs(obj: Context, model, inputs, encoding, max_size: float, failur
     newline = "\n" if _showing_bar(obj, items) else ""  # past the bar's line
     if "-" in items:
         jobs = 1  # standard input is read here, not in a worker
-    outcomes = label_files(model, [i for i in items if i != "-"], encoding, limit,
-                           jobs if jobs > 0 else os.cpu_count() or 1)
+    files = [i for i in items if i != "-"]
+    if client is not None:
+        from .cluster import label_files_on_cluster
+
+        outcomes = label_files_on_cluster(client, model, files, encoding, limit)
+    else:
+        outcomes = label_files(model, files, encoding, limit,
+                               jobs if jobs > 0 else os.cpu_count() or 1)
     with _bar(obj, items, "labelling") as bar:
         for item in bar:
             if item == "-":
@@ -301,6 +308,19 @@ def _check_out(fmt: str, out: str | None) -> None:
         raise click.UsageError("--format xlsx writes a binary workbook: give --out FILE.xlsx")
 
 
+def _cluster_client(obj: Context, scheduler: str, stack: contextlib.ExitStack):
+    """A Dask client for ``--scheduler``, closed with ``stack``; Dask's logs only with -v."""
+    from .cluster import open_client  # imports distributed, which sets its loggers' levels
+
+    level = logging.INFO if obj.verbose else logging.ERROR
+    logging.getLogger("distributed").setLevel(level)
+    _progress(obj)(f"connecting to {scheduler}")
+    client = stack.enter_context(open_client(scheduler, log_level=level))
+    logging.getLogger("topics").info("cluster at %s: %d workers", scheduler,
+                                     len(client.scheduler_info()["workers"]))
+    return client
+
+
 @main.command()
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("--model", "model_dir", envvar="TOPICS_MODEL", type=click.Path(), help=MODEL_HELP)
@@ -311,9 +331,13 @@ def _check_out(fmt: str, out: str | None) -> None:
 @MAX_SIZE
 @click.option("--jobs", "-j", default=1, show_default=True, type=click.IntRange(0),
               help="Processes for a batch of files (0: one per core); output order is kept.")
+@click.option("--scheduler", envvar="TOPICS_SCHEDULER", metavar="ADDRESS",
+              help="Label on a Dask cluster: its scheduler (tcp://HOST:8786), or local[:N] "
+                   "for N worker processes here (default: one per core). Same output. "
+                   "Needs topics[cluster]. Env: TOPICS_SCHEDULER.")
 @click.pass_obj
 @_handle_errors
-def classify(obj, inputs, model_dir, fmt, out, encoding, max_size, jobs):
+def classify(obj, inputs, model_dir, fmt, out, encoding, max_size, jobs, scheduler):
     """Label every sentence of reports with a theme and a confidence.
 
     INPUTS are report files (.txt/.md in any common Chinese encoding, .docx,
@@ -328,13 +352,18 @@ def classify(obj, inputs, model_dir, fmt, out, encoding, max_size, jobs):
     from .htmlreport import results_html
 
     _check_out(fmt, out)
+    if scheduler and jobs != 1:
+        raise click.UsageError("--jobs and --scheduler (or TOPICS_SCHEDULER) do not go "
+                               "together: on a cluster its workers are the processes (local:N "
+                               "starts N here)")
     started = time.monotonic()
     model = _load(obj, model_dir)
     failures, kept = _Failures(), []
     n_reports = n_units = 0
-    with _Sink(out, bom=fmt == "csv") as sink:
+    with _Sink(out, bom=fmt == "csv") as sink, contextlib.ExitStack() as cluster:
+        client = _cluster_client(obj, scheduler, cluster) if scheduler else None
         for name, results in _label_inputs(obj, model, inputs, encoding, max_size, failures,
-                                           jobs):
+                                           jobs, client):
             n_reports, n_units = n_reports + 1, n_units + len(results)
             if fmt == "jsonl":  # streamed: memory does not grow with the number of reports
                 sink.write(results_jsonl(results))

@@ -23,3 +23,7 @@ class ModelError(TopicsError):
 
 class TrainingError(TopicsError):
     """The training data cannot make a model (too little of it, too few words)."""
+
+
+class ClusterError(TopicsError):
+    """A Dask cluster cannot be reached, or lost the work (the ``cluster`` extra missing too)."""
