@@ -250,3 +250,37 @@ def test_map_files_ships_large_files_whole_and_quietly(client, tmp_path):
     got = list(cluster.map_files(client, _name_and_size, items, max_bytes=20_000_000))
     assert got[0] == ("small.txt", 1) and got[2] == ("big.md", 11_000_000) and got[3] == got[0]
     assert got[1] is items[1]
+
+
+def test_training_on_the_cluster_makes_the_same_model(run, client, tmp_path, report_file):
+    import json
+
+    from tests.conftest import REPORT
+
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    for number in range(6):
+        (folder / f"r{number}.txt").write_text(REPORT, encoding="utf-8")
+    here, there = tmp_path / "here", tmp_path / "there"
+    local = run("train", folder, "--no-eval", "--out", here, "--topics", "9", "--max-weak", "20")
+    remote = run("train", folder, "--no-eval", "--out", there, "--topics", "9", "--max-weak",
+                 "20", "--scheduler", client.scheduler.address)
+    assert local.exit_code == remote.exit_code == 0, remote.output
+    assert remote.stdout == local.stdout
+    manifests = [json.loads((m / "manifest.json").read_text(encoding="utf-8"))
+                 for m in (here, there)]
+    assert manifests[0]["artifacts"] == manifests[1]["artifacts"]  # same sha256 of every file
+    assert manifests[0]["training"] == manifests[1]["training"]
+    assert manifests[1]["training"]["weak_labels_found"] > 20
+
+
+def test_training_on_the_cluster_names_a_bad_report(run, client, tmp_path, report_file):
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    (folder / "good.txt").write_text(report_file.read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "bad.txt").write_bytes(b"\x00\x01\x02 binary")
+    result = run("train", folder, "--no-eval", "--out", tmp_path / "m", "--scheduler",
+                 client.scheduler.address)
+    assert result.exit_code == 1
+    assert f"{folder / 'bad.txt'}" in result.stderr and "Traceback" not in result.output
+    assert not (tmp_path / "m").exists()

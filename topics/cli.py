@@ -139,10 +139,14 @@ def _emit(text: str | bytes, out: str | None, bom: bool = False) -> None:
 @click.option("--max-weak", default=50_000, show_default=True, type=click.IntRange(0),
               help="Most weak-labelled sentences the classifier trains on (a seeded sample).")
 @MAX_SIZE
+@click.option("--scheduler", envvar="TOPICS_SCHEDULER", metavar="ADDRESS",
+              help="Read, split, weak-label and segment the reports on a Dask cluster "
+                   "(tcp://HOST:8786, or local[:N]); the model is the same. Needs "
+                   "topics[cluster]. Env: TOPICS_SCHEDULER.")
 @click.pass_obj
 @_handle_errors
 def train(obj, reports, label_files, taxonomy, out, n_topics, seed, no_eval, select, user_dict,
-          stopwords, max_weak, max_size):
+          stopwords, max_weak, max_size, scheduler):
     """Train the theme classifier and the topic model.
 
     REPORTS are report files or folders; those without hand labels get weak
@@ -158,7 +162,7 @@ def train(obj, reports, label_files, taxonomy, out, n_topics, seed, no_eval, sel
     from .reader import expand_inputs
     from .segment import Segmenter
     from .taxonomy import load_taxonomy
-    from .train import collect_training_data, select_params, train_model
+    from .train import collect_training_data, map_here, select_params, train_model
 
     started = time.monotonic()
     progress = _progress(obj)
@@ -174,18 +178,25 @@ def train(obj, reports, label_files, taxonomy, out, n_topics, seed, no_eval, sel
             if item == "-":
                 raise InputError("-: train reads report files, not stdin")
             paths.append(item)
-    progress(f"reading {len(paths)} reports")
-    data = collect_training_data(tax, list(label_files), paths, _megabytes(max_size), max_weak,
-                                 seed)
-    tied = sum(1 for t in tax.themes if t.cues)
-    segmenter = Segmenter(tuple(user_dict), tuple(stopwords))
-    params, trials = {}, None
-    if select:
-        params, trials = select_params(data, tax, segmenter, seed, progress)
-        progress(f"chosen: {params}")
-    model = train_model(tax, data, seed=seed, n_free_topics=max(0, n_topics - tied),
-                        classifier_params=params, segmenter=segmenter, evaluate=not no_eval,
-                        progress=progress)
+    with contextlib.ExitStack() as cluster:
+        mapper = map_here
+        if scheduler:
+            from .cluster import cluster_mapper
+
+            client = _cluster_client(obj, scheduler, cluster)
+            mapper = cluster_mapper(client, _megabytes(max_size))
+        progress(f"reading {len(paths)} reports")
+        data = collect_training_data(tax, list(label_files), paths, _megabytes(max_size),
+                                     max_weak, seed, mapper)
+        tied = sum(1 for t in tax.themes if t.cues)
+        segmenter = Segmenter(tuple(user_dict), tuple(stopwords))
+        params, trials = {}, None
+        if select:
+            params, trials = select_params(data, tax, segmenter, seed, progress)
+            progress(f"chosen: {params}")
+        model = train_model(tax, data, seed=seed, n_free_topics=max(0, n_topics - tied),
+                            classifier_params=params, segmenter=segmenter,
+                            evaluate=not no_eval, progress=progress, mapper=mapper)
     if trials:
         model.manifest["classifier"]["selection"] = {"split": "leave-one-report-out",
                                                      "trials": trials}

@@ -393,3 +393,20 @@ def label_files_on_cluster(client, model, items: Iterable, encoding: str | None 
         yield from map_files(client, _label, items, (shipped, encoding, max_bytes),
                              local_args=(model, encoding, max_bytes), max_bytes=max_bytes,
                              **options)
+
+
+# -- training ------------------------------------------------------------------------------
+
+
+def cluster_mapper(client, max_bytes: int = DEFAULT_MAX_BYTES):
+    """A :data:`topics.train.Mapper` running on the cluster, files shipped as for labelling.
+
+    Training reads, splits, weak-labels and segments reports with it; what stays on the
+    client is cheap or must see everything in order: the weak-label sample, the gensim
+    dictionary, the corpus file, LDA and the classifier (see the README).
+    """
+    def mapper(function: Callable, paths: list[str], args: tuple) -> Iterator:
+        return map_files(client, function, paths, args, max_bytes=max_bytes)
+
+    return mapper
+

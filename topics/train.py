@@ -84,8 +84,14 @@ def weak_labels_of_report(path: str, taxonomy: Taxonomy, max_bytes: int) -> Repo
                             [(u.index, u.text, w) for u, w in zip(units, weak, strict=True)])
 
 
+#: Segmenters in this process by fingerprint: tasks that each bring a copy (on a cluster)
+#: share one tokenizer instead of building it per task.
+_SEGMENTERS: dict[str, Segmenter] = {}
+
+
 def documents_of_report(path: str, segmenter: Segmenter, max_bytes: int) -> list[list[str]]:
     """The content tokens of every unit of one report (units without any left out)."""
+    segmenter = _SEGMENTERS.setdefault(segmenter.fingerprint(), segmenter)
     report = read_report(path, max_bytes=max_bytes)
     texts = [u.text for u in split_units(report.text, Path(path).name, rejoin=report.rejoin)]
     return list(_segmented(texts, segmenter))
