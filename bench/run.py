@@ -33,7 +33,7 @@ import jieba
 from topics.bundle import load_model
 from topics.documents import read_report
 from topics.sentences import split_units
-from topics.classifier import normalise_chars
+from topics.classifier import fitted_vectorizers, normalise_chars
 from topics.normalize import to_simplified
 from topics.segment import is_noise
 import numpy as np
@@ -41,6 +41,9 @@ import scipy.sparse as sp
 
 model = load_model(sys.argv[1])
 clf = model.classifier
+meta, arrays = clf.to_state()
+word_vectorizer, char_vectorizer = fitted_vectorizers(meta, arrays["word_idf"], arrays["char_idf"])
+weights = clf.params
 for line in clf.segmenter.entries:  # the same dictionary as topics, on jieba's global tokenizer
     parts = line.split()
     jieba.add_word(parts[0], int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None)
@@ -51,13 +54,13 @@ for path in sorted(Path(sys.argv[2]).glob("*.txt")):
     texts = [to_simplified(u.text) for u in units]
     tokens = [[t for t in jieba.lcut(x) if len(t) > 1 and t not in stop and not is_noise(t)]
               for x in texts]
-    words = clf.word_vectorizer_.transform(tokens)
-    chars = clf.char_vectorizer_.transform([normalise_chars(x) for x in texts])
+    words = word_vectorizer.transform(tokens)
+    chars = char_vectorizer.transform([normalise_chars(x) for x in texts])
     cues = sp.csr_matrix(np.log1p(clf.cue_matcher_.score_matrix(
         clf.cue_matcher_.matches(x) for x in texts)))
-    features = sp.hstack([clf.word_weight * words, clf.char_weight * chars,
-                          clf.cue_weight * cues]).tocsr()
-    labels = clf._decide(clf.model_.predict_proba(features))
+    features = sp.hstack([weights["word_weight"] * words, weights["char_weight"] * chars,
+                          weights["cue_weight"] * cues]).tocsr()
+    labels = clf.decide(clf.probabilities(features))
     for unit, label in zip(units, labels):
         out.write(json.dumps({"report": unit.report, "index": unit.index, "text": unit.text,
                               "theme": str(label)}, ensure_ascii=False) + "\n")
@@ -159,7 +162,7 @@ import sys, time, json
 t0 = time.perf_counter()
 from topics.bundle import load_model
 from topics.inputs import load_input
-import topics.classifier, topics.lda  # what loading a model imports (sklearn, scipy)
+import topics.predictor, topics.topic_inference, topics.formats  # what classify imports
 t1 = time.perf_counter()
 model = load_model(sys.argv[1])
 t2 = time.perf_counter()
@@ -196,7 +199,7 @@ def stage_table(model, folder: Path, runs: int) -> list[tuple]:
     """Per-stage throughput on one corpus: ours against the naive baseline."""
     import jieba
 
-    from topics.classifier import normalise_chars
+    from topics.classifier import fitted_vectorizers, normalise_chars
     from topics.documents import read_report
     from topics.formats import results_jsonl
     from topics.sentences import split_units
@@ -222,12 +225,15 @@ def stage_table(model, folder: Path, runs: int) -> list[tuple]:
     reference = [reference_segmenter.tokens(t) for t in sample]
     classifier = model.classifier
     tokens = segmenter.content_tokens_many(sample)
-    t_features, features = timed(lambda: classifier._features(sample, tokens=tokens), runs)
+    t_features, features = timed(lambda: classifier.features(sample, tokens=tokens), runs)
+    meta, arrays = classifier.to_state()
+    word_vectorizer, char_vectorizer = fitted_vectorizers(meta, arrays["word_idf"],
+                                                          arrays["char_idf"])
     t_sklearn, _ = timed(lambda: (
-        classifier.word_vectorizer_.transform(tokens),
-        classifier.char_vectorizer_.transform([normalise_chars(t) for t in sample]),
+        word_vectorizer.transform(tokens),
+        char_vectorizer.transform([normalise_chars(t) for t in sample]),
         [classifier.cue_matcher_.matches(t) for t in sample]), runs)
-    t_predict, _ = timed(lambda: classifier.model_.predict_proba(features), runs)
+    t_predict, _ = timed(lambda: classifier.probabilities(features), runs)
     t_label, results = timed(lambda: model.classify_units(units[: len(sample)]), 1)
     t_write, _ = timed(lambda: results_jsonl(results), runs)
     rows = [
@@ -239,7 +245,8 @@ def stage_table(model, folder: Path, runs: int) -> list[tuple]:
          sample_mb / t_sklearn, len(sample) / t_sklearn, 1.0),
         ("vectorise: topics (numpy n-gram index, cues by Aho-Corasick)", sample_mb / t_features,
          len(sample) / t_features, t_sklearn / t_features),
-        ("predict (logistic regression)", sample_mb / t_predict, len(sample) / t_predict, None),
+        ("predict (logistic regression, numpy)", sample_mb / t_predict,
+         len(sample) / t_predict, None),
         ("label units (classify_units: all of the above, topics, evidence)",
          sample_mb / t_label, len(sample) / t_label, None),
         ("write jsonl", sample_mb / t_write, len(sample) / t_write, None),
@@ -339,7 +346,7 @@ def main() -> None:
               "topics per unit. `--jobs 2` spreads the reports over two processes "
               "(the machine has 2 cores).", "",
               "| corpus | baseline MB/s | topics 1 process MB/s | ratio | topics --jobs 2 MB/s | "
-              "ratio | peak RSS MB: baseline / 1 process / --jobs 2 (parent) | "
+              "ratio | peak RSS MB (GNU time, largest process): baseline / 1 process / --jobs 2 | "
               "1 process = --jobs 2, byte for byte | themes = baseline's |",
               "|---|---:|---:|---:|---:|---:|---|---|---|"]
     for r in e2e:

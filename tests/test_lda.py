@@ -15,7 +15,7 @@ def documents():
 @pytest.fixture(scope="module")
 def fitted(taxonomy, documents):
     return ThemeTopicModel(taxonomy=taxonomy, n_free_topics=2, no_below=1, no_above=0.9,
-                           passes=5).fit(documents)
+                           passes=5).fit(documents).inference_
 
 
 def test_topics_are_tied_to_themes_plus_free_ones(fitted, taxonomy):
@@ -49,7 +49,7 @@ def test_top_words_are_free_of_stop_words_and_placeholders(fitted):
 
 def test_same_seed_same_topics(taxonomy, documents, fitted):
     again = ThemeTopicModel(taxonomy=taxonomy, n_free_topics=2, no_below=1, no_above=0.9,
-                            passes=5).fit(documents)
+                            passes=5).fit(documents).inference_
     assert [again.top_words(k) for k in range(again.n_topics)] == \
            [fitted.top_words(k) for k in range(fitted.n_topics)]
 

@@ -216,9 +216,9 @@ def check_bundle(path: str | os.PathLike, manifest: dict) -> None:
 
 def load_model(path: str | os.PathLike) -> ThemeModel:
     """Load a bundle after checking it; only JSON and plain arrays are read."""
-    from .classifier import ThemeClassifier
-    from .lda import ThemeTopicModel
+    from .predictor import ThemePredictor
     from .segment import Segmenter
+    from .topic_inference import TopicInference
 
     folder = Path(path)
     manifest = read_manifest(folder)
@@ -240,10 +240,9 @@ def load_model(path: str | os.PathLike) -> ThemeModel:
         taxonomy = Taxonomy.from_dict(manifest["taxonomy"], f"{folder / MANIFEST}")
         lists = load_json("segmenter.json")
         segmenter = Segmenter.from_lists(lists["entries"], lists["stopwords"])
-        classifier = ThemeClassifier.from_state(load_json("classifier.json"),
-                                                load_arrays("classifier"), taxonomy, segmenter)
-        topic_model = ThemeTopicModel.from_state(load_json("topics.json"),
-                                                 load_arrays("topics"), taxonomy)
+        classifier = ThemePredictor(load_json("classifier.json"), load_arrays("classifier"),
+                                    taxonomy, segmenter)
+        topic_model = TopicInference(load_json("topics.json"), load_arrays("topics"))
     except ModelError:
         raise
     except Exception as exc:  # a damaged bundle can fail in many library-specific ways

@@ -10,9 +10,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from .errors import TrainingError
 from .taxonomy import Taxonomy
+from .topic_inference import TopicInference
 
-#: gensim's default convergence threshold of a document's variational parameters.
-GAMMA_THRESHOLD = 0.001
 #: Documents per online LDA update (gensim's default).
 CHUNK_DOCUMENTS = 2000
 
@@ -120,13 +119,28 @@ class ThemeTopicModel(BaseEstimator):
         sample = streamed.sample
         self.coherence_ = self._coherence(lda, dictionary, sample,
                                           [dictionary.doc2bow(d) for d in sample])
-        self._keep_arrays(
-            [dictionary[i] for i in range(len(dictionary))],
-            [dictionary.dfs.get(i, 0) for i in range(len(dictionary))],
-            {"num_docs": dictionary.num_docs, "num_pos": dictionary.num_pos,
-             "num_nnz": dictionary.num_nnz},
-            lda.alpha, lda.eta, lda.state.sstats)
+        meta = {
+            "params": {k: v for k, v in self.get_params().items() if k != "taxonomy"},
+            "topic_themes": self.topic_themes_,
+            "coherence": self.coherence_,
+            "dictionary": {"tokens": [dictionary[i] for i in range(len(dictionary))],
+                           "dfs": [dictionary.dfs.get(i, 0) for i in range(len(dictionary))],
+                           "num_docs": dictionary.num_docs, "num_pos": dictionary.num_pos,
+                           "num_nnz": dictionary.num_nnz},
+        }
+        self.inference_ = TopicInference(meta, {"alpha": lda.alpha, "eta": lda.eta,
+                                                "sstats": lda.state.sstats})
         return self
+
+    def to_state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """Plain JSON and arrays from which a :class:`TopicInference` is made."""
+        check_is_fitted(self, "inference_")
+        return self.inference_.to_state()
+
+    def transform(self, documents: list[list[str]]) -> np.ndarray:
+        """Topic distribution of each token list (see :meth:`TopicInference.transform`)."""
+        check_is_fitted(self, "inference_")
+        return self.inference_.transform(documents)
 
     def passes_for(self, n_documents: int) -> int:
         """Training passes: ``passes``, fewer on large corpora (about ``document_visits``)."""
@@ -157,109 +171,3 @@ class ThemeTopicModel(BaseEstimator):
                 out[topic][measure] = round(float(value), 4) if np.isfinite(value) else None
         return out
 
-    def _keep_arrays(self, tokens: list[str], dfs: list[int], counts: dict,
-                     alpha: np.ndarray, eta: np.ndarray, sstats: np.ndarray) -> None:
-        """Set the fitted state that inference and top words use (no gensim needed)."""
-        from scipy.special import psi
-
-        self.tokens_ = list(tokens)
-        self.token2id_ = {token: i for i, token in enumerate(self.tokens_)}
-        self.dfs_, self.corpus_counts_ = list(dfs), dict(counts)
-        self.alpha_ = np.asarray(alpha, dtype=np.float64)
-        self.eta_ = np.asarray(eta, dtype=np.float64)
-        self.sstats_ = np.asarray(sstats, dtype=np.float64)
-        lam = self.lambda_
-        self.exp_elog_beta_ = np.exp(psi(lam) - psi(lam.sum(axis=1))[:, None])
-
-    @property
-    def lambda_(self) -> np.ndarray:
-        """Topic-word variational parameters (prior ``eta`` plus sufficient statistics)."""
-        return self.eta_ + self.sstats_
-
-    def to_state(self) -> tuple[dict, dict[str, np.ndarray]]:
-        """Plain JSON and arrays from which :meth:`from_state` rebuilds the fitted model."""
-        check_is_fitted(self, "sstats_")
-        meta = {
-            "params": {k: v for k, v in self.get_params().items() if k != "taxonomy"},
-            "topic_themes": self.topic_themes_,
-            "coherence": self.coherence_,
-            "dictionary": {"tokens": self.tokens_, "dfs": self.dfs_, **self.corpus_counts_},
-        }
-        arrays = {"alpha": self.alpha_, "eta": self.eta_, "sstats": self.sstats_}
-        return meta, arrays
-
-    @classmethod
-    def from_state(cls, meta: dict, arrays: dict[str, np.ndarray],
-                   taxonomy: Taxonomy) -> ThemeTopicModel:
-        """Rebuild a fitted topic model from :meth:`to_state` output (no pickle, no gensim)."""
-        model = cls(taxonomy=taxonomy, **meta["params"])
-        stored = dict(meta["dictionary"])
-        tokens, dfs = stored.pop("tokens"), stored.pop("dfs")
-        model._keep_arrays(tokens, dfs, stored, arrays["alpha"], arrays["eta"], arrays["sstats"])
-        model.topic_themes_ = meta["topic_themes"]
-        model.coherence_ = meta["coherence"]
-        return model
-
-    @property
-    def n_topics(self) -> int:
-        """Number of topics, tied and free."""
-        check_is_fitted(self, "sstats_")
-        return len(self.alpha_)
-
-    def top_words(self, topic: int, n: int = 15) -> list[tuple[str, float]]:
-        """The ``n`` most probable words of a topic with their probabilities."""
-        check_is_fitted(self, "sstats_")
-        row = self.lambda_[topic] / self.lambda_[topic].sum()
-        order = np.argsort(-row, kind="stable")[:n]
-        return [(self.tokens_[i], round(float(row[i]), 5)) for i in order]
-
-    def transform(self, documents: list[list[str]]) -> np.ndarray:
-        """Topic distribution of each token list (rows sum to 1), inferred for the batch at once.
-
-        gensim's variational E-step, vectorised over documents: each starts from
-        gamma = 1 and iterates until its mean change is under ``gamma_threshold``
-        (or ``iterations``), independently of the others in the batch. A document
-        with no known word gets the prior.
-        """
-        import scipy.sparse as sp
-        from scipy.special import psi
-
-        check_is_fitted(self, "sstats_")
-        k = len(self.alpha_)
-        if not documents:
-            return np.zeros((0, k))
-        lookup = self.token2id_
-        ids = [[lookup[t] for t in doc if t in lookup] for doc in documents]
-        lengths = np.fromiter((len(i) for i in ids), dtype=np.int64, count=len(ids))
-        columns = np.fromiter((c for i in ids for c in i), dtype=np.int64, count=lengths.sum())
-        indptr = np.concatenate([[0], np.cumsum(lengths)])
-        counts = sp.csr_matrix((np.ones(len(columns)), columns, indptr),
-                               shape=(len(documents), len(self.tokens_)))
-        counts.sum_duplicates()
-        beta_t = self.exp_elog_beta_.T  # V x K
-        gamma = np.ones((counts.shape[0], k))
-        eps = np.finfo(np.float64).eps
-        active = np.flatnonzero(np.diff(counts.indptr) > 0)  # documents still iterating
-        sub, g = counts[active], gamma[active]
-        for _ in range(self.iterations):
-            if not len(active):
-                break
-            exp_elog_theta = np.exp(psi(g) - psi(g.sum(axis=1))[:, None])
-            doc_of = np.repeat(np.arange(sub.shape[0]), np.diff(sub.indptr))
-            phinorm = np.einsum("ij,ij->i", exp_elog_theta[doc_of], beta_t[sub.indices]) + eps
-            ratio = sp.csr_matrix((sub.data / phinorm, sub.indices, sub.indptr), shape=sub.shape)
-            new = self.alpha_ + exp_elog_theta * (ratio @ beta_t)
-            going = np.abs(new - g).mean(axis=1) >= GAMMA_THRESHOLD
-            gamma[active] = new
-            active, sub, g = active[going], sub[going], new[going]
-        empty = np.diff(counts.indptr) == 0
-        gamma[empty] = self.alpha_
-        return gamma / gamma.sum(axis=1, keepdims=True)
-
-    def summary(self, n: int = 10) -> list[dict]:
-        """Each topic's theme (or None), coherence and top words."""
-        return [
-            {"id": k, "theme": self.topic_themes_[k], "coherence": self.coherence_[k],
-             "words": [[w, p] for w, p in self.top_words(k, n)]}
-            for k in range(self.n_topics)
-        ]

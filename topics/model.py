@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .classifier import ThemeClassifier
-from .lda import ThemeTopicModel
 from .normalize import to_simplified
+from .predictor import ThemePredictor
 from .sentences import Unit, split_units
 from .taxonomy import Taxonomy
+from .topic_inference import TopicInference
 
 #: Units labelled together: big enough for numpy to pay off, small enough to bound memory.
 BATCH_UNITS = 4096
@@ -73,8 +73,8 @@ class ThemeModel:
     """A theme classifier and a topic model trained together, with their manifest."""
 
     taxonomy: Taxonomy
-    classifier: ThemeClassifier
-    topic_model: ThemeTopicModel
+    classifier: ThemePredictor
+    topic_model: TopicInference
     manifest: dict = field(default_factory=dict)
     path: str | None = None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .lda import ThemeTopicModel
+from .topic_inference import TopicInference
 
 
 def _jensen_shannon(p: np.ndarray, q: np.ndarray) -> float:
@@ -15,7 +15,7 @@ def _jensen_shannon(p: np.ndarray, q: np.ndarray) -> float:
     return (kl(p, m) + kl(q, m)) / 2
 
 
-def topic_view(topic_model: ThemeTopicModel, n_words: int = 30, size: int = 420) -> dict:
+def topic_view(topic_model: TopicInference, n_words: int = 30, size: int = 420) -> dict:
     """Topic positions (classical MDS of Jensen-Shannon distances), sizes and words.
 
     Each topic has ``x``, ``y`` and radius ``r`` (area proportional to its share of

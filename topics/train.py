@@ -256,7 +256,7 @@ def train_model(taxonomy: Taxonomy, data: TrainingData, seed: int = 0, n_free_to
                      "topic_model_passes": topic_model.passes_for(topic_model.n_documents_)},
         "metrics": metrics,
     }
-    return ThemeModel(taxonomy, classifier, topic_model, manifest)
+    return ThemeModel(taxonomy, classifier.predictor_, topic_model.inference_, manifest)
 
 
 def _topic_documents(data: TrainingData, segmenter: Segmenter,

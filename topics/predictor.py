@@ -1,0 +1,226 @@
+"""A fitted theme classifier as plain arrays: labelling without importing scikit-learn.
+
+:class:`~topics.classifier.ThemeClassifier` learns with scikit-learn; what labelling needs
+afterwards (vocabularies, idf weights, coefficients) is held here, and the features, the
+probabilities and the evidence are computed with numpy and scipy alone. Loading a model
+builds one of these directly, so ``topics classify`` never pays scikit-learn's import.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from .cues import CueMatcher
+from .segment import Segmenter
+from .taxonomy import Taxonomy
+from .vectorize import CharNgramIndex, WordNgramIndex
+
+_PLACEHOLDER = re.compile(r"[xX×]{1,}")
+_DIGITS = re.compile(r"[0-9０-９]+(?:[.,][0-9]+)?")
+_SPACE = re.compile(r"\s+")
+
+
+def normalise_chars(text: str) -> str:
+    """Text for character n-grams: placeholders dropped, numbers as ``0``, no spaces."""
+    text = _PLACEHOLDER.sub("", text)
+    text = _DIGITS.sub("0", text)
+    return _SPACE.sub("", text)
+
+
+def display_name(feature: str) -> str:
+    """A feature name for people: word bigrams are joined without the space."""
+    return str(feature).replace(" ", "")
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """A theme, its confidence, every theme's score and the terms that pushed it."""
+
+    theme: str
+    confidence: float
+    scores: dict[str, float]
+    evidence: list[tuple[str, float]]
+
+
+class ThemePredictor:
+    """Labels sentences with the state of a fitted :class:`ThemeClassifier`.
+
+    Parameters
+    ----------
+    meta, arrays : dict
+        What ``ThemeClassifier.to_state`` gives (and a model bundle stores): parameters,
+        classes, vocabularies; idf weights, coefficients and intercepts.
+    taxonomy : Taxonomy
+        Themes, cue words and the fallback theme.
+    segmenter : Segmenter
+        The segmenter the classifier was trained with.
+    """
+
+    def __init__(self, meta: dict, arrays: dict[str, np.ndarray], taxonomy: Taxonomy,
+                 segmenter: Segmenter):
+        self.meta = meta
+        self.params = dict(meta["params"])
+        self.taxonomy = taxonomy
+        self.segmenter = segmenter
+        self.classes_ = np.array(meta["classes"])
+        self.word_vocabulary = list(meta["word_vocabulary"])
+        self.char_vocabulary = list(meta["char_vocabulary"])
+        self.word_idf = np.asarray(arrays["word_idf"], dtype=np.float64)
+        self.char_idf = np.asarray(arrays["char_idf"], dtype=np.float64)
+        self.coef_ = np.asarray(arrays["coef"], dtype=np.float64)
+        self.intercept_ = np.asarray(arrays["intercept"], dtype=np.float64)
+        self.cue_matcher_ = CueMatcher(taxonomy)
+        self.feature_names_ = np.array(
+            self.word_vocabulary + self.char_vocabulary
+            + [f"cue:{t}" for t in taxonomy.ids], dtype=object)
+        self._indexes = None
+        self._display = None
+
+    def to_state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """The state this predictor was made from (for a model bundle)."""
+        arrays = {"word_idf": self.word_idf, "char_idf": self.char_idf, "coef": self.coef_,
+                  "intercept": self.intercept_}
+        return self.meta, arrays
+
+    def _transforms(self):
+        """Batch transforms for words and characters (see ``vectorize``)."""
+        if self._indexes is None:
+            word_range = tuple(self.params["word_ngrams"])
+            char_range = tuple(self.params["char_ngrams"])
+            if (WordNgramIndex.supports(self.word_vocabulary, word_range)
+                    and char_range[1] <= 3):
+                words = WordNgramIndex(self.word_vocabulary, self.word_idf, word_range, True)
+                chars = CharNgramIndex(self.char_vocabulary, self.char_idf, char_range, True,
+                                       True)
+                self._indexes = (words.transform, chars.transform)
+            else:  # a vocabulary the fast transforms cannot reproduce: scikit-learn's own
+                from .classifier import fitted_vectorizers
+
+                words, chars = fitted_vectorizers(self.meta, self.word_idf, self.char_idf)
+                self._indexes = (words.transform, chars.transform)
+        return self._indexes
+
+    def features(self, texts: list[str], tokens: list[list[str]] | None = None,
+                 matches: list[list[str]] | None = None) -> sp.csr_matrix:
+        """Word TF-IDF, character TF-IDF and log cue scores of each text, weighted."""
+        if tokens is None:
+            tokens = self.segmenter.content_tokens_many(texts)
+        if matches is None:
+            matches = self.cue_matcher_.matches_many(texts)
+        transform_words, transform_chars = self._transforms()
+        words = transform_words(tokens)
+        grams = transform_chars([normalise_chars(t) for t in texts])
+        cues = sp.csr_matrix(np.log1p(self.cue_matcher_.score_matrix(matches)))
+        return sp.hstack([self.params["word_weight"] * words,
+                          self.params["char_weight"] * grams,
+                          self.params["cue_weight"] * cues]).tocsr()
+
+    def probabilities(self, features: sp.csr_matrix) -> np.ndarray:
+        """Class probabilities as ``LogisticRegression.predict_proba`` computes them."""
+        decision = np.asarray(features @ self.coef_.T) + self.intercept_
+        if decision.shape[1] == 1:  # binary: the logistic of one score
+            positive = 1.0 / (1.0 + np.exp(-decision[:, 0]))
+            return np.column_stack([1.0 - positive, positive])
+        decision -= decision.max(axis=1, keepdims=True)
+        np.exp(decision, out=decision)
+        decision /= decision.sum(axis=1, keepdims=True)
+        return decision
+
+    def predict_proba(self, texts) -> np.ndarray:
+        """Probability of every class (``classes_`` order) for each sentence."""
+        return self.probabilities(self.features([str(t) for t in texts]))
+
+    def decide(self, proba: np.ndarray) -> np.ndarray:
+        """The best class of each row, or the fallback theme below the threshold."""
+        best = proba.argmax(axis=1)
+        labels = self.classes_[best].astype(object)
+        low = proba[np.arange(len(best)), best] < self.params["threshold"]
+        labels[low] = self.taxonomy.fallback
+        return labels
+
+    def predict(self, texts) -> np.ndarray:
+        """Theme id of each sentence (the fallback theme below the threshold)."""
+        return self.decide(self.predict_proba(texts))
+
+    def predict_detailed(self, texts: list[str], n_evidence: int = 5,
+                         tokens: list[list[str]] | None = None) -> list[Prediction]:
+        """Predictions with confidence, every theme's score and evidence terms.
+
+        ``tokens`` may pass the texts' content tokens when the caller has them already.
+        """
+        texts = [str(t) for t in texts]
+        if not texts:
+            return []
+        matches = self.cue_matcher_.matches_many(texts)
+        features = self.features(texts, tokens=tokens, matches=matches)
+        proba = self.probabilities(features)
+        labels = self.decide(proba)
+        class_index = {c: i for i, c in enumerate(self.classes_)}
+        evidence = self._evidence(features, proba.argmax(axis=1), matches, n_evidence)
+        classes = [str(c) for c in self.classes_]
+        out = []
+        for row, label in enumerate(labels):
+            scores = dict(zip(classes, proba[row].tolist(), strict=True))
+            confidence = float(proba[row, class_index[label]]) if label in class_index else 0.0
+            out.append(Prediction(str(label), confidence, scores, evidence[row]))
+        return out
+
+    def _display_names(self) -> tuple[np.ndarray, list[str]]:
+        """Per feature column, the id of its name for people; the names by id.
+
+        Features with the same name (the word 政治 and the characters 政治) share an id.
+        Cue features are named ``cue:THEME`` and shown as the cue words they matched.
+        """
+        if self._display is None:
+            ids: dict[str, int] = {}
+            columns = np.array([ids.setdefault(display_name(name), len(ids))
+                                for name in self.feature_names_], dtype=np.int64)
+            self._display = (columns, list(ids))
+        return self._display
+
+    def _evidence(self, features, best: np.ndarray, matches: list[list[str]],
+                  n: int) -> list[list[tuple[str, float]]]:
+        """Per row, the ``n`` named features that pushed it most towards its best class."""
+        coef = self.coef_
+        if coef.shape[0] == 1:  # binary: one weight row, negated for class 0
+            coef = np.vstack([-coef[0], coef[0]])
+        n_rows = features.shape[0]
+        rows = np.repeat(np.arange(n_rows), np.diff(features.indptr))
+        values = features.data * coef[best[rows], features.indices]
+        keep = values > 0
+        name_of, names = self._display_names()
+        merged = sp.csr_matrix((values[keep], (rows[keep], name_of[features.indices[keep]])),
+                               shape=(n_rows, len(names)))
+        merged.sum_duplicates()
+        rows = np.repeat(np.arange(n_rows), np.diff(merged.indptr))
+        order = np.argsort(-merged.data, kind="stable")  # ties: column order
+        order = order[np.argsort(rows[order], kind="stable")]
+        rank = np.arange(len(order)) - merged.indptr[rows[order]]
+        top = order[rank < n + 2]  # two spare: a cue name may equal another feature's
+        out: list[dict[str, float]] = [{} for _ in range(n_rows)]
+        for row, name_id, value in zip(rows[top].tolist(), merged.indices[top].tolist(),
+                                       merged.data[top].tolist(), strict=True):
+            name = names[name_id]
+            if name.startswith("cue:"):
+                theme = name[4:]
+                words = [w for w in matches[row] if theme in self.cue_matcher_.themes_of(w)]
+                name = "+".join(dict.fromkeys(words)) or name
+            contributions = out[row]
+            contributions[name] = contributions.get(name, 0.0) + value
+        return [[(name, round(value, 4))
+                 for name, value in sorted(c.items(), key=lambda kv: -kv[1])[:n]] for c in out]
+
+    def top_terms(self, n: int = 15) -> dict[str, list[tuple[str, float]]]:
+        """Each theme's strongest positive words and word pairs."""
+        n_words = len(self.word_vocabulary)
+        out = {}
+        for pos, theme in enumerate(self.classes_):
+            weights = self.coef_[pos][:n_words]
+            order = np.argsort(-weights, kind="stable")[:n]
+            out[str(theme)] = [(display_name(self.feature_names_[i]), round(float(weights[i]), 4))
+                               for i in order if weights[i] > 0]
+        return out
