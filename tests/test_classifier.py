@@ -53,3 +53,30 @@ def test_top_terms_per_theme(fitted, taxonomy):
 
 def test_normalise_chars():
     assert normalise_chars("xx市 2024年 XXX院") == "市0年院"
+
+
+def test_predictor_probabilities_are_sklearns(fitted):
+    """Labelling does not use scikit-learn; its probabilities are LogisticRegression's."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    predictor = fitted.predictor_
+    meta, arrays = predictor.to_state()
+    model = LogisticRegression()
+    model.classes_ = np.array(meta["classes"])
+    model.coef_, model.intercept_ = arrays["coef"], arrays["intercept"]
+    model.n_features_in_ = model.coef_.shape[1]
+    features = predictor.features([t for t, _ in TINY] + ["完全无关的一句话。", ""])
+    assert np.allclose(predictor.probabilities(features), model.predict_proba(features),
+                       rtol=0, atol=1e-12)
+
+
+def test_labelling_imports_neither_sklearn_nor_gensim(tiny_model_dir):
+    import subprocess
+    import sys
+
+    code = ("import sys; from topics.bundle import load_model; "
+            f"m = load_model({str(tiny_model_dir)!r}); m.classify('严格执行三个规定。开展警示教育。'); "
+            "print(sorted(k for k in ('sklearn', 'gensim', 'jieba') if k in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
