@@ -220,8 +220,9 @@ def stage_table(model, folder: Path, runs: int) -> list[tuple]:
     segmenter.tokens("预热")
     reference_segmenter.tokens("预热")
     jieba.lcut("预热")
-    t_jieba, _ = timed(lambda: [jieba.lcut(t) for t in sample], runs)
-    t_fast, fast = timed(lambda: segmenter.tokens_many(sample), runs)
+    seg_runs = max(runs, 5)  # a few seconds each: medians of more runs
+    t_jieba, _ = timed(lambda: [jieba.lcut(t) for t in sample], seg_runs)
+    t_fast, fast = timed(lambda: segmenter.tokens_many(sample), seg_runs)
     reference = [reference_segmenter.tokens(t) for t in sample]
     classifier = model.classifier
     tokens = segmenter.content_tokens_many(sample)

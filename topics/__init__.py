@@ -13,14 +13,16 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
     "load_model", "save_model", "default_model", "split_units", "read_report",
-    "Segmenter", "ThemeClassifier", "ThemeTopicModel", "load_taxonomy", "train_model",
+    "Segmenter", "ThemeClassifier", "ThemeTopicModel", "ThemePredictor", "TopicInference",
+    "load_taxonomy", "train_model",
     "collect_training_data", "weak_labels", "TopicsError",
 ]
 
 _LAZY = {
     "load_model": "bundle", "save_model": "bundle", "default_model": "resolve",
     "split_units": "sentences", "read_report": "reader", "Segmenter": "segment",
-    "ThemeClassifier": "classifier", "ThemeTopicModel": "lda", "load_taxonomy": "taxonomy",
+    "ThemeClassifier": "classifier", "ThemeTopicModel": "lda", "ThemePredictor": "predictor",
+    "TopicInference": "topic_inference", "load_taxonomy": "taxonomy",
     "train_model": "train", "collect_training_data": "train", "weak_labels": "weak",
     "TopicsError": "errors",
 }

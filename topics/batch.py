@@ -7,6 +7,7 @@ its batch, so the output is the same, byte for byte, with one process or several
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Iterator
 
 from .errors import InputError
@@ -35,6 +36,7 @@ def _in_worker(model_path: str, item, encoding: str | None, max_bytes: int) -> O
         from .bundle import load_model
 
         model = _MODELS[model_path] = load_model(model_path)
+        gc.freeze()  # this worker process keeps the model: the GC need not rescan it
     try:
         return label_file(model, item, encoding, max_bytes)
     except InputError as exc:

@@ -101,9 +101,13 @@ def _progress(obj: Context):
 
 
 def _load(obj: Context, model_dir: str | None):
+    import gc
+
     from .resolve import resolve_model
 
-    return resolve_model(model_dir, _progress(obj), lambda m: obj.say(f"topics: {m}"))
+    model = resolve_model(model_dir, _progress(obj), lambda m: obj.say(f"topics: {m}"))
+    gc.freeze()  # the model lives as long as the command: the GC need not rescan it (~5%)
+    return model
 
 
 def _emit(text: str | bytes, out: str | None, bom: bool = False) -> None:
