@@ -8,7 +8,8 @@ its batch, so the output is the same, byte for byte, with one process or several
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 
 from .errors import InputError
 from .model import ThemeModel, UnitResult
@@ -16,19 +17,36 @@ from .model import ThemeModel, UnitResult
 #: Models loaded in this (worker) process, by folder.
 _MODELS: dict[str, ThemeModel] = {}
 
-Outcome = tuple[str, list[UnitResult]] | InputError
+#: Turns a report's name and results into output text where they are labelled, so that
+#: workers send back text rather than results (module-level functions or partials only).
+Renderer = Callable[[str, list[UnitResult]], str]
 
 
-def label_file(model: ThemeModel, path: str, encoding: str | None, max_bytes: int
-               ) -> tuple[str, list[UnitResult]]:
-    """Read one report (or ``.jsonl`` of units) and label its units."""
+@dataclass(frozen=True)
+class Rendered:
+    """A labelled report already rendered by a :data:`Renderer`: its text and unit count."""
+
+    text: str
+    units: int
+
+
+Outcome = tuple[str, list[UnitResult] | Rendered] | InputError
+
+
+def label_file(model: ThemeModel, path: str, encoding: str | None, max_bytes: int,
+               render: Renderer | None = None) -> tuple[str, list[UnitResult] | Rendered]:
+    """Read one report (or ``.jsonl`` of units) and label its units (then ``render`` them)."""
     from .inputs import load_input
 
     loaded = load_input(path, encoding, max_bytes)
-    return loaded.name, model.classify_units(loaded.units, loaded.ids)
+    results = model.classify_units(loaded.units, loaded.ids)
+    if render is None:
+        return loaded.name, results
+    return loaded.name, Rendered(render(loaded.name, results), len(results))
 
 
-def _in_worker(model_path: str, item, encoding: str | None, max_bytes: int) -> Outcome:
+def _in_worker(model_path: str, item, encoding: str | None, max_bytes: int,
+               render: Renderer | None) -> Outcome:
     if isinstance(item, InputError):
         return item
     model = _MODELS.get(model_path)
@@ -38,17 +56,18 @@ def _in_worker(model_path: str, item, encoding: str | None, max_bytes: int) -> O
         model = _MODELS[model_path] = load_model(model_path)
         gc.freeze()  # this worker process keeps the model: the GC need not rescan it
     try:
-        return label_file(model, item, encoding, max_bytes)
+        return label_file(model, item, encoding, max_bytes, render)
     except InputError as exc:
         return exc
 
 
 def label_files(model: ThemeModel, items: Iterable, encoding: str | None, max_bytes: int,
-                n_jobs: int = 1) -> Iterator[Outcome]:
+                n_jobs: int = 1, render: Renderer | None = None) -> Iterator[Outcome]:
     """Label each path of ``items`` (``InputError`` items pass through), in order.
 
     With ``n_jobs`` > 1 the files are spread over that many processes; the model
-    must have been saved (``model.path``) so that workers can load it.
+    must have been saved (``model.path``) so that workers can load it. With ``render``
+    each report comes back as :class:`Rendered` text, made where it was labelled.
     """
     items = list(items)
     if n_jobs == 1 or len(items) < 2 or not model.path:
@@ -57,11 +76,12 @@ def label_files(model: ThemeModel, items: Iterable, encoding: str | None, max_by
                 yield item
                 continue
             try:
-                yield label_file(model, item, encoding, max_bytes)
+                yield label_file(model, item, encoding, max_bytes, render)
             except InputError as exc:
                 yield exc
         return
     from joblib import Parallel, delayed
 
     run = Parallel(n_jobs=n_jobs, return_as="generator", backend="loky")
-    yield from run(delayed(_in_worker)(model.path, item, encoding, max_bytes) for item in items)
+    yield from run(delayed(_in_worker)(model.path, item, encoding, max_bytes, render)
+                   for item in items)

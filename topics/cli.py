@@ -251,13 +251,14 @@ class _Failures:
 
 
 def _label_inputs(obj: Context, model, inputs, encoding, max_size: float, failures: _Failures,
-                  jobs: int = 1, client=None):
+                  jobs: int = 1, client=None, render=None):
     """Yield ``(name, results)`` for every readable report among ``inputs``, in order.
 
     Unreadable ones are reported on stderr, counted in ``failures``, and skipped. With a
     Dask ``client`` the files are labelled on its cluster (standard input still here).
+    With ``render`` (see ``formats.renderer``) results come as ``batch.Rendered`` text.
     """
-    from .batch import label_files
+    from .batch import Rendered, label_files
     from .errors import InputError
     from .inputs import read_stdin
     from .reader import REPORT_SUFFIXES, expand_inputs
@@ -271,10 +272,10 @@ def _label_inputs(obj: Context, model, inputs, encoding, max_size: float, failur
     if client is not None:
         from .cluster import label_files_on_cluster
 
-        outcomes = label_files_on_cluster(client, model, files, encoding, limit)
+        outcomes = label_files_on_cluster(client, model, files, encoding, limit, render)
     else:
         outcomes = label_files(model, files, encoding, limit,
-                               jobs if jobs > 0 else os.cpu_count() or 1)
+                               jobs if jobs > 0 else os.cpu_count() or 1, render)
     with _bar(obj, items, "labelling") as bar:
         for item in bar:
             if item == "-":
@@ -283,14 +284,19 @@ def _label_inputs(obj: Context, model, inputs, encoding, max_size: float, failur
                 except InputError as exc:
                     outcome = exc
                 else:
-                    outcome = loaded.name, model.classify_units(loaded.units, loaded.ids)
+                    results = model.classify_units(loaded.units, loaded.ids)
+                    outcome = loaded.name, (Rendered(render(loaded.name, results), len(results))
+                                            if render else results)
             else:
                 outcome = next(outcomes)
             if isinstance(outcome, InputError):
                 failures.count += 1
                 click.echo(f"{newline}topics: error: {outcome}", err=True)
                 continue
-            logging.getLogger("topics").info("labelled %s: %d units", item, len(outcome[1]))
+            units = outcome[1]
+            logging.getLogger("topics").info(
+                "labelled %s: %d units", item,
+                units.units if isinstance(units, Rendered) else len(units))
             yield outcome
 
 
@@ -363,7 +369,7 @@ def classify(obj, inputs, model_dir, fmt, out, encoding, max_size, jobs, schedul
 
     Example: topics classify reports/ --format html --out report.html
     """
-    from .formats import results_csv, results_jsonl, results_table, results_xlsx
+    from .formats import renderer, results_csv, results_xlsx
     from .htmlreport import results_html
 
     _check_out(fmt, out)
@@ -375,20 +381,24 @@ def classify(obj, inputs, model_dir, fmt, out, encoding, max_size, jobs, schedul
     model = _load(obj, model_dir)
     failures, kept = _Failures(), []
     n_reports = n_units = 0
+    # table, jsonl and csv are rendered where each report is labelled and streamed out:
+    # memory does not grow with the number of reports; html and xlsx need them all.
+    render = renderer(fmt, model.taxonomy)
     with _Sink(out, bom=fmt == "csv") as sink, contextlib.ExitStack() as cluster:
         client = _cluster_client(obj, scheduler, cluster) if scheduler else None
         for name, results in _label_inputs(obj, model, inputs, encoding, max_size, failures,
-                                           jobs, client):
-            n_reports, n_units = n_reports + 1, n_units + len(results)
-            if fmt == "jsonl":  # streamed: memory does not grow with the number of reports
-                sink.write(results_jsonl(results))
-            elif fmt == "csv":
-                sink.write(results_csv(results, model.taxonomy.ids, header=n_reports == 1))
-            elif fmt == "table":
-                sink.write(("\n" if n_reports > 1 else "")
-                           + results_table(name, results, model.profile(results), model.taxonomy))
-            else:
+                                           jobs, client, render):
+            n_reports += 1
+            if render is None:
+                n_units += len(results)
                 kept.append((name, results, model.profile(results)))
+                continue
+            n_units += results.units
+            if fmt == "csv" and n_reports == 1:
+                sink.write(results_csv([], model.taxonomy.ids, header=True))
+            if fmt == "table" and n_reports > 1:
+                sink.write("\n")
+            sink.write(results.text)
         if kept and fmt == "html":
             sink.write(results_html(kept, model.taxonomy, model.topic_model.summary(15)))
         elif kept:

@@ -373,26 +373,28 @@ def map_files(client, function: Callable, items: Iterable, args: tuple = (), *,
 # -- labelling ---------------------------------------------------------------------------
 
 
-def _label(path: str, model, encoding: str | None, max_bytes: int):
+def _label(path: str, model, encoding: str | None, max_bytes: int, render=None):
     """Label one file, with the model itself or (on a worker) the model shipped there."""
     from .batch import label_file
 
     if isinstance(model, ShippedModel):
         model = model.get()
-    return label_file(model, path, encoding, max_bytes)
+    return label_file(model, path, encoding, max_bytes, render)
 
 
 def label_files_on_cluster(client, model, items: Iterable, encoding: str | None = None,
-                           max_bytes: int = DEFAULT_MAX_BYTES, **options) -> Iterator:
+                           max_bytes: int = DEFAULT_MAX_BYTES, render=None,
+                           **options) -> Iterator:
     """Label each path of ``items`` on the cluster: what :func:`topics.batch.label_files` yields.
 
-    Outcomes (``(name, results)`` or ``InputError``) come in input order, the same, byte
-    for byte once formatted, as a local run's. ``options`` go to :func:`map_files`.
+    Outcomes (``(name, results)``, ``(name, Rendered)`` with a ``render`` function, or
+    ``InputError``) come in input order, the same, byte for byte once formatted, as a local
+    run's. ``options`` go to :func:`map_files`.
     """
     with ship_model(client, model) as shipped:
-        yield from map_files(client, _label, items, (shipped, encoding, max_bytes),
-                             local_args=(model, encoding, max_bytes), max_bytes=max_bytes,
-                             **options)
+        yield from map_files(client, _label, items, (shipped, encoding, max_bytes, render),
+                             local_args=(model, encoding, max_bytes, render),
+                             max_bytes=max_bytes, **options)
 
 
 # -- training ------------------------------------------------------------------------------

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import unicodedata
 
 from .compare import Comparison
-from .model import ThemeProfile, UnitResult
+from .model import ThemeProfile, UnitResult, theme_profile
 from .taxonomy import Taxonomy
 
 
@@ -55,6 +56,34 @@ def results_jsonl(results: list[UnitResult]) -> str:
     """One JSON object per unit."""
     encode = _JSON.encode
     return "".join(encode(r.to_record()) + "\n" for r in results)
+
+
+def renderer(fmt: str, taxonomy: Taxonomy):
+    """What renders one labelled report in a streamed format (a picklable function), or None.
+
+    Reports are rendered where they are labelled (a worker process or a cluster worker);
+    the caller adds what depends on their order: the CSV header before the first report,
+    a blank line between tables.
+    """
+    if fmt == "jsonl":
+        return _render_jsonl
+    if fmt == "csv":
+        return functools.partial(_render_csv, list(taxonomy.ids))
+    if fmt == "table":
+        return functools.partial(_render_table, taxonomy)
+    return None
+
+
+def _render_jsonl(report: str, results: list[UnitResult]) -> str:
+    return results_jsonl(results)
+
+
+def _render_csv(theme_ids: list[str], report: str, results: list[UnitResult]) -> str:
+    return results_csv(results, theme_ids, header=False)
+
+
+def _render_table(taxonomy: Taxonomy, report: str, results: list[UnitResult]) -> str:
+    return results_table(report, results, theme_profile(results, taxonomy.ids), taxonomy)
 
 
 def results_csv(results: list[UnitResult], theme_ids: list[str], header: bool = True) -> str:
