@@ -216,7 +216,8 @@ def main():
         f"Worker peak RSS lists every worker process of every run ({options.runs} runs x "
         f"{options.workers} workers). CPU seconds are medians over the runs (user + system, "
         f"sampled every 0.1 s, so slightly low); the client of a cluster run reads and ships "
-        f"the files, runs the scheduler, unpickles the results and writes the jsonl; one "
+        f"the files, runs the scheduler, receives each report rendered as jsonl by the "
+        f"workers and writes it; one "
         f"process does all the work itself.",
         "",
     ]
