@@ -19,6 +19,8 @@ from .segment import Segmenter
 from .taxonomy import Taxonomy
 from .vectorize import CharNgramIndex, WordNgramIndex
 
+#: Evidence shows terms that pushed a sentence by at least this share of its strongest term.
+EVIDENCE_SHARE = 0.01
 _PLACEHOLDER = re.compile(r"[xX×]{1,}")
 _DIGITS = re.compile(r"[0-9０-９]+(?:[.,][0-9]+)?")
 _SPACE = re.compile(r"\s+")
@@ -197,10 +199,15 @@ class ThemePredictor:
                                shape=(n_rows, len(names)))
         merged.sum_duplicates()
         rows = np.repeat(np.arange(n_rows), np.diff(merged.indptr))
-        order = np.argsort(-merged.data, kind="stable")  # ties: column order
+        # Only terms worth showing are ranked: at least 1% of the row's strongest one.
+        strongest = np.zeros(n_rows)
+        np.maximum.at(strongest, rows, merged.data)
+        order = np.flatnonzero(merged.data >= EVIDENCE_SHARE * strongest[rows])
+        order = order[np.argsort(-merged.data[order], kind="stable")]  # ties: column order
         order = order[np.argsort(rows[order], kind="stable")]
-        rank = np.arange(len(order)) - merged.indptr[rows[order]]
-        top = order[rank < n + 2]  # two spare: a cue name may equal another feature's
+        first = np.searchsorted(rows[order], np.arange(n_rows))
+        top = order[np.arange(len(order)) - first[rows[order]] < n + 2]  # two spare: a cue
+        # name may equal another feature's
         out: list[dict[str, float]] = [{} for _ in range(n_rows)]
         for row, name_id, value in zip(rows[top].tolist(), merged.indices[top].tolist(),
                                        merged.data[top].tolist(), strict=True):
