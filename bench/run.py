@@ -33,17 +33,14 @@ import jieba
 from topics.bundle import load_model
 from topics.documents import read_report
 from topics.sentences import split_units
-from topics.classifier import fitted_vectorizers, normalise_chars
+from topics.classifier import feature_matrix, fitted_vectorizers
 from topics.normalize import to_simplified
 from topics.segment import is_noise
-import numpy as np
-import scipy.sparse as sp
 
 model = load_model(sys.argv[1])
 clf = model.classifier
 meta, arrays = clf.to_state()
 word_vectorizer, char_vectorizer = fitted_vectorizers(meta, arrays["word_idf"], arrays["char_idf"])
-weights = clf.params
 for line in clf.segmenter.entries:  # the same dictionary as topics, on jieba's global tokenizer
     parts = line.split()
     jieba.add_word(parts[0], int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None)
@@ -54,12 +51,9 @@ for path in sorted(Path(sys.argv[2]).glob("*.txt")):
     texts = [to_simplified(u.text) for u in units]
     tokens = [[t for t in jieba.lcut(x) if len(t) > 1 and t not in stop and not is_noise(t)]
               for x in texts]
-    words = word_vectorizer.transform(tokens)
-    chars = char_vectorizer.transform([normalise_chars(x) for x in texts])
-    cues = sp.csr_matrix(np.log1p(clf.cue_matcher_.score_matrix(
-        clf.cue_matcher_.matches(x) for x in texts)))
-    features = sp.hstack([weights["word_weight"] * words, weights["char_weight"] * chars,
-                          weights["cue_weight"] * cues]).tocsr()
+    features = feature_matrix(texts, tokens, [clf.cue_matcher_.matches(x) for x in texts],
+                              clf.cue_matcher_, word_vectorizer.transform,
+                              char_vectorizer.transform, clf.params)
     labels = clf.decide(clf.probabilities(features))
     for unit, label in zip(units, labels):
         out.write(json.dumps({"report": unit.report, "index": unit.index, "text": unit.text,

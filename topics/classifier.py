@@ -8,18 +8,18 @@ model uses (no scikit-learn needed there).
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
 from .cues import CueMatcher
-from .predictor import Prediction, ThemePredictor, normalise_chars
+from .predictor import Prediction, ThemePredictor, feature_matrix, normalise_chars
 from .segment import Segmenter
 from .taxonomy import Taxonomy
 
-__all__ = ["Prediction", "ThemeClassifier", "fitted_vectorizers", "normalise_chars"]
+__all__ = ["Prediction", "ThemeClassifier", "feature_matrix", "fitted_vectorizers",
+           "normalise_chars"]
 
 
 def _ordered_vocabulary(vectorizer: TfidfVectorizer) -> list[str]:
@@ -123,13 +123,9 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         words = _word_vectorizer(self.word_ngrams)
         chars = _char_vectorizer(self.char_ngrams)
         matcher = CueMatcher(self.taxonomy)
-        tokens = self._segmenter().content_tokens_many(texts)
-        cues = sp.csr_matrix(np.log1p(matcher.score_matrix(matcher.matches_many(texts))))
-        features = sp.hstack([
-            self.word_weight * words.fit_transform(tokens),
-            self.char_weight * chars.fit_transform([normalise_chars(t) for t in texts]),
-            self.cue_weight * cues,
-        ]).tocsr()
+        features = feature_matrix(texts, self._segmenter().content_tokens_many(texts),
+                                  matcher.matches_many(texts), matcher, words.fit_transform,
+                                  chars.fit_transform, self.get_params())
         model = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=5000,
                                    random_state=self.random_state)
         model.fit(features, y, sample_weight=sample_weight)

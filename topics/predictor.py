@@ -38,6 +38,23 @@ def display_name(feature: str) -> str:
     return str(feature).replace(" ", "")
 
 
+def feature_matrix(texts: list[str], tokens: list[list[str]], matches: list[list[str]],
+                   cue_matcher: CueMatcher, transform_words, transform_chars,
+                   weights: dict) -> sp.csr_matrix:
+    """The classifier's features, the same in training and labelling.
+
+    Word TF-IDF of ``tokens``, character TF-IDF of the normalised ``texts`` and the log of
+    each theme's cue score (from ``matches``), scaled by ``weights``' ``word_weight``,
+    ``char_weight`` and ``cue_weight``. ``transform_*`` turn token lists and character
+    strings into TF-IDF rows (``fit_transform`` when training).
+    """
+    words = transform_words(tokens)
+    grams = transform_chars([normalise_chars(t) for t in texts])
+    cues = sp.csr_matrix(np.log1p(cue_matcher.score_matrix(matches)))
+    return sp.hstack([weights["word_weight"] * words, weights["char_weight"] * grams,
+                      weights["cue_weight"] * cues]).tocsr()
+
+
 @dataclass(frozen=True)
 class Prediction:
     """A theme, its confidence, every theme's score and the terms that pushed it."""
@@ -114,12 +131,8 @@ class ThemePredictor:
         if matches is None:
             matches = self.cue_matcher_.matches_many(texts)
         transform_words, transform_chars = self._transforms()
-        words = transform_words(tokens)
-        grams = transform_chars([normalise_chars(t) for t in texts])
-        cues = sp.csr_matrix(np.log1p(self.cue_matcher_.score_matrix(matches)))
-        return sp.hstack([self.params["word_weight"] * words,
-                          self.params["char_weight"] * grams,
-                          self.params["cue_weight"] * cues]).tocsr()
+        return feature_matrix(texts, tokens, matches, self.cue_matcher_, transform_words,
+                              transform_chars, self.params)
 
     def probabilities(self, features: sp.csr_matrix) -> np.ndarray:
         """Class probabilities as ``LogisticRegression.predict_proba`` computes them."""
