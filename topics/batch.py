@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from .errors import InputError
+from .inputs import InputUnits, load_input
 from .model import ThemeModel, UnitResult
 
 #: Models loaded in this (worker) process, by folder.
@@ -33,32 +34,41 @@ class Rendered:
 Outcome = tuple[str, list[UnitResult] | Rendered] | InputError
 
 
-def label_file(model: ThemeModel, path: str, encoding: str | None, max_bytes: int,
-               render: Renderer | None = None) -> tuple[str, list[UnitResult] | Rendered]:
-    """Read one report (or ``.jsonl`` of units) and label its units (then ``render`` them)."""
-    from .inputs import load_input
-
-    loaded = load_input(path, encoding, max_bytes)
+def label_input(model: ThemeModel, loaded: InputUnits, render: Renderer | None = None
+                ) -> tuple[str, list[UnitResult] | Rendered]:
+    """Label the units of one input (then ``render`` them)."""
     results = model.classify_units(loaded.units, loaded.ids)
     if render is None:
         return loaded.name, results
     return loaded.name, Rendered(render(loaded.name, results), len(results))
 
 
-def _in_worker(model_path: str, item, encoding: str | None, max_bytes: int,
-               render: Renderer | None) -> Outcome:
+def label_file(model: ThemeModel, path: str, encoding: str | None, max_bytes: int,
+               render: Renderer | None = None) -> tuple[str, list[UnitResult] | Rendered]:
+    """Read one report (or ``.jsonl`` of units) and label its units (then ``render`` them)."""
+    return label_input(model, load_input(path, encoding, max_bytes), render)
+
+
+def _outcome(model: ThemeModel, item, encoding: str | None, max_bytes: int,
+             render: Renderer | None) -> Outcome:
+    """:func:`label_file`, with an unreadable file (or an ``InputError`` item) as a value."""
     if isinstance(item, InputError):
         return item
+    try:
+        return label_file(model, item, encoding, max_bytes, render)
+    except InputError as exc:
+        return exc
+
+
+def _in_worker(model_path: str, item, encoding: str | None, max_bytes: int,
+               render: Renderer | None) -> Outcome:
     model = _MODELS.get(model_path)
     if model is None:
         from .bundle import load_model
 
         model = _MODELS[model_path] = load_model(model_path)
         gc.freeze()  # this worker process keeps the model: the GC need not rescan it
-    try:
-        return label_file(model, item, encoding, max_bytes, render)
-    except InputError as exc:
-        return exc
+    return _outcome(model, item, encoding, max_bytes, render)
 
 
 def label_files(model: ThemeModel, items: Iterable, encoding: str | None, max_bytes: int,
@@ -72,13 +82,7 @@ def label_files(model: ThemeModel, items: Iterable, encoding: str | None, max_by
     items = list(items)
     if n_jobs == 1 or len(items) < 2 or not model.path:
         for item in items:
-            if isinstance(item, InputError):
-                yield item
-                continue
-            try:
-                yield label_file(model, item, encoding, max_bytes, render)
-            except InputError as exc:
-                yield exc
+            yield _outcome(model, item, encoding, max_bytes, render)
         return
     from joblib import Parallel, delayed
 

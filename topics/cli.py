@@ -17,6 +17,8 @@ import click
 MAX_SIZE = click.option(
     "--max-size", default=20.0, show_default=True, type=click.FloatRange(0.001),
     help="Refuse report files larger than this many MB rather than read them whole.")
+
+
 def _megabytes(size: float) -> int:
     """``--max-size`` in bytes."""
     return int(size * 1024 * 1024)
@@ -258,7 +260,7 @@ def _label_inputs(obj: Context, model, inputs, encoding, max_size: float, failur
     Dask ``client`` the files are labelled on its cluster (standard input still here).
     With ``render`` (see ``formats.renderer``) results come as ``batch.Rendered`` text.
     """
-    from .batch import Rendered, label_files
+    from .batch import Rendered, label_files, label_input
     from .errors import InputError
     from .inputs import read_stdin
     from .reader import REPORT_SUFFIXES, expand_inputs
@@ -284,9 +286,7 @@ def _label_inputs(obj: Context, model, inputs, encoding, max_size: float, failur
                 except InputError as exc:
                     outcome = exc
                 else:
-                    results = model.classify_units(loaded.units, loaded.ids)
-                    outcome = loaded.name, (Rendered(render(loaded.name, results), len(results))
-                                            if render else results)
+                    outcome = label_input(model, loaded, render)
             else:
                 outcome = next(outcomes)
             if isinstance(outcome, InputError):
