@@ -29,23 +29,29 @@ class CueMatcher:
         self._words = sorted(self._weights, key=lambda w: (-len(w), w))
         self._automaton = None
 
-    def matches(self, text: str) -> list[str]:
-        """Cue words found in ``text``, in order."""
-        return self.matches_many([text])[0]
-
-    def matches_many(self, texts: list[str]) -> list[list[str]]:
-        """:meth:`matches` of every text, in one pass over the batch (Aho-Corasick)."""
-        out: list[list[str]] = [[] for _ in texts]
-        if not self._words or not texts:
-            return out
+    def _find(self, text: str) -> list[tuple[int, int, int]]:
+        """``(word number, start, end)`` of the cue words in ``text`` (Aho-Corasick)."""
+        if not self._words:
+            return []
         if self._automaton is None:
             import ahocorasick_rs
 
             self._automaton = ahocorasick_rs.AhoCorasick(
                 self._words, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
+        return self._automaton.find_matches_as_indexes(text, overlapping=False)
+
+    def matches(self, text: str) -> list[str]:
+        """Cue words found in ``text``, in order."""
+        return [self._words[word] for word, _, _ in self._find(text)]
+
+    def matches_many(self, texts: list[str]) -> list[list[str]]:
+        """:meth:`matches` of every text, in one pass over the batch."""
+        out: list[list[str]] = [[] for _ in texts]
+        if not texts:
+            return out
         # Cue words hold no line breaks, so no match spans two texts.
         starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])
-        found = self._automaton.find_matches_as_indexes("\n".join(texts), overlapping=False)
+        found = self._find("\n".join(texts))
         if not found:
             return out
         words, where = self._words, [start for _, start, _ in found]
@@ -81,7 +87,11 @@ class CueMatcher:
         Clear means: a score of at least ``min_score`` and at least ``margin``
         times the runner-up's.
         """
-        scores = self.scores(text)
+        return self.decide_scores(self.scores(text), min_score, margin)
+
+    def decide_scores(self, scores: np.ndarray, min_score: float = 2.0,
+                      margin: float = 2.0) -> str | None:
+        """:meth:`decide` for a text whose :meth:`scores` are known."""
         if not len(scores):
             return None
         order = np.argsort(-scores, kind="stable")

@@ -28,16 +28,18 @@ def weak_labels(units: list[Unit], taxonomy: Taxonomy, min_score: float = 2.0,
     weak training). A heading is labelled by its own cue words.
     """
     matcher = CueMatcher(taxonomy)
+    scores = matcher.score_matrix(matcher.matches_many([u.text for u in units]))
     decided_heading: dict[int, str | None] = {}
 
     def heading_theme(heading: Unit) -> str | None:
         if heading.index not in decided_heading:
-            decided_heading[heading.index] = matcher.decide(heading.text, min_score, margin)
+            decided_heading[heading.index] = matcher.decide_scores(scores[heading.index],
+                                                                   min_score, margin)
         return decided_heading[heading.index]
 
     out = []
-    for unit in units:
-        label = matcher.decide(unit.text, strong_score, margin)
+    for position, unit in enumerate(units):
+        label = matcher.decide_scores(scores[position], strong_score, margin)
         source = "cues" if label else None
         if label is None and not unit.is_heading:
             for heading in heading_path(units, unit):
@@ -46,7 +48,7 @@ def weak_labels(units: list[Unit], taxonomy: Taxonomy, min_score: float = 2.0,
                     source = "heading"
                     break
         if label is None:
-            label = matcher.decide(unit.text, min_score, margin)
+            label = matcher.decide_scores(scores[position], min_score, margin)
             source = "cues" if label else None
         out.append(WeakLabel(label, source))
     return out
