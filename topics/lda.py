@@ -108,21 +108,20 @@ class ThemeTopicModel(BaseEstimator):
             tied = _cue_tokens(dictionary.token2id, self.taxonomy)
             n_topics = len(tied) + self.n_free_topics
             corpus = bag_of_words_file(streamed, dictionary, folder)
+            self.n_documents_ = streamed.n_documents
+            self.passes_ = self.passes_for(streamed.n_documents)
             lda = LdaModel(
                 corpus=corpus, id2word=dictionary, num_topics=n_topics,
                 eta=self._prior(tied, n_topics, len(dictionary)), alpha="asymmetric",
-                passes=self.passes_for(streamed.n_documents), iterations=self.iterations,
-                chunksize=CHUNK_DOCUMENTS, random_state=self.random_state, eval_every=None,
-                minimum_probability=0.0, dtype=np.float64)
-        self.n_documents_ = streamed.n_documents
-        self.topic_themes_ = [theme_id for theme_id, _ in tied] + [None] * self.n_free_topics
+                passes=self.passes_, iterations=self.iterations, chunksize=CHUNK_DOCUMENTS,
+                random_state=self.random_state, eval_every=None, minimum_probability=0.0,
+                dtype=np.float64)
         sample = streamed.sample
-        self.coherence_ = self._coherence(lda, dictionary, sample,
-                                          [dictionary.doc2bow(d) for d in sample])
         meta = {
             "params": {k: v for k, v in self.get_params().items() if k != "taxonomy"},
-            "topic_themes": self.topic_themes_,
-            "coherence": self.coherence_,
+            "topic_themes": [theme_id for theme_id, _ in tied] + [None] * self.n_free_topics,
+            "coherence": self._coherence(lda, dictionary, sample,
+                                         [dictionary.doc2bow(d) for d in sample]),
             "dictionary": {"tokens": [dictionary[i] for i in range(len(dictionary))],
                            "dfs": [dictionary.dfs.get(i, 0) for i in range(len(dictionary))],
                            "num_docs": dictionary.num_docs, "num_pos": dictionary.num_pos,
@@ -131,6 +130,18 @@ class ThemeTopicModel(BaseEstimator):
         self.inference_ = TopicInference(meta, {"alpha": lda.alpha, "eta": lda.eta,
                                                 "sstats": lda.state.sstats})
         return self
+
+    @property
+    def topic_themes_(self) -> list[str | None]:
+        """Each topic's theme, or None for a free topic."""
+        check_is_fitted(self, "inference_")
+        return self.inference_.topic_themes_
+
+    @property
+    def coherence_(self) -> list[dict]:
+        """Each topic's c_v and u_mass coherence (measured on a sample of the corpus)."""
+        check_is_fitted(self, "inference_")
+        return self.inference_.coherence_
 
     def to_state(self) -> tuple[dict, dict[str, np.ndarray]]:
         """Plain JSON and arrays from which a :class:`TopicInference` is made."""

@@ -15,7 +15,7 @@ from .evaluate import score_predictions
 from .fileio import file_sha256
 from .labels import LabelledSentence, load_labels
 from .lda import ThemeTopicModel
-from .model import ThemeModel
+from .model import BATCH_UNITS, ThemeModel
 from .reader import DEFAULT_MAX_BYTES
 from .segment import Segmenter
 from .sentences import split_units
@@ -253,7 +253,7 @@ def train_model(taxonomy: Taxonomy, data: TrainingData, seed: int = 0, n_free_to
         "training": {"inputs": data.inputs, "sentences": len(data.sentences),
                      "by_source": sources, "weak_labels_found": data.weak_found,
                      "topic_model_documents": topic_model.n_documents_,
-                     "topic_model_passes": topic_model.passes_for(topic_model.n_documents_)},
+                     "topic_model_passes": topic_model.passes_},
         "metrics": metrics,
     }
     return ThemeModel(taxonomy, classifier.predictor_, topic_model.inference_, manifest)
@@ -274,8 +274,9 @@ def _topic_documents(data: TrainingData, segmenter: Segmenter,
 
 
 def _segmented(texts: list[str], segmenter: Segmenter) -> Iterator[list[str]]:
-    for first in range(0, len(texts), 4096):
-        yield from (d for d in segmenter.content_tokens_many(texts[first:first + 4096]) if d)
+    for first in range(0, len(texts), BATCH_UNITS):
+        batch = texts[first:first + BATCH_UNITS]
+        yield from (d for d in segmenter.content_tokens_many(batch) if d)
 
 
 def _mean(values) -> float | None:
