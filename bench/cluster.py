@@ -14,73 +14,18 @@ from __future__ import annotations
 
 import argparse
 import filecmp
-import json
-import os
-import platform
-import random
 import statistics
 import subprocess
 import sys
 import threading
 import time
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 
 import psutil
+from common import HERE, OUT, build_corpus, machine
 
-HERE = Path(__file__).resolve().parent
-OUT = HERE / "out"
-REPORT_BYTES = 1_000_000
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory = f", {psutil.virtual_memory().total / 2**30:.0f} GiB memory"
-    versions = ", ".join(f"{name} {metadata.version(name)}" for name in
-                         ("scikit-learn", "jieba", "rjieba", "numpy", "dask", "distributed"))
-    return (f"{platform.system()} {platform.machine()}, {cpu}, {os.cpu_count()} cores{memory}; "
-            f"Python {platform.python_version()}; {versions}")
-
-
-def build_corpus(n_sentences: int, seed: int = 0) -> Path:
-    """A folder of ~1 MB synthetic reports holding ``n_sentences`` drawn sentences."""
-    from topics import defaults
-
-    folder = OUT / f"cluster-corpus-{n_sentences}"
-    done = folder / "DONE"
-    if done.exists():
-        return folder
-    folder.mkdir(parents=True, exist_ok=True)
-    sentences = [json.loads(line)["text"] for path in defaults.label_paths()
-                 for line in path.read_text(encoding="utf-8").splitlines()]
-    sentences = [s for s in sentences if s[-1] in "。！？；"]
-    rng = random.Random(seed)
-    numerals = "一二三四五六七八九十"
-    drawn, number = 0, 0
-    while drawn < n_sentences:
-        parts, size, section = [], 0, 0
-        while size < REPORT_BYTES and drawn < n_sentences:
-            if rng.random() < 0.08:
-                title = rng.choice(sentences)[:20].rstrip("，。；")
-                parts.append(f"{numerals[section % 10]}、{title}\n")
-                section += 1
-            count = min(rng.randint(2, 6), n_sentences - drawn)
-            paragraph = "".join(rng.choice(sentences) for _ in range(count)) + "\n"
-            drawn += count
-            parts.append(paragraph)
-            size += len(paragraph.encode())
-        (folder / f"report-{number:04d}.txt").write_text("".join(parts), encoding="utf-8")
-        number += 1
-    done.write_text(f"{drawn} sentences\n")
-    return folder
+PACKAGES = ("scikit-learn", "jieba", "rjieba", "numpy", "dask", "distributed")
 
 
 class PeakRss:
@@ -154,7 +99,8 @@ def main():
     from topics.resolve import default_model
 
     model = default_model().path
-    corpus = build_corpus(options.sentences)
+    corpus = build_corpus(OUT / f"cluster-corpus-{options.sentences}",
+                          sentences=options.sentences)
     files = sorted(corpus.glob("*.txt"))
     megabytes = sum(p.stat().st_size for p in files) / 1e6
     configs = [("1 process", []), (f"--scheduler local:{options.workers}",
@@ -188,7 +134,7 @@ def main():
     lines = [
         "# classify on a local Dask cluster",
         "",
-        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on: {machine()}.",
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on: {machine(PACKAGES)}.",
         "",
         f"Corpus: **synthetic** ({len(files)} reports, {megabytes:.1f} MB, "
         f"{options.sentences:,} sentences drawn from the shipped labelled sentences with a fixed "

@@ -11,20 +11,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import random
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from importlib import metadata
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-OUT = HERE / "out"
-REPORT_BYTES = 1_000_000
+from common import HERE, OUT, build_corpus, machine
+
+PACKAGES = ("scikit-learn", "gensim", "jieba", "rjieba", "numpy")
 
 BASELINE = r'''
 import json, sys, time
@@ -60,60 +56,6 @@ for path in sorted(Path(sys.argv[2]).glob("*.txt")):
                               "theme": str(label)}, ensure_ascii=False) + "\n")
 out.close()
 '''
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory = ""
-    try:
-        kb = int(Path("/proc/meminfo").read_text().split()[1])
-        memory = f", {kb / 1024 / 1024:.0f} GiB memory"
-    except (OSError, ValueError, IndexError):
-        pass
-    versions = ", ".join(f"{name} {metadata.version(name)}" for name in
-                         ("scikit-learn", "gensim", "jieba", "rjieba", "numpy"))
-    return (f"{platform.system()} {platform.machine()}, {cpu}, {os.cpu_count()} cores{memory}; "
-            f"Python {platform.python_version()}; {versions}")
-
-
-def build_corpus(megabytes: int, seed: int = 0) -> Path:
-    """A folder of ~1 MB synthetic reports built from the shipped labelled sentences."""
-    from topics import defaults
-
-    folder = OUT / f"corpus-{megabytes}mb"
-    target = megabytes * 1_000_000
-    if folder.is_dir() and sum(p.stat().st_size for p in folder.glob("*.txt")) >= target:
-        return folder
-    folder.mkdir(parents=True, exist_ok=True)
-    sentences = [json.loads(line)["text"] for path in defaults.label_paths()
-                 for line in path.read_text(encoding="utf-8").splitlines()]
-    sentences = [s for s in sentences if s[-1] in "。！？；"]
-    rng = random.Random(seed)
-    numerals = "一二三四五六七八九十"
-    written, number = 0, 0
-    while written < target:
-        parts, size, section = [], 0, 0
-        while size < REPORT_BYTES:
-            if rng.random() < 0.08:
-                title = rng.choice(sentences)[:20].rstrip("，。；")
-                heading = f"{numerals[section % 10]}、{title}\n"
-                section += 1
-                parts.append(heading)
-                size += len(heading.encode())
-            paragraph = "".join(rng.choice(sentences) for _ in range(rng.randint(2, 6))) + "\n"
-            parts.append(paragraph)
-            size += len(paragraph.encode())
-        (folder / f"report-{number:04d}.txt").write_text("".join(parts), encoding="utf-8")
-        written += size
-        number += 1
-    return folder
 
 
 def themes(path: Path) -> list[str]:
@@ -299,7 +241,8 @@ def main() -> None:
     model_dir = model.path
     sizes = [int(s) for s in args.sizes.split(",")]
     lines = ["# Benchmark results", "",
-             f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on: {machine()}.",
+             f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on: "
+             f"{machine(PACKAGES)}.",
              "", "Corpora are **synthetic**: shipped labelled sentences drawn with a fixed seed "
              "into ~1 MB reports with outline headings. Throughput is a median of "
              f"{args.runs} runs; ratios are against the naive baseline measured in the same run "
@@ -308,7 +251,7 @@ def main() -> None:
     baseline_script.write_text(BASELINE, encoding="utf-8")
     e2e = []
     for size in sizes:
-        folder = build_corpus(size)
+        folder = build_corpus(OUT / f"corpus-{size}mb", megabytes=size)
         megabytes = sum(p.stat().st_size for p in folder.glob("*.txt")) / 1e6
         rows, identical, n_units = stage_table(model, folder, args.runs)
         lines += [f"## Stages on the {size} MB corpus ({megabytes:.1f} MB, {n_units:,} units; "
