@@ -30,6 +30,10 @@ class Rendered:
     text: str
     units: int
 
+    def __len__(self) -> int:
+        """The number of units, as for a list of results."""
+        return self.units
+
 
 Outcome = tuple[str, list[UnitResult] | Rendered] | InputError
 

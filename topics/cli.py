@@ -260,7 +260,7 @@ def _label_inputs(obj: Context, model, inputs, encoding, max_size: float, failur
     Dask ``client`` the files are labelled on its cluster (standard input still here).
     With ``render`` (see ``formats.renderer``) results come as ``batch.Rendered`` text.
     """
-    from .batch import Rendered, label_files, label_input
+    from .batch import label_files, label_input
     from .errors import InputError
     from .inputs import read_stdin
     from .reader import REPORT_SUFFIXES, expand_inputs
@@ -293,10 +293,7 @@ def _label_inputs(obj: Context, model, inputs, encoding, max_size: float, failur
                 failures.count += 1
                 click.echo(f"{newline}topics: error: {outcome}", err=True)
                 continue
-            units = outcome[1]
-            logging.getLogger("topics").info(
-                "labelled %s: %d units", item,
-                units.units if isinstance(units, Rendered) else len(units))
+            logging.getLogger("topics").info("labelled %s: %d units", item, len(outcome[1]))
             yield outcome
 
 
@@ -388,12 +385,10 @@ def classify(obj, inputs, model_dir, fmt, out, encoding, max_size, jobs, schedul
         client = _cluster_client(obj, scheduler, cluster) if scheduler else None
         for name, results in _label_inputs(obj, model, inputs, encoding, max_size, failures,
                                            jobs, client, render):
-            n_reports += 1
+            n_reports, n_units = n_reports + 1, n_units + len(results)
             if render is None:
-                n_units += len(results)
                 kept.append((name, results, model.profile(results)))
                 continue
-            n_units += results.units
             if fmt == "csv" and n_reports == 1:
                 sink.write(results_csv([], model.taxonomy.ids, header=True))
             if fmt == "table" and n_reports > 1:
