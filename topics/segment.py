@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 import logging
 import re
 from functools import cached_property
 from importlib import resources
+from itertools import chain
 from pathlib import Path
 
 from .errors import InputError
@@ -36,9 +36,6 @@ _HMM_SKIP = re.compile(r"([a-zA-Z0-9]+(?:\.\d+)?%?)")
 # Only jieba-rs counts rare ideographs (extension A, U+9FD6-U+9FFF, compatibility and
 # supplementary planes) as Chinese, so its runs differ: such sentences go to jieba itself.
 _RARE = re.compile("[\u3400-\u4dbf\u9fd6-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
-_SEPARATOR = "\n"  # always a token of its own, in jieba and jieba-rs
-_SPECIAL = re.compile(f"{_RARE.pattern}|\r")
-_LINE_BREAK = re.compile(_SEPARATOR)
 BACKENDS = ("auto", "rjieba", "jieba")
 _MAX_REMEMBERED = 500_000  # tokens whose content-or-not verdict is kept
 
@@ -129,7 +126,8 @@ class Segmenter:
         state = self.__dict__.copy()
         state.pop("_tokenizer", None)
         state.pop("_fast", None)
-        state.pop("_is_content", None)
+        state.pop("_judged", None)
+        state.pop("_content", None)
         return state
 
     @property
@@ -208,51 +206,15 @@ class Segmenter:
         return self.tokens_many([text])[0]
 
     def tokens_many(self, texts: list[str]) -> list[list[str]]:
-        """:meth:`tokens` of every text; with rjieba, a batch goes through in one call."""
+        """:meth:`tokens` of every text."""
         if self.backend_name != "rjieba":
             return [self._jieba.lcut(t, HMM=True) for t in texts]
-        if not texts:
-            return []
-        joined = _SEPARATOR.join(texts)
-        if joined.count(_SEPARATOR) == len(texts) - 1 and not _SPECIAL.search(joined):
-            return self._joined_tokens(joined, len(texts))  # the usual case: all plain
-        out: list[list[str] | None] = [None] * len(texts)
-        plain = []
-        for position, text in enumerate(texts):
-            if _SEPARATOR not in text and not _SPECIAL.search(text):
-                plain.append(position)
-            elif _RARE.search(text):
-                out[position] = self._jieba.lcut(text, HMM=True)
-            else:  # a line break inside: on its own, so that it cannot pass for a separator
-                out[position] = self._rjieba_tokens(text)
-        if plain:
-            joined = _SEPARATOR.join(texts[p] for p in plain)
-            for position, tokens in zip(plain, self._joined_tokens(joined, len(plain)),
-                                        strict=True):
-                out[position] = tokens
-        return out
-
-    def _joined_tokens(self, joined: str, count: int) -> list[list[str]]:
-        """Tokens of ``count`` texts without line breaks, joined by :data:`_SEPARATOR`."""
-        tokens = self._rjieba.cut(joined, True)
-        out = []
-        start = 0
-        index = tokens.index
-        for _ in range(count - 1):
-            end = index(_SEPARATOR, start)
-            out.append(tokens[start:end])
-            start = end + 1
-        out.append(tokens[start:])
-        marks = [m.start() for m in _MARKED.finditer(joined)]
-        if marks:
-            starts = [0, *(m.end() for m in _LINE_BREAK.finditer(joined))]  # of each text
-            for row in {bisect.bisect_right(starts, mark) - 1 for mark in marks}:
-                out[row] = self._as_jieba(out[row])
-        return out
-
-    def _rjieba_tokens(self, text: str) -> list[str]:
-        tokens = self._rjieba.cut(text, True)
-        return self._as_jieba(tokens) if _MARKED.search(text) else tokens
+        cut, as_jieba, marked = self._rjieba.cut, self._as_jieba, _MARKED.search
+        if _RARE.search("".join(texts)):
+            return [self._jieba.lcut(t, HMM=True) if _RARE.search(t)
+                    else as_jieba(cut(t, True)) if marked(t) else cut(t, True)
+                    for t in texts]
+        return [as_jieba(cut(t, True)) if marked(t) else cut(t, True) for t in texts]
 
     def _as_jieba(self, tokens: list[str]) -> list[str]:
         """jieba-rs tokens with marked runs outside the dictionary split as jieba splits them."""
@@ -271,18 +233,14 @@ class Segmenter:
 
     def content_tokens_many(self, texts: list[str]) -> list[list[str]]:
         """:meth:`content_tokens` of every text."""
-        known = self.__dict__.get("_is_content")
-        if known is None or len(known) > _MAX_REMEMBERED:
-            known = self.__dict__["_is_content"] = {}
-        out = []
-        for tokens in self.tokens_many(texts):
-            kept = []
-            for token in tokens:
-                keep = known.get(token)
-                if keep is None:
-                    keep = known[token] = (len(token) > 1 and token not in self.stopwords
-                                           and not is_noise(token))
-                if keep:
-                    kept.append(token)
-            out.append(kept)
-        return out
+        token_lists = self.tokens_many(texts)
+        judged, content = self.__dict__.get("_judged"), self.__dict__.get("_content")
+        if judged is None or len(judged) > _MAX_REMEMBERED:
+            judged = self.__dict__["_judged"] = set()
+            content = self.__dict__["_content"] = set()
+        for token in set(chain.from_iterable(token_lists)).difference(judged):
+            judged.add(token)
+            if len(token) > 1 and token not in self.stopwords and not is_noise(token):
+                content.add(token)
+        keep = content.__contains__
+        return [list(filter(keep, tokens)) for tokens in token_lists]
