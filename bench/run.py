@@ -21,6 +21,9 @@ from pathlib import Path
 from common import HERE, OUT, build_corpus, machine
 
 PACKAGES = ("scikit-learn", "gensim", "jieba", "rjieba", "numpy")
+#: End-to-end configurations of `topics classify`: output key, extra arguments.
+CONFIGS = (("j1", ["--jobs", "1"]), ("j2", ["--jobs", "2"]), ("x1", ["--jobs", "1", "--explain"]),
+           ("x2", ["--jobs", "2", "--explain"]))
 
 BASELINE = r'''
 import json, sys, time
@@ -103,7 +106,7 @@ t1 = time.perf_counter()
 model = load_model(sys.argv[1])
 t2 = time.perf_counter()
 loaded = load_input(sys.argv[2])
-results = model.classify_units(loaded.units)
+results = model.classify_units(loaded.units, explain=False)  # as the table format
 t3 = time.perf_counter()
 print(json.dumps({"imports": t1 - t0, "load": t2 - t1, "work": t3 - t2, "units": len(results)}))
 '''
@@ -171,8 +174,10 @@ def stage_table(model, folder: Path, runs: int) -> list[tuple]:
         char_vectorizer.transform([normalise_chars(t) for t in sample]),
         [classifier.cue_matcher_.matches(t) for t in sample]), runs)
     t_predict, _ = timed(lambda: classifier.probabilities(features), runs)
+    t_lean, lean = timed(lambda: model.classify_units(units[: len(sample)], explain=False), 1)
     t_label, results = timed(lambda: model.classify_units(units[: len(sample)]), 1)
-    t_write, _ = timed(lambda: results_jsonl(results), runs)
+    t_write, _ = timed(lambda: results_jsonl(lean), runs)
+    t_write_explained, _ = timed(lambda: results_jsonl(results), runs)
     rows = [
         ("read + split", megabytes / t_split, n / t_split, None),
         ("segment: jieba.lcut (baseline)", sample_mb / t_jieba, len(sample) / t_jieba, 1.0),
@@ -184,9 +189,13 @@ def stage_table(model, folder: Path, runs: int) -> list[tuple]:
          len(sample) / t_features, t_sklearn / t_features),
         ("predict (logistic regression, numpy)", sample_mb / t_predict,
          len(sample) / t_predict, None),
-        ("label units (classify_units: all of the above, topics, evidence)",
-         sample_mb / t_label, len(sample) / t_label, None),
+        ("label units (classify_units: all of the above)", sample_mb / t_lean,
+         len(sample) / t_lean, None),
+        ("label units, explained (also evidence and topics)", sample_mb / t_label,
+         len(sample) / t_label, None),
         ("write jsonl", sample_mb / t_write, len(sample) / t_write, None),
+        ("write jsonl, explained", sample_mb / t_write_explained,
+         len(sample) / t_write_explained, None),
     ]
     identical = fast == reference
     return rows, identical, n
@@ -267,36 +276,40 @@ def main() -> None:
         t_base = run_process(base, args.runs)
         row = {"size": size, "mb": megabytes, "base": t_base, "rss_base": peak_rss(base)}
         outputs = {}
-        for jobs in (1, 2):
-            outputs[jobs] = OUT / f"ours-{size}-j{jobs}.jsonl"
+        for key, extra in CONFIGS:
+            outputs[key] = OUT / f"ours-{size}-{key}.jsonl"
             ours = [sys.executable, "-m", "topics", "-q", "classify", str(folder), "--model",
-                    model_dir, "--format", "jsonl", "--out", str(outputs[jobs]),
-                    "--jobs", str(jobs)]
-            row[f"t{jobs}"] = run_process(ours, args.runs)
-            row[f"rss{jobs}"] = peak_rss(ours)
-        row["parallel_same"] = outputs[1].read_bytes() == outputs[2].read_bytes()
-        row["same"] = themes(outputs[1]) == themes(base_out)
+                    model_dir, "--format", "jsonl", "--out", str(outputs[key]), *extra]
+            row[f"t{key}"] = run_process(ours, args.runs)
+            row[f"rss{key}"] = peak_rss(ours)
+        row["parallel_same"] = (outputs["j1"].read_bytes() == outputs["j2"].read_bytes()
+                                and outputs["x1"].read_bytes() == outputs["x2"].read_bytes())
+        row["same"] = all(themes(outputs[key]) == themes(base_out) for key, _ in CONFIGS)
         e2e.append(row)
     lines += ["## End-to-end `topics classify DIR --format jsonl`", "",
               "Baseline: one process, `jieba.lcut` per sentence, the trained classifier's "
-              "`TfidfVectorizer.transform` and `predict`, jsonl out (bench/out/baseline.py). "
-              "topics also infers topics, computes evidence and writes scores, evidence and "
-              "topics per unit. `--jobs 2` spreads the reports over two processes "
-              "(the machine has 2 cores).", "",
-              "| corpus | baseline MB/s | topics 1 process MB/s | ratio | topics --jobs 2 MB/s | "
-              "ratio | peak RSS MB (GNU time, largest process): baseline / 1 process / --jobs 2 | "
-              "1 process = --jobs 2, byte for byte | themes = baseline's |",
+              "`TfidfVectorizer.transform` and `predict`, jsonl out (bench/out/baseline.py): "
+              "report, index, text and theme per unit. topics writes those and the confidence "
+              "and every theme's score; with `--explain` also the evidence and the LDA topic "
+              "per unit (computed only then). `--jobs 2` spreads the reports over two "
+              "processes (the machine has 2 cores).", "",
+              "| corpus | baseline MB/s | topics: 1 process | --jobs 2 | --explain, 1 process | "
+              "--explain --jobs 2 | peak RSS MB (GNU time, largest process): baseline / "
+              "1 process / --jobs 2 / --explain --jobs 2 | 1 process = --jobs 2, byte for byte "
+              "| themes = baseline's |",
               "|---|---:|---:|---:|---:|---:|---|---|---|"]
     for r in e2e:
+        cells = " | ".join(f"{r['mb'] / r[f't{key}']:.2f} MB/s, **{r['base'] / r[f't{key}']:.1f}x**"
+                           for key, _ in CONFIGS)
         lines.append(
-            f"| {r['size']} MB | {r['mb'] / r['base']:.2f} | {r['mb'] / r['t1']:.2f} | "
-            f"{r['base'] / r['t1']:.1f}x | {r['mb'] / r['t2']:.2f} | {r['base'] / r['t2']:.1f}x | "
-            f"{r['rss_base']:.0f} / {r['rss1']:.0f} / {r['rss2']:.0f} | "
+            f"| {r['size']} MB | {r['mb'] / r['base']:.2f} | {cells} | "
+            f"{r['rss_base']:.0f} / {r['rssj1']:.0f} / {r['rssj2']:.0f} / {r['rssx2']:.0f} | "
             f"{'yes' if r['parallel_same'] else 'NO'} | {'yes' if r['same'] else 'NO'} |")
     if len(e2e) >= 2:
         small, large = e2e[0], e2e[-1]
         lines += ["", f"Peak RSS of `topics classify` (1 process), {large['size']} MB vs "
-                      f"{small['size']} MB: **{large['rss1'] / small['rss1']:.2f}x**."]
+                      f"{small['size']} MB: **{large['rssj1'] / small['rssj1']:.2f}x** "
+                      f"(with --explain: {large['rssx1'] / small['rssx1']:.2f}x)."]
     lines += training_table(sizes)
     help_time = run_process([sys.executable, "-m", "topics", "--help"], args.runs)
     lines += ["", f"`topics --help`: {help_time:.2f} s (median, interpreter start included).", ""]

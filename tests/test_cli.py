@@ -36,9 +36,33 @@ def test_classify_jsonl_fields(run, tiny_model_dir, report_file, taxonomy):
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert records and [r["index"] for r in records] == list(range(len(records)))
     for r in records:
-        assert {"report", "index", "text", "theme", "confidence", "scores", "evidence", "topic",
-                "topic_theme"} <= set(r)
+        assert set(r) - {"heading"} == {"report", "index", "text", "theme", "confidence",
+                                         "scores"}
         assert r["theme"] in taxonomy.ids
+
+
+def test_classify_explain_adds_evidence_and_topics_only(run, tiny_model_dir, report_file,
+                                                         taxonomy):
+    plain = run("classify", report_file, "--model", tiny_model_dir, "--format", "jsonl")
+    explained = run("classify", report_file, "--model", tiny_model_dir, "--format", "jsonl",
+                    "--explain")
+    plain_records = [json.loads(line) for line in plain.stdout.splitlines()]
+    records = [json.loads(line) for line in explained.stdout.splitlines()]
+    assert len(records) == len(plain_records)
+    for short, long in zip(plain_records, records, strict=True):
+        extra = {k: long.pop(k) for k in ("evidence", "topic", "topic_theme")}
+        assert long == short  # the same theme, confidence and scores
+        assert isinstance(extra["topic"], int)
+        assert extra["topic_theme"] in taxonomy.ids or extra["topic_theme"] is None
+        assert all(isinstance(t, str) and w > 0 for t, w in extra["evidence"])
+    assert any(r["evidence"] for r in [json.loads(x) for x in explained.stdout.splitlines()])
+    rows = list(csv.DictReader(io.StringIO(run(
+        "classify", report_file, "--model", tiny_model_dir, "--format", "csv",
+        "--explain").stdout)))
+    assert any(r["evidence"] for r in rows) and all(r["topic"] != "" for r in rows)
+    rows = list(csv.DictReader(io.StringIO(run(
+        "classify", report_file, "--model", tiny_model_dir, "--format", "csv").stdout)))
+    assert all(r["evidence"] == r["topic"] == "" for r in rows)
 
 
 def test_classify_jsonl_input_keeps_ids_and_order(run, tiny_model_dir, write_jsonl):
@@ -176,7 +200,9 @@ def test_classify_streams_reports_and_writes_nothing_when_all_fail(run, tiny_mod
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
 
-def test_parallel_classify_gives_the_same_output_in_the_same_order(run, tiny_model_dir, tmp_path):
+@pytest.mark.parametrize("explain", [(), ("--explain",)])
+def test_parallel_classify_gives_the_same_output_in_the_same_order(run, tiny_model_dir, tmp_path,
+                                                                   explain):
     import shutil
 
     from topics import defaults
@@ -186,8 +212,10 @@ def test_parallel_classify_gives_the_same_output_in_the_same_order(run, tiny_mod
     for seed in defaults.seed_paths():
         shutil.copy(seed, folder / seed.name)
     (folder / "002_broken.txt").write_bytes(b"")
-    one = run("classify", folder, "--model", tiny_model_dir, "--format", "jsonl", "--jobs", "1")
-    two = run("classify", folder, "--model", tiny_model_dir, "--format", "jsonl", "--jobs", "2")
+    one = run("classify", folder, "--model", tiny_model_dir, "--format", "jsonl", "--jobs", "1",
+              *explain)
+    two = run("classify", folder, "--model", tiny_model_dir, "--format", "jsonl", "--jobs", "2",
+              *explain)
     assert one.exit_code == two.exit_code == 1
     assert one.stdout == two.stdout and one.stdout.count("\n") > 500
     assert [line for line in two.stderr.splitlines() if "error" in line] == \

@@ -55,11 +55,11 @@ def _jsonl(outcomes):
                    for o in outcomes)
 
 
-@pytest.mark.parametrize("fmt", ["jsonl", "table"])
+@pytest.mark.parametrize("fmt", [("jsonl",), ("jsonl", "--explain"), ("table",)])
 def test_cluster_output_is_byte_for_byte_a_local_run(run, client, tiny_model_dir, seed_folder,
                                                      fmt):
-    local = run("classify", seed_folder, "--model", tiny_model_dir, "--format", fmt)
-    remote = run("classify", seed_folder, "--model", tiny_model_dir, "--format", fmt,
+    local = run("classify", seed_folder, "--model", tiny_model_dir, "--format", *fmt)
+    remote = run("classify", seed_folder, "--model", tiny_model_dir, "--format", *fmt,
                  "--scheduler", client.scheduler.address)
     assert local.exit_code == remote.exit_code == 1
     assert remote.stdout == local.stdout and local.stdout.count("\n") > 500

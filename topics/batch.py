@@ -8,24 +8,20 @@ its batch, so the output is the same, byte for byte, with one process or several
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from .errors import InputError
+from .formats import Renderer
 from .inputs import InputUnits, load_input
 from .model import ThemeModel, UnitResult
 
 #: Models loaded in this (worker) process, by folder.
 _MODELS: dict[str, ThemeModel] = {}
 
-#: Turns a report's name and results into output text where they are labelled, so that
-#: workers send back text rather than results (module-level functions or partials only).
-Renderer = Callable[[str, list[UnitResult]], str]
-
-
 @dataclass(frozen=True)
 class Rendered:
-    """A labelled report already rendered by a :data:`Renderer`: its text and unit count."""
+    """A labelled report rendered by a :class:`~topics.formats.Renderer`: text and unit count."""
 
     text: str
     units: int
@@ -40,8 +36,12 @@ Outcome = tuple[str, list[UnitResult] | Rendered] | InputError
 
 def label_input(model: ThemeModel, loaded: InputUnits, render: Renderer | None = None
                 ) -> tuple[str, list[UnitResult] | Rendered]:
-    """Label the units of one input (then ``render`` them)."""
-    results = model.classify_units(loaded.units, loaded.ids)
+    """Label the units of one input (then ``render`` them).
+
+    Evidence and topics are computed unless ``render`` is given and does not show them.
+    """
+    explain = render is None or render.explain
+    results = model.classify_units(loaded.units, loaded.ids, explain=explain)
     if render is None:
         return loaded.name, results
     return loaded.name, Rendered(render(loaded.name, results), len(results))

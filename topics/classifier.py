@@ -156,7 +156,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "predictor_")
         return self.predictor_.predict(X)
 
-    def predict_detailed(self, texts: list[str], n_evidence: int = 5,
+    def predict_detailed(self, texts: list[str], n_evidence: int | None = 5,
                          tokens: list[list[str]] | None = None) -> list[Prediction]:
         """Predictions with confidence, every theme's score and evidence terms."""
         check_is_fitted(self, "predictor_")

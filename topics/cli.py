@@ -347,6 +347,10 @@ def _cluster_client(obj: Context, scheduler: str, stack: contextlib.ExitStack):
 @click.option("--out", type=click.Path(dir_okay=False), help="Write here (atomically), not stdout.")
 @click.option("--encoding", help="Force the text encoding of reports (e.g. gbk).")
 @MAX_SIZE
+@click.option("--explain", is_flag=True,
+              help="jsonl and csv: also give each unit's evidence (the terms that pushed it "
+                   "to its theme) and its LDA topic; about twice the work. xlsx and html "
+                   "always have them.")
 @click.option("--jobs", "-j", default=1, show_default=True, type=click.IntRange(0),
               help="Processes for a batch of files (0: one per core); output order is kept.")
 @click.option("--scheduler", envvar="TOPICS_SCHEDULER", metavar="ADDRESS",
@@ -355,7 +359,7 @@ def _cluster_client(obj: Context, scheduler: str, stack: contextlib.ExitStack):
                    "Needs topics[cluster]. Env: TOPICS_SCHEDULER.")
 @click.pass_obj
 @_handle_errors
-def classify(obj, inputs, model_dir, fmt, out, encoding, max_size, jobs, scheduler):
+def classify(obj, inputs, model_dir, fmt, out, encoding, max_size, explain, jobs, scheduler):
     """Label every sentence of reports with a theme and a confidence.
 
     INPUTS are report files (.txt/.md in any common Chinese encoding, .docx,
@@ -380,7 +384,7 @@ def classify(obj, inputs, model_dir, fmt, out, encoding, max_size, jobs, schedul
     n_reports = n_units = 0
     # table, jsonl and csv are rendered where each report is labelled and streamed out:
     # memory does not grow with the number of reports; html and xlsx need them all.
-    render = renderer(fmt, model.taxonomy)
+    render = renderer(fmt, model.taxonomy, explain)
     with _Sink(out, bom=fmt == "csv") as sink, contextlib.ExitStack() as cluster:
         client = _cluster_client(obj, scheduler, cluster) if scheduler else None
         for name, results in _label_inputs(obj, model, inputs, encoding, max_size, failures,

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import json
 import unicodedata
+from dataclasses import dataclass
 
 from .compare import Comparison
 from .model import ThemeProfile, UnitResult, theme_profile
@@ -58,32 +58,42 @@ def results_jsonl(results: list[UnitResult]) -> str:
     return "".join(encode(r.to_record()) + "\n" for r in results)
 
 
-def renderer(fmt: str, taxonomy: Taxonomy):
-    """What renders one labelled report in a streamed format (a picklable function), or None.
+@dataclass(frozen=True)
+class Renderer:
+    """Renders one labelled report in a streamed format where it is labelled (picklable).
 
-    Reports are rendered where they are labelled (a worker process or a cluster worker);
-    the caller adds what depends on their order: the CSV header before the first report,
-    a blank line between tables.
+    ``explain`` says whether the output shows each unit's evidence and topic, and so whether
+    they must be computed. The caller adds what depends on the order of reports: the CSV
+    header before the first, a blank line between tables.
     """
-    if fmt == "jsonl":
-        return _render_jsonl
-    if fmt == "csv":
-        return functools.partial(_render_csv, list(taxonomy.ids))
-    if fmt == "table":
-        return functools.partial(_render_table, taxonomy)
-    return None
+
+    fmt: str
+    taxonomy: Taxonomy
+    explain: bool = False
+
+    def __call__(self, report: str, results: list[UnitResult]) -> str:
+        """The output text of one report."""
+        if self.fmt == "jsonl":
+            return results_jsonl(results)
+        if self.fmt == "csv":
+            return results_csv(results, self.taxonomy.ids, header=False)
+        return results_table(report, results, theme_profile(results, self.taxonomy.ids),
+                             self.taxonomy)
 
 
-def _render_jsonl(report: str, results: list[UnitResult]) -> str:
-    return results_jsonl(results)
+def renderer(fmt: str, taxonomy: Taxonomy, explain: bool = False) -> Renderer | None:
+    """The :class:`Renderer` of a streamed format (table, jsonl, csv), or None.
+
+    A table shows no evidence or topics, whatever ``explain`` says.
+    """
+    if fmt not in ("jsonl", "csv", "table"):
+        return None
+    return Renderer(fmt, taxonomy, explain and fmt != "table")
 
 
-def _render_csv(theme_ids: list[str], report: str, results: list[UnitResult]) -> str:
-    return results_csv(results, theme_ids, header=False)
-
-
-def _render_table(taxonomy: Taxonomy, report: str, results: list[UnitResult]) -> str:
-    return results_table(report, results, theme_profile(results, taxonomy.ids), taxonomy)
+def _terms(result: UnitResult) -> str:
+    """The evidence terms of a unit, space-separated ("" when not computed)."""
+    return " ".join(term for term, _ in result.evidence or ())
 
 
 def results_csv(results: list[UnitResult], theme_ids: list[str], header: bool = True) -> str:
@@ -96,7 +106,7 @@ def results_csv(results: list[UnitResult], theme_ids: list[str], header: bool = 
     for r in results:
         writer.writerow([
             r.report, r.index, "" if r.id is None else r.id, int(r.is_heading), r.text, r.theme,
-            f"{r.confidence:.4f}", " ".join(term for term, _ in r.evidence),
+            f"{r.confidence:.4f}", _terms(r),
             "" if r.topic is None else r.topic, r.topic_theme or "",
             *[f"{r.scores.get(t, 0.0):.4f}" for t in theme_ids],
         ])
@@ -144,7 +154,7 @@ def results_xlsx(reports: list[tuple[str, list[UnitResult], ThemeProfile]], taxo
             sentences.append([
                 r.report, r.index, "" if r.id is None else str(r.id), r.is_heading, r.text,
                 r.theme, names.get(r.theme, ""), round(r.confidence, 4),
-                " ".join(term for term, _ in r.evidence), r.topic, r.topic_theme or "",
+                _terms(r), r.topic, r.topic_theme or "",
                 *[round(r.scores.get(t, 0.0), 4) for t in ids]])
     profiles = [["report", "units", *[f"{t} {names[t]}" for t in ids]]]
     for name, _, profile in reports:

@@ -94,7 +94,7 @@ def profile_chart(profile: ThemeProfile, taxonomy: Taxonomy, colors: dict[str, s
 def _unit_span(result: UnitResult, taxonomy: Taxonomy, colors: dict[str, str]) -> str:
     theme = taxonomy[result.theme] if result.theme in taxonomy.ids else None
     name = theme.name_zh if theme else result.theme
-    evidence = "，".join(term for term, _ in result.evidence)
+    evidence = "，".join(term for term, _ in result.evidence or ())
     tip = f"{name} {result.theme} · 置信度 {result.confidence:.2f}"
     if evidence:
         tip += f" · 依据：{evidence}"

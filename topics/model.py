@@ -25,8 +25,8 @@ class UnitResult:
     theme: str
     confidence: float
     scores: dict[str, float]
-    evidence: list[tuple[str, float]]
-    topic: int | None
+    evidence: list[tuple[str, float]] | None  # None: not asked for
+    topic: int | None  # None: not asked for
     topic_theme: str | None
     id: object = None
     is_heading: bool = False
@@ -34,16 +34,18 @@ class UnitResult:
     end: int | None = None
 
     def to_record(self) -> dict:
-        """The JSON Lines record of this unit."""
+        """The JSON Lines record of this unit (evidence and topic when they were computed)."""
         record = {"report": self.report, "index": self.index}
         if self.id is not None:
             record["id"] = self.id
         record.update({
             "text": self.text, "theme": self.theme, "confidence": round(self.confidence, 4),
             "scores": {k: round(v, 4) for k, v in self.scores.items()},
-            "evidence": [[term, weight] for term, weight in self.evidence],
-            "topic": self.topic, "topic_theme": self.topic_theme,
         })
+        if self.evidence is not None:
+            record["evidence"] = [[term, weight] for term, weight in self.evidence]
+        if self.topic is not None:
+            record["topic"], record["topic_theme"] = self.topic, self.topic_theme
         if self.is_heading:
             record["heading"] = True
         return record
@@ -78,48 +80,55 @@ class ThemeModel:
     manifest: dict = field(default_factory=dict)
     path: str | None = None
 
-    def label(self, texts: list[str], n_evidence: int = 5):
+    def label(self, texts: list[str], n_evidence: int | None = 5, topics: bool = True):
         """Predictions and topics for plain sentences: ``(predictions, topic ids)``.
 
         Traditional characters are read as simplified ones; results keep the text as given.
+        ``n_evidence=None`` skips the evidence and ``topics=False`` the topics (None).
         """
         texts = [to_simplified(t) for t in texts]
         tokens = self.classifier.segmenter.content_tokens_many(texts)
         predictions = self.classifier.predict_detailed(texts, n_evidence, tokens=tokens)
-        topics = self.topic_model.transform(tokens)
-        return predictions, [int(row.argmax()) for row in topics]
+        if not topics:
+            return predictions, None
+        return predictions, self.topic_model.transform(tokens).argmax(axis=1).tolist()
 
     def predict(self, texts: list[str]) -> list[str]:
         """Theme ids of plain sentences, read as :meth:`label` reads them (no evidence, topics)."""
         return [str(t) for t in self.classifier.predict([to_simplified(t) for t in texts])]
 
     def classify_units(self, units: list[Unit], ids: list | None = None,
-                       n_evidence: int = 5) -> list[UnitResult]:
+                       n_evidence: int = 5, explain: bool = True) -> list[UnitResult]:
         """Label units (from :func:`split_units` or made by the caller).
 
-        Units go through in batches of :data:`BATCH_UNITS`, so that memory stays bounded
-        however long the report; a unit's label does not depend on its batch.
+        With ``explain`` each result has its evidence and its topic; without, they are not
+        computed (None), which halves the work. Units go through in batches of
+        :data:`BATCH_UNITS`, so that memory stays bounded however long the report; a unit's
+        label does not depend on its batch.
         """
         out = []
         for first in range(0, len(units), BATCH_UNITS):
             batch = units[first:first + BATCH_UNITS]
             batch_ids = ids[first:first + BATCH_UNITS] if ids is not None else None
-            out.extend(self._classify_batch(batch, batch_ids, n_evidence))
+            out.extend(self._classify_batch(batch, batch_ids, n_evidence if explain else None,
+                                            explain))
         return out
 
-    def _classify_batch(self, units: list[Unit], ids: list | None,
-                        n_evidence: int) -> list[UnitResult]:
-        predictions, topics = self.label([u.text for u in units], n_evidence)
-        out = []
-        for position, (unit, pred, topic) in enumerate(
-                zip(units, predictions, topics, strict=True)):
-            out.append(UnitResult(
-                report=unit.report, index=unit.index, text=unit.text, theme=pred.theme,
-                confidence=pred.confidence, scores=pred.scores, evidence=pred.evidence,
-                topic=topic, topic_theme=self.topic_model.topic_themes_[topic],
-                id=ids[position] if ids is not None else None, is_heading=unit.is_heading,
-                start=unit.start, end=unit.end))
-        return out
+    def _classify_batch(self, units: list[Unit], ids: list | None, n_evidence: int | None,
+                        topics: bool) -> list[UnitResult]:
+        predictions, topic_ids = self.label([u.text for u in units], n_evidence, topics)
+        themes = self.topic_model.topic_themes_
+        if topic_ids is None:
+            topic_ids = [None] * len(units)
+        if ids is None:
+            ids = [None] * len(units)
+        return [UnitResult(
+                    report=unit.report, index=unit.index, text=unit.text, theme=pred.theme,
+                    confidence=pred.confidence, scores=pred.scores, evidence=pred.evidence,
+                    topic=topic, topic_theme=None if topic is None else themes[topic],
+                    id=unit_id, is_heading=unit.is_heading, start=unit.start, end=unit.end)
+                for unit, pred, topic, unit_id in zip(units, predictions, topic_ids, ids,
+                                                      strict=True)]
 
     def classify(self, text: str, report: str = "") -> list[UnitResult]:
         """Split a report's text into units and label every one."""

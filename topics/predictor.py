@@ -57,12 +57,12 @@ def feature_matrix(texts: list[str], tokens: list[list[str]], matches: list[list
 
 @dataclass(frozen=True)
 class Prediction:
-    """A theme, its confidence, every theme's score and the terms that pushed it."""
+    """A theme, its confidence, every theme's score and the terms that pushed it (if asked)."""
 
     theme: str
     confidence: float
     scores: dict[str, float]
-    evidence: list[tuple[str, float]]
+    evidence: list[tuple[str, float]] | None
 
 
 class ThemePredictor:
@@ -161,11 +161,12 @@ class ThemePredictor:
         """Theme id of each sentence (the fallback theme below the threshold)."""
         return self.decide(self.predict_proba(texts))
 
-    def predict_detailed(self, texts: list[str], n_evidence: int = 5,
+    def predict_detailed(self, texts: list[str], n_evidence: int | None = 5,
                          tokens: list[list[str]] | None = None) -> list[Prediction]:
         """Predictions with confidence, every theme's score and evidence terms.
 
-        ``tokens`` may pass the texts' content tokens when the caller has them already.
+        ``n_evidence=None`` skips the evidence (``Prediction.evidence`` is None). ``tokens``
+        may pass the texts' content tokens when the caller has them already.
         """
         texts = [str(t) for t in texts]
         if not texts:
@@ -175,7 +176,8 @@ class ThemePredictor:
         proba = self.probabilities(features)
         labels = self.decide(proba)
         class_index = {c: i for i, c in enumerate(self.classes_)}
-        evidence = self._evidence(features, proba.argmax(axis=1), matches, n_evidence)
+        evidence = (self._evidence(features, proba.argmax(axis=1), matches, n_evidence)
+                    if n_evidence is not None else [None] * len(texts))
         classes = [str(c) for c in self.classes_]
         out = []
         for row, label in enumerate(labels):
