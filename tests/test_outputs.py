@@ -9,8 +9,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from topics.cli import main
+from topics.formats import results_jsonl
+from topics.model import UnitResult
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
@@ -163,3 +167,20 @@ def test_topic_model_page_in_chromium(browser, tiny_model_dir, tmp_path):
     assert browser.find_element(By.ID, "topic-title").text.startswith(f"主题 {len(circles) - 1}")
     ARTIFACTS.mkdir(exist_ok=True)
     browser.save_screenshot(str(ARTIFACTS / "topic-model.png"))
+
+
+_TEXT = st.text(st.sampled_from(list('检察“”"\\\n\t\x00\x1f😀 aé/<>') + ["\u2028"]), max_size=12)
+_SCORE = st.floats(0, 1, allow_nan=False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.builds(
+    UnitResult, report=_TEXT, index=st.integers(0, 10**6), text=_TEXT, theme=_TEXT,
+    confidence=_SCORE, scores=st.dictionaries(_TEXT, _SCORE, max_size=4),
+    evidence=st.none() | st.lists(st.tuples(_TEXT, _SCORE), max_size=3),
+    topic=st.none() | st.integers(0, 50), topic_theme=st.none() | _TEXT,
+    id=st.none() | st.integers() | _TEXT | st.lists(st.integers(), max_size=2),
+    is_heading=st.booleans()))
+def test_jsonl_lines_are_what_json_writes(result):
+    expected = json.dumps(result.to_record(), ensure_ascii=False) + "\n"
+    assert results_jsonl([result, result]) == expected * 2

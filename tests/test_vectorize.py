@@ -88,3 +88,39 @@ def test_score_matrix_from_batched_matches(taxonomy):
     texts = TEXTS[:5]
     expected = np.vstack([matcher.scores(t) for t in texts])
     assert np.array_equal(matcher.score_matrix(matcher.matches_many(texts)), expected)
+
+
+# Traditional and simplified characters, placeholders, digits, spaces, line breaks, NUL.
+BATCH_ALPHABET = st.sampled_from(sorted(set("".join(TEXTS)) | set(
+    "檢察機關黨風廉政建設隊伍團結發展與這個們說為會經過總體國際xX×0１2.,%   \n\t\x00")))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(BATCH_ALPHABET, max_size=25), max_size=8))
+def test_batch_text_normalisation_equals_text_by_text(texts):
+    from topics.normalize import to_simplified, to_simplified_many
+    from topics.predictor import normalise_chars_many
+
+    assert normalise_chars_many(texts) == [normalise_chars(t) for t in texts]
+    assert to_simplified_many(texts) == [to_simplified(t) for t in texts]
+
+
+def test_batch_simplification_of_phrases_equals_text_by_text():
+    from topics.normalize import to_simplified, to_simplified_many
+
+    texts = ["檢察機關", "黨風廉政建設", "", "乾隆皇帝的頭髮", "著力推進隊伍建設", "後來"]
+    assert to_simplified_many(texts) == [to_simplified(t) for t in texts]
+    assert to_simplified_many(texts)[0] == "检察机关"
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sets(st.integers(0, 2**63 - 1), max_size=300),
+       st.lists(st.integers(0, 2**63 - 1), max_size=50), st.integers(0, 2**10))
+def test_key_table_finds_exactly_its_keys(keys, others, crowd):
+    from topics.vectorize import KeyTable
+
+    keys = sorted(keys | set(range(crowd, crowd + 40)))  # neighbours collide in the hash
+    table = KeyTable(np.array(keys, dtype=np.int64), np.arange(len(keys)) * 7)
+    queries = keys + others
+    expected = [keys.index(q) * 7 if q in keys else -1 for q in queries]
+    assert table.lookup(np.array(queries, dtype=np.int64)).tolist() == expected

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .normalize import to_simplified
+from .normalize import to_simplified_many
 from .predictor import ThemePredictor
 from .sentences import Unit, split_units
 from .taxonomy import Taxonomy
@@ -86,7 +86,7 @@ class ThemeModel:
         Traditional characters are read as simplified ones; results keep the text as given.
         ``n_evidence=None`` skips the evidence and ``topics=False`` the topics (None).
         """
-        texts = [to_simplified(t) for t in texts]
+        texts = to_simplified_many(texts)
         tokens = self.classifier.segmenter.content_tokens_many(texts)
         predictions = self.classifier.predict_detailed(texts, n_evidence, tokens=tokens)
         if not topics:
@@ -95,7 +95,7 @@ class ThemeModel:
 
     def predict(self, texts: list[str]) -> list[str]:
         """Theme ids of plain sentences, read as :meth:`label` reads them (no evidence, topics)."""
-        return [str(t) for t in self.classifier.predict([to_simplified(t) for t in texts])]
+        return [str(t) for t in self.classifier.predict(to_simplified_many(texts))]
 
     def classify_units(self, units: list[Unit], ids: list | None = None,
                        n_evidence: int = 5, explain: bool = True) -> list[UnitResult]:

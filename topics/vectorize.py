@@ -3,12 +3,14 @@
 scikit-learn's ``TfidfVectorizer.transform`` builds every n-gram as a Python string and
 looks it up one by one. Here a batch is turned into integer keys at once (characters are
 code points packed into one 63-bit integer per n-gram; words are vocabulary ids packed in
-pairs) and matched against the sorted keys of the vocabulary with ``searchsorted``. The
+pairs) and looked up in a hash table of the vocabulary's keys, all at once (``KeyTable``). The
 weighting is the vectorizer's: counts, ``1 + log`` when sublinear, times idf, rows
 l2-normalised. The matrices equal scikit-learn's up to float rounding (tests check it).
 """
 
 from __future__ import annotations
+
+from itertools import chain, repeat
 
 import numpy as np
 import scipy.sparse as sp
@@ -21,6 +23,52 @@ def _char_key(term: str) -> int:
     for ch in term:
         key = (key << _BITS) | ord(ch)
     return key
+
+
+class KeyTable:
+    """An open-addressing hash table from distinct non-negative int64 keys to values.
+
+    Looking up a whole array of keys takes a few vectorised rounds of linear probing (the
+    table is at most a quarter full); ``searchsorted`` on a sorted array costs a binary
+    search per key, several times more on large batches.
+    """
+
+    _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing
+
+    def __init__(self, keys: np.ndarray, values: np.ndarray):
+        keys = np.asarray(keys, dtype=np.int64)
+        self._bits = max(4, (4 * len(keys)).bit_length())
+        size = 1 << self._bits
+        self._keys = np.full(size, -1, dtype=np.int64)
+        self._values = np.full(size, -1, dtype=np.int64)
+        slots = self._slots(keys)
+        pending = np.arange(len(keys))
+        while len(pending):  # place keys round by round; the first to claim a free slot wins
+            free = self._keys[slots[pending]] == -1
+            claim, first = np.unique(slots[pending[free]], return_index=True)
+            placed = pending[free][first]
+            self._keys[claim] = keys[placed]
+            self._values[claim] = np.asarray(values)[placed]
+            pending = np.setdiff1d(pending, placed, assume_unique=True)
+            slots[pending] = (slots[pending] + 1) & (size - 1)
+
+    def _slots(self, keys: np.ndarray) -> np.ndarray:
+        hashed = keys.astype(np.uint64) * self._MULTIPLIER
+        return (hashed >> np.uint64(64 - self._bits)).astype(np.int64)
+
+    def lookup(self, keys: np.ndarray) -> np.ndarray:
+        """The value of each key, -1 for keys not in the table."""
+        out = np.full(len(keys), -1, dtype=np.int64)
+        slots = self._slots(keys)
+        todo = np.arange(len(keys))
+        mask = len(self._keys) - 1
+        while len(todo):
+            stored = self._keys[slots]
+            hit = stored == keys
+            out[todo[hit]] = self._values[slots[hit]]
+            going = ~hit & (stored != -1)
+            todo, keys, slots = todo[going], keys[going], (slots[going] + 1) & mask
+        return out
 
 
 def _weighted(rows: np.ndarray, columns: np.ndarray, n_rows: int, idf: np.ndarray,
@@ -65,8 +113,7 @@ class CharNgramIndex:
         self.sublinear_tf = sublinear_tf
         self.idf = np.asarray(idf, dtype=np.float64)
         keys = np.array([_char_key(term) for term in vocabulary], dtype=np.int64)
-        self._order = np.argsort(keys, kind="stable")
-        self._keys = keys[self._order]
+        self._table = KeyTable(keys, np.arange(len(keys)))
         single = keys < (1 << _BITS)
         self._unigram_column = np.full(int(keys[single].max()) + 2 if single.any() else 1, -1,
                                        dtype=np.int64)
@@ -76,14 +123,6 @@ class CharNgramIndex:
         terms = set(vocabulary)
         self._closed = all(len(t) == 1 or (t[:-1] in terms and t[1:] in terms)
                            for t in vocabulary)
-
-    def _lookup(self, keys: np.ndarray) -> np.ndarray:
-        """Column of each key, -1 when it is not in the vocabulary."""
-        if not len(self._keys):
-            return np.full(len(keys), -1, dtype=np.int64)
-        found = np.searchsorted(self._keys, keys)
-        found[found == len(self._keys)] = 0
-        return np.where(self._keys[found] == keys, self._order[found], -1)
 
     def transform(self, texts: list[str]) -> sp.csr_matrix:
         """TF-IDF rows of ``texts`` (the texts must hold no runs of whitespace)."""
@@ -112,7 +151,7 @@ class CharNgramIndex:
                 for k in range(1, n):
                     keys = (keys << _BITS) | codes[where + k]
                 hits = np.full(count, -1, dtype=np.int64)
-                hits[where] = self._lookup(keys)
+                hits[where] = self._table.lookup(keys)
             if n >= low:
                 matched = hits >= 0
                 rows.append(owner[:count][matched])
@@ -146,9 +185,8 @@ class WordNgramIndex:
                 pairs.append(self._unigrams[parts[0]] * size + self._unigrams[parts[1]])
                 columns.append(column)
         self._size = size
-        order = np.argsort(np.array(pairs, dtype=np.int64), kind="stable")
-        self._pair_keys = np.array(pairs, dtype=np.int64)[order]
-        self._pair_columns = np.array(columns, dtype=np.int64)[order]
+        self._pairs = KeyTable(np.array(pairs, dtype=np.int64), np.array(columns, dtype=np.int64))
+        self._has_pairs = bool(pairs)
         self._use_unigrams = self.ngram_range[0] <= 1
 
     @staticmethod
@@ -166,8 +204,7 @@ class WordNgramIndex:
     def transform(self, token_lists: list[list[str]]) -> sp.csr_matrix:
         """TF-IDF rows of the token lists."""
         lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
-        get = self._unigrams.get
-        ids = np.fromiter((get(t, -1) for tokens in token_lists for t in tokens),
+        ids = np.fromiter(map(self._unigrams.get, chain.from_iterable(token_lists), repeat(-1)),
                           dtype=np.int64, count=int(lengths.sum()))
         owner = np.repeat(np.arange(len(token_lists), dtype=np.int64), lengths)
         rows, columns = [], []
@@ -175,14 +212,12 @@ class WordNgramIndex:
             known = ids >= 0
             rows.append(owner[known])
             columns.append(ids[known])
-        if self.ngram_range[1] == 2 and len(ids) > 1 and len(self._pair_keys):
-            keys = ids[:-1] * self._size + ids[1:]
-            valid = (ids[:-1] >= 0) & (ids[1:] >= 0) & (owner[:-1] == owner[1:])
-            found = np.searchsorted(self._pair_keys, keys)
-            found[found == len(self._pair_keys)] = 0
-            hit = valid & (self._pair_keys[found] == keys)
-            rows.append(owner[:-1][hit])
-            columns.append(self._pair_columns[found[hit]])
+        if self.ngram_range[1] == 2 and len(ids) > 1 and self._has_pairs:
+            where = np.flatnonzero((ids[:-1] >= 0) & (ids[1:] >= 0) & (owner[:-1] == owner[1:]))
+            found = self._pairs.lookup(ids[where] * self._size + ids[where + 1])
+            hit = found >= 0
+            rows.append(owner[where[hit]])
+            columns.append(found[hit])
         if not rows:
             return sp.csr_matrix((len(token_lists), len(self.idf)))
         return _weighted(np.concatenate(rows), np.concatenate(columns), len(token_lists),
