@@ -102,3 +102,12 @@ def test_no_characters_lost_and_offsets_point_at_the_text(text):
     # every letter, digit or CJK character of the input reaches some unit
     kept = "".join(u.text for u in units)
     assert [c for c in text if c.isalnum()] == [c for c in kept if c.isalnum()]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from(list("一二三十是、.．（）()1２0①⑳⑴ 检察。")), max_size=8))
+def test_outline_level_is_the_first_marker_that_matches(text):
+    from topics.sentences import _OUTLINE_MARKERS
+
+    expected = next((level for pattern, level in _OUTLINE_MARKERS if pattern.match(text)), None)
+    assert outline_level(text) == expected

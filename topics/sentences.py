@@ -32,6 +32,9 @@ _OUTLINE_MARKERS: tuple[tuple[re.Pattern[str], int], ...] = (
     (re.compile(r"^[（(]\d{1,2}[）)]|^[①-⑳]"), 4),
     (re.compile(rf"^[{_CN_NUM}]{{1,3}}是"), 5),
 )
+# One pattern for all markers, the first alternative that matches giving the level.
+_OUTLINE = re.compile("|".join(f"({pattern.pattern[1:]})" for pattern, _ in _OUTLINE_MARKERS))
+_OUTLINE_LEVELS = [level for _, level in _OUTLINE_MARKERS]
 _MD_HEADING = re.compile(r"^\s*(#{1,6})\s*")
 _NEEDS_CLEANING = re.compile(r"[\s\ufeff\\]|\*\*|__")
 _ALNUM = re.compile(r"[^\W_]")  # what str.isalnum accepts
@@ -75,10 +78,8 @@ def _is_cjk(ch: str) -> bool:
 
 def outline_level(text: str) -> int | None:
     """Return the outline level of a heading marker at the start of ``text``."""
-    for pattern, level in _OUTLINE_MARKERS:
-        if pattern.match(text):
-            return level
-    return None
+    match = _OUTLINE.match(text)
+    return _OUTLINE_LEVELS[match.lastindex - 1] if match else None
 
 
 @dataclass
@@ -217,7 +218,7 @@ def _sentence_spans(text: str) -> list[tuple[int, int]]:
     start = 0
     for match in _TERMINAL.finditer(text):
         i = match.start()
-        if i < start or any(s < i < e - 1 for s, e in quotes):
+        if i < start or (quotes and any(s < i < e - 1 for s, e in quotes)):
             continue
         end = _TERMINAL_TAIL.match(text, i + 1).end()
         spans.append((start, end))
