@@ -15,7 +15,7 @@ from .topic_inference import TopicInference
 BATCH_UNITS = 4096
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a frozen one takes 3x longer to make
 class UnitResult:
     """A labelled unit: what ``classify`` reports for each sentence or heading."""
 

@@ -64,7 +64,7 @@ def feature_matrix(texts: list[str], tokens: list[list[str]], matches: list[list
                       weights["cue_weight"] * cues]).tocsr()
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: made for every sentence, 3x faster so
 class Prediction:
     """A theme, its confidence, every theme's score and the terms that pushed it (if asked)."""
 
@@ -184,16 +184,17 @@ class ThemePredictor:
         features = self.features(texts, tokens=tokens, matches=matches)
         proba = self.probabilities(features)
         labels = self.decide(proba)
-        class_index = {c: i for i, c in enumerate(self.classes_)}
         evidence = (self._evidence(features, proba.argmax(axis=1), matches, n_evidence)
                     if n_evidence is not None else [None] * len(texts))
-        classes = [str(c) for c in self.classes_]
-        out = []
-        for row, label in enumerate(labels):
-            scores = dict(zip(classes, proba[row].tolist(), strict=True))
-            confidence = float(proba[row, class_index[label]]) if label in class_index else 0.0
-            out.append(Prediction(str(label), confidence, scores, evidence[row]))
-        return out
+        class_index = {str(c): i for i, c in enumerate(self.classes_)}
+        labels = [str(label) for label in labels]
+        position = np.array([class_index.get(label, -1) for label in labels], dtype=np.int64)
+        confidence = np.where(position >= 0,
+                              proba[np.arange(len(labels)), np.maximum(position, 0)], 0.0)
+        classes = list(class_index)
+        return [Prediction(label, conf, dict(zip(classes, row, strict=True)), terms)
+                for label, conf, row, terms in zip(labels, confidence.tolist(), proba.tolist(),
+                                                   evidence, strict=True)]
 
     def _display_names(self) -> tuple[np.ndarray, list[str]]:
         """Per feature column, the id of its name for people; the names by id.

@@ -45,7 +45,7 @@ _JOIN_MIN_CHARS = 25
 _TITLE_MAX_CHARS = 40
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: made for every sentence, 3x faster so
 class Unit:
     """One sentence or heading of a report.
 
