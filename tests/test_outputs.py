@@ -184,3 +184,12 @@ _SCORE = st.floats(0, 1, allow_nan=False)
 def test_jsonl_lines_are_what_json_writes(result):
     expected = json.dumps(result.to_record(), ensure_ascii=False) + "\n"
     assert results_jsonl([result, result]) == expected * 2
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.floats(allow_nan=False, allow_infinity=False) | st.sampled_from(
+    [0.00005, 0.00015, 0.12345, 0.99995, 1.0, 0.0, 5e-324, 1 - 1e-16, 0.5]), max_size=20))
+def test_four_places_is_round_then_repr(values):
+    from topics.formats import four_places
+
+    assert four_places(values) == [repr(round(v, 4)) for v in values]

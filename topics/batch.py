@@ -34,6 +34,17 @@ class Rendered:
 Outcome = tuple[str, list[UnitResult] | Rendered] | InputError
 
 
+def settle_for_labelling() -> None:
+    """Tune the garbage collector of a process that keeps a loaded model and labels.
+
+    What is alive now (the model) is frozen out of the collector's scans, and young objects
+    are collected after 50,000 allocations instead of 700: labelling makes many short-lived
+    objects and hardly any cycles, and scanning them that often cost about 12% of its time.
+    """
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+
+
 def label_input(model: ThemeModel, loaded: InputUnits, render: Renderer | None = None
                 ) -> tuple[str, list[UnitResult] | Rendered]:
     """Label the units of one input (then ``render`` them).
@@ -71,7 +82,7 @@ def _in_worker(model_path: str, item, encoding: str | None, max_bytes: int,
         from .bundle import load_model
 
         model = _MODELS[model_path] = load_model(model_path)
-        gc.freeze()  # this worker process keeps the model: the GC need not rescan it
+        settle_for_labelling()
     return _outcome(model, item, encoding, max_bytes, render)
 
 

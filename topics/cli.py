@@ -103,12 +103,11 @@ def _progress(obj: Context):
 
 
 def _load(obj: Context, model_dir: str | None):
-    import gc
-
+    from .batch import settle_for_labelling
     from .resolve import resolve_model
 
     model = resolve_model(model_dir, _progress(obj), lambda m: obj.say(f"topics: {m}"))
-    gc.freeze()  # the model lives as long as the command: the GC need not rescan it (~5%)
+    settle_for_labelling()  # the model lives as long as the command
     return model
 
 

@@ -8,6 +8,8 @@ import json
 import unicodedata
 from dataclasses import dataclass
 
+import numpy as np
+
 from .compare import Comparison
 from .model import ThemeProfile, UnitResult, theme_profile
 from .taxonomy import Taxonomy
@@ -51,26 +53,53 @@ def results_table(report: str, results: list[UnitResult], profile: ThemeProfile,
 
 _JSON = json.JSONEncoder(ensure_ascii=False)  # one encoder: json.dumps makes one per call
 _STRING = json.encoder.encode_basestring  # how that encoder writes a string
-_float = float.__repr__  # and a (finite) number
+_FOUR_PLACES: list[str] = []  # repr(k / 10_000) for k = 0 ... 10_000
+
+
+def four_places(values) -> list[str]:
+    """``repr(round(v, 4))`` of each value, as ``json`` writes it, for a whole array at once.
+
+    A finite value in [0, 1] not within a millionth of a tie at the fifth decimal rounds
+    to ``k / 10_000`` with ``k = rint(10_000 * v)``, whose text comes from a table; the
+    others take Python's ``round`` itself.
+    """
+    if not _FOUR_PLACES:
+        _FOUR_PLACES.extend(repr(k / 10_000) for k in range(10_001))
+    values = np.asarray(values, dtype=np.float64)
+    in_range = (values >= 0.0) & (values <= 1.0)
+    scaled = np.where(in_range, values, 0.0) * 10_000.0
+    plain = in_range & (np.abs(scaled - np.floor(scaled) - 0.5) > 1e-6)
+    steps = np.where(plain, np.rint(scaled), 0.0).astype(np.int64)
+    texts = [_FOUR_PLACES[k] for k in steps.tolist()]
+    for i in np.flatnonzero(~plain).tolist():
+        texts[i] = float.__repr__(round(float(values[i]), 4))
+    return texts
 
 
 def results_jsonl(results: list[UnitResult]) -> str:
     """One JSON object per unit: ``UnitResult.to_record`` as ``json`` writes it.
 
-    The lines are put together here, field by field, for speed; a test checks them
-    against ``json`` byte for byte.
+    The lines are put together here, field by field and numbers for the whole list at
+    once, for speed; a test checks them against ``json`` byte for byte.
     """
-    keys: dict[str, str] = {}
+    if not results:
+        return ""
+    confidences = four_places([r.confidence for r in results])
+    scores = four_places([v for r in results for v in r.scores.values()])
+    keys, template, first = None, "", 0
     lines = []
-    for r in results:
+    for r, confidence in zip(results, confidences, strict=True):
+        if tuple(r.scores) != keys:
+            keys = tuple(r.scores)
+            template = ", ".join(_STRING(k).replace("{", "{{").replace("}", "}}") + ": {}"
+                                 for k in keys)
         parts = ['{"report": ', _STRING(r.report), ', "index": ', int.__repr__(r.index)]
         if r.id is not None:
             parts += [', "id": ', _JSON.encode(r.id)]
-        scores = ", ".join([(keys.get(k) or keys.setdefault(k, _STRING(k) + ": "))
-                            + _float(round(v, 4)) for k, v in r.scores.items()])
         parts += [', "text": ', _STRING(r.text), ', "theme": ', _STRING(r.theme),
-                  ', "confidence": ', _float(round(r.confidence, 4)), ', "scores": {', scores,
-                  "}"]
+                  ', "confidence": ', confidence, ', "scores": {',
+                  template.format(*scores[first:first + len(keys)]), "}"]
+        first += len(keys)
         if r.evidence is not None:
             parts += [', "evidence": ', _JSON.encode([[t, w] for t, w in r.evidence])]
         if r.topic is not None:
