@@ -66,7 +66,7 @@ def four_places(values) -> list[str]:
     if not _FOUR_PLACES:
         _FOUR_PLACES.extend(repr(k / 10_000) for k in range(10_001))
     values = np.asarray(values, dtype=np.float64)
-    in_range = (values >= 0.0) & (values <= 1.0)
+    in_range = ~np.signbit(values) & (values <= 1.0)  # -0.0 keeps its sign
     scaled = np.where(in_range, values, 0.0) * 10_000.0
     plain = in_range & (np.abs(scaled - np.floor(scaled) - 0.5) > 1e-6)
     steps = np.where(plain, np.rint(scaled), 0.0).astype(np.int64)
