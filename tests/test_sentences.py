@@ -111,3 +111,36 @@ def test_outline_level_is_the_first_marker_that_matches(text):
 
     expected = next((level for pattern, level in _OUTLINE_MARKERS if pattern.match(text)), None)
     assert outline_level(text) == expected
+
+
+def _spans_terminal_by_terminal(text: str) -> list[tuple[int, int]]:
+    """The splitter's earlier algorithm: each terminal outside quotes ends a sentence."""
+
+    from topics.sentences import _ALNUM, _TERMINAL, _TERMINAL_TAIL, _quote_spans
+
+    quotes = _quote_spans(text)
+    spans, start = [], 0
+    for match in _TERMINAL.finditer(text):
+        i = match.start()
+        if i < start or any(s < i < e - 1 for s, e in quotes):
+            continue
+        end = _TERMINAL_TAIL.match(text, i + 1).end()
+        spans.append((start, end))
+        start = end
+    if start < len(text):
+        spans.append((start, len(text)))
+    merged = []
+    for s, e in spans:
+        if merged and not _ALNUM.search(text, s, e):
+            merged[-1] = (merged[-1][0], e)
+        else:
+            merged.append((s, e))
+    return [span for span in merged if text[span[0]:span[1]].strip()]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(st.sampled_from(list('检察。！？；!?;“”‘’「」『』《》（）()"，a1 \n—')), max_size=40))
+def test_sentence_spans_equal_the_terminal_by_terminal_split(text):
+    from topics.sentences import _sentence_spans
+
+    assert _sentence_spans(text) == _spans_terminal_by_terminal(text)

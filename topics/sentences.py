@@ -40,6 +40,9 @@ _NEEDS_CLEANING = re.compile(r"[\s\ufeff\\]|\*\*|__")
 _ALNUM = re.compile(r"[^\W_]")  # what str.isalnum accepts
 _TERMINAL = re.compile(f"[{re.escape(_TERMINALS)}]")
 _TERMINAL_TAIL = re.compile(f"[{re.escape(_TERMINALS)}”’」』）)]*")
+_SENTENCE = re.compile(f"[^{re.escape(_TERMINALS)}]*{_TERMINAL.pattern}{_TERMINAL_TAIL.pattern}"
+                       f"|[^{re.escape(_TERMINALS)}]+")
+_HIDE_TERMINALS = str.maketrans(_TERMINALS, "\0" * len(_TERMINALS))
 _QUOTE_OPEN = re.compile(f"[{re.escape(''.join(_QUOTE_PAIRS))}]")
 _JOIN_MIN_CHARS = 25
 _TITLE_MAX_CHARS = 40
@@ -212,21 +215,23 @@ def _quote_spans(text: str) -> list[tuple[int, int]]:
 
 
 def _sentence_spans(text: str) -> list[tuple[int, int]]:
-    """Split one paragraph into sentence spans ``[start, end)``."""
+    """Split one paragraph into sentence spans ``[start, end)``.
+
+    A sentence runs to its first terminal, with the terminals and closers after it;
+    terminals inside quotes and book titles are hidden first, so they end nothing.
+    """
+    masked = text
     quotes = _quote_spans(text)
-    spans = []
-    start = 0
-    for match in _TERMINAL.finditer(text):
-        i = match.start()
-        if i < start or (quotes and any(s < i < e - 1 for s, e in quotes)):
-            continue
-        end = _TERMINAL_TAIL.match(text, i + 1).end()
-        spans.append((start, end))
-        start = end
-    if start < len(text):
-        spans.append((start, len(text)))
+    if quotes:
+        parts, last = [], 0
+        for s, e in quotes:
+            parts += [text[last:s + 1], text[s + 1:e - 1].translate(_HIDE_TERMINALS)]
+            last = e - 1
+        parts.append(text[last:])
+        masked = "".join(parts)
     merged: list[tuple[int, int]] = []
-    for s, e in spans:
+    for match in _SENTENCE.finditer(masked):
+        s, e = match.span()
         if merged and not _ALNUM.search(text, s, e):
             merged[-1] = (merged[-1][0], e)  # trailing symbols (emoji, dashes) stay with it
         else:
