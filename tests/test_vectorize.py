@@ -85,9 +85,11 @@ def test_batched_cue_matches_equal_the_regex(taxonomy, texts):
 
 def test_score_matrix_from_batched_matches(taxonomy):
     matcher = CueMatcher(taxonomy)
-    texts = TEXTS[:5]
+    texts = TEXTS + ["", "今天下雨。", "党建党建党建，纪律纪律。"]
     expected = np.vstack([matcher.scores(t) for t in texts])
+    assert expected.any()
     assert np.array_equal(matcher.score_matrix(matcher.matches_many(texts)), expected)
+    assert matcher.score_matrix([]).shape == (0, len(taxonomy.ids))
 
 
 # Traditional and simplified characters, placeholders, digits, spaces, line breaks, NUL.

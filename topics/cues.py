@@ -77,9 +77,15 @@ class CueMatcher:
         return self.scores_of_matches(self.matches(text))
 
     def score_matrix(self, matches: Iterable[list[str]]) -> np.ndarray:
-        """:meth:`scores_of_matches` for many texts' matches, one row each."""
-        rows = [self.scores_of_matches(m) for m in matches]
-        return np.vstack(rows) if rows else np.zeros((0, len(self.theme_ids)))
+        """:meth:`scores_of_matches` for many texts' matches, one row each (summed in order)."""
+        matches = list(matches)
+        out = np.zeros((len(matches), len(self.theme_ids)))
+        entries = [(row, column, weight) for row, words in enumerate(matches)
+                   for word in words for column, weight in self._weights[word]]
+        if entries:
+            rows, columns, weights = zip(*entries, strict=True)
+            np.add.at(out, (np.array(rows), np.array(columns)), np.array(weights, dtype=float))
+        return out
 
     def decide(self, text: str, min_score: float = 2.0, margin: float = 2.0) -> str | None:
         """The theme whose cues clearly dominate ``text``, or None.
