@@ -165,7 +165,7 @@ def stage_table(model, folder: Path, runs: int) -> list[tuple]:
     reference = [reference_segmenter.tokens(t) for t in sample]
     classifier = model.classifier
     tokens = segmenter.content_tokens_many(sample)
-    t_features, features = timed(lambda: classifier.features(sample, tokens=tokens), runs)
+    t_features, features = timed(lambda: classifier.features(sample, segmented=fast), runs)
     meta, arrays = classifier.to_state()
     word_vectorizer, char_vectorizer = fitted_vectorizers(meta, arrays["word_idf"],
                                                           arrays["char_idf"])

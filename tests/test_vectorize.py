@@ -66,6 +66,24 @@ def test_word_index_equals_sklearn():
     _same(vectorizer.transform(probe), index.transform(probe))
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(st.sampled_from("政治建设党风廉政检察官队伍文化的了和，。12xx"), max_size=30),
+                max_size=6))
+def test_word_index_keeping_content_tokens_equals_sklearn_on_content_tokens(texts):
+    segmenter = Segmenter()
+    tokens = [segmenter.content_tokens(t) for t in TEXTS]
+    vectorizer = TfidfVectorizer(tokenizer=lambda x: x, preprocessor=lambda x: x,
+                                 lowercase=False, token_pattern=None, ngram_range=(1, 2),
+                                 sublinear_tf=True).fit(tokens)
+    index = WordNgramIndex(_ordered_vocabulary(vectorizer), vectorizer.idf_, (1, 2), True,
+                           keep=segmenter.is_content)
+    probe = TEXTS[:3] + texts
+    segmented = segmenter.tokens_many(probe)
+    expected = vectorizer.transform(segmenter.content_of(segmented))
+    _same(expected, index.transform(segmented))
+    _same(expected, index.transform(segmented))  # again, with every token's verdict known
+
+
 def test_word_index_refuses_what_it_cannot_reproduce():
     assert not WordNgramIndex.supports(["a", "a b c"], (1, 2))  # a bigram of 3 parts
     assert not WordNgramIndex.supports(["a b"], (1, 2))  # parts not in the vocabulary

@@ -157,10 +157,10 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         return self.predictor_.predict(X)
 
     def predict_detailed(self, texts: list[str], n_evidence: int | None = 5,
-                         tokens: list[list[str]] | None = None) -> list[Prediction]:
+                         segmented: list[list[str]] | None = None) -> list[Prediction]:
         """Predictions with confidence, every theme's score and evidence terms."""
         check_is_fitted(self, "predictor_")
-        return self.predictor_.predict_detailed(texts, n_evidence, tokens)
+        return self.predictor_.predict_detailed(texts, n_evidence, segmented)
 
     def top_terms(self, n: int = 15) -> dict[str, list[tuple[str, float]]]:
         """Each theme's strongest positive words and word pairs."""

@@ -87,11 +87,13 @@ class ThemeModel:
         ``n_evidence=None`` skips the evidence and ``topics=False`` the topics (None).
         """
         texts = to_simplified_many(texts)
-        tokens = self.classifier.segmenter.content_tokens_many(texts)
-        predictions = self.classifier.predict_detailed(texts, n_evidence, tokens=tokens)
+        segmenter = self.classifier.segmenter
+        segmented = segmenter.tokens_many(texts)
+        predictions = self.classifier.predict_detailed(texts, n_evidence, segmented=segmented)
         if not topics:
             return predictions, None
-        return predictions, self.topic_model.transform(tokens).argmax(axis=1).tolist()
+        topics = self.topic_model.transform(segmenter.content_of(segmented))
+        return predictions, topics.argmax(axis=1).tolist()
 
     def predict(self, texts: list[str]) -> list[str]:
         """Theme ids of plain sentences, read as :meth:`label` reads them (no evidence, topics)."""

@@ -55,7 +55,8 @@ def feature_matrix(texts: list[str], tokens: list[list[str]], matches: list[list
     Word TF-IDF of ``tokens``, character TF-IDF of the normalised ``texts`` and the log of
     each theme's cue score (from ``matches``), scaled by ``weights``' ``word_weight``,
     ``char_weight`` and ``cue_weight``. ``transform_*`` turn token lists and character
-    strings into TF-IDF rows (``fit_transform`` when training).
+    strings into TF-IDF rows (``fit_transform`` of content tokens when training; when
+    labelling, the word transform takes a segmenter's tokens and keeps the content ones).
     """
     words = transform_words(tokens)
     grams = transform_chars(normalise_chars_many(texts))
@@ -121,7 +122,8 @@ class ThemePredictor:
             char_range = tuple(self.params["char_ngrams"])
             if (WordNgramIndex.supports(self.word_vocabulary, word_range)
                     and char_range[1] <= 3):
-                words = WordNgramIndex(self.word_vocabulary, self.word_idf, word_range, True)
+                words = WordNgramIndex(self.word_vocabulary, self.word_idf, word_range, True,
+                                       keep=self.segmenter.is_content)
                 chars = CharNgramIndex(self.char_vocabulary, self.char_idf, char_range, True,
                                        True)
                 self._indexes = (words.transform, chars.transform)
@@ -129,18 +131,24 @@ class ThemePredictor:
                 from .classifier import fitted_vectorizers
 
                 words, chars = fitted_vectorizers(self.meta, self.word_idf, self.char_idf)
-                self._indexes = (words.transform, chars.transform)
+                content_of = self.segmenter.content_of
+                self._indexes = (lambda segmented: words.transform(content_of(segmented)),
+                                 chars.transform)
         return self._indexes
 
-    def features(self, texts: list[str], tokens: list[list[str]] | None = None,
+    def features(self, texts: list[str], segmented: list[list[str]] | None = None,
                  matches: list[list[str]] | None = None) -> sp.csr_matrix:
-        """Word TF-IDF, character TF-IDF and log cue scores of each text, weighted."""
-        if tokens is None:
-            tokens = self.segmenter.content_tokens_many(texts)
+        """Word TF-IDF, character TF-IDF and log cue scores of each text, weighted.
+
+        ``segmented`` may pass the texts' tokens (``Segmenter.tokens_many``) when the
+        caller has them; the word features keep their content tokens only.
+        """
+        if segmented is None:
+            segmented = self.segmenter.tokens_many(texts)
         if matches is None:
             matches = self.cue_matcher_.matches_many(texts)
         transform_words, transform_chars = self._transforms()
-        return feature_matrix(texts, tokens, matches, self.cue_matcher_, transform_words,
+        return feature_matrix(texts, segmented, matches, self.cue_matcher_, transform_words,
                               transform_chars, self.params)
 
     def probabilities(self, features: sp.csr_matrix) -> np.ndarray:
@@ -171,17 +179,17 @@ class ThemePredictor:
         return self.decide(self.predict_proba(texts))
 
     def predict_detailed(self, texts: list[str], n_evidence: int | None = 5,
-                         tokens: list[list[str]] | None = None) -> list[Prediction]:
+                         segmented: list[list[str]] | None = None) -> list[Prediction]:
         """Predictions with confidence, every theme's score and evidence terms.
 
-        ``n_evidence=None`` skips the evidence (``Prediction.evidence`` is None). ``tokens``
-        may pass the texts' content tokens when the caller has them already.
+        ``n_evidence=None`` skips the evidence (``Prediction.evidence`` is None).
+        ``segmented`` may pass the texts' tokens (``Segmenter.tokens_many``).
         """
         texts = [str(t) for t in texts]
         if not texts:
             return []
         matches = self.cue_matcher_.matches_many(texts)
-        features = self.features(texts, tokens=tokens, matches=matches)
+        features = self.features(texts, segmented=segmented, matches=matches)
         proba = self.probabilities(features)
         labels = self.decide(proba)
         evidence = (self._evidence(features, proba.argmax(axis=1), matches, n_evidence)

@@ -233,14 +233,21 @@ class Segmenter:
 
     def content_tokens_many(self, texts: list[str]) -> list[list[str]]:
         """:meth:`content_tokens` of every text."""
-        token_lists = self.tokens_many(texts)
+        return self.content_of(self.tokens_many(texts))
+
+    def is_content(self, token: str) -> bool:
+        """Whether :meth:`content_tokens` keeps ``token``."""
+        return len(token) > 1 and token not in self.stopwords and not is_noise(token)
+
+    def content_of(self, token_lists: list[list[str]]) -> list[list[str]]:
+        """The content tokens of token lists from :meth:`tokens_many`."""
         judged, content = self.__dict__.get("_judged"), self.__dict__.get("_content")
         if judged is None or len(judged) > _MAX_REMEMBERED:
             judged = self.__dict__["_judged"] = set()
             content = self.__dict__["_content"] = set()
         for token in set(chain.from_iterable(token_lists)).difference(judged):
             judged.add(token)
-            if len(token) > 1 and token not in self.stopwords and not is_noise(token):
+            if self.is_content(token):
                 content.add(token)
         keep = content.__contains__
         return [list(filter(keep, tokens)) for tokens in token_lists]

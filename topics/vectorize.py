@@ -10,12 +10,15 @@ l2-normalised. The matrices equal scikit-learn's up to float rounding (tests che
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import chain, repeat
 
 import numpy as np
 import scipy.sparse as sp
 
 _BITS = 21  # every code point is below 2**21
+_UNKNOWN, _DROPPED, _UNSEEN = -1, -2, -3  # codes of tokens that are not vocabulary ids
+_MAX_CODES = 500_000  # distinct tokens whose code is remembered
 
 
 def _char_key(term: str) -> int:
@@ -169,10 +172,16 @@ class WordNgramIndex:
     Bigrams are matched as pairs of unigram ids, which is exact when every bigram of
     the vocabulary is two vocabulary words without spaces (always so when the
     vocabulary was learnt with ``min_df=1``); :meth:`supports` says whether it is.
+
+    With ``keep`` (such as ``Segmenter.is_content``) :meth:`transform` takes a segmenter's
+    tokens as they come and drops those ``keep`` rejects, as if it had been given the
+    kept tokens only; each distinct token is judged once and remembered.
     """
 
     def __init__(self, vocabulary: list[str], idf: np.ndarray, ngram_range: tuple[int, int],
-                 sublinear_tf: bool = True):
+                 sublinear_tf: bool = True, keep: Callable[[str], bool] | None = None):
+        self.keep = keep
+        self._codes: dict[str, int] = {}  # with keep: vocabulary id, _UNKNOWN or _DROPPED
         self.ngram_range = tuple(ngram_range)
         self.sublinear_tf = sublinear_tf
         self.idf = np.asarray(idf, dtype=np.float64)
@@ -201,12 +210,34 @@ class WordNgramIndex:
                 return False
         return True
 
+    def _ids(self, token_lists: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
+        """Vocabulary id (or -1) of every kept token, and the number of its list."""
+        lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
+        owner = np.repeat(np.arange(len(token_lists), dtype=np.int64), lengths)
+        tokens = list(chain.from_iterable(token_lists))
+        if self.keep is None:
+            ids = np.fromiter(map(self._unigrams.get, tokens, repeat(_UNKNOWN)),
+                              dtype=np.int64, count=len(tokens))
+            return ids, owner
+        if len(self._codes) > _MAX_CODES:
+            self._codes.clear()
+        codes = self._codes
+        ids = np.fromiter(map(codes.get, tokens, repeat(_UNSEEN)), dtype=np.int64,
+                          count=len(tokens))
+        unseen = np.flatnonzero(ids == _UNSEEN)
+        for position in unseen.tolist():
+            token = tokens[position]
+            code = codes.get(token)
+            if code is None:
+                code = codes[token] = (self._unigrams.get(token, _UNKNOWN) if self.keep(token)
+                                       else _DROPPED)
+            ids[position] = code
+        kept = ids != _DROPPED
+        return ids[kept], owner[kept]
+
     def transform(self, token_lists: list[list[str]]) -> sp.csr_matrix:
         """TF-IDF rows of the token lists."""
-        lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
-        ids = np.fromiter(map(self._unigrams.get, chain.from_iterable(token_lists), repeat(-1)),
-                          dtype=np.int64, count=int(lengths.sum()))
-        owner = np.repeat(np.arange(len(token_lists), dtype=np.int64), lengths)
+        ids, owner = self._ids(token_lists)
         rows, columns = [], []
         if self._use_unigrams:
             known = ids >= 0
