@@ -88,7 +88,7 @@ def outline_level(text: str) -> int | None:
 @dataclass
 class _Line:
     chars: str
-    offsets: list[int]
+    offsets: list[int] | range  # of each character in the original text
     md_level: int | None  # number of '#' of a markdown heading, else None
 
     @property
@@ -121,7 +121,7 @@ def _clean_line(raw: str, base: int) -> _Line:
     if not _NEEDS_CLEANING.search(raw, pos):  # most lines: nothing to strip
         if not _ALNUM.search(raw, pos):
             return _Line("", [], None)
-        return _Line(raw[pos:], list(range(base + pos, base + len(raw))), md_level)
+        return _Line(raw[pos:], range(base + pos, base + len(raw)), md_level)
     chars: list[str] = []
     offsets: list[int] = []
     n = len(raw)
@@ -190,7 +190,7 @@ def _paragraphs(text: str, rejoin: bool = True) -> Iterator[_Line]:
     current: _Line | None = None
     for line in lines:
         if rejoin and current is not None and _continues(current, line, width):
-            current = _Line(current.chars + line.chars, current.offsets + line.offsets, None)
+            current = _Line(current.chars + line.chars, [*current.offsets, *line.offsets], None)
             continue
         if current is not None:
             yield current
