@@ -21,9 +21,12 @@ _MODELS: dict[str, ThemeModel] = {}
 
 @dataclass(frozen=True)
 class Rendered:
-    """A labelled report rendered by a :class:`~topics.formats.Renderer`: text and unit count."""
+    """A labelled report rendered by a :class:`~topics.formats.Renderer`: UTF-8 and unit count.
 
-    text: str
+    Bytes, not text: they cross from a worker process to the writer unchanged.
+    """
+
+    data: bytes
     units: int
 
     def __len__(self) -> int:
@@ -55,7 +58,7 @@ def label_input(model: ThemeModel, loaded: InputUnits, render: Renderer | None =
     results = model.classify_units(loaded.units, loaded.ids, explain=explain)
     if render is None:
         return loaded.name, results
-    return loaded.name, Rendered(render(loaded.name, results), len(results))
+    return loaded.name, Rendered(render(loaded.name, results).encode("utf-8"), len(results))
 
 
 def label_file(model: ThemeModel, path: str, encoding: str | None, max_bytes: int,

@@ -307,7 +307,8 @@ class _Sink(contextlib.ExitStack):
         super().__init__()
         self.out, self.bom, self._handle = out, bom, None
 
-    def write(self, text: str) -> None:
+    def write(self, text: str | bytes) -> None:
+        """Write text, or bytes already encoded in UTF-8."""
         if not self.out:
             click.echo(text, nl=False)
             return
@@ -317,7 +318,7 @@ class _Sink(contextlib.ExitStack):
             self._handle = self.enter_context(atomic_file(self.out))
             if self.bom:
                 self._handle.write("\ufeff".encode())
-        self._handle.write(text.encode("utf-8"))
+        self._handle.write(text.encode("utf-8") if isinstance(text, str) else text)
 
 
 def _check_out(fmt: str, out: str | None) -> None:
@@ -396,7 +397,7 @@ def classify(obj, inputs, model_dir, fmt, out, encoding, max_size, explain, jobs
                 sink.write(results_csv([], model.taxonomy.ids, header=True))
             if fmt == "table" and n_reports > 1:
                 sink.write("\n")
-            sink.write(results.text)
+            sink.write(results.data)
         if kept and fmt == "html":
             sink.write(results_html(kept, model.taxonomy, model.topic_model.summary(15)))
         elif kept:
