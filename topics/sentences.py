@@ -280,7 +280,8 @@ def split_units(text: str, report: str = "", max_chars: int = MAX_UNIT_CHARS,
         standalone_title = para.md_level is not None or _is_title(chars)
         spans = _sentence_spans(chars)
         for position, (s, e) in enumerate(spans):
-            for cs, ce in _cap_span(chars, s, e, max_chars):
+            pieces = ((s, e),) if e - s <= max_chars else _cap_span(chars, s, e, max_chars)
+            for cs, ce in pieces:
                 while cs < ce and chars[cs] == " ":
                     cs += 1
                 piece = chars[cs:ce].rstrip()
@@ -294,19 +295,11 @@ def split_units(text: str, report: str = "", max_chars: int = MAX_UNIT_CHARS,
                     while stack and stack[-1][0] >= level:
                         stack.pop()
                 parent = stack[-1][1] if stack else None
-                unit = Unit(
-                    report=report,
-                    index=len(units),
-                    text=piece,
-                    start=offsets[cs],
-                    end=offsets[cs + len(piece) - 1] + 1,
-                    is_heading=is_heading,
-                    level=level if is_heading else None,
-                    heading=parent,
-                )
-                units.append(unit)
                 if is_heading:
-                    stack.append((level, unit.index))
+                    stack.append((level, len(units)))
+                units.append(Unit(report, len(units), piece, offsets[cs],
+                                  offsets[cs + len(piece) - 1] + 1, is_heading,
+                                  level if is_heading else None, parent))
     return units
 
 
