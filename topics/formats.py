@@ -87,28 +87,27 @@ def results_jsonl(results: list[UnitResult]) -> str:
     confidences = four_places([r.confidence for r in results])
     scores = four_places([v for r in results for v in r.scores.values()])
     keys, template, first = None, "", 0
+    report, report_json = None, ""
     lines = []
     for r, confidence in zip(results, confidences, strict=True):
         if tuple(r.scores) != keys:
             keys = tuple(r.scores)
             template = ", ".join(_STRING(k).replace("{", "{{").replace("}", "}}") + ": {}"
                                  for k in keys)
-        parts = ['{"report": ', _STRING(r.report), ', "index": ', int.__repr__(r.index)]
+        if r.report != report:
+            report, report_json = r.report, _STRING(r.report)
+        line = f'{{"report": {report_json}, "index": {int.__repr__(r.index)}'
         if r.id is not None:
-            parts += [', "id": ', _JSON.encode(r.id)]
-        parts += [', "text": ', _STRING(r.text), ', "theme": ', _STRING(r.theme),
-                  ', "confidence": ', confidence, ', "scores": {',
-                  template.format(*scores[first:first + len(keys)]), "}"]
+            line += f', "id": {_JSON.encode(r.id)}'
+        line += (f', "text": {_STRING(r.text)}, "theme": {_STRING(r.theme)}, "confidence": '
+                 f'{confidence}, "scores": {{{template.format(*scores[first:first + len(keys)])}}}')
         first += len(keys)
         if r.evidence is not None:
-            parts += [', "evidence": ', _JSON.encode([[t, w] for t, w in r.evidence])]
+            line += f', "evidence": {_JSON.encode([[t, w] for t, w in r.evidence])}'
         if r.topic is not None:
-            parts += [', "topic": ', int.__repr__(r.topic), ', "topic_theme": ',
-                      _JSON.encode(r.topic_theme)]
-        if r.is_heading:
-            parts.append(', "heading": true')
-        parts.append("}\n")
-        lines.append("".join(parts))
+            line += (f', "topic": {int.__repr__(r.topic)}, '
+                     f'"topic_theme": {_JSON.encode(r.topic_theme)}')
+        lines.append(line + (', "heading": true}\n' if r.is_heading else "}\n"))
     return "".join(lines)
 
 

@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .normalize import to_simplified_many
-from .predictor import ThemePredictor
+from .predictor import Prediction, PredictionColumns, ThemePredictor
 from .sentences import Unit, split_units
 from .taxonomy import Taxonomy
 from .topic_inference import TopicInference
@@ -86,14 +86,19 @@ class ThemeModel:
         Traditional characters are read as simplified ones; results keep the text as given.
         ``n_evidence=None`` skips the evidence and ``topics=False`` the topics (None).
         """
+        columns, topic_ids = self._label_columns(texts, n_evidence, topics)
+        return [Prediction(*row) for row in zip(*columns, strict=True)], topic_ids
+
+    def _label_columns(self, texts: list[str], n_evidence: int | None,
+                       topics: bool) -> tuple[PredictionColumns, list[int] | None]:
         texts = to_simplified_many(texts)
         segmenter = self.classifier.segmenter
         segmented = segmenter.tokens_many(texts)
-        predictions = self.classifier.predict_detailed(texts, n_evidence, segmented=segmented)
+        columns = self.classifier.predict_columns(texts, n_evidence, segmented=segmented)
         if not topics:
-            return predictions, None
-        topics = self.topic_model.transform(segmenter.content_of(segmented))
-        return predictions, topics.argmax(axis=1).tolist()
+            return columns, None
+        distributions = self.topic_model.transform(segmenter.content_of(segmented))
+        return columns, distributions.argmax(axis=1).tolist()
 
     def predict(self, texts: list[str]) -> list[str]:
         """Theme ids of plain sentences, read as :meth:`label` reads them (no evidence, topics)."""
@@ -118,19 +123,17 @@ class ThemeModel:
 
     def _classify_batch(self, units: list[Unit], ids: list | None, n_evidence: int | None,
                         topics: bool) -> list[UnitResult]:
-        predictions, topic_ids = self.label([u.text for u in units], n_evidence, topics)
+        columns, topic_ids = self._label_columns([u.text for u in units], n_evidence, topics)
         themes = self.topic_model.topic_themes_
         if topic_ids is None:
             topic_ids = [None] * len(units)
         if ids is None:
             ids = [None] * len(units)
-        return [UnitResult(
-                    report=unit.report, index=unit.index, text=unit.text, theme=pred.theme,
-                    confidence=pred.confidence, scores=pred.scores, evidence=pred.evidence,
-                    topic=topic, topic_theme=None if topic is None else themes[topic],
-                    id=unit_id, is_heading=unit.is_heading, start=unit.start, end=unit.end)
-                for unit, pred, topic, unit_id in zip(units, predictions, topic_ids, ids,
-                                                      strict=True)]
+        return [UnitResult(unit.report, unit.index, unit.text, theme, confidence, scores, terms,
+                           topic, None if topic is None else themes[topic], unit_id,
+                           unit.is_heading, unit.start, unit.end)
+                for unit, theme, confidence, scores, terms, topic, unit_id in zip(
+                    units, *columns, topic_ids, ids, strict=True)]
 
     def classify(self, text: str, report: str = "") -> list[UnitResult]:
         """Split a report's text into units and label every one."""

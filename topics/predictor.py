@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -73,6 +74,15 @@ class Prediction:
     confidence: float
     scores: dict[str, float]
     evidence: list[tuple[str, float]] | None
+
+
+class PredictionColumns(NamedTuple):
+    """Predictions of a batch as columns: one list per field of :class:`Prediction`."""
+
+    themes: list[str]
+    confidences: list[float]
+    scores: list[dict[str, float]]
+    evidence: list[list[tuple[str, float]] | None]
 
 
 class ThemePredictor:
@@ -185,9 +195,15 @@ class ThemePredictor:
         ``n_evidence=None`` skips the evidence (``Prediction.evidence`` is None).
         ``segmented`` may pass the texts' tokens (``Segmenter.tokens_many``).
         """
+        return [Prediction(*row)
+                for row in zip(*self.predict_columns(texts, n_evidence, segmented), strict=True)]
+
+    def predict_columns(self, texts: list[str], n_evidence: int | None = 5,
+                        segmented: list[list[str]] | None = None) -> PredictionColumns:
+        """:meth:`predict_detailed` as lists of themes, confidences, scores and evidence."""
         texts = [str(t) for t in texts]
         if not texts:
-            return []
+            return PredictionColumns([], [], [], [])
         matches = self.cue_matcher_.matches_many(texts)
         features = self.features(texts, segmented=segmented, matches=matches)
         proba = self.probabilities(features)
@@ -200,9 +216,8 @@ class ThemePredictor:
         confidence = np.where(position >= 0,
                               proba[np.arange(len(labels)), np.maximum(position, 0)], 0.0)
         classes = list(class_index)
-        return [Prediction(label, conf, dict(zip(classes, row, strict=True)), terms)
-                for label, conf, row, terms in zip(labels, confidence.tolist(), proba.tolist(),
-                                                   evidence, strict=True)]
+        scores = [dict(zip(classes, row, strict=True)) for row in proba.tolist()]
+        return PredictionColumns(labels, confidence.tolist(), scores, evidence)
 
     def _display_names(self) -> tuple[np.ndarray, list[str]]:
         """Per feature column, the id of its name for people; the names by id.
