@@ -162,6 +162,8 @@ def stage_table(model, folder: Path, runs: int) -> list[tuple]:
     seg_runs = max(runs, 5)  # a few seconds each: medians of more runs
     t_jieba, _ = timed(lambda: [jieba.lcut(t) for t in sample], seg_runs)
     t_fast, fast = timed(lambda: segmenter.tokens_many(sample), seg_runs)
+    cut = segmenter._rjieba.cut  # the backend alone: the ceiling of what topics can reach
+    t_raw, _ = timed(lambda: [cut(t, True) for t in sample], seg_runs)
     reference = [reference_segmenter.tokens(t) for t in sample]
     classifier = model.classifier
     tokens = segmenter.content_tokens_many(sample)
@@ -183,6 +185,8 @@ def stage_table(model, folder: Path, runs: int) -> list[tuple]:
         ("segment: jieba.lcut (baseline)", sample_mb / t_jieba, len(sample) / t_jieba, 1.0),
         (f"segment: topics ({segmenter.backend_name})", sample_mb / t_fast, len(sample) / t_fast,
          t_jieba / t_fast),
+        ("segment: rjieba's cut alone (no jieba-identity fixes, for reference)",
+         sample_mb / t_raw, len(sample) / t_raw, t_jieba / t_raw),
         ("vectorise: sklearn TfidfVectorizer.transform, cues one by one (baseline)",
          sample_mb / t_sklearn, len(sample) / t_sklearn, 1.0),
         ("vectorise: topics (numpy n-gram index, cues by Aho-Corasick)", sample_mb / t_features,
