@@ -10,6 +10,8 @@ from importlib import resources
 from itertools import chain
 from pathlib import Path
 
+import numpy as np
+
 from .errors import InputError
 
 _RESOURCES = resources.files("topics.resources")
@@ -30,7 +32,8 @@ _NOISE = re.compile(
 # Where jieba's HMM meets letters, digits and the marks . % - + # & _ that no dictionary
 # word covers, jieba splits them with this pattern (its ``finalseg.re_skip``) and jieba-rs
 # keeps them as one token ("xx.x%", "2024-05-16"); such tokens are split here as jieba does.
-_MARKED = re.compile(r"[A-Za-z0-9][.%+#&_\-]|[.%+#&_\-][A-Za-z0-9]")
+# A mark next to a letter or digit; found from the mark, which a scan finds fast.
+_MARKED = re.compile(r"[.%+#&_\-](?:(?<=[A-Za-z0-9].)|(?=[A-Za-z0-9]))")
 _MARKED_TOKEN = re.compile(r"[A-Za-z0-9+#&._%\-]*[+#&._%\-][A-Za-z0-9+#&._%\-]*")
 _HMM_SKIP = re.compile(r"([a-zA-Z0-9]+(?:\.\d+)?%?)")
 # Only jieba-rs counts rare ideographs (extension A, U+9FD6-U+9FFF, compatibility and
@@ -210,17 +213,24 @@ class Segmenter:
         if self.backend_name != "rjieba":
             return [self._jieba.lcut(t, HMM=True) for t in texts]
         cut, as_jieba, marked = self._rjieba.cut, self._as_jieba, _MARKED.search
-        if _RARE.search("".join(texts)):
+        joined = "\n".join(texts)  # a line break is no letter, digit or mark: checks of the
+        if _RARE.search(joined):  # whole batch find what checks of each text would
             return [self._jieba.lcut(t, HMM=True) if _RARE.search(t)
                     else as_jieba(cut(t, True)) if marked(t) else cut(t, True)
                     for t in texts]
-        return [as_jieba(cut(t, True)) if marked(t) else cut(t, True) for t in texts]
+        out = [cut(t, True) for t in texts]
+        marks = [match.start() for match in _MARKED.finditer(joined)]
+        if marks:
+            ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1)
+            for row in np.unique(np.searchsorted(ends, marks, side="right")).tolist():
+                out[row] = as_jieba(out[row])
+        return out
 
     def _as_jieba(self, tokens: list[str]) -> list[str]:
         """jieba-rs tokens with marked runs outside the dictionary split as jieba splits them."""
         out: list[str] = []
         for token in tokens:
-            if (len(token) > 1 and _MARKED_TOKEN.fullmatch(token)
+            if (len(token) > 1 and token.isascii() and _MARKED_TOKEN.fullmatch(token)
                     and not self._rjieba.has_word(token)):
                 out.extend(piece for piece in _HMM_SKIP.split(token) if piece)
             else:
