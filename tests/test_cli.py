@@ -220,3 +220,13 @@ def test_parallel_classify_gives_the_same_output_in_the_same_order(run, tiny_mod
     assert one.stdout == two.stdout and one.stdout.count("\n") > 500
     assert [line for line in two.stderr.splitlines() if "error" in line] == \
            [f"topics: error: {folder / '002_broken.txt'}: empty report (no text)"]
+
+
+def test_labelling_processes_keep_freed_memory_on_glibc():
+    import platform
+
+    from topics.batch import keep_freed_memory
+
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        pytest.skip("mallopt is glibc's")
+    assert keep_freed_memory() is True
