@@ -105,7 +105,7 @@ def test_no_characters_lost_and_offsets_point_at_the_text(text):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(st.sampled_from(list("一二三十是、.．（）()1２0①⑳⑴ 检察。")), max_size=8))
+@given(st.text(st.sampled_from(list("一二三十是、.．（）()1２0٣①⑳⑴ 检察。")), max_size=8))
 def test_outline_level_is_the_first_marker_that_matches(text):
     from topics.sentences import _OUTLINE_MARKERS
 
@@ -144,3 +144,16 @@ def test_sentence_spans_equal_the_terminal_by_terminal_split(text):
     from topics.sentences import _sentence_spans
 
     assert _sentence_spans(text) == _spans_terminal_by_terminal(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(st.sampled_from(list(" \t\u3000\ufeff\\*_a检")), max_size=10))
+def test_lines_needing_cleaning_are_found_as_by_the_plain_pattern(text):
+    import re
+
+    from topics.sentences import _NEEDS_CLEANING
+
+    plain = re.compile(r"[\s\ufeff\\]|\*\*|__")
+    for pos in range(len(text) + 1):
+        found, expected = _NEEDS_CLEANING.search(text, pos), plain.search(text, pos)
+        assert (found and found.start()) == (expected and expected.start())

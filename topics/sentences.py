@@ -35,8 +35,10 @@ _OUTLINE_MARKERS: tuple[tuple[re.Pattern[str], int], ...] = (
 # One pattern for all markers, the first alternative that matches giving the level.
 _OUTLINE = re.compile("|".join(f"({pattern.pattern[1:]})" for pattern, _ in _OUTLINE_MARKERS))
 _OUTLINE_LEVELS = [level for _, level in _OUTLINE_MARKERS]
+_OUTLINE_FIRST = frozenset(_CN_NUM + "（(" + "".join(map(chr, range(0x2460, 0x2474))))  # ①-⑳
 _MD_HEADING = re.compile(r"^\s*(#{1,6})\s*")
-_NEEDS_CLEANING = re.compile(r"[\s\ufeff\\]|\*\*|__")
+# Spaces, a BOM, a backslash, ** or __ (led by one character class: a fast scan).
+_NEEDS_CLEANING = re.compile(r"[\s\ufeff\\*_](?:(?<=[\s\ufeff\\])|(?<=\*)\*|(?<=_)_)")
 _ALNUM = re.compile(r"[^\W_]")  # what str.isalnum accepts
 _TERMINAL = re.compile(f"[{re.escape(_TERMINALS)}]")
 _TERMINAL_TAIL = re.compile(f"[{re.escape(_TERMINALS)}”’」』）)]*")
@@ -81,6 +83,8 @@ def _is_cjk(ch: str) -> bool:
 
 def outline_level(text: str) -> int | None:
     """Return the outline level of a heading marker at the start of ``text``."""
+    if not text or not (text[0] in _OUTLINE_FIRST or text[0].isdecimal()):  # \d: decimal
+        return None
     match = _OUTLINE.match(text)
     return _OUTLINE_LEVELS[match.lastindex - 1] if match else None
 
@@ -232,7 +236,7 @@ def _sentence_spans(text: str) -> list[tuple[int, int]]:
     merged: list[tuple[int, int]] = []
     for match in _SENTENCE.finditer(masked):
         s, e = match.span()
-        if merged and not _ALNUM.search(text, s, e):
+        if merged and not (text[s].isalnum() or _ALNUM.search(text, s, e)):
             merged[-1] = (merged[-1][0], e)  # trailing symbols (emoji, dashes) stay with it
         else:
             merged.append((s, e))
