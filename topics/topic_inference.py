@@ -8,6 +8,8 @@ scikit-learn.
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import numpy as np
 
 #: gensim's default convergence threshold of a document's variational parameters.
@@ -25,8 +27,6 @@ class TopicInference:
     """
 
     def __init__(self, meta: dict, arrays: dict[str, np.ndarray]):
-        from scipy.special import psi
-
         self.meta = meta
         self.params = dict(meta["params"])
         self.iterations = int(self.params["iterations"])
@@ -37,12 +37,18 @@ class TopicInference:
         self.alpha_ = np.asarray(arrays["alpha"], dtype=np.float64)
         self.eta_ = np.asarray(arrays["eta"], dtype=np.float64)
         self.sstats_ = np.asarray(arrays["sstats"], dtype=np.float64)
-        lam = self.lambda_
-        self.exp_elog_beta_ = np.exp(psi(lam) - psi(lam.sum(axis=1))[:, None])
 
     def to_state(self) -> tuple[dict, dict[str, np.ndarray]]:
         """The state this object was made from (for a model bundle)."""
         return self.meta, {"alpha": self.alpha_, "eta": self.eta_, "sstats": self.sstats_}
+
+    @cached_property
+    def exp_elog_beta_(self) -> np.ndarray:
+        """exp(E[log beta]) of the topics, computed when topics are first inferred."""
+        from scipy.special import psi
+
+        lam = self.lambda_
+        return np.exp(psi(lam) - psi(lam.sum(axis=1))[:, None])
 
     @property
     def lambda_(self) -> np.ndarray:
