@@ -251,6 +251,9 @@ def main() -> None:
 
     OUT.mkdir(exist_ok=True)
     model = load_model(args.model) if args.model else default_model()
+    from topics.batch import settle_for_labelling
+
+    settle_for_labelling()  # as `topics classify` runs (GC and allocator), baselines included
     model_dir = model.path
     sizes = [int(s) for s in args.sizes.split(",")]
     lines = ["# Benchmark results", "",
