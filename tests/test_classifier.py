@@ -77,6 +77,16 @@ def test_labelling_imports_neither_sklearn_nor_gensim(tiny_model_dir):
 
     code = ("import sys; from topics.bundle import load_model; "
             f"m = load_model({str(tiny_model_dir)!r}); m.classify('严格执行三个规定。开展警示教育。'); "
-            "print(sorted(k for k in ('sklearn', 'gensim', 'jieba') if k in sys.modules))")
+            "print(sorted(k for k in ('sklearn', 'gensim', 'jieba') if k in sys.modules)); "
+            "print('rjieba.rjieba' in sys.modules, 'rjieba' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "[]"
+    # rjieba's compiled module is loaded, not its package (which builds an unused tokenizer)
+    assert done.stdout.split("\n")[:2] == ["[]", "True False"]
+
+
+def test_rjieba_class_is_the_package_class():
+    import rjieba
+
+    from topics.segment import _rjieba_class
+
+    assert _rjieba_class() is rjieba.Jieba
