@@ -4,7 +4,8 @@ Run:  python bench/run.py [--sizes 5,50] [--runs 3]
 Writes bench/RESULTS.md. Corpora are synthetic: shipped labelled sentences (seed hand labels
 and authored examples) drawn with a fixed seed into reports of about 1 MB, with outline
 headings, until each corpus reaches its size. Every number is measured in the same run as
-its baseline; medians of --runs runs. The machines are shared and noisy: read the ratios.
+its baseline; medians of --runs runs, the end-to-end ones taking turns. The machines are
+shared and noisy: read the ratios.
 """
 
 from __future__ import annotations
@@ -261,8 +262,9 @@ def main() -> None:
              f"{machine(PACKAGES)}.",
              "", "Corpora are **synthetic**: shipped labelled sentences drawn with a fixed seed "
              "into ~1 MB reports with outline headings. Throughput is a median of "
-             f"{args.runs} runs; ratios are against the naive baseline measured in the same run "
-             "(the machines are shared and noisy: read the ratios, not the seconds).", ""]
+             f"{args.runs} runs (end to end, the baseline and each configuration take turns); "
+             "ratios are against the naive baseline measured in the same run (the machines are "
+             "shared and noisy: read the ratios, not the seconds).", ""]
     baseline_script = OUT / "baseline.py"
     baseline_script.write_text(BASELINE, encoding="utf-8")
     e2e = []
@@ -280,15 +282,23 @@ def main() -> None:
                       f"dictionary) on this sample: **{'yes' if identical else 'NO'}**.", ""]
         base_out = OUT / f"baseline-{size}.jsonl"
         base = [sys.executable, str(baseline_script), model_dir, str(folder), str(base_out)]
-        t_base = run_process(base, args.runs)
-        row = {"size": size, "mb": megabytes, "base": t_base, "rss_base": peak_rss(base)}
-        outputs = {}
+        outputs, commands = {}, {"base": base}
         for key, extra in CONFIGS:
             outputs[key] = OUT / f"ours-{size}-{key}.jsonl"
-            ours = [sys.executable, "-m", "topics", "-q", "classify", str(folder), "--model",
-                    model_dir, "--format", "jsonl", "--out", str(outputs[key]), *extra]
-            row[f"t{key}"] = run_process(ours, args.runs)
-            row[f"rss{key}"] = peak_rss(ours)
+            commands[key] = [sys.executable, "-m", "topics", "-q", "classify", str(folder),
+                             "--model", model_dir, "--format", "jsonl", "--out",
+                             str(outputs[key]), *extra]
+        # Runs take turns (baseline, then each configuration, again and again) so that a
+        # machine getting faster or slower during the benchmark weighs on all alike.
+        times = {key: [] for key in commands}
+        for _ in range(args.runs):
+            for key, command in commands.items():
+                times[key].append(run_process(command, 1))
+        row = {"size": size, "mb": megabytes, "rss_base": peak_rss(base)}
+        row.update({("base" if key == "base" else f"t{key}"): statistics.median(values)
+                    for key, values in times.items()})
+        for key, _ in CONFIGS:
+            row[f"rss{key}"] = peak_rss(commands[key])
         row["parallel_same"] = (outputs["j1"].read_bytes() == outputs["j2"].read_bytes()
                                 and outputs["x1"].read_bytes() == outputs["x2"].read_bytes())
         row["same"] = all(themes(outputs[key]) == themes(base_out) for key, _ in CONFIGS)
