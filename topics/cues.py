@@ -66,11 +66,7 @@ class CueMatcher:
 
     def scores_of_matches(self, words: list[str]) -> np.ndarray:
         """Summed cue weights per theme (taxonomy order) of already matched cue words."""
-        out = np.zeros(len(self.theme_ids))
-        for word in words:
-            for column, weight in self._weights[word]:
-                out[column] += weight
-        return out
+        return self.score_matrix([words])[0]
 
     def scores(self, text: str) -> np.ndarray:
         """Summed cue weights per theme, in taxonomy order."""

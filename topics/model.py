@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .normalize import to_simplified_many
-from .predictor import Prediction, PredictionColumns, ThemePredictor
+from .predictor import PredictionColumns, ThemePredictor
 from .sentences import Unit, split_units
 from .taxonomy import Taxonomy
 from .topic_inference import TopicInference
@@ -87,7 +87,7 @@ class ThemeModel:
         ``n_evidence=None`` skips the evidence and ``topics=False`` the topics (None).
         """
         columns, topic_ids = self._label_columns(texts, n_evidence, topics)
-        return [Prediction(*row) for row in zip(*columns, strict=True)], topic_ids
+        return columns.predictions(), topic_ids
 
     def _label_columns(self, texts: list[str], n_evidence: int | None,
                        topics: bool) -> tuple[PredictionColumns, list[int] | None]:

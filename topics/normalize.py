@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from html.parser import HTMLParser
 
@@ -24,16 +25,25 @@ def to_simplified(text: str) -> str:
     return _t2s().convert(text)
 
 
+def map_joined(function: Callable[[str], str], texts: list[str], separator: str) -> list[str]:
+    """``function`` of every text, in one call over the texts joined by ``separator``.
+
+    For functions that never change the separator nor act across it; when a text holds the
+    separator itself, each text gets its own call.
+    """
+    joined = separator.join(texts)
+    if joined.count(separator) != len(texts) - 1 or not texts:
+        return [function(t) for t in texts]
+    return function(joined).split(separator)
+
+
 def to_simplified_many(texts: list[str]) -> list[str]:
-    """:func:`to_simplified` of every text, converted in one call when none holds a line break.
+    """:func:`to_simplified` of every text, converted in one call.
 
     OpenCC converts phrase by phrase and no phrase spans a line break, so joining the
     texts with line breaks changes nothing.
     """
-    joined = "\n".join(texts)
-    if joined.count("\n") != len(texts) - 1 or not texts:
-        return [to_simplified(t) for t in texts]
-    return to_simplified(joined).split("\n")
+    return map_joined(to_simplified, texts, "\n")
 
 
 def looks_like_html(text: str) -> bool:

@@ -16,6 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .cues import CueMatcher
+from .normalize import map_joined
 from .segment import Segmenter
 from .taxonomy import Taxonomy
 from .vectorize import CharNgramIndex, WordNgramIndex
@@ -25,7 +26,6 @@ EVIDENCE_SHARE = 0.01
 _PLACEHOLDER = re.compile(r"[xX×]{1,}")
 _DIGITS = re.compile(r"[0-9０-９]+(?:[.,][0-9]+)?")
 _SPACE = re.compile(r"\s+")
-_BATCH_SEPARATOR = "\x00"  # no pattern of normalise_chars touches it
 
 
 def normalise_chars(text: str) -> str:
@@ -36,11 +36,8 @@ def normalise_chars(text: str) -> str:
 
 
 def normalise_chars_many(texts: list[str]) -> list[str]:
-    """:func:`normalise_chars` of every text (one pass over the batch when it can)."""
-    joined = _BATCH_SEPARATOR.join(texts)
-    if joined.count(_BATCH_SEPARATOR) != len(texts) - 1 or not texts:
-        return [normalise_chars(t) for t in texts]
-    return normalise_chars(joined).split(_BATCH_SEPARATOR)
+    """:func:`normalise_chars` of every text, in one pass over the batch."""
+    return map_joined(normalise_chars, texts, "\x00")  # no pattern above touches NUL
 
 
 def display_name(feature: str) -> str:
@@ -83,6 +80,10 @@ class PredictionColumns(NamedTuple):
     confidences: list[float]
     scores: list[dict[str, float]]
     evidence: list[list[tuple[str, float]] | None]
+
+    def predictions(self) -> list[Prediction]:
+        """One :class:`Prediction` per row."""
+        return [Prediction(*row) for row in zip(*self, strict=True)]
 
 
 class ThemePredictor:
@@ -195,8 +196,7 @@ class ThemePredictor:
         ``n_evidence=None`` skips the evidence (``Prediction.evidence`` is None).
         ``segmented`` may pass the texts' tokens (``Segmenter.tokens_many``).
         """
-        return [Prediction(*row)
-                for row in zip(*self.predict_columns(texts, n_evidence, segmented), strict=True)]
+        return self.predict_columns(texts, n_evidence, segmented).predictions()
 
     def predict_columns(self, texts: list[str], n_evidence: int | None = 5,
                         segmented: list[list[str]] | None = None) -> PredictionColumns:
