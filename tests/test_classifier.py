@@ -66,9 +66,14 @@ def test_predictor_probabilities_are_sklearns(fitted):
     model.classes_ = np.array(meta["classes"])
     model.coef_, model.intercept_ = arrays["coef"], arrays["intercept"]
     model.n_features_in_ = model.coef_.shape[1]
-    features = predictor.features([t for t, _ in TINY] + ["完全无关的一句话。", ""])
-    assert np.allclose(predictor.probabilities(features), model.predict_proba(features),
+    texts = [t for t, _ in TINY] + ["完全无关的一句话。", ""]
+    features = predictor.features(texts)
+    expected = model.predict_proba(features)
+    assert np.allclose(predictor.probabilities(features), expected, rtol=0, atol=1e-12)
+    # Labelling multiplies each block by its own coefficients instead.
+    assert np.allclose(predictor.block_probabilities(predictor.blocks(texts)), expected,
                        rtol=0, atol=1e-12)
+    assert np.allclose(predictor.predict_proba(texts), expected, rtol=0, atol=1e-12)
 
 
 def test_labelling_imports_neither_sklearn_nor_gensim(tiny_model_dir):

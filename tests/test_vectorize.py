@@ -99,6 +99,8 @@ def test_batched_cue_matches_equal_the_regex(taxonomy, texts):
     pattern = re.compile("|".join(map(re.escape, words)))
     assert matcher.matches_many(texts) == [pattern.findall(t) for t in texts]
     assert [matcher.matches(t) for t in texts] == [pattern.findall(t) for t in texts]
+    assert np.array_equal(matcher.score_matrix_of_texts(texts),
+                          matcher.score_matrix(matcher.matches_many(texts)))
 
 
 def test_score_matrix_from_batched_matches(taxonomy):
@@ -113,7 +115,9 @@ def test_score_matrix_from_batched_matches(taxonomy):
     assert np.array_equal(np.vstack([matcher.scores(t) for t in texts]), expected)
     assert expected.any()
     assert np.array_equal(matcher.score_matrix(matcher.matches_many(texts)), expected)
+    assert np.array_equal(matcher.score_matrix_of_texts(texts), expected)
     assert matcher.score_matrix([]).shape == (0, len(taxonomy.ids))
+    assert matcher.score_matrix_of_texts([]).shape == (0, len(taxonomy.ids))
 
 
 # Traditional and simplified characters, placeholders, digits, spaces, line breaks, NUL.

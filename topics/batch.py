@@ -1,4 +1,4 @@
-"""Label many report files, in this process or spread over worker processes (joblib).
+"""Label many report files, in this process or shared with worker processes (loky).
 
 Results come back in input order whatever the number of processes, and each worker
 loads the model once. Labelling a sentence does not depend on the other sentences of
@@ -8,10 +8,12 @@ its batch, so the output is the same, byte for byte, with one process or several
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass
 
-from .errors import InputError
+from .errors import InputError, WorkerError
 from .formats import Renderer
 from .inputs import InputUnits, load_input
 from .model import ThemeModel, UnitResult
@@ -120,17 +122,109 @@ def label_files(model: ThemeModel, items: Iterable, encoding: str | None, max_by
                 n_jobs: int = 1, render: Renderer | None = None) -> Iterator[Outcome]:
     """Label each path of ``items`` (``InputError`` items pass through), in order.
 
-    With ``n_jobs`` > 1 the files are spread over that many processes; the model
-    must have been saved (``model.path``) so that workers can load it. With ``render``
-    each report comes back as :class:`Rendered` text, made where it was labelled.
+    With ``n_jobs`` > 1 this process and ``n_jobs - 1`` worker processes share the files
+    (see :func:`_label_shared`); the model must have been saved (``model.path``) so that
+    workers can load it. With ``render`` each report comes back as :class:`Rendered`
+    text, made where it was labelled.
     """
     items = list(items)
     if n_jobs == 1 or len(items) < 2 or not model.path:
         for item in items:
             yield _outcome(model, item, encoding, max_bytes, render)
         return
-    from joblib import Parallel, delayed
+    yield from _label_shared(model, items, encoding, max_bytes, n_jobs - 1, render)
 
-    run = Parallel(n_jobs=n_jobs, return_as="generator", backend="loky")
-    yield from run(delayed(_in_worker)(model.path, item, encoding, max_bytes, render)
-                   for item in items)
+
+def _label_shared(model: ThemeModel, items: list, encoding: str | None, max_bytes: int,
+                  n_workers: int, render: Renderer | None) -> Iterator[Outcome]:
+    """Label ``items`` here and in ``n_workers`` worker processes; yield in input order."""
+    from joblib.externals.loky import get_reusable_executor
+    from joblib.externals.loky.process_executor import BrokenProcessPool
+
+    sharing = _Sharing(get_reusable_executor(max_workers=n_workers), n_workers,
+                       lambda item: _outcome(model, item, encoding, max_bytes, render),
+                       lambda item: (_in_worker, model.path, item, encoding, max_bytes, render),
+                       items)
+    try:
+        yield from sharing.outcomes()
+    except BrokenProcessPool as exc:
+        raise WorkerError(f"a worker process died ({exc}); was it out of memory?") from None
+    finally:
+        sharing.stop()
+
+
+class _Sharing:
+    """Files shared between this process and worker processes, taken in input order.
+
+    Each worker has one file at a time; when it finishes, the executor's result thread
+    hands it the next untaken file (:meth:`_feed`). While the file whose turn it is to be
+    yielded is still with a worker, this process labels the next untaken file itself
+    instead of waiting, the workers' start-up included. At most ``4 * (n_workers + 1)``
+    files are taken and not yet yielded: memory stays bounded however many there are.
+    """
+
+    def __init__(self, executor, n_workers: int, label_here, task, items: list):
+        self._executor, self._label_here, self._task = executor, label_here, task
+        self._items = items
+        self._limit = 4 * (n_workers + 1)
+        self._lock = threading.Lock()
+        self._untaken = self._yielded = 0  # items below untaken are taken; below yielded, out
+        self._futures: dict[int, Future] = {}  # submitted, not yet collected
+        self._idle = n_workers  # workers without an item
+        self._stopped = False
+        self._feed()
+
+    def _take(self) -> int | None:
+        """The next untaken item's position, if the limit allows (call with the lock held)."""
+        if self._untaken == len(self._items) or self._untaken - self._yielded >= self._limit:
+            return None
+        self._untaken += 1
+        return self._untaken - 1
+
+    def _feed(self) -> None:
+        """Give each idle worker the next untaken item, as far as the limit allows."""
+        while True:
+            with self._lock:
+                position = None if self._stopped or not self._idle else self._take()
+                if position is None:
+                    return
+                self._idle -= 1
+                future = self._futures[position] = self._executor.submit(
+                    *self._task(self._items[position]))
+            future.add_done_callback(self._finished)
+
+    def _finished(self, future: Future) -> None:
+        """A worker's item is done (run by the executor's thread): feed the worker again."""
+        if future.cancelled() or future.exception() is not None:
+            return  # a broken pool: the turn that waits for it raises
+        with self._lock:
+            self._idle += 1
+        self._feed()
+
+    def outcomes(self) -> Iterator[Outcome]:
+        """Every item's outcome, in input order."""
+        done: dict[int, Outcome] = {}  # labelled here, waiting for their turn
+        for turn in range(len(self._items)):
+            while turn not in done:
+                with self._lock:
+                    future = self._futures.get(turn)
+                    mine = None if future is not None and future.done() else self._take()
+                if mine is not None:
+                    done[mine] = self._label_here(self._items[mine])
+                elif future is not None:
+                    done[turn] = future.result()
+                    with self._lock:
+                        del self._futures[turn]
+            with self._lock:
+                self._yielded += 1
+            outcome = done.pop(turn)
+            self._feed()  # a worker held back by the limit goes on
+            yield outcome
+
+    def stop(self) -> None:
+        """Hand out nothing more and cancel what no worker has started."""
+        with self._lock:
+            self._stopped = True
+            futures = list(self._futures.values())
+        for future in futures:
+            future.cancel()

@@ -28,6 +28,7 @@ class CueMatcher:
                     self._weights.setdefault(word, []).append((column, weight))
         self._words = sorted(self._weights, key=lambda w: (-len(w), w))
         self._automaton = None
+        self._weight_rows = None  # per cue word (in _words order), its weight per theme
 
     def _find(self, text: str) -> list[tuple[int, int, int]]:
         """``(word number, start, end)`` of the cue words in ``text`` (Aho-Corasick)."""
@@ -44,20 +45,34 @@ class CueMatcher:
         """Cue words found in ``text``, in order."""
         return [self._words[word] for word, _, _ in self._find(text)]
 
-    def matches_many(self, texts: list[str]) -> list[list[str]]:
-        """:meth:`matches` of every text, in one pass over the batch."""
-        out: list[list[str]] = [[] for _ in texts]
+    def _found_rows(self, texts: list[str]) -> tuple[list[tuple[int, int, int]], np.ndarray]:
+        """:meth:`_find` over the whole batch, and the text (row) of each match."""
         if not texts:
-            return out
+            return [], np.zeros(0, dtype=np.int64)
         # Cue words hold no line breaks, so no match spans two texts.
         starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])
         found = self._find("\n".join(texts))
-        if not found:
-            return out
-        words, where = self._words, [start for _, start, _ in found]
-        for row, (word, _, _) in zip(np.searchsorted(starts, where, side="right") - 1, found,
-                                     strict=True):
+        where = np.fromiter((start for _, start, _ in found), dtype=np.int64, count=len(found))
+        return found, np.searchsorted(starts, where, side="right") - 1
+
+    def matches_many(self, texts: list[str]) -> list[list[str]]:
+        """:meth:`matches` of every text, in one pass over the batch."""
+        out: list[list[str]] = [[] for _ in texts]
+        found, rows = self._found_rows(texts)
+        words = self._words
+        for row, (word, _, _) in zip(rows.tolist(), found, strict=True):
             out[row].append(words[word])
+        return out
+
+    def score_matrix_of_texts(self, texts: list[str]) -> np.ndarray:
+        """``score_matrix(matches_many(texts))`` without making the lists of words."""
+        out = np.zeros((len(texts), len(self.theme_ids)))
+        found, rows = self._found_rows(texts)
+        if found:
+            if self._weight_rows is None:
+                self._weight_rows = self.score_matrix([[word] for word in self._words])
+            words = np.fromiter((word for word, _, _ in found), dtype=np.int64, count=len(found))
+            np.add.at(out, rows, self._weight_rows[words])  # in order, as score_matrix sums
         return out
 
     def themes_of(self, word: str) -> list[str]:

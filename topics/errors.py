@@ -27,3 +27,7 @@ class TrainingError(TopicsError):
 
 class ClusterError(TopicsError):
     """A Dask cluster cannot be reached, or lost the work (the ``cluster`` extra missing too)."""
+
+
+class WorkerError(TopicsError):
+    """A worker process died while labelling (killed, or out of memory)."""

@@ -45,22 +45,55 @@ def display_name(feature: str) -> str:
     return str(feature).replace(" ", "")
 
 
+class FeatureBlocks(NamedTuple):
+    """A batch's features before weighting: word TF-IDF, character TF-IDF, log cue scores."""
+
+    words: sp.csr_matrix
+    chars: sp.csr_matrix
+    cues: np.ndarray
+
+
+def feature_blocks(texts: list[str], tokens: list[list[str]], cue_scores: np.ndarray,
+                   transform_words, transform_chars) -> FeatureBlocks:
+    """Word TF-IDF of ``tokens``, character TF-IDF of the normalised ``texts``, log cue scores.
+
+    ``transform_*`` turn token lists and character strings into TF-IDF rows
+    (``fit_transform`` of content tokens when training; when labelling, the word transform
+    takes a segmenter's tokens and keeps the content ones). ``cue_scores`` is
+    ``CueMatcher.score_matrix`` of the texts.
+    """
+    return FeatureBlocks(transform_words(tokens), transform_chars(normalise_chars_many(texts)),
+                         np.log1p(cue_scores))
+
+
+def weighted_matrix(blocks: FeatureBlocks, weights: dict) -> sp.csr_matrix:
+    """The blocks side by side, scaled by ``word_weight``, ``char_weight`` and ``cue_weight``."""
+    return sp.hstack([weights["word_weight"] * blocks.words,
+                      weights["char_weight"] * blocks.chars,
+                      weights["cue_weight"] * sp.csr_matrix(blocks.cues)]).tocsr()
+
+
 def feature_matrix(texts: list[str], tokens: list[list[str]], matches: list[list[str]],
                    cue_matcher: CueMatcher, transform_words, transform_chars,
                    weights: dict) -> sp.csr_matrix:
     """The classifier's features, the same in training and labelling.
 
-    Word TF-IDF of ``tokens``, character TF-IDF of the normalised ``texts`` and the log of
-    each theme's cue score (from ``matches``), scaled by ``weights``' ``word_weight``,
-    ``char_weight`` and ``cue_weight``. ``transform_*`` turn token lists and character
-    strings into TF-IDF rows (``fit_transform`` of content tokens when training; when
-    labelling, the word transform takes a segmenter's tokens and keeps the content ones).
+    :func:`feature_blocks` (cue scores from the cue words in ``matches``) as one
+    :func:`weighted_matrix`.
     """
-    words = transform_words(tokens)
-    grams = transform_chars(normalise_chars_many(texts))
-    cues = sp.csr_matrix(np.log1p(cue_matcher.score_matrix(matches)))
-    return sp.hstack([weights["word_weight"] * words, weights["char_weight"] * grams,
-                      weights["cue_weight"] * cues]).tocsr()
+    return weighted_matrix(feature_blocks(texts, tokens, cue_matcher.score_matrix(matches),
+                                          transform_words, transform_chars), weights)
+
+
+def _softmax(decision: np.ndarray) -> np.ndarray:
+    """Class probabilities from decision values, as ``LogisticRegression.predict_proba``."""
+    if decision.shape[1] == 1:  # binary: the logistic of one score
+        positive = 1.0 / (1.0 + np.exp(-decision[:, 0]))
+        return np.column_stack([1.0 - positive, positive])
+    decision -= decision.max(axis=1, keepdims=True)
+    np.exp(decision, out=decision)
+    decision /= decision.sum(axis=1, keepdims=True)
+    return decision
 
 
 @dataclass(slots=True)  # not frozen: made for every sentence, 3x faster so
@@ -119,6 +152,7 @@ class ThemePredictor:
             + [f"cue:{t}" for t in taxonomy.ids], dtype=object)
         self._indexes = None
         self._display = None
+        self._block_coefs = None
 
     def to_state(self) -> tuple[dict, dict[str, np.ndarray]]:
         """The state this predictor was made from (for a model bundle)."""
@@ -147,35 +181,57 @@ class ThemePredictor:
                                  chars.transform)
         return self._indexes
 
+    def blocks(self, texts: list[str], segmented: list[list[str]] | None = None,
+               cue_scores: np.ndarray | None = None) -> FeatureBlocks:
+        """The :class:`FeatureBlocks` of ``texts``.
+
+        ``segmented`` may pass the texts' tokens (``Segmenter.tokens_many``) and
+        ``cue_scores`` their ``CueMatcher.score_matrix`` when the caller has them; the word
+        features keep the content tokens only.
+        """
+        if segmented is None:
+            segmented = self.segmenter.tokens_many(texts)
+        if cue_scores is None:
+            cue_scores = self.cue_matcher_.score_matrix_of_texts(texts)
+        return feature_blocks(texts, segmented, cue_scores, *self._transforms())
+
     def features(self, texts: list[str], segmented: list[list[str]] | None = None,
                  matches: list[list[str]] | None = None) -> sp.csr_matrix:
         """Word TF-IDF, character TF-IDF and log cue scores of each text, weighted.
 
-        ``segmented`` may pass the texts' tokens (``Segmenter.tokens_many``) when the
-        caller has them; the word features keep their content tokens only.
+        ``segmented`` and ``matches`` may pass the texts' tokens and cue words.
         """
-        if segmented is None:
-            segmented = self.segmenter.tokens_many(texts)
-        if matches is None:
-            matches = self.cue_matcher_.matches_many(texts)
-        transform_words, transform_chars = self._transforms()
-        return feature_matrix(texts, segmented, matches, self.cue_matcher_, transform_words,
-                              transform_chars, self.params)
+        scores = None if matches is None else self.cue_matcher_.score_matrix(matches)
+        return weighted_matrix(self.blocks(texts, segmented, scores), self.params)
 
     def probabilities(self, features: sp.csr_matrix) -> np.ndarray:
-        """Class probabilities as ``LogisticRegression.predict_proba`` computes them."""
-        decision = np.asarray(features @ self.coef_.T) + self.intercept_
-        if decision.shape[1] == 1:  # binary: the logistic of one score
-            positive = 1.0 / (1.0 + np.exp(-decision[:, 0]))
-            return np.column_stack([1.0 - positive, positive])
-        decision -= decision.max(axis=1, keepdims=True)
-        np.exp(decision, out=decision)
-        decision /= decision.sum(axis=1, keepdims=True)
-        return decision
+        """Class probabilities of weighted features, as ``LogisticRegression.predict_proba``."""
+        return _softmax(np.asarray(features @ self.coef_.T) + self.intercept_)
+
+    def block_probabilities(self, blocks: FeatureBlocks) -> np.ndarray:
+        """:meth:`probabilities` of the blocks' :func:`weighted_matrix`, without making it.
+
+        Each block meets its own slice of the (weighted) coefficients; labelling goes this
+        way, with or without evidence, so that both give the same numbers.
+        """
+        if self._block_coefs is None:
+            weights = [self.params[name] for name in ("word_weight", "char_weight",
+                                                      "cue_weight")]
+            ends = np.cumsum([0, len(self.word_vocabulary), len(self.char_vocabulary),
+                              len(self.taxonomy.ids)])
+            slices = zip(weights, ends[:-1], ends[1:], strict=True)
+            self._block_coefs = [np.ascontiguousarray(weight * self.coef_[:, start:end].T)
+                                 for weight, start, end in slices]
+        word_coef, char_coef, cue_coef = self._block_coefs
+        decision = np.asarray(blocks.words @ word_coef)
+        decision += blocks.chars @ char_coef
+        decision += blocks.cues @ cue_coef
+        decision += self.intercept_
+        return _softmax(decision)
 
     def predict_proba(self, texts) -> np.ndarray:
         """Probability of every class (``classes_`` order) for each sentence."""
-        return self.probabilities(self.features([str(t) for t in texts]))
+        return self.block_probabilities(self.blocks([str(t) for t in texts]))
 
     def decide(self, proba: np.ndarray) -> np.ndarray:
         """The best class of each row, or the fallback theme below the threshold."""
@@ -204,11 +260,15 @@ class ThemePredictor:
         texts = [str(t) for t in texts]
         if not texts:
             return PredictionColumns([], [], [], [])
-        matches = self.cue_matcher_.matches_many(texts)
-        features = self.features(texts, segmented=segmented, matches=matches)
-        proba = self.probabilities(features)
+        if n_evidence is None:
+            blocks = self.blocks(texts, segmented)
+        else:  # the evidence shows the cue words
+            matches = self.cue_matcher_.matches_many(texts)
+            blocks = self.blocks(texts, segmented, self.cue_matcher_.score_matrix(matches))
+        proba = self.block_probabilities(blocks)
         labels = self.decide(proba)
-        evidence = (self._evidence(features, proba.argmax(axis=1), matches, n_evidence)
+        evidence = (self._evidence(weighted_matrix(blocks, self.params), proba.argmax(axis=1),
+                                   matches, n_evidence)
                     if n_evidence is not None else [None] * len(texts))
         class_index = {str(c): i for i, c in enumerate(self.classes_)}
         labels = [str(label) for label in labels]

@@ -76,19 +76,31 @@ class KeyTable:
 
 def _weighted(rows: np.ndarray, columns: np.ndarray, n_rows: int, idf: np.ndarray,
               sublinear: bool) -> sp.csr_matrix:
-    """Counts of (row, column) pairs as l2-normalised TF-IDF rows."""
-    ones = np.ones(len(rows), dtype=np.float64)
-    matrix = sp.coo_matrix((ones, (rows, columns)), shape=(n_rows, len(idf))).tocsr()
-    matrix.sum_duplicates()  # sorted columns within each row, counts summed
-    values = matrix.data
+    """Counts of (row, column) pairs as l2-normalised TF-IDF rows (sorted, no duplicates).
+
+    The pairs come as a few runs that are each in row order (one per n), so a stable sort
+    of ``row * width + column`` merges them: 2x faster than scipy summing duplicates.
+    """
+    width = len(idf)
+    keys = rows * width + columns
+    keys.sort(kind="stable")
+    first = np.empty(len(keys), dtype=bool)
+    first[:1] = True
+    np.not_equal(keys[1:], keys[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    values = np.diff(starts, append=len(keys)).astype(np.float64)  # counts
+    keys = keys[starts]
+    row_of = keys // width
+    indices = keys - row_of * width
     if sublinear:
         np.log(values, out=values)
         values += 1.0
-    values *= idf[matrix.indices]
-    row_of = np.repeat(np.arange(n_rows), np.diff(matrix.indptr))
+    values *= idf[indices]
     norms = np.sqrt(np.bincount(row_of, weights=values * values, minlength=n_rows))
     values /= norms[row_of]
-    return matrix
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(np.bincount(row_of, minlength=n_rows), out=indptr[1:])
+    return sp.csr_matrix((values, indices, indptr), shape=(n_rows, width))
 
 
 class CharNgramIndex:
