@@ -2,4 +2,5 @@
 
 from .cli import main
 
-main(prog_name="topics")
+if __name__ == "__main__":  # not when a spawned worker process imports it
+    main(prog_name="topics")

@@ -7,11 +7,15 @@ its batch, so the output is the same, byte for byte, with one process or several
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import multiprocessing
 import threading
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .errors import InputError, WorkerError
 from .formats import Renderer
@@ -118,30 +122,63 @@ def _in_worker(model_path: str, item, encoding: str | None, max_bytes: int,
     return _outcome(model, item, encoding, max_bytes, render)
 
 
+class WorkerPool(NamedTuple):
+    """Worker processes that label files together with this process (:func:`worker_pool`)."""
+
+    executor: Executor
+    size: int
+
+
+def _warm_up() -> None:
+    """Nothing: unpickling this function in a new worker imports the labelling code."""
+
+
+@contextlib.contextmanager
+def worker_pool(n_workers: int) -> Iterator[WorkerPool | None]:
+    """``n_workers`` worker processes (None for none), started now and stopped at the end.
+
+    Started before this process loads its model, they import the labelling code
+    meanwhile. They are spawned, not forked (a forked copy of a process with threads can
+    hang): like ``multiprocessing``, a script that starts them needs the
+    ``if __name__ == "__main__":`` guard.
+    """
+    if n_workers < 1:
+        yield None
+        return
+    executor = ProcessPoolExecutor(n_workers, multiprocessing.get_context("spawn"))
+    try:
+        for _ in range(n_workers):
+            executor.submit(_warm_up)
+        yield WorkerPool(executor, n_workers)
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
 def label_files(model: ThemeModel, items: Iterable, encoding: str | None, max_bytes: int,
-                n_jobs: int = 1, render: Renderer | None = None) -> Iterator[Outcome]:
+                n_jobs: int = 1, render: Renderer | None = None,
+                pool: WorkerPool | None = None) -> Iterator[Outcome]:
     """Label each path of ``items`` (``InputError`` items pass through), in order.
 
-    With ``n_jobs`` > 1 this process and ``n_jobs - 1`` worker processes share the files
-    (see :func:`_label_shared`); the model must have been saved (``model.path``) so that
-    workers can load it. With ``render`` each report comes back as :class:`Rendered`
-    text, made where it was labelled.
+    With ``n_jobs`` > 1, or a ``pool`` of workers started already, this process and the
+    workers share the files (see :class:`_Sharing`); the model must have been saved
+    (``model.path``) so that workers can load it. With ``render`` each report comes back
+    as :class:`Rendered` text, made where it was labelled.
     """
     items = list(items)
-    if n_jobs == 1 or len(items) < 2 or not model.path:
+    if len(items) < 2 or not model.path or (pool is None and n_jobs == 1):
         for item in items:
             yield _outcome(model, item, encoding, max_bytes, render)
-        return
-    yield from _label_shared(model, items, encoding, max_bytes, n_jobs - 1, render)
+    elif pool is None:
+        with worker_pool(n_jobs - 1) as pool:
+            yield from _label_shared(model, items, encoding, max_bytes, pool, render)
+    else:
+        yield from _label_shared(model, items, encoding, max_bytes, pool, render)
 
 
 def _label_shared(model: ThemeModel, items: list, encoding: str | None, max_bytes: int,
-                  n_workers: int, render: Renderer | None) -> Iterator[Outcome]:
-    """Label ``items`` here and in ``n_workers`` worker processes; yield in input order."""
-    from joblib.externals.loky import get_reusable_executor
-    from joblib.externals.loky.process_executor import BrokenProcessPool
-
-    sharing = _Sharing(get_reusable_executor(max_workers=n_workers), n_workers,
+                  pool: WorkerPool, render: Renderer | None) -> Iterator[Outcome]:
+    """Label ``items`` here and in the ``pool``'s workers; yield in input order."""
+    sharing = _Sharing(pool.executor, pool.size,
                        lambda item: _outcome(model, item, encoding, max_bytes, render),
                        lambda item: (_in_worker, model.path, item, encoding, max_bytes, render),
                        items)

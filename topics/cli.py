@@ -251,32 +251,44 @@ class _Failures:
         self.count = 0
 
 
-def _label_inputs(obj: Context, model, inputs, encoding, max_size: float, failures: _Failures,
-                  jobs: int = 1, client=None, render=None):
-    """Yield ``(name, results)`` for every readable report among ``inputs``, in order.
+def _input_items(inputs) -> list:
+    """The report files (and ``-``) of ``inputs``, folders expanded; problems as InputError."""
+    from .reader import REPORT_SUFFIXES, expand_inputs
 
-    Unreadable ones are reported on stderr, counted in ``failures``, and skipped. With a
-    Dask ``client`` the files are labelled on its cluster (standard input still here).
-    With ``render`` (see ``formats.renderer``) results come as ``batch.Rendered`` text.
+    return list(expand_inputs(inputs, REPORT_SUFFIXES + (".jsonl",)))
+
+
+def _n_workers(jobs: int, items: list) -> int:
+    """Worker processes to start for ``--jobs``: they and this one share the files."""
+    if "-" in items:
+        return 0  # standard input is read here, and the files with it
+    processes = jobs if jobs > 0 else os.cpu_count() or 1
+    return max(0, min(processes, len(items)) - 1)
+
+
+def _label_inputs(obj: Context, model, items: list, encoding, max_size: float,
+                  failures: _Failures, pool=None, client=None, render=None):
+    """Yield ``(name, results)`` for every readable report among ``items``, in order.
+
+    ``items`` come from :func:`_input_items`. Unreadable ones are reported on stderr,
+    counted in ``failures``, and skipped. A ``batch.WorkerPool`` shares the files with
+    this process; with a Dask ``client`` they are labelled on its cluster (standard input
+    still here). With ``render`` (see ``formats.renderer``) results come as
+    ``batch.Rendered`` text.
     """
     from .batch import label_files, label_input
     from .errors import InputError
     from .inputs import read_stdin
-    from .reader import REPORT_SUFFIXES, expand_inputs
 
-    items = list(expand_inputs(inputs, REPORT_SUFFIXES + (".jsonl",)))
     limit = _megabytes(max_size)
     newline = "\n" if _showing_bar(obj, items) else ""  # past the bar's line
-    if "-" in items:
-        jobs = 1  # standard input is read here, not in a worker
     files = [i for i in items if i != "-"]
     if client is not None:
         from .cluster import label_files_on_cluster
 
         outcomes = label_files_on_cluster(client, model, files, encoding, limit, render)
     else:
-        outcomes = label_files(model, files, encoding, limit,
-                               jobs if jobs > 0 else os.cpu_count() or 1, render)
+        outcomes = label_files(model, files, encoding, limit, render=render, pool=pool)
     with _bar(obj, items, "labelling") as bar:
         for item in bar:
             if item == "-":
@@ -378,17 +390,23 @@ def classify(obj, inputs, model_dir, fmt, out, encoding, max_size, explain, jobs
         raise click.UsageError("--jobs and --scheduler (or TOPICS_SCHEDULER) do not go "
                                "together: on a cluster its workers are the processes (local:N "
                                "starts N here)")
+    from .batch import worker_pool
+
     started = time.monotonic()
-    model = _load(obj, model_dir)
+    items = _input_items(inputs)
     failures, kept = _Failures(), []
     n_reports = n_units = 0
-    # table, jsonl and csv are rendered where each report is labelled and streamed out:
-    # memory does not grow with the number of reports; html and xlsx need them all.
-    render = renderer(fmt, model.taxonomy, explain)
-    with _Sink(out, bom=fmt == "csv") as sink, contextlib.ExitStack() as cluster:
-        client = _cluster_client(obj, scheduler, cluster) if scheduler else None
-        for name, results in _label_inputs(obj, model, inputs, encoding, max_size, failures,
-                                           jobs, client, render):
+    with contextlib.ExitStack() as stack:
+        # --jobs: the workers start while this process loads the model
+        pool = stack.enter_context(worker_pool(0 if scheduler else _n_workers(jobs, items)))
+        model = _load(obj, model_dir)
+        # table, jsonl and csv are rendered where each report is labelled and streamed out:
+        # memory does not grow with the number of reports; html and xlsx need them all.
+        render = renderer(fmt, model.taxonomy, explain)
+        sink = stack.enter_context(_Sink(out, bom=fmt == "csv"))
+        client = _cluster_client(obj, scheduler, stack) if scheduler else None
+        for name, results in _label_inputs(obj, model, items, encoding, max_size, failures,
+                                           pool, client, render):
             n_reports, n_units = n_reports + 1, n_units + len(results)
             if render is None:
                 kept.append((name, results, model.profile(results)))
@@ -440,7 +458,8 @@ def compare(obj, inputs, model_dir, fmt, out, encoding, n_typical, max_size):
     model = _load(obj, model_dir)
     groups, failures = [], _Failures()
     for item in inputs:
-        labelled = list(_label_inputs(obj, model, [item], encoding, max_size, failures))
+        labelled = list(_label_inputs(obj, model, _input_items([item]), encoding, max_size,
+                                      failures))
         if labelled:
             name = labelled[0][0] if len(labelled) == 1 else Path(item).name or item
             groups.append((name, [r for _, results in labelled for r in results]))
