@@ -7,20 +7,18 @@ its batch, so the output is the same, byte for byte, with one process or several
 
 from __future__ import annotations
 
-import contextlib
 import gc
-import multiprocessing
 import threading
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import NamedTuple
 
 from .errors import InputError, WorkerError
 from .formats import Renderer
 from .inputs import InputUnits, load_input
 from .model import ThemeModel, UnitResult
+from .workers import WorkerPool, worker_pool
 
 #: Models loaded in this (worker) process, by folder.
 _MODELS: dict[str, ThemeModel] = {}
@@ -120,38 +118,6 @@ def _in_worker(model_path: str, item, encoding: str | None, max_bytes: int,
         model = _MODELS[model_path] = load_model(model_path)
         settle_for_labelling()
     return _outcome(model, item, encoding, max_bytes, render)
-
-
-class WorkerPool(NamedTuple):
-    """Worker processes that label files together with this process (:func:`worker_pool`)."""
-
-    executor: Executor
-    size: int
-
-
-def _warm_up() -> None:
-    """Nothing: unpickling this function in a new worker imports the labelling code."""
-
-
-@contextlib.contextmanager
-def worker_pool(n_workers: int) -> Iterator[WorkerPool | None]:
-    """``n_workers`` worker processes (None for none), started now and stopped at the end.
-
-    Started before this process loads its model, they import the labelling code
-    meanwhile. They are spawned, not forked (a forked copy of a process with threads can
-    hang): like ``multiprocessing``, a script that starts them needs the
-    ``if __name__ == "__main__":`` guard.
-    """
-    if n_workers < 1:
-        yield None
-        return
-    executor = ProcessPoolExecutor(n_workers, multiprocessing.get_context("spawn"))
-    try:
-        for _ in range(n_workers):
-            executor.submit(_warm_up)
-        yield WorkerPool(executor, n_workers)
-    finally:
-        executor.shutdown(wait=True, cancel_futures=True)
 
 
 def label_files(model: ThemeModel, items: Iterable, encoding: str | None, max_bytes: int,

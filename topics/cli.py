@@ -271,7 +271,7 @@ def _label_inputs(obj: Context, model, items: list, encoding, max_size: float,
     """Yield ``(name, results)`` for every readable report among ``items``, in order.
 
     ``items`` come from :func:`_input_items`. Unreadable ones are reported on stderr,
-    counted in ``failures``, and skipped. A ``batch.WorkerPool`` shares the files with
+    counted in ``failures``, and skipped. A ``workers.WorkerPool`` shares the files with
     this process; with a Dask ``client`` they are labelled on its cluster (standard input
     still here). With ``render`` (see ``formats.renderer``) results come as
     ``batch.Rendered`` text.
@@ -382,23 +382,23 @@ def classify(obj, inputs, model_dir, fmt, out, encoding, max_size, explain, jobs
 
     Example: topics classify reports/ --format html --out report.html
     """
-    from .formats import renderer, results_csv, results_xlsx
-    from .htmlreport import results_html
+    from .workers import worker_pool
 
     _check_out(fmt, out)
     if scheduler and jobs != 1:
         raise click.UsageError("--jobs and --scheduler (or TOPICS_SCHEDULER) do not go "
                                "together: on a cluster its workers are the processes (local:N "
                                "starts N here)")
-    from .batch import worker_pool
-
     started = time.monotonic()
     items = _input_items(inputs)
     failures, kept = _Failures(), []
     n_reports = n_units = 0
     with contextlib.ExitStack() as stack:
-        # --jobs: the workers start while this process loads the model
+        # --jobs: the workers start first, and import while this process loads the model
         pool = stack.enter_context(worker_pool(0 if scheduler else _n_workers(jobs, items)))
+        from .formats import renderer, results_csv, results_xlsx
+        from .htmlreport import results_html
+
         model = _load(obj, model_dir)
         # table, jsonl and csv are rendered where each report is labelled and streamed out:
         # memory does not grow with the number of reports; html and xlsx need them all.
