@@ -135,6 +135,14 @@ def test_batch_text_normalisation_equals_text_by_text(texts):
     assert to_simplified_many(texts) == [to_simplified(t) for t in texts]
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text(BATCH_ALPHABET | st.characters(), max_size=40))
+def test_character_normalisation_equals_its_regular_expressions(text):
+    expected = re.sub(r"\s+", "", re.sub(r"[0-9０-９]+(?:[.,][0-9]+)?", "0",
+                                         re.sub(r"[xX×]+", "", text)))
+    assert normalise_chars(text) == expected
+
+
 def test_batch_simplification_of_phrases_equals_text_by_text():
     from topics.normalize import to_simplified, to_simplified_many
 

@@ -23,21 +23,24 @@ from .vectorize import CharNgramIndex, WordNgramIndex
 
 #: Evidence shows terms that pushed a sentence by at least this share of its strongest term.
 EVIDENCE_SHARE = 0.01
-_PLACEHOLDER = re.compile(r"[xX×]{1,}")
 _DIGITS = re.compile(r"[0-9０-９]+(?:[.,][0-9]+)?")
-_SPACE = re.compile(r"\s+")
 
 
 def normalise_chars(text: str) -> str:
-    """Text for character n-grams: placeholders dropped, numbers as ``0``, no spaces."""
-    text = _PLACEHOLDER.sub("", text)
+    """Text for character n-grams: placeholders dropped, numbers as ``0``, no spaces.
+
+    In this order: every x, X and × goes (placeholders such as xx市), each number becomes
+    ``0``, then all whitespace goes (``str.split`` splits where ``re``'s ``\\s`` matches;
+    both are 4-5x faster than the regular expressions ``[xX×]+`` and ``\\s+``).
+    """
+    text = text.replace("x", "").replace("X", "").replace("×", "")
     text = _DIGITS.sub("0", text)
-    return _SPACE.sub("", text)
+    return "".join(text.split())
 
 
 def normalise_chars_many(texts: list[str]) -> list[str]:
     """:func:`normalise_chars` of every text, in one pass over the batch."""
-    return map_joined(normalise_chars, texts, "\x00")  # no pattern above touches NUL
+    return map_joined(normalise_chars, texts, "\x00")  # NUL: no x, digit or space
 
 
 def display_name(feature: str) -> str:
