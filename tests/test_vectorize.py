@@ -34,13 +34,17 @@ def _same(a, b) -> None:
     assert (a != 0).nnz == (b != 0).nnz
 
 
+@pytest.mark.parametrize("dense_pairs", [True, False])
 @pytest.mark.parametrize("ngrams,min_df", [((1, 3), 2), ((1, 3), 1), ((2, 3), 1), ((1, 1), 1)])
-def test_char_index_equals_sklearn(ngrams, min_df):
+def test_char_index_equals_sklearn(ngrams, min_df, dense_pairs, monkeypatch):
+    if not dense_pairs:  # bigrams hashed as trigrams are
+        monkeypatch.setattr("topics.vectorize.DENSE_PAIRS_MAX", 0)
     vectorizer = _char_vectorizer(ngrams, min_df)
     index = CharNgramIndex(_ordered_vocabulary(vectorizer), vectorizer.idf_,
                            vectorizer.ngram_range, vectorizer.lowercase, vectorizer.sublinear_tf)
     texts = [normalise_chars(t) for t in TEXTS + ["", "一", "ABC检察abc", "检察检察检察"]]
     _same(vectorizer.transform(texts), index.transform(texts))
+    assert (index._pair_column is not None) == (dense_pairs and ngrams == (1, 3))
 
 
 @settings(max_examples=60, deadline=None)

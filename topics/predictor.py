@@ -27,11 +27,11 @@ _DIGITS = re.compile(r"[0-9０-９]+(?:[.,][0-9]+)?")
 
 
 def normalise_chars(text: str) -> str:
-    """Text for character n-grams: placeholders dropped, numbers as ``0``, no spaces.
+    r"""Text for character n-grams: placeholders dropped, numbers as ``0``, no spaces.
 
     In this order: every x, X and × goes (placeholders such as xx市), each number becomes
-    ``0``, then all whitespace goes (``str.split`` splits where ``re``'s ``\\s`` matches;
-    both are 4-5x faster than the regular expressions ``[xX×]+`` and ``\\s+``).
+    ``0``, then all whitespace goes (``str.split`` splits where ``re``'s ``\s`` matches;
+    both are 4-5x faster than the regular expressions ``[xX×]+`` and ``\s+``).
     """
     text = text.replace("x", "").replace("X", "").replace("×", "")
     text = _DIGITS.sub("0", text)
