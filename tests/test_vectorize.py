@@ -18,7 +18,7 @@ from topics.vectorize import CharNgramIndex, WordNgramIndex
 
 TEXTS = [text for text, _ in TINY]
 # Characters of the training texts plus some they lack (Latin, full-width, emoji, rare).
-ALPHABET = st.sampled_from(sorted(set("".join(TEXTS)) | set("ABCxyzＡＢ😀𠀀İ0")))
+ALPHABET = st.sampled_from(sorted(set("".join(TEXTS)) | set("ABCxyzＡＢ😀𠀀İ0ΑΣ\u0301")))
 
 
 def _char_vectorizer(ngrams=(1, 3), min_df=2):

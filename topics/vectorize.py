@@ -16,6 +16,8 @@ from itertools import chain, repeat
 import numpy as np
 import scipy.sparse as sp
 
+from .normalize import map_joined
+
 _BITS = 21  # every code point is below 2**21
 _UNKNOWN, _DROPPED, _UNSEEN = -1, -2, -3  # codes of tokens that are not vocabulary ids
 _MAX_CODES = 500_000  # distinct tokens whose code is remembered
@@ -166,8 +168,8 @@ class CharNgramIndex:
 
     def transform(self, texts: list[str]) -> sp.csr_matrix:
         """TF-IDF rows of ``texts`` (the texts must hold no runs of whitespace)."""
-        if self.lowercase:
-            texts = [t.lower() for t in texts]
+        if self.lowercase:  # NUL separates as the ends of a text do, even for final sigma
+            texts = map_joined(str.lower, texts, "\x00")
         lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
         codes = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32)
         codes = codes.astype(np.int64)
