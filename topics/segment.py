@@ -7,7 +7,7 @@ import logging
 import re
 from functools import cached_property, lru_cache
 from importlib import resources
-from itertools import chain
+from itertools import chain, repeat
 from pathlib import Path
 
 import numpy as np
@@ -257,7 +257,7 @@ class Segmenter:
             return [self._jieba.lcut(t, HMM=True) if _RARE.search(t)
                     else as_jieba(cut(t, True)) if marked(t) else cut(t, True)
                     for t in texts]
-        out = [cut(t, True) for t in texts]
+        out = list(map(cut, texts, repeat(True)))
         marks = [match.start() for match in _MARKED.finditer(joined)]
         if marks:
             ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1)

@@ -258,17 +258,17 @@ class WordNgramIndex:
         """Vocabulary id (or -1) of every kept token, and the number of its list."""
         lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
         owner = np.repeat(np.arange(len(token_lists), dtype=np.int64), lengths)
-        tokens = list(chain.from_iterable(token_lists))
         if self.keep is None:
-            ids = np.fromiter(map(self._unigrams.get, tokens, repeat(_UNKNOWN)),
-                              dtype=np.int64, count=len(tokens))
+            ids = np.fromiter(map(self._unigrams.get, chain.from_iterable(token_lists),
+                                  repeat(_UNKNOWN)), dtype=np.int64, count=len(owner))
             return ids, owner
         if len(self._codes) > _MAX_CODES:
             self._codes.clear()
         codes = self._codes
-        ids = np.fromiter(map(codes.get, tokens, repeat(_UNSEEN)), dtype=np.int64,
-                          count=len(tokens))
+        ids = np.fromiter(map(codes.get, chain.from_iterable(token_lists), repeat(_UNSEEN)),
+                          dtype=np.int64, count=len(owner))
         unseen = np.flatnonzero(ids == _UNSEEN)
+        tokens = list(chain.from_iterable(token_lists)) if len(unseen) else []
         for position in unseen.tolist():
             token = tokens[position]
             code = codes.get(token)
