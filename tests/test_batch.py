@@ -55,3 +55,29 @@ def test_a_dead_worker_is_a_clear_error_and_the_next_run_starts_afresh(tiny_mode
     two = list(batch.label_files(model, [str(report_file)] * 4, None, 10 ** 7, n_jobs=2))
     assert [[r.to_record() for r in results] for _, results in one] == \
            [[r.to_record() for r in results] for _, results in two]
+
+
+@pytest.mark.parametrize("batch_units", [4096, 7])
+def test_plain_jsonl_from_prediction_columns_equals_the_results(tiny_model_dir, batch_units,
+                                                                monkeypatch, write_jsonl):
+    """jsonl without --explain skips the per-unit results; the lines are the same."""
+    import json
+
+    from topics import defaults
+    from topics.bundle import load_model
+    from topics.formats import renderer, results_jsonl
+    from topics.inputs import load_input
+
+    monkeypatch.setattr("topics.model.BATCH_UNITS", batch_units)
+    model = load_model(tiny_model_dir)
+    render = renderer("jsonl", model.taxonomy)
+    two_reports = write_jsonl("two.jsonl", [{"text": "严格执行三个规定。", "report": "a"},
+                                            {"text": "开展警示教育。", "report": "b"}])
+    for path in [*defaults.seed_paths(), two_reports]:
+        loaded = load_input(str(path))
+        _, rendered = batch.label_input(model, loaded, render)
+        expected = results_jsonl(model.classify_units(loaded.units, explain=False))
+        assert rendered.data.decode("utf-8") == expected
+        assert rendered.units == len(loaded.units) == expected.count("\n")
+        assert [json.loads(line)["index"] for line in expected.splitlines()] == \
+               [u.index for u in loaded.units]

@@ -15,7 +15,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 from .errors import InputError, WorkerError
-from .formats import Renderer
+from .formats import Renderer, units_jsonl
 from .inputs import InputUnits, load_input
 from .model import ThemeModel, UnitResult
 from .workers import WorkerPool, worker_pool
@@ -86,6 +86,10 @@ def label_input(model: ThemeModel, loaded: InputUnits, render: Renderer | None =
     Evidence and topics are computed unless ``render`` is given and does not show them.
     """
     explain = render is None or render.explain
+    if (render is not None and render.fmt == "jsonl" and not explain and loaded.ids is None
+            and len({unit.report for unit in loaded.units}) <= 1):  # the usual report
+        data = units_jsonl(loaded.units, model.predict_units(loaded.units))
+        return loaded.name, Rendered(data.encode("utf-8"), len(loaded.units))
     results = model.classify_units(loaded.units, loaded.ids, explain=explain)
     if render is None:
         return loaded.name, results

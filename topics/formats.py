@@ -14,6 +14,8 @@ import numpy as np
 
 from .compare import Comparison
 from .model import ThemeProfile, UnitResult, theme_profile
+from .predictor import PredictionColumns
+from .sentences import Unit
 from .taxonomy import Taxonomy
 
 
@@ -123,25 +125,48 @@ def _plain_jsonl(results: list[UnitResult]) -> str | None:
     """:func:`results_jsonl` of the usual report, or None for another.
 
     Usual: one report, the same theme keys in every ``scores``, no ids, evidence or topics.
-    Then the lines are put together column by column (``zip`` of the fields' texts and the
-    constant parts between them), with no Python loop per line: twice as fast.
     """
     first = results[0]
     keys = tuple(first.scores)
     if (not all(map((None, None, None, first.report).__eq__, map(_PLAIN, results)))
             or not all(map(keys.__eq__, map(tuple, map(attrgetter("scores"), results))))):
         return None
-    values = iter(four_places([v for r in results for v in r.scores.values()]))
-    themes = {theme: _STRING(theme) for theme in {r.theme for r in results}}
-    columns = [repeat(f'{{"report": {_STRING(first.report)}, "index": '),
-               map(int.__repr__, map(attrgetter("index"), results)), repeat(', "text": '),
-               map(_STRING, map(attrgetter("text"), results)), repeat(', "theme": '),
-               map(themes.__getitem__, map(attrgetter("theme"), results)),
-               repeat(', "confidence": '), four_places([r.confidence for r in results]),
-               repeat(', "scores": {')]
-    for position, key in enumerate(keys):  # each row takes its next len(keys) values
+    return _jsonl_columns(first.report, keys, results, [r.theme for r in results],
+                          [r.confidence for r in results],
+                          [v for r in results for v in r.scores.values()])
+
+
+def units_jsonl(units: list[Unit], columns: PredictionColumns) -> str:
+    """:func:`results_jsonl` of units of one report, labelled without evidence or topics.
+
+    Straight from the prediction columns (``ThemeModel.predict_units``), with no
+    ``UnitResult`` made per unit; the units hold no ids.
+    """
+    if not units:
+        return ""
+    return _jsonl_columns(units[0].report, columns.classes, units, columns.themes,
+                          columns.confidences, columns.probabilities.ravel())
+
+
+def _jsonl_columns(report: str, keys, units, themes: list[str], confidences,
+                   scores) -> str:
+    """The JSON lines of one report's units (or results) whose scores all have ``keys``.
+
+    ``units`` give each line's index, text and heading flag, ``scores`` the values of every
+    line's keys one line after the other. The lines are put together column by column
+    (``zip`` of the fields' texts and the constant parts between them), with no Python
+    loop per line: twice as fast as line by line.
+    """
+    values = iter(four_places(scores))
+    texts = {theme: _STRING(theme) for theme in set(themes)}
+    columns = [repeat(f'{{"report": {_STRING(report)}, "index": '),
+               map(int.__repr__, map(attrgetter("index"), units)), repeat(', "text": '),
+               map(_STRING, map(attrgetter("text"), units)), repeat(', "theme": '),
+               map(texts.__getitem__, themes), repeat(', "confidence": '),
+               four_places(confidences), repeat(', "scores": {')]
+    for position, key in enumerate(keys):  # each line takes its next len(keys) values
         columns += [repeat((", " if position else "") + _STRING(key) + ": "), values]
-    columns.append(['}, "heading": true}\n' if r.is_heading else "}}\n" for r in results])
+    columns.append(['}, "heading": true}\n' if u.is_heading else "}}\n" for u in units])
     return "".join(chain.from_iterable(zip(*columns, strict=False)))  # repeat() is endless
 
 

@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .normalize import to_simplified_many
-from .predictor import PredictionColumns, ThemePredictor
+from .predictor import PredictionColumns, ThemePredictor, concat_columns
 from .sentences import Unit, split_units
 from .taxonomy import Taxonomy
 from .topic_inference import TopicInference
@@ -133,7 +133,19 @@ class ThemeModel:
                            topic, None if topic is None else themes[topic], unit_id,
                            unit.is_heading, unit.start, unit.end)
                 for unit, theme, confidence, scores, terms, topic, unit_id in zip(
-                    units, *columns, topic_ids, ids, strict=True)]
+                    units, columns.themes, columns.confidences, columns.scores,
+                    columns.evidence, topic_ids, ids, strict=True)]
+
+    def predict_units(self, units: list[Unit]) -> PredictionColumns:
+        """Themes, confidences and probabilities of units, as columns (no evidence, topics).
+
+        What :meth:`classify_units` computes with ``explain=False``, without making a
+        result per unit; in batches of :data:`BATCH_UNITS` likewise.
+        """
+        parts = [self._label_columns([u.text for u in units[first:first + BATCH_UNITS]],
+                                     None, False)[0]
+                 for first in range(0, len(units), BATCH_UNITS)]
+        return concat_columns(parts) if parts else self.classifier.predict_columns([], None)
 
     def classify(self, text: str, report: str = "") -> list[UnitResult]:
         """Split a report's text into units and label every one."""

@@ -110,16 +110,32 @@ class Prediction:
 
 
 class PredictionColumns(NamedTuple):
-    """Predictions of a batch as columns: one list per field of :class:`Prediction`."""
+    """Predictions of a batch as columns: themes, confidences, probabilities and evidence."""
 
     themes: list[str]
     confidences: list[float]
-    scores: list[dict[str, float]]
+    probabilities: np.ndarray  # a row per prediction, a column per class
+    classes: list[str]
     evidence: list[list[tuple[str, float]] | None]
+
+    @property
+    def scores(self) -> list[dict[str, float]]:
+        """Every class's probability, by class, for each row."""
+        # a row has one value per class; strict=True would cost a third more per row here
+        return [dict(zip(self.classes, row, strict=False)) for row in self.probabilities.tolist()]
 
     def predictions(self) -> list[Prediction]:
         """One :class:`Prediction` per row."""
-        return [Prediction(*row) for row in zip(*self, strict=True)]
+        return [Prediction(*row) for row in zip(self.themes, self.confidences, self.scores,
+                                                self.evidence, strict=True)]
+
+
+def concat_columns(parts: list[PredictionColumns]) -> PredictionColumns:
+    """The prediction columns of several batches, one after the other."""
+    return PredictionColumns([t for part in parts for t in part.themes],
+                             [c for part in parts for c in part.confidences],
+                             np.vstack([part.probabilities for part in parts]),
+                             parts[0].classes, [e for part in parts for e in part.evidence])
 
 
 class ThemePredictor:
@@ -262,7 +278,8 @@ class ThemePredictor:
         """:meth:`predict_detailed` as lists of themes, confidences, scores and evidence."""
         texts = [str(t) for t in texts]
         if not texts:
-            return PredictionColumns([], [], [], [])
+            return PredictionColumns([], [], np.zeros((0, len(self.classes_))),
+                                     [str(c) for c in self.classes_], [])
         if n_evidence is None:
             blocks = self.blocks(texts, segmented)
         else:  # the evidence shows the cue words
@@ -278,10 +295,7 @@ class ThemePredictor:
         position = np.array([class_index.get(label, -1) for label in labels], dtype=np.int64)
         confidence = np.where(position >= 0,
                               proba[np.arange(len(labels)), np.maximum(position, 0)], 0.0)
-        classes = list(class_index)
-        # a row has one value per class; strict=True would cost a third more per row here
-        scores = [dict(zip(classes, row, strict=False)) for row in proba.tolist()]
-        return PredictionColumns(labels, confidence.tolist(), scores, evidence)
+        return PredictionColumns(labels, confidence.tolist(), proba, list(class_index), evidence)
 
     def _display_names(self) -> tuple[np.ndarray, list[str]]:
         """Per feature column, the id of its name for people; the names by id.
