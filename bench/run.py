@@ -141,7 +141,7 @@ def stage_table(model, folder: Path, runs: int) -> list[tuple]:
 
     from topics.classifier import fitted_vectorizers, normalise_chars
     from topics.documents import read_report
-    from topics.formats import results_jsonl
+    from topics.formats import results_jsonl, units_jsonl
     from topics.sentences import split_units
 
     paths = sorted(folder.glob("*.txt"))
@@ -168,7 +168,7 @@ def stage_table(model, folder: Path, runs: int) -> list[tuple]:
     reference = [reference_segmenter.tokens(t) for t in sample]
     classifier = model.classifier
     tokens = segmenter.content_tokens_many(sample)
-    t_features, features = timed(lambda: classifier.features(sample, segmented=fast), runs)
+    t_features, blocks = timed(lambda: classifier.blocks(sample, segmented=fast), runs)
     meta, arrays = classifier.to_state()
     word_vectorizer, char_vectorizer = fitted_vectorizers(meta, arrays["word_idf"],
                                                           arrays["char_idf"])
@@ -176,10 +176,12 @@ def stage_table(model, folder: Path, runs: int) -> list[tuple]:
         word_vectorizer.transform(tokens),
         char_vectorizer.transform([normalise_chars(t) for t in sample]),
         [classifier.cue_matcher_.matches(t) for t in sample]), runs)
-    t_predict, _ = timed(lambda: classifier.probabilities(features), runs)
-    t_lean, lean = timed(lambda: model.classify_units(units[: len(sample)], explain=False), 1)
-    t_label, results = timed(lambda: model.classify_units(units[: len(sample)]), 1)
-    t_write, _ = timed(lambda: results_jsonl(lean), runs)
+    t_predict, _ = timed(lambda: classifier.block_probabilities(blocks), runs)
+    sample_units = units[: len(sample)]
+    t_columns, columns = timed(lambda: model.predict_units(sample_units), 1)
+    t_lean, _ = timed(lambda: model.classify_units(sample_units, explain=False), 1)
+    t_label, results = timed(lambda: model.classify_units(sample_units), 1)
+    t_write, _ = timed(lambda: units_jsonl(sample_units, columns), runs)
     t_write_explained, _ = timed(lambda: results_jsonl(results), runs)
     rows = [
         ("read + split", megabytes / t_split, n / t_split, None),
@@ -194,11 +196,13 @@ def stage_table(model, folder: Path, runs: int) -> list[tuple]:
          len(sample) / t_features, t_sklearn / t_features),
         ("predict (logistic regression, numpy)", sample_mb / t_predict,
          len(sample) / t_predict, None),
-        ("label units (classify_units: all of the above)", sample_mb / t_lean,
+        ("label units as columns (predict_units: all of the above; what jsonl uses)",
+         sample_mb / t_columns, len(sample) / t_columns, None),
+        ("label units, a result object each (classify_units; table, csv)", sample_mb / t_lean,
          len(sample) / t_lean, None),
         ("label units, explained (also evidence and topics)", sample_mb / t_label,
          len(sample) / t_label, None),
-        ("write jsonl", sample_mb / t_write, len(sample) / t_write, None),
+        ("write jsonl (from the columns)", sample_mb / t_write, len(sample) / t_write, None),
         ("write jsonl, explained", sample_mb / t_write_explained,
          len(sample) / t_write_explained, None),
     ]
@@ -308,8 +312,8 @@ def main() -> None:
               "`TfidfVectorizer.transform` and `predict`, jsonl out (bench/out/baseline.py): "
               "report, index, text and theme per unit. topics writes those and the confidence "
               "and every theme's score; with `--explain` also the evidence and the LDA topic "
-              "per unit (computed only then). `--jobs 2` spreads the reports over two "
-              "processes (the machine has 2 cores).", "",
+              "per unit (computed only then). `--jobs 2` shares the reports between the "
+              "command's process and one worker process (the machine has 2 cores).", "",
               "| corpus | baseline MB/s | topics: 1 process | --jobs 2 | --explain, 1 process | "
               "--explain --jobs 2 | peak RSS MB (GNU time, largest process): baseline / "
               "1 process / --jobs 2 / --explain --jobs 2 | 1 process = --jobs 2, byte for byte "
