@@ -160,10 +160,13 @@ class CharNgramIndex:
         self._unigram_rank = np.full(len(self._unigram_column), -1, dtype=np.int64)
         self._unigram_rank[singles] = np.arange(size)
         table = np.full(size * size, -1, dtype=np.int32)
-        for column, term in enumerate(vocabulary):
-            if len(term) == 2:
-                first, second = self._unigram_rank[[ord(term[0]), ord(term[1])]]
-                table[first * size + second] = column
+        bigrams = [(column, term) for column, term in enumerate(vocabulary) if len(term) == 2]
+        count = len(bigrams)
+        columns = np.fromiter((column for column, _ in bigrams), dtype=np.int64, count=count)
+        firsts, seconds = (np.fromiter((ord(term[k]) for _, term in bigrams), dtype=np.int64,
+                                       count=count) for k in (0, 1))
+        rank = self._unigram_rank
+        table[rank[firsts] * size + rank[seconds]] = columns
         return table
 
     def transform(self, texts: list[str]) -> sp.csr_matrix:
