@@ -4,6 +4,7 @@ import os
 import random
 import time
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 
@@ -34,6 +35,43 @@ def test_shared_labelling_keeps_input_order_and_bounds_what_waits():
     assert [item for _, item in out] == list(range(len(delays)))
     assert {who for who, _ in out} == {"here", "worker"}
     assert max(waiting) <= 4 * (workers + 1)
+
+
+class _BreaksAfter(ThreadPoolExecutor):
+    """An executor that refuses work, as a broken process pool does, after a few items."""
+
+    def __init__(self, accepted: int):
+        super().__init__(1)
+        self.accepted = accepted
+
+    def submit(self, *args):
+        if self.accepted == 0:
+            raise BrokenProcessPool("a worker died")
+        self.accepted -= 1
+        return super().submit(*args)
+
+
+def test_shared_labelling_stops_when_no_worker_can_be_given_a_file():
+    import threading
+
+    outcome = []
+
+    def run():
+        with _BreaksAfter(2) as executor:
+            sharing = batch._Sharing(executor, 1, lambda item: ("here", item),
+                                     lambda item: (_slow, "worker", item, 0.01),
+                                     list(range(30)))
+            try:
+                outcome.extend(sharing.outcomes())
+            except BrokenProcessPool as exc:
+                outcome.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(timeout=20)
+    assert not thread.is_alive(), "labelling hung when the pool broke"
+    assert isinstance(outcome[-1], BrokenProcessPool)
+    assert [item for _, item in outcome[:-1]] == list(range(len(outcome) - 1))
 
 
 class _KillsTheWorker:

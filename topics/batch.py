@@ -1,4 +1,4 @@
-"""Label many report files, in this process or shared with worker processes (loky).
+"""Label many report files, in this process or shared with worker processes.
 
 Results come back in input order whatever the number of processes, and each worker
 loads the model once. Labelling a sentence does not depend on the other sentences of
@@ -179,6 +179,7 @@ class _Sharing:
         self._futures: dict[int, Future] = {}  # submitted, not yet collected
         self._idle = n_workers  # workers without an item
         self._stopped = False
+        self._broken: BrokenProcessPool | None = None  # why a worker could not be given one
         self._feed()
 
     def _take(self) -> int | None:
@@ -195,9 +196,13 @@ class _Sharing:
                 position = None if self._stopped or not self._idle else self._take()
                 if position is None:
                     return
+                try:
+                    future = self._executor.submit(*self._task(self._items[position]))
+                except BrokenProcessPool as exc:  # a worker died: the next turn raises it
+                    self._broken, self._stopped = exc, True
+                    return
                 self._idle -= 1
-                future = self._futures[position] = self._executor.submit(
-                    *self._task(self._items[position]))
+                self._futures[position] = future
             future.add_done_callback(self._finished)
 
     def _finished(self, future: Future) -> None:
@@ -213,6 +218,8 @@ class _Sharing:
         done: dict[int, Outcome] = {}  # labelled here, waiting for their turn
         for turn in range(len(self._items)):
             while turn not in done:
+                if self._broken is not None:
+                    raise self._broken
                 with self._lock:
                     future = self._futures.get(turn)
                     mine = None if future is not None and future.done() else self._take()
@@ -222,6 +229,8 @@ class _Sharing:
                     done[turn] = future.result()
                     with self._lock:
                         del self._futures[turn]
+                else:  # taken for a worker that could not be given it
+                    raise self._broken or BrokenProcessPool("no worker took a file")
             with self._lock:
                 self._yielded += 1
             outcome = done.pop(turn)
