@@ -201,6 +201,9 @@ class ShippedModel:
                     raise ClusterError(f"model {self.key} was not shipped to this worker")
                 model = _MODELS[self.key] = _rebuild(plugin)
                 BUILDS[self.key] += 1
+                from .batch import settle_for_labelling
+
+                settle_for_labelling()  # as in a --jobs worker: GC tuned, freed memory kept
             return model
 
 
