@@ -158,11 +158,11 @@ def _jsonl_columns(report: str, keys, units, themes: list[str], confidences,
     loop per line: twice as fast as line by line.
     """
     values = iter(four_places(scores))
-    texts = {theme: _STRING(theme) for theme in set(themes)}
+    theme_json = {theme: _STRING(theme) for theme in set(themes)}
     columns = [repeat(f'{{"report": {_STRING(report)}, "index": '),
                map(int.__repr__, map(attrgetter("index"), units)), repeat(', "text": '),
                map(_STRING, map(attrgetter("text"), units)), repeat(', "theme": '),
-               map(texts.__getitem__, themes), repeat(', "confidence": '),
+               map(theme_json.__getitem__, themes), repeat(', "confidence": '),
                four_places(confidences), repeat(', "scores": {')]
     for position, key in enumerate(keys):  # each line takes its next len(keys) values
         columns += [repeat((", " if position else "") + _STRING(key) + ": "), values]
