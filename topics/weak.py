@@ -28,7 +28,7 @@ def weak_labels(units: list[Unit], taxonomy: Taxonomy, min_score: float = 2.0,
     weak training). A heading is labelled by its own cue words.
     """
     matcher = CueMatcher(taxonomy)
-    scores = matcher.score_matrix(matcher.matches_many([u.text for u in units]))
+    scores = matcher.score_matrix_of_texts([u.text for u in units])
     decided_heading: dict[int, str | None] = {}
 
     def heading_theme(heading: Unit) -> str | None:
