@@ -23,6 +23,7 @@ from .workers import WorkerPool, worker_pool
 #: Models loaded in this (worker) process, by folder.
 _MODELS: dict[str, ThemeModel] = {}
 
+
 @dataclass(frozen=True)
 class Rendered:
     """A labelled report rendered by a :class:`~topics.formats.Renderer`: UTF-8 and unit count.
@@ -85,11 +86,10 @@ def label_input(model: ThemeModel, loaded: InputUnits, render: Renderer | None =
 
     Evidence and topics are computed unless ``render`` is given and does not show them.
     """
-    explain = render is None or render.explain
-    if (render is not None and render.fmt == "jsonl" and not explain and loaded.ids is None
-            and len({unit.report for unit in loaded.units}) <= 1):  # the usual report
+    if render is not None and render.from_columns(loaded.units, loaded.ids):
         data = units_jsonl(loaded.units, model.predict_units(loaded.units))
         return loaded.name, Rendered(data.encode("utf-8"), len(loaded.units))
+    explain = render is None or render.explain
     results = model.classify_units(loaded.units, loaded.ids, explain=explain)
     if render is None:
         return loaded.name, results

@@ -183,6 +183,15 @@ class Renderer:
     taxonomy: Taxonomy
     explain: bool = False
 
+    def from_columns(self, units: list[Unit], ids: list | None) -> bool:
+        """Whether these units can be written by :func:`units_jsonl`, with no results made.
+
+        So they can in jsonl without evidence or topics, when the units are of one report
+        and hold no ids.
+        """
+        return (self.fmt == "jsonl" and not self.explain and ids is None
+                and len({unit.report for unit in units}) <= 1)
+
     def __call__(self, report: str, results: list[UnitResult]) -> str:
         """The output text of one report."""
         if self.fmt == "jsonl":
