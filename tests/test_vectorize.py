@@ -44,7 +44,7 @@ def test_char_index_equals_sklearn(ngrams, min_df, dense_pairs, monkeypatch):
                            vectorizer.ngram_range, vectorizer.lowercase, vectorizer.sublinear_tf)
     texts = [normalise_chars(t) for t in TEXTS + ["", "一", "ABC检察abc", "检察检察检察"]]
     _same(vectorizer.transform(texts), index.transform(texts))
-    assert (index._pair_column is not None) == (dense_pairs and ngrams == (1, 3))
+    assert (index._pairs is not None) == (dense_pairs and ngrams == (1, 3))
 
 
 @settings(max_examples=60, deadline=None)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from itertools import chain, repeat
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -107,6 +108,21 @@ def _weighted(rows: np.ndarray, columns: np.ndarray, n_rows: int, idf: np.ndarra
     return sp.csr_matrix((values, indices, indptr), shape=(n_rows, width))
 
 
+class _DensePairs(NamedTuple):
+    """Character bigrams by ``rank[first] * size + rank[second]``: their column, or -1.
+
+    ``rank`` gives each character term's position among the ``size`` of them, by code point.
+    """
+
+    rank: np.ndarray
+    size: int
+    columns: np.ndarray
+
+    def lookup(self, firsts: np.ndarray, seconds: np.ndarray) -> np.ndarray:
+        """The column of each bigram of character terms (code points ``firsts, seconds``)."""
+        return self.columns[self.rank[firsts] * self.size + self.rank[seconds]]
+
+
 class CharNgramIndex:
     """``TfidfVectorizer(analyzer="char")`` transform of fitted vocabulary and idf weights.
 
@@ -142,32 +158,29 @@ class CharNgramIndex:
         terms = set(vocabulary)
         self._closed = all(len(t) == 1 or (t[:-1] in terms and t[1:] in terms)
                            for t in vocabulary)
-        self._pair_column = self._dense_pairs(vocabulary) if self._closed and high > 1 else None
+        self._pairs = self._dense_pairs(vocabulary) if self._closed and high > 1 else None
 
-    def _dense_pairs(self, vocabulary: list[str]) -> np.ndarray | None:
-        """Column of each character bigram, by ``rank(first) * U + rank(second)``, or None.
+    def _dense_pairs(self, vocabulary: list[str]) -> _DensePairs | None:
+        """A direct table of the character bigrams, or None when it would be too big.
 
-        U is the number of character terms and rank a character's position among them
-        (``_unigram_rank``). One gather from this table is 4x faster than hashing, for
-        vocabularies whose bigrams are all made of character terms, up to
-        :data:`DENSE_PAIRS_MAX` cells (the default model's 1,385 characters: 7.7 MB).
+        One gather from it is 4x faster than hashing; it serves vocabularies whose bigrams
+        are all made of character terms, up to :data:`DENSE_PAIRS_MAX` cells (the default
+        model's 1,385 characters: 7.7 MB).
         """
         singles = np.flatnonzero(self._unigram_column >= 0)
         size = len(singles)
         if size * size > DENSE_PAIRS_MAX:
             return None
-        self._n_singles = size
-        self._unigram_rank = np.full(len(self._unigram_column), -1, dtype=np.int64)
-        self._unigram_rank[singles] = np.arange(size)
+        rank = np.full(len(self._unigram_column), -1, dtype=np.int64)
+        rank[singles] = np.arange(size)
         table = np.full(size * size, -1, dtype=np.int32)
         bigrams = [(column, term) for column, term in enumerate(vocabulary) if len(term) == 2]
         count = len(bigrams)
         columns = np.fromiter((column for column, _ in bigrams), dtype=np.int64, count=count)
         firsts, seconds = (np.fromiter((ord(term[k]) for _, term in bigrams), dtype=np.int64,
                                        count=count) for k in (0, 1))
-        rank = self._unigram_rank
         table[rank[firsts] * size + rank[seconds]] = columns
-        return table
+        return _DensePairs(rank, size, table)
 
     def transform(self, texts: list[str]) -> sp.csr_matrix:
         """TF-IDF rows of ``texts`` (the texts must hold no runs of whitespace)."""
@@ -193,10 +206,8 @@ class CharNgramIndex:
                     candidates &= (known[:count] >= 0) & (known[1:count + 1] >= 0)
                 where = np.flatnonzero(candidates)
                 hits = np.full(count, -1, dtype=np.int64)
-                if n == 2 and self._pair_column is not None:
-                    rank = self._unigram_rank
-                    pairs = rank[codes[where]] * self._n_singles + rank[codes[where + 1]]
-                    hits[where] = self._pair_column[pairs]
+                if n == 2 and self._pairs is not None:
+                    hits[where] = self._pairs.lookup(codes[where], codes[where + 1])
                 else:
                     keys = codes[where]
                     for k in range(1, n):
