@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import repeat
 
 from .normalize import to_simplified_many
 from .predictor import PredictionColumns, ThemePredictor, concat_columns
@@ -13,6 +15,11 @@ from .topic_inference import TopicInference
 
 #: Units labelled together: big enough for numpy to pay off, small enough to bound memory.
 BATCH_UNITS = 4096
+
+
+def _batches(items: list) -> Iterator[list]:
+    """``items`` in slices of :data:`BATCH_UNITS`."""
+    return (items[first:first + BATCH_UNITS] for first in range(0, len(items), BATCH_UNITS))
 
 
 @dataclass(slots=True)  # not frozen: a frozen one takes 3x longer to make
@@ -114,9 +121,9 @@ class ThemeModel:
         label does not depend on its batch.
         """
         out = []
-        for first in range(0, len(units), BATCH_UNITS):
-            batch = units[first:first + BATCH_UNITS]
-            batch_ids = ids[first:first + BATCH_UNITS] if ids is not None else None
+        id_batches = _batches(ids) if ids is not None else repeat(None)
+        # repeat() is endless; a batch of ids of another length fails in _classify_batch
+        for batch, batch_ids in zip(_batches(units), id_batches, strict=False):
             out.extend(self._classify_batch(batch, batch_ids, n_evidence if explain else None,
                                             explain))
         return out
@@ -142,9 +149,8 @@ class ThemeModel:
         What :meth:`classify_units` computes with ``explain=False``, without making a
         result per unit; in batches of :data:`BATCH_UNITS` likewise.
         """
-        parts = [self._label_columns([u.text for u in units[first:first + BATCH_UNITS]],
-                                     None, False)[0]
-                 for first in range(0, len(units), BATCH_UNITS)]
+        parts = [self._label_columns([u.text for u in batch], None, False)[0]
+                 for batch in _batches(units)]
         return concat_columns(parts) if parts else self.classifier.predict_columns([], None)
 
     def classify(self, text: str, report: str = "") -> list[UnitResult]:
