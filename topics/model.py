@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import repeat
 
 from .normalize import to_simplified_many
 from .predictor import PredictionColumns, ThemePredictor, concat_columns
@@ -121,9 +120,9 @@ class ThemeModel:
         label does not depend on its batch.
         """
         out = []
-        id_batches = _batches(ids) if ids is not None else repeat(None)
-        # repeat() is endless; a batch of ids of another length fails in _classify_batch
-        for batch, batch_ids in zip(_batches(units), id_batches, strict=False):
+        batches = (zip(_batches(units), _batches(ids), strict=True) if ids is not None
+                   else ((batch, None) for batch in _batches(units)))
+        for batch, batch_ids in batches:
             out.extend(self._classify_batch(batch, batch_ids, n_evidence if explain else None,
                                             explain))
         return out
