@@ -131,7 +131,8 @@ def one_report_breakdown(model_dir: str, runs: int) -> list[str]:
             f", {parts[0]['units']} units)", "", "| part | seconds |", "|---|---:|",
             f"| interpreter start | {start:.2f} |", f"| imports | {median['imports']:.2f} |",
             f"| model load | {median['load']:.2f} |",
-            f"| work (read, split, segment, classify; no topics, as the table format) | {median['work']:.2f} |",
+            "| work (read, split, segment, classify; no topics, as the table format) | "
+            f"{median['work']:.2f} |",
             f"| whole command | {total:.2f} |", ""]
 
 
