@@ -31,7 +31,7 @@ def test_classify_a_seed_report_with_the_default_model(default_home, monkeypatch
 def test_manifest_stores_report_split_scores(model):
     cv = model.manifest["metrics"]["classifier_cv"]
     assert cv["split"] == "leave-one-report-out" and cv["folds"] == 5
-    assert cv["n"] == 628
+    assert cv["n"] == 638
     assert 0.5 < cv["macro_f1"] <= 1
     assert set(cv["per_theme"]) == set(model.taxonomy.ids)
     weak = model.manifest["metrics"]["weak_labels"]

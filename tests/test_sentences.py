@@ -5,9 +5,36 @@ from tests.conftest import REPORT
 from topics.sentences import heading_path, outline_level, split_units
 
 
-def test_splits_at_sentence_ends_and_keeps_quotes_whole():
+def test_splits_at_sentence_ends_inside_quotes_too():
     units = split_units("他说：“要守住底线。坚持到底。”随后散会。好！", "r")
-    assert [u.text for u in units] == ["他说：“要守住底线。坚持到底。”随后散会。", "好！"]
+    assert [u.text for u in units] == ["他说：“要守住底线。", "坚持到底。”", "随后散会。", "好！"]
+
+
+def test_an_ellipsis_ends_a_sentence():
+    units = split_units("她笑着说：“我只是普通检察官……”确实，她很普通。", "r")
+    assert [u.text for u in units] == ["她笑着说：“我只是普通检察官……”", "确实，她很普通。"]
+
+
+def test_title_dateline_byline_and_salutation_stand_on_their_own_lines():
+    text = ("某某市检察院举办首届检察文化节暨青年干警读书分享会系列活动\n"
+            "2012年08月03日08:15 检察在线-法治周刊 林晓光 马骁 何春生\n"
+            "来源：某某市人民检察院政治部宣传处\n"
+            "□某某省某某市人民检察院党组成员、政治部主任张某某\n"
+            "各位代表：\n"
+            "日前，某某市检察院以“法治之光”为主题，举办了首届检察文化节。")
+    texts = [u.text for u in split_units(text, "r")]
+    assert texts == ["某某市检察院举办首届检察文化节暨青年干警读书分享会系列活动",
+                     "2012年08月03日08:15检察在线-法治周刊林晓光马骁何春生",
+                     "来源：某某市人民检察院政治部宣传处",
+                     "□某某省某某市人民检察院党组成员、政治部主任张某某",
+                     "各位代表：",
+                     "日前，某某市检察院以“法治之光”为主题，举办了首届检察文化节。"]
+
+
+def test_a_long_line_broken_off_mid_sentence_is_rejoined():
+    text = ("全院各党支部依托主题党日等载体，丰富学习教育形式，通过开展学习研讨、主题演讲、知识竞赛\n"
+            "等活动，推动党纪学习教育走深走实。")
+    assert len(split_units(text)) == 1
 
 
 def test_book_title_marks_are_not_split():
@@ -118,7 +145,7 @@ def _spans_terminal_by_terminal(text: str) -> list[tuple[int, int]]:
 
     from topics.sentences import _ALNUM, _TERMINAL, _TERMINAL_TAIL, _quote_spans
 
-    quotes = _quote_spans(text)
+    quotes = _quote_spans(text)  # book titles
     spans, start = [], 0
     for match in _TERMINAL.finditer(text):
         i = match.start()

@@ -16,9 +16,11 @@ from dataclasses import dataclass
 #: Longest unit, in characters; longer runs are split at commas or hard-wrapped.
 MAX_UNIT_CHARS = 300
 
-_TERMINALS = "。！？；!?;"
+_TERMINALS = "。！？；!?;…"
 _CLOSERS = "”’」』》）)】\"'"
-_QUOTE_PAIRS = {"“": "”", "‘": "’", "「": "」", "『": "』", "《": "》", '"': '"'}
+# Terminals inside a book title end nothing; inside quotes they do (a quoted speech is
+# several sentences, each a unit, as readers and the labelling guide count them).
+_QUOTE_PAIRS = {"《": "》"}
 _MAX_QUOTE_CHARS = 150
 _BRACKETS = (("“", "”"), ("《", "》"), ("（", "）"), ("(", ")"))
 _SOFT_BREAKS = "，,、：:"
@@ -46,8 +48,15 @@ _SENTENCE = re.compile(f"[^{re.escape(_TERMINALS)}]*{_TERMINAL.pattern}{_TERMINA
                        f"|[^{re.escape(_TERMINALS)}]+")
 _HIDE_TERMINALS = str.maketrans(_TERMINALS, "\0" * len(_TERMINALS))
 _QUOTE_OPEN = re.compile(f"[{re.escape(''.join(_QUOTE_PAIRS))}]")
-_JOIN_MIN_CHARS = 25
+#: A line at least this long that ends without a terminal is taken to break a sentence
+#: (less in narrow layouts, see ``_join_width``); shorter ones are titles, datelines, bylines.
+_JOIN_MIN_CHARS = 45
 _TITLE_MAX_CHARS = 40
+# Lines that stand on their own whatever their length: datelines, sources, bylines, captions.
+_SCAFFOLD = re.compile(
+    r"^(?:来源|作者|记者|通讯员|编辑|责任编辑|责编|审核|校对|发布时间|发布日期|发布机关|时间|日期|"
+    r"图为|图片|摄影|摄|供稿|文/|文／|□|■|▲|●|【)"
+    r"|\d{4}\s*[-年/.]\s*\d{1,2}\s*[-月/.]\s*\d{1,2}")
 
 
 @dataclass(slots=True)  # not frozen: made for every sentence, 3x faster so
@@ -94,6 +103,7 @@ class _Line:
     chars: str
     offsets: list[int] | range  # of each character in the original text
     md_level: int | None  # number of '#' of a markdown heading, else None
+    gaps: bool = False  # spaces between words were dropped (bylines, spaced titles)
 
     @property
     def looks_like_heading(self) -> bool:
@@ -102,6 +112,13 @@ class _Line:
         if outline_level(self.chars) is None:
             return False
         return len(self.chars) <= 60 and not any(c in _TERMINALS for c in self.chars[:-1])
+
+    @property
+    def stands_alone(self) -> bool:
+        """A dateline, source, byline or caption line, or a short line of spaced words."""
+        if len(self.chars) > 80 or _TERMINAL.search(self.chars):
+            return False
+        return self.gaps or _SCAFFOLD.search(self.chars) is not None
 
 
 def _is_title(chars: str) -> bool:
@@ -128,6 +145,7 @@ def _clean_line(raw: str, base: int) -> _Line:
         return _Line(raw[pos:], range(base + pos, base + len(raw)), md_level)
     chars: list[str] = []
     offsets: list[int] = []
+    gaps = False
     n = len(raw)
     while pos < n:
         ch = raw[pos]
@@ -140,10 +158,13 @@ def _clean_line(raw: str, base: int) -> _Line:
         if ch.isspace() or ch == "\ufeff":
             prev = chars[-1] if chars else ""
             nxt = raw[pos + 1 : pos + 2]
-            if prev and nxt and not nxt.isspace() and not (_is_cjk(prev) or _is_cjk(nxt)):
-                if prev != " ":
-                    chars.append(" ")
-                    offsets.append(base + pos)
+            if prev and nxt and not nxt.isspace():
+                if not (_is_cjk(prev) or _is_cjk(nxt)):
+                    if prev != " ":
+                        chars.append(" ")
+                        offsets.append(base + pos)
+                else:
+                    gaps = True
             pos += 1
             continue
         chars.append(ch)
@@ -155,7 +176,7 @@ def _clean_line(raw: str, base: int) -> _Line:
     text = "".join(chars)
     if not _ALNUM.search(text):
         return _Line("", [], None)  # separator lines such as "_____"
-    return _Line(text, offsets, md_level)
+    return _Line(text, offsets, md_level, gaps)
 
 
 def _lines(text: str) -> Iterator[_Line]:
@@ -166,17 +187,24 @@ def _lines(text: str) -> Iterator[_Line]:
 
 
 def _continues(prev: _Line, nxt: _Line, min_chars: int = _JOIN_MIN_CHARS) -> bool:
-    """Whether ``nxt`` carries on the sentence that ``prev`` broke off."""
-    if prev.looks_like_heading or nxt.looks_like_heading:
-        return False
+    """Whether ``nxt`` carries on the sentence that ``prev`` broke off.
+
+    Only a line that ends without a terminal can; it does when a bracket or quote is
+    left open, when a sentence ended inside it and another began, or when it is as long
+    as the layout's full lines. Headings, datelines, bylines and captions stand alone.
+    """
     tail = prev.chars.rstrip(_CLOSERS) or prev.chars
     if tail[-1] in _TERMINALS + "：:":
+        return False
+    if prev.looks_like_heading or nxt.looks_like_heading:
+        return False
+    if prev.stands_alone or nxt.stands_alone:
         return False
     last = max(prev.chars.rfind(c) for c in _TERMINALS)
     open_part = prev.chars[last + 1:]
     if any(open_part.count(o) > open_part.count(c) for o, c in _BRACKETS):
         return True  # an unclosed quote or bracket goes on in the next line
-    return last >= 0 or len(prev.chars) >= min_chars
+    return (last >= 0 and len(prev.chars) >= min(min_chars, 20)) or len(prev.chars) >= min_chars
 
 
 def _join_width(lines: list[_Line]) -> int:
