@@ -25,7 +25,8 @@ def test_save_load_gives_the_same_predictions(tiny_model, tiny_model_dir):
 
 def test_manifest_says_how_the_model_was_made(tiny_model_dir):
     manifest = json.loads((tiny_model_dir / MANIFEST).read_text(encoding="utf-8"))
-    assert manifest["format_version"] == 2
+    assert manifest["format_version"] == 3
+    assert any(name.endswith("context.json") for name in manifest["artifacts"])
     assert manifest["seed"] == 0
     for key in ("created", "versions", "taxonomy", "artifacts", "classifier", "segmenter",
                 "training", "metrics", "topics"):

@@ -126,10 +126,31 @@ def test_evaluate(run, tiny_model_dir, write_jsonl):
                                       {"text": "举办业务培训班。", "label": "talent"}])
     result = run("evaluate", path, "--model", tiny_model_dir, "--format", "json")
     scores = json.loads(result.stdout)
-    assert scores["n"] == 2 and 0 <= scores["macro_f1"] <= 1
-    assert scores["confusion"]["labels"][0] == "political"
+    assert set(scores) == {"alone"}  # no document named: no context
+    assert scores["alone"]["n"] == 2 and 0 <= scores["alone"]["macro_f1"] <= 1
+    assert 0 <= scores["alone"]["calibration_error"] <= 1
+    assert scores["alone"]["confusion"]["labels"][0] == "political"
     table = run("evaluate", path, "--model", tiny_model_dir)
     assert "macro-F1" in table.stdout and "confusion" in table.stdout
+
+
+def test_evaluate_in_context_by_document_records_and_by_documents_folder(
+        run, tiny_model_dir, write_jsonl, tmp_path):
+    records = [{"doc": "a.txt", "text": "严格执行三个规定，开展警示教育。", "label": "discipline"},
+               {"doc": "a.txt", "text": "举办业务培训班。", "label": "talent"},
+               {"doc": "b.txt", "text": "组织主题党日活动。", "label": "political"}]
+    path = write_jsonl("gold.jsonl", records)
+    scores = json.loads(run("evaluate", path, "--model", tiny_model_dir, "--format",
+                            "json").stdout)
+    assert scores["alone"]["n"] == scores["in_context"]["n"] == 3
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("# genre: news\n严格执行三个规定，开展警示教育。举办业务培训班。",
+                                encoding="utf-8")
+    (docs / "b.txt").write_text("组织主题党日活动。", encoding="utf-8")
+    scores = json.loads(run("evaluate", path, "--documents", docs, "--model", tiny_model_dir,
+                            "--format", "json").stdout)
+    assert scores["in_context"]["n"] == 3
 
 
 def test_evaluate_unknown_theme(run, tiny_model_dir, write_jsonl):
@@ -141,7 +162,7 @@ def test_evaluate_unknown_theme(run, tiny_model_dir, write_jsonl):
 
 def test_info(run, tiny_model_dir):
     result = run("info", "--model", tiny_model_dir)
-    assert json.loads(result.stdout)["format_version"] == 2
+    assert json.loads(result.stdout)["format_version"] == 3
 
 
 def test_train_on_a_report_with_labels(run, tmp_path, report_file, write_jsonl):

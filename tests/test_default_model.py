@@ -30,10 +30,17 @@ def test_classify_a_seed_report_with_the_default_model(default_home, monkeypatch
 
 def test_manifest_stores_report_split_scores(model):
     cv = model.manifest["metrics"]["classifier_cv"]
-    assert cv["split"] == "leave-one-report-out" and cv["folds"] == 5
-    assert cv["n"] == 638
+    assert cv["split"] == "document-grouped" and cv["folds"] == 5
+    assert cv["documents"] > 100  # the seeds and the shipped labelled documents
+    assert cv["n"] > 2000
     assert 0.5 < cv["macro_f1"] <= 1
     assert set(cv["per_theme"]) == set(model.taxonomy.ids)
+    context = model.manifest["metrics"]["context_cv"]
+    for key in ("alone", "in_context"):
+        assert 0.5 < context[key]["macro_f1"] <= 1
+        assert 0 <= context[key]["calibration_error"] < 0.1
+        assert context[key]["by_genre"]
+    assert context["in_context"]["n"] == context["alone"]["n"]
     weak = model.manifest["metrics"]["weak_labels"]
     assert 0 < weak["coverage"] <= 1 and 0 < weak["accuracy"] <= 1
 

@@ -87,10 +87,11 @@ def label_input(model: ThemeModel, loaded: InputUnits, render: Renderer | None =
     Evidence and topics are computed unless ``render`` is given and does not show them.
     """
     if render is not None and render.from_columns(loaded.units, loaded.ids):
-        data = units_jsonl(loaded.units, model.predict_units(loaded.units))
+        data = units_jsonl(loaded.units, model.predict_units(loaded.units, loaded.in_context))
         return loaded.name, Rendered(data.encode("utf-8"), len(loaded.units))
     explain = render is None or render.explain
-    results = model.classify_units(loaded.units, loaded.ids, explain=explain)
+    results = model.classify_units(loaded.units, loaded.ids, explain=explain,
+                                   in_context=loaded.in_context)
     if render is None:
         return loaded.name, results
     return loaded.name, Rendered(render(loaded.name, results).encode("utf-8"), len(results))

@@ -30,7 +30,7 @@ from .fileio import atomic_write, file_sha256
 from .model import ThemeModel
 from .taxonomy import Taxonomy
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: the second stage (context.json, context.*.npy)
 MANIFEST = "manifest.json"
 #: Seconds a writer waits for another writer of the same bundle.
 LOCK_TIMEOUT = 600.0
@@ -74,8 +74,10 @@ def _npy_bytes(array: np.ndarray) -> bytes:
 def _artifacts(model: ThemeModel) -> dict[str, bytes]:
     """Every artifact of a model as file name -> bytes."""
     files: dict[str, bytes] = {}
-    for prefix, (meta, arrays) in (("classifier", model.classifier.to_state()),
-                                   ("topics", model.topic_model.to_state())):
+    states = [("classifier", model.classifier.to_state()), ("topics", model.topic_model.to_state())]
+    if model.context is not None:
+        states.append(("context", model.context.to_state()))
+    for prefix, (meta, arrays) in states:
         files[f"{prefix}.json"] = _json_bytes(meta)
         for name, array in arrays.items():
             files[f"{prefix}.{name}.npy"] = _npy_bytes(array)
@@ -216,6 +218,7 @@ def check_bundle(path: str | os.PathLike, manifest: dict) -> None:
 
 def load_model(path: str | os.PathLike) -> ThemeModel:
     """Load a bundle after checking it; only JSON and plain arrays are read."""
+    from .context import ContextModel
     from .predictor import ThemePredictor
     from .segment import Segmenter
     from .topic_inference import TopicInference
@@ -243,6 +246,9 @@ def load_model(path: str | os.PathLike) -> ThemeModel:
         classifier = ThemePredictor(load_json("classifier.json"), load_arrays("classifier"),
                                     taxonomy, segmenter)
         topic_model = TopicInference(load_json("topics.json"), load_arrays("topics"))
+        context = ContextModel(load_json("context.json"), load_arrays("context"))
+        if context.classes != [str(c) for c in classifier.classes_]:
+            raise ModelError(f"{folder}: the second stage's classes differ from the classifier's")
     except ModelError:
         raise
     except Exception as exc:  # a damaged bundle can fail in many library-specific ways
@@ -250,4 +256,4 @@ def load_model(path: str | os.PathLike) -> ThemeModel:
     recorded = manifest.get("segmenter", {}).get("fingerprint")
     if recorded and recorded != segmenter.fingerprint():
         raise ModelError(f"{folder}: segmenter dictionaries differ from those it was trained with")
-    return ThemeModel(taxonomy, classifier, topic_model, manifest, str(folder))
+    return ThemeModel(taxonomy, classifier, topic_model, manifest, str(folder), context)

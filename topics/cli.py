@@ -172,9 +172,11 @@ def train(obj, reports, label_files, taxonomy, out, n_topics, seed, no_eval, sel
     started = time.monotonic()
     progress = _progress(obj)
     tax = load_taxonomy(taxonomy or defaults.taxonomy_path())
+    document_sets = []
     if not reports and not label_files:
         paths = [str(p) for p in defaults.seed_paths()]
         label_files = [str(p) for p in defaults.label_paths()]
+        document_sets = defaults.document_sets()
     else:
         paths = []
         for item in expand_inputs(reports):
@@ -192,7 +194,7 @@ def train(obj, reports, label_files, taxonomy, out, n_topics, seed, no_eval, sel
             mapper = cluster_mapper(client, _megabytes(max_size))
         progress(f"reading {len(paths)} reports")
         data = collect_training_data(tax, list(label_files), paths, _megabytes(max_size),
-                                     max_weak, seed, mapper)
+                                     max_weak, seed, mapper, document_sets)
         tied = sum(1 for t in tax.themes if t.cues)
         segmenter = Segmenter(tuple(user_dict), tuple(stopwords))
         params, trials = {}, None
@@ -215,13 +217,29 @@ def _metrics_text(metrics: dict, theme_ids: list[str]) -> str:
     lines = []
     cv = metrics.get("classifier_cv")
     if cv and cv.get("folds"):
-        lines.append(f"Classifier, {cv['split']} cross-validation over {cv['folds']} reports "
-                     f"({cv['n']} hand-labelled sentences):")
+        lines.append(f"Classifier alone, {cv['folds']}-fold cross-validation grouped by "
+                     f"document over {cv['documents']} documents ({cv['n']} hand-labelled "
+                     f"sentences):")
         lines.append(f"  accuracy {cv['accuracy']:.3f}   macro-F1 {cv['macro_f1']:.3f}")
         lines.append("  per-theme F1: " + "  ".join(
             f"{t} {cv['per_theme'][t]['f1']:.2f}" for t in theme_ids))
     elif cv:
         lines.append(f"Classifier: {cv.get('note')}")
+    context = metrics.get("context_cv")
+    if context:
+        lines.append(f"Calibrated, same folds, on {context['documents']} labelled documents "
+                     f"(fallback threshold {context['threshold']}):")
+        for key, name in (("alone", "each unit alone"), ("in_context", "in context")):
+            part = context[key]
+            lines.append(f"  {name:15s} accuracy {part['accuracy']:.3f}   macro-F1 "
+                         f"{part['macro_f1']:.3f}   calibration error "
+                         f"{part['calibration_error']:.3f}")
+            lines.append("    per-theme F1: " + "  ".join(
+                f"{t} {part['per_theme'][t]['f1']:.2f}" for t in theme_ids))
+        genres = context["in_context"].get("by_genre", {})
+        if genres:
+            lines.append("  in context by genre (macro-F1): " + "  ".join(
+                f"{g} {v['macro_f1']:.2f}" for g, v in genres.items()))
     weak = metrics.get("weak_labels")
     if weak:
         lines.append(f"Weak labels on hand-labelled reports: coverage {weak['coverage']:.1%}, "
@@ -521,27 +539,35 @@ def words(obj, model_dir, n_words, fmt, html_out):
 @click.option("--model", "model_dir", envvar="TOPICS_MODEL", type=click.Path(), help=MODEL_HELP)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True)
+@click.option("--documents", "docs_dir", type=click.Path(file_okay=False),
+              help="Folder of the documents FILE's records name in \"doc\": each is "
+                   "classified whole and its labelled units scored in context.")
 @click.pass_obj
 @_handle_errors
-def evaluate(obj, file, model_dir, fmt):
+def evaluate(obj, file, model_dir, fmt, docs_dir):
     """Score the model on labelled sentences (JSON Lines with "text" and "label").
 
-    Prints accuracy, macro-F1, per-theme precision/recall/F1 and the confusion matrix.
+    Each sentence is scored alone; when the records name their document ("report" or
+    "doc", in document order) or --documents gives the documents, also in context.
+    Prints accuracy, macro-F1, calibration error, per-theme precision/recall/F1 and the
+    confusion matrix (of the scores in context when there are some).
 
-    Example: topics evaluate my_labels.jsonl --format json
+    Example: topics evaluate labels.jsonl --documents docs/ --format json
     """
-    from .evaluate import score_predictions
-    from .labels import load_labels
+    from .evaluate import evaluate_labels
 
     model = _load(obj, model_dir)
-    gold = load_labels(file, model.taxonomy)
-    predicted = model.predict([s.text for s in gold])
-    scores = score_predictions([s.label for s in gold], predicted, model.taxonomy.ids)
+    scores = evaluate_labels(model, file, docs_dir)
     if fmt == "json":
         click.echo(json.dumps(scores, ensure_ascii=False, indent=2))
         return
-    click.echo(f"{scores['n']} sentences   accuracy {scores['accuracy']:.3f}   "
-               f"macro-F1 {scores['macro_f1']:.3f}")
+    for key, name in (("alone", "each alone"), ("in_context", "in context")):
+        if key in scores:
+            part = scores[key]
+            click.echo(f"{name:11s} {part['n']} sentences   accuracy {part['accuracy']:.3f}   "
+                       f"macro-F1 {part['macro_f1']:.3f}   calibration error "
+                       f"{part['calibration_error']:.3f}")
+    scores = scores.get("in_context", scores["alone"])
     click.echo(f"{'theme':12s} precision  recall     F1  support")
     for theme, s in scores["per_theme"].items():
         click.echo(f"{theme:12s} {s['precision']:9.3f} {s['recall']:7.3f} {s['f1']:6.3f} "

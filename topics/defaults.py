@@ -34,6 +34,13 @@ def label_paths() -> list[Path]:
     return [folder / name for name in LABEL_FILES if (folder / name).is_file()]
 
 
+def document_sets() -> list[tuple[Path, Path]]:
+    """The shipped labelled document sets: ``(docs folder, labels file)`` of each."""
+    root = _data_dir("_labels", "labels") / "documents"
+    return [(folder / "docs", folder / "labels.jsonl")
+            for folder in sorted(root.iterdir()) if (folder / "labels.jsonl").is_file()]
+
+
 def seed_paths() -> list[Path]:
     """The shipped seed reports."""
     return sorted(_data_dir("_seeds", "seeds").glob("*.txt"))
@@ -44,7 +51,9 @@ def data_fingerprint() -> str:
     from . import __version__
 
     digest = hashlib.sha256(__version__.encode())
-    files = [taxonomy_path(), *label_paths(), *seed_paths(),
+    documents = [path for docs, labels in document_sets()
+                 for path in (labels, *sorted(docs.glob("*.txt")))]
+    files = [taxonomy_path(), *label_paths(), *seed_paths(), *documents,
              *sorted((Path(__file__).resolve().parent / "resources").glob("*.txt"))]
     for path in files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")

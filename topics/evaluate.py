@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
+import numpy as np
 from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
+
+from .errors import LabelError
+
+
+def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray,
+                               bins: int = 10) -> float:
+    """ECE: the mean gap between confidence and accuracy over equal-width confidence bins."""
+    total = 0.0
+    for low in range(bins):
+        inside = (confidence > low / bins) & (confidence <= (low + 1) / bins)
+        if inside.any():
+            total += inside.mean() * abs(confidence[inside].mean() - correct[inside].mean())
+    return round(float(total), 4)
 
 
 def score_predictions(gold: list[str], predicted: list[str], theme_ids: list[str]) -> dict:
@@ -33,3 +47,51 @@ def score_predictions(gold: list[str], predicted: list[str], theme_ids: list[str
         "per_theme": per_theme,
         "confusion": {"labels": theme_ids, "matrix": matrix.tolist()},
     }
+
+
+def _with_calibration(model, gold: list[str], results) -> dict:
+    """:func:`score_predictions` of labelled results, with their expected calibration error."""
+    predicted = [r.theme for r in results]
+    scores = score_predictions(gold, predicted, model.taxonomy.ids)
+    confidence = np.array([r.confidence for r in results])
+    correct = np.array([g == p for g, p in zip(gold, predicted, strict=True)], dtype=float)
+    scores["calibration_error"] = expected_calibration_error(confidence, correct)
+    return scores
+
+
+def evaluate_labels(model, path, documents=None) -> dict:
+    """Scores of ``model`` on a labels file: ``alone`` and, where possible, ``in_context``.
+
+    In context: with ``documents`` (a folder), the file is a document set
+    (:mod:`topics.labelled_docs`) and each document is classified whole; else, when every
+    record names its document (``report`` or ``doc``), consecutive records of one document
+    are read as its units in order.
+    """
+    from .labelled_docs import load_document_set
+    from .labels import load_labels, read_jsonl
+    from .sentences import Unit
+
+    load_labels(path, model.taxonomy)  # checks every record, naming its line
+    records = read_jsonl(path, ("text", "label"), LabelError)
+    records = [r for r in records if r.get("agreed", True)]
+    if not records:
+        raise LabelError(f"{path}: no labelled sentences to score")
+    gold = [r["label"] for r in records]
+    alone = model.classify_units([Unit("", i, r["text"], 0, 0) for i, r in enumerate(records)],
+                                 explain=False, in_context=False)
+    scores = {"alone": _with_calibration(model, gold, alone)}
+    if documents is not None:
+        gold, results = [], []
+        for doc in load_document_set(documents, path, model.taxonomy):
+            labelled = model.classify_units(doc.units, explain=False)
+            for result, label in zip(labelled, doc.gold, strict=True):
+                if label is not None:
+                    gold.append(label)
+                    results.append(result)
+        scores["in_context"] = _with_calibration(model, gold, results)
+    elif all(r.get("report", r.get("doc")) is not None for r in records):
+        units = [Unit(str(r.get("report", r.get("doc"))), i, r["text"], 0, 0)
+                 for i, r in enumerate(records)]
+        results = model.classify_units(units, explain=False)
+        scores["in_context"] = _with_calibration(model, [r["label"] for r in records], results)
+    return scores

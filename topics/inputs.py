@@ -20,16 +20,26 @@ class InputUnits:
     name: str
     units: list[Unit]
     ids: list | None = None
+    in_context: bool = True  # consecutive units of one report are read together
 
 
 def units_from_jsonl(path: str | Path) -> InputUnits:
-    """Each record's ``text`` is one unit; its ``id`` (if any) is kept, order too."""
+    """Each record's ``text`` is one unit; its ``id`` (if any) is kept, order too.
+
+    Records that all name their document (``report`` or ``doc``) are read in context:
+    consecutive records of one document, in file order, are its units in text order.
+    Otherwise each unit is labelled alone.
+    """
     records = read_jsonl(path, ("text",))
     name = Path(path).name
-    units = [Unit(report=str(r.get("report", name)), index=i, text=r["text"].strip(),
-                  start=0, end=len(r["text"])) for i, r in enumerate(records)]
+    documents = [r.get("report", r.get("doc")) for r in records]
+    in_context = all(d is not None for d in documents)
+    units = [Unit(report=str(name if d is None else d), index=i, text=r["text"].strip(),
+                  start=0, end=len(r["text"]))
+             for i, (r, d) in enumerate(zip(records, documents, strict=True))]
     ids = [r.get("id") for r in records]
-    return InputUnits(name, units, ids if any(i is not None for i in ids) else None)
+    return InputUnits(name, units, ids if any(i is not None for i in ids) else None,
+                      in_context)
 
 
 def read_stdin(stream: BinaryIO, encoding: str | None = None,

@@ -6,6 +6,9 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+import numpy as np
+
+from .context import ContextModel
 from .normalize import to_simplified_many
 from .predictor import PredictionColumns, ThemePredictor, concat_columns
 from .sentences import Unit, split_units
@@ -76,65 +79,136 @@ def theme_profile(results: list[UnitResult], theme_ids: list[str]) -> ThemeProfi
     return ThemeProfile({t: counts.get(t, 0) for t in theme_ids}, len(results))
 
 
+def _report_runs(units: list[Unit]) -> Iterator[tuple[int, int]]:
+    """``(start, end)`` of each run of consecutive units of one report."""
+    start = 0
+    for i in range(1, len(units) + 1):
+        if i == len(units) or units[i].report != units[start].report:
+            yield start, i
+            start = i
+
+
 @dataclass
 class ThemeModel:
-    """A theme classifier and a topic model trained together, with their manifest."""
+    """A theme classifier, its second stage and a topic model, with their manifest.
+
+    Units are labelled in two stages: the classifier scores each unit alone, then
+    ``context`` (:class:`~topics.context.ContextModel`) combines those scores with the
+    unit's neighbours, headings and report into calibrated probabilities. Units given
+    without their report get the second stage's calibration alone.
+    """
 
     taxonomy: Taxonomy
     classifier: ThemePredictor
     topic_model: TopicInference
     manifest: dict = field(default_factory=dict)
     path: str | None = None
+    context: ContextModel | None = None
+
+    @property
+    def threshold(self) -> float | None:
+        """Probability under which the fallback theme is given (the second stage's)."""
+        return None if self.context is None else self.context.threshold
 
     def label(self, texts: list[str], n_evidence: int | None = 5, topics: bool = True):
-        """Predictions and topics for plain sentences: ``(predictions, topic ids)``.
+        """Predictions and topics for plain sentences, each alone: ``(predictions, topics)``.
 
         Traditional characters are read as simplified ones; results keep the text as given.
         ``n_evidence=None`` skips the evidence and ``topics=False`` the topics (None).
         """
-        columns, topic_ids = self._label_columns(texts, n_evidence, topics)
+        texts = to_simplified_many(texts)
+        segmented = self.classifier.segmenter.tokens_many(texts)
+        proba = self._second_stage(None, self._first_stage(texts, segmented), False)
+        columns, topic_ids = self._columns(texts, segmented, proba, n_evidence, topics)
         return columns.predictions(), topic_ids
 
-    def _label_columns(self, texts: list[str], n_evidence: int | None,
-                       topics: bool) -> tuple[PredictionColumns, list[int] | None]:
-        texts = to_simplified_many(texts)
-        segmenter = self.classifier.segmenter
-        segmented = segmenter.tokens_many(texts)
-        columns = self.classifier.predict_columns(texts, n_evidence, segmented=segmented)
-        if not topics:
-            return columns, None
-        distributions = self.topic_model.transform(segmenter.content_of(segmented))
-        return columns, distributions.argmax(axis=1).tolist()
+    def _first_stage(self, texts: list[str], segmented: list[list[str]]) -> np.ndarray:
+        """The classifier's probabilities of simplified texts (classifier class order)."""
+        return self.classifier.block_probabilities(self.classifier.blocks(texts, segmented))
 
-    def predict(self, texts: list[str]) -> list[str]:
-        """Theme ids of plain sentences, read as :meth:`label` reads them (no evidence, topics)."""
-        return [str(t) for t in self.classifier.predict(to_simplified_many(texts))]
-
-    def classify_units(self, units: list[Unit], ids: list | None = None,
-                       n_evidence: int = 5, explain: bool = True) -> list[UnitResult]:
-        """Label units (from :func:`split_units` or made by the caller).
-
-        With ``explain`` each result has its evidence and its topic; without, they are not
-        computed (None), which halves the work. Units go through in batches of
-        :data:`BATCH_UNITS`, so that memory stays bounded however long the report; a unit's
-        label does not depend on its batch.
-        """
-        out = []
-        batches = (zip(_batches(units), _batches(ids), strict=True) if ids is not None
-                   else ((batch, None) for batch in _batches(units)))
-        for batch, batch_ids in batches:
-            out.extend(self._classify_batch(batch, batch_ids, n_evidence if explain else None,
-                                            explain))
+    def _second_stage(self, units: list[Unit] | None, proba: np.ndarray,
+                      in_context: bool) -> np.ndarray:
+        if self.context is None:
+            return proba
+        if not in_context or units is None:
+            return self.context.alone(proba)
+        out = np.empty_like(proba)
+        for start, end in _report_runs(units):
+            run = units[start:end]
+            position = {u.index: i for i, u in enumerate(run)}
+            headings = [None if u.heading is None else position.get(u.heading) for u in run]
+            out[start:end] = self.context.in_context(proba[start:end], headings)
         return out
 
-    def _classify_batch(self, units: list[Unit], ids: list | None, n_evidence: int | None,
-                        topics: bool) -> list[UnitResult]:
-        columns, topic_ids = self._label_columns([u.text for u in units], n_evidence, topics)
+    def _columns(self, texts: list[str], segmented: list[list[str]] | None, proba: np.ndarray,
+                 n_evidence: int | None, topics: bool
+                 ) -> tuple[PredictionColumns, list[int] | None]:
+        columns = self.classifier.predict_columns(texts, n_evidence, segmented, proba,
+                                                  self.threshold)
+        if not topics:
+            return columns, None
+        if segmented is None:
+            segmented = self.classifier.segmenter.tokens_many(texts)
+        content = self.classifier.segmenter.content_of(segmented)
+        return columns, self.topic_model.transform(content).argmax(axis=1).tolist()
+
+    def probabilities(self, units: list[Unit], in_context: bool = True
+                      ) -> tuple[np.ndarray, list[tuple[list[str], list[list[str]]]] | None]:
+        """Final probabilities of ``units`` (classifier class order), batch by batch.
+
+        Also the batches' simplified texts and tokens when there is a single batch (so that
+        evidence and topics need not segment again), else None.
+        """
+        parts, kept = [], []
+        for batch in _batches(units):
+            texts = to_simplified_many([u.text for u in batch])
+            segmented = self.classifier.segmenter.tokens_many(texts)
+            parts.append(self._first_stage(texts, segmented))
+            kept.append((texts, segmented))
+        if not parts:
+            return np.zeros((0, len(self.classifier.classes_))), None
+        proba = self._second_stage(units, np.vstack(parts), in_context)
+        return proba, (kept if len(kept) == 1 else None)
+
+    def predict(self, texts: list[str]) -> list[str]:
+        """Theme ids of plain sentences, each alone, read as :meth:`label` reads them."""
+        texts = to_simplified_many(texts)
+        proba = self._second_stage(None, self._first_stage(texts, None), False)
+        return [str(t) for t in self.classifier.decide(proba, self.threshold)]
+
+    def classify_units(self, units: list[Unit], ids: list | None = None,
+                       n_evidence: int = 5, explain: bool = True,
+                       in_context: bool = True) -> list[UnitResult]:
+        """Label units (from :func:`split_units` or made by the caller).
+
+        ``in_context``: consecutive units of one report are read together (neighbours,
+        headings, the report's profile); else each unit alone. With ``explain`` each result
+        has its evidence and its topic; without, they are not computed (None). Units go
+        through in batches of :data:`BATCH_UNITS`, so memory stays bounded by the batch and
+        the report.
+        """
+        if ids is not None and len(ids) != len(units):
+            raise ValueError(f"{len(ids)} ids for {len(units)} units")
+        proba, kept = self.probabilities(units, in_context)
+        out = []
+        batch_ids = _batches(ids) if ids is not None else None
+        start = 0
+        for number, batch in enumerate(_batches(units)):
+            end = start + len(batch)
+            texts, segmented = (kept[number] if kept is not None
+                                else (to_simplified_many([u.text for u in batch]), None))
+            columns, topic_ids = self._columns(texts, segmented, proba[start:end],
+                                               n_evidence if explain else None, explain)
+            this_ids = next(batch_ids) if batch_ids is not None else [None] * len(batch)
+            out.extend(self._results(batch, this_ids, columns, topic_ids))
+            start = end
+        return out
+
+    def _results(self, units: list[Unit], ids: list, columns: PredictionColumns,
+                 topic_ids: list[int] | None) -> list[UnitResult]:
         themes = self.topic_model.topic_themes_
         if topic_ids is None:
             topic_ids = [None] * len(units)
-        if ids is None:
-            ids = [None] * len(units)
         return [UnitResult(unit.report, unit.index, unit.text, theme, confidence, scores, terms,
                            topic, None if topic is None else themes[topic], unit_id,
                            unit.is_heading, unit.start, unit.end)
@@ -142,18 +216,23 @@ class ThemeModel:
                     units, columns.themes, columns.confidences, columns.scores,
                     columns.evidence, topic_ids, ids, strict=True)]
 
-    def predict_units(self, units: list[Unit]) -> PredictionColumns:
+    def predict_units(self, units: list[Unit], in_context: bool = True) -> PredictionColumns:
         """Themes, confidences and probabilities of units, as columns (no evidence, topics).
 
         What :meth:`classify_units` computes with ``explain=False``, without making a
-        result per unit; in batches of :data:`BATCH_UNITS` likewise.
+        result per unit.
         """
-        parts = [self._label_columns([u.text for u in batch], None, False)[0]
-                 for batch in _batches(units)]
+        proba, _ = self.probabilities(units, in_context)
+        parts, start = [], 0
+        for batch in _batches(units):
+            end = start + len(batch)
+            parts.append(self.classifier.predict_columns([u.text for u in batch], None, None,
+                                                         proba[start:end], self.threshold))
+            start = end
         return concat_columns(parts) if parts else self.classifier.predict_columns([], None)
 
     def classify(self, text: str, report: str = "") -> list[UnitResult]:
-        """Split a report's text into units and label every one."""
+        """Split a report's text into units and label every one in its context."""
         return self.classify_units(split_units(text, report))
 
     def profile(self, results: list[UnitResult]) -> ThemeProfile:

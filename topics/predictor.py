@@ -252,11 +252,15 @@ class ThemePredictor:
         """Probability of every class (``classes_`` order) for each sentence."""
         return self.block_probabilities(self.blocks([str(t) for t in texts]))
 
-    def decide(self, proba: np.ndarray) -> np.ndarray:
-        """The best class of each row, or the fallback theme below the threshold."""
+    def decide(self, proba: np.ndarray, threshold: float | None = None) -> np.ndarray:
+        """The best class of each row, or the fallback theme below the threshold.
+
+        ``threshold`` defaults to the classifier's own (its ``threshold`` parameter).
+        """
         best = proba.argmax(axis=1)
         labels = self.classes_[best].astype(object)
-        low = proba[np.arange(len(best)), best] < self.params["threshold"]
+        threshold = self.params["threshold"] if threshold is None else threshold
+        low = proba[np.arange(len(best)), best] < threshold
         labels[low] = self.taxonomy.fallback
         return labels
 
@@ -274,19 +278,28 @@ class ThemePredictor:
         return self.predict_columns(texts, n_evidence, segmented).predictions()
 
     def predict_columns(self, texts: list[str], n_evidence: int | None = 5,
-                        segmented: list[list[str]] | None = None) -> PredictionColumns:
-        """:meth:`predict_detailed` as lists of themes, confidences, scores and evidence."""
+                        segmented: list[list[str]] | None = None,
+                        proba: np.ndarray | None = None,
+                        threshold: float | None = None) -> PredictionColumns:
+        """:meth:`predict_detailed` as lists of themes, confidences, scores and evidence.
+
+        ``proba`` may give the final probabilities (a second stage's, see ``context``):
+        then they decide the themes and the evidence explains those themes, and without
+        evidence no feature is computed. ``threshold`` overrides the classifier's.
+        """
         texts = [str(t) for t in texts]
         if not texts:
             return PredictionColumns([], [], np.zeros((0, len(self.classes_))),
                                      [str(c) for c in self.classes_], [])
-        if n_evidence is None:
-            blocks = self.blocks(texts, segmented)
-        else:  # the evidence shows the cue words
+        blocks = matches = None
+        if n_evidence is not None:  # the evidence shows the cue words
             matches = self.cue_matcher_.matches_many(texts)
             blocks = self.blocks(texts, segmented, self.cue_matcher_.score_matrix(matches))
-        proba = self.block_probabilities(blocks)
-        labels = self.decide(proba)
+        elif proba is None:
+            blocks = self.blocks(texts, segmented)
+        if proba is None:
+            proba = self.block_probabilities(blocks)
+        labels = self.decide(proba, threshold)
         evidence = (self._evidence(weighted_matrix(blocks, self.params), proba.argmax(axis=1),
                                    matches, n_evidence)
                     if n_evidence is not None else [None] * len(texts))

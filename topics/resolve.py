@@ -22,7 +22,8 @@ def build_default_model(progress: Callable[[str], None] = lambda _m: None,
     from .train import collect_training_data, train_model
 
     taxonomy = load_taxonomy(defaults.taxonomy_path())
-    data = collect_training_data(taxonomy, defaults.label_paths(), defaults.seed_paths())
+    data = collect_training_data(taxonomy, defaults.label_paths(), defaults.seed_paths(),
+                                 document_sets=defaults.document_sets())
     model = train_model(taxonomy, data, evaluate=evaluate, progress=progress)
     model.manifest["data_fingerprint"] = defaults.data_fingerprint()
     model.manifest["name"] = "default"

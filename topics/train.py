@@ -8,17 +8,21 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from .classifier import ThemeClassifier
+from .context import ContextModel, combine, context_views, fit_combination
 from .documents import read_report
 from .errors import InputError, LabelError
-from .evaluate import score_predictions
+from .evaluate import expected_calibration_error, score_predictions
 from .fileio import file_sha256
+from .labelled_docs import LabelledDocument, load_document_set
 from .labels import LabelledSentence, load_labels
 from .lda import ThemeTopicModel
 from .model import BATCH_UNITS, ThemeModel
 from .reader import DEFAULT_MAX_BYTES
 from .segment import Segmenter
-from .sentences import split_units
+from .sentences import Unit, split_units
 from .taxonomy import Taxonomy
 from .weak import WeakLabel, agreement, weak_labels
 
@@ -40,6 +44,7 @@ class TrainingData:
     unlabelled_reports: list[str] = field(default_factory=list)  # every unit goes to LDA
     weak_found: int = 0  # weak labels found, of which at most MAX_WEAK are in sentences
     max_bytes: int = DEFAULT_MAX_BYTES  # size limit the reports were read with
+    documents: list[LabelledDocument] = field(default_factory=list)  # for the second stage
 
 
 def _quiet(_message: str) -> None:
@@ -72,6 +77,7 @@ class ReportWeakLabels:
     name: str
     sha256: str
     units: list[tuple[int, str, WeakLabel]]  # (index, text, weak label)
+    headings: list[int | None] = field(default_factory=list)  # each unit's heading index
 
 
 def weak_labels_of_report(path: str, taxonomy: Taxonomy, max_bytes: int) -> ReportWeakLabels:
@@ -81,7 +87,8 @@ def weak_labels_of_report(path: str, taxonomy: Taxonomy, max_bytes: int) -> Repo
     units = split_units(report.text, name, rejoin=report.rejoin)
     weak = weak_labels(units, taxonomy)
     return ReportWeakLabels(name, file_sha256(path),
-                            [(u.index, u.text, w) for u, w in zip(units, weak, strict=True)])
+                            [(u.index, u.text, w) for u, w in zip(units, weak, strict=True)],
+                            [u.heading for u in units])
 
 
 #: Segmenters in this process by fingerprint: tasks that each bring a copy (on a cluster)
@@ -100,8 +107,14 @@ def documents_of_report(path: str, segmenter: Segmenter, max_bytes: int) -> list
 def collect_training_data(taxonomy: Taxonomy, label_files: list[str | os.PathLike],
                           reports: list[str | os.PathLike],
                           max_bytes: int = DEFAULT_MAX_BYTES, max_weak: int = MAX_WEAK,
-                          seed: int = 0, mapper: Mapper = map_here) -> TrainingData:
+                          seed: int = 0, mapper: Mapper = map_here,
+                          document_sets: list[tuple[str | os.PathLike, str | os.PathLike]] = (),
+                          ) -> TrainingData:
     """Hand labels from ``label_files``; weak labels for reports that have none.
+
+    ``document_sets`` are ``(folder, labels file)`` pairs of labelled documents
+    (:mod:`topics.labelled_docs`); their labelled units are hand labels, and they and the
+    hand-labelled reports are the documents the second stage learns from.
 
     A report counts as hand-labelled when a label file names it (by file name)
     in its ``report`` field. For hand-labelled reports the weak labeller is still
@@ -114,6 +127,14 @@ def collect_training_data(taxonomy: Taxonomy, label_files: list[str | os.PathLik
     for path in label_files:
         sentences.extend(load_labels(path, taxonomy))
         inputs[str(path)] = file_sha256(path)
+    documents: list[LabelledDocument] = []
+    for folder, labels in document_sets:
+        found = load_document_set(folder, labels, taxonomy, Path(folder).name)
+        inputs[str(labels)] = file_sha256(labels)
+        for doc in found:
+            sentences.extend(LabelledSentence(u.text, g, doc.name, u.index, doc.name)
+                             for u, g in zip(doc.units, doc.gold, strict=True) if g)
+        documents.extend(found)
     by_report: dict[str, dict[int, str]] = {}
     for s in sentences:
         if s.report and s.index is not None:
@@ -130,6 +151,12 @@ def collect_training_data(taxonomy: Taxonomy, label_files: list[str | os.PathLik
         gold = by_report.get(report.name)
         if gold is not None:
             weak_pairs.extend((w, gold[index]) for index, _, w in report.units if index in gold)
+            units = [Unit(report.name, index, text, 0, 0, heading=heading)
+                     for (index, text, _), heading in zip(report.units, report.headings,
+                                                           strict=True)]
+            documents.append(LabelledDocument(report.name, units,
+                                              [gold.get(u.index) for u in units],
+                                              corpus="reports"))
             continue
         unlabelled.append(path)
         for index, text, w in report.units:
@@ -148,7 +175,11 @@ def collect_training_data(taxonomy: Taxonomy, label_files: list[str | os.PathLik
     weak_report = None
     if weak_pairs:
         weak_report = agreement([w for w, _ in weak_pairs], [g for _, g in weak_pairs])
-    return TrainingData(sentences, inputs, weak_report, unlabelled, n_weak, max_bytes)
+    return TrainingData(sentences, inputs, weak_report, unlabelled, n_weak, max_bytes, documents)
+
+
+#: Folds of the document-grouped cross-validation.
+N_FOLDS = 5
 
 
 def report_folds(sentences: list[LabelledSentence]) -> list[str]:
@@ -156,33 +187,193 @@ def report_folds(sentences: list[LabelledSentence]) -> list[str]:
     return sorted({s.group for s in sentences if s.source == "hand"})
 
 
-def cross_validate(data: TrainingData, taxonomy: Taxonomy, params: dict,
-                   segmenter: Segmenter, progress: Progress = _quiet) -> dict:
-    """Leave-one-report-out scores of the classifier on hand labels.
+def _fold_of(groups: list[str], seed: int) -> dict[str, int]:
+    """Each group's fold: a seeded shuffle dealt round the folds."""
+    order = sorted(groups)
+    random.Random(seed).shuffle(order)
+    n_folds = min(N_FOLDS, len(order))
+    return {group: i % n_folds for i, group in enumerate(order)}
 
-    Each fold trains on every other sentence (other reports, authored examples,
-    weak labels) and predicts the hand-labelled sentences of one report.
+
+@dataclass
+class CrossValidated:
+    """First-stage probabilities of held-out data, by document-grouped folds.
+
+    ``sentences``: each held-out hand sentence alone (``proba`` rows, ``gold``, ``group``);
+    ``documents``: each labelled document's units in order, predicted by the fold that held
+    the document out. Columns follow ``classes``.
+    """
+
+    classes: list[str]
+    fold: dict[str, int]
+    proba: np.ndarray
+    gold: list[str]
+    groups: list[str]
+    documents: dict[str, np.ndarray]
+
+
+def cross_predict(data: TrainingData, taxonomy: Taxonomy, params: dict, segmenter: Segmenter,
+                  seed: int = 0, progress: Progress = _quiet) -> CrossValidated | None:
+    """Held-out first-stage probabilities, folds grouped by document (report).
+
+    Each fold trains the classifier on every sentence outside its documents (other
+    documents, authored examples, weak labels) and predicts its documents. None when fewer
+    than two documents carry hand labels.
     """
     sentences = data.sentences
     groups = report_folds(sentences)
     if len(groups) < 2:
-        return {"folds": 0, "note": "fewer than two hand-labelled reports: no report-split CV"}
-    gold, predicted, per_fold = [], [], {}
-    for number, group in enumerate(groups, start=1):
-        progress(f"cross-validation fold {number}/{len(groups)}: holding out {group}")
-        train = [s for s in sentences if s.group != group]
-        test = [s for s in sentences if s.group == group and s.source == "hand"]
+        return None
+    fold = _fold_of(groups, seed)
+    classes = sorted({s.label for s in sentences})
+    n_folds = max(fold.values()) + 1
+    held_rows: list[np.ndarray] = []
+    gold, held_groups, documents = [], [], {}
+    for number in range(n_folds):
+        progress(f"cross-validation fold {number + 1}/{n_folds}")
+        held = {g for g, f in fold.items() if f == number}
+        train = [s for s in sentences if s.group not in held]
+        test = [s for s in sentences if s.group in held and s.source == "hand"]
         model = ThemeClassifier(taxonomy=taxonomy, segmenter=segmenter, **params)
         model.fit([s.text for s in train], [s.label for s in train],
                   sample_weight=[s.weight for s in train])
-        fold_pred = list(model.predict([s.text for s in test]))
-        fold_gold = [s.label for s in test]
-        per_fold[group] = score_predictions(fold_gold, fold_pred, taxonomy.ids)["macro_f1"]
-        gold.extend(fold_gold)
-        predicted.extend(fold_pred)
+        order = [list(model.classes_).index(c) if c in model.classes_ else -1 for c in classes]
+
+        def predict(texts: list[str], model=model, order=order) -> np.ndarray:
+            proba = model.predict_proba(texts)
+            out = np.where(np.array(order) >= 0, proba[:, np.maximum(order, 0)], 0.0)
+            return out / out.sum(axis=1, keepdims=True)
+
+        held_rows.append(predict([s.text for s in test]))
+        gold.extend(s.label for s in test)
+        held_groups.extend(s.group for s in test)
+        for doc in data.documents:
+            if doc.name in held and doc.units:
+                documents[doc.name] = predict([u.text for u in doc.units])
+    return CrossValidated(classes, fold, np.vstack(held_rows), gold, held_groups, documents)
+
+
+def _headings(units: list[Unit]) -> list[int | None]:
+    position = {u.index: i for i, u in enumerate(units)}
+    return [None if u.heading is None else position.get(u.heading) for u in units]
+
+
+#: Fallback thresholds tried by cross-validation.
+THRESHOLDS = (0.0, 0.2, 0.25, 0.3, 0.35, 0.4)
+
+
+def _decide(proba: np.ndarray, classes: list[str], fallback: str, threshold: float) -> list[str]:
+    best = proba.argmax(axis=1)
+    low = proba[np.arange(len(best)), best] < threshold
+    return [fallback if is_low else classes[b] for b, is_low in zip(best, low, strict=True)]
+
+
+def _scores(gold: list[str], proba: np.ndarray, classes: list[str], taxonomy: Taxonomy,
+            threshold: float, strata: list[str] | None = None) -> dict:
+    predicted = _decide(proba, classes, taxonomy.fallback, threshold)
     scores = score_predictions(gold, predicted, taxonomy.ids)
-    scores.update({"folds": len(groups), "split": "leave-one-report-out",
-                   "macro_f1_by_report": per_fold})
+    index = {c: i for i, c in enumerate(classes)}
+    confidence = np.array([proba[i, index[p]] if p in index else 0.0
+                           for i, p in enumerate(predicted)])
+    correct = np.array([g == p for g, p in zip(gold, predicted, strict=True)], dtype=float)
+    scores["calibration_error"] = expected_calibration_error(confidence, correct)
+    if strata is not None:
+        scores["by_genre"] = {}
+        for stratum in sorted(set(strata)):
+            rows = [i for i, s in enumerate(strata) if s == stratum]
+            part = score_predictions([gold[i] for i in rows], [predicted[i] for i in rows],
+                                     taxonomy.ids)
+            scores["by_genre"][stratum] = {"n": part["n"], "macro_f1": part["macro_f1"],
+                                           "accuracy": part["accuracy"]}
+    return scores
+
+
+def fit_context(data: TrainingData, taxonomy: Taxonomy, cv: CrossValidated | None,
+                threshold: float) -> tuple[ContextModel, dict]:
+    """The second stage, fitted on held-out first-stage scores; its cross-validated scores.
+
+    The scores are nested: each fold's units are combined by weights fitted on the other
+    folds' documents only. Without labelled documents the second stage passes the first
+    stage's probabilities through unchanged.
+    """
+    classes = cv.classes if cv is not None else sorted({s.label for s in data.sentences})
+    n_views = len(context_views(np.ones((1, len(classes))) / len(classes), [None])[0])
+    identity = {"weights": np.eye(1, n_views)[0], "bias": np.zeros(len(classes)),
+                "alone_weights": np.ones(1), "alone_bias": np.zeros(len(classes))}
+    meta = {"classes": classes, "threshold": threshold, "fitted": False}
+    rows = []  # (views, class, fold, document, genre)
+    documents = {d.name: d for d in data.documents}
+    if cv is not None:
+        for name, proba in cv.documents.items():
+            doc = documents[name]
+            views = context_views(proba, _headings(doc.units))
+            genre = doc.genre or doc.corpus or "reports"
+            for i, label in enumerate(doc.gold):
+                if label in classes:
+                    rows.append((views[i], classes.index(label), cv.fold[name], genre))
+    if len(rows) < 50 or len({r[2] for r in rows}) < 2:
+        return ContextModel(meta, identity), {}
+    views = np.stack([r[0] for r in rows])
+    y = np.array([r[1] for r in rows])
+    folds = np.array([r[2] for r in rows])
+    in_context = np.zeros((len(rows), len(classes)))
+    alone = np.zeros_like(in_context)
+    for number in sorted(set(folds.tolist())):
+        inside = folds == number
+        weights, bias = fit_combination(views[~inside], y[~inside])
+        in_context[inside] = combine(views[inside], weights, bias)
+        weights, bias = fit_combination(views[~inside][:, :1], y[~inside])
+        alone[inside] = combine(views[inside][:, :1], weights, bias)
+    gold = [classes[i] for i in y]
+    genres = [r[3] for r in rows]
+
+    def macro(threshold: float) -> float:
+        return score_predictions(gold, _decide(in_context, classes, taxonomy.fallback,
+                                               threshold), taxonomy.ids)["macro_f1"]
+
+    chosen = max(THRESHOLDS, key=lambda t: (macro(t), -t))
+    weights, bias = fit_combination(views, y)
+    alone_weights, alone_bias = fit_combination(views[:, :1], y)
+    meta = {"classes": classes, "threshold": chosen, "fitted": True,
+            "views": ["self", "neighbours_1", "neighbours_2", "heading", "parent_heading",
+                      "report"],
+            "documents": len(cv.documents), "units": len(rows)}
+    arrays = {"weights": weights, "bias": bias, "alone_weights": alone_weights,
+              "alone_bias": alone_bias}
+    first_stage = np.stack([np.exp(v[0]) for v in views])
+    metrics = {
+        "split": f"{N_FOLDS}-fold cross-validation grouped by document (nested for the "
+                 f"second stage)",
+        "documents": len(cv.documents), "threshold": chosen,
+        "in_context": _scores(gold, in_context, classes, taxonomy, chosen, genres),
+        "alone": _scores(gold, alone, classes, taxonomy, chosen, genres),
+        "first_stage_uncalibrated": _scores(gold, first_stage / first_stage.sum(1)[:, None],
+                                            classes, taxonomy, taxonomy_threshold(data)),
+    }
+    return ContextModel(meta, arrays), metrics
+
+
+def taxonomy_threshold(_data: TrainingData) -> float:
+    """The first stage's own fallback threshold (the classifier's default)."""
+    return ThemeClassifier().threshold
+
+
+def cross_validate(data: TrainingData, taxonomy: Taxonomy, params: dict,
+                   segmenter: Segmenter, progress: Progress = _quiet,
+                   cv: CrossValidated | None = None) -> dict:
+    """Scores of the first stage on held-out hand labels, each sentence alone.
+
+    Folds are grouped by document: no document has sentences on both sides.
+    """
+    if cv is None:
+        cv = cross_predict(data, taxonomy, params, segmenter, progress=progress)
+    if cv is None:
+        return {"folds": 0, "note": "fewer than two hand-labelled reports: no report-split CV"}
+    predicted = _decide(cv.proba, cv.classes, taxonomy.fallback,
+                        params.get("threshold", taxonomy_threshold(data)))
+    scores = score_predictions(cv.gold, predicted, taxonomy.ids)
+    scores.update({"folds": max(cv.fold.values()) + 1, "documents": len(cv.fold),
+                   "split": "document-grouped"})
     return scores
 
 
@@ -224,8 +415,14 @@ def train_model(taxonomy: Taxonomy, data: TrainingData, seed: int = 0, n_free_to
     params = dict(classifier_params or {})
     params["random_state"] = seed
     metrics: dict = {}
+    cv = cross_predict(data, taxonomy, params, segmenter, seed, progress)
     if evaluate:
-        metrics["classifier_cv"] = cross_validate(data, taxonomy, params, segmenter, progress)
+        metrics["classifier_cv"] = cross_validate(data, taxonomy, params, segmenter, cv=cv)
+    progress("fitting the second stage (context and calibration)")
+    context, context_metrics = fit_context(data, taxonomy, cv,
+                                           params.get("threshold", taxonomy_threshold(data)))
+    if context_metrics:
+        metrics["context_cv"] = context_metrics
     if data.weak_agreement is not None:
         metrics["weak_labels"] = data.weak_agreement
     progress(f"training the classifier on {len(data.sentences)} sentences")
@@ -256,7 +453,10 @@ def train_model(taxonomy: Taxonomy, data: TrainingData, seed: int = 0, n_free_to
                      "topic_model_passes": topic_model.passes_},
         "metrics": metrics,
     }
-    return ThemeModel(taxonomy, classifier.predictor_, topic_model.inference_, manifest)
+    if context.classes != [str(c) for c in classifier.classes_]:
+        raise LabelError("the cross-validation folds saw other themes than the final classifier")
+    return ThemeModel(taxonomy, classifier.predictor_, topic_model.inference_, manifest,
+                      context=context)
 
 
 def _topic_documents(data: TrainingData, segmenter: Segmenter,

@@ -1,0 +1,129 @@
+"""The second stage: a unit's theme from its own scores and its report's, calibrated.
+
+The sentence classifier scores each unit alone. Here a unit's log-probabilities are
+combined with those of its neighbours (one and two units away), of its heading and the
+heading above that, and of the whole report (the mean over its units)::
+
+    log p(theme | unit, report) = sum_k w_k * log p1(theme | view_k) + b_theme + const
+
+Six weights and one bias per theme, fitted by maximum likelihood (L-BFGS) on first-stage
+scores predicted for labelled documents held out by document-grouped cross-validation, so
+the result is calibrated: the weights shrink the first stage's overconfidence and the
+biases correct its class balance. Units given alone (no report) go through the same form
+with their own view only (a temperature and biases).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+#: The views of a unit, in the order of the weights.
+VIEWS = ("self", "neighbours_1", "neighbours_2", "heading", "parent_heading", "report")
+_FLOOR = 1e-6
+
+
+def _log(p: np.ndarray) -> np.ndarray:
+    return np.log(np.clip(p, _FLOOR, 1.0))
+
+
+def context_views(proba: np.ndarray, headings: Sequence[int | None]) -> np.ndarray:
+    """Log-probabilities of each unit's views, shape ``(n_units, len(VIEWS), n_classes)``.
+
+    ``proba`` holds the first-stage probabilities of one report's units in text order and
+    ``headings`` the index of each unit's innermost heading (None: none). A view a unit
+    lacks (a neighbour beyond the report's ends, a heading) is the report's mean.
+    """
+    n, n_classes = proba.shape
+    mean = proba.mean(axis=0) if n else np.zeros(n_classes)
+    zeros = np.zeros((2, n_classes))
+    padded = np.vstack([zeros, proba, zeros])
+    present = np.concatenate([np.zeros(2), np.ones(n), np.zeros(2)])
+
+    def neighbours(offset: int) -> np.ndarray:
+        """Mean of the units ``offset`` before and after; the report's mean if neither is."""
+        total = padded[2 - offset:2 - offset + n] + padded[2 + offset:2 + offset + n]
+        count = (present[2 - offset:2 - offset + n] + present[2 + offset:2 + offset + n])[:, None]
+        return np.where(count > 0, total / np.maximum(count, 1), mean)
+
+    head = np.array([-1 if h is None else h for h in headings], dtype=np.int64)
+    parent = np.where(head >= 0, head[np.maximum(head, 0)], -1) if n else head
+    extended = np.vstack([proba, mean])  # index -1: the report's mean
+    views = np.stack([proba, neighbours(1), neighbours(2), extended[head], extended[parent],
+                      np.broadcast_to(mean, proba.shape)], axis=1)
+    return _log(views)
+
+
+def combine(views: np.ndarray, weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """Probabilities from views ``(n, k, c)``, weights ``(k,)`` and biases ``(c,)``."""
+    z = np.einsum("nkc,k->nc", views, weights) + bias
+    z -= z.max(axis=1, keepdims=True)
+    np.exp(z, out=z)
+    z /= z.sum(axis=1, keepdims=True)
+    return z
+
+
+def fit_combination(views: np.ndarray, y: np.ndarray, l2: float = 1e-3,
+                    sample_weight: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Weights and biases that maximise the (weighted) likelihood of classes ``y``."""
+    from scipy.optimize import minimize
+
+    n, k, c = views.shape
+    weight = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    weight = weight / weight.sum()
+    rows = np.arange(n)
+
+    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        z = np.einsum("nkc,k->nc", views, theta[:k]) + theta[k:]
+        z -= z.max(axis=1, keepdims=True)
+        log_norm = np.log(np.exp(z).sum(axis=1))
+        value = -(weight * (z[rows, y] - log_norm)).sum() + l2 * (theta ** 2).sum()
+        grad = np.exp(z - log_norm[:, None])
+        grad[rows, y] -= 1.0
+        grad *= weight[:, None]
+        full = np.concatenate([np.einsum("nc,nkc->k", grad, views), grad.sum(axis=0)])
+        return value, full + 2 * l2 * theta
+
+    start = np.zeros(k + c)
+    start[0] = 1.0  # the first stage as it is
+    theta = minimize(loss, start, jac=True, method="L-BFGS-B").x
+    return theta[:k], theta[k:]
+
+
+class ContextModel:
+    """The fitted second stage: weights and biases in context and alone, and the threshold.
+
+    ``classes`` is the first stage's class order; ``threshold`` the probability under which
+    the fallback theme is given (chosen by cross-validation).
+    """
+
+    def __init__(self, meta: dict, arrays: dict[str, np.ndarray]):
+        self.meta = meta
+        self.classes = list(meta["classes"])
+        self.threshold = float(meta["threshold"])
+        self.weights = np.asarray(arrays["weights"], dtype=np.float64)
+        self.bias = np.asarray(arrays["bias"], dtype=np.float64)
+        self.alone_weights = np.asarray(arrays["alone_weights"], dtype=np.float64)
+        self.alone_bias = np.asarray(arrays["alone_bias"], dtype=np.float64)
+        if self.weights.shape != (len(VIEWS),) or self.alone_weights.shape != (1,):
+            raise ValueError("context weights of the wrong shape")
+        if self.bias.shape != (len(self.classes),) or self.alone_bias.shape != self.bias.shape:
+            raise ValueError("context biases of the wrong shape")
+
+    def to_state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """JSON and arrays for a model bundle."""
+        return self.meta, {"weights": self.weights, "bias": self.bias,
+                           "alone_weights": self.alone_weights, "alone_bias": self.alone_bias}
+
+    def in_context(self, proba: np.ndarray, headings: Sequence[int | None]) -> np.ndarray:
+        """Calibrated probabilities of one report's units (text order) in their context."""
+        if not len(proba):
+            return proba
+        return combine(context_views(proba, headings), self.weights, self.bias)
+
+    def alone(self, proba: np.ndarray) -> np.ndarray:
+        """Calibrated probabilities of units given without their report."""
+        if not len(proba):
+            return proba
+        return combine(_log(proba)[:, None, :], self.alone_weights, self.alone_bias)

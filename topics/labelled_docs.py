@@ -1,0 +1,99 @@
+"""Labelled documents: whole reports whose units carry hand labels, for training in context.
+
+A document set is a folder of ``.txt`` documents plus a JSON Lines file of their labelled
+units, ``{"doc", "text", "label", "agreed"?, "genre"?}`` in document order; ``text`` is a
+substring of the document (a unit as a reader counts it). Leading ``# genre:`` and
+``# style-of:`` lines of a document are metadata, not text. Each labelled unit is matched to
+the output unit of :func:`~topics.sentences.split_units` that it overlaps most; records with
+``"agreed": false`` (annotators disagreed) label nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import LabelError
+from .labels import read_jsonl
+from .sentences import Unit, split_units
+from .taxonomy import Taxonomy
+
+_META = ("# genre:", "# style-of:")
+
+
+@dataclass
+class LabelledDocument:
+    """A document's units and the hand label of each (None: unlabelled)."""
+
+    name: str
+    units: list[Unit]
+    gold: list[str | None]
+    genre: str = ""
+    corpus: str = ""
+
+
+def strip_metadata(text: str) -> str:
+    """The text without leading ``# genre:`` / ``# style-of:`` lines."""
+    lines = text.split("\n")
+    while lines and lines[0].startswith(_META):
+        lines = lines[1:]
+    return "\n".join(lines)
+
+
+def _trigrams(text: str) -> set[str]:
+    return {text[i:i + 3] for i in range(max(1, len(text) - 2))}
+
+
+def match_labels(text: str, name: str, records: list[dict]) -> tuple[list[Unit], list]:
+    """Split ``text`` and give each unit the label of the record that covers most of it."""
+    units = split_units(text, name)
+    gold: list[str | None] = [None] * len(units)
+    grams = None
+    position = 0
+    for record in records:
+        found = text.find(record["text"], position)
+        if found < 0:
+            found = text.find(record["text"])
+        best, overlap = None, 0
+        if found >= 0:
+            position = found + len(record["text"])
+            end = found + len(record["text"])
+            for unit in units:
+                shared = min(end, unit.end) - max(found, unit.start)
+                if shared > overlap:
+                    best, overlap = unit.index, shared
+        else:  # a text cleaned when it was labelled: the unit sharing most character 3-grams
+            grams = grams or [_trigrams(u.text) for u in units]
+            wanted = _trigrams(record["text"])
+            for unit, unit_grams in zip(units, grams, strict=True):
+                shared = len(wanted & unit_grams)
+                if shared > overlap:
+                    best, overlap = unit.index, shared
+            if overlap < 0.5 * len(wanted):
+                best = None
+        if best is not None and gold[best] is None and record.get("agreed", True):
+            gold[best] = record["label"]
+    return units, gold
+
+
+def load_document_set(folder: str | os.PathLike, labels: str | os.PathLike,
+                      taxonomy: Taxonomy, corpus: str = "") -> list[LabelledDocument]:
+    """The labelled documents of one set (see the module's docstring)."""
+    folder, labels = Path(folder), Path(labels)
+    by_doc: dict[str, list[dict]] = {}
+    for record in read_jsonl(labels, ("doc", "text", "label"), LabelError):
+        if record["label"] not in taxonomy.ids:
+            raise LabelError(f"{labels}: unknown theme {record['label']!r} "
+                             f"(doc {record['doc']!r}: {record['text'][:20]}…)")
+        by_doc.setdefault(str(record["doc"]), []).append(record)
+    documents = []
+    for doc, records in by_doc.items():
+        path = folder / doc
+        if not path.is_file():
+            raise LabelError(f"{labels}: labels for {doc}, which is not in {folder}")
+        text = strip_metadata(path.read_text(encoding="utf-8"))
+        units, gold = match_labels(text, f"{corpus}/{doc}" if corpus else doc, records)
+        documents.append(LabelledDocument(units[0].report if units else doc, units, gold,
+                                          str(records[0].get("genre", "")), corpus))
+    return documents
