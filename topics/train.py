@@ -129,7 +129,7 @@ def collect_training_data(taxonomy: Taxonomy, label_files: list[str | os.PathLik
         inputs[str(path)] = file_sha256(path)
     documents: list[LabelledDocument] = []
     for folder, labels in document_sets:
-        found = load_document_set(folder, labels, taxonomy, Path(folder).name)
+        found = load_document_set(folder, labels, taxonomy, Path(labels).parent.name)
         inputs[str(labels)] = file_sha256(labels)
         for doc in found:
             sentences.extend(LabelledSentence(u.text, g, doc.name, u.index, doc.name)
