@@ -8,8 +8,8 @@ from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 
-from topics import batch
 from topics.errors import WorkerError
+from topics.parallel import sharing as batch
 
 
 def _slow(who: str, item: int, delay: float):
@@ -101,17 +101,17 @@ def test_plain_jsonl_from_prediction_columns_equals_the_results(tiny_model_dir, 
     """jsonl without --explain skips the per-unit results; the lines are the same."""
     import json
 
-    from topics import defaults
+    from topics import config
     from topics.bundle import load_model
-    from topics.formats import renderer, results_jsonl
-    from topics.inputs import load_input
+    from topics.pipeline.inputs import load_input
+    from topics.render.tables import renderer, results_jsonl
 
-    monkeypatch.setattr("topics.model.BATCH_UNITS", batch_units)
+    monkeypatch.setattr("topics.pipeline.model.BATCH_UNITS", batch_units)
     model = load_model(tiny_model_dir)
     render = renderer("jsonl", model.taxonomy)
     two_reports = write_jsonl("two.jsonl", [{"text": "严格执行三个规定。", "report": "a"},
                                             {"text": "开展警示教育。", "report": "b"}])
-    for path in [*defaults.seed_paths(), two_reports]:
+    for path in [*config.seed_paths(), two_reports]:
         loaded = load_input(str(path))
         _, rendered = batch.label_input(model, loaded, render)
         expected = results_jsonl(model.classify_units(loaded.units, explain=False))

@@ -4,7 +4,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from tests.conftest import TINY
-from topics.classifier import ThemeClassifier, normalise_chars
+from topics.classify.estimator import ThemeClassifier, normalise_chars
 
 TEXTS = [t for t, _ in TINY]
 LABELS = [label for _, label in TINY]
@@ -92,6 +92,6 @@ def test_labelling_imports_neither_sklearn_nor_gensim(tiny_model_dir):
 def test_rjieba_class_is_the_package_class():
     import rjieba
 
-    from topics.segment import _rjieba_class
+    from topics.text.segment import _rjieba_class
 
     assert _rjieba_class() is rjieba.Jieba

@@ -226,11 +226,11 @@ def test_parallel_classify_gives_the_same_output_in_the_same_order(run, tiny_mod
                                                                    explain):
     import shutil
 
-    from topics import defaults
+    from topics import config
 
     folder = tmp_path / "in"
     folder.mkdir()
-    for seed in defaults.seed_paths():
+    for seed in config.seed_paths():
         shutil.copy(seed, folder / seed.name)
     (folder / "002_broken.txt").write_bytes(b"")
     one = run("classify", folder, "--model", tiny_model_dir, "--format", "jsonl", "--jobs", "1",
@@ -246,7 +246,7 @@ def test_parallel_classify_gives_the_same_output_in_the_same_order(run, tiny_mod
 def test_labelling_processes_keep_freed_memory_on_glibc():
     import platform
 
-    from topics.batch import keep_freed_memory
+    from topics.parallel.sharing import keep_freed_memory
 
     if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
         pytest.skip("mallopt is glibc's")

@@ -11,11 +11,12 @@ import time
 import pytest
 from click.testing import CliRunner
 
-from topics import cluster, defaults
-from topics.batch import label_files
+from topics import config
 from topics.cli import main
 from topics.errors import ClusterError, InputError
-from topics.formats import results_jsonl
+from topics.parallel import cluster
+from topics.parallel.sharing import label_files
+from topics.render.tables import results_jsonl
 
 distributed = pytest.importorskip("distributed")
 
@@ -43,7 +44,7 @@ def run():
 def seed_folder(tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
-    for seed in defaults.seed_paths():
+    for seed in config.seed_paths():
         shutil.copy(seed, folder / seed.name)
     (folder / "002_broken.txt").write_bytes(b"")
     return folder
@@ -69,7 +70,7 @@ def test_cluster_output_is_byte_for_byte_a_local_run(run, client, tiny_model_dir
 
 
 def test_scheduler_from_the_environment_with_stdin(run, client, tiny_model_dir, seed_folder):
-    text = defaults.seed_paths()[1].read_bytes()
+    text = config.seed_paths()[1].read_bytes()
     args = ("classify", seed_folder / "000_eb7df649a681aff6.txt", "-", "--model",
             tiny_model_dir, "--format", "jsonl")
     local = run(*args, input=text)
@@ -120,7 +121,7 @@ def test_killed_worker_loses_and_duplicates_nothing(tiny_model_dir, tmp_path):
     from topics.bundle import load_model
 
     model = load_model(tiny_model_dir)
-    text = "".join(p.read_text(encoding="utf-8") for p in defaults.seed_paths())
+    text = "".join(p.read_text(encoding="utf-8") for p in config.seed_paths())
     items = []
     for number in range(16):
         path = tmp_path / f"report-{number:02d}.txt"

@@ -2,9 +2,9 @@
 
 import pytest
 
-from topics.documents import drop_page_furniture, read_report
 from topics.errors import InputError
-from topics.sentences import split_units
+from topics.read.documents import drop_page_furniture, read_report
+from topics.text.sentences import split_units
 
 PARAGRAPHS = [
     ("h1", "某区人民检察院关于队伍建设情况的报告"),

@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from topics.errors import InputError
-from topics.reader import decode_bytes
-from topics.segment import Segmenter
+from topics.read.files import decode_bytes
+from topics.text.segment import Segmenter
 
 SEGMENTER = Segmenter()
 

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 
 from tests.conftest import TINY
-from topics.lda import ThemeTopicModel
-from topics.segment import Segmenter, is_noise, load_stopwords
+from topics.text.segment import Segmenter, is_noise, load_stopwords
+from topics.topic.estimator import ThemeTopicModel
 
 
 @pytest.fixture(scope="module")

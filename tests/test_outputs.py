@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from topics.cli import main
-from topics.formats import results_jsonl
-from topics.model import UnitResult
+from topics.pipeline.model import UnitResult
+from topics.render.tables import results_jsonl
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
@@ -193,7 +193,7 @@ def test_jsonl_lines_are_what_json_writes(results):
     st.data())
 def test_plain_jsonl_lines_are_what_json_writes(report, keys, rows, data):
     """One report, one set of theme keys, no ids, evidence or topics: the column-wise path."""
-    from topics.formats import _plain_jsonl
+    from topics.render.tables import _plain_jsonl
 
     results = [UnitResult(report, index, text, theme, confidence,
                           {k: data.draw(_SCORE) for k in keys}, None, None, None,
@@ -205,7 +205,7 @@ def test_plain_jsonl_lines_are_what_json_writes(report, keys, rows, data):
 
 
 def test_plain_jsonl_leaves_other_reports_to_the_general_path():
-    from topics.formats import _plain_jsonl
+    from topics.render.tables import _plain_jsonl
 
     def result(**changes):
         fields = dict(report="r", index=0, text="t", theme="a", confidence=0.5,
@@ -224,6 +224,6 @@ def test_plain_jsonl_leaves_other_reports_to_the_general_path():
 @given(st.lists(st.floats(allow_nan=False, allow_infinity=False) | st.sampled_from(
     [0.00005, 0.00015, 0.12345, 0.99995, 1.0, 0.0, 5e-324, 1 - 1e-16, 0.5]), max_size=20))
 def test_four_places_is_round_then_repr(values):
-    from topics.formats import four_places
+    from topics.render.tables import four_places
 
     assert four_places(values) == [repr(round(v, 4)) for v in values]

@@ -3,7 +3,7 @@ import codecs
 import pytest
 
 from topics.errors import InputError
-from topics.reader import expand_inputs, read_text
+from topics.read.files import expand_inputs, read_text
 
 TEXT = "一、强化政治建设\n深入学习贯彻党的二十大精神，落实第一议题制度。"
 

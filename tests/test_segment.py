@@ -4,8 +4,8 @@ import re
 import pytest
 
 from topics.errors import InputError
-from topics.segment import Segmenter, is_noise, load_stopwords
-from topics.sentences import split_units
+from topics.text.segment import Segmenter, is_noise, load_stopwords
+from topics.text.sentences import split_units
 
 
 @pytest.fixture(scope="module")
@@ -76,12 +76,12 @@ def test_fingerprint_changes_with_the_dictionary(tmp_path):
 def test_fast_backend_gives_jiebas_tokens_on_every_shipped_sentence():
     import json
 
-    from topics import defaults
+    from topics import config
 
     fast, reference = Segmenter(backend="rjieba"), Segmenter(backend="jieba")
-    texts = [json.loads(line)["text"] for path in defaults.label_paths()
+    texts = [json.loads(line)["text"] for path in config.label_paths()
              for line in path.read_text(encoding="utf-8").splitlines()]
-    texts += [u.text for path in defaults.seed_paths()
+    texts += [u.text for path in config.seed_paths()
               for u in split_units(path.read_text(encoding="utf-8"), path.name)]
     assert len(texts) > 2000
     expected = [reference.tokens(t) for t in texts]
@@ -129,7 +129,7 @@ def test_unknown_backend():
 @settings(max_examples=500, deadline=None)
 @given(st.text(st.sampled_from(list("aZ09.%+#&_-检 x")), max_size=12))
 def test_marked_pattern_finds_a_mark_beside_a_letter_or_digit(text):
-    from topics.segment import _MARKED
+    from topics.text.segment import _MARKED
 
     plain = re.compile(r"[A-Za-z0-9][.%+#&_\-]|[.%+#&_\-][A-Za-z0-9]")
     assert bool(_MARKED.search(text)) == bool(plain.search(text))

@@ -2,7 +2,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import REPORT
-from topics.sentences import heading_path, outline_level, split_units
+from topics.text.sentences import heading_path, outline_level, split_units
 
 
 def test_splits_at_sentence_ends_inside_quotes_too():
@@ -134,7 +134,7 @@ def test_no_characters_lost_and_offsets_point_at_the_text(text):
 @settings(max_examples=300, deadline=None)
 @given(st.text(st.sampled_from(list("一二三十是、.．（）()1２0٣①⑳⑴ 检察。")), max_size=8))
 def test_outline_level_is_the_first_marker_that_matches(text):
-    from topics.sentences import _OUTLINE_MARKERS
+    from topics.text.sentences import _OUTLINE_MARKERS
 
     expected = next((level for pattern, level in _OUTLINE_MARKERS if pattern.match(text)), None)
     assert outline_level(text) == expected
@@ -143,7 +143,7 @@ def test_outline_level_is_the_first_marker_that_matches(text):
 def _spans_terminal_by_terminal(text: str) -> list[tuple[int, int]]:
     """The splitter's earlier algorithm: each terminal outside quotes ends a sentence."""
 
-    from topics.sentences import _ALNUM, _TERMINAL, _TERMINAL_TAIL, _quote_spans
+    from topics.text.sentences import _ALNUM, _TERMINAL, _TERMINAL_TAIL, _quote_spans
 
     quotes = _quote_spans(text)  # book titles
     spans, start = [], 0
@@ -168,7 +168,7 @@ def _spans_terminal_by_terminal(text: str) -> list[tuple[int, int]]:
 @settings(max_examples=1000, deadline=None)
 @given(st.text(st.sampled_from(list('检察。！？；!?;“”‘’「」『』《》（）()"，a1 \n—')), max_size=40))
 def test_sentence_spans_equal_the_terminal_by_terminal_split(text):
-    from topics.sentences import _sentence_spans
+    from topics.text.sentences import _sentence_spans
 
     assert _sentence_spans(text) == _spans_terminal_by_terminal(text)
 
@@ -178,7 +178,7 @@ def test_sentence_spans_equal_the_terminal_by_terminal_split(text):
 def test_lines_needing_cleaning_are_found_as_by_the_plain_pattern(text):
     import re
 
-    from topics.sentences import _NEEDS_CLEANING
+    from topics.text.sentences import _NEEDS_CLEANING
 
     plain = re.compile(r"[\s\ufeff\\]|\*\*|__")
     for pos in range(len(text) + 1):

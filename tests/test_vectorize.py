@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from tests.conftest import TINY
-from topics.classifier import _ordered_vocabulary, normalise_chars
-from topics.cues import CueMatcher
-from topics.segment import Segmenter
-from topics.vectorize import CharNgramIndex, WordNgramIndex
+from topics.classify.estimator import _ordered_vocabulary, normalise_chars
+from topics.features.cues import CueMatcher
+from topics.features.vectorize import CharNgramIndex, WordNgramIndex
+from topics.text.segment import Segmenter
 
 TEXTS = [text for text, _ in TINY]
 # Characters of the training texts plus some they lack (Latin, full-width, emoji, rare).
@@ -38,7 +38,7 @@ def _same(a, b) -> None:
 @pytest.mark.parametrize("ngrams,min_df", [((1, 3), 2), ((1, 3), 1), ((2, 3), 1), ((1, 1), 1)])
 def test_char_index_equals_sklearn(ngrams, min_df, dense_pairs, monkeypatch):
     if not dense_pairs:  # bigrams hashed as trigrams are
-        monkeypatch.setattr("topics.vectorize.DENSE_PAIRS_MAX", 0)
+        monkeypatch.setattr("topics.features.vectorize.DENSE_PAIRS_MAX", 0)
     vectorizer = _char_vectorizer(ngrams, min_df)
     index = CharNgramIndex(_ordered_vocabulary(vectorizer), vectorizer.idf_,
                            vectorizer.ngram_range, vectorizer.lowercase, vectorizer.sublinear_tf)
@@ -132,8 +132,8 @@ BATCH_ALPHABET = st.sampled_from(sorted(set("".join(TEXTS)) | set(
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.text(BATCH_ALPHABET, max_size=25), max_size=8))
 def test_batch_text_normalisation_equals_text_by_text(texts):
-    from topics.normalize import to_simplified, to_simplified_many
-    from topics.predictor import normalise_chars_many
+    from topics.classify.predictor import normalise_chars_many
+    from topics.text.simplify import to_simplified, to_simplified_many
 
     assert normalise_chars_many(texts) == [normalise_chars(t) for t in texts]
     assert to_simplified_many(texts) == [to_simplified(t) for t in texts]
@@ -148,7 +148,7 @@ def test_character_normalisation_equals_its_regular_expressions(text):
 
 
 def test_batch_simplification_of_phrases_equals_text_by_text():
-    from topics.normalize import to_simplified, to_simplified_many
+    from topics.text.simplify import to_simplified, to_simplified_many
 
     texts = ["檢察機關", "黨風廉政建設", "", "乾隆皇帝的頭髮", "著力推進隊伍建設", "後來"]
     assert to_simplified_many(texts) == [to_simplified(t) for t in texts]
@@ -159,7 +159,7 @@ def test_batch_simplification_of_phrases_equals_text_by_text():
 @given(st.sets(st.integers(0, 2**63 - 1), max_size=300),
        st.lists(st.integers(0, 2**63 - 1), max_size=50), st.integers(0, 2**10))
 def test_key_table_finds_exactly_its_keys(keys, others, crowd):
-    from topics.vectorize import KeyTable
+    from topics.features.vectorize import KeyTable
 
     keys = sorted(keys | set(range(crowd, crowd + 40)))  # neighbours collide in the hash
     table = KeyTable(np.array(keys, dtype=np.int64), np.arange(len(keys)) * 7)

@@ -20,9 +20,10 @@ __all__ = [
 
 _LAZY = {
     "load_model": "bundle", "save_model": "bundle", "default_model": "resolve",
-    "split_units": "sentences", "read_report": "reader", "Segmenter": "segment",
-    "ThemeClassifier": "classifier", "ThemeTopicModel": "lda", "ThemePredictor": "predictor",
-    "TopicInference": "topic_inference", "load_taxonomy": "taxonomy",
+    "split_units": "text.sentences", "read_report": "reader", "Segmenter": "text.segment",
+    "ThemeClassifier": "classify.estimator", "ThemeTopicModel": "topic.estimator",
+    "ThemePredictor": "classify.predictor", "TopicInference": "topic.inference",
+    "load_taxonomy": "taxonomy",
     "train_model": "train", "collect_training_data": "train", "weak_labels": "weak",
     "TopicsError": "errors",
 }

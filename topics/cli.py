@@ -103,7 +103,7 @@ def _progress(obj: Context):
 
 
 def _load(obj: Context, model_dir: str | None):
-    from .batch import settle_for_labelling
+    from .parallel.sharing import settle_for_labelling
     from .resolve import resolve_model
 
     model = resolve_model(model_dir, _progress(obj), lambda m: obj.say(f"topics: {m}"))
@@ -161,22 +161,22 @@ def train(obj, reports, label_files, taxonomy, out, n_topics, seed, no_eval, sel
 
     Example: topics train --out models/default --seed 0
     """
-    from . import defaults
+    from . import config
     from .bundle import save_model
     from .errors import InputError
-    from .reader import expand_inputs
-    from .segment import Segmenter
+    from .read.files import expand_inputs
     from .taxonomy import load_taxonomy
+    from .text.segment import Segmenter
     from .train import collect_training_data, map_here, select_params, train_model
 
     started = time.monotonic()
     progress = _progress(obj)
-    tax = load_taxonomy(taxonomy or defaults.taxonomy_path())
+    tax = load_taxonomy(taxonomy or config.taxonomy_path())
     document_sets = []
     if not reports and not label_files:
-        paths = [str(p) for p in defaults.seed_paths()]
-        label_files = [str(p) for p in defaults.label_paths()]
-        document_sets = defaults.document_sets()
+        paths = [str(p) for p in config.seed_paths()]
+        label_files = [str(p) for p in config.label_paths()]
+        document_sets = config.document_sets()
     else:
         paths = []
         for item in expand_inputs(reports):
@@ -188,7 +188,7 @@ def train(obj, reports, label_files, taxonomy, out, n_topics, seed, no_eval, sel
     with contextlib.ExitStack() as cluster:
         mapper = map_here
         if scheduler:
-            from .cluster import cluster_mapper
+            from .parallel.cluster import cluster_mapper
 
             client = _cluster_client(obj, scheduler, cluster)
             mapper = cluster_mapper(client, _megabytes(max_size))
@@ -271,7 +271,7 @@ class _Failures:
 
 def _input_items(inputs) -> list:
     """The report files (and ``-``) of ``inputs``, folders expanded; problems as InputError."""
-    from .reader import REPORT_SUFFIXES, expand_inputs
+    from .read.files import REPORT_SUFFIXES, expand_inputs
 
     return list(expand_inputs(inputs, REPORT_SUFFIXES + (".jsonl",)))
 
@@ -294,15 +294,15 @@ def _label_inputs(obj: Context, model, items: list, encoding, max_size: float,
     still here). With ``render`` (see ``formats.renderer``) results come as
     ``batch.Rendered`` text.
     """
-    from .batch import label_files, label_input
     from .errors import InputError
-    from .inputs import read_stdin
+    from .parallel.sharing import label_files, label_input
+    from .pipeline.inputs import read_stdin
 
     limit = _megabytes(max_size)
     newline = "\n" if _showing_bar(obj, items) else ""  # past the bar's line
     files = [i for i in items if i != "-"]
     if client is not None:
-        from .cluster import label_files_on_cluster
+        from .parallel.cluster import label_files_on_cluster
 
         outcomes = label_files_on_cluster(client, model, files, encoding, limit, render)
     else:
@@ -358,7 +358,7 @@ def _check_out(fmt: str, out: str | None) -> None:
 
 def _cluster_client(obj: Context, scheduler: str, stack: contextlib.ExitStack):
     """A Dask client for ``--scheduler``, closed with ``stack``; Dask's logs only with -v."""
-    from .cluster import open_client  # imports distributed, which sets its loggers' levels
+    from .parallel.cluster import open_client  # imports distributed, which sets its loggers' levels
 
     level = logging.INFO if obj.verbose else logging.ERROR
     logging.getLogger("distributed").setLevel(level)
@@ -400,7 +400,7 @@ def classify(obj, inputs, model_dir, fmt, out, encoding, max_size, explain, jobs
 
     Example: topics classify reports/ --format html --out report.html
     """
-    from .workers import worker_pool
+    from .parallel.pool import worker_pool
 
     _check_out(fmt, out)
     if scheduler and jobs != 1:
@@ -414,8 +414,8 @@ def classify(obj, inputs, model_dir, fmt, out, encoding, max_size, explain, jobs
     with contextlib.ExitStack() as stack:
         # --jobs: the workers start first, and import while this process loads the model
         pool = stack.enter_context(worker_pool(0 if scheduler else _n_workers(jobs, items)))
-        from .formats import renderer, results_csv, results_xlsx
-        from .htmlreport import results_html
+        from .render.html import results_html
+        from .render.tables import renderer, results_csv, results_xlsx
 
         model = _load(obj, model_dir)
         # table, jsonl and csv are rendered where each report is labelled and streamed out:
@@ -466,8 +466,8 @@ def compare(obj, inputs, model_dir, fmt, out, encoding, n_typical, max_size):
     Example: topics compare report_2023.docx report_2024.docx --format html --out cmp.html
     """
     from .compare import compare_reports
-    from .formats import comparison_csv, comparison_table, comparison_xlsx
-    from .htmlreport import comparison_html
+    from .render.html import comparison_html
+    from .render.tables import comparison_csv, comparison_table, comparison_xlsx
 
     if len(inputs) < 2:
         raise click.UsageError("compare needs at least two reports or folders")
@@ -515,8 +515,8 @@ def words(obj, model_dir, n_words, fmt, html_out):
     """
     model = _load(obj, model_dir)
     if html_out:
-        from .htmlreport import topic_model_html
-        from .topicview import topic_view
+        from .render.html import topic_model_html
+        from .topic.view import topic_view
 
         _emit(topic_model_html(topic_view(model.topic_model), model.taxonomy), html_out)
     topics = model.topic_model.summary(n_words)

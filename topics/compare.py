@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .model import ThemeProfile, UnitResult, theme_profile
+from .pipeline.model import ThemeProfile, UnitResult, theme_profile
 
 
 @dataclass

@@ -69,7 +69,7 @@ def evaluate_labels(model, path, documents=None) -> dict:
     """
     from .labelled_docs import load_document_set
     from .labels import load_labels, read_jsonl
-    from .sentences import Unit
+    from .text.sentences import Unit
 
     load_labels(path, model.taxonomy)  # checks every record, naming its line
     records = read_jsonl(path, ("text", "label"), LabelError)

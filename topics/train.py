@@ -10,20 +10,20 @@ from pathlib import Path
 
 import numpy as np
 
-from .classifier import ThemeClassifier
-from .context import ContextModel, combine, context_views, fit_combination
-from .documents import read_report
+from .classify.context import ContextModel, combine, context_views, fit_combination
+from .classify.estimator import ThemeClassifier
 from .errors import InputError, LabelError
 from .evaluate import expected_calibration_error, score_predictions
 from .fileio import file_sha256
 from .labelled_docs import LabelledDocument, load_document_set
 from .labels import LabelledSentence, load_labels
-from .lda import ThemeTopicModel
-from .model import BATCH_UNITS, ThemeModel
-from .reader import DEFAULT_MAX_BYTES
-from .segment import Segmenter
-from .sentences import Unit, split_units
+from .pipeline.model import BATCH_UNITS, ThemeModel
+from .read.documents import read_report
+from .read.files import DEFAULT_MAX_BYTES
 from .taxonomy import Taxonomy
+from .text.segment import Segmenter
+from .text.sentences import Unit, split_units
+from .topic.estimator import ThemeTopicModel
 from .weak import WeakLabel, agreement, weak_labels
 
 #: Weight of a weak (outline or cue-word) label relative to a hand label.
@@ -53,7 +53,7 @@ def _quiet(_message: str) -> None:
 
 #: Runs ``function(path, *args)`` for every path and yields the results in path order
 #: (an ``InputError`` may come back as a value). :func:`map_here` runs them in this
-#: process; ``topics.cluster`` has one that runs them on a Dask cluster.
+#: process; ``topics.parallel.cluster`` has one that runs them on a Dask cluster.
 Mapper = Callable[[Callable, list[str], tuple], Iterable]
 
 

@@ -8,9 +8,9 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from .errors import TrainingError
-from .taxonomy import Taxonomy
-from .topic_inference import TopicInference
+from ..errors import TrainingError
+from ..taxonomy import Taxonomy
+from .inference import TopicInference
 
 #: Documents per online LDA update (gensim's default).
 CHUNK_DOCUMENTS = 2000

@@ -1,7 +1,7 @@
 """The sentence theme classifier: word and char TF-IDF, cue-word scores, logistic regression.
 
 It learns with scikit-learn; once fitted, it labels through a
-:class:`~topics.predictor.ThemePredictor` made from its state, which is also what a loaded
+:class:`~topics.classify.predictor.ThemePredictor` made from its state, which is also what a loaded
 model uses (no scikit-learn needed there).
 """
 
@@ -13,10 +13,10 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
-from .cues import CueMatcher
+from ..features.cues import CueMatcher
+from ..taxonomy import Taxonomy
+from ..text.segment import Segmenter
 from .predictor import Prediction, ThemePredictor, feature_matrix, normalise_chars
-from .segment import Segmenter
-from .taxonomy import Taxonomy
 
 __all__ = ["Prediction", "ThemeClassifier", "feature_matrix", "fitted_vectorizers",
            "normalise_chars"]

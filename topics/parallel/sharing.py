@@ -14,11 +14,11 @@ from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
-from .errors import InputError, WorkerError
-from .formats import Renderer, units_jsonl
-from .inputs import InputUnits, load_input
-from .model import ThemeModel, UnitResult
-from .workers import WorkerPool, worker_pool
+from ..errors import InputError, WorkerError
+from ..pipeline.inputs import InputUnits, load_input
+from ..pipeline.model import ThemeModel, UnitResult
+from ..render.tables import Renderer, units_jsonl
+from .pool import WorkerPool, worker_pool
 
 #: Models loaded in this (worker) process, by folder.
 _MODELS: dict[str, ThemeModel] = {}
@@ -26,7 +26,7 @@ _MODELS: dict[str, ThemeModel] = {}
 
 @dataclass(frozen=True)
 class Rendered:
-    """A labelled report rendered by a :class:`~topics.formats.Renderer`: UTF-8 and unit count.
+    """A labelled report rendered by a ``Renderer``: UTF-8 and unit count.
 
     Bytes, not text: they cross from a worker process to the writer unchanged.
     """
@@ -118,7 +118,7 @@ def _in_worker(model_path: str, item, encoding: str | None, max_bytes: int,
                render: Renderer | None) -> Outcome:
     model = _MODELS.get(model_path)
     if model is None:
-        from .bundle import load_model
+        from ..bundle import load_model
 
         model = _MODELS[model_path] = load_model(model_path)
         settle_for_labelling()

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from .taxonomy import Taxonomy
+from ..taxonomy import Taxonomy
 
 
 class CueMatcher:

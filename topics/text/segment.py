@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import InputError
+from ..errors import InputError
 
 _RESOURCES = resources.files("topics.resources")
 DOMAIN_DICT = "domain_dict.txt"

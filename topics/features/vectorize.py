@@ -17,7 +17,7 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
-from .normalize import map_joined
+from ..text.simplify import map_joined
 
 _BITS = 21  # every code point is below 2**21
 _UNKNOWN, _DROPPED, _UNSEEN = -1, -2, -3  # codes of tokens that are not vocabulary ids

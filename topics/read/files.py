@@ -7,7 +7,7 @@ import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from .errors import InputError
+from ..errors import InputError
 
 #: Extensions read as reports when a directory is given.
 REPORT_SUFFIXES = (".txt", ".md", ".docx", ".pdf")

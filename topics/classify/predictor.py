@@ -1,6 +1,6 @@
 """A fitted theme classifier as plain arrays: labelling without importing scikit-learn.
 
-:class:`~topics.classifier.ThemeClassifier` learns with scikit-learn; what labelling needs
+:class:`~topics.classify.estimator.ThemeClassifier` learns with scikit-learn; what labelling needs
 afterwards (vocabularies, idf weights, coefficients) is held here, and the features, the
 probabilities and the evidence are computed with numpy and scipy alone. Loading a model
 builds one of these directly, so ``topics classify`` never pays scikit-learn's import.
@@ -15,11 +15,11 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
-from .cues import CueMatcher
-from .normalize import map_joined
-from .segment import Segmenter
-from .taxonomy import Taxonomy
-from .vectorize import CharNgramIndex, WordNgramIndex
+from ..features.cues import CueMatcher
+from ..features.vectorize import CharNgramIndex, WordNgramIndex
+from ..taxonomy import Taxonomy
+from ..text.segment import Segmenter
+from ..text.simplify import map_joined
 
 #: Evidence shows terms that pushed a sentence by at least this share of its strongest term.
 EVIDENCE_SHARE = 0.01
@@ -192,7 +192,7 @@ class ThemePredictor:
                                        True)
                 self._indexes = (words.transform, chars.transform)
             else:  # a vocabulary the fast transforms cannot reproduce: scikit-learn's own
-                from .classifier import fitted_vectorizers
+                from .estimator import fitted_vectorizers
 
                 words, chars = fitted_vectorizers(self.meta, self.word_idf, self.char_idf)
                 content_of = self.segmenter.content_of

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from html import escape
 
-from .model import ThemeProfile, UnitResult
-from .taxonomy import Taxonomy
+from ..pipeline.model import ThemeProfile, UnitResult
+from ..taxonomy import Taxonomy
 
 PALETTE = ("#d62728", "#1f77b4", "#9467bd", "#ff7f0e", "#2ca02c", "#8c564b", "#17becf",
            "#7f7f7f", "#bcbd22", "#e377c2")
@@ -179,7 +179,7 @@ def comparison_html(comparison, taxonomy: Taxonomy, title: str = "报告比较 c
 def topic_model_html(view: dict, taxonomy: Taxonomy, title: str = "主题模型 topic model") -> str:
     """An interactive view of the topic model: a map of topics and each topic's words.
 
-    ``view`` is :func:`topics.topicview.topic_view` output. Clicking a topic on the
+    ``view`` is :func:`topics.topic.view.topic_view` output. Clicking a topic on the
     map shows its words ranked by relevance (λ·log p(w|t) + (1−λ)·log lift, as in
     LDAvis); the slider sets λ.
     """

@@ -12,11 +12,11 @@ from operator import attrgetter
 
 import numpy as np
 
-from .compare import Comparison
-from .model import ThemeProfile, UnitResult, theme_profile
-from .predictor import PredictionColumns
-from .sentences import Unit
-from .taxonomy import Taxonomy
+from ..classify.predictor import PredictionColumns
+from ..compare import Comparison
+from ..pipeline.model import ThemeProfile, UnitResult, theme_profile
+from ..taxonomy import Taxonomy
+from ..text.sentences import Unit
 
 
 def display_width(text: str) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .topic_inference import TopicInference
+from .inference import TopicInference
 
 
 def _jensen_shannon(p: np.ndarray, q: np.ndarray) -> float:

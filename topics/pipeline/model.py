@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .context import ContextModel
-from .normalize import to_simplified_many
-from .predictor import PredictionColumns, ThemePredictor, concat_columns
-from .sentences import Unit, split_units
-from .taxonomy import Taxonomy
-from .topic_inference import TopicInference
+from ..classify.context import ContextModel
+from ..classify.predictor import PredictionColumns, ThemePredictor, concat_columns
+from ..taxonomy import Taxonomy
+from ..text.sentences import Unit, split_units
+from ..text.simplify import to_simplified_many
+from ..topic.inference import TopicInference
 
 #: Units labelled together: big enough for numpy to pay off, small enough to bound memory.
 BATCH_UNITS = 4096
@@ -93,7 +93,7 @@ class ThemeModel:
     """A theme classifier, its second stage and a topic model, with their manifest.
 
     Units are labelled in two stages: the classifier scores each unit alone, then
-    ``context`` (:class:`~topics.context.ContextModel`) combines those scores with the
+    ``context`` (:class:`~topics.classify.context.ContextModel`) combines those scores with the
     unit's neighbours, headings and report into calibrated probabilities. Units given
     without their report get the second stage's calibration alone.
     """

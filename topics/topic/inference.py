@@ -1,6 +1,6 @@
 """A fitted topic model as plain arrays: topics of new sentences and top words, without gensim.
 
-:class:`~topics.lda.ThemeTopicModel` learns with gensim; what inference needs afterwards
+:class:`~topics.topic.estimator.ThemeTopicModel` learns with gensim; what inference needs afterwards
 (the dictionary, alpha, eta and the sufficient statistics) is held here. Loading a model
 builds one of these directly, so ``topics classify`` imports neither gensim nor
 scikit-learn.

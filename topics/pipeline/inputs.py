@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from .documents import read_report
-from .errors import InputError
-from .labels import read_jsonl
-from .reader import DEFAULT_MAX_BYTES, decode_bytes
-from .sentences import Unit, split_units
+from ..errors import InputError
+from ..labels import read_jsonl
+from ..read.documents import read_report
+from ..read.files import DEFAULT_MAX_BYTES, decode_bytes
+from ..text.sentences import Unit, split_units
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 The client reads each file's bytes and ships them inside the tasks, so workers need no
 shared filesystem; a worker writes them to a private temporary file with the file's own
-name, labels it with :func:`topics.batch.label_file`, and maps the temporary path back to
+name, labels it with :func:`topics.pipeline.label.label_file`, and maps the temporary path back to
 the original one in error messages. Files go in partitions (by count and total size).
 
 The model is shipped once per worker: its bundle files travel in a Dask worker plugin,
@@ -31,8 +31,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ClusterError, InputError, ModelError
-from .reader import DEFAULT_MAX_BYTES
+from ..errors import ClusterError, InputError, ModelError
+from ..read.files import DEFAULT_MAX_BYTES
 
 try:
     from distributed import WorkerPlugin
@@ -167,7 +167,7 @@ def plugin_name(key: str) -> str:
 
 def _rebuild(plugin: ModelPlugin):
     """Write the shipped files to a private folder and load them as the client did."""
-    from .bundle import load_model
+    from ..bundle import load_model
 
     with tempfile.TemporaryDirectory(prefix="topics-model-") as folder:
         for name, data in plugin.files.items():
@@ -201,7 +201,7 @@ class ShippedModel:
                     raise ClusterError(f"model {self.key} was not shipped to this worker")
                 model = _MODELS[self.key] = _rebuild(plugin)
                 BUILDS[self.key] += 1
-                from .batch import settle_for_labelling
+                from .sharing import settle_for_labelling
 
                 settle_for_labelling()  # as in a --jobs worker: GC tuned, freed memory kept
             return model
@@ -378,7 +378,7 @@ def map_files(client, function: Callable, items: Iterable, args: tuple = (), *,
 
 def _label(path: str, model, encoding: str | None, max_bytes: int, render=None):
     """Label one file, with the model itself or (on a worker) the model shipped there."""
-    from .batch import label_file
+    from .sharing import label_file
 
     if isinstance(model, ShippedModel):
         model = model.get()
@@ -388,7 +388,7 @@ def _label(path: str, model, encoding: str | None, max_bytes: int, render=None):
 def label_files_on_cluster(client, model, items: Iterable, encoding: str | None = None,
                            max_bytes: int = DEFAULT_MAX_BYTES, render=None,
                            **options) -> Iterator:
-    """Label each path of ``items`` on the cluster: what :func:`topics.batch.label_files` yields.
+    """Label each path of ``items`` on the cluster, as :func:`.sharing.label_files` yields them.
 
     Outcomes (``(name, results)``, ``(name, Rendered)`` with a ``render`` function, or
     ``InputError``) come in input order, the same, byte for byte once formatted, as a local
