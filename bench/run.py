@@ -33,7 +33,8 @@ import jieba
 from topics.bundle import load_model
 from topics.read.documents import read_report
 from topics.text.sentences import split_units
-from topics.classify.estimator import feature_matrix, fitted_vectorizers
+from topics.features.definition import feature_matrix
+from topics.features.tfidf import fitted_vectorizers
 from topics.text.simplify import to_simplified
 from topics.text.segment import is_noise
 
@@ -140,9 +141,10 @@ def stage_table(model, folder: Path, runs: int) -> list[tuple]:
     """Per-stage throughput on one corpus: ours against the naive baseline."""
     import jieba
 
-    from topics.classify.estimator import fitted_vectorizers, normalise_chars
+    from topics.features.definition import normalise_chars
+    from topics.features.tfidf import fitted_vectorizers
     from topics.read.documents import read_report
-    from topics.render.tables import results_jsonl, units_jsonl
+    from topics.render.jsonl import results_jsonl, units_jsonl
     from topics.text.sentences import split_units
 
     paths = sorted(folder.glob("*.txt"))
@@ -257,7 +259,7 @@ def main() -> None:
 
     OUT.mkdir(exist_ok=True)
     model = load_model(args.model) if args.model else default_model()
-    from topics.parallel.sharing import settle_for_labelling
+    from topics.parallel.tuning import settle_for_labelling
 
     settle_for_labelling()  # as `topics classify` runs (GC and allocator), baselines included
     model_dir = model.path

@@ -10,6 +10,8 @@ import pytest
 
 from topics.errors import WorkerError
 from topics.parallel import sharing as batch
+from topics.pipeline.label import label_input
+from topics.render.records import unit_record
 
 
 def _slow(who: str, item: int, delay: float):
@@ -91,8 +93,8 @@ def test_a_dead_worker_is_a_clear_error_and_the_next_run_starts_afresh(tiny_mode
         list(batch.label_files(model, items, None, 10 ** 7, n_jobs=2))
     one = list(batch.label_files(model, [str(report_file)] * 4, None, 10 ** 7, n_jobs=1))
     two = list(batch.label_files(model, [str(report_file)] * 4, None, 10 ** 7, n_jobs=2))
-    assert [[r.to_record() for r in results] for _, results in one] == \
-           [[r.to_record() for r in results] for _, results in two]
+    assert [[unit_record(r) for r in results] for _, results in one] == \
+           [[unit_record(r) for r in results] for _, results in two]
 
 
 @pytest.mark.parametrize("batch_units", [4096, 7])
@@ -104,7 +106,8 @@ def test_plain_jsonl_from_prediction_columns_equals_the_results(tiny_model_dir, 
     from topics import config
     from topics.bundle import load_model
     from topics.pipeline.inputs import load_input
-    from topics.render.tables import renderer, results_jsonl
+    from topics.render.jsonl import results_jsonl
+    from topics.render.streamed import renderer
 
     monkeypatch.setattr("topics.pipeline.model.BATCH_UNITS", batch_units)
     model = load_model(tiny_model_dir)
@@ -113,7 +116,7 @@ def test_plain_jsonl_from_prediction_columns_equals_the_results(tiny_model_dir, 
                                             {"text": "开展警示教育。", "report": "b"}])
     for path in [*config.seed_paths(), two_reports]:
         loaded = load_input(str(path))
-        _, rendered = batch.label_input(model, loaded, render)
+        _, rendered = label_input(model, loaded, render)
         expected = results_jsonl(model.classify_units(loaded.units, explain=False))
         assert rendered.data.decode("utf-8") == expected
         assert rendered.units == len(loaded.units) == expected.count("\n")

@@ -4,7 +4,8 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from tests.conftest import TINY
-from topics.classify.estimator import ThemeClassifier, normalise_chars
+from topics.classify.estimator import ThemeClassifier
+from topics.features.definition import normalise_chars
 
 TEXTS = [t for t, _ in TINY]
 LABELS = [label for _, label in TINY]

@@ -246,7 +246,7 @@ def test_parallel_classify_gives_the_same_output_in_the_same_order(run, tiny_mod
 def test_labelling_processes_keep_freed_memory_on_glibc():
     import platform
 
-    from topics.parallel.sharing import keep_freed_memory
+    from topics.parallel.tuning import keep_freed_memory
 
     if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
         pytest.skip("mallopt is glibc's")

@@ -16,7 +16,7 @@ from topics.cli import main
 from topics.errors import ClusterError, InputError
 from topics.parallel import cluster
 from topics.parallel.sharing import label_files
-from topics.render.tables import results_jsonl
+from topics.render.jsonl import results_jsonl
 
 distributed = pytest.importorskip("distributed")
 

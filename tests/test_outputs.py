@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from topics.cli import main
 from topics.pipeline.model import UnitResult
-from topics.render.tables import results_jsonl
+from topics.render.jsonl import results_jsonl
+from topics.render.records import unit_record
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
@@ -183,7 +184,7 @@ _SCORE = st.floats(0, 1, allow_nan=False)
     is_heading=st.booleans()), max_size=4))
 def test_jsonl_lines_are_what_json_writes(results):
     results = results + results[:1]  # the same report and theme keys again
-    expected = "".join(json.dumps(r.to_record(), ensure_ascii=False) + "\n" for r in results)
+    expected = "".join(json.dumps(unit_record(r), ensure_ascii=False) + "\n" for r in results)
     assert results_jsonl(results) == expected
 
 
@@ -193,19 +194,19 @@ def test_jsonl_lines_are_what_json_writes(results):
     st.data())
 def test_plain_jsonl_lines_are_what_json_writes(report, keys, rows, data):
     """One report, one set of theme keys, no ids, evidence or topics: the column-wise path."""
-    from topics.render.tables import _plain_jsonl
+    from topics.render.jsonl import _plain_jsonl
 
     results = [UnitResult(report, index, text, theme, confidence,
                           {k: data.draw(_SCORE) for k in keys}, None, None, None,
                           is_heading=heading)
                for index, text, theme, confidence, heading in rows]
-    expected = "".join(json.dumps(r.to_record(), ensure_ascii=False) + "\n" for r in results)
+    expected = "".join(json.dumps(unit_record(r), ensure_ascii=False) + "\n" for r in results)
     assert _plain_jsonl(results) == expected
     assert results_jsonl(results) == expected
 
 
 def test_plain_jsonl_leaves_other_reports_to_the_general_path():
-    from topics.render.tables import _plain_jsonl
+    from topics.render.jsonl import _plain_jsonl
 
     def result(**changes):
         fields = dict(report="r", index=0, text="t", theme="a", confidence=0.5,
@@ -217,13 +218,13 @@ def test_plain_jsonl_leaves_other_reports_to_the_general_path():
                   result(scores={"b": 0.5, "a": 0.5}), result(scores={"a": 1.0})):
         assert _plain_jsonl([result(), other]) is None
         assert results_jsonl([result(), other]) == "".join(
-            json.dumps(r.to_record(), ensure_ascii=False) + "\n" for r in (result(), other))
+            json.dumps(unit_record(r), ensure_ascii=False) + "\n" for r in (result(), other))
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.floats(allow_nan=False, allow_infinity=False) | st.sampled_from(
     [0.00005, 0.00015, 0.12345, 0.99995, 1.0, 0.0, 5e-324, 1 - 1e-16, 0.5]), max_size=20))
 def test_four_places_is_round_then_repr(values):
-    from topics.render.tables import four_places
+    from topics.render.jsonl import four_places
 
     assert four_places(values) == [repr(round(v, 4)) for v in values]

@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from tests.conftest import TINY
-from topics.classify.estimator import _ordered_vocabulary, normalise_chars
 from topics.features.cues import CueMatcher
+from topics.features.definition import normalise_chars
+from topics.features.tfidf import ordered_vocabulary
 from topics.features.vectorize import CharNgramIndex, WordNgramIndex
 from topics.text.segment import Segmenter
 
@@ -21,7 +22,7 @@ TEXTS = [text for text, _ in TINY]
 ALPHABET = st.sampled_from(sorted(set("".join(TEXTS)) | set("ABCxyzＡＢ😀𠀀İ0ΑΣ\u0301")))
 
 
-def _char_vectorizer(ngrams=(1, 3), min_df=2):
+def char_vectorizer(ngrams=(1, 3), min_df=2):
     texts = [normalise_chars(t) for t in TEXTS]
     return TfidfVectorizer(analyzer="char", ngram_range=ngrams, sublinear_tf=True,
                            min_df=min_df).fit(texts)
@@ -39,8 +40,8 @@ def _same(a, b) -> None:
 def test_char_index_equals_sklearn(ngrams, min_df, dense_pairs, monkeypatch):
     if not dense_pairs:  # bigrams hashed as trigrams are
         monkeypatch.setattr("topics.features.vectorize.DENSE_PAIRS_MAX", 0)
-    vectorizer = _char_vectorizer(ngrams, min_df)
-    index = CharNgramIndex(_ordered_vocabulary(vectorizer), vectorizer.idf_,
+    vectorizer = char_vectorizer(ngrams, min_df)
+    index = CharNgramIndex(ordered_vocabulary(vectorizer), vectorizer.idf_,
                            vectorizer.ngram_range, vectorizer.lowercase, vectorizer.sublinear_tf)
     texts = [normalise_chars(t) for t in TEXTS + ["", "一", "ABC检察abc", "检察检察检察"]]
     _same(vectorizer.transform(texts), index.transform(texts))
@@ -50,8 +51,8 @@ def test_char_index_equals_sklearn(ngrams, min_df, dense_pairs, monkeypatch):
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.text(ALPHABET, max_size=30), min_size=1, max_size=8))
 def test_char_index_equals_sklearn_on_any_text(texts):
-    vectorizer = _char_vectorizer()
-    index = CharNgramIndex(_ordered_vocabulary(vectorizer), vectorizer.idf_,
+    vectorizer = char_vectorizer()
+    index = CharNgramIndex(ordered_vocabulary(vectorizer), vectorizer.idf_,
                            vectorizer.ngram_range, vectorizer.lowercase, vectorizer.sublinear_tf)
     texts = [normalise_chars(t) for t in texts]
     _same(vectorizer.transform(texts), index.transform(texts))
@@ -63,7 +64,7 @@ def test_word_index_equals_sklearn():
     vectorizer = TfidfVectorizer(tokenizer=lambda x: x, preprocessor=lambda x: x,
                                  lowercase=False, token_pattern=None, ngram_range=(1, 2),
                                  sublinear_tf=True).fit(tokens)
-    vocabulary = _ordered_vocabulary(vectorizer)
+    vocabulary = ordered_vocabulary(vectorizer)
     assert WordNgramIndex.supports(vocabulary, (1, 2))
     index = WordNgramIndex(vocabulary, vectorizer.idf_, (1, 2), True)
     probe = tokens + [[], ["未知"], tokens[0][::-1], tokens[0] + tokens[1], ["检察", "检察"]]
@@ -79,7 +80,7 @@ def test_word_index_keeping_content_tokens_equals_sklearn_on_content_tokens(text
     vectorizer = TfidfVectorizer(tokenizer=lambda x: x, preprocessor=lambda x: x,
                                  lowercase=False, token_pattern=None, ngram_range=(1, 2),
                                  sublinear_tf=True).fit(tokens)
-    index = WordNgramIndex(_ordered_vocabulary(vectorizer), vectorizer.idf_, (1, 2), True,
+    index = WordNgramIndex(ordered_vocabulary(vectorizer), vectorizer.idf_, (1, 2), True,
                            keep=segmenter.is_content)
     probe = TEXTS[:3] + texts
     segmented = segmenter.tokens_many(probe)
@@ -132,7 +133,7 @@ BATCH_ALPHABET = st.sampled_from(sorted(set("".join(TEXTS)) | set(
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.text(BATCH_ALPHABET, max_size=25), max_size=8))
 def test_batch_text_normalisation_equals_text_by_text(texts):
-    from topics.classify.predictor import normalise_chars_many
+    from topics.features.definition import normalise_chars_many
     from topics.text.simplify import to_simplified, to_simplified_many
 
     assert normalise_chars_many(texts) == [normalise_chars(t) for t in texts]

@@ -103,7 +103,7 @@ def _progress(obj: Context):
 
 
 def _load(obj: Context, model_dir: str | None):
-    from .parallel.sharing import settle_for_labelling
+    from .parallel.tuning import settle_for_labelling
     from .resolve import resolve_model
 
     model = resolve_model(model_dir, _progress(obj), lambda m: obj.say(f"topics: {m}"))
@@ -295,8 +295,9 @@ def _label_inputs(obj: Context, model, items: list, encoding, max_size: float,
     ``batch.Rendered`` text.
     """
     from .errors import InputError
-    from .parallel.sharing import label_files, label_input
+    from .parallel.sharing import label_files
     from .pipeline.inputs import read_stdin
+    from .pipeline.label import label_input
 
     limit = _megabytes(max_size)
     newline = "\n" if _showing_bar(obj, items) else ""  # past the bar's line
@@ -415,7 +416,8 @@ def classify(obj, inputs, model_dir, fmt, out, encoding, max_size, explain, jobs
         # --jobs: the workers start first, and import while this process loads the model
         pool = stack.enter_context(worker_pool(0 if scheduler else _n_workers(jobs, items)))
         from .render.html import results_html
-        from .render.tables import renderer, results_csv, results_xlsx
+        from .render.streamed import renderer
+        from .render.tables import results_csv, results_xlsx
 
         model = _load(obj, model_dir)
         # table, jsonl and csv are rendered where each report is labelled and streamed out:

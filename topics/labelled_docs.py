@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import LabelError
-from .labels import read_jsonl
+from .read.jsonl import read_jsonl
 from .taxonomy import Taxonomy
 from .text.sentences import Unit, split_units
 

@@ -9,51 +9,15 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
 from ..features.cues import CueMatcher
+from ..features.definition import feature_matrix
+from ..features.tfidf import char_vectorizer, ordered_vocabulary, word_vectorizer
 from ..taxonomy import Taxonomy
 from ..text.segment import Segmenter
-from .predictor import Prediction, ThemePredictor, feature_matrix, normalise_chars
-
-__all__ = ["Prediction", "ThemeClassifier", "feature_matrix", "fitted_vectorizers",
-           "normalise_chars"]
-
-
-def _ordered_vocabulary(vectorizer: TfidfVectorizer) -> list[str]:
-    """The vocabulary as a list, position = feature column."""
-    vocabulary = [""] * len(vectorizer.vocabulary_)
-    for term, column in vectorizer.vocabulary_.items():
-        vocabulary[column] = term
-    return vocabulary
-
-
-def _identity(tokens):
-    return tokens
-
-
-def _word_vectorizer(ngrams) -> TfidfVectorizer:
-    return TfidfVectorizer(tokenizer=_identity, preprocessor=_identity, lowercase=False,
-                           token_pattern=None, ngram_range=tuple(ngrams), sublinear_tf=True)
-
-
-def _char_vectorizer(ngrams) -> TfidfVectorizer:
-    return TfidfVectorizer(analyzer="char", ngram_range=tuple(ngrams), sublinear_tf=True,
-                           min_df=2)
-
-
-def fitted_vectorizers(meta: dict, word_idf: np.ndarray, char_idf: np.ndarray
-                       ) -> tuple[TfidfVectorizer, TfidfVectorizer]:
-    """The word and character vectorizers of a classifier's state, ready to transform."""
-    params = meta["params"]
-    words, chars = _word_vectorizer(params["word_ngrams"]), _char_vectorizer(params["char_ngrams"])
-    for vectorizer, vocabulary, idf in ((words, meta["word_vocabulary"], word_idf),
-                                        (chars, meta["char_vocabulary"], char_idf)):
-        vectorizer.vocabulary_ = {term: i for i, term in enumerate(vocabulary)}
-        vectorizer.idf_ = np.asarray(idf, dtype=np.float64)
-    return words, chars
+from .predictor import Prediction, ThemePredictor
 
 
 class ThemeClassifier(ClassifierMixin, BaseEstimator):
@@ -120,8 +84,8 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         unknown = set(y) - set(self.taxonomy.ids)
         if unknown:
             raise ValueError(f"labels not in the taxonomy: {sorted(unknown)}")
-        words = _word_vectorizer(self.word_ngrams)
-        chars = _char_vectorizer(self.char_ngrams)
+        words = word_vectorizer(self.word_ngrams)
+        chars = char_vectorizer(self.char_ngrams)
         matcher = CueMatcher(self.taxonomy)
         features = feature_matrix(texts, self._segmenter().content_tokens_many(texts),
                                   matcher.matches_many(texts), matcher, words.fit_transform,
@@ -133,8 +97,8 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         params["char_ngrams"] = list(self.char_ngrams)
         params["word_ngrams"] = list(self.word_ngrams)
         meta = {"params": params, "classes": [str(c) for c in model.classes_],
-                "word_vocabulary": _ordered_vocabulary(words),
-                "char_vocabulary": _ordered_vocabulary(chars)}
+                "word_vocabulary": ordered_vocabulary(words),
+                "char_vocabulary": ordered_vocabulary(chars)}
         arrays = {"word_idf": words.idf_, "char_idf": chars.idf_, "coef": model.coef_,
                   "intercept": model.intercept_}
         self.predictor_ = ThemePredictor(meta, arrays, self.taxonomy, self._segmenter())

@@ -2,8 +2,9 @@
 
 The client reads each file's bytes and ships them inside the tasks, so workers need no
 shared filesystem; a worker writes them to a private temporary file with the file's own
-name, labels it with :func:`topics.pipeline.label.label_file`, and maps the temporary path back to
-the original one in error messages. Files go in partitions (by count and total size).
+name, labels it with :func:`topics.pipeline.label.label_file`, and maps the temporary path
+back to the original one in error messages. Files go in partitions (by count and total
+size).
 
 The model is shipped once per worker: its bundle files travel in a Dask worker plugin,
 which the scheduler also hands to workers that join or restart later, and each worker
@@ -201,7 +202,7 @@ class ShippedModel:
                     raise ClusterError(f"model {self.key} was not shipped to this worker")
                 model = _MODELS[self.key] = _rebuild(plugin)
                 BUILDS[self.key] += 1
-                from .sharing import settle_for_labelling
+                from .tuning import settle_for_labelling
 
                 settle_for_labelling()  # as in a --jobs worker: GC tuned, freed memory kept
             return model
@@ -378,7 +379,7 @@ def map_files(client, function: Callable, items: Iterable, args: tuple = (), *,
 
 def _label(path: str, model, encoding: str | None, max_bytes: int, render=None):
     """Label one file, with the model itself or (on a worker) the model shipped there."""
-    from .sharing import label_file
+    from ..pipeline.label import label_file
 
     if isinstance(model, ShippedModel):
         model = model.get()

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ..errors import InputError
-from ..labels import read_jsonl
 from ..read.documents import read_report
 from ..read.files import DEFAULT_MAX_BYTES, decode_bytes
+from ..read.jsonl import read_jsonl
 from ..text.sentences import Unit, split_units
 
 

@@ -42,22 +42,6 @@ class UnitResult:
     start: int | None = None
     end: int | None = None
 
-    def to_record(self) -> dict:
-        """The JSON Lines record of this unit (evidence and topic when they were computed)."""
-        record = {"report": self.report, "index": self.index}
-        if self.id is not None:
-            record["id"] = self.id
-        record.update({
-            "text": self.text, "theme": self.theme, "confidence": round(self.confidence, 4),
-            "scores": {k: round(v, 4) for k, v in self.scores.items()},
-        })
-        if self.evidence is not None:
-            record["evidence"] = [[term, weight] for term, weight in self.evidence]
-        if self.topic is not None:
-            record["topic"], record["topic_theme"] = self.topic, self.topic_theme
-        if self.is_heading:
-            record["heading"] = True
-        return record
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError
-from ..text.simplify import html_to_text, looks_like_html
 from .files import DEFAULT_MAX_BYTES, check_file, read_text
+from .html import html_to_text, looks_like_html
 
 _PAGE_NUMBER = re.compile(
     r"^[\s\-—–·•]*(?:第\s*)?\d{1,4}(?:\s*页)?(?:\s*[/／]\s*(?:共\s*)?\d{1,4}\s*页?)?[\s\-—–·•]*$"
