@@ -107,7 +107,7 @@ def test_plain_jsonl_from_prediction_columns_equals_the_results(tiny_model_dir, 
     from topics.bundle import load_model
     from topics.pipeline.inputs import load_input
     from topics.render.jsonl import results_jsonl
-    from topics.render.streamed import renderer
+    from topics.render.outputs import renderer
 
     monkeypatch.setattr("topics.pipeline.model.BATCH_UNITS", batch_units)
     model = load_model(tiny_model_dir)

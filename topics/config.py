@@ -1,10 +1,32 @@
-"""Where the shipped taxonomy, labels and seed reports live, and where the default model goes."""
+"""Every shared default, defined once; where the shipped data live and the default model goes."""
 
 from __future__ import annotations
 
 import hashlib
 import os
 from pathlib import Path
+
+#: Report files larger than this many MB are refused rather than read whole (``--max-size``).
+MAX_SIZE_MB = 20.0
+#: Most weak-labelled sentences the classifier trains on (a seeded sample; ``--max-weak``).
+MAX_WEAK = 50_000
+#: LDA topics of a model: one per theme with cue words, the rest free (``--topics``).
+N_TOPICS = 11
+#: Evidence terms given for each labelled unit.
+N_EVIDENCE = 5
+#: Words per topic in the outputs that show the topic model (xlsx, html).
+N_TOPIC_WORDS = 15
+#: Folder that ``topics train`` writes and ``topics classify`` reads by default.
+LOCAL_MODEL_DIR = Path("models") / "default"
+
+
+def megabytes(size: float) -> int:
+    """A size in MB (as ``--max-size`` gives it) in bytes."""
+    return int(size * 1024 * 1024)
+
+
+#: :data:`MAX_SIZE_MB` in bytes.
+MAX_BYTES = megabytes(MAX_SIZE_MB)
 
 TAXONOMY_FILE = "taxonomy.toml"
 LABEL_FILES = ("seed_labels.jsonl", "authored_examples.jsonl")

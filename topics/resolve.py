@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from pathlib import Path
 
 from . import config
 from .bundle import load_model, read_manifest, save_model
 from .errors import ModelError
 from .pipeline.model import ThemeModel
-
-#: Folder that ``topics train`` writes and ``topics classify`` reads by default.
-LOCAL_MODEL_DIR = Path("models") / "default"
 
 
 def build_default_model(progress: Callable[[str], None] = lambda _m: None,
@@ -61,6 +57,6 @@ def resolve_model(path: str | os.PathLike | None,
     """Load the model at ``path``; without one, ``./models/default`` or the built-in default."""
     if path:
         return load_model(path)
-    if (LOCAL_MODEL_DIR / "manifest.json").exists():
-        return load_model(LOCAL_MODEL_DIR)
+    if (config.LOCAL_MODEL_DIR / "manifest.json").exists():
+        return load_model(config.LOCAL_MODEL_DIR)
     return default_model(progress, notice)

@@ -12,6 +12,7 @@ import numpy as np
 
 from .classify.context import ContextModel, combine, context_views, fit_combination
 from .classify.estimator import ThemeClassifier
+from .config import MAX_BYTES, MAX_WEAK
 from .errors import InputError, LabelError
 from .evaluate import expected_calibration_error, score_predictions
 from .fileio import file_sha256
@@ -19,7 +20,6 @@ from .labelled_docs import LabelledDocument, load_document_set
 from .labels import LabelledSentence, load_labels
 from .pipeline.model import BATCH_UNITS, ThemeModel
 from .read.documents import read_report
-from .read.files import DEFAULT_MAX_BYTES
 from .taxonomy import Taxonomy
 from .text.segment import Segmenter
 from .text.sentences import Unit, split_units
@@ -28,8 +28,6 @@ from .weak import WeakLabel, agreement, weak_labels
 
 #: Weight of a weak (outline or cue-word) label relative to a hand label.
 WEAK_WEIGHT = 0.5
-#: Most weak-labelled sentences the classifier trains on (a seeded uniform sample).
-MAX_WEAK = 50_000
 
 Progress = Callable[[str], None]
 
@@ -43,7 +41,7 @@ class TrainingData:
     weak_agreement: dict | None = None
     unlabelled_reports: list[str] = field(default_factory=list)  # every unit goes to LDA
     weak_found: int = 0  # weak labels found, of which at most MAX_WEAK are in sentences
-    max_bytes: int = DEFAULT_MAX_BYTES  # size limit the reports were read with
+    max_bytes: int = MAX_BYTES  # size limit the reports were read with
     documents: list[LabelledDocument] = field(default_factory=list)  # for the second stage
 
 
@@ -106,7 +104,7 @@ def documents_of_report(path: str, segmenter: Segmenter, max_bytes: int) -> list
 
 def collect_training_data(taxonomy: Taxonomy, label_files: list[str | os.PathLike],
                           reports: list[str | os.PathLike],
-                          max_bytes: int = DEFAULT_MAX_BYTES, max_weak: int = MAX_WEAK,
+                          max_bytes: int = MAX_BYTES, max_weak: int = MAX_WEAK,
                           seed: int = 0, mapper: Mapper = map_here,
                           document_sets: list[tuple[str | os.PathLike, str | os.PathLike]] = (),
                           ) -> TrainingData:

@@ -12,6 +12,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
+from ..config import N_EVIDENCE
 from ..features.cues import CueMatcher
 from ..features.definition import feature_matrix
 from ..features.tfidf import char_vectorizer, ordered_vocabulary, word_vectorizer
@@ -120,7 +121,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "predictor_")
         return self.predictor_.predict(X)
 
-    def predict_detailed(self, texts: list[str], n_evidence: int | None = 5,
+    def predict_detailed(self, texts: list[str], n_evidence: int | None = N_EVIDENCE,
                          segmented: list[list[str]] | None = None) -> list[Prediction]:
         """Predictions with confidence, every theme's score and evidence terms."""
         check_is_fitted(self, "predictor_")

@@ -14,6 +14,7 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
+from ..config import N_EVIDENCE
 from ..features.cues import CueMatcher
 from ..features.definition import FeatureBlocks, display_name, feature_blocks, weighted_matrix
 from ..features.vectorize import CharNgramIndex, WordNgramIndex
@@ -202,7 +203,7 @@ class ThemePredictor:
         """Theme id of each sentence (the fallback theme below the threshold)."""
         return self.decide(self.predict_proba(texts))
 
-    def predict_detailed(self, texts: list[str], n_evidence: int | None = 5,
+    def predict_detailed(self, texts: list[str], n_evidence: int | None = N_EVIDENCE,
                          segmented: list[list[str]] | None = None) -> list[Prediction]:
         """Predictions with confidence, every theme's score and evidence terms.
 
@@ -211,7 +212,7 @@ class ThemePredictor:
         """
         return self.predict_columns(texts, n_evidence, segmented).predictions()
 
-    def predict_columns(self, texts: list[str], n_evidence: int | None = 5,
+    def predict_columns(self, texts: list[str], n_evidence: int | None = N_EVIDENCE,
                         segmented: list[list[str]] | None = None,
                         proba: np.ndarray | None = None,
                         threshold: float | None = None) -> PredictionColumns:

@@ -32,8 +32,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..config import MAX_BYTES
 from ..errors import ClusterError, InputError, ModelError
-from ..read.files import DEFAULT_MAX_BYTES
 
 try:
     from distributed import WorkerPlugin
@@ -124,6 +124,19 @@ def open_client(address: str, timeout: float | None = None, log_level: int = log
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+@contextmanager
+def connect(address: str, log_level: int = logging.ERROR,
+            progress: Callable[[str], None] = lambda _m: None):
+    """:func:`open_client`, with Dask's own logging at ``log_level`` here too."""
+    _distributed()  # imports distributed, which sets its loggers' levels: set them after
+    logging.getLogger("distributed").setLevel(log_level)
+    progress(f"connecting to {address}")
+    with open_client(address, log_level=log_level) as client:
+        logging.getLogger("topics").info("cluster at %s: %d workers", address,
+                                         len(client.scheduler_info()["workers"]))
+        yield client
 
 
 # -- the model, shipped once per worker ------------------------------------------------
@@ -285,7 +298,7 @@ def run_partition(function: Callable, entries: list[tuple[str, bytes]], args: tu
 
 
 def map_files(client, function: Callable, items: Iterable, args: tuple = (), *,
-              local_args: tuple | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
+              local_args: tuple | None = None, max_bytes: int = MAX_BYTES,
               partition_bytes: int | None = None, partition_files: int = PARTITION_FILES,
               window: int | None = None) -> Iterator:
     """``function(path, *args)`` for every path of ``items`` on the cluster, in input order.
@@ -387,7 +400,7 @@ def _label(path: str, model, encoding: str | None, max_bytes: int, render=None):
 
 
 def label_files_on_cluster(client, model, items: Iterable, encoding: str | None = None,
-                           max_bytes: int = DEFAULT_MAX_BYTES, render=None,
+                           max_bytes: int = MAX_BYTES, render=None,
                            **options) -> Iterator:
     """Label each path of ``items`` on the cluster, as :func:`.sharing.label_files` yields them.
 
@@ -404,7 +417,7 @@ def label_files_on_cluster(client, model, items: Iterable, encoding: str | None 
 # -- training ------------------------------------------------------------------------------
 
 
-def cluster_mapper(client, max_bytes: int = DEFAULT_MAX_BYTES):
+def cluster_mapper(client, max_bytes: int = MAX_BYTES):
     """A :data:`topics.train.Mapper` running on the cluster, files shipped as for labelling.
 
     Training reads, splits, weak-labels and segments reports with it; what stays on the

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from ..config import MAX_BYTES
 from ..errors import InputError
 from ..read.documents import read_report
-from ..read.files import DEFAULT_MAX_BYTES, decode_bytes
+from ..read.files import decode_bytes
 from ..read.jsonl import read_jsonl
 from ..text.sentences import Unit, split_units
 
@@ -43,7 +44,7 @@ def units_from_jsonl(path: str | Path) -> InputUnits:
 
 
 def read_stdin(stream: BinaryIO, encoding: str | None = None,
-               max_bytes: int = DEFAULT_MAX_BYTES) -> InputUnits:
+               max_bytes: int = MAX_BYTES) -> InputUnits:
     """Units of a report piped on standard input."""
     data = stream.read(max_bytes + 1)
     if len(data) > max_bytes:
@@ -63,7 +64,7 @@ def _split(name: str, text: str, rejoin: bool = True) -> InputUnits:
 
 
 def load_input(path: str, encoding: str | None = None,
-               max_bytes: int = DEFAULT_MAX_BYTES) -> InputUnits:
+               max_bytes: int = MAX_BYTES) -> InputUnits:
     """Units of a report file (text, Word, PDF) or of a ``.jsonl`` file of units."""
     if path.lower().endswith(".jsonl"):
         return units_from_jsonl(path)

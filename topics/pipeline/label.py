@@ -16,7 +16,7 @@ from .model import ThemeModel, UnitResult
 
 
 class Render(Protocol):
-    """What labelling asks of a renderer (``topics.render.streamed.Renderer`` is one)."""
+    """What labelling asks of a renderer (``topics.render.outputs.Renderer`` is one)."""
 
     explain: bool  # whether the output shows evidence and topics, so they must be computed
 

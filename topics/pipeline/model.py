@@ -10,6 +10,7 @@ import numpy as np
 
 from ..classify.context import ContextModel
 from ..classify.predictor import PredictionColumns, ThemePredictor, concat_columns
+from ..config import N_EVIDENCE
 from ..taxonomy import Taxonomy
 from ..text.sentences import Unit, split_units
 from ..text.simplify import to_simplified_many
@@ -94,7 +95,7 @@ class ThemeModel:
         """Probability under which the fallback theme is given (the second stage's)."""
         return None if self.context is None else self.context.threshold
 
-    def label(self, texts: list[str], n_evidence: int | None = 5, topics: bool = True):
+    def label(self, texts: list[str], n_evidence: int | None = N_EVIDENCE, topics: bool = True):
         """Predictions and topics for plain sentences, each alone: ``(predictions, topics)``.
 
         Traditional characters are read as simplified ones; results keep the text as given.
@@ -161,7 +162,7 @@ class ThemeModel:
         return [str(t) for t in self.classifier.decide(proba, self.threshold)]
 
     def classify_units(self, units: list[Unit], ids: list | None = None,
-                       n_evidence: int = 5, explain: bool = True,
+                       n_evidence: int = N_EVIDENCE, explain: bool = True,
                        in_context: bool = True) -> list[UnitResult]:
         """Label units (from :func:`split_units` or made by the caller).
 

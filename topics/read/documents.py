@@ -7,8 +7,9 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..config import MAX_BYTES
 from ..errors import InputError
-from .files import DEFAULT_MAX_BYTES, check_file, read_text
+from .files import check_file, read_text
 from .html import html_to_text, looks_like_html
 
 _PAGE_NUMBER = re.compile(
@@ -27,7 +28,7 @@ class ReportText:
 
 
 def read_report(path: str | Path, encoding: str | None = None,
-                max_bytes: int = DEFAULT_MAX_BYTES) -> ReportText:
+                max_bytes: int = MAX_BYTES) -> ReportText:
     """Read a ``.txt``/``.md``, ``.docx`` or ``.pdf`` report into text."""
     path = Path(path)
     suffix = path.suffix.lower()

@@ -7,12 +7,11 @@ import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from ..config import MAX_BYTES
 from ..errors import InputError
 
 #: Extensions read as reports when a directory is given.
 REPORT_SUFFIXES = (".txt", ".md", ".docx", ".pdf")
-#: Files larger than this are refused rather than read whole (bytes); ``--max-size`` sets it.
-DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -52,7 +51,7 @@ def decode_bytes(data: bytes, name: str, encoding: str | None = None) -> str:
     return str(best)
 
 
-def check_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> int:
+def check_file(path: Path, max_bytes: int = MAX_BYTES) -> int:
     """The size of a readable report file; refuse missing, directories and oversized files."""
     try:
         size = path.stat().st_size
@@ -69,7 +68,7 @@ def check_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> int:
 
 
 def read_text(path: str | os.PathLike, encoding: str | None = None,
-              max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+              max_bytes: int = MAX_BYTES) -> str:
     """Read a text report, refusing missing, oversized or undecodable files."""
     path = Path(path)
     check_file(path, max_bytes)
