@@ -6,8 +6,9 @@
 """
 
 import logging
+from importlib import metadata
 
-__version__ = "0.1.0"
+__version__ = metadata.version("topics")  # one version: pyproject.toml's
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
@@ -20,13 +21,18 @@ __all__ = [
 
 _LAZY = {
     "load_model": "bundle", "save_model": "bundle", "default_model": "resolve",
-    "split_units": "text.sentences", "read_report": "reader", "Segmenter": "text.segment",
+    "split_units": "text.sentences", "read_report": "read.documents", "Segmenter": "text.segment",
     "ThemeClassifier": "classify.estimator", "ThemeTopicModel": "topic.estimator",
     "ThemePredictor": "classify.predictor", "TopicInference": "topic.inference",
     "load_taxonomy": "taxonomy",
     "train_model": "train", "collect_training_data": "train", "weak_labels": "weak",
     "TopicsError": "errors",
 }
+
+
+def __dir__():
+    """The public API too, although it is imported only when first used."""
+    return sorted(set(globals()) | set(__all__))
 
 
 def __getattr__(name):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from importlib import metadata
 from pathlib import Path
 
 #: Report files larger than this many MB are refused rather than read whole (``--max-size``).
@@ -70,9 +71,7 @@ def seed_paths() -> list[Path]:
 
 def data_fingerprint() -> str:
     """sha256 of the package version, shipped data and word lists; a change rebuilds the default."""
-    from . import __version__
-
-    digest = hashlib.sha256(__version__.encode())
+    digest = hashlib.sha256(metadata.version("topics").encode())
     documents = [path for docs, labels in document_sets()
                  for path in (labels, *sorted(docs.glob("*.txt")))]
     files = [taxonomy_path(), *label_paths(), *seed_paths(), *documents,

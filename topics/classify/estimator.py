@@ -69,11 +69,6 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         self.word_ngrams = word_ngrams
         self.random_state = random_state
 
-    def _segmenter(self) -> Segmenter:
-        if self.segmenter is None:
-            self.segmenter = Segmenter()
-        return self.segmenter
-
     def fit(self, X, y, sample_weight=None):  # noqa: N803
         """Learn vocabularies and the model from sentences ``X`` and theme ids ``y``."""
         if self.taxonomy is None:
@@ -85,10 +80,12 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         unknown = set(y) - set(self.taxonomy.ids)
         if unknown:
             raise ValueError(f"labels not in the taxonomy: {sorted(unknown)}")
+        # the parameter is never replaced (scikit-learn's contract: fit changes no parameter)
+        self.segmenter_ = self.segmenter if self.segmenter is not None else Segmenter()
         words = word_vectorizer(self.word_ngrams)
         chars = char_vectorizer(self.char_ngrams)
         matcher = CueMatcher(self.taxonomy)
-        features = feature_matrix(texts, self._segmenter().content_tokens_many(texts),
+        features = feature_matrix(texts, self.segmenter_.content_tokens_many(texts),
                                   matcher.matches_many(texts), matcher, words.fit_transform,
                                   chars.fit_transform, self.get_params())
         model = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=5000,
@@ -102,7 +99,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
                 "char_vocabulary": ordered_vocabulary(chars)}
         arrays = {"word_idf": words.idf_, "char_idf": chars.idf_, "coef": model.coef_,
                   "intercept": model.intercept_}
-        self.predictor_ = ThemePredictor(meta, arrays, self.taxonomy, self._segmenter())
+        self.predictor_ = ThemePredictor(meta, arrays, self.taxonomy, self.segmenter_)
         self.classes_ = model.classes_
         return self
 

@@ -26,7 +26,7 @@ import os
 import tempfile
 import threading
 import warnings
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -51,9 +51,8 @@ MAX_PARTITION_BYTES = 1024 * 1024
 MIN_PARTITION_BYTES = 64 * 1024
 _INSTALL = 'running on a Dask cluster needs the cluster extra: pip install "topics[cluster]"'
 
-#: Models rebuilt in this (worker) process, by key; and how many times each was built.
+#: Models rebuilt in this (worker) process, by key.
 _MODELS: dict[str, object] = {}
-BUILDS: Counter[str] = Counter()
 _LOCK = threading.Lock()
 
 
@@ -214,7 +213,6 @@ class ShippedModel:
                 if plugin is None:
                     raise ClusterError(f"model {self.key} was not shipped to this worker")
                 model = _MODELS[self.key] = _rebuild(plugin)
-                BUILDS[self.key] += 1
                 from .tuning import settle_for_labelling
 
                 settle_for_labelling()  # as in a --jobs worker: GC tuned, freed memory kept

@@ -1,7 +1,8 @@
 """Worker processes for labelling files, cheap to start: this module imports no numpy.
 
 ``topics classify --jobs N`` starts them before it loads its model, so that they import
-the labelling code meanwhile; :func:`topics.parallel.sharing.label_files` gives them files.
+the labelling code meanwhile; :func:`topics.parallel.sharing.label_files` gives them files
+(:func:`topics.parallel.worker.label_in_worker` labels them).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ class WorkerPool(NamedTuple):
 
 def _warm_up() -> None:
     """Import the labelling code (numpy, scipy, the model classes) in a new worker."""
-    from . import sharing  # noqa: F401
+    from . import worker  # noqa: F401
 
 
 @contextlib.contextmanager

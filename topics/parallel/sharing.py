@@ -16,21 +16,7 @@ from ..errors import WorkerError
 from ..pipeline.label import Outcome, Render, label_or_error
 from ..pipeline.model import ThemeModel
 from .pool import WorkerPool, worker_pool
-from .tuning import settle_for_labelling
-
-#: Models loaded in this (worker) process, by folder.
-_MODELS: dict[str, ThemeModel] = {}
-
-
-def _in_worker(model_path: str, item, encoding: str | None, max_bytes: int,
-               render: Render | None) -> Outcome:
-    model = _MODELS.get(model_path)
-    if model is None:
-        from ..bundle import load_model
-
-        model = _MODELS[model_path] = load_model(model_path)
-        settle_for_labelling()
-    return label_or_error(model, item, encoding, max_bytes, render)
+from .worker import label_in_worker
 
 
 def label_files(model: ThemeModel, items: Iterable, encoding: str | None, max_bytes: int,
@@ -59,7 +45,8 @@ def _label_shared(model: ThemeModel, items: list, encoding: str | None, max_byte
     """Label ``items`` here and in the ``pool``'s workers; yield in input order."""
     sharing = _Sharing(pool.executor, pool.size,
                        lambda item: label_or_error(model, item, encoding, max_bytes, render),
-                       lambda item: (_in_worker, model.path, item, encoding, max_bytes, render),
+                       lambda item: (label_in_worker, model.path, item, encoding, max_bytes,
+                                     render),  # a worker loads the saved model
                        items)
     try:
         yield from sharing.outcomes()

@@ -1,7 +1,7 @@
 """JSON Lines of labelled units, put together without ``json.dumps`` per unit.
 
 Every line must equal ``json.dumps(unit_record(r), ensure_ascii=False)`` byte for byte
-(tests/render/test_jsonl.py checks it, by hypothesis too); :func:`four_places` must equal
+(tests/render/test_outputs.py checks it, by hypothesis too); :func:`four_places` must equal
 ``repr(round(v, 4))``.
 """
 

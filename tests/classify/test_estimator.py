@@ -39,7 +39,7 @@ def test_low_confidence_falls_back_to_other(taxonomy):
 def test_estimator_contract(taxonomy, fitted):
     copy = clone(fitted)
     assert copy.get_params()["C"] == fitted.C
-    assert not hasattr(copy, "model_")
+    assert not hasattr(copy, "predictor_") and hasattr(fitted, "predictor_")
     with pytest.raises(NotFittedError):
         copy.predict(["测试"])
     with pytest.raises(ValueError, match="labels not in the taxonomy"):
@@ -96,3 +96,13 @@ def test_rjieba_class_is_the_package_class():
     from topics.text.segment import _rjieba_class
 
     assert _rjieba_class() is rjieba.Jieba
+
+
+def test_fit_leaves_its_parameters_as_given(taxonomy):
+    """scikit-learn's check_estimators_overwrite_params: fit changes no parameter."""
+    model = ThemeClassifier(taxonomy=taxonomy)
+    before = model.get_params()
+    model.fit(TEXTS, LABELS)
+    assert model.get_params() == before and model.segmenter is None
+    assert model.segmenter_ is not None
+    assert clone(model).get_params()["segmenter"] is None

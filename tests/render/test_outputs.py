@@ -17,7 +17,7 @@ from topics.pipeline.model import UnitResult
 from topics.render.jsonl import results_jsonl
 from topics.render.records import unit_record
 
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 def run(*args):

@@ -97,6 +97,31 @@ def test_local_n_starts_and_stops_its_own_cluster(run, tiny_model_dir, seed_fold
                                                  remote.stderr.rsplit(", ", 1)[1])
 
 
+def _count_builds():
+    """On a worker: count the models it rebuilds (a wrapper around cluster._rebuild)."""
+    from collections import Counter
+
+    from topics.parallel import cluster as worker_cluster
+
+    builds = Counter()
+    rebuild = worker_cluster._rebuild
+
+    def counting(plugin):
+        builds[plugin.key] += 1
+        return rebuild(plugin)
+
+    worker_cluster._rebuild = counting
+    worker_cluster._test_builds = builds
+    worker_cluster._test_original = rebuild
+
+
+def _stop_counting():
+    from topics.parallel import cluster as worker_cluster
+
+    worker_cluster._rebuild = worker_cluster._test_original
+    del worker_cluster._test_builds, worker_cluster._test_original
+
+
 def test_model_is_built_once_per_worker_not_per_task(client, tiny_model_dir, seed_folder):
     from topics.bundle import load_model
 
@@ -104,17 +129,16 @@ def test_model_is_built_once_per_worker_not_per_task(client, tiny_model_dir, see
     key = cluster.ShippedModel(cluster._bundle_files(model)[0]).key
     items = [str(p) for p in sorted(seed_folder.iterdir())] * 3
 
-    def builds():
-        return client.run(lambda: cluster.BUILDS[key])
-
-    before = builds()
-    outcomes = list(cluster.label_files_on_cluster(client, model, items, partition_files=1))
-    after = builds()
+    client.run(_count_builds)
+    try:
+        outcomes = list(cluster.label_files_on_cluster(client, model, items, partition_files=1))
+        builds = client.run(lambda: cluster._test_builds[key])
+    finally:
+        client.run(_stop_counting)
     assert _jsonl(outcomes) == _jsonl(label_files(model, items, None, 20_000_000))
-    new = {worker: after[worker] - before.get(worker, 0) for worker in after}
-    assert sorted(new.values()) == [1, 1]  # 18 tasks, two workers, two builds
+    assert sorted(builds.values()) == [1, 1]  # 18 tasks, two workers, two builds
     # the run is over: the plugin is gone, and with it the workers' copies of the model
-    assert client.run(lambda: key in cluster._MODELS) == dict.fromkeys(after, False)
+    assert client.run(lambda: key in cluster._MODELS) == dict.fromkeys(builds, False)
 
 
 def test_killed_worker_loses_and_duplicates_nothing(tiny_model_dir, tmp_path):

@@ -49,7 +49,7 @@ def test_atheris_fuzzes_the_readers(tmp_path):
     (corpus / "txt").write_bytes(b"\x00" + "一、标题\n正文。第二句！".encode("gbk"))
     (corpus / "docx").write_bytes(b"\x01" + (tmp_path / "seed.docx").read_bytes())
     (corpus / "pdf").write_bytes(b"\x02" + (tmp_path / "seed.pdf").read_bytes())
-    target = Path(__file__).resolve().parent.parent / "fuzz" / "fuzz_readers.py"
+    target = Path(__file__).resolve().parents[2] / "fuzz" / "fuzz_readers.py"
     result = subprocess.run(
         [sys.executable, str(target), "-max_total_time=20", "-rss_limit_mb=4096", "-timeout=30",
          str(corpus)], capture_output=True, text=True, timeout=300)
