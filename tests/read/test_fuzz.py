@@ -40,7 +40,7 @@ def test_atheris_fuzzes_the_readers(tmp_path):
         if os.environ.get("CI"):
             pytest.fail("atheris must be installed in CI (it is in the test extras)")
         pytest.skip("atheris is not installed")
-    from tests.test_documents import PARAGRAPHS, make_docx, make_pdf
+    from tests.read.test_documents import PARAGRAPHS, make_docx, make_pdf
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
