@@ -133,3 +133,16 @@ def test_marked_pattern_finds_a_mark_beside_a_letter_or_digit(text):
 
     plain = re.compile(r"[A-Za-z0-9][.%+#&_\-]|[.%+#&_\-][A-Za-z0-9]")
     assert bool(_MARKED.search(text)) == bool(plain.search(text))
+
+
+def test_pickled_state_leaves_out_everything_built_while_working():
+    import pickle
+
+    from topics.text.segment import Segmenter
+
+    fresh, used = Segmenter(), Segmenter()
+    used.tokens_many(["加强党的建设，全面从严治检。", "xx.x%的2024-05-16"])
+    [used.is_content(t) for t in ("检察", "的")]
+    kept = set(vars(fresh)) | {"entries", "stopwords"}  # the dictionary lists are data
+    assert set(used.__getstate__()) <= kept
+    assert pickle.loads(pickle.dumps(used)).tokens("全面从严治检") == used.tokens("全面从严治检")

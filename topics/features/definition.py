@@ -22,8 +22,9 @@ def normalise_chars(text: str) -> str:
     r"""Text for character n-grams: placeholders dropped, numbers as ``0``, no spaces.
 
     In this order: every x, X and × goes (placeholders such as xx市), each number becomes
-    ``0``, then all whitespace goes (``str.split`` splits where ``re``'s ``\s`` matches;
-    both are 4-5x faster than the regular expressions ``[xX×]+`` and ``\s+``).
+    ``0``, then all whitespace goes (``str.split`` splits where ``re``'s ``\s`` matches: the
+    same text as the regular expressions ``[xX×]+`` and ``\s+``, a hypothesis test says).
+    The result holds no whitespace, which ``CharNgramIndex.transform`` requires (tested).
     """
     text = text.replace("x", "").replace("X", "").replace("×", "")
     text = _DIGITS.sub("0", text)

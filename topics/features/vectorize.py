@@ -84,7 +84,7 @@ def _weighted(rows: np.ndarray, columns: np.ndarray, n_rows: int, idf: np.ndarra
     """Counts of (row, column) pairs as l2-normalised TF-IDF rows (sorted, no duplicates).
 
     The pairs come as a few runs that are each in row order (one per n), so a stable sort
-    of ``row * width + column`` merges them: 2x faster than scipy summing duplicates.
+    of ``row * width + column`` merges them; the sums are scipy's ``sum_duplicates``'.
     """
     width = len(idf)
     keys = rows * width + columns
@@ -163,7 +163,7 @@ class CharNgramIndex:
     def _dense_pairs(self, vocabulary: list[str]) -> _DensePairs | None:
         """A direct table of the character bigrams, or None when it would be too big.
 
-        One gather from it is 4x faster than hashing; it serves vocabularies whose bigrams
+        A gather from it replaces the hash lookup; it serves vocabularies whose bigrams
         are all made of character terms, up to :data:`DENSE_PAIRS_MAX` cells (the default
         model's 1,385 characters: 7.7 MB).
         """

@@ -135,7 +135,7 @@ class Segmenter:
 
     Each instance builds its own tokenizers on first use (never the global
     ones) and leaves them out of its pickled state. The ``rjieba`` backend
-    (jieba-rs: jieba's dictionary and algorithm in Rust, about 20 times faster)
+    (jieba-rs: jieba's dictionary and algorithm in Rust)
     gives the same tokens as jieba; the few sentences where the two group
     digits and marks differently are cut by jieba itself, so the output is
     jieba's, token for token.
@@ -168,13 +168,13 @@ class Segmenter:
         """Dictionary lines and sorted stop words: everything the segmenter depends on."""
         return {"entries": list(self.entries), "stopwords": sorted(self.stopwords)}
 
+    #: What an instance builds for itself while it works, left out of its pickled state:
+    #: the tokenizers (not picklable) and the memory of judged tokens. Every attribute set
+    #: outside ``__init__`` and the cached dictionary lists must be named here (tested).
+    _RUNTIME = ("_tokenizer", "_fast", "_judged", "_content")
+
     def __getstate__(self):
-        state = self.__dict__.copy()
-        state.pop("_tokenizer", None)
-        state.pop("_fast", None)
-        state.pop("_judged", None)
-        state.pop("_content", None)
-        return state
+        return {k: v for k, v in self.__dict__.items() if k not in self._RUNTIME}
 
     @property
     def backend_name(self) -> str:
