@@ -6,9 +6,6 @@
 """
 
 import logging
-from importlib import metadata
-
-__version__ = metadata.version("topics")  # one version: pyproject.toml's
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
@@ -17,6 +14,7 @@ __all__ = [
     "Segmenter", "ThemeClassifier", "ThemeTopicModel", "ThemePredictor", "TopicInference",
     "load_taxonomy", "train_model",
     "collect_training_data", "weak_labels", "TopicsError",
+    "label_many", "ThemeModel", "UnitResult", "ThemeProfile", "Unit",
 ]
 
 _LAZY = {
@@ -26,7 +24,8 @@ _LAZY = {
     "ThemePredictor": "classify.predictor", "TopicInference": "topic.inference",
     "load_taxonomy": "taxonomy",
     "train_model": "train", "collect_training_data": "train", "weak_labels": "weak",
-    "TopicsError": "errors",
+    "TopicsError": "errors", "label_many": "labelling", "ThemeModel": "pipeline.model",
+    "UnitResult": "pipeline.model", "ThemeProfile": "pipeline.model", "Unit": "text.sentences",
 }
 
 
@@ -37,6 +36,10 @@ def __dir__():
 
 def __getattr__(name):
     """Import the public API lazily, so that ``import topics`` stays cheap."""
+    if name == "__version__":  # one version, pyproject.toml's, read when asked for
+        from importlib import metadata
+
+        return metadata.version(__name__)
     if name in _LAZY:
         from importlib import import_module
 
