@@ -90,14 +90,6 @@ def test_labelling_imports_neither_sklearn_nor_gensim(tiny_model_dir):
     assert done.stdout.split("\n")[:2] == ["[]", "True False"]
 
 
-def test_rjieba_class_is_the_package_class():
-    import rjieba
-
-    from topics.text.segment import _rjieba_class
-
-    assert _rjieba_class() is rjieba.Jieba
-
-
 def test_fit_leaves_its_parameters_as_given(taxonomy):
     """scikit-learn's check_estimators_overwrite_params: fit changes no parameter."""
     model = ThemeClassifier(taxonomy=taxonomy)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from functools import cached_property, lru_cache
+from functools import cached_property
 from importlib import resources
 from itertools import chain, repeat
 from pathlib import Path
@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
+from ._rjieba import rjieba_class
 
 _RESOURCES = resources.files("topics.resources")
 DOMAIN_DICT = "domain_dict.txt"
@@ -82,49 +83,6 @@ def dictionary_entries(extra: tuple[str, ...] = ()) -> list[str]:
     return lines
 
 
-@lru_cache(maxsize=1)
-def _rjieba_class():
-    """The ``Jieba`` class of rjieba, or None when rjieba is not installed.
-
-    Importing the ``rjieba`` package builds a default tokenizer that topics never uses
-    (0.1 s, in every process that labels); the compiled module is loaded on its own when
-    the package has the usual layout, and ``import rjieba`` is the fallback.
-    """
-    import importlib.machinery
-    import importlib.util
-    import sys
-
-    module = sys.modules.get("rjieba.rjieba")
-    if module is None:
-        try:
-            package = importlib.util.find_spec("rjieba")
-        except (ImportError, ValueError):
-            package = None
-        if package is None:
-            return None
-        for folder in package.submodule_search_locations or ():
-            for suffix in importlib.machinery.EXTENSION_SUFFIXES:
-                path = Path(folder, "rjieba" + suffix)
-                if path.is_file():
-                    spec = importlib.util.spec_from_file_location("rjieba.rjieba", path)
-                    try:
-                        module = importlib.util.module_from_spec(spec)
-                        spec.loader.exec_module(module)
-                    except ImportError:
-                        module = None
-                    break
-            if module is not None:
-                sys.modules["rjieba.rjieba"] = module
-                break
-    if module is None or not hasattr(module, "Jieba"):
-        try:
-            import rjieba
-        except ImportError:
-            return None
-        return rjieba.Jieba
-    return module.Jieba
-
-
 def is_noise(token: str) -> bool:
     """Whether a token is punctuation, a number, a date or a placeholder."""
     return bool(_NOISE.match(token))
@@ -184,7 +142,7 @@ class Segmenter:
                              f"{', '.join(BACKENDS)})")
         if self.backend == "jieba":
             return "jieba"
-        if _rjieba_class() is None:
+        if rjieba_class() is None:
             if self.backend == "rjieba":
                 raise InputError("segmenter backend rjieba is not installed "
                                  "(pip install rjieba)") from None
@@ -202,7 +160,7 @@ class Segmenter:
     def _rjieba(self):
         fast = self.__dict__.get("_fast")
         if fast is None:
-            fast = _rjieba_class()()
+            fast = rjieba_class()()
             for word, freq, tag in self._entries_parsed():
                 if freq is None:  # as jieba does: just enough to keep the word whole
                     freq = self._jieba.suggest_freq(word, False)
