@@ -67,6 +67,8 @@ def _handle_errors(command):
             if ctx and ctx.verbose:
                 traceback.print_exc()
             raise click.ClickException(str(exc)) from None
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
         except KeyboardInterrupt:
             raise click.ClickException("interrupted") from None
         except BrokenPipeError:
@@ -74,8 +76,6 @@ def _handle_errors(command):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             sys.exit(1)
         except Exception as exc:
-            if isinstance(exc, click.ClickException | click.exceptions.Exit | click.Abort):
-                raise
             if ctx and ctx.verbose:
                 traceback.print_exc()
                 raise click.ClickException(f"{type(exc).__name__}: {exc}: {BUG_REPORT}") from None

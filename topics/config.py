@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-from importlib import metadata
 from pathlib import Path
 
 #: Report files larger than this many MB are refused rather than read whole (``--max-size``).
@@ -71,6 +70,8 @@ def seed_paths() -> list[Path]:
 
 def data_fingerprint() -> str:
     """sha256 of the package version, shipped data and word lists; a change rebuilds the default."""
+    from importlib import metadata
+
     digest = hashlib.sha256(metadata.version("topics").encode())
     documents = [path for docs, labels in document_sets()
                  for path in (labels, *sorted(docs.glob("*.txt")))]
