@@ -43,13 +43,13 @@ def build_corpus(folder: Path, megabytes: int | None = None, sentences: int | No
     now and then, until the corpus holds ``megabytes`` MB or ``sentences`` sentences. A
     folder already built (it has a ``DONE`` file) is reused.
     """
-    from topics import defaults
+    from topics import config
 
     done = folder / "DONE"
     if done.exists():
         return folder
     folder.mkdir(parents=True, exist_ok=True)
-    pool = [json.loads(line)["text"] for path in defaults.label_paths()
+    pool = [json.loads(line)["text"] for path in config.label_paths()
             for line in path.read_text(encoding="utf-8").splitlines()]
     pool = [s for s in pool if s[-1] in "。！？；"]
     rng = random.Random(seed)

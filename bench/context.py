@@ -12,12 +12,11 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
-from pathlib import Path
 
 from common import HERE, machine
 
 from topics.resolve import resolve_model
-from topics.sentences import split_units
+from topics.text.sentences import split_units
 
 
 def main() -> None:

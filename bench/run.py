@@ -31,11 +31,12 @@ import json, sys, time
 from pathlib import Path
 import jieba
 from topics.bundle import load_model
-from topics.documents import read_report
-from topics.sentences import split_units
-from topics.classifier import feature_matrix, fitted_vectorizers
-from topics.normalize import to_simplified
-from topics.segment import is_noise
+from topics.read.documents import read_report
+from topics.text.sentences import split_units
+from topics.features.definition import feature_matrix
+from topics.features.tfidf import fitted_vectorizers
+from topics.text.simplify import to_simplified
+from topics.text.segment import is_noise
 
 model = load_model(sys.argv[1])
 clf = model.classifier
@@ -101,8 +102,8 @@ BREAKDOWN = r'''
 import sys, time, json
 t0 = time.perf_counter()
 from topics.bundle import load_model
-from topics.inputs import load_input
-import topics.predictor, topics.topic_inference, topics.formats  # what classify imports
+from topics.pipeline.inputs import load_input
+import topics.classify.predictor, topics.render.tables, topics.topic.inference  # classify's
 t1 = time.perf_counter()
 model = load_model(sys.argv[1])
 t2 = time.perf_counter()
@@ -115,9 +116,9 @@ print(json.dumps({"imports": t1 - t0, "load": t2 - t1, "work": t3 - t2, "units":
 
 def one_report_breakdown(model_dir: str, runs: int) -> list[str]:
     """Where the time of `topics classify` on one seed report goes."""
-    from topics import defaults
+    from topics import config
 
-    report = str(defaults.seed_paths()[0])
+    report = str(config.seed_paths()[0])
     start = run_process([sys.executable, "-c", "pass"], runs)
     parts = []
     for _ in range(runs):
@@ -140,10 +141,11 @@ def stage_table(model, folder: Path, runs: int) -> list[tuple]:
     """Per-stage throughput on one corpus: ours against the naive baseline."""
     import jieba
 
-    from topics.classifier import fitted_vectorizers, normalise_chars
-    from topics.documents import read_report
-    from topics.formats import results_jsonl, units_jsonl
-    from topics.sentences import split_units
+    from topics.features.definition import normalise_chars
+    from topics.features.tfidf import fitted_vectorizers
+    from topics.read.documents import read_report
+    from topics.render.jsonl import results_jsonl, units_jsonl
+    from topics.text.sentences import split_units
 
     paths = sorted(folder.glob("*.txt"))
     megabytes = sum(p.stat().st_size for p in paths) / 1e6
@@ -153,7 +155,7 @@ def stage_table(model, folder: Path, runs: int) -> list[tuple]:
     n = len(texts)
     sample = texts[: min(n, 40000)]
     sample_mb = sum(len(t.encode()) for t in sample) / 1e6
-    from topics.segment import Segmenter
+    from topics.text.segment import Segmenter
 
     segmenter = model.classifier.segmenter
     reference_segmenter = Segmenter.from_lists(segmenter.entries, segmenter.stopwords)
@@ -257,7 +259,7 @@ def main() -> None:
 
     OUT.mkdir(exist_ok=True)
     model = load_model(args.model) if args.model else default_model()
-    from topics.batch import settle_for_labelling
+    from topics.parallel.tuning import settle_for_labelling
 
     settle_for_labelling()  # as `topics classify` runs (GC and allocator), baselines included
     model_dir = model.path

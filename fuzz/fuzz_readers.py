@@ -11,10 +11,10 @@ from pathlib import Path
 import atheris
 
 with atheris.instrument_imports():
-    from topics.documents import read_report
+    from topics.read.documents import read_report
     from topics.errors import InputError
-    from topics.reader import decode_bytes
-    from topics.sentences import split_units
+    from topics.read.files import decode_bytes
+    from topics.text.sentences import split_units
 
 _DIR = Path(tempfile.mkdtemp(prefix="topics-fuzz-"))
 _SUFFIXES = (".txt", ".docx", ".pdf")

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from topics import defaults
+from topics import config
 from topics.bundle import save_model
 from topics.labels import LabelledSentence
 from topics.taxonomy import load_taxonomy
@@ -60,7 +60,7 @@ REPORT = """# 某区人民检察院关于队伍建设情况的报告
 
 @pytest.fixture(scope="session")
 def taxonomy():
-    return load_taxonomy(defaults.taxonomy_path())
+    return load_taxonomy(config.taxonomy_path())
 
 
 @pytest.fixture(scope="session")

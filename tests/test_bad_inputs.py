@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import TINY
-from tests.test_documents import PARAGRAPHS, make_docx, make_pdf
+from tests.read.test_documents import PARAGRAPHS, make_docx, make_pdf
 from topics.cli import main
 
 GOOD = "一、从严治检\n\n严格执行“三个规定”，开展警示教育。举办业务培训班，提升履职素能。\n"

@@ -15,7 +15,7 @@ def run():
     return invoke
 
 
-@pytest.mark.parametrize("command", [[], ["train"], ["classify"], ["words"], ["evaluate"], ["info"]])
+@pytest.mark.parametrize("command", [[], *([name] for name in sorted(main.commands))])
 def test_help(run, command):
     result = run(*command, "--help")
     assert result.exit_code == 0
@@ -226,11 +226,11 @@ def test_parallel_classify_gives_the_same_output_in_the_same_order(run, tiny_mod
                                                                    explain):
     import shutil
 
-    from topics import defaults
+    from topics import config
 
     folder = tmp_path / "in"
     folder.mkdir()
-    for seed in defaults.seed_paths():
+    for seed in config.seed_paths():
         shutil.copy(seed, folder / seed.name)
     (folder / "002_broken.txt").write_bytes(b"")
     one = run("classify", folder, "--model", tiny_model_dir, "--format", "jsonl", "--jobs", "1",
@@ -246,8 +246,50 @@ def test_parallel_classify_gives_the_same_output_in_the_same_order(run, tiny_mod
 def test_labelling_processes_keep_freed_memory_on_glibc():
     import platform
 
-    from topics.batch import keep_freed_memory
+    from topics.parallel.tuning import keep_freed_memory
 
     if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
         pytest.skip("mallopt is glibc's")
     assert keep_freed_memory() is True
+
+
+def test_help_covers_every_command():
+    assert sorted(main.commands) == ["classify", "compare", "evaluate", "info", "train", "words"]
+
+
+def test_compare_of_reports_with_one_name_says_what_to_do(run, tiny_model_dir, tmp_path):
+    for year in ("2023", "2024"):
+        (tmp_path / year).mkdir()
+        (tmp_path / year / "工作报告.txt").write_text("加强廉政风险防控，推进全面从严治检。\n",
+                                                   encoding="utf-8")
+    result = run("compare", tmp_path / "2023" / "工作报告.txt", tmp_path / "2024" / "工作报告.txt",
+                 "--model", tiny_model_dir)
+    assert result.exit_code == 1
+    assert result.output.endswith(
+        "Error: reports to compare must have distinct names: 工作报告.txt more than once (copy "
+        "or rename one, or compare their folders)\n")
+
+
+def test_jobs_with_scheduler_is_a_usage_error(run, tiny_model_dir, report_file):
+    result = run("classify", report_file, "--jobs", "2", "--scheduler", "local:1",
+                 "--model", tiny_model_dir)
+    assert result.exit_code == 2
+    assert result.output.endswith(
+        "Error: --jobs and --scheduler (or TOPICS_SCHEDULER) do not go together: on a cluster "
+        "its workers are the processes (local:N starts N here)\n")
+
+
+def _broken(*_args, **_kwargs):
+    raise RuntimeError("boom")
+
+
+@pytest.mark.parametrize("verbose", [False, True])
+def test_a_bug_shows_as_a_bug(run, tiny_model_dir, report_file, monkeypatch, capsys, verbose):
+    monkeypatch.setattr("topics.pipeline.model.ThemeModel.classify_units", _broken)
+    result = run(*(["-v"] if verbose else []), "classify", report_file, "--model",
+                 tiny_model_dir, "--format", "csv")
+    assert result.exit_code == 1
+    line = ("Error: RuntimeError: boom: this is a bug in topics: please report it with the "
+            "command you ran and the traceback that -v shows")
+    assert result.output.endswith(line + ("\n" if verbose else " (run with -v to see it)\n"))
+    assert ("Traceback" in result.output + capsys.readouterr().err) == verbose

@@ -5,11 +5,11 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from topics import defaults
+from topics import config
 from topics.bundle import load_model
 from topics.cli import main
 from topics.resolve import build_default_model
-from topics.segment import is_noise, load_stopwords
+from topics.text.segment import is_noise, load_stopwords
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +21,7 @@ def test_classify_a_seed_report_with_the_default_model(default_home, monkeypatch
     monkeypatch.setenv("TOPICS_HOME", str(default_home))
     monkeypatch.delenv("TOPICS_MODEL", raising=False)
     monkeypatch.chdir(tmp_path)  # no ./models/default here: the built-in model is used
-    seed = defaults.seed_paths()[0]
+    seed = config.seed_paths()[0]
     result = CliRunner().invoke(main, ["classify", str(seed)])
     assert result.exit_code == 0, result.output
     assert f"Theme profile of {seed.name}:" in result.stdout
@@ -68,7 +68,7 @@ def test_default_model_labels_typical_sentences(model):
 
 def test_same_seed_same_predictions_and_topic_words(model):
     again = build_default_model(evaluate=False)
-    texts = [u.text for u in model.classify(defaults.seed_paths()[1].read_text(encoding="utf-8"))]
+    texts = [u.text for u in model.classify(config.seed_paths()[1].read_text(encoding="utf-8"))]
     first, first_topics = model.label(texts)
     second, second_topics = again.label(texts)
     assert [(p.theme, p.scores) for p in first] == [(p.theme, p.scores) for p in second]

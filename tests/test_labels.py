@@ -2,18 +2,18 @@ import json
 
 import pytest
 
-from topics import defaults
+from topics import config
 from topics.errors import LabelError
 from topics.labels import load_labels
 
 
 def test_shipped_hand_labels_cover_every_seed_sentence(taxonomy):
-    from topics.reader import read_text
-    from topics.sentences import split_units
+    from topics.read.files import read_text
+    from topics.text.sentences import split_units
 
-    labels = load_labels(defaults.label_paths()[0], taxonomy)
+    labels = load_labels(config.label_paths()[0], taxonomy)
     by_key = {(s.report, s.index): s for s in labels}
-    for path in defaults.seed_paths():
+    for path in config.seed_paths():
         units = split_units(read_text(path), path.name)
         for unit in units:
             assert by_key[(path.name, unit.index)].text == unit.text
@@ -21,7 +21,7 @@ def test_shipped_hand_labels_cover_every_seed_sentence(taxonomy):
 
 
 def test_authored_examples_are_marked_as_such(taxonomy):
-    authored = load_labels(defaults.label_paths()[1], taxonomy)
+    authored = load_labels(config.label_paths()[1], taxonomy)
     assert authored and all(s.source == "authored" for s in authored)
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPORT
-from topics.corpus import TokenLines, write_corpus
 from topics.errors import InputError
-from topics.segment import Segmenter
+from topics.text.segment import Segmenter
+from topics.topic.corpus import TokenLines, write_corpus
 from topics.train import _topic_documents, collect_training_data, map_here
 
 
@@ -54,7 +54,7 @@ def test_topic_documents_stream_every_unit_of_unlabelled_reports(taxonomy, repor
 
 
 def _units(path):
-    from topics.sentences import split_units
+    from topics.text.sentences import split_units
 
     return [u.text for u in split_units(Path(path).read_text(encoding="utf-8"), "r")]
 

@@ -1,5 +1,5 @@
 from tests.conftest import REPORT
-from topics.sentences import split_units
+from topics.text.sentences import split_units
 from topics.weak import agreement, weak_labels
 
 

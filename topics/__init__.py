@@ -7,8 +7,6 @@
 
 import logging
 
-__version__ = "0.1.0"
-
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
@@ -16,20 +14,32 @@ __all__ = [
     "Segmenter", "ThemeClassifier", "ThemeTopicModel", "ThemePredictor", "TopicInference",
     "load_taxonomy", "train_model",
     "collect_training_data", "weak_labels", "TopicsError",
+    "label_many", "ThemeModel", "UnitResult", "ThemeProfile", "Unit",
 ]
 
 _LAZY = {
     "load_model": "bundle", "save_model": "bundle", "default_model": "resolve",
-    "split_units": "sentences", "read_report": "reader", "Segmenter": "segment",
-    "ThemeClassifier": "classifier", "ThemeTopicModel": "lda", "ThemePredictor": "predictor",
-    "TopicInference": "topic_inference", "load_taxonomy": "taxonomy",
+    "split_units": "text.sentences", "read_report": "read.documents", "Segmenter": "text.segment",
+    "ThemeClassifier": "classify.estimator", "ThemeTopicModel": "topic.estimator",
+    "ThemePredictor": "classify.predictor", "TopicInference": "topic.inference",
+    "load_taxonomy": "taxonomy",
     "train_model": "train", "collect_training_data": "train", "weak_labels": "weak",
-    "TopicsError": "errors",
+    "TopicsError": "errors", "label_many": "labelling", "ThemeModel": "pipeline.model",
+    "UnitResult": "pipeline.model", "ThemeProfile": "pipeline.model", "Unit": "text.sentences",
 }
+
+
+def __dir__():
+    """The public API too, although it is imported only when first used."""
+    return sorted(set(globals()) | set(__all__))
 
 
 def __getattr__(name):
     """Import the public API lazily, so that ``import topics`` stays cheap."""
+    if name == "__version__":  # one version, pyproject.toml's, read when asked for
+        from importlib import metadata
+
+        return metadata.version(__name__)
     if name in _LAZY:
         from importlib import import_module
 

@@ -27,7 +27,7 @@ import numpy as np
 
 from .errors import ModelError
 from .fileio import atomic_write, file_sha256
-from .model import ThemeModel
+from .pipeline.model import ThemeModel
 from .taxonomy import Taxonomy
 
 FORMAT_VERSION = 3  # 3: the second stage (context.json, context.*.npy)
@@ -218,10 +218,10 @@ def check_bundle(path: str | os.PathLike, manifest: dict) -> None:
 
 def load_model(path: str | os.PathLike) -> ThemeModel:
     """Load a bundle after checking it; only JSON and plain arrays are read."""
-    from .context import ContextModel
-    from .predictor import ThemePredictor
-    from .segment import Segmenter
-    from .topic_inference import TopicInference
+    from .classify.context import ContextModel
+    from .classify.predictor import ThemePredictor
+    from .text.segment import Segmenter
+    from .topic.inference import TopicInference
 
     folder = Path(path)
     manifest = read_manifest(folder)

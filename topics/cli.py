@@ -14,18 +14,20 @@ from pathlib import Path
 
 import click
 
+from . import config
+
+# -- options shared by several commands (sqlite-utils' output_options) ---------------------
+
 MAX_SIZE = click.option(
-    "--max-size", default=20.0, show_default=True, type=click.FloatRange(0.001),
+    "--max-size", default=config.MAX_SIZE_MB, show_default=True, type=click.FloatRange(0.001),
     help="Refuse report files larger than this many MB rather than read them whole.")
-
-
-def _megabytes(size: float) -> int:
-    """``--max-size`` in bytes."""
-    return int(size * 1024 * 1024)
-
-
-MODEL_HELP = ("Model folder (default: $TOPICS_MODEL, else ./models/default if it exists, "
-              "else the built-in model, built on first use).")
+MODEL = click.option(
+    "--model", "model_dir", envvar="TOPICS_MODEL", type=click.Path(),
+    help="Model folder (default: $TOPICS_MODEL, else ./models/default if it exists, else the "
+         "built-in model, built on first use).")
+OUT = click.option("--out", type=click.Path(dir_okay=False),
+                   help="Write here (atomically), not stdout.")
+ENCODING = click.option("--encoding", help="Force the text encoding of reports (e.g. gbk).")
 
 
 class Context:
@@ -41,16 +43,26 @@ class Context:
             click.echo(message, err=True)
 
 
+BUG_REPORT = ("this is a bug in topics: please report it with the command you ran and the "
+              "traceback that -v shows")
+
+
 def _handle_errors(command):
-    """Turn library errors into one-line messages and exit codes; tracebacks only with -v."""
+    """Turn the library's errors into one-line messages and exit codes (tracebacks with -v).
+
+    Only the library's own errors (``TopicsError``) are the user's to fix; anything else is
+    a bug and says so: its traceback with -v, a line asking to report it without.
+    """
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
-        from .errors import TopicsError
+        from .errors import TopicsError, UsageError
 
         ctx = click.get_current_context().find_object(Context)
         try:
             return command(*args, **kwargs)
+        except UsageError as exc:
+            raise click.UsageError(str(exc)) from None
         except TopicsError as exc:
             if ctx and ctx.verbose:
                 traceback.print_exc()
@@ -66,9 +78,9 @@ def _handle_errors(command):
         except Exception as exc:
             if ctx and ctx.verbose:
                 traceback.print_exc()
-            raise click.ClickException(
-                f"internal error: {type(exc).__name__}: {exc} (run with -v for details)"
-            ) from None
+                raise click.ClickException(f"{type(exc).__name__}: {exc}: {BUG_REPORT}") from None
+            raise click.ClickException(f"{type(exc).__name__}: {exc}: {BUG_REPORT} (run with "
+                                       f"-v to see it)") from None
 
     return wrapper
 
@@ -103,12 +115,9 @@ def _progress(obj: Context):
 
 
 def _load(obj: Context, model_dir: str | None):
-    from .batch import settle_for_labelling
     from .resolve import resolve_model
 
-    model = resolve_model(model_dir, _progress(obj), lambda m: obj.say(f"topics: {m}"))
-    settle_for_labelling()  # the model lives as long as the command
-    return model
+    return resolve_model(model_dir, _progress(obj), lambda m: obj.say(f"topics: {m}"))
 
 
 def _emit(text: str | bytes, out: str | None, bom: bool = False) -> None:
@@ -129,9 +138,10 @@ def _emit(text: str | bytes, out: str | None, bom: bool = False) -> None:
               help="Label file (JSON Lines: text, label, report, index); repeatable. "
                    "Default: the shipped hand labels and authored examples.")
 @click.option("--taxonomy", type=click.Path(), help="Taxonomy TOML file (default: shipped).")
-@click.option("--out", default="models/default", show_default=True, type=click.Path(),
-              help="Model folder to write.")
-@click.option("--topics", "n_topics", default=11, show_default=True, type=click.IntRange(2, 200),
+@click.option("--out", default=str(config.LOCAL_MODEL_DIR), show_default=True,
+              type=click.Path(), help="Model folder to write.")
+@click.option("--topics", "n_topics", default=config.N_TOPICS, show_default=True,
+              type=click.IntRange(2, 200),
               help="Number of LDA topics: one per theme with cue words, the rest free.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
 @click.option("--no-eval", is_flag=True, help="Skip the report-split cross-validation.")
@@ -141,7 +151,7 @@ def _emit(text: str | bytes, out: str | None, bom: bool = False) -> None:
               help="Extra jieba dictionary (词 词频 词性); repeatable.")
 @click.option("--stopwords", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="Extra stop-word file, one word per line; repeatable.")
-@click.option("--max-weak", default=50_000, show_default=True, type=click.IntRange(0),
+@click.option("--max-weak", default=config.MAX_WEAK, show_default=True, type=click.IntRange(0),
               help="Most weak-labelled sentences the classifier trains on (a seeded sample).")
 @MAX_SIZE
 @click.option("--scheduler", envvar="TOPICS_SCHEDULER", metavar="ADDRESS",
@@ -161,22 +171,21 @@ def train(obj, reports, label_files, taxonomy, out, n_topics, seed, no_eval, sel
 
     Example: topics train --out models/default --seed 0
     """
-    from . import defaults
     from .bundle import save_model
     from .errors import InputError
-    from .reader import expand_inputs
-    from .segment import Segmenter
+    from .read.files import expand_inputs
     from .taxonomy import load_taxonomy
+    from .text.segment import Segmenter
     from .train import collect_training_data, map_here, select_params, train_model
 
     started = time.monotonic()
     progress = _progress(obj)
-    tax = load_taxonomy(taxonomy or defaults.taxonomy_path())
+    tax = load_taxonomy(taxonomy or config.taxonomy_path())
     document_sets = []
     if not reports and not label_files:
-        paths = [str(p) for p in defaults.seed_paths()]
-        label_files = [str(p) for p in defaults.label_paths()]
-        document_sets = defaults.document_sets()
+        paths = [str(p) for p in config.seed_paths()]
+        label_files = [str(p) for p in config.label_paths()]
+        document_sets = config.document_sets()
     else:
         paths = []
         for item in expand_inputs(reports):
@@ -188,12 +197,14 @@ def train(obj, reports, label_files, taxonomy, out, n_topics, seed, no_eval, sel
     with contextlib.ExitStack() as cluster:
         mapper = map_here
         if scheduler:
-            from .cluster import cluster_mapper
+            from .parallel.cluster import cluster_mapper, connect
 
-            client = _cluster_client(obj, scheduler, cluster)
-            mapper = cluster_mapper(client, _megabytes(max_size))
+            client = cluster.enter_context(connect(scheduler, _dask_log_level(obj),
+                                                   _progress(obj)))
+            mapper = cluster_mapper(client, config.megabytes(max_size))
         progress(f"reading {len(paths)} reports")
-        data = collect_training_data(tax, list(label_files), paths, _megabytes(max_size),
+        data = collect_training_data(tax, list(label_files), paths,
+                                     config.megabytes(max_size),
                                      max_weak, seed, mapper, document_sets)
         tied = sum(1 for t in tax.themes if t.cues)
         segmenter = Segmenter(tuple(user_dict), tuple(stopwords))
@@ -251,79 +262,40 @@ def _metrics_text(metrics: dict, theme_ids: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _showing_bar(obj: Context, items: list) -> bool:
-    return not obj.quiet and sys.stderr.isatty() and len(items) >= 2
+def _dask_log_level(obj: Context) -> int:
+    """Dask's own logging: with -v, else errors only."""
+    return logging.INFO if obj.verbose else logging.ERROR
 
 
-def _bar(obj: Context, items: list, label: str):
-    """A progress bar with counts and an estimate, only when stderr is a terminal."""
-    if not _showing_bar(obj, items):
-        return contextlib.nullcontext(items)
-    return click.progressbar(items, label=label, file=sys.stderr, show_pos=True, show_eta=True)
+class _Progress:
+    """A progress bar over the inputs on a terminal; unreadable inputs said on stderr past it.
 
-
-class _Failures:
-    """Counts the inputs that could not be read."""
-
-    def __init__(self):
-        self.count = 0
-
-
-def _input_items(inputs) -> list:
-    """The report files (and ``-``) of ``inputs``, folders expanded; problems as InputError."""
-    from .reader import REPORT_SUFFIXES, expand_inputs
-
-    return list(expand_inputs(inputs, REPORT_SUFFIXES + (".jsonl",)))
-
-
-def _n_workers(jobs: int, items: list) -> int:
-    """Worker processes to start for ``--jobs``: they and this one share the files."""
-    if "-" in items:
-        return 0  # standard input is read here, and the files with it
-    processes = jobs if jobs > 0 else os.cpu_count() or 1
-    return max(0, min(processes, len(items)) - 1)
-
-
-def _label_inputs(obj: Context, model, items: list, encoding, max_size: float,
-                  failures: _Failures, pool=None, client=None, render=None):
-    """Yield ``(name, results)`` for every readable report among ``items``, in order.
-
-    ``items`` come from :func:`_input_items`. Unreadable ones are reported on stderr,
-    counted in ``failures``, and skipped. A ``workers.WorkerPool`` shares the files with
-    this process; with a Dask ``client`` they are labelled on its cluster (standard input
-    still here). With ``render`` (see ``formats.renderer``) results come as
-    ``batch.Rendered`` text.
+    Called with an ``InputError`` (as ``on_error``), it says so and counts it.
     """
-    from .batch import label_files, label_input
-    from .errors import InputError
-    from .inputs import read_stdin
 
-    limit = _megabytes(max_size)
-    newline = "\n" if _showing_bar(obj, items) else ""  # past the bar's line
-    files = [i for i in items if i != "-"]
-    if client is not None:
-        from .cluster import label_files_on_cluster
+    def __init__(self, obj: Context):
+        self.obj, self.bar, self.failed = obj, None, 0
 
-        outcomes = label_files_on_cluster(client, model, files, encoding, limit, render)
-    else:
-        outcomes = label_files(model, files, encoding, limit, render=render, pool=pool)
-    with _bar(obj, items, "labelling") as bar:
-        for item in bar:
-            if item == "-":
-                try:
-                    loaded = read_stdin(click.open_file("-", "rb"), encoding, limit)
-                except InputError as exc:
-                    outcome = exc
-                else:
-                    outcome = label_input(model, loaded, render)
-            else:
-                outcome = next(outcomes)
-            if isinstance(outcome, InputError):
-                failures.count += 1
-                click.echo(f"{newline}topics: error: {outcome}", err=True)
-                continue
-            logging.getLogger("topics").info("labelled %s: %d units", item, len(outcome[1]))
-            yield outcome
+    def __call__(self, exc) -> None:
+        self.failed += 1
+        click.echo(f"{chr(10) if self.bar else ''}topics: error: {exc}", err=True)
+        self.step()
+
+    def step(self) -> None:
+        """One more input done."""
+        if self.bar is not None:
+            self.bar.update(1)
+
+    @contextlib.contextmanager
+    def over(self, items: list):
+        """Show the bar, with counts and an estimate, only on a terminal and for 2+ inputs."""
+        if self.obj.quiet or not sys.stderr.isatty() or len(items) < 2:
+            yield self
+            return
+        with click.progressbar(length=len(items), label="labelling", file=sys.stderr,
+                               show_pos=True, show_eta=True) as self.bar:
+            yield self
+        self.bar = None
 
 
 class _Sink(contextlib.ExitStack):
@@ -356,26 +328,38 @@ def _check_out(fmt: str, out: str | None) -> None:
         raise click.UsageError("--format xlsx writes a binary workbook: give --out FILE.xlsx")
 
 
-def _cluster_client(obj: Context, scheduler: str, stack: contextlib.ExitStack):
-    """A Dask client for ``--scheduler``, closed with ``stack``; Dask's logs only with -v."""
-    from .cluster import open_client  # imports distributed, which sets its loggers' levels
+def _write_labelled(labelled, fmt: str, out: str | None, progress: _Progress) -> tuple[int, int]:
+    """Write each labelled report as it comes, or all at the end (xlsx, html); count them.
 
-    level = logging.INFO if obj.verbose else logging.ERROR
-    logging.getLogger("distributed").setLevel(level)
-    _progress(obj)(f"connecting to {scheduler}")
-    client = stack.enter_context(open_client(scheduler, log_level=level))
-    logging.getLogger("topics").info("cluster at %s: %d workers", scheduler,
-                                     len(client.scheduler_info()["workers"]))
-    return client
+    Returns the numbers of reports and of units written.
+    """
+    from .config import N_TOPIC_WORDS
+    from .render.outputs import BOM_FORMATS, WHOLE_FORMATS, whole_output
+
+    kept, n_reports, n_units = [], 0, 0
+    with _Sink(out, bom=fmt in BOM_FORMATS) as sink, progress.over(labelled.items):
+        for name, results in labelled:
+            progress.step()
+            if fmt in WHOLE_FORMATS:
+                kept.append((name, results, labelled.model.profile(results)))
+            else:
+                sink.write(labelled.render.before(n_reports))
+                sink.write(results.data)
+            n_reports, n_units = n_reports + 1, n_units + len(results)
+        if kept:
+            model = labelled.model
+            sink.write(whole_output(fmt, kept, model.taxonomy,
+                                    model.topic_model.summary(N_TOPIC_WORDS)))
+    return n_reports, n_units
 
 
 @main.command()
 @click.argument("inputs", nargs=-1, required=True)
-@click.option("--model", "model_dir", envvar="TOPICS_MODEL", type=click.Path(), help=MODEL_HELP)
+@MODEL
 @click.option("--format", "fmt", type=click.Choice(["table", "jsonl", "csv", "xlsx", "html"]),
               default="table", show_default=True)
-@click.option("--out", type=click.Path(dir_okay=False), help="Write here (atomically), not stdout.")
-@click.option("--encoding", help="Force the text encoding of reports (e.g. gbk).")
+@OUT
+@ENCODING
 @MAX_SIZE
 @click.option("--explain", is_flag=True,
               help="jsonl and csv: also give each unit's evidence (the terms that pushed it "
@@ -400,57 +384,31 @@ def classify(obj, inputs, model_dir, fmt, out, encoding, max_size, explain, jobs
 
     Example: topics classify reports/ --format html --out report.html
     """
-    from .workers import worker_pool
+    from .labelling import label_many
+    from .render.outputs import renderer
 
     _check_out(fmt, out)
-    if scheduler and jobs != 1:
-        raise click.UsageError("--jobs and --scheduler (or TOPICS_SCHEDULER) do not go "
-                               "together: on a cluster its workers are the processes (local:N "
-                               "starts N here)")
-    started = time.monotonic()
-    items = _input_items(inputs)
-    failures, kept = _Failures(), []
-    n_reports = n_units = 0
-    with contextlib.ExitStack() as stack:
-        # --jobs: the workers start first, and import while this process loads the model
-        pool = stack.enter_context(worker_pool(0 if scheduler else _n_workers(jobs, items)))
-        from .formats import renderer, results_csv, results_xlsx
-        from .htmlreport import results_html
-
-        model = _load(obj, model_dir)
-        # table, jsonl and csv are rendered where each report is labelled and streamed out:
-        # memory does not grow with the number of reports; html and xlsx need them all.
-        render = renderer(fmt, model.taxonomy, explain)
-        sink = stack.enter_context(_Sink(out, bom=fmt == "csv"))
-        client = _cluster_client(obj, scheduler, stack) if scheduler else None
-        for name, results in _label_inputs(obj, model, items, encoding, max_size, failures,
-                                           pool, client, render):
-            n_reports, n_units = n_reports + 1, n_units + len(results)
-            if render is None:
-                kept.append((name, results, model.profile(results)))
-                continue
-            if fmt == "csv" and n_reports == 1:
-                sink.write(results_csv([], model.taxonomy.ids, header=True))
-            if fmt == "table" and n_reports > 1:
-                sink.write("\n")
-            sink.write(results.data)
-        if kept and fmt == "html":
-            sink.write(results_html(kept, model.taxonomy, model.topic_model.summary(15)))
-        elif kept:
-            _emit(results_xlsx(kept, model.taxonomy, model.topic_model.summary(15)), out)
+    started, progress = time.monotonic(), _Progress(obj)
+    labelled = label_many(lambda: _load(obj, model_dir), inputs,
+                          lambda model: renderer(fmt, model.taxonomy, explain), jobs=jobs,
+                          scheduler=scheduler, encoding=encoding,
+                          max_bytes=config.megabytes(max_size), on_error=progress,
+                          progress=_progress(obj),
+                          cluster_log_level=_dask_log_level(obj))
+    n_reports, n_units = _write_labelled(labelled, fmt, out, progress)
     obj.say(f"topics: {n_reports} reports, {n_units} units labelled, "
-            f"{failures.count} failed, {time.monotonic() - started:.1f}s")
-    if failures.count:
+            f"{progress.failed} failed, {time.monotonic() - started:.1f}s")
+    if progress.failed:
         sys.exit(1)
 
 
 @main.command()
 @click.argument("inputs", nargs=-1, required=True)
-@click.option("--model", "model_dir", envvar="TOPICS_MODEL", type=click.Path(), help=MODEL_HELP)
+@MODEL
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "xlsx", "html"]),
               default="table", show_default=True)
-@click.option("--out", type=click.Path(dir_okay=False), help="Write here (atomically), not stdout.")
-@click.option("--encoding", help="Force the text encoding of reports (e.g. gbk).")
+@OUT
+@ENCODING
 @click.option("-n", "n_typical", default=3, show_default=True, type=click.IntRange(0, 50),
               help="Typical sentences per theme and report.")
 @MAX_SIZE
@@ -465,41 +423,25 @@ def compare(obj, inputs, model_dir, fmt, out, encoding, n_typical, max_size):
 
     Example: topics compare report_2023.docx report_2024.docx --format html --out cmp.html
     """
-    from .compare import compare_reports
-    from .formats import comparison_csv, comparison_table, comparison_xlsx
-    from .htmlreport import comparison_html
+    from .labelling import compare_inputs, loaded
+    from .render.outputs import BOM_FORMATS, comparison_output
 
     if len(inputs) < 2:
         raise click.UsageError("compare needs at least two reports or folders")
     _check_out(fmt, out)
-    started = time.monotonic()
-    model = _load(obj, model_dir)
-    groups, failures = [], _Failures()
-    for item in inputs:
-        labelled = list(_label_inputs(obj, model, _input_items([item]), encoding, max_size,
-                                      failures))
-        if labelled:
-            name = labelled[0][0] if len(labelled) == 1 else Path(item).name or item
-            groups.append((name, [r for _, results in labelled for r in results]))
-    if len(groups) < 2:
-        raise click.ClickException("fewer than two readable inputs: nothing to compare")
-    comparison = compare_reports(groups, model.taxonomy.ids, n_typical)
-    if fmt == "csv":
-        _emit(comparison_csv(comparison, model.taxonomy), out, bom=True)
-    elif fmt == "xlsx":
-        _emit(comparison_xlsx(comparison, model.taxonomy), out)
-    elif fmt == "html":
-        _emit(comparison_html(comparison, model.taxonomy), out)
-    else:
-        _emit(comparison_table(comparison, model.taxonomy), out)
-    obj.say(f"topics: compared {len(groups)} inputs, {failures.count} failed, "
+    started, failed = time.monotonic(), _Progress(obj)
+    model = loaded(lambda: _load(obj, model_dir))
+    comparison = compare_inputs(model, list(inputs), n_typical, encoding=encoding,
+                                max_bytes=config.megabytes(max_size), on_error=failed)
+    _emit(comparison_output(fmt, comparison, model.taxonomy), out, bom=fmt in BOM_FORMATS)
+    obj.say(f"topics: compared {len(comparison.names)} inputs, {failed.failed} failed, "
             f"{time.monotonic() - started:.1f}s")
-    if failures.count:
+    if failed.failed:
         sys.exit(1)
 
 
 @main.command()
-@click.option("--model", "model_dir", envvar="TOPICS_MODEL", type=click.Path(), help=MODEL_HELP)
+@MODEL
 @click.option("-n", "n_words", default=15, show_default=True, type=click.IntRange(1, 200),
               help="Words per topic and terms per theme.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
@@ -515,8 +457,8 @@ def words(obj, model_dir, n_words, fmt, html_out):
     """
     model = _load(obj, model_dir)
     if html_out:
-        from .htmlreport import topic_model_html
-        from .topicview import topic_view
+        from .render.html import topic_model_html
+        from .topic.view import topic_view
 
         _emit(topic_model_html(topic_view(model.topic_model), model.taxonomy), html_out)
     topics = model.topic_model.summary(n_words)
@@ -536,7 +478,7 @@ def words(obj, model_dir, n_words, fmt, html_out):
 
 @main.command()
 @click.argument("file", type=click.Path())
-@click.option("--model", "model_dir", envvar="TOPICS_MODEL", type=click.Path(), help=MODEL_HELP)
+@MODEL
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True)
 @click.option("--documents", "docs_dir", type=click.Path(file_okay=False),
@@ -555,8 +497,9 @@ def evaluate(obj, file, model_dir, fmt, docs_dir):
     Example: topics evaluate labels.jsonl --documents docs/ --format json
     """
     from .evaluate import evaluate_labels
+    from .labelling import loaded
 
-    model = _load(obj, model_dir)
+    model = loaded(lambda: _load(obj, model_dir))  # it labels: tuned as classify is
     scores = evaluate_labels(model, file, docs_dir)
     if fmt == "json":
         click.echo(json.dumps(scores, ensure_ascii=False, indent=2))
@@ -580,7 +523,7 @@ def evaluate(obj, file, model_dir, fmt, docs_dir):
 
 
 @main.command()
-@click.option("--model", "model_dir", envvar="TOPICS_MODEL", type=click.Path(), help=MODEL_HELP)
+@MODEL
 @click.pass_obj
 @_handle_errors
 def info(obj, model_dir):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .model import ThemeProfile, UnitResult, theme_profile
+from .errors import InputError
+from .pipeline.model import ThemeProfile, UnitResult, theme_profile
 
 
 @dataclass
@@ -29,8 +30,10 @@ def compare_reports(groups: list[tuple[str, list[UnitResult]]], theme_ids: list[
     Typical sentences are a report's most confident non-heading units of a theme.
     """
     names = [name for name, _ in groups]
-    if len(set(names)) != len(names):
-        raise ValueError("reports to compare must have distinct names")
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise InputError(f"reports to compare must have distinct names: {', '.join(twice)} "
+                         f"more than once (copy or rename one, or compare their folders)")
     profiles = {name: theme_profile(results, theme_ids) for name, results in groups}
     shares = {name: profiles[name].shares for name in names}
     base = shares[names[0]]

@@ -5,6 +5,10 @@ class TopicsError(Exception):
     """Base class of every error the library raises on purpose."""
 
 
+class UsageError(TopicsError):
+    """Options or arguments that do not go together (the CLI shows its usage with it)."""
+
+
 class InputError(TopicsError):
     """A report or data file cannot be read or makes no sense."""
 

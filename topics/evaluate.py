@@ -68,8 +68,9 @@ def evaluate_labels(model, path, documents=None) -> dict:
     are read as its units in order.
     """
     from .labelled_docs import load_document_set
-    from .labels import load_labels, read_jsonl
-    from .sentences import Unit
+    from .labels import load_labels
+    from .read.jsonl import read_jsonl
+    from .text.sentences import Unit
 
     load_labels(path, model.taxonomy)  # checks every record, naming its line
     records = read_jsonl(path, ("text", "label"), LabelError)

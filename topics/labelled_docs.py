@@ -4,7 +4,7 @@ A document set is a folder of ``.txt`` documents plus a JSON Lines file of their
 units, ``{"doc", "text", "label", "agreed"?, "genre"?}`` in document order; ``text`` is a
 substring of the document (a unit as a reader counts it). Leading ``# genre:`` and
 ``# style-of:`` lines of a document are metadata, not text. Each labelled unit is matched to
-the output unit of :func:`~topics.sentences.split_units` that it overlaps most; records with
+the output unit of :func:`~topics.text.sentences.split_units` that it overlaps most; records with
 ``"agreed": false`` (annotators disagreed) label nothing.
 """
 
@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import LabelError
-from .labels import read_jsonl
-from .sentences import Unit, split_units
+from .read.jsonl import read_jsonl
 from .taxonomy import Taxonomy
+from .text.sentences import Unit, split_units
 
 _META = ("# genre:", "# style-of:")
 

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from pathlib import Path
 
-from . import defaults
+from . import config
 from .bundle import load_model, read_manifest, save_model
 from .errors import ModelError
-from .model import ThemeModel
-
-#: Folder that ``topics train`` writes and ``topics classify`` reads by default.
-LOCAL_MODEL_DIR = Path("models") / "default"
+from .pipeline.model import ThemeModel
 
 
 def build_default_model(progress: Callable[[str], None] = lambda _m: None,
@@ -21,11 +17,11 @@ def build_default_model(progress: Callable[[str], None] = lambda _m: None,
     from .taxonomy import load_taxonomy
     from .train import collect_training_data, train_model
 
-    taxonomy = load_taxonomy(defaults.taxonomy_path())
-    data = collect_training_data(taxonomy, defaults.label_paths(), defaults.seed_paths(),
-                                 document_sets=defaults.document_sets())
+    taxonomy = load_taxonomy(config.taxonomy_path())
+    data = collect_training_data(taxonomy, config.label_paths(), config.seed_paths(),
+                                 document_sets=config.document_sets())
     model = train_model(taxonomy, data, evaluate=evaluate, progress=progress)
-    model.manifest["data_fingerprint"] = defaults.data_fingerprint()
+    model.manifest["data_fingerprint"] = config.data_fingerprint()
     model.manifest["name"] = "default"
     return model
 
@@ -39,10 +35,10 @@ def default_model(progress: Callable[[str], None] = lambda _m: None,
     ``notice`` hears why a build starts (default: ``progress``).
     """
     notice = notice or progress
-    folder = defaults.builtin_model_dir()
+    folder = config.builtin_model_dir()
     try:
         # the cheap check first: a stale model is not loaded only to be thrown away
-        if read_manifest(folder).get("data_fingerprint") == defaults.data_fingerprint():
+        if read_manifest(folder).get("data_fingerprint") == config.data_fingerprint():
             return load_model(folder)
         notice("the shipped training data changed: rebuilding the default model")
     except ModelError as exc:
@@ -61,6 +57,6 @@ def resolve_model(path: str | os.PathLike | None,
     """Load the model at ``path``; without one, ``./models/default`` or the built-in default."""
     if path:
         return load_model(path)
-    if (LOCAL_MODEL_DIR / "manifest.json").exists():
-        return load_model(LOCAL_MODEL_DIR)
+    if (config.LOCAL_MODEL_DIR / "manifest.json").exists():
+        return load_model(config.LOCAL_MODEL_DIR)
     return default_model(progress, notice)

@@ -10,26 +10,24 @@ from pathlib import Path
 
 import numpy as np
 
-from .classifier import ThemeClassifier
-from .context import ContextModel, combine, context_views, fit_combination
-from .documents import read_report
+from .classify.context import ContextModel, combine, context_views, fit_combination
+from .classify.estimator import ThemeClassifier
+from .config import MAX_BYTES, MAX_WEAK
 from .errors import InputError, LabelError
 from .evaluate import expected_calibration_error, score_predictions
 from .fileio import file_sha256
 from .labelled_docs import LabelledDocument, load_document_set
 from .labels import LabelledSentence, load_labels
-from .lda import ThemeTopicModel
-from .model import BATCH_UNITS, ThemeModel
-from .reader import DEFAULT_MAX_BYTES
-from .segment import Segmenter
-from .sentences import Unit, split_units
+from .pipeline.model import BATCH_UNITS, ThemeModel
+from .read.documents import read_report
 from .taxonomy import Taxonomy
+from .text.segment import Segmenter
+from .text.sentences import Unit, split_units
+from .topic.estimator import ThemeTopicModel
 from .weak import WeakLabel, agreement, weak_labels
 
 #: Weight of a weak (outline or cue-word) label relative to a hand label.
 WEAK_WEIGHT = 0.5
-#: Most weak-labelled sentences the classifier trains on (a seeded uniform sample).
-MAX_WEAK = 50_000
 
 Progress = Callable[[str], None]
 
@@ -43,7 +41,7 @@ class TrainingData:
     weak_agreement: dict | None = None
     unlabelled_reports: list[str] = field(default_factory=list)  # every unit goes to LDA
     weak_found: int = 0  # weak labels found, of which at most MAX_WEAK are in sentences
-    max_bytes: int = DEFAULT_MAX_BYTES  # size limit the reports were read with
+    max_bytes: int = MAX_BYTES  # size limit the reports were read with
     documents: list[LabelledDocument] = field(default_factory=list)  # for the second stage
 
 
@@ -53,7 +51,7 @@ def _quiet(_message: str) -> None:
 
 #: Runs ``function(path, *args)`` for every path and yields the results in path order
 #: (an ``InputError`` may come back as a value). :func:`map_here` runs them in this
-#: process; ``topics.cluster`` has one that runs them on a Dask cluster.
+#: process; ``topics.parallel.cluster`` has one that runs them on a Dask cluster.
 Mapper = Callable[[Callable, list[str], tuple], Iterable]
 
 
@@ -106,7 +104,7 @@ def documents_of_report(path: str, segmenter: Segmenter, max_bytes: int) -> list
 
 def collect_training_data(taxonomy: Taxonomy, label_files: list[str | os.PathLike],
                           reports: list[str | os.PathLike],
-                          max_bytes: int = DEFAULT_MAX_BYTES, max_weak: int = MAX_WEAK,
+                          max_bytes: int = MAX_BYTES, max_weak: int = MAX_WEAK,
                           seed: int = 0, mapper: Mapper = map_here,
                           document_sets: list[tuple[str | os.PathLike, str | os.PathLike]] = (),
                           ) -> TrainingData:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .cues import CueMatcher
-from .sentences import Unit, heading_path
+from .features.cues import CueMatcher
 from .taxonomy import Taxonomy
+from .text.sentences import Unit, heading_path
 
 
 @dataclass(frozen=True)

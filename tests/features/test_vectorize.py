@@ -1,0 +1,169 @@
+"""The fast transforms equal scikit-learn's, and batched cue matching equals the regex."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from tests.conftest import TINY
+from topics.features.cues import CueMatcher
+from topics.features.definition import normalise_chars
+from topics.features.tfidf import ordered_vocabulary
+from topics.features.vectorize import CharNgramIndex, WordNgramIndex
+from topics.text.segment import Segmenter
+
+TEXTS = [text for text, _ in TINY]
+# Characters of the training texts plus some they lack (Latin, full-width, emoji, rare).
+ALPHABET = st.sampled_from(sorted(set("".join(TEXTS)) | set("ABCxyzＡＢ😀𠀀İ0ΑΣ\u0301")))
+
+
+def char_vectorizer(ngrams=(1, 3), min_df=2):
+    texts = [normalise_chars(t) for t in TEXTS]
+    return TfidfVectorizer(analyzer="char", ngram_range=ngrams, sublinear_tf=True,
+                           min_df=min_df).fit(texts)
+
+
+def _same(a, b) -> None:
+    assert a.shape == b.shape
+    difference = abs(a - b)
+    assert difference.nnz == 0 or difference.max() < 1e-12
+    assert (a != 0).nnz == (b != 0).nnz
+
+
+@pytest.mark.parametrize("dense_pairs", [True, False])
+@pytest.mark.parametrize("ngrams,min_df", [((1, 3), 2), ((1, 3), 1), ((2, 3), 1), ((1, 1), 1)])
+def test_char_index_equals_sklearn(ngrams, min_df, dense_pairs, monkeypatch):
+    if not dense_pairs:  # bigrams hashed as trigrams are
+        monkeypatch.setattr("topics.features.vectorize.DENSE_PAIRS_MAX", 0)
+    vectorizer = char_vectorizer(ngrams, min_df)
+    index = CharNgramIndex(ordered_vocabulary(vectorizer), vectorizer.idf_,
+                           vectorizer.ngram_range, vectorizer.lowercase, vectorizer.sublinear_tf)
+    texts = [normalise_chars(t) for t in TEXTS + ["", "一", "ABC检察abc", "检察检察检察"]]
+    _same(vectorizer.transform(texts), index.transform(texts))
+    assert (index._pairs is not None) == (dense_pairs and ngrams == (1, 3))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(ALPHABET, max_size=30), min_size=1, max_size=8))
+def test_char_index_equals_sklearn_on_any_text(texts):
+    vectorizer = char_vectorizer()
+    index = CharNgramIndex(ordered_vocabulary(vectorizer), vectorizer.idf_,
+                           vectorizer.ngram_range, vectorizer.lowercase, vectorizer.sublinear_tf)
+    texts = [normalise_chars(t) for t in texts]
+    _same(vectorizer.transform(texts), index.transform(texts))
+
+
+def test_word_index_equals_sklearn():
+    segmenter = Segmenter()
+    tokens = [segmenter.content_tokens(t) for t in TEXTS]
+    vectorizer = TfidfVectorizer(tokenizer=lambda x: x, preprocessor=lambda x: x,
+                                 lowercase=False, token_pattern=None, ngram_range=(1, 2),
+                                 sublinear_tf=True).fit(tokens)
+    vocabulary = ordered_vocabulary(vectorizer)
+    assert WordNgramIndex.supports(vocabulary, (1, 2))
+    index = WordNgramIndex(vocabulary, vectorizer.idf_, (1, 2), True)
+    probe = tokens + [[], ["未知"], tokens[0][::-1], tokens[0] + tokens[1], ["检察", "检察"]]
+    _same(vectorizer.transform(probe), index.transform(probe))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(st.sampled_from("政治建设党风廉政检察官队伍文化的了和，。12xx"), max_size=30),
+                max_size=6))
+def test_word_index_keeping_content_tokens_equals_sklearn_on_content_tokens(texts):
+    segmenter = Segmenter()
+    tokens = [segmenter.content_tokens(t) for t in TEXTS]
+    vectorizer = TfidfVectorizer(tokenizer=lambda x: x, preprocessor=lambda x: x,
+                                 lowercase=False, token_pattern=None, ngram_range=(1, 2),
+                                 sublinear_tf=True).fit(tokens)
+    index = WordNgramIndex(ordered_vocabulary(vectorizer), vectorizer.idf_, (1, 2), True,
+                           keep=segmenter.is_content)
+    probe = TEXTS[:3] + texts
+    segmented = segmenter.tokens_many(probe)
+    expected = vectorizer.transform(segmenter.content_of(segmented))
+    _same(expected, index.transform(segmented))
+    _same(expected, index.transform(segmented))  # again, with every token's verdict known
+
+
+def test_word_index_refuses_what_it_cannot_reproduce():
+    assert not WordNgramIndex.supports(["a", "a b c"], (1, 2))  # a bigram of 3 parts
+    assert not WordNgramIndex.supports(["a b"], (1, 2))  # parts not in the vocabulary
+    assert not WordNgramIndex.supports(["a"], (1, 3))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(st.sampled_from("政治建设党风廉政检察官队伍文化\n。x"), max_size=40),
+                max_size=6))
+def test_batched_cue_matches_equal_the_regex(taxonomy, texts):
+    matcher = CueMatcher(taxonomy)
+    words = sorted({w for t in taxonomy.themes for w in t.cues}, key=lambda w: (-len(w), w))
+    pattern = re.compile("|".join(map(re.escape, words)))
+    assert matcher.matches_many(texts) == [pattern.findall(t) for t in texts]
+    assert [matcher.matches(t) for t in texts] == [pattern.findall(t) for t in texts]
+    assert np.array_equal(matcher.score_matrix_of_texts(texts),
+                          matcher.score_matrix(matcher.matches_many(texts)))
+
+
+def test_score_matrix_from_batched_matches(taxonomy):
+    matcher = CueMatcher(taxonomy)
+    texts = TEXTS + ["", "今天下雨。", "党建党建党建，纪律纪律。"]
+    # Summed by hand from the taxonomy (scores() itself now goes through score_matrix).
+    expected = np.zeros((len(texts), len(taxonomy.ids)))
+    for row, text in enumerate(texts):
+        for word in matcher.matches(text):
+            for column, theme in enumerate(taxonomy.themes):
+                expected[row, column] += theme.cues.get(word, 0)
+    assert np.array_equal(np.vstack([matcher.scores(t) for t in texts]), expected)
+    assert expected.any()
+    assert np.array_equal(matcher.score_matrix(matcher.matches_many(texts)), expected)
+    assert np.array_equal(matcher.score_matrix_of_texts(texts), expected)
+    assert matcher.score_matrix([]).shape == (0, len(taxonomy.ids))
+    assert matcher.score_matrix_of_texts([]).shape == (0, len(taxonomy.ids))
+
+
+# Traditional and simplified characters, placeholders, digits, spaces, line breaks, NUL.
+BATCH_ALPHABET = st.sampled_from(sorted(set("".join(TEXTS)) | set(
+    "檢察機關黨風廉政建設隊伍團結發展與這個們說為會經過總體國際xX×0１2.,%   \n\t\x00")))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(BATCH_ALPHABET, max_size=25), max_size=8))
+def test_batch_text_normalisation_equals_text_by_text(texts):
+    from topics.features.definition import normalise_chars_many
+    from topics.text.simplify import to_simplified, to_simplified_many
+
+    assert normalise_chars_many(texts) == [normalise_chars(t) for t in texts]
+    assert to_simplified_many(texts) == [to_simplified(t) for t in texts]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(BATCH_ALPHABET | st.characters(), max_size=40))
+def test_character_normalisation_equals_its_regular_expressions(text):
+    expected = re.sub(r"\s+", "", re.sub(r"[0-9０-９]+(?:[.,][0-9]+)?", "0",
+                                         re.sub(r"[xX×]+", "", text)))
+    assert normalise_chars(text) == expected
+
+
+def test_batch_simplification_of_phrases_equals_text_by_text():
+    from topics.text.simplify import to_simplified, to_simplified_many
+
+    texts = ["檢察機關", "黨風廉政建設", "", "乾隆皇帝的頭髮", "著力推進隊伍建設", "後來"]
+    assert to_simplified_many(texts) == [to_simplified(t) for t in texts]
+    assert to_simplified_many(texts)[0] == "检察机关"
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sets(st.integers(0, 2**63 - 1), max_size=300),
+       st.lists(st.integers(0, 2**63 - 1), max_size=50), st.integers(0, 2**10))
+def test_key_table_finds_exactly_its_keys(keys, others, crowd):
+    from topics.features.vectorize import KeyTable
+
+    keys = sorted(keys | set(range(crowd, crowd + 40)))  # neighbours collide in the hash
+    table = KeyTable(np.array(keys, dtype=np.int64), np.arange(len(keys)) * 7)
+    queries = keys + others
+    expected = [keys.index(q) * 7 if q in keys else -1 for q in queries]
+    assert table.lookup(np.array(queries, dtype=np.int64)).tolist() == expected

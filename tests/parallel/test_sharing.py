@@ -1,0 +1,124 @@
+"""Files shared between this process and worker processes: order, bounds, dead workers."""
+
+import os
+import random
+import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+import pytest
+
+from topics.errors import WorkerError
+from topics.parallel import sharing as batch
+from topics.pipeline.label import label_input
+from topics.render.records import unit_record
+
+
+def _slow(who: str, item: int, delay: float):
+    time.sleep(delay)
+    return who, item
+
+
+def test_shared_labelling_keeps_input_order_and_bounds_what_waits():
+    rng = random.Random(0)
+    delays = [rng.choice([0.0, 0.001, 0.02]) for _ in range(60)]
+    workers = 2
+    with ThreadPoolExecutor(workers) as executor:
+        sharing = batch._Sharing(executor, workers,
+                                 lambda item: _slow("here", item, delays[item]),
+                                 lambda item: (_slow, "worker", item, delays[item]),
+                                 list(range(len(delays))))
+        waiting = []
+        out = []
+        for outcome in sharing.outcomes():
+            waiting.append(sharing._untaken - sharing._yielded)
+            out.append(outcome)
+            time.sleep(rng.choice([0.0, 0.005]))  # a consumer that is sometimes slow
+    assert [item for _, item in out] == list(range(len(delays)))
+    assert {who for who, _ in out} == {"here", "worker"}
+    assert max(waiting) <= 4 * (workers + 1)
+
+
+class _BreaksAfter(ThreadPoolExecutor):
+    """An executor that refuses work, as a broken process pool does, after a few items."""
+
+    def __init__(self, accepted: int):
+        super().__init__(1)
+        self.accepted = accepted
+
+    def submit(self, *args):
+        if self.accepted == 0:
+            raise BrokenProcessPool("a worker died")
+        self.accepted -= 1
+        return super().submit(*args)
+
+
+def test_shared_labelling_stops_when_no_worker_can_be_given_a_file():
+    import threading
+
+    outcome = []
+
+    def run():
+        with _BreaksAfter(2) as executor:
+            sharing = batch._Sharing(executor, 1, lambda item: ("here", item),
+                                     lambda item: (_slow, "worker", item, 0.01),
+                                     list(range(30)))
+            try:
+                outcome.extend(sharing.outcomes())
+            except BrokenProcessPool as exc:
+                outcome.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(timeout=20)
+    assert not thread.is_alive(), "labelling hung when the pool broke"
+    assert isinstance(outcome[-1], BrokenProcessPool)
+    assert [item for _, item in outcome[:-1]] == list(range(len(outcome) - 1))
+
+
+class _KillsTheWorker:
+    """An item whose unpickling ends the worker process at once."""
+
+    def __reduce__(self):
+        return os._exit, (3,)
+
+
+def test_a_dead_worker_is_a_clear_error_and_the_next_run_starts_afresh(tiny_model_dir,
+                                                                       report_file):
+    from topics.bundle import load_model
+
+    model = load_model(tiny_model_dir)
+    items = [_KillsTheWorker()] + [str(report_file)] * 3  # item 0 goes to the worker first
+    with pytest.raises(WorkerError, match="a worker process died"):
+        list(batch.label_files(model, items, None, 10 ** 7, n_jobs=2))
+    one = list(batch.label_files(model, [str(report_file)] * 4, None, 10 ** 7, n_jobs=1))
+    two = list(batch.label_files(model, [str(report_file)] * 4, None, 10 ** 7, n_jobs=2))
+    assert [[unit_record(r) for r in results] for _, results in one] == \
+           [[unit_record(r) for r in results] for _, results in two]
+
+
+@pytest.mark.parametrize("batch_units", [4096, 7])
+def test_plain_jsonl_from_prediction_columns_equals_the_results(tiny_model_dir, batch_units,
+                                                                monkeypatch, write_jsonl):
+    """jsonl without --explain skips the per-unit results; the lines are the same."""
+    import json
+
+    from topics import config
+    from topics.bundle import load_model
+    from topics.pipeline.inputs import load_input
+    from topics.render.jsonl import results_jsonl
+    from topics.render.outputs import renderer
+
+    monkeypatch.setattr("topics.pipeline.model.BATCH_UNITS", batch_units)
+    model = load_model(tiny_model_dir)
+    render = renderer("jsonl", model.taxonomy)
+    two_reports = write_jsonl("two.jsonl", [{"text": "严格执行三个规定。", "report": "a"},
+                                            {"text": "开展警示教育。", "report": "b"}])
+    for path in [*config.seed_paths(), two_reports]:
+        loaded = load_input(str(path))
+        _, rendered = label_input(model, loaded, render)
+        expected = results_jsonl(model.classify_units(loaded.units, explain=False))
+        assert rendered.data.decode("utf-8") == expected
+        assert rendered.units == len(loaded.units) == expected.count("\n")
+        assert [json.loads(line)["index"] for line in expected.splitlines()] == \
+               [u.index for u in loaded.units]

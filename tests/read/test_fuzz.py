@@ -1,0 +1,57 @@
+"""Property tests over the readers and the segmenter, and a short atheris run over the readers."""
+
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from topics.errors import InputError
+from topics.read.files import decode_bytes
+from topics.text.segment import Segmenter
+
+SEGMENTER = Segmenter()
+
+
+@settings(deadline=None, max_examples=300)
+@given(st.binary(max_size=400) | st.text(max_size=200).map(lambda t: t.encode("utf-8")))
+def test_decoding_any_bytes_gives_text_or_a_clear_error(data):
+    try:
+        text = decode_bytes(data, "x.txt")
+    except InputError as exc:
+        assert str(exc).startswith("x.txt: ")
+    else:
+        assert isinstance(text, str)
+
+
+@settings(deadline=None, max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=120))
+def test_segmentation_loses_no_characters(text):
+    assert "".join(SEGMENTER.tokens(text)) == text
+    assert all(token and token in text for token in SEGMENTER.content_tokens(text))
+
+
+def test_atheris_fuzzes_the_readers(tmp_path):
+    if importlib.util.find_spec("atheris") is None:
+        if os.environ.get("CI"):
+            pytest.fail("atheris must be installed in CI (it is in the test extras)")
+        pytest.skip("atheris is not installed")
+    from tests.read.test_documents import PARAGRAPHS, make_docx, make_pdf
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    make_docx(tmp_path / "seed.docx", PARAGRAPHS)
+    make_pdf(tmp_path / "seed.pdf", PARAGRAPHS)
+    (corpus / "txt").write_bytes(b"\x00" + "一、标题\n正文。第二句！".encode("gbk"))
+    (corpus / "docx").write_bytes(b"\x01" + (tmp_path / "seed.docx").read_bytes())
+    (corpus / "pdf").write_bytes(b"\x02" + (tmp_path / "seed.pdf").read_bytes())
+    target = Path(__file__).resolve().parents[2] / "fuzz" / "fuzz_readers.py"
+    result = subprocess.run(
+        [sys.executable, str(target), "-max_total_time=20", "-rss_limit_mb=4096", "-timeout=30",
+         str(corpus)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Done" in result.stderr

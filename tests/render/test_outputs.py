@@ -1,0 +1,230 @@
+"""csv, xlsx and html outputs, compare, and the topic-model page (checked in Chromium)."""
+
+import csv
+import io
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from topics.cli import main
+from topics.pipeline.model import UnitResult
+from topics.render.jsonl import results_jsonl
+from topics.render.records import unit_record
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.fixture
+def two_reports(tmp_path, report_file):
+    other = tmp_path / "other.txt"
+    other.write_text("一、依法履职\n\n依法办理公益诉讼案件，开展司法救助。深化司法体制改革，推进数字检察建设。\n",
+                     encoding="utf-8")
+    return report_file, other
+
+
+def test_csv_opens_with_chinese_intact(tiny_model_dir, report_file, tmp_path):
+    out = tmp_path / "out.csv"
+    assert run("classify", report_file, "--model", tiny_model_dir, "--format", "csv", "--out", out).exit_code == 0
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # Excel needs the BOM to read UTF-8
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[0]["text"] == "某区人民检察院关于队伍建设情况的报告"
+    assert "score_political" in rows[0]
+
+
+def test_xlsx_has_three_sheets(tiny_model_dir, two_reports, tmp_path, taxonomy):
+    from openpyxl import load_workbook
+
+    out = tmp_path / "out.xlsx"
+    result = run("classify", *two_reports, "--model", tiny_model_dir, "--format", "xlsx", "--out", out)
+    assert result.exit_code == 0, result.output
+    book = load_workbook(out)
+    assert book.sheetnames == ["sentences", "profiles", "topics"]
+    sentences = list(book["sentences"].values)
+    assert sentences[0][:8] == ("report", "index", "id", "heading", "text", "theme", "theme_zh", "confidence")
+    assert {row[0] for row in sentences[1:]} == {"report.txt", "other.txt"}
+    profiles = list(book["profiles"].values)
+    assert len(profiles) == 3 and len(profiles[0]) == 2 + len(taxonomy.ids)
+    assert all(abs(sum(row[2:]) - 1) < 1e-3 for row in profiles[1:])
+    assert list(book["topics"].values)[0] == ("topic", "theme", "c_v", "u_mass", "words")
+
+
+def test_xlsx_needs_an_output_file(tiny_model_dir, report_file):
+    result = run("classify", report_file, "--model", tiny_model_dir, "--format", "xlsx")
+    assert result.exit_code == 2 and "--out FILE.xlsx" in result.output
+
+
+def test_compare_two_reports(tiny_model_dir, two_reports, tmp_path):
+    result = run("compare", *two_reports, "--model", tiny_model_dir, "-n", "1")
+    assert result.exit_code == 0, result.output
+    assert "[1] report.txt" in result.stdout and "[2] other.txt" in result.stdout
+    assert "percentage points" in result.stdout
+    out = tmp_path / "cmp.csv"
+    assert run("compare", *two_reports, "--model", tiny_model_dir, "--format", "csv", "--out", out).exit_code == 0
+    rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert rows[0] == ["theme", "theme_zh", "share report.txt", "share other.txt", "pp other.txt - report.txt"]
+    for row in rows[1:]:
+        assert float(row[4]) == pytest.approx(float(row[3]) - float(row[2]), abs=0.11)
+    xlsx = tmp_path / "cmp.xlsx"
+    assert run("compare", *two_reports, "--model", tiny_model_dir, "--format", "xlsx", "--out", xlsx).exit_code == 0
+    html = tmp_path / "cmp.html"
+    assert run("compare", *two_reports, "--model", tiny_model_dir, "--format", "html", "--out", html).exit_code == 0
+    assert "other.txt − report.txt" in html.read_text(encoding="utf-8")
+
+
+def test_compare_needs_two_inputs(tiny_model_dir, report_file):
+    result = run("compare", report_file, "--model", tiny_model_dir)
+    assert result.exit_code == 2 and "at least two" in result.output
+
+
+def test_html_is_self_contained(tiny_model_dir, two_reports, tmp_path):
+    out = tmp_path / "r.html"
+    assert run("classify", *two_reports, "--model", tiny_model_dir, "--format", "html", "--out", out).exit_code == 0
+    page = out.read_text(encoding="utf-8")
+    for remote in ("http://", "https://", "//cdn", "<link"):
+        assert remote not in page.replace("http://www.w3.org/2000/svg", "")
+
+
+def _chromium():
+    """A headless Chromium driven by Selenium, or a skip (never in CI, where .ci/run installs it)."""
+    if not (shutil.which("chromium") and shutil.which("chromedriver")):
+        if os.environ.get("CI"):
+            pytest.fail("CI must have Debian's chromium and chromium-driver (see .ci/run)")
+        pytest.skip("chromium and chromedriver are not installed")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium")
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--window-size=1200,1600"):
+        options.add_argument(flag)
+    return webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+
+
+@pytest.fixture
+def browser():
+    driver = _chromium()
+    yield driver
+    driver.quit()
+
+
+def test_html_report_in_chromium(browser, tiny_model_dir, two_reports, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    out = tmp_path / "r.html"
+    run("classify", *two_reports, "--model", tiny_model_dir, "--format", "html", "--out", out)
+    records = [json.loads(line) for line in run("classify", *two_reports, "--model", tiny_model_dir,
+                                                 "--format", "jsonl").stdout.splitlines()]
+    browser.get(out.as_uri())
+    # the charts are drawn: one bar per theme and report, visible where the share is not 0
+    bars = browser.find_elements(By.CSS_SELECTOR, "svg.chart rect.bar")
+    assert len(bars) == 2 * 8
+    assert sum(1 for b in bars if b.rect["width"] > 5) >= 2
+    # every sentence is on the page, highlighted in its theme's colour
+    spans = browser.find_elements(By.CSS_SELECTOR, ".u")
+    assert [s.text for s in spans] == [r["text"] for r in records]
+    for span, record in zip(spans, records, strict=True):
+        assert span.get_attribute("data-theme") == record["theme"]
+        assert span.value_of_css_property("background-color") not in ("rgba(0, 0, 0, 0)", "transparent")
+        assert f"{record['confidence']:.2f}" in span.get_attribute("title")
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser.save_screenshot(str(ARTIFACTS / "classify-report.png"))
+    # the theme filter shows only the chosen theme's sentences
+    theme = records[0]["theme"]
+    Select(browser.find_element(By.ID, "theme-filter")).select_by_value(theme)
+    shown = [s for s in spans if s.is_displayed()]
+    assert shown and all(s.get_attribute("data-theme") == theme for s in shown)
+    assert len(shown) == sum(1 for r in records if r["theme"] == theme)
+    assert browser.find_element(By.ID, "shown-count").text == str(len(shown))
+    browser.save_screenshot(str(ARTIFACTS / "classify-report-filtered.png"))
+    Select(browser.find_element(By.ID, "theme-filter")).select_by_value("")
+    assert all(s.is_displayed() for s in spans)
+
+
+def test_topic_model_page_in_chromium(browser, tiny_model_dir, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    out = tmp_path / "topics.html"
+    assert run("words", "--model", tiny_model_dir, "--html", out).exit_code == 0
+    browser.get(out.as_uri())
+    circles = browser.find_elements(By.CSS_SELECTOR, "#map circle.topic")
+    data = json.loads(run("words", "--model", tiny_model_dir, "--format", "json").stdout)
+    assert len(circles) == len(data["topics"])
+    assert browser.find_elements(By.CSS_SELECTOR, "#words rect.word-bar")
+    circles[-1].click()
+    assert browser.find_element(By.ID, "topic-title").text.startswith(f"主题 {len(circles) - 1}")
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser.save_screenshot(str(ARTIFACTS / "topic-model.png"))
+
+
+_TEXT = st.text(st.sampled_from(list('检察“”"\\\n\t\x00\x1f😀 aé/<>') + ["\u2028"]), max_size=12)
+_SCORE = st.floats(0, 1, allow_nan=False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.builds(
+    UnitResult, report=_TEXT, index=st.integers(0, 10**6), text=_TEXT, theme=_TEXT,
+    confidence=_SCORE, scores=st.dictionaries(_TEXT, _SCORE, max_size=4),
+    evidence=st.none() | st.lists(st.tuples(_TEXT, _SCORE), max_size=3),
+    topic=st.none() | st.integers(0, 50), topic_theme=st.none() | _TEXT,
+    id=st.none() | st.integers() | _TEXT | st.lists(st.integers(), max_size=2),
+    is_heading=st.booleans()), max_size=4))
+def test_jsonl_lines_are_what_json_writes(results):
+    results = results + results[:1]  # the same report and theme keys again
+    expected = "".join(json.dumps(unit_record(r), ensure_ascii=False) + "\n" for r in results)
+    assert results_jsonl(results) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(_TEXT, st.lists(_TEXT, max_size=4, unique=True), st.lists(st.tuples(
+    st.integers(0, 10**6), _TEXT, _TEXT, _SCORE, st.booleans()), min_size=1, max_size=5),
+    st.data())
+def test_plain_jsonl_lines_are_what_json_writes(report, keys, rows, data):
+    """One report, one set of theme keys, no ids, evidence or topics: the column-wise path."""
+    from topics.render.jsonl import _plain_jsonl
+
+    results = [UnitResult(report, index, text, theme, confidence,
+                          {k: data.draw(_SCORE) for k in keys}, None, None, None,
+                          is_heading=heading)
+               for index, text, theme, confidence, heading in rows]
+    expected = "".join(json.dumps(unit_record(r), ensure_ascii=False) + "\n" for r in results)
+    assert _plain_jsonl(results) == expected
+    assert results_jsonl(results) == expected
+
+
+def test_plain_jsonl_leaves_other_reports_to_the_general_path():
+    from topics.render.jsonl import _plain_jsonl
+
+    def result(**changes):
+        fields = dict(report="r", index=0, text="t", theme="a", confidence=0.5,
+                      scores={"a": 0.5, "b": 0.5}, evidence=None, topic=None, topic_theme=None)
+        return UnitResult(**{**fields, **changes})
+
+    assert _plain_jsonl([result(), result()]) is not None
+    for other in (result(report="s"), result(id=3), result(evidence=[]), result(topic=1),
+                  result(scores={"b": 0.5, "a": 0.5}), result(scores={"a": 1.0})):
+        assert _plain_jsonl([result(), other]) is None
+        assert results_jsonl([result(), other]) == "".join(
+            json.dumps(unit_record(r), ensure_ascii=False) + "\n" for r in (result(), other))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.floats(allow_nan=False, allow_infinity=False) | st.sampled_from(
+    [0.00005, 0.00015, 0.12345, 0.99995, 1.0, 0.0, 5e-324, 1 - 1e-16, 0.5]), max_size=20))
+def test_four_places_is_round_then_repr(values):
+    from topics.render.jsonl import four_places
+
+    assert four_places(values) == [repr(round(v, 4)) for v in values]

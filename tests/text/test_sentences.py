@@ -1,0 +1,186 @@
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import REPORT
+from topics.text.sentences import heading_path, outline_level, split_units
+
+
+def test_splits_at_sentence_ends_inside_quotes_too():
+    units = split_units("他说：“要守住底线。坚持到底。”随后散会。好！", "r")
+    assert [u.text for u in units] == ["他说：“要守住底线。", "坚持到底。”", "随后散会。", "好！"]
+
+
+def test_an_ellipsis_ends_a_sentence():
+    units = split_units("她笑着说：“我只是普通检察官……”确实，她很普通。", "r")
+    assert [u.text for u in units] == ["她笑着说：“我只是普通检察官……”", "确实，她很普通。"]
+
+
+def test_title_dateline_byline_and_salutation_stand_on_their_own_lines():
+    text = ("某某市检察院举办首届检察文化节暨青年干警读书分享会系列活动\n"
+            "2012年08月03日08:15 检察在线-法治周刊 林晓光 马骁 何春生\n"
+            "来源：某某市人民检察院政治部宣传处\n"
+            "□某某省某某市人民检察院党组成员、政治部主任张某某\n"
+            "各位代表：\n"
+            "日前，某某市检察院以“法治之光”为主题，举办了首届检察文化节。")
+    texts = [u.text for u in split_units(text, "r")]
+    assert texts == ["某某市检察院举办首届检察文化节暨青年干警读书分享会系列活动",
+                     "2012年08月03日08:15检察在线-法治周刊林晓光马骁何春生",
+                     "来源：某某市人民检察院政治部宣传处",
+                     "□某某省某某市人民检察院党组成员、政治部主任张某某",
+                     "各位代表：",
+                     "日前，某某市检察院以“法治之光”为主题，举办了首届检察文化节。"]
+
+
+def test_a_long_line_broken_off_mid_sentence_is_rejoined():
+    text = ("全院各党支部依托主题党日等载体，丰富学习教育形式，通过开展学习研讨、主题演讲、知识竞赛\n"
+            "等活动，推动党纪学习教育走深走实。")
+    assert len(split_units(text)) == 1
+
+
+def test_book_title_marks_are_not_split():
+    units = split_units("学习《关于加强新时代检察机关法律监督工作的意见；全文》。", "r")
+    assert len(units) == 1
+
+
+def test_semicolon_ends_a_unit():
+    assert [u.text for u in split_units("举办培训班；建立导师制。")] == ["举办培训班；", "建立导师制。"]
+
+
+def test_rejoins_lines_broken_inside_a_sentence():
+    text = ("全院各党支部依托“三会一\n\n课”、主题党日等载体，丰富学习教育形式，通过开展学习研讨等活动，"
+            "开展理论学习。")
+    units = split_units(text)
+    assert len(units) == 1
+    assert "三会一课" in units[0].text
+
+
+def test_markdown_remnants_are_cleaned():
+    units = split_units("### \\_\\_\\_\n\n## **一、强化政治建设**\n\n正文一句。")
+    assert [u.text for u in units] == ["一、强化政治建设", "正文一句。"]
+
+
+def test_spaces_inside_chinese_are_removed():
+    assert split_units("队 伍素能是本。")[0].text == "队伍素能是本。"
+
+
+def test_outline_levels():
+    assert outline_level("一、强化") == 1
+    assert outline_level("（二）深化") == 2
+    assert outline_level("3. 完善") == 3
+    assert outline_level("（4）健全") == 4
+    assert outline_level("一是加强") == 5
+    assert outline_level("2024年以来") is None
+
+
+def test_headings_are_units_and_sentences_know_their_heading():
+    units = split_units(REPORT, "r")
+    texts = [u.text for u in units]
+    heading = units[texts.index("二、加强人才培养，提升履职素能")]
+    assert heading.is_heading and heading.level == 1
+    training = units[texts.index("举办业务培训班；")]
+    assert not training.is_heading
+    assert units[training.heading] is heading
+    assert heading_path(units, training)[0] is heading
+    third = units[texts.index("三、从严治检，正风肃纪")]
+    assert third.is_heading
+    assert units[texts.index("严格执行“三个规定”，开展警示教育。")].heading == third.index
+
+
+def test_run_in_yishi_heading_is_its_own_unit():
+    units = split_units("一、强化政治建设。一是加强理论武装。开展专题学习。")
+    assert [u.is_heading for u in units] == [True, True, False]
+    assert units[2].heading == 1 and units[1].heading == 0
+
+
+def test_units_record_report_index_and_offsets():
+    units = split_units(REPORT, "report.txt")
+    assert [u.index for u in units] == list(range(len(units)))
+    for unit in units:
+        assert unit.report == "report.txt"
+        assert REPORT[unit.start] == unit.text[0]
+        assert REPORT[unit.end - 1] == unit.text[-1]
+
+
+def test_long_units_are_capped_at_commas():
+    text = "，".join(["开展专题学习教育活动"] * 100) + "。"
+    units = split_units(text, max_chars=120)
+    assert all(len(u.text) <= 120 for u in units)
+    assert "".join(u.text for u in units) == text
+
+
+def _visible(text):
+    return [c for c in text if not c.isspace()]
+
+
+alphabet = st.sampled_from(list("检察院党建人才培养。！？；，：“”《》\"#*_\\ \n\tab1一、（）是xX"))
+
+
+@settings(deadline=None, max_examples=300)
+@given(st.text(alphabet=alphabet, max_size=200) | st.text(max_size=200))
+def test_no_characters_lost_and_offsets_point_at_the_text(text):
+    units = split_units(text, "r", max_chars=50)
+    for unit in units:
+        assert unit.text and unit.text == unit.text.strip()
+        assert 0 <= unit.start < unit.end <= len(text)
+        # every character of the unit (whitespace runs become one space) comes, in order,
+        # from original[start:end]
+        source = iter(text[unit.start:unit.end])
+        assert all(ch in source for ch in unit.text if not ch.isspace())
+    # every letter, digit or CJK character of the input reaches some unit
+    kept = "".join(u.text for u in units)
+    assert [c for c in text if c.isalnum()] == [c for c in kept if c.isalnum()]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from(list("一二三十是、.．（）()1２0٣①⑳⑴ 检察。")), max_size=8))
+def test_outline_level_is_the_first_marker_that_matches(text):
+    from topics.text.sentences import _OUTLINE_MARKERS
+
+    expected = next((level for pattern, level in _OUTLINE_MARKERS if pattern.match(text)), None)
+    assert outline_level(text) == expected
+
+
+def _spans_terminal_by_terminal(text: str) -> list[tuple[int, int]]:
+    """The splitter's earlier algorithm: each terminal outside quotes ends a sentence."""
+
+    from topics.text.sentences import _ALNUM, _TERMINAL, _TERMINAL_TAIL, _quote_spans
+
+    quotes = _quote_spans(text)  # book titles
+    spans, start = [], 0
+    for match in _TERMINAL.finditer(text):
+        i = match.start()
+        if i < start or any(s < i < e - 1 for s, e in quotes):
+            continue
+        end = _TERMINAL_TAIL.match(text, i + 1).end()
+        spans.append((start, end))
+        start = end
+    if start < len(text):
+        spans.append((start, len(text)))
+    merged = []
+    for s, e in spans:
+        if merged and not _ALNUM.search(text, s, e):
+            merged[-1] = (merged[-1][0], e)
+        else:
+            merged.append((s, e))
+    return [span for span in merged if text[span[0]:span[1]].strip()]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(st.sampled_from(list('检察。！？；!?;“”‘’「」『』《》（）()"，a1 \n—')), max_size=40))
+def test_sentence_spans_equal_the_terminal_by_terminal_split(text):
+    from topics.text.sentences import _sentence_spans
+
+    assert _sentence_spans(text) == _spans_terminal_by_terminal(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(st.sampled_from(list(" \t\u3000\ufeff\\*_a检")), max_size=10))
+def test_lines_needing_cleaning_are_found_as_by_the_plain_pattern(text):
+    import re
+
+    from topics.text.sentences import _NEEDS_CLEANING
+
+    plain = re.compile(r"[\s\ufeff\\]|\*\*|__")
+    for pos in range(len(text) + 1):
+        found, expected = _NEEDS_CLEANING.search(text, pos), plain.search(text, pos)
+        assert (found and found.start()) == (expected and expected.start())

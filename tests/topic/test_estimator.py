@@ -1,0 +1,91 @@
+import numpy as np
+import pytest
+
+from tests.conftest import TINY
+from topics.text.segment import Segmenter, is_noise, load_stopwords
+from topics.topic.estimator import ThemeTopicModel
+
+
+@pytest.fixture(scope="module")
+def documents():
+    segmenter = Segmenter()
+    return [segmenter.content_tokens(t) for t, _ in TINY] * 3
+
+
+@pytest.fixture(scope="module")
+def fitted(taxonomy, documents):
+    return ThemeTopicModel(taxonomy=taxonomy, n_free_topics=2, no_below=1, no_above=0.9,
+                           passes=5).fit(documents).inference_
+
+
+def test_topics_are_tied_to_themes_plus_free_ones(fitted, taxonomy):
+    tied = [t for t in fitted.topic_themes_ if t is not None]
+    assert fitted.topic_themes_[-2:] == [None, None]
+    assert len(tied) >= 6 and set(tied) <= set(taxonomy.ids)
+    assert all(set(c) == {"c_v", "u_mass"} for c in fitted.coherence_)
+
+
+def test_seeded_topic_leads_with_its_theme_words(fitted, taxonomy):
+    for topic, theme in enumerate(fitted.topic_themes_):
+        if theme is None:
+            continue
+        words = [w for w, _ in fitted.top_words(topic, 3)]
+        assert any(any(w in cue or cue in w for cue in taxonomy[theme].cues) for w in words), (theme, words)
+
+
+def test_distributions_sum_to_one_and_are_batch_independent(fitted, documents):
+    together = fitted.transform(documents[:6] + [[]])
+    assert np.allclose(together.sum(axis=1), 1)
+    alone = fitted.transform(documents[2:3])
+    assert np.allclose(together[2], alone[0])
+
+
+def test_top_words_are_free_of_stop_words_and_placeholders(fitted):
+    stop = load_stopwords()
+    for topic in range(fitted.n_topics):
+        for word, _ in fitted.top_words(topic, 10):
+            assert word not in stop and not is_noise(word)
+
+
+def test_same_seed_same_topics(taxonomy, documents, fitted):
+    again = ThemeTopicModel(taxonomy=taxonomy, n_free_topics=2, no_below=1, no_above=0.9,
+                            passes=5).fit(documents).inference_
+    assert [again.top_words(k) for k in range(again.n_topics)] == \
+           [fitted.top_words(k) for k in range(fitted.n_topics)]
+
+
+def test_batched_inference_agrees_with_gensims(fitted, documents):
+    """The vectorised E-step gives gensim's topic distributions (started from the same point)."""
+    from gensim.corpora import Dictionary
+    from gensim.models import LdaModel
+
+    dictionary = Dictionary()
+    dictionary.token2id = dict(fitted.token2id_)
+    lda = LdaModel(num_topics=fitted.n_topics, id2word=dictionary, alpha=fitted.alpha_,
+                   eta=fitted.eta_, dtype=np.float64)
+    lda.state.sstats[...] = fitted.sstats_
+    lda.sync_state()
+
+    class MeanStart:  # gensim draws the starting point at random; start from its mean, 1
+        def gamma(self, shape, scale, size):
+            return np.full(size, shape * scale)
+
+    lda.random_state = MeanStart()
+    bows = [dictionary.doc2bow(d) for d in documents[:12] if d]
+    gamma, _ = lda.inference(bows)
+    expected = gamma / gamma.sum(axis=1, keepdims=True)
+    ours = fitted.transform([d for d in documents[:12] if d])
+    assert np.allclose(ours, expected, atol=1e-6)
+    assert (ours.argmax(axis=1) == expected.argmax(axis=1)).all()
+
+
+def test_classify_does_not_import_gensim(tiny_model_dir, report_file):
+    import subprocess
+    import sys
+
+    code = ("import sys; from topics.bundle import load_model; "
+            f"m = load_model({str(tiny_model_dir)!r}); "
+            f"m.classify(open({str(report_file)!r}, encoding='utf-8').read()); "
+            "print('gensim' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"

@@ -1,0 +1,307 @@
+"""A fitted theme classifier as plain arrays: labelling without importing scikit-learn.
+
+:class:`~topics.classify.estimator.ThemeClassifier` learns with scikit-learn; what labelling needs
+afterwards (vocabularies, idf weights, coefficients) is held here, and the features, the
+probabilities and the evidence are computed with numpy and scipy alone. Loading a model
+builds one of these directly, so ``topics classify`` never pays scikit-learn's import.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..config import N_EVIDENCE
+from ..features.cues import CueMatcher
+from ..features.definition import FeatureBlocks, display_name, feature_blocks, weighted_matrix
+from ..features.vectorize import CharNgramIndex, WordNgramIndex
+from ..taxonomy import Taxonomy
+from ..text.segment import Segmenter
+
+#: Evidence shows terms that pushed a sentence by at least this share of its strongest term.
+EVIDENCE_SHARE = 0.01
+def _softmax(decision: np.ndarray) -> np.ndarray:
+    """Class probabilities from decision values, as ``LogisticRegression.predict_proba``."""
+    if decision.shape[1] == 1:  # binary: the logistic of one score
+        positive = 1.0 / (1.0 + np.exp(-decision[:, 0]))
+        return np.column_stack([1.0 - positive, positive])
+    decision -= decision.max(axis=1, keepdims=True)
+    np.exp(decision, out=decision)
+    decision /= decision.sum(axis=1, keepdims=True)
+    return decision
+
+
+@dataclass(slots=True)  # not frozen: one is made per unit; nothing changes it once made
+class Prediction:
+    """A theme, its confidence, every theme's score and the terms that pushed it (if asked)."""
+
+    theme: str
+    confidence: float
+    scores: dict[str, float]
+    evidence: list[tuple[str, float]] | None
+
+
+class PredictionColumns(NamedTuple):
+    """Predictions of a batch as columns: themes, confidences, probabilities and evidence."""
+
+    themes: list[str]
+    confidences: list[float]
+    probabilities: np.ndarray  # a row per prediction, a column per class
+    classes: list[str]
+    evidence: list[list[tuple[str, float]] | None]
+
+    @property
+    def scores(self) -> list[dict[str, float]]:
+        """Every class's probability, by class, for each row."""
+        # a row has one value per class; strict=True would cost a third more per row here
+        return [dict(zip(self.classes, row, strict=False)) for row in self.probabilities.tolist()]
+
+    def predictions(self) -> list[Prediction]:
+        """One :class:`Prediction` per row."""
+        return [Prediction(*row) for row in zip(self.themes, self.confidences, self.scores,
+                                                self.evidence, strict=True)]
+
+
+def concat_columns(parts: list[PredictionColumns]) -> PredictionColumns:
+    """The prediction columns of several batches, one after the other."""
+    return PredictionColumns([t for part in parts for t in part.themes],
+                             [c for part in parts for c in part.confidences],
+                             np.vstack([part.probabilities for part in parts]),
+                             parts[0].classes, [e for part in parts for e in part.evidence])
+
+
+class ThemePredictor:
+    """Labels sentences with the state of a fitted :class:`ThemeClassifier`.
+
+    Parameters
+    ----------
+    meta, arrays : dict
+        What ``ThemeClassifier.to_state`` gives (and a model bundle stores): parameters,
+        classes, vocabularies; idf weights, coefficients and intercepts.
+    taxonomy : Taxonomy
+        Themes, cue words and the fallback theme.
+    segmenter : Segmenter
+        The segmenter the classifier was trained with.
+    """
+
+    def __init__(self, meta: dict, arrays: dict[str, np.ndarray], taxonomy: Taxonomy,
+                 segmenter: Segmenter):
+        self.meta = meta
+        self.params = dict(meta["params"])
+        self.taxonomy = taxonomy
+        self.segmenter = segmenter
+        self.classes_ = np.array(meta["classes"])
+        self.word_vocabulary = list(meta["word_vocabulary"])
+        self.char_vocabulary = list(meta["char_vocabulary"])
+        self.word_idf = np.asarray(arrays["word_idf"], dtype=np.float64)
+        self.char_idf = np.asarray(arrays["char_idf"], dtype=np.float64)
+        self.coef_ = np.asarray(arrays["coef"], dtype=np.float64)
+        self.intercept_ = np.asarray(arrays["intercept"], dtype=np.float64)
+        self.cue_matcher_ = CueMatcher(taxonomy)
+        self.feature_names_ = np.array(
+            self.word_vocabulary + self.char_vocabulary
+            + [f"cue:{t}" for t in taxonomy.ids], dtype=object)
+        self._indexes = None
+        self._display = None
+        self._block_coefs = None
+
+    def to_state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """The state this predictor was made from (for a model bundle)."""
+        arrays = {"word_idf": self.word_idf, "char_idf": self.char_idf, "coef": self.coef_,
+                  "intercept": self.intercept_}
+        return self.meta, arrays
+
+    def _transforms(self):
+        """Batch transforms for words and characters (see ``vectorize``)."""
+        if self._indexes is None:
+            word_range = tuple(self.params["word_ngrams"])
+            char_range = tuple(self.params["char_ngrams"])
+            if (WordNgramIndex.supports(self.word_vocabulary, word_range)
+                    and char_range[1] <= 3):
+                words = WordNgramIndex(self.word_vocabulary, self.word_idf, word_range, True,
+                                       keep=self.segmenter.is_content)
+                chars = CharNgramIndex(self.char_vocabulary, self.char_idf, char_range, True,
+                                       True)
+                self._indexes = (words.transform, chars.transform)
+            else:  # a vocabulary the fast transforms cannot reproduce: scikit-learn's own
+                from ..features.tfidf import fitted_vectorizers
+
+                words, chars = fitted_vectorizers(self.meta, self.word_idf, self.char_idf)
+                content_of = self.segmenter.content_of
+                self._indexes = (lambda segmented: words.transform(content_of(segmented)),
+                                 chars.transform)
+        return self._indexes
+
+    def blocks(self, texts: list[str], segmented: list[list[str]] | None = None,
+               cue_scores: np.ndarray | None = None) -> FeatureBlocks:
+        """The :class:`FeatureBlocks` of ``texts``.
+
+        ``segmented`` may pass the texts' tokens (``Segmenter.tokens_many``) and
+        ``cue_scores`` their ``CueMatcher.score_matrix`` when the caller has them; the word
+        features keep the content tokens only.
+        """
+        if segmented is None:
+            segmented = self.segmenter.tokens_many(texts)
+        if cue_scores is None:
+            cue_scores = self.cue_matcher_.score_matrix_of_texts(texts)
+        return feature_blocks(texts, segmented, cue_scores, *self._transforms())
+
+    def features(self, texts: list[str], segmented: list[list[str]] | None = None,
+                 matches: list[list[str]] | None = None) -> sp.csr_matrix:
+        """Word TF-IDF, character TF-IDF and log cue scores of each text, weighted.
+
+        ``segmented`` and ``matches`` may pass the texts' tokens and cue words.
+        """
+        scores = None if matches is None else self.cue_matcher_.score_matrix(matches)
+        return weighted_matrix(self.blocks(texts, segmented, scores), self.params)
+
+    def probabilities(self, features: sp.csr_matrix) -> np.ndarray:
+        """Class probabilities of weighted features, as ``LogisticRegression.predict_proba``."""
+        return _softmax(np.asarray(features @ self.coef_.T) + self.intercept_)
+
+    def block_probabilities(self, blocks: FeatureBlocks) -> np.ndarray:
+        """:meth:`probabilities` of the blocks' :func:`weighted_matrix`, without making it.
+
+        Each block meets its own slice of the (weighted) coefficients; labelling goes this
+        way, with or without evidence, so that both give the same numbers.
+        """
+        if self._block_coefs is None:
+            weights = [self.params[name] for name in ("word_weight", "char_weight",
+                                                      "cue_weight")]
+            ends = np.cumsum([0, len(self.word_vocabulary), len(self.char_vocabulary),
+                              len(self.taxonomy.ids)])
+            slices = zip(weights, ends[:-1], ends[1:], strict=True)
+            self._block_coefs = [np.ascontiguousarray(weight * self.coef_[:, start:end].T)
+                                 for weight, start, end in slices]
+        word_coef, char_coef, cue_coef = self._block_coefs
+        decision = np.asarray(blocks.words @ word_coef)
+        decision += blocks.chars @ char_coef
+        decision += blocks.cues @ cue_coef
+        decision += self.intercept_
+        return _softmax(decision)
+
+    def predict_proba(self, texts) -> np.ndarray:
+        """Probability of every class (``classes_`` order) for each sentence."""
+        return self.block_probabilities(self.blocks([str(t) for t in texts]))
+
+    def decide(self, proba: np.ndarray, threshold: float | None = None) -> np.ndarray:
+        """The best class of each row, or the fallback theme below the threshold.
+
+        ``threshold`` defaults to the classifier's own (its ``threshold`` parameter).
+        """
+        best = proba.argmax(axis=1)
+        labels = self.classes_[best].astype(object)
+        threshold = self.params["threshold"] if threshold is None else threshold
+        low = proba[np.arange(len(best)), best] < threshold
+        labels[low] = self.taxonomy.fallback
+        return labels
+
+    def predict(self, texts) -> np.ndarray:
+        """Theme id of each sentence (the fallback theme below the threshold)."""
+        return self.decide(self.predict_proba(texts))
+
+    def predict_detailed(self, texts: list[str], n_evidence: int | None = N_EVIDENCE,
+                         segmented: list[list[str]] | None = None) -> list[Prediction]:
+        """Predictions with confidence, every theme's score and evidence terms.
+
+        ``n_evidence=None`` skips the evidence (``Prediction.evidence`` is None).
+        ``segmented`` may pass the texts' tokens (``Segmenter.tokens_many``).
+        """
+        return self.predict_columns(texts, n_evidence, segmented).predictions()
+
+    def predict_columns(self, texts: list[str], n_evidence: int | None = N_EVIDENCE,
+                        segmented: list[list[str]] | None = None,
+                        proba: np.ndarray | None = None,
+                        threshold: float | None = None) -> PredictionColumns:
+        """:meth:`predict_detailed` as lists of themes, confidences, scores and evidence.
+
+        ``proba`` may give the final probabilities (a second stage's, see ``context``):
+        then they decide the themes and the evidence explains those themes, and without
+        evidence no feature is computed. ``threshold`` overrides the classifier's.
+        """
+        texts = [str(t) for t in texts]
+        if not texts:
+            return PredictionColumns([], [], np.zeros((0, len(self.classes_))),
+                                     [str(c) for c in self.classes_], [])
+        blocks = matches = None
+        if n_evidence is not None:  # the evidence shows the cue words
+            matches = self.cue_matcher_.matches_many(texts)
+            blocks = self.blocks(texts, segmented, self.cue_matcher_.score_matrix(matches))
+        elif proba is None:
+            blocks = self.blocks(texts, segmented)
+        if proba is None:
+            proba = self.block_probabilities(blocks)
+        labels = self.decide(proba, threshold)
+        evidence = (self._evidence(weighted_matrix(blocks, self.params), proba.argmax(axis=1),
+                                   matches, n_evidence)
+                    if n_evidence is not None else [None] * len(texts))
+        class_index = {str(c): i for i, c in enumerate(self.classes_)}
+        labels = [str(label) for label in labels]
+        position = np.array([class_index.get(label, -1) for label in labels], dtype=np.int64)
+        confidence = np.where(position >= 0,
+                              proba[np.arange(len(labels)), np.maximum(position, 0)], 0.0)
+        return PredictionColumns(labels, confidence.tolist(), proba, list(class_index), evidence)
+
+    def _display_names(self) -> tuple[np.ndarray, list[str]]:
+        """Per feature column, the id of its name for people; the names by id.
+
+        Features with the same name (the word 政治 and the characters 政治) share an id.
+        Cue features are named ``cue:THEME`` and shown as the cue words they matched.
+        """
+        if self._display is None:
+            ids: dict[str, int] = {}
+            columns = np.array([ids.setdefault(display_name(name), len(ids))
+                                for name in self.feature_names_], dtype=np.int64)
+            self._display = (columns, list(ids))
+        return self._display
+
+    def _evidence(self, features, best: np.ndarray, matches: list[list[str]],
+                  n: int) -> list[list[tuple[str, float]]]:
+        """Per row, the ``n`` named features that pushed it most towards its best class."""
+        coef = self.coef_
+        if coef.shape[0] == 1:  # binary: one weight row, negated for class 0
+            coef = np.vstack([-coef[0], coef[0]])
+        n_rows = features.shape[0]
+        rows = np.repeat(np.arange(n_rows), np.diff(features.indptr))
+        values = features.data * coef[best[rows], features.indices]
+        keep = values > 0
+        name_of, names = self._display_names()
+        merged = sp.csr_matrix((values[keep], (rows[keep], name_of[features.indices[keep]])),
+                               shape=(n_rows, len(names)))
+        merged.sum_duplicates()
+        rows = np.repeat(np.arange(n_rows), np.diff(merged.indptr))
+        # Only terms worth showing are ranked: at least 1% of the row's strongest one.
+        strongest = np.zeros(n_rows)
+        np.maximum.at(strongest, rows, merged.data)
+        order = np.flatnonzero(merged.data >= EVIDENCE_SHARE * strongest[rows])
+        order = order[np.argsort(-merged.data[order], kind="stable")]  # ties: column order
+        order = order[np.argsort(rows[order], kind="stable")]
+        first = np.searchsorted(rows[order], np.arange(n_rows))
+        top = order[np.arange(len(order)) - first[rows[order]] < n + 2]  # two spare: a cue
+        # name may equal another feature's
+        out: list[dict[str, float]] = [{} for _ in range(n_rows)]
+        for row, name_id, value in zip(rows[top].tolist(), merged.indices[top].tolist(),
+                                       merged.data[top].tolist(), strict=True):
+            name = names[name_id]
+            if name.startswith("cue:"):
+                theme = name[4:]
+                words = [w for w in matches[row] if theme in self.cue_matcher_.themes_of(w)]
+                name = "+".join(dict.fromkeys(words)) or name
+            contributions = out[row]
+            contributions[name] = contributions.get(name, 0.0) + value
+        return [[(name, round(value, 4))
+                 for name, value in sorted(c.items(), key=lambda kv: -kv[1])[:n]] for c in out]
+
+    def top_terms(self, n: int = 15) -> dict[str, list[tuple[str, float]]]:
+        """Each theme's strongest positive words and word pairs."""
+        n_words = len(self.word_vocabulary)
+        out = {}
+        for pos, theme in enumerate(self.classes_):
+            weights = self.coef_[pos][:n_words]
+            order = np.argsort(-weights, kind="stable")[:n]
+            out[str(theme)] = [(display_name(self.feature_names_[i]), round(float(weights[i]), 4))
+                               for i in order if weights[i] > 0]
+        return out

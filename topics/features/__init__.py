@@ -1,0 +1,1 @@
+"""Feature stage: cue words and TF-IDF indexes, shared by training and labelling."""

@@ -1,0 +1,120 @@
+"""Cue-word matching: how strongly a text speaks of each theme by the taxonomy's cue words."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from ..taxonomy import Taxonomy
+
+
+class CueMatcher:
+    """Find the taxonomy's cue words in texts (longest match first, no overlaps).
+
+    Parameters
+    ----------
+    taxonomy : Taxonomy
+        Themes with weighted cue words; a word listed under two themes counts for both.
+    """
+
+    def __init__(self, taxonomy: Taxonomy):
+        self.taxonomy = taxonomy
+        self.theme_ids = taxonomy.ids
+        self._weights: dict[str, list[tuple[int, float]]] = {}
+        for column, theme in enumerate(taxonomy.themes):
+            for word, weight in theme.cues.items():
+                if word:
+                    self._weights.setdefault(word, []).append((column, weight))
+        self._words = sorted(self._weights, key=lambda w: (-len(w), w))
+        self._automaton = None
+        self._weight_rows = None  # per cue word (in _words order), its weight per theme
+
+    def _find(self, text: str) -> list[tuple[int, int, int]]:
+        """``(word number, start, end)`` of the cue words in ``text`` (Aho-Corasick)."""
+        if not self._words:
+            return []
+        if self._automaton is None:
+            import ahocorasick_rs
+
+            self._automaton = ahocorasick_rs.AhoCorasick(  # DFA or not, the same matches
+                self._words, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest,
+                implementation=ahocorasick_rs.Implementation.DFA)
+        return self._automaton.find_matches_as_indexes(text, overlapping=False)
+
+    def matches(self, text: str) -> list[str]:
+        """Cue words found in ``text``, in order."""
+        return [self._words[word] for word, _, _ in self._find(text)]
+
+    def _found_rows(self, texts: list[str]) -> tuple[list[tuple[int, int, int]], np.ndarray]:
+        """:meth:`_find` over the whole batch, and the text (row) of each match."""
+        if not texts:
+            return [], np.zeros(0, dtype=np.int64)
+        # Cue words hold no line breaks, so no match spans two texts.
+        starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])
+        found = self._find("\n".join(texts))
+        where = np.fromiter((start for _, start, _ in found), dtype=np.int64, count=len(found))
+        return found, np.searchsorted(starts, where, side="right") - 1
+
+    def matches_many(self, texts: list[str]) -> list[list[str]]:
+        """:meth:`matches` of every text, in one pass over the batch."""
+        out: list[list[str]] = [[] for _ in texts]
+        found, rows = self._found_rows(texts)
+        words = self._words
+        for row, (word, _, _) in zip(rows.tolist(), found, strict=True):
+            out[row].append(words[word])
+        return out
+
+    def score_matrix_of_texts(self, texts: list[str]) -> np.ndarray:
+        """``score_matrix(matches_many(texts))`` without making the lists of words."""
+        out = np.zeros((len(texts), len(self.theme_ids)))
+        found, rows = self._found_rows(texts)
+        if found:
+            if self._weight_rows is None:
+                self._weight_rows = self.score_matrix([[word] for word in self._words])
+            words = np.fromiter((word for word, _, _ in found), dtype=np.int64, count=len(found))
+            np.add.at(out, rows, self._weight_rows[words])  # in order, as score_matrix sums
+        return out
+
+    def themes_of(self, word: str) -> list[str]:
+        """The themes a cue word belongs to."""
+        return [self.theme_ids[column] for column, _ in self._weights.get(word, ())]
+
+    def scores_of_matches(self, words: list[str]) -> np.ndarray:
+        """Summed cue weights per theme (taxonomy order) of already matched cue words."""
+        return self.score_matrix([words])[0]
+
+    def scores(self, text: str) -> np.ndarray:
+        """Summed cue weights per theme, in taxonomy order."""
+        return self.scores_of_matches(self.matches(text))
+
+    def score_matrix(self, matches: Iterable[list[str]]) -> np.ndarray:
+        """:meth:`scores_of_matches` for many texts' matches, one row each (summed in order)."""
+        matches = list(matches)
+        out = np.zeros((len(matches), len(self.theme_ids)))
+        entries = [(row, column, weight) for row, words in enumerate(matches)
+                   for word in words for column, weight in self._weights[word]]
+        if entries:
+            rows, columns, weights = zip(*entries, strict=True)
+            np.add.at(out, (np.array(rows), np.array(columns)), np.array(weights, dtype=float))
+        return out
+
+    def decide(self, text: str, min_score: float = 2.0, margin: float = 2.0) -> str | None:
+        """The theme whose cues clearly dominate ``text``, or None.
+
+        Clear means: a score of at least ``min_score`` and at least ``margin``
+        times the runner-up's.
+        """
+        return self.decide_scores(self.scores(text), min_score, margin)
+
+    def decide_scores(self, scores: np.ndarray, min_score: float = 2.0,
+                      margin: float = 2.0) -> str | None:
+        """:meth:`decide` for a text whose :meth:`scores` are known."""
+        if not len(scores):
+            return None
+        order = np.argsort(-scores, kind="stable")
+        best = scores[order[0]]
+        second = scores[order[1]] if len(order) > 1 else 0.0
+        if best >= min_score and best >= margin * second:
+            return self.theme_ids[order[0]]
+        return None

@@ -1,0 +1,313 @@
+"""Fast TF-IDF transforms for a fitted vocabulary: whole batches in numpy.
+
+scikit-learn's ``TfidfVectorizer.transform`` builds every n-gram as a Python string and
+looks it up one by one. Here a batch is turned into integer keys at once (characters are
+code points packed into one 63-bit integer per n-gram; words are vocabulary ids packed in
+pairs) and looked up in a hash table of the vocabulary's keys, all at once (``KeyTable``). The
+weighting is the vectorizer's: counts, ``1 + log`` when sublinear, times idf, rows
+l2-normalised. The matrices equal scikit-learn's up to float rounding (tests check it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from itertools import chain, repeat
+from typing import NamedTuple
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..text.simplify import map_joined
+
+_BITS = 21  # every code point is below 2**21
+_UNKNOWN, _DROPPED, _UNSEEN = -1, -2, -3  # codes of tokens that are not vocabulary ids
+_MAX_CODES = 500_000  # distinct tokens whose code is remembered
+#: Largest table of character bigrams looked up directly (cells of 4 bytes).
+DENSE_PAIRS_MAX = 1 << 24
+
+
+def _char_key(term: str) -> int:
+    key = 0
+    for ch in term:
+        key = (key << _BITS) | ord(ch)
+    return key
+
+
+class KeyTable:
+    """An open-addressing hash table from distinct non-negative int64 keys to values.
+
+    Looking up a whole array of keys takes a few vectorised rounds of linear probing (the
+    table is at most a quarter full); ``searchsorted`` on a sorted array costs a binary
+    search per key, several times more on large batches.
+    """
+
+    _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing
+
+    def __init__(self, keys: np.ndarray, values: np.ndarray):
+        keys = np.asarray(keys, dtype=np.int64)
+        self._bits = max(4, (4 * len(keys)).bit_length())
+        size = 1 << self._bits
+        self._keys = np.full(size, -1, dtype=np.int64)
+        self._values = np.full(size, -1, dtype=np.int64)
+        slots = self._slots(keys)
+        pending = np.arange(len(keys))
+        while len(pending):  # place keys round by round; the first to claim a free slot wins
+            free = self._keys[slots[pending]] == -1
+            claim, first = np.unique(slots[pending[free]], return_index=True)
+            placed = pending[free][first]
+            self._keys[claim] = keys[placed]
+            self._values[claim] = np.asarray(values)[placed]
+            pending = np.setdiff1d(pending, placed, assume_unique=True)
+            slots[pending] = (slots[pending] + 1) & (size - 1)
+
+    def _slots(self, keys: np.ndarray) -> np.ndarray:
+        hashed = keys.astype(np.uint64) * self._MULTIPLIER
+        return (hashed >> np.uint64(64 - self._bits)).astype(np.int64)
+
+    def lookup(self, keys: np.ndarray) -> np.ndarray:
+        """The value of each key, -1 for keys not in the table."""
+        out = np.full(len(keys), -1, dtype=np.int64)
+        slots = self._slots(keys)
+        todo = np.arange(len(keys))
+        mask = len(self._keys) - 1
+        while len(todo):
+            stored = self._keys[slots]
+            hit = stored == keys
+            out[todo[hit]] = self._values[slots[hit]]
+            going = ~hit & (stored != -1)
+            todo, keys, slots = todo[going], keys[going], (slots[going] + 1) & mask
+        return out
+
+
+def _weighted(rows: np.ndarray, columns: np.ndarray, n_rows: int, idf: np.ndarray,
+              sublinear: bool) -> sp.csr_matrix:
+    """Counts of (row, column) pairs as l2-normalised TF-IDF rows (sorted, no duplicates).
+
+    The pairs come as a few runs that are each in row order (one per n), so a stable sort
+    of ``row * width + column`` merges them; the sums are scipy's ``sum_duplicates``'.
+    """
+    width = len(idf)
+    keys = rows * width + columns
+    keys.sort(kind="stable")
+    first = np.empty(len(keys), dtype=bool)
+    first[:1] = True
+    np.not_equal(keys[1:], keys[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    values = np.diff(starts, append=len(keys)).astype(np.float64)  # counts
+    keys = keys[starts]
+    row_of = keys // width
+    indices = keys - row_of * width
+    if sublinear:
+        np.log(values, out=values)
+        values += 1.0
+    values *= idf[indices]
+    norms = np.sqrt(np.bincount(row_of, weights=values * values, minlength=n_rows))
+    values /= norms[row_of]
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(np.bincount(row_of, minlength=n_rows), out=indptr[1:])
+    return sp.csr_matrix((values, indices, indptr), shape=(n_rows, width))
+
+
+class _DensePairs(NamedTuple):
+    """Character bigrams by ``rank[first] * size + rank[second]``: their column, or -1.
+
+    ``rank`` gives each character term's position among the ``size`` of them, by code point.
+    """
+
+    rank: np.ndarray
+    size: int
+    columns: np.ndarray
+
+    def lookup(self, firsts: np.ndarray, seconds: np.ndarray) -> np.ndarray:
+        """The column of each bigram of character terms (code points ``firsts, seconds``)."""
+        return self.columns[self.rank[firsts] * self.size + self.rank[seconds]]
+
+
+class CharNgramIndex:
+    """``TfidfVectorizer(analyzer="char")`` transform of fitted vocabulary and idf weights.
+
+    Parameters
+    ----------
+    vocabulary : list of str
+        The terms, position = feature column.
+    idf : numpy.ndarray
+        The vectorizer's ``idf_``.
+    ngram_range : tuple of int
+        Smallest and largest n (at most 3).
+    lowercase, sublinear_tf : bool
+        As set on the vectorizer.
+    """
+
+    def __init__(self, vocabulary: list[str], idf: np.ndarray, ngram_range: tuple[int, int],
+                 lowercase: bool = True, sublinear_tf: bool = True):
+        low, high = ngram_range
+        if not 1 <= low <= high <= 3:
+            raise ValueError(f"character n-grams of {ngram_range} are not supported (1-3)")
+        self.ngram_range = (low, high)
+        self.lowercase = lowercase
+        self.sublinear_tf = sublinear_tf
+        self.idf = np.asarray(idf, dtype=np.float64)
+        keys = np.array([_char_key(term) for term in vocabulary], dtype=np.int64)
+        self._table = KeyTable(keys, np.arange(len(keys)))
+        single = keys < (1 << _BITS)
+        self._unigram_column = np.full(int(keys[single].max()) + 2 if single.any() else 1, -1,
+                                       dtype=np.int64)
+        self._unigram_column[keys[single]] = np.flatnonzero(single)
+        # When every n-gram's two (n-1)-grams are terms too (so it is with min_df alone),
+        # only positions whose shorter n-grams matched need looking up.
+        terms = set(vocabulary)
+        self._closed = all(len(t) == 1 or (t[:-1] in terms and t[1:] in terms)
+                           for t in vocabulary)
+        self._pairs = self._dense_pairs(vocabulary) if self._closed and high > 1 else None
+
+    def _dense_pairs(self, vocabulary: list[str]) -> _DensePairs | None:
+        """A direct table of the character bigrams, or None when it would be too big.
+
+        A gather from it replaces the hash lookup; it serves vocabularies whose bigrams
+        are all made of character terms, up to :data:`DENSE_PAIRS_MAX` cells (the default
+        model's 1,385 characters: 7.7 MB).
+        """
+        singles = np.flatnonzero(self._unigram_column >= 0)
+        size = len(singles)
+        if size * size > DENSE_PAIRS_MAX:
+            return None
+        rank = np.full(len(self._unigram_column), -1, dtype=np.int64)
+        rank[singles] = np.arange(size)
+        table = np.full(size * size, -1, dtype=np.int32)
+        bigrams = [(column, term) for column, term in enumerate(vocabulary) if len(term) == 2]
+        count = len(bigrams)
+        columns = np.fromiter((column for column, _ in bigrams), dtype=np.int64, count=count)
+        firsts, seconds = (np.fromiter((ord(term[k]) for _, term in bigrams), dtype=np.int64,
+                                       count=count) for k in (0, 1))
+        table[rank[firsts] * size + rank[seconds]] = columns
+        return _DensePairs(rank, size, table)
+
+    def transform(self, texts: list[str]) -> sp.csr_matrix:
+        """TF-IDF rows of ``texts`` (the texts must hold no runs of whitespace)."""
+        if self.lowercase:  # NUL separates as the ends of a text do, even for final sigma
+            texts = map_joined(str.lower, texts, "\x00")
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        codes = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32)
+        codes = codes.astype(np.int64)
+        owner = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+        rows, columns = [], []
+        low, high = self.ngram_range
+        table = self._unigram_column
+        known = table[np.minimum(codes, len(table) - 1)]  # columns of 1-grams
+        for n in range(1, high + 1):
+            count = len(codes) - n + 1
+            if count <= 0:
+                break
+            if n == 1:
+                hits = known
+            else:
+                candidates = owner[:count] == owner[n - 1:]  # inside one text
+                if self._closed:
+                    candidates &= (known[:count] >= 0) & (known[1:count + 1] >= 0)
+                where = np.flatnonzero(candidates)
+                hits = np.full(count, -1, dtype=np.int64)
+                if n == 2 and self._pairs is not None:
+                    hits[where] = self._pairs.lookup(codes[where], codes[where + 1])
+                else:
+                    keys = codes[where]
+                    for k in range(1, n):
+                        keys = (keys << _BITS) | codes[where + k]
+                    hits[where] = self._table.lookup(keys)
+            if n >= low:
+                matched = hits >= 0
+                rows.append(owner[:count][matched])
+                columns.append(hits[matched])
+            known = hits
+        if not rows:
+            return sp.csr_matrix((len(texts), len(self.idf)))
+        return _weighted(np.concatenate(rows), np.concatenate(columns), len(texts), self.idf,
+                         self.sublinear_tf)
+
+
+class WordNgramIndex:
+    """``TfidfVectorizer`` transform over token lists, for word uni- and bigrams.
+
+    Bigrams are matched as pairs of unigram ids, which is exact when every bigram of
+    the vocabulary is two vocabulary words without spaces (always so when the
+    vocabulary was learnt with ``min_df=1``); :meth:`supports` says whether it is.
+
+    With ``keep`` (such as ``Segmenter.is_content``) :meth:`transform` takes a segmenter's
+    tokens as they come and drops those ``keep`` rejects, as if it had been given the
+    kept tokens only; each distinct token is judged once and remembered.
+    """
+
+    def __init__(self, vocabulary: list[str], idf: np.ndarray, ngram_range: tuple[int, int],
+                 sublinear_tf: bool = True, keep: Callable[[str], bool] | None = None):
+        self.keep = keep
+        self._codes: dict[str, int] = {}  # with keep: vocabulary id, _UNKNOWN or _DROPPED
+        self.ngram_range = tuple(ngram_range)
+        self.sublinear_tf = sublinear_tf
+        self.idf = np.asarray(idf, dtype=np.float64)
+        self._unigrams = {t: i for i, t in enumerate(vocabulary) if " " not in t}
+        size = len(vocabulary) + 1
+        pairs, columns = [], []
+        for column, term in enumerate(vocabulary):
+            parts = term.split(" ")
+            if len(parts) == 2:
+                pairs.append(self._unigrams[parts[0]] * size + self._unigrams[parts[1]])
+                columns.append(column)
+        self._size = size
+        self._pairs = KeyTable(np.array(pairs, dtype=np.int64), np.array(columns, dtype=np.int64))
+        self._has_pairs = bool(pairs)
+        self._use_unigrams = self.ngram_range[0] <= 1
+
+    @staticmethod
+    def supports(vocabulary: list[str], ngram_range: tuple[int, int]) -> bool:
+        """Whether this index reproduces the vectorizer exactly for ``vocabulary``."""
+        if not 1 <= ngram_range[0] <= ngram_range[1] <= 2:
+            return False
+        unigrams = {t for t in vocabulary if " " not in t}
+        for term in vocabulary:
+            parts = term.split(" ")
+            if len(parts) > 2 or (len(parts) == 2 and not set(parts) <= unigrams) or "" in parts:
+                return False
+        return True
+
+    def _ids(self, token_lists: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
+        """Vocabulary id (or -1) of every kept token, and the number of its list."""
+        lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
+        owner = np.repeat(np.arange(len(token_lists), dtype=np.int64), lengths)
+        if self.keep is None:
+            ids = np.fromiter(map(self._unigrams.get, chain.from_iterable(token_lists),
+                                  repeat(_UNKNOWN)), dtype=np.int64, count=len(owner))
+            return ids, owner
+        if len(self._codes) > _MAX_CODES:
+            self._codes.clear()
+        codes = self._codes
+        ids = np.fromiter(map(codes.get, chain.from_iterable(token_lists), repeat(_UNSEEN)),
+                          dtype=np.int64, count=len(owner))
+        unseen = np.flatnonzero(ids == _UNSEEN)
+        tokens = list(chain.from_iterable(token_lists)) if len(unseen) else []
+        for position in unseen.tolist():
+            token = tokens[position]
+            code = codes.get(token)
+            if code is None:
+                code = codes[token] = (self._unigrams.get(token, _UNKNOWN) if self.keep(token)
+                                       else _DROPPED)
+            ids[position] = code
+        kept = ids != _DROPPED
+        return ids[kept], owner[kept]
+
+    def transform(self, token_lists: list[list[str]]) -> sp.csr_matrix:
+        """TF-IDF rows of the token lists."""
+        ids, owner = self._ids(token_lists)
+        rows, columns = [], []
+        if self._use_unigrams:
+            known = ids >= 0
+            rows.append(owner[known])
+            columns.append(ids[known])
+        if self.ngram_range[1] == 2 and len(ids) > 1 and self._has_pairs:
+            where = np.flatnonzero((ids[:-1] >= 0) & (ids[1:] >= 0) & (owner[:-1] == owner[1:]))
+            found = self._pairs.lookup(ids[where] * self._size + ids[where + 1])
+            hit = found >= 0
+            rows.append(owner[where[hit]])
+            columns.append(found[hit])
+        if not rows:
+            return sp.csr_matrix((len(token_lists), len(self.idf)))
+        return _weighted(np.concatenate(rows), np.concatenate(columns), len(token_lists),
+                         self.idf, self.sublinear_tf)

@@ -1,0 +1,227 @@
+"""Label many inputs: the one library entry that ``topics classify`` and ``compare`` call.
+
+As spaCy's ``Language.pipe`` runs a pipeline over many texts, :func:`label_many` labels
+many report files, folders, ``.jsonl`` files of units and standard input, in input order,
+in this process, shared with worker processes (``jobs``) or on a Dask cluster
+(``scheduler``); the output is the same, byte for byte, whichever runs it.
+
+>>> import topics
+>>> from topics.labelling import label_many
+>>> model = topics.load_model("models/default")                # doctest: +SKIP
+>>> for name, results in label_many(model, ["reports/"], jobs=4):  # doctest: +SKIP
+...     print(name, len(results))
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from .compare import Comparison, compare_reports
+from .config import MAX_BYTES
+from .errors import InputError, UsageError
+from .pipeline.inputs import read_stdin
+from .pipeline.label import Outcome, Render, Rendered, label_input
+from .pipeline.model import ThemeModel, UnitResult
+
+_log = logging.getLogger("topics")
+
+#: A model, or a function that loads one: called once the worker processes have started,
+#: so that they import the labelling code while this process loads the model.
+ModelSource = ThemeModel | Callable[[], ThemeModel]
+#: A renderer (``topics.render.outputs.renderer``), or a function of the loaded model that
+#: makes one (its taxonomy names the score columns); None: results, not text.
+RenderSource = Render | Callable[[ThemeModel], Render | None] | None
+
+
+def _quiet(_message: str) -> None:
+    pass
+
+
+def loaded(model: ModelSource) -> ThemeModel:
+    """The model; a function that loads one is called, and this process tuned to keep it.
+
+    Such a model lives as long as this process labels (see ``parallel.tuning``).
+    """
+    if isinstance(model, ThemeModel):
+        return model
+    from .parallel.tuning import settle_for_labelling
+
+    model = model()
+    settle_for_labelling()
+    return model
+
+
+def input_items(inputs: Iterable[str]) -> list[str | InputError]:
+    """The report files (and ``-``) of ``inputs``, folders expanded; problems as InputError."""
+    from .read.files import REPORT_SUFFIXES, expand_inputs
+
+    return list(expand_inputs(inputs, (*REPORT_SUFFIXES, ".jsonl")))
+
+
+def worker_count(jobs: int, items: list) -> int:
+    """Worker processes to start for ``jobs`` processes: they and this one share the files.
+
+    ``jobs`` 0 is one process per core; none are started for standard input, which is read
+    here, and the files with it.
+    """
+    if "-" in items:
+        return 0
+    processes = jobs if jobs > 0 else os.cpu_count() or 1
+    return max(0, min(processes, len(items)) - 1)
+
+
+class Labelling:
+    """The labelled inputs of :func:`label_many`, an iterator of ``(name, results)``.
+
+    ``results`` are :class:`~topics.pipeline.model.UnitResult` objects, or
+    :class:`~topics.pipeline.label.Rendered` text with a renderer. Once it has started,
+    ``model`` and ``render`` are the model and renderer used; ``failed`` counts the inputs
+    that could not be read.
+    """
+
+    def __init__(self, model: ModelSource, items: list, render: RenderSource, jobs: int,
+                 scheduler, encoding: str | None, max_bytes: int,
+                 on_error: Callable[[InputError], None] | None, stdin: BinaryIO | None,
+                 progress: Callable[[str], None], cluster_log_level: int):
+        self.items = items
+        self.model: ThemeModel | None = model if isinstance(model, ThemeModel) else None
+        self.failed = 0
+        self.render: Render | None = None  # the renderer, once the model is loaded
+        self._load = None if self.model is not None else model
+        self._render, self._jobs, self._scheduler = render, jobs, scheduler
+        self._encoding, self._max_bytes = encoding, max_bytes
+        self._on_error, self._stdin = on_error, stdin
+        self._progress, self._cluster_log_level = progress, cluster_log_level
+        self._iterator: Iterator | None = None
+
+    def __iter__(self) -> Labelling:
+        return self
+
+    def __next__(self) -> tuple[str, list[UnitResult] | Rendered]:
+        if self._iterator is None:
+            self._iterator = self._run()
+        return next(self._iterator)
+
+    def close(self) -> None:
+        """Stop the worker processes or the cluster client of an unfinished run."""
+        if self._iterator is not None:
+            self._iterator.close()
+
+    def _run(self) -> Iterator[tuple[str, list[UnitResult] | Rendered]]:
+        from .parallel.pool import worker_pool
+        from .parallel.sharing import label_files
+
+        with contextlib.ExitStack() as stack:
+            # the workers start first and import while this process loads the model
+            pool = stack.enter_context(worker_pool(
+                0 if self._scheduler else worker_count(self._jobs, self.items)))
+            model = self.model = loaded(self._load or self.model)
+            render = self._render
+            if render is not None and not hasattr(render, "from_columns"):  # a factory
+                render = render(model)
+            self.render = render
+            files = [i for i in self.items if i != "-"]
+            if self._scheduler:
+                from .parallel.cluster import connect, label_files_on_cluster
+
+                client = self._scheduler
+                if isinstance(client, str):
+                    client = stack.enter_context(
+                        connect(client, self._cluster_log_level, self._progress))
+                outcomes = label_files_on_cluster(client, model, files, self._encoding,
+                                                  self._max_bytes, render)
+            else:
+                outcomes = label_files(model, files, self._encoding, self._max_bytes,
+                                       render=render, pool=pool)
+            for item in self.items:
+                outcome = self._stdin_outcome(model, render) if item == "-" else next(outcomes)
+                if isinstance(outcome, InputError):
+                    self.failed += 1
+                    if self._on_error is None:
+                        raise outcome
+                    self._on_error(outcome)
+                    continue
+                _log.info("labelled %s: %d units", item, len(outcome[1]))
+                yield outcome
+
+    def _stdin_outcome(self, model: ThemeModel, render: Render | None) -> Outcome:
+        stream = self._stdin if self._stdin is not None else sys.stdin.buffer
+        try:
+            loaded = read_stdin(stream, self._encoding, self._max_bytes)
+        except InputError as exc:
+            return exc
+        return label_input(model, loaded, render)
+
+
+def label_many(model: ModelSource, inputs: Iterable[str], render: RenderSource = None, *,
+               jobs: int = 1, scheduler=None, encoding: str | None = None,
+               max_bytes: int = MAX_BYTES, on_error: Callable[[InputError], None] | None = None,
+               stdin: BinaryIO | None = None, progress: Callable[[str], None] = _quiet,
+               cluster_log_level: int = logging.ERROR) -> Labelling:
+    """Label every unit of many inputs, in input order: ``(name, results)`` per input.
+
+    Parameters
+    ----------
+    model : ThemeModel or callable
+        The model, or a function that loads it once the worker processes have started.
+        Worker processes load the model from ``model.path``: it must be saved.
+    inputs : iterable of str
+        Report files (.txt, .md, .docx, .pdf), folders of them, ``.jsonl`` files of units,
+        or ``-`` for ``stdin``.
+    render : renderer, callable or None
+        Renders each report where it is labelled (see ``topics.render.outputs``), or a
+        function of the loaded model that returns one; None yields the results.
+    jobs : int
+        Processes that share the files (0: one per core).
+    scheduler : str or distributed.Client or None
+        Label on a Dask cluster: ``tcp://HOST:8786``, ``local[:N]`` or a client.
+    encoding : str or None
+        Force the text encoding of reports.
+    max_bytes : int
+        Refuse report files larger than this.
+    on_error : callable or None
+        Hears each input that cannot be read (an ``InputError``), which is then skipped;
+        None raises it.
+    stdin : binary stream or None
+        Where ``-`` is read from (default: ``sys.stdin.buffer``).
+    progress : callable
+        Hears what long steps start (connecting to a cluster).
+    cluster_log_level : int
+        Level of Dask's own logging.
+
+    Returns
+    -------
+    Labelling
+        An iterator of ``(name, results)``; its ``model`` and ``failed`` count afterwards.
+    """
+    if scheduler and jobs != 1:
+        raise UsageError("--jobs and --scheduler (or TOPICS_SCHEDULER) do not go together: on "
+                         "a cluster its workers are the processes (local:N starts N here)")
+    return Labelling(model, input_items(inputs), render, jobs, scheduler, encoding, max_bytes,
+                     on_error, stdin, progress, cluster_log_level)
+
+
+def compare_inputs(model: ModelSource, inputs: list[str], n_typical: int = 3, *,
+                   encoding: str | None = None, max_bytes: int = MAX_BYTES,
+                   on_error: Callable[[InputError], None] | None = None) -> Comparison:
+    """Label and compare inputs: each one (a report, or a folder pooled) is one column.
+
+    A folder's column is named after the folder unless it holds a single report.
+    """
+    model = loaded(model)
+    groups = []
+    for item in inputs:
+        labelled = list(label_many(model, [item], encoding=encoding, max_bytes=max_bytes,
+                                   on_error=on_error))
+        if labelled:
+            name = labelled[0][0] if len(labelled) == 1 else Path(item).name or item
+            groups.append((name, [r for _, results in labelled for r in results]))
+    if len(groups) < 2:
+        raise InputError("fewer than two readable inputs: nothing to compare")
+    return compare_reports(groups, model.taxonomy.ids, n_typical)

@@ -1,0 +1,47 @@
+"""Worker processes for labelling files, cheap to start: this module imports no numpy.
+
+``topics classify --jobs N`` starts them before it loads its model, so that they import
+the labelling code meanwhile; :func:`topics.parallel.sharing.label_files` gives them files
+(:func:`topics.parallel.worker.label_in_worker` labels them).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+from collections.abc import Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from typing import NamedTuple
+
+
+class WorkerPool(NamedTuple):
+    """Worker processes that label files together with this process (:func:`worker_pool`)."""
+
+    executor: Executor
+    size: int
+
+
+def _warm_up() -> None:
+    """Import the labelling code (numpy, scipy, the model classes) in a new worker."""
+    from . import worker  # noqa: F401
+
+
+@contextlib.contextmanager
+def worker_pool(n_workers: int) -> Iterator[WorkerPool | None]:
+    """``n_workers`` worker processes (None for none), started now and stopped at the end.
+
+    Started before this process loads its model, they import the labelling code
+    meanwhile. They are spawned, not forked (a forked copy of a process with threads can
+    hang): like ``multiprocessing``, a script that starts them needs the
+    ``if __name__ == "__main__":`` guard.
+    """
+    if n_workers < 1:
+        yield None
+        return
+    executor = ProcessPoolExecutor(n_workers, multiprocessing.get_context("spawn"))
+    try:
+        for _ in range(n_workers):
+            executor.submit(_warm_up)
+        yield WorkerPool(executor, n_workers)
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)

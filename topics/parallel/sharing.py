@@ -1,0 +1,142 @@
+"""Label many report files in this process and worker processes that share them.
+
+Results come back in input order whatever the number of processes, and each worker
+loads the model once. Labelling a sentence does not depend on the other sentences of
+its batch, so the output is the same, byte for byte, with one process or several.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
+
+from ..errors import WorkerError
+from ..pipeline.label import Outcome, Render, label_or_error
+from ..pipeline.model import ThemeModel
+from .pool import WorkerPool, worker_pool
+from .worker import label_in_worker
+
+
+def label_files(model: ThemeModel, items: Iterable, encoding: str | None, max_bytes: int,
+                n_jobs: int = 1, render: Render | None = None,
+                pool: WorkerPool | None = None) -> Iterator[Outcome]:
+    """Label each path of ``items`` (``InputError`` items pass through), in order.
+
+    With ``n_jobs`` > 1, or a ``pool`` of workers started already, this process and the
+    workers share the files (see :class:`_Sharing`); the model must have been saved
+    (``model.path``) so that workers can load it. With ``render`` each report comes back
+    as :class:`Rendered` text, made where it was labelled.
+    """
+    items = list(items)
+    if len(items) < 2 or not model.path or (pool is None and n_jobs == 1):
+        for item in items:
+            yield label_or_error(model, item, encoding, max_bytes, render)
+    elif pool is None:
+        with worker_pool(n_jobs - 1) as pool:
+            yield from _label_shared(model, items, encoding, max_bytes, pool, render)
+    else:
+        yield from _label_shared(model, items, encoding, max_bytes, pool, render)
+
+
+def _label_shared(model: ThemeModel, items: list, encoding: str | None, max_bytes: int,
+                  pool: WorkerPool, render: Render | None) -> Iterator[Outcome]:
+    """Label ``items`` here and in the ``pool``'s workers; yield in input order."""
+    sharing = _Sharing(pool.executor, pool.size,
+                       lambda item: label_or_error(model, item, encoding, max_bytes, render),
+                       lambda item: (label_in_worker, model.path, item, encoding, max_bytes,
+                                     render),  # a worker loads the saved model
+                       items)
+    try:
+        yield from sharing.outcomes()
+    except BrokenProcessPool as exc:
+        raise WorkerError(f"a worker process died ({exc}); was it out of memory?") from None
+    finally:
+        sharing.stop()
+
+
+class _Sharing:
+    """Files shared between this process and worker processes, taken in input order.
+
+    Each worker has one file at a time; when it finishes, the executor's result thread
+    hands it the next untaken file (:meth:`_feed`). While the file whose turn it is to be
+    yielded is still with a worker, this process labels the next untaken file itself
+    instead of waiting, the workers' start-up included. At most ``4 * (n_workers + 1)``
+    files are taken and not yet yielded: memory stays bounded however many there are.
+    """
+
+    def __init__(self, executor, n_workers: int, label_here, task, items: list):
+        self._executor, self._label_here, self._task = executor, label_here, task
+        self._items = items
+        self._limit = 4 * (n_workers + 1)
+        self._lock = threading.Lock()
+        self._untaken = self._yielded = 0  # items below untaken are taken; below yielded, out
+        self._futures: dict[int, Future] = {}  # submitted, not yet collected
+        self._idle = n_workers  # workers without an item
+        self._stopped = False
+        self._broken: BrokenProcessPool | None = None  # why a worker could not be given one
+        self._feed()
+
+    def _take(self) -> int | None:
+        """The next untaken item's position, if the limit allows (call with the lock held)."""
+        if self._untaken == len(self._items) or self._untaken - self._yielded >= self._limit:
+            return None
+        self._untaken += 1
+        return self._untaken - 1
+
+    def _feed(self) -> None:
+        """Give each idle worker the next untaken item, as far as the limit allows."""
+        while True:
+            with self._lock:
+                position = None if self._stopped or not self._idle else self._take()
+                if position is None:
+                    return
+                try:
+                    future = self._executor.submit(*self._task(self._items[position]))
+                except BrokenProcessPool as exc:  # a worker died: the next turn raises it
+                    self._broken, self._stopped = exc, True
+                    return
+                self._idle -= 1
+                self._futures[position] = future
+            future.add_done_callback(self._finished)
+
+    def _finished(self, future: Future) -> None:
+        """A worker's item is done (run by the executor's thread): feed the worker again."""
+        if future.cancelled() or future.exception() is not None:
+            return  # a broken pool: the turn that waits for it raises
+        with self._lock:
+            self._idle += 1
+        self._feed()
+
+    def outcomes(self) -> Iterator[Outcome]:
+        """Every item's outcome, in input order."""
+        done: dict[int, Outcome] = {}  # labelled here, waiting for their turn
+        for turn in range(len(self._items)):
+            while turn not in done:
+                if self._broken is not None:
+                    raise self._broken
+                with self._lock:
+                    future = self._futures.get(turn)
+                    mine = None if future is not None and future.done() else self._take()
+                if mine is not None:
+                    done[mine] = self._label_here(self._items[mine])
+                elif future is not None:
+                    done[turn] = future.result()
+                    with self._lock:
+                        del self._futures[turn]
+                else:  # taken for a worker that could not be given it
+                    raise self._broken or BrokenProcessPool("no worker took a file")
+            with self._lock:
+                self._yielded += 1
+            outcome = done.pop(turn)
+            self._feed()  # a worker held back by the limit goes on
+            yield outcome
+
+    def stop(self) -> None:
+        """Hand out nothing more and cancel what no worker has started."""
+        with self._lock:
+            self._stopped = True
+            futures = list(self._futures.values())
+        for future in futures:
+            future.cancel()

@@ -1,0 +1,1 @@
+"""The model and its one batch path: inputs to units, units to labelled results."""

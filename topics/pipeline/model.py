@@ -1,0 +1,225 @@
+"""A trained theme model: classifier plus topic model, labelling units and reports."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..classify.context import ContextModel
+from ..classify.predictor import PredictionColumns, ThemePredictor, concat_columns
+from ..config import N_EVIDENCE
+from ..taxonomy import Taxonomy
+from ..text.sentences import Unit, split_units
+from ..text.simplify import to_simplified_many
+from ..topic.inference import TopicInference
+
+#: Units labelled together: big enough for numpy to pay off, small enough to bound memory.
+BATCH_UNITS = 4096
+
+
+def _batches(items: list) -> Iterator[list]:
+    """``items`` in slices of :data:`BATCH_UNITS`."""
+    return (items[first:first + BATCH_UNITS] for first in range(0, len(items), BATCH_UNITS))
+
+
+@dataclass(slots=True)  # not frozen: one is made per unit; nothing changes it once made
+class UnitResult:
+    """A labelled unit: what ``classify`` reports for each sentence or heading."""
+
+    report: str
+    index: int
+    text: str
+    theme: str
+    confidence: float
+    scores: dict[str, float]
+    evidence: list[tuple[str, float]] | None  # None: not asked for
+    topic: int | None  # None: not asked for
+    topic_theme: str | None
+    id: object = None
+    is_heading: bool = False
+    start: int | None = None
+    end: int | None = None
+
+
+
+@dataclass(frozen=True)
+class ThemeProfile:
+    """How many units of a report fall under each theme, and their share."""
+
+    counts: dict[str, int]
+    total: int
+
+    @property
+    def shares(self) -> dict[str, float]:
+        """Share of each theme among the report's units (0 when there are none)."""
+        return {k: (v / self.total if self.total else 0.0) for k, v in self.counts.items()}
+
+
+def theme_profile(results: list[UnitResult], theme_ids: list[str]) -> ThemeProfile:
+    """Count the units of each theme (headings included), in taxonomy order."""
+    counts = Counter(r.theme for r in results)
+    return ThemeProfile({t: counts.get(t, 0) for t in theme_ids}, len(results))
+
+
+def _report_runs(units: list[Unit]) -> Iterator[tuple[int, int]]:
+    """``(start, end)`` of each run of consecutive units of one report."""
+    start = 0
+    for i in range(1, len(units) + 1):
+        if i == len(units) or units[i].report != units[start].report:
+            yield start, i
+            start = i
+
+
+@dataclass
+class ThemeModel:
+    """A theme classifier, its second stage and a topic model, with their manifest.
+
+    Units are labelled in two stages: the classifier scores each unit alone, then
+    ``context`` (:class:`~topics.classify.context.ContextModel`) combines those scores with the
+    unit's neighbours, headings and report into calibrated probabilities. Units given
+    without their report get the second stage's calibration alone.
+    """
+
+    taxonomy: Taxonomy
+    classifier: ThemePredictor
+    topic_model: TopicInference
+    manifest: dict = field(default_factory=dict)
+    path: str | None = None
+    context: ContextModel | None = None
+
+    @property
+    def threshold(self) -> float | None:
+        """Probability under which the fallback theme is given (the second stage's)."""
+        return None if self.context is None else self.context.threshold
+
+    def label(self, texts: list[str], n_evidence: int | None = N_EVIDENCE, topics: bool = True):
+        """Predictions and topics for plain sentences, each alone: ``(predictions, topics)``.
+
+        Traditional characters are read as simplified ones; results keep the text as given.
+        ``n_evidence=None`` skips the evidence and ``topics=False`` the topics (None).
+        """
+        texts = to_simplified_many(texts)
+        segmented = self.classifier.segmenter.tokens_many(texts)
+        proba = self._second_stage(None, self._first_stage(texts, segmented), False)
+        columns, topic_ids = self._columns(texts, segmented, proba, n_evidence, topics)
+        return columns.predictions(), topic_ids
+
+    def _first_stage(self, texts: list[str], segmented: list[list[str]]) -> np.ndarray:
+        """The classifier's probabilities of simplified texts (classifier class order)."""
+        return self.classifier.block_probabilities(self.classifier.blocks(texts, segmented))
+
+    def _second_stage(self, units: list[Unit] | None, proba: np.ndarray,
+                      in_context: bool) -> np.ndarray:
+        if self.context is None:
+            return proba
+        if not in_context or units is None:
+            return self.context.alone(proba)
+        out = np.empty_like(proba)
+        for start, end in _report_runs(units):
+            run = units[start:end]
+            position = {u.index: i for i, u in enumerate(run)}
+            headings = [None if u.heading is None else position.get(u.heading) for u in run]
+            out[start:end] = self.context.in_context(proba[start:end], headings)
+        return out
+
+    def _columns(self, texts: list[str], segmented: list[list[str]] | None, proba: np.ndarray,
+                 n_evidence: int | None, topics: bool
+                 ) -> tuple[PredictionColumns, list[int] | None]:
+        columns = self.classifier.predict_columns(texts, n_evidence, segmented, proba,
+                                                  self.threshold)
+        if not topics:
+            return columns, None
+        if segmented is None:
+            segmented = self.classifier.segmenter.tokens_many(texts)
+        content = self.classifier.segmenter.content_of(segmented)
+        return columns, self.topic_model.transform(content).argmax(axis=1).tolist()
+
+    def probabilities(self, units: list[Unit], in_context: bool = True
+                      ) -> tuple[np.ndarray, list[tuple[list[str], list[list[str]]]] | None]:
+        """Final probabilities of ``units`` (classifier class order), batch by batch.
+
+        Also the batches' simplified texts and tokens when there is a single batch (so that
+        evidence and topics need not segment again), else None.
+        """
+        parts, kept = [], []
+        for batch in _batches(units):
+            texts = to_simplified_many([u.text for u in batch])
+            segmented = self.classifier.segmenter.tokens_many(texts)
+            parts.append(self._first_stage(texts, segmented))
+            kept.append((texts, segmented))
+        if not parts:
+            return np.zeros((0, len(self.classifier.classes_))), None
+        proba = self._second_stage(units, np.vstack(parts), in_context)
+        return proba, (kept if len(kept) == 1 else None)
+
+    def predict(self, texts: list[str]) -> list[str]:
+        """Theme ids of plain sentences, each alone, read as :meth:`label` reads them."""
+        texts = to_simplified_many(texts)
+        proba = self._second_stage(None, self._first_stage(texts, None), False)
+        return [str(t) for t in self.classifier.decide(proba, self.threshold)]
+
+    def classify_units(self, units: list[Unit], ids: list | None = None,
+                       n_evidence: int = N_EVIDENCE, explain: bool = True,
+                       in_context: bool = True) -> list[UnitResult]:
+        """Label units (from :func:`split_units` or made by the caller).
+
+        ``in_context``: consecutive units of one report are read together (neighbours,
+        headings, the report's profile); else each unit alone. With ``explain`` each result
+        has its evidence and its topic; without, they are not computed (None). Units go
+        through in batches of :data:`BATCH_UNITS`, so memory stays bounded by the batch and
+        the report.
+        """
+        if ids is not None and len(ids) != len(units):
+            raise ValueError(f"{len(ids)} ids for {len(units)} units")
+        proba, kept = self.probabilities(units, in_context)
+        out = []
+        batch_ids = _batches(ids) if ids is not None else None
+        start = 0
+        for number, batch in enumerate(_batches(units)):
+            end = start + len(batch)
+            texts, segmented = (kept[number] if kept is not None
+                                else (to_simplified_many([u.text for u in batch]), None))
+            columns, topic_ids = self._columns(texts, segmented, proba[start:end],
+                                               n_evidence if explain else None, explain)
+            this_ids = next(batch_ids) if batch_ids is not None else [None] * len(batch)
+            out.extend(self._results(batch, this_ids, columns, topic_ids))
+            start = end
+        return out
+
+    def _results(self, units: list[Unit], ids: list, columns: PredictionColumns,
+                 topic_ids: list[int] | None) -> list[UnitResult]:
+        themes = self.topic_model.topic_themes_
+        if topic_ids is None:
+            topic_ids = [None] * len(units)
+        return [UnitResult(unit.report, unit.index, unit.text, theme, confidence, scores, terms,
+                           topic, None if topic is None else themes[topic], unit_id,
+                           unit.is_heading, unit.start, unit.end)
+                for unit, theme, confidence, scores, terms, topic, unit_id in zip(
+                    units, columns.themes, columns.confidences, columns.scores,
+                    columns.evidence, topic_ids, ids, strict=True)]
+
+    def predict_units(self, units: list[Unit], in_context: bool = True) -> PredictionColumns:
+        """Themes, confidences and probabilities of units, as columns (no evidence, topics).
+
+        What :meth:`classify_units` computes with ``explain=False``, without making a
+        result per unit.
+        """
+        proba, _ = self.probabilities(units, in_context)
+        parts, start = [], 0
+        for batch in _batches(units):
+            end = start + len(batch)
+            parts.append(self.classifier.predict_columns([u.text for u in batch], None, None,
+                                                         proba[start:end], self.threshold))
+            start = end
+        return concat_columns(parts) if parts else self.classifier.predict_columns([], None)
+
+    def classify(self, text: str, report: str = "") -> list[UnitResult]:
+        """Split a report's text into units and label every one in its context."""
+        return self.classify_units(split_units(text, report))
+
+    def profile(self, results: list[UnitResult]) -> ThemeProfile:
+        """The theme profile of labelled units."""
+        return theme_profile(results, self.taxonomy.ids)

@@ -1,0 +1,4 @@
+"""Output formats of labelled units.
+
+The one record of a labelled unit, JSON Lines, tables (terminal, CSV, xlsx) and HTML.
+"""

@@ -1,0 +1,105 @@
+"""Every output format by name: streamed ones rendered report by report, the others whole.
+
+table, jsonl and csv are rendered where each report is labelled (:class:`Renderer`, handed
+to labelling) and streamed out, so memory does not grow with the number of reports; xlsx
+and html need every report (:func:`whole_output`). Comparisons: :func:`comparison_output`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..classify.predictor import PredictionColumns
+from ..compare import Comparison
+from ..pipeline.model import ThemeProfile, UnitResult, theme_profile
+from ..taxonomy import Taxonomy
+from ..text.sentences import Unit
+from .jsonl import results_jsonl, units_jsonl
+from .tables import (
+    comparison_csv,
+    comparison_table,
+    comparison_xlsx,
+    results_csv,
+    results_table,
+    results_xlsx,
+)
+
+
+@dataclass(frozen=True)
+class Renderer:
+    """Renders one labelled report in a streamed format where it is labelled (picklable).
+
+    ``explain`` says whether the output shows each unit's evidence and topic, and so whether
+    they must be computed. What depends on the order of reports (the CSV header before the
+    first, a blank line between tables) is :meth:`before`.
+    """
+
+    fmt: str
+    taxonomy: Taxonomy
+    explain: bool = False
+
+    def from_columns(self, units: list[Unit], ids: list | None) -> bool:
+        """Whether these units can be written by :func:`units_jsonl`, with no results made.
+
+        So they can in jsonl without evidence or topics, when the units are of one report
+        and hold no ids.
+        """
+        return (self.fmt == "jsonl" and not self.explain and ids is None
+                and len({unit.report for unit in units}) <= 1)
+
+    def columns(self, units: list[Unit], columns: PredictionColumns) -> str:
+        """The output text of units for which :meth:`from_columns` holds."""
+        return units_jsonl(units, columns)
+
+    def before(self, position: int) -> str:
+        """What goes before the report at ``position`` (0 for the first) in the output."""
+        if self.fmt == "csv" and position == 0:
+            return results_csv([], self.taxonomy.ids, header=True)
+        if self.fmt == "table" and position > 0:
+            return "\n"
+        return ""
+
+    def __call__(self, report: str, results: list[UnitResult]) -> str:
+        """The output text of one report."""
+        if self.fmt == "jsonl":
+            return results_jsonl(results)
+        if self.fmt == "csv":
+            return results_csv(results, self.taxonomy.ids, header=False)
+        return results_table(report, results, theme_profile(results, self.taxonomy.ids),
+                             self.taxonomy)
+
+
+def renderer(fmt: str, taxonomy: Taxonomy, explain: bool = False) -> Renderer | None:
+    """The :class:`Renderer` of a streamed format (table, jsonl, csv), or None.
+
+    A table shows no evidence or topics, whatever ``explain`` says.
+    """
+    if fmt not in ("jsonl", "csv", "table"):
+        return None
+    return Renderer(fmt, taxonomy, explain and fmt != "table")
+
+
+#: Formats that :func:`whole_output` writes: they need every report at once.
+WHOLE_FORMATS = ("xlsx", "html")
+#: Formats written with a UTF-8 byte-order mark (for spreadsheet programs).
+BOM_FORMATS = ("csv",)
+
+
+def whole_output(fmt: str, reports: list[tuple[str, list[UnitResult], ThemeProfile]],
+                 taxonomy: Taxonomy, topic_summary: list[dict]) -> str | bytes:
+    """The xlsx workbook (bytes) or html page of every labelled report and the topic words."""
+    if fmt == "html":
+        from .html import results_html
+
+        return results_html(reports, taxonomy, topic_summary)
+    return results_xlsx(reports, taxonomy, topic_summary)
+
+
+def comparison_output(fmt: str, comparison: Comparison, taxonomy: Taxonomy) -> str | bytes:
+    """A comparison as a terminal table, CSV, an xlsx workbook (bytes) or an html page."""
+    if fmt == "html":
+        from .html import comparison_html
+
+        return comparison_html(comparison, taxonomy)
+    writers = {"csv": comparison_csv, "xlsx": comparison_xlsx, "table": comparison_table}
+    return writers[fmt](comparison, taxonomy)

@@ -1,0 +1,54 @@
+"""The one record of a labelled unit: its fields, in the order every format shows them.
+
+JSON Lines writes :func:`unit_record`; CSV and xlsx have a column per :data:`FIELDS` entry and
+one per theme score (:func:`unit_values`); each format only chooses how a value is written.
+"""
+
+from __future__ import annotations
+
+from ..pipeline.model import UnitResult
+
+#: The fields of a labelled unit, in column order; then ``score_<theme>`` for every theme.
+FIELDS = ("report", "index", "id", "heading", "text", "theme", "confidence", "evidence", "topic",
+          "topic_theme")
+
+
+def score_columns(theme_ids: list[str]) -> list[str]:
+    """The names of the score columns, one per theme."""
+    return [f"score_{t}" for t in theme_ids]
+
+
+def evidence_terms(result: UnitResult) -> str:
+    """The evidence terms of a unit, space-separated ("" when not computed)."""
+    return " ".join(term for term, _ in result.evidence or ())
+
+
+def unit_values(result: UnitResult, theme_ids: list[str]) -> list:
+    """The values of :data:`FIELDS` then of every theme's score (0.0 when absent), unformatted.
+
+    ``evidence`` is :func:`evidence_terms`; ``id``, ``topic`` and ``topic_theme`` may be None.
+    """
+    return [result.report, result.index, result.id, result.is_heading, result.text, result.theme,
+            result.confidence, evidence_terms(result), result.topic, result.topic_theme,
+            *[result.scores.get(t, 0.0) for t in theme_ids]]
+
+
+def unit_record(result: UnitResult) -> dict:
+    """The JSON Lines record of a unit: the reference that :mod:`.jsonl` writes byte for byte.
+
+    Evidence and topic when they were computed, ``heading`` only when true.
+    """
+    record = {"report": result.report, "index": result.index}
+    if result.id is not None:
+        record["id"] = result.id
+    record.update({
+        "text": result.text, "theme": result.theme, "confidence": round(result.confidence, 4),
+        "scores": {k: round(v, 4) for k, v in result.scores.items()},
+    })
+    if result.evidence is not None:
+        record["evidence"] = [[term, weight] for term, weight in result.evidence]
+    if result.topic is not None:
+        record["topic"], record["topic_theme"] = result.topic, result.topic_theme
+    if result.is_heading:
+        record["heading"] = True
+    return record

@@ -1,0 +1,1 @@
+"""Text stage: sentence units, traditional-to-simplified conversion, word segmentation."""

@@ -1,0 +1,260 @@
+"""Word segmentation with a private jieba tokenizer, a domain dictionary and stop words."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from functools import cached_property
+from importlib import resources
+from itertools import chain, repeat
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import InputError
+from ._rjieba import rjieba_class
+
+_RESOURCES = resources.files("topics.resources")
+DOMAIN_DICT = "domain_dict.txt"
+STOPWORDS = "stopwords.txt"
+
+# Tokens that carry no theme whatever the stop-word list says: punctuation and
+# symbols, numbers, dates, percentages, anonymised placeholders (x, xx, XX...).
+_NOISE = re.compile(
+    r"^(?:[\W_]+"
+    r"|[xX×]+[\w%]*"
+    r"|[\d０-９.,，%％]+[年月日号期次件人名个项万亿元余多]*"
+    r"|第?[一二三四五六七八九十百千万两]+[是个项次条批年]?"
+    r"|[a-zA-Z])$"
+)
+
+
+# Where jieba's HMM meets letters, digits and the marks . % - + # & _ that no dictionary
+# word covers, jieba splits them with this pattern (its ``finalseg.re_skip``) and jieba-rs
+# keeps them as one token ("xx.x%", "2024-05-16"); such tokens are split here as jieba does.
+# A mark next to a letter or digit; found from the mark, which a scan finds fast.
+_MARKED = re.compile(r"[.%+#&_\-](?:(?<=[A-Za-z0-9].)|(?=[A-Za-z0-9]))")
+_MARKED_TOKEN = re.compile(r"[A-Za-z0-9+#&._%\-]*[+#&._%\-][A-Za-z0-9+#&._%\-]*")
+_HMM_SKIP = re.compile(r"([a-zA-Z0-9]+(?:\.\d+)?%?)")
+# Only jieba-rs counts rare ideographs (extension A, U+9FD6-U+9FFF, compatibility and
+# supplementary planes) as Chinese, so its runs differ: such sentences go to jieba itself.
+_RARE = re.compile("[\u3400-\u4dbf\u9fd6-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
+BACKENDS = ("auto", "rjieba", "jieba")
+_MAX_REMEMBERED = 500_000  # tokens whose content-or-not verdict is kept
+
+
+def _read_lines(text: str) -> list[str]:
+    """Non-empty lines of a word list, without ``#`` comments."""
+    words = []
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            words.append(line)
+    return words
+
+
+def _resource_text(name: str) -> str:
+    return (_RESOURCES / name).read_text(encoding="utf-8")
+
+
+def _file_text(path: str | Path) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such word list") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read word list: {exc}") from None
+
+
+def load_stopwords(extra: tuple[str, ...] = ()) -> frozenset[str]:
+    """The shipped stop words plus those of the files in ``extra``."""
+    words = set(_read_lines(_resource_text(STOPWORDS)))
+    for path in extra:
+        words.update(_read_lines(_file_text(path)))
+    return frozenset(words)
+
+
+def dictionary_entries(extra: tuple[str, ...] = ()) -> list[str]:
+    """Lines (``词 [词频] [词性]``) of the domain dictionary and the user's."""
+    lines = _read_lines(_resource_text(DOMAIN_DICT))
+    for path in extra:
+        lines.extend(_read_lines(_file_text(path)))
+    return lines
+
+
+def is_noise(token: str) -> bool:
+    """Whether a token is punctuation, a number, a date or a placeholder."""
+    return bool(_NOISE.match(token))
+
+
+class Segmenter:
+    """jieba precise-mode segmentation with the domain dictionary loaded.
+
+    Each instance builds its own tokenizers on first use (never the global
+    ones) and leaves them out of its pickled state. The ``rjieba`` backend
+    (jieba-rs: jieba's dictionary and algorithm in Rust)
+    gives the same tokens as jieba; the few sentences where the two group
+    digits and marks differently are cut by jieba itself, so the output is
+    jieba's, token for token.
+
+    Parameters
+    ----------
+    user_dicts : tuple of str
+        Extra dictionary files in jieba's format (``词 词频 词性``).
+    stopword_files : tuple of str
+        Extra stop-word files, one word per line.
+    backend : {"auto", "rjieba", "jieba"}
+        ``auto`` takes rjieba when it is installed, else jieba.
+    """
+
+    def __init__(self, user_dicts: tuple[str, ...] = (), stopword_files: tuple[str, ...] = (),
+                 backend: str = "auto"):
+        self.user_dicts = tuple(str(p) for p in user_dicts)
+        self.stopword_files = tuple(str(p) for p in stopword_files)
+        self.backend = backend
+
+    @classmethod
+    def from_lists(cls, entries: list[str], stopwords: list[str]) -> Segmenter:
+        """A segmenter with exactly these dictionary lines and stop words (as saved in a bundle)."""
+        segmenter = cls()
+        segmenter.__dict__["entries"] = list(entries)
+        segmenter.__dict__["stopwords"] = frozenset(stopwords)
+        return segmenter
+
+    def to_lists(self) -> dict[str, list[str]]:
+        """Dictionary lines and sorted stop words: everything the segmenter depends on."""
+        return {"entries": list(self.entries), "stopwords": sorted(self.stopwords)}
+
+    #: What an instance builds for itself while it works, left out of its pickled state:
+    #: the tokenizers (not picklable) and the memory of judged tokens. Every attribute set
+    #: outside ``__init__`` and the cached dictionary lists must be named here (tested).
+    _RUNTIME = ("_tokenizer", "_fast", "_judged", "_content")
+
+    def __getstate__(self):
+        return {k: v for k, v in self.__dict__.items() if k not in self._RUNTIME}
+
+    @property
+    def backend_name(self) -> str:
+        """The backend in use: ``rjieba`` or ``jieba``."""
+        if self.backend not in BACKENDS:
+            raise InputError(f"unknown segmenter backend {self.backend!r} (choose from "
+                             f"{', '.join(BACKENDS)})")
+        if self.backend == "jieba":
+            return "jieba"
+        if rjieba_class() is None:
+            if self.backend == "rjieba":
+                raise InputError("segmenter backend rjieba is not installed "
+                                 "(pip install rjieba)") from None
+            return "jieba"
+        return "rjieba"
+
+    def _entries_parsed(self):
+        for line in self.entries:
+            parts = line.split()
+            freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+            tag = parts[2] if len(parts) > 2 and not parts[2].isdigit() else None
+            yield parts[0], freq, tag
+
+    @property
+    def _rjieba(self):
+        fast = self.__dict__.get("_fast")
+        if fast is None:
+            fast = rjieba_class()()
+            for word, freq, tag in self._entries_parsed():
+                if freq is None:  # as jieba does: just enough to keep the word whole
+                    freq = self._jieba.suggest_freq(word, False)
+                fast.add_word(word, freq, tag)
+            self.__dict__["_fast"] = fast
+        return fast
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+
+    @cached_property
+    def entries(self) -> list[str]:
+        """Dictionary lines loaded into the tokenizer."""
+        return dictionary_entries(self.user_dicts)
+
+    @cached_property
+    def stopwords(self) -> frozenset[str]:
+        """Words dropped by :meth:`content_tokens`."""
+        return load_stopwords(self.stopword_files)
+
+    @property
+    def _jieba(self):
+        tokenizer = self.__dict__.get("_tokenizer")
+        if tokenizer is None:
+            import jieba
+
+            jieba.setLogLevel(logging.WARNING)
+            tokenizer = jieba.Tokenizer()
+            for word, freq, tag in self._entries_parsed():
+                tokenizer.add_word(word, freq, tag)
+            self.__dict__["_tokenizer"] = tokenizer
+        return tokenizer
+
+    def fingerprint(self) -> str:
+        """sha256 of the dictionary and stop words, recorded in model bundles."""
+        digest = hashlib.sha256()
+        for part in (*self.entries, "\0", *sorted(self.stopwords)):
+            digest.update(part.encode("utf-8") + b"\n")
+        return digest.hexdigest()
+
+    def tokens(self, text: str) -> list[str]:
+        """All tokens of ``text`` in order (jieba precise mode, HMM on)."""
+        return self.tokens_many([text])[0]
+
+    def tokens_many(self, texts: list[str]) -> list[list[str]]:
+        """:meth:`tokens` of every text."""
+        if self.backend_name != "rjieba":
+            return [self._jieba.lcut(t, HMM=True) for t in texts]
+        cut, as_jieba, marked = self._rjieba.cut, self._as_jieba, _MARKED.search
+        joined = "\n".join(texts)  # a line break is no letter, digit or mark: checks of the
+        if _RARE.search(joined):  # whole batch find what checks of each text would
+            return [self._jieba.lcut(t, HMM=True) if _RARE.search(t)
+                    else as_jieba(cut(t, True)) if marked(t) else cut(t, True)
+                    for t in texts]
+        out = list(map(cut, texts, repeat(True)))
+        marks = [match.start() for match in _MARKED.finditer(joined)]
+        if marks:
+            ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1)
+            for row in np.unique(np.searchsorted(ends, marks, side="right")).tolist():
+                out[row] = as_jieba(out[row])
+        return out
+
+    def _as_jieba(self, tokens: list[str]) -> list[str]:
+        """jieba-rs tokens with marked runs outside the dictionary split as jieba splits them."""
+        out: list[str] = []
+        for token in tokens:
+            if (len(token) > 1 and token.isascii() and _MARKED_TOKEN.fullmatch(token)
+                    and not self._rjieba.has_word(token)):
+                out.extend(piece for piece in _HMM_SKIP.split(token) if piece)
+            else:
+                out.append(token)
+        return out
+
+    def content_tokens(self, text: str) -> list[str]:
+        """Tokens that may carry a theme: no stop words, noise or single characters."""
+        return self.content_tokens_many([text])[0]
+
+    def content_tokens_many(self, texts: list[str]) -> list[list[str]]:
+        """:meth:`content_tokens` of every text."""
+        return self.content_of(self.tokens_many(texts))
+
+    def is_content(self, token: str) -> bool:
+        """Whether :meth:`content_tokens` keeps ``token``."""
+        return len(token) > 1 and token not in self.stopwords and not is_noise(token)
+
+    def content_of(self, token_lists: list[list[str]]) -> list[list[str]]:
+        """The content tokens of token lists from :meth:`tokens_many`."""
+        judged, content = self.__dict__.get("_judged"), self.__dict__.get("_content")
+        if judged is None or len(judged) > _MAX_REMEMBERED:
+            judged = self.__dict__["_judged"] = set()
+            content = self.__dict__["_content"] = set()
+        for token in set(chain.from_iterable(token_lists)).difference(judged):
+            judged.add(token)
+            if self.is_content(token):
+                content.add(token)
+        keep = content.__contains__
+        return [list(filter(keep, tokens)) for tokens in token_lists]

@@ -1,0 +1,345 @@
+"""Turn the text of a report into sentence units.
+
+The text is cleaned line by line (markdown remnants, spaces inside Chinese
+text), lines broken inside a sentence are rejoined, and each paragraph is split
+at 。！？； (never inside quotes or book-title marks). Outline headings such as
+``一、`` ``（一）`` ``1.`` ``一是`` become units of their own, and every unit
+knows the heading it sits under. Offsets always point into the original text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+#: Longest unit, in characters; longer runs are split at commas or hard-wrapped.
+MAX_UNIT_CHARS = 300
+
+_TERMINALS = "。！？；!?;…"
+_CLOSERS = "”’」』》）)】\"'"
+# Terminals inside a book title end nothing; inside quotes they do (a quoted speech is
+# several sentences, each a unit, as readers and the labelling guide count them).
+_QUOTE_PAIRS = {"《": "》"}
+_MAX_QUOTE_CHARS = 150
+_BRACKETS = (("“", "”"), ("《", "》"), ("（", "）"), ("(", ")"))
+_SOFT_BREAKS = "，,、：:"
+
+_CN_NUM = "一二三四五六七八九十"
+# (pattern, level): smaller level = higher in the outline.
+_OUTLINE_MARKERS: tuple[tuple[re.Pattern[str], int], ...] = (
+    (re.compile(rf"^[{_CN_NUM}]{{1,3}}[、.．]"), 1),
+    (re.compile(rf"^[（(][{_CN_NUM}]{{1,3}}[）)]"), 2),
+    (re.compile(r"^\d{1,2}(?:[、．]|\.(?!\d))"), 3),
+    (re.compile(r"^[（(]\d{1,2}[）)]|^[①-⑳]"), 4),
+    (re.compile(rf"^[{_CN_NUM}]{{1,3}}是"), 5),
+)
+# One pattern for all markers, the first alternative that matches giving the level.
+_OUTLINE = re.compile("|".join(f"({pattern.pattern[1:]})" for pattern, _ in _OUTLINE_MARKERS))
+_OUTLINE_LEVELS = [level for _, level in _OUTLINE_MARKERS]
+_OUTLINE_FIRST = frozenset(_CN_NUM + "（(" + "".join(map(chr, range(0x2460, 0x2474))))  # ①-⑳
+_MD_HEADING = re.compile(r"^\s*(#{1,6})\s*")
+# Spaces, a BOM, a backslash, ** or __ (led by one character class: a fast scan).
+_NEEDS_CLEANING = re.compile(r"[\s\ufeff\\*_](?:(?<=[\s\ufeff\\])|(?<=\*)\*|(?<=_)_)")
+_ALNUM = re.compile(r"[^\W_]")  # what str.isalnum accepts
+_TERMINAL = re.compile(f"[{re.escape(_TERMINALS)}]")
+_TERMINAL_TAIL = re.compile(f"[{re.escape(_TERMINALS)}”’」』）)]*")
+_SENTENCE = re.compile(f"[^{re.escape(_TERMINALS)}]*{_TERMINAL.pattern}{_TERMINAL_TAIL.pattern}"
+                       f"|[^{re.escape(_TERMINALS)}]+")
+_HIDE_TERMINALS = str.maketrans(_TERMINALS, "\0" * len(_TERMINALS))
+_QUOTE_OPEN = re.compile(f"[{re.escape(''.join(_QUOTE_PAIRS))}]")
+#: A line at least this long that ends without a terminal is taken to break a sentence
+#: (less in narrow layouts, see ``_join_width``); shorter ones are titles, datelines, bylines.
+_JOIN_MIN_CHARS = 45
+_TITLE_MAX_CHARS = 40
+# Lines that stand on their own whatever their length: datelines, sources, bylines, captions.
+_SCAFFOLD = re.compile(
+    r"^(?:来源|作者|记者|通讯员|编辑|责任编辑|责编|审核|校对|发布时间|发布日期|发布机关|时间|日期|"
+    r"图为|图片|摄影|摄|供稿|文/|文／|□|■|▲|●|【)"
+    r"|\d{4}\s*[-年/.]\s*\d{1,2}\s*[-月/.]\s*\d{1,2}")
+
+
+@dataclass(slots=True)  # not frozen: one is made per unit; nothing changes it once made
+class Unit:
+    """One sentence or heading of a report.
+
+    ``start``/``end`` are character offsets into the original text: the unit's
+    characters all lie in ``original[start:end]``. ``heading`` is the index of
+    the innermost heading the unit sits under (for a heading: its parent).
+    """
+
+    report: str
+    index: int
+    text: str
+    start: int
+    end: int
+    is_heading: bool = False
+    level: int | None = None
+    heading: int | None = None
+
+
+def _is_cjk(ch: str) -> bool:
+    code = ord(ch)
+    return (
+        0x3000 <= code <= 0x303F  # CJK punctuation
+        or 0x3400 <= code <= 0x9FFF
+        or 0xF900 <= code <= 0xFAFF
+        or 0xFF00 <= code <= 0xFFEF  # full-width forms
+        or 0x2018 <= code <= 0x201F  # curly quotes
+        or 0x20000 <= code <= 0x2FFFF
+    )
+
+
+def outline_level(text: str) -> int | None:
+    """Return the outline level of a heading marker at the start of ``text``."""
+    if not text or not (text[0] in _OUTLINE_FIRST or text[0].isdecimal()):  # \d: decimal
+        return None
+    match = _OUTLINE.match(text)
+    return _OUTLINE_LEVELS[match.lastindex - 1] if match else None
+
+
+@dataclass
+class _Line:
+    chars: str
+    offsets: list[int] | range  # of each character in the original text
+    md_level: int | None  # number of '#' of a markdown heading, else None
+    gaps: bool = False  # spaces between words were dropped (bylines, spaced titles)
+
+    @property
+    def looks_like_heading(self) -> bool:
+        if self.md_level is not None:
+            return True
+        if outline_level(self.chars) is None:
+            return False
+        return len(self.chars) <= 60 and not any(c in _TERMINALS for c in self.chars[:-1])
+
+    @property
+    def stands_alone(self) -> bool:
+        """A dateline, source, byline or caption line, or a short line of spaced words."""
+        if len(self.chars) > 80 or _TERMINAL.search(self.chars):
+            return False
+        return self.gaps or _SCAFFOLD.search(self.chars) is not None
+
+
+def _is_title(chars: str) -> bool:
+    """A short standalone line with no sentence end: a title, subtitle or byline."""
+    tail = chars.rstrip(_CLOSERS) or chars
+    return (
+        len(chars) <= _TITLE_MAX_CHARS
+        and tail[-1] not in _TERMINALS + "：:，,"
+        and outline_level(chars) is None
+    )
+
+
+def _clean_line(raw: str, base: int) -> _Line:
+    """Strip markdown and spaces inside Chinese text, keeping original offsets."""
+    md_level = None
+    pos = 0
+    match = _MD_HEADING.match(raw)
+    if match:
+        md_level = len(match.group(1))
+        pos = match.end()
+    if not _NEEDS_CLEANING.search(raw, pos):  # most lines: nothing to strip
+        if not _ALNUM.search(raw, pos):
+            return _Line("", [], None)
+        return _Line(raw[pos:], range(base + pos, base + len(raw)), md_level)
+    chars: list[str] = []
+    offsets: list[int] = []
+    gaps = False
+    n = len(raw)
+    while pos < n:
+        ch = raw[pos]
+        if ch == "\\" and pos + 1 < n and not raw[pos + 1].isalnum():
+            pos += 1  # markdown escape: keep the escaped character only
+            continue
+        if raw.startswith("**", pos) or raw.startswith("__", pos):
+            pos += 2
+            continue
+        if ch.isspace() or ch == "\ufeff":
+            prev = chars[-1] if chars else ""
+            nxt = raw[pos + 1 : pos + 2]
+            if prev and nxt and not nxt.isspace():
+                if not (_is_cjk(prev) or _is_cjk(nxt)):
+                    if prev != " ":
+                        chars.append(" ")
+                        offsets.append(base + pos)
+                else:
+                    gaps = True
+            pos += 1
+            continue
+        chars.append(ch)
+        offsets.append(base + pos)
+        pos += 1
+    while chars and chars[-1] == " ":
+        chars.pop()
+        offsets.pop()
+    text = "".join(chars)
+    if not _ALNUM.search(text):
+        return _Line("", [], None)  # separator lines such as "_____"
+    return _Line(text, offsets, md_level, gaps)
+
+
+def _lines(text: str) -> Iterator[_Line]:
+    base = 0
+    for raw in text.splitlines(keepends=True):
+        yield _clean_line(raw.rstrip("\r\n"), base)
+        base += len(raw)
+
+
+def _continues(prev: _Line, nxt: _Line, min_chars: int = _JOIN_MIN_CHARS) -> bool:
+    """Whether ``nxt`` carries on the sentence that ``prev`` broke off.
+
+    Only a line that ends without a terminal can; it does when a bracket or quote is
+    left open, when a sentence ended inside it and another began, or when it is as long
+    as the layout's full lines. Headings, datelines, bylines and captions stand alone.
+    """
+    tail = prev.chars.rstrip(_CLOSERS) or prev.chars
+    if tail[-1] in _TERMINALS + "：:":
+        return False
+    if prev.looks_like_heading or nxt.looks_like_heading:
+        return False
+    if prev.stands_alone or nxt.stands_alone:
+        return False
+    last = max(prev.chars.rfind(c) for c in _TERMINALS)
+    open_part = prev.chars[last + 1:]
+    if any(open_part.count(o) > open_part.count(c) for o, c in _BRACKETS):
+        return True  # an unclosed quote or bracket goes on in the next line
+    return (last >= 0 and len(prev.chars) >= min(min_chars, 20)) or len(prev.chars) >= min_chars
+
+
+def _join_width(lines: list[_Line]) -> int:
+    """How long a line must be to count as wrapped: 25 characters, less in narrow layouts."""
+    lengths = sorted(len(line.chars) for line in lines if len(line.chars) >= 10)
+    if not lengths:
+        return _JOIN_MIN_CHARS
+    typical = lengths[int(0.8 * (len(lengths) - 1))]
+    return max(10, min(_JOIN_MIN_CHARS, int(0.85 * typical)))
+
+
+def _paragraphs(text: str, rejoin: bool = True) -> Iterator[_Line]:
+    lines = [line for line in _lines(text) if line.chars]
+    width = _join_width(lines)
+    current: _Line | None = None
+    for line in lines:
+        if rejoin and current is not None and _continues(current, line, width):
+            current = _Line(current.chars + line.chars, [*current.offsets, *line.offsets], None)
+            continue
+        if current is not None:
+            yield current
+        current = line
+    if current is not None:
+        yield current
+
+
+def _quote_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of balanced quotes and book titles no longer than a sentence or so."""
+    spans = []
+    i = 0
+    while (match := _QUOTE_OPEN.search(text, i)) is not None:
+        i = match.start()
+        j = text.find(_QUOTE_PAIRS[text[i]], i + 1, i + 1 + _MAX_QUOTE_CHARS)
+        if j != -1:
+            spans.append((i, j + 1))
+            i = j + 1
+        else:
+            i += 1
+    return spans
+
+
+def _sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Split one paragraph into sentence spans ``[start, end)``.
+
+    A sentence runs to its first terminal, with the terminals and closers after it;
+    terminals inside quotes and book titles are hidden first, so they end nothing.
+    """
+    masked = text
+    quotes = _quote_spans(text)
+    if quotes:
+        parts, last = [], 0
+        for s, e in quotes:
+            parts += [text[last:s + 1], text[s + 1:e - 1].translate(_HIDE_TERMINALS)]
+            last = e - 1
+        parts.append(text[last:])
+        masked = "".join(parts)
+    merged: list[tuple[int, int]] = []
+    for match in _SENTENCE.finditer(masked):
+        s, e = match.span()
+        if merged and not (text[s].isalnum() or _ALNUM.search(text, s, e)):
+            merged[-1] = (merged[-1][0], e)  # trailing symbols (emoji, dashes) stay with it
+        else:
+            merged.append((s, e))
+    return [span for span in merged if text[span[0] : span[1]].strip()]
+
+
+def _cap_span(text: str, start: int, end: int, limit: int) -> list[tuple[int, int]]:
+    """Split a span longer than ``limit`` at the last comma before the limit."""
+    pieces = []
+    while end - start > limit:
+        window = text[start : start + limit]
+        cut = max(window.rfind(c) for c in _SOFT_BREAKS)
+        cut = start + cut + 1 if cut > limit // 3 else start + limit
+        pieces.append((start, cut))
+        start = cut
+    pieces.append((start, end))
+    return pieces
+
+
+def split_units(text: str, report: str = "", max_chars: int = MAX_UNIT_CHARS,
+                rejoin: bool = True) -> list[Unit]:
+    """Split the text of a report into sentence and heading units.
+
+    Parameters
+    ----------
+    text : str
+        The report's text as read from its file.
+    report : str
+        The report's name, stored in every unit.
+    max_chars : int
+        Longest unit; longer sentences are split at commas or hard-wrapped.
+    rejoin : bool
+        Whether a line may break inside a sentence (plain text, PDF) or every
+        line is a paragraph of its own (Word).
+
+    Returns
+    -------
+    list of Unit
+        In text order, with ``index`` counting from 0.
+    """
+    units: list[Unit] = []
+    stack: list[tuple[int, int]] = []  # (level, unit index) of open headings
+    for para in _paragraphs(text, rejoin):
+        chars, offsets = para.chars, para.offsets
+        standalone_title = para.md_level is not None or _is_title(chars)
+        spans = _sentence_spans(chars)
+        for position, (s, e) in enumerate(spans):
+            pieces = ((s, e),) if e - s <= max_chars else _cap_span(chars, s, e, max_chars)
+            for cs, ce in pieces:
+                while cs < ce and chars[cs] == " ":
+                    cs += 1
+                piece = chars[cs:ce].rstrip()
+                if not piece:
+                    continue
+                level = outline_level(piece)
+                if level is None and position == 0 and cs == s and standalone_title:
+                    level = para.md_level - 7 if para.md_level is not None else 0
+                is_heading = level is not None and cs == s
+                if is_heading:
+                    while stack and stack[-1][0] >= level:
+                        stack.pop()
+                parent = stack[-1][1] if stack else None
+                if is_heading:
+                    stack.append((level, len(units)))
+                units.append(Unit(report, len(units), piece, offsets[cs],
+                                  offsets[cs + len(piece) - 1] + 1, is_heading,
+                                  level if is_heading else None, parent))
+    return units
+
+
+def heading_path(units: list[Unit], unit: Unit) -> list[Unit]:
+    """Return the headings enclosing ``unit``, innermost first."""
+    path = []
+    current = unit.heading
+    while current is not None:
+        path.append(units[current])
+        current = units[current].heading
+    return path

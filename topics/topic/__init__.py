@@ -1,0 +1,1 @@
+"""Topic stage: corpus streaming, the gensim estimator (training), inference and views."""

@@ -1,0 +1,184 @@
+"""The topic model: gensim LDA over sentence bags of words, seeded from the taxonomy's cues."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+from ..errors import TrainingError
+from ..taxonomy import Taxonomy
+from .inference import TopicInference
+
+#: Documents per online LDA update (gensim's default).
+CHUNK_DOCUMENTS = 2000
+
+
+def _cue_tokens(token_ids: dict[str, int], taxonomy: Taxonomy) -> list[tuple[str, dict]]:
+    """For each theme with cue words in the vocabulary: ``(theme id, {word id: weight})``.
+
+    A token is a cue of the theme whose cue words contain it (weighted by their
+    weights, so that 习近平 counts for 习近平法治思想) when that theme clearly
+    dominates the others.
+    """
+    n_themes = len(taxonomy.themes)
+    out: list[dict[int, float]] = [{} for _ in range(n_themes)]
+    for token, word_id in token_ids.items():
+        scores = np.zeros(n_themes)
+        for pos, theme in enumerate(taxonomy.themes):
+            for cue, weight in theme.cues.items():
+                if token == cue:
+                    scores[pos] += 2 * weight
+                elif len(token) > 1 and token in cue:
+                    scores[pos] += weight / 2
+        order = np.argsort(-scores, kind="stable")
+        best, second = scores[order[0]], scores[order[1]] if n_themes > 1 else 0.0
+        if best >= 1.0 and best >= 2 * second:
+            out[order[0]][word_id] = min(float(best), 3.0)
+    return [(theme.id, ids) for theme, ids in zip(taxonomy.themes, out, strict=True) if ids]
+
+
+class ThemeTopicModel(BaseEstimator):
+    """LDA whose first topics start as the taxonomy's themes.
+
+    The topic-word prior ``eta`` of topic *i* is raised on the cue words of
+    theme *i* (themes whose cue words are absent from the vocabulary get no
+    topic); the remaining ``n_free_topics`` topics are free. Input documents are
+    lists of content tokens (already without stop words and placeholders).
+
+    Parameters
+    ----------
+    taxonomy : Taxonomy
+        Themes and cue words.
+    n_free_topics : int
+        Topics not tied to any theme.
+    seed_strength : float
+        How much a cue word's weight raises its prior in its theme's topic.
+    passes, iterations : int
+        gensim training passes over the corpus (at most) and inference iterations.
+    document_visits : int
+        Large corpora get fewer passes, about this many documents in all (at least one
+        pass): online LDA converges within a pass or two of a big corpus.
+    no_below, no_above : int, float
+        Dictionary filtering of rare and ubiquitous words.
+    random_state : int
+        Seed; training is single-process (``LdaModel``) so the seed fixes the result.
+    """
+
+    def __init__(self, taxonomy: Taxonomy | None = None, n_free_topics: int = 3,
+                 seed_strength: float = 2.0, passes: int = 20, iterations: int = 200,
+                 no_below: int = 2, no_above: float = 0.3, random_state: int = 0,
+                 document_visits: int = 200_000):
+        self.taxonomy = taxonomy
+        self.n_free_topics = n_free_topics
+        self.seed_strength = seed_strength
+        self.passes = passes
+        self.iterations = iterations
+        self.no_below = no_below
+        self.no_above = no_above
+        self.random_state = random_state
+        self.document_visits = document_visits
+
+    def fit(self, documents: Iterable[list[str]], y=None):
+        """Build the dictionary and train LDA on token lists, streamed (see ``corpus``).
+
+        ``documents`` is read once; the corpus then lives in a temporary folder and LDA
+        reads it in chunks, so memory does not grow with the corpus.
+        """
+        import copy
+        import tempfile
+
+        from gensim.models import LdaModel
+
+        from .corpus import bag_of_words_file, write_corpus
+
+        with tempfile.TemporaryDirectory(prefix="topics-lda-") as folder:
+            streamed = write_corpus(documents, folder, seed=self.random_state)
+            dictionary = streamed.dictionary
+            filtered = copy.deepcopy(dictionary)
+            filtered.filter_extremes(no_below=self.no_below, no_above=self.no_above,
+                                     keep_n=None)
+            if len(filtered) >= 10 * (len(self.taxonomy.themes) + self.n_free_topics):
+                dictionary = filtered  # a tiny corpus keeps every word instead
+            if len(dictionary) < 2:
+                raise TrainingError(
+                    f"too few distinct words ({len(dictionary)}) to train a topic model")
+            tied = _cue_tokens(dictionary.token2id, self.taxonomy)
+            n_topics = len(tied) + self.n_free_topics
+            corpus = bag_of_words_file(streamed, dictionary, folder)
+            self.n_documents_ = streamed.n_documents
+            self.passes_ = self.passes_for(streamed.n_documents)
+            lda = LdaModel(
+                corpus=corpus, id2word=dictionary, num_topics=n_topics,
+                eta=self._prior(tied, n_topics, len(dictionary)), alpha="asymmetric",
+                passes=self.passes_, iterations=self.iterations, chunksize=CHUNK_DOCUMENTS,
+                random_state=self.random_state, eval_every=None, minimum_probability=0.0,
+                dtype=np.float64)
+        sample = streamed.sample
+        meta = {
+            "params": {k: v for k, v in self.get_params().items() if k != "taxonomy"},
+            "topic_themes": [theme_id for theme_id, _ in tied] + [None] * self.n_free_topics,
+            "coherence": self._coherence(lda, dictionary, sample,
+                                         [dictionary.doc2bow(d) for d in sample]),
+            "dictionary": {"tokens": [dictionary[i] for i in range(len(dictionary))],
+                           "dfs": [dictionary.dfs.get(i, 0) for i in range(len(dictionary))],
+                           "num_docs": dictionary.num_docs, "num_pos": dictionary.num_pos,
+                           "num_nnz": dictionary.num_nnz},
+        }
+        self.inference_ = TopicInference(meta, {"alpha": lda.alpha, "eta": lda.eta,
+                                                "sstats": lda.state.sstats})
+        return self
+
+    @property
+    def topic_themes_(self) -> list[str | None]:
+        """Each topic's theme, or None for a free topic."""
+        check_is_fitted(self, "inference_")
+        return self.inference_.topic_themes_
+
+    @property
+    def coherence_(self) -> list[dict]:
+        """Each topic's c_v and u_mass coherence (measured on a sample of the corpus)."""
+        check_is_fitted(self, "inference_")
+        return self.inference_.coherence_
+
+    def to_state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """Plain JSON and arrays from which a :class:`TopicInference` is made."""
+        check_is_fitted(self, "inference_")
+        return self.inference_.to_state()
+
+    def transform(self, documents: list[list[str]]) -> np.ndarray:
+        """Topic distribution of each token list (see :meth:`TopicInference.transform`)."""
+        check_is_fitted(self, "inference_")
+        return self.inference_.transform(documents)
+
+    def passes_for(self, n_documents: int) -> int:
+        """Training passes: ``passes``, fewer on large corpora (about ``document_visits``)."""
+        return max(1, min(self.passes, -(-self.document_visits // max(n_documents, 1))))
+
+    def _prior(self, tied: list[tuple[str, dict]], n_topics: int, n_words: int) -> np.ndarray:
+        """The topic-word prior: tied topics raised on their theme's cue words."""
+        base = 1.0 / n_topics
+        eta = np.full((n_topics, n_words), base)
+        for topic, (_, ids) in enumerate(tied):
+            # Cue words of the other themes are all but barred from this topic.
+            for other, (_, other_ids) in enumerate(tied):
+                if other != topic:
+                    eta[topic, list(other_ids)] = base * 0.01
+            for word_id, weight in ids.items():
+                eta[topic, word_id] = base + self.seed_strength * weight
+        return eta
+
+    @staticmethod
+    def _coherence(lda, dictionary, documents, corpus) -> list[dict[str, float]]:
+        from gensim.models import CoherenceModel
+
+        out = [{} for _ in range(lda.num_topics)]
+        for measure, kwargs in (("c_v", {"texts": documents}), ("u_mass", {"corpus": corpus})):
+            model = CoherenceModel(model=lda, dictionary=dictionary,
+                                   coherence=measure, topn=10, processes=1, **kwargs)
+            for topic, value in enumerate(model.get_coherence_per_topic()):
+                out[topic][measure] = round(float(value), 4) if np.isfinite(value) else None
+        return out
+

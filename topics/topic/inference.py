@@ -1,0 +1,117 @@
+"""A fitted topic model as plain arrays: topics of new sentences and top words, without gensim.
+
+:class:`~topics.topic.estimator.ThemeTopicModel` learns with gensim; what inference needs afterwards
+(the dictionary, alpha, eta and the sufficient statistics) is held here. Loading a model
+builds one of these directly, so ``topics classify`` imports neither gensim nor
+scikit-learn.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import numpy as np
+
+#: gensim's default convergence threshold of a document's variational parameters.
+GAMMA_THRESHOLD = 0.001
+
+
+class TopicInference:
+    """Topic inference and top words from a fitted topic model's state.
+
+    Parameters
+    ----------
+    meta, arrays : dict
+        What ``ThemeTopicModel.to_state`` gives (and a model bundle stores): parameters,
+        each topic's theme and coherence, the dictionary; alpha, eta and sstats.
+    """
+
+    def __init__(self, meta: dict, arrays: dict[str, np.ndarray]):
+        self.meta = meta
+        self.params = dict(meta["params"])
+        self.iterations = int(self.params["iterations"])
+        self.topic_themes_ = list(meta["topic_themes"])
+        self.coherence_ = list(meta["coherence"])
+        self.tokens_ = list(meta["dictionary"]["tokens"])
+        self.token2id_ = {token: i for i, token in enumerate(self.tokens_)}
+        self.alpha_ = np.asarray(arrays["alpha"], dtype=np.float64)
+        self.eta_ = np.asarray(arrays["eta"], dtype=np.float64)
+        self.sstats_ = np.asarray(arrays["sstats"], dtype=np.float64)
+
+    def to_state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """The state this object was made from (for a model bundle)."""
+        return self.meta, {"alpha": self.alpha_, "eta": self.eta_, "sstats": self.sstats_}
+
+    @cached_property
+    def exp_elog_beta_(self) -> np.ndarray:
+        """exp(E[log beta]) of the topics, computed when topics are first inferred."""
+        from scipy.special import psi
+
+        lam = self.lambda_
+        return np.exp(psi(lam) - psi(lam.sum(axis=1))[:, None])
+
+    @property
+    def lambda_(self) -> np.ndarray:
+        """Topic-word variational parameters (prior ``eta`` plus sufficient statistics)."""
+        return self.eta_ + self.sstats_
+
+    @property
+    def n_topics(self) -> int:
+        """Number of topics, tied and free."""
+        return len(self.alpha_)
+
+    def top_words(self, topic: int, n: int = 15) -> list[tuple[str, float]]:
+        """The ``n`` most probable words of a topic with their probabilities."""
+        row = self.lambda_[topic] / self.lambda_[topic].sum()
+        order = np.argsort(-row, kind="stable")[:n]
+        return [(self.tokens_[i], round(float(row[i]), 5)) for i in order]
+
+    def transform(self, documents: list[list[str]]) -> np.ndarray:
+        """Topic distribution of each token list (rows sum to 1), inferred for the batch at once.
+
+        gensim's variational E-step, vectorised over documents: each starts from
+        gamma = 1 and iterates until its mean change is under ``gamma_threshold``
+        (or ``iterations``), independently of the others in the batch. A document
+        with no known word gets the prior.
+        """
+        import scipy.sparse as sp
+        from scipy.special import psi
+
+        k = len(self.alpha_)
+        if not documents:
+            return np.zeros((0, k))
+        lookup = self.token2id_
+        ids = [[lookup[t] for t in doc if t in lookup] for doc in documents]
+        lengths = np.fromiter((len(i) for i in ids), dtype=np.int64, count=len(ids))
+        columns = np.fromiter((c for i in ids for c in i), dtype=np.int64, count=lengths.sum())
+        indptr = np.concatenate([[0], np.cumsum(lengths)])
+        counts = sp.csr_matrix((np.ones(len(columns)), columns, indptr),
+                               shape=(len(documents), len(self.tokens_)))
+        counts.sum_duplicates()
+        beta_t = self.exp_elog_beta_.T  # V x K
+        gamma = np.ones((counts.shape[0], k))
+        eps = np.finfo(np.float64).eps
+        active = np.flatnonzero(np.diff(counts.indptr) > 0)  # documents still iterating
+        sub, g = counts[active], gamma[active]
+        for _ in range(self.iterations):
+            if not len(active):
+                break
+            exp_elog_theta = np.exp(psi(g) - psi(g.sum(axis=1))[:, None])
+            doc_of = np.repeat(np.arange(sub.shape[0]), np.diff(sub.indptr))
+            phinorm = np.einsum("ij,ij->i", exp_elog_theta[doc_of], beta_t[sub.indices]) + eps
+            ratio = sp.csr_matrix((sub.data / phinorm, sub.indices, sub.indptr), shape=sub.shape)
+            new = self.alpha_ + exp_elog_theta * (ratio @ beta_t)
+            going = np.abs(new - g).mean(axis=1) >= GAMMA_THRESHOLD
+            gamma[active] = new
+            active, sub, g = active[going], sub[going], new[going]
+        empty = np.diff(counts.indptr) == 0
+        gamma[empty] = self.alpha_
+        return gamma / gamma.sum(axis=1, keepdims=True)
+
+    def summary(self, n: int = 10) -> list[dict]:
+        """Each topic's theme (or None), coherence and top words."""
+        return [
+            {"id": k, "theme": self.topic_themes_[k], "coherence": self.coherence_[k],
+             "words": [[w, p] for w, p in self.top_words(k, n)]}
+            for k in range(self.n_topics)
+        ]
