@@ -25,12 +25,12 @@ import time
 import numpy as np
 from common import HERE, machine
 
-from topics import defaults
-from topics.classifier import ThemeClassifier
-from topics.context import combine, context_views, fit_combination
+from topics import config as defaults
+from topics.classify.context import combine, context_views, fit_combination
+from topics.classify.estimator import ThemeClassifier
 from topics.evaluate import expected_calibration_error, score_predictions
-from topics.segment import Segmenter
 from topics.taxonomy import load_taxonomy
+from topics.text.segment import Segmenter
 from topics.train import _headings, collect_training_data, cross_predict, report_folds
 
 PARAMS = {"random_state": 0}

@@ -45,7 +45,7 @@ def default_model(progress: Callable[[str], None] = lambda _m: None,
         if (folder / "manifest.json").exists():
             notice(f"rebuilding the default model: {exc}")
         else:
-            notice(f"building the default model in {folder} (first use, about 30 seconds)")
+            notice(f"building the default model in {folder} (first use, about two minutes)")
     model = build_default_model(progress)
     save_model(model, folder)
     return model
