@@ -31,7 +31,13 @@ from topics.classify.estimator import ThemeClassifier
 from topics.evaluate import expected_calibration_error, score_predictions
 from topics.taxonomy import load_taxonomy
 from topics.text.segment import Segmenter
-from topics.train import _headings, collect_training_data, cross_predict, report_folds
+from topics.train import (
+    _headings,
+    collect_training_data,
+    cross_predict,
+    nested_second_stage,
+    report_folds,
+)
 
 PARAMS = {"random_state": 0}
 
@@ -116,14 +122,7 @@ def main() -> None:
     views = np.stack([r[0] for r in rows])
     y = np.array([r[1] for r in rows])
     folds = np.array([cv.fold[r[2].name] for r in rows])
-    alone = np.zeros((len(rows), len(classes)))
-    context = np.zeros_like(alone)
-    for number in sorted(set(folds.tolist())):
-        inside = folds == number
-        weights, bias = fit_combination(views[~inside], y[~inside])
-        context[inside] = combine(views[inside], weights, bias)
-        weights, bias = fit_combination(views[~inside][:, :1], y[~inside])
-        alone[inside] = combine(views[inside][:, :1], weights, bias)
+    alone, context = nested_second_stage(views, y, folds)
     gold = [classes[i] for i in y]
 
     def parts(key) -> dict[str, tuple[dict, dict]]:

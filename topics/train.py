@@ -286,6 +286,25 @@ def _scores(gold: list[str], proba: np.ndarray, classes: list[str], taxonomy: Ta
     return scores
 
 
+def nested_second_stage(views: np.ndarray, y: np.ndarray, folds: np.ndarray
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """Held-out second-stage probabilities, alone and in context, of labelled units.
+
+    ``views`` are the units' :func:`context_views`, ``y`` their class indexes and ``folds``
+    their documents' folds; each fold's units are combined by weights fitted on the other
+    folds only.
+    """
+    in_context = np.zeros((len(y), views.shape[2]))
+    alone = np.zeros_like(in_context)
+    for number in sorted(set(folds.tolist())):
+        inside = folds == number
+        weights, bias = fit_combination(views[~inside], y[~inside])
+        in_context[inside] = combine(views[inside], weights, bias)
+        weights, bias = fit_combination(views[~inside][:, :1], y[~inside])
+        alone[inside] = combine(views[inside][:, :1], weights, bias)
+    return alone, in_context
+
+
 def fit_context(data: TrainingData, taxonomy: Taxonomy, cv: CrossValidated | None,
                 threshold: float) -> tuple[ContextModel, dict]:
     """The second stage, fitted on held-out first-stage scores; its cross-validated scores.
@@ -314,14 +333,7 @@ def fit_context(data: TrainingData, taxonomy: Taxonomy, cv: CrossValidated | Non
     views = np.stack([r[0] for r in rows])
     y = np.array([r[1] for r in rows])
     folds = np.array([r[2] for r in rows])
-    in_context = np.zeros((len(rows), len(classes)))
-    alone = np.zeros_like(in_context)
-    for number in sorted(set(folds.tolist())):
-        inside = folds == number
-        weights, bias = fit_combination(views[~inside], y[~inside])
-        in_context[inside] = combine(views[inside], weights, bias)
-        weights, bias = fit_combination(views[~inside][:, :1], y[~inside])
-        alone[inside] = combine(views[inside][:, :1], weights, bias)
+    alone, in_context = nested_second_stage(views, y, folds)
     gold = [classes[i] for i in y]
     genres = [r[3] for r in rows]
 
