@@ -1,0 +1,48 @@
+"""Labelled documents: labels matched to the units of their document."""
+
+import json
+
+import pytest
+
+from topics.errors import LabelError
+from topics.labelled_docs import load_document_set, match_labels, strip_metadata
+
+
+def test_metadata_lines_are_not_text():
+    assert strip_metadata("# genre: news\n# style-of: x\n标题\n正文。") == "标题\n正文。"
+
+
+def test_each_label_goes_to_the_unit_it_covers_and_disagreements_label_nothing():
+    text = "某某检察院举办培训班\n2024-05-16 来源：某某检察\n举办业务培训班。开展警示教育。"
+    records = [{"text": "某某检察院举办培训班", "label": "talent"},
+               {"text": "2024-05-16 来源：某某检察", "label": "other"},
+               {"text": "举办业务培训班。", "label": "talent"},
+               {"text": "开展警示教育。", "label": "discipline", "agreed": False}]
+    units, gold = match_labels(text, "d", records)
+    assert [u.text for u in units] == ["某某检察院举办培训班", "2024-05-16来源：某某检察",
+                                       "举办业务培训班。", "开展警示教育。"]
+    assert gold == ["talent", "other", "talent", None]
+
+
+def test_a_label_whose_text_was_cleaned_is_matched_by_shared_characters():
+    units, gold = match_labels("队 伍素能是本。", "d", [{"text": "队伍素能是本。", "label": "talent"}])
+    assert gold == ["talent"]
+
+
+def test_a_document_set_is_loaded_and_bad_labels_are_named(tmp_path, taxonomy):
+    docs = tmp_path / "set" / "docs"
+    docs.mkdir(parents=True)
+    (docs / "a.txt").write_text("# genre: news\n举办业务培训班。", encoding="utf-8")
+    labels = tmp_path / "set" / "labels.jsonl"
+    labels.write_text(json.dumps({"doc": "a.txt", "text": "举办业务培训班。", "label": "talent",
+                                  "genre": "news"}, ensure_ascii=False) + "\n", encoding="utf-8")
+    [doc] = load_document_set(docs, labels, taxonomy, "set")
+    assert doc.name == "set/a.txt" and doc.gold == ["talent"] and doc.genre == "news"
+    labels.write_text(json.dumps({"doc": "b.txt", "text": "x", "label": "talent"}) + "\n",
+                      encoding="utf-8")
+    with pytest.raises(LabelError, match="b.txt, which is not in"):
+        load_document_set(docs, labels, taxonomy)
+    labels.write_text(json.dumps({"doc": "a.txt", "text": "x", "label": "sports"}) + "\n",
+                      encoding="utf-8")
+    with pytest.raises(LabelError, match="unknown theme 'sports'"):
+        load_document_set(docs, labels, taxonomy)
