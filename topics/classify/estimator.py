@@ -53,6 +53,9 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
     solver : str
         ``LogisticRegression``'s solver. Newton-CG reaches the same optimum as L-BFGS on this
         problem (the objective is convex) in about a third of the time.
+    tol : float
+        The solver's stopping tolerance (1e-3: a quarter of the time of 1e-4, the same
+        development-set macro-F1 by document-grouped cross-validation).
     """
 
     def __init__(self, taxonomy: Taxonomy | None = None, segmenter: Segmenter | None = None,
@@ -60,7 +63,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
                  cue_weight: float = 0.5, threshold: float = 0.25,
                  class_weight: str | None = "balanced", char_ngrams: tuple = (1, 3),
                  word_ngrams: tuple = (1, 2), random_state: int = 0,
-                 solver: str = "newton-cg"):
+                 solver: str = "newton-cg", tol: float = 1e-3):
         self.taxonomy = taxonomy
         self.segmenter = segmenter
         self.C = C
@@ -73,6 +76,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         self.word_ngrams = word_ngrams
         self.random_state = random_state
         self.solver = solver
+        self.tol = tol
 
     def fit(self, X, y, sample_weight=None):  # noqa: N803
         """Learn vocabularies and the model from sentences ``X`` and theme ids ``y``."""
@@ -94,7 +98,8 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
                                   matcher.matches_many(texts), matcher, words.fit_transform,
                                   chars.fit_transform, self.get_params())
         model = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=5000,
-                                   solver=self.solver, random_state=self.random_state)
+                                   solver=self.solver, tol=self.tol,
+                                   random_state=self.random_state)
         model.fit(features, y, sample_weight=sample_weight)
         params = {k: v for k, v in self.get_params().items() if k not in ("taxonomy", "segmenter")}
         params["char_ngrams"] = list(self.char_ngrams)
