@@ -49,6 +49,18 @@ def match_labels(text: str, name: str, records: list[dict]) -> tuple[list[Unit],
     """Split ``text`` and give each unit the label of the record that covers most of it."""
     units = split_units(text, name)
     gold: list[str | None] = [None] * len(units)
+    for record, best in zip(records, label_owners(text, units, records), strict=True):
+        if best is not None and gold[best] is None and record.get("agreed", True):
+            gold[best] = record["label"]
+    return units, gold
+
+
+def label_owners(text: str, units: list[Unit], records: list[dict]) -> list[int | None]:
+    """For each record, the index of the unit of ``text`` it overlaps most (None: not found).
+
+    Two records with one owner are two labelled sentences the splitter merged.
+    """
+    owners: list[int | None] = []
     grams = None
     position = 0
     for record in records:
@@ -72,9 +84,8 @@ def match_labels(text: str, name: str, records: list[dict]) -> tuple[list[Unit],
                     best, overlap = unit.index, shared
             if overlap < 0.5 * len(wanted):
                 best = None
-        if best is not None and gold[best] is None and record.get("agreed", True):
-            gold[best] = record["label"]
-    return units, gold
+        owners.append(best)
+    return owners
 
 
 def load_document_set(folder: str | os.PathLike, labels: str | os.PathLike,
