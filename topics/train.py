@@ -12,6 +12,7 @@ import numpy as np
 
 from .classify.context import ContextModel, combine, context_views, fit_combination
 from .classify.estimator import ThemeClassifier
+from .classify.predictor import decide
 from .config import MAX_BYTES, MAX_WEAK
 from .errors import InputError, LabelError
 from .evaluate import expected_calibration_error, score_predictions
@@ -261,9 +262,7 @@ THRESHOLDS = (0.0, 0.2, 0.25, 0.3, 0.35, 0.4)
 
 
 def _decide(proba: np.ndarray, classes: list[str], fallback: str, threshold: float) -> list[str]:
-    best = proba.argmax(axis=1)
-    low = proba[np.arange(len(best)), best] < threshold
-    return [fallback if is_low else classes[b] for b, is_low in zip(best, low, strict=True)]
+    return [str(label) for label in decide(proba, classes, fallback, threshold)]
 
 
 def _scores(gold: list[str], proba: np.ndarray, classes: list[str], taxonomy: Taxonomy,

@@ -73,6 +73,17 @@ def concat_columns(parts: list[PredictionColumns]) -> PredictionColumns:
                              parts[0].classes, [e for part in parts for e in part.evidence])
 
 
+def decide(proba: np.ndarray, classes, fallback: str, threshold: float) -> np.ndarray:
+    """The class of each row's highest probability, or ``fallback`` below ``threshold``.
+
+    ``classes`` names the columns of ``proba``.
+    """
+    best = proba.argmax(axis=1)
+    labels = np.asarray(classes, dtype=object)[best]
+    labels[proba[np.arange(len(best)), best] < threshold] = fallback
+    return labels
+
+
 class ThemePredictor:
     """Labels sentences with the state of a fitted :class:`ThemeClassifier`.
 
@@ -192,12 +203,8 @@ class ThemePredictor:
 
         ``threshold`` defaults to the classifier's own (its ``threshold`` parameter).
         """
-        best = proba.argmax(axis=1)
-        labels = self.classes_[best].astype(object)
         threshold = self.params["threshold"] if threshold is None else threshold
-        low = proba[np.arange(len(best)), best] < threshold
-        labels[low] = self.taxonomy.fallback
-        return labels
+        return decide(proba, self.classes_, self.taxonomy.fallback, threshold)
 
     def predict(self, texts) -> np.ndarray:
         """Theme id of each sentence (the fallback theme below the threshold)."""
