@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..classify.context import ContextModel
-from ..classify.predictor import PredictionColumns, ThemePredictor, concat_columns
+from ..classify.context import ContextModel, heading_positions
+from ..classify.predictor import PredictionColumns, ThemePredictor
 from ..config import N_EVIDENCE
 from ..taxonomy import Taxonomy
 from ..text.sentences import Unit, split_units
@@ -42,7 +42,6 @@ class UnitResult:
     is_heading: bool = False
     start: int | None = None
     end: int | None = None
-
 
 
 @dataclass(frozen=True)
@@ -119,10 +118,8 @@ class ThemeModel:
             return self.context.alone(proba)
         out = np.empty_like(proba)
         for start, end in _report_runs(units):
-            run = units[start:end]
-            position = {u.index: i for i, u in enumerate(run)}
-            headings = [None if u.heading is None else position.get(u.heading) for u in run]
-            out[start:end] = self.context.in_context(proba[start:end], headings)
+            out[start:end] = self.context.in_context(proba[start:end],
+                                                     heading_positions(units[start:end]))
         return out
 
     def _columns(self, texts: list[str], segmented: list[list[str]] | None, proba: np.ndarray,
@@ -144,16 +141,17 @@ class ThemeModel:
         Also the batches' simplified texts and tokens when there is a single batch (so that
         evidence and topics need not segment again), else None.
         """
-        parts, kept = [], []
+        parts, first = [], None
         for batch in _batches(units):
             texts = to_simplified_many([u.text for u in batch])
             segmented = self.classifier.segmenter.tokens_many(texts)
             parts.append(self._first_stage(texts, segmented))
-            kept.append((texts, segmented))
+            if first is None:
+                first = (texts, segmented)  # the others' tokens are not kept
         if not parts:
             return np.zeros((0, len(self.classifier.classes_))), None
         proba = self._second_stage(units, np.vstack(parts), in_context)
-        return proba, (kept if len(kept) == 1 else None)
+        return proba, ([first] if len(parts) == 1 else None)
 
     def predict(self, texts: list[str]) -> list[str]:
         """Theme ids of plain sentences, each alone, read as :meth:`label` reads them."""
@@ -208,13 +206,8 @@ class ThemeModel:
         result per unit.
         """
         proba, _ = self.probabilities(units, in_context)
-        parts, start = [], 0
-        for batch in _batches(units):
-            end = start + len(batch)
-            parts.append(self.classifier.predict_columns([u.text for u in batch], None, None,
-                                                         proba[start:end], self.threshold))
-            start = end
-        return concat_columns(parts) if parts else self.classifier.predict_columns([], None)
+        return self.classifier.predict_columns([u.text for u in units], None, None, proba,
+                                               self.threshold)
 
     def classify(self, text: str, report: str = "") -> list[UnitResult]:
         """Split a report's text into units and label every one in its context."""
