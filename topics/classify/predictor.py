@@ -65,14 +65,6 @@ class PredictionColumns(NamedTuple):
                                                 self.evidence, strict=True)]
 
 
-def concat_columns(parts: list[PredictionColumns]) -> PredictionColumns:
-    """The prediction columns of several batches, one after the other."""
-    return PredictionColumns([t for part in parts for t in part.themes],
-                             [c for part in parts for c in part.confidences],
-                             np.vstack([part.probabilities for part in parts]),
-                             parts[0].classes, [e for part in parts for e in part.evidence])
-
-
 def decide(proba: np.ndarray, classes, fallback: str, threshold: float) -> np.ndarray:
     """The class of each row's highest probability, or ``fallback`` below ``threshold``.
 
