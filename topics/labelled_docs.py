@@ -103,8 +103,9 @@ def load_document_set(folder: str | os.PathLike, labels: str | os.PathLike,
         path = folder / doc
         if not path.is_file():
             raise LabelError(f"{labels}: labels for {doc}, which is not in {folder}")
-        text = strip_metadata(path.read_text(encoding="utf-8"))
-        units, gold = match_labels(text, f"{corpus}/{doc}" if corpus else doc, records)
-        documents.append(LabelledDocument(units[0].report if units else doc, units, gold,
-                                          str(records[0].get("genre", "")), corpus))
+        name = f"{corpus}/{doc}" if corpus else doc
+        units, gold = match_labels(strip_metadata(path.read_text(encoding="utf-8")), name,
+                                   records)
+        documents.append(LabelledDocument(name, units, gold, str(records[0].get("genre", "")),
+                                          corpus))
     return documents

@@ -82,7 +82,7 @@ def test_the_default_model_reads_units_in_their_report_and_alone(default_home, m
     text = "二、加强人才培养\n举办业务培训班。\n开展岗位练兵。\n组织导师带教。"
     units = model.classify(text, "r")
     assert [r.theme for r in units[1:]] == ["talent"] * 3
-    alone = model.classify_units([u for u in _units(text)], in_context=False)
+    alone = model.classify_units(_units(text), in_context=False)
     assert [r.text for r in alone] == [r.text for r in units]
     for result in units + alone:
         assert 0 < result.confidence <= 1
