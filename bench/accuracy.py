@@ -26,40 +26,26 @@ import numpy as np
 from common import HERE, machine
 
 from topics import config as defaults
-from topics.classify.context import combine, context_views, fit_combination
-from topics.classify.estimator import ThemeClassifier
-from topics.evaluate import expected_calibration_error, score_predictions
+from topics.classify.context import combine, fit_combination
 from topics.taxonomy import load_taxonomy
 from topics.text.segment import Segmenter
 from topics.train import (
-    _headings,
     collect_training_data,
     cross_predict,
+    fit_first_stage,
+    labelled_views,
     nested_second_stage,
+    probabilities_in,
     report_folds,
+    score_probabilities,
 )
 
 PARAMS = {"random_state": 0}
 
 
-def _rows(data, probas: dict[str, np.ndarray], classes: list[str]):
-    """(views, class index, document) of every labelled unit of the documents in ``probas``."""
-    out = []
-    for doc in data.documents:
-        if doc.name not in probas:
-            continue
-        views = context_views(probas[doc.name], _headings(doc.units))
-        out.extend((views[i], classes.index(g), doc) for i, g in enumerate(doc.gold)
-                   if g in classes)
-    return out
-
-
-def _score(gold: list[str], proba: np.ndarray, classes: list[str], ids: list[str]) -> dict:
-    predicted = [classes[i] for i in proba.argmax(axis=1)]
-    scores = score_predictions(gold, predicted, ids)
-    correct = np.array([g == p for g, p in zip(gold, predicted, strict=True)], dtype=float)
-    scores["calibration_error"] = expected_calibration_error(proba.max(axis=1), correct)
-    return scores
+def _score(gold: list[str], proba: np.ndarray, classes: list[str], taxonomy) -> dict:
+    """Scores of the argmax of ``proba`` (no fallback threshold) and its calibration error."""
+    return score_probabilities(gold, proba, classes, taxonomy, 0.0)
 
 
 def _line(name: str, scores: dict, ids: list[str]) -> str:
@@ -79,31 +65,23 @@ def _table(title: str, parts: dict[str, tuple[dict, dict]], ids: list[str]) -> l
     return lines + [""]
 
 
-def _fit_first(data, taxonomy, segmenter, exclude: set[str]):
-    train = [s for s in data.sentences if s.group not in exclude]
-    model = ThemeClassifier(taxonomy=taxonomy, segmenter=segmenter, **PARAMS)
-    model.fit([s.text for s in train], [s.label for s in train],
-              sample_weight=[s.weight for s in train])
-    return model
-
-
 def _held_out(data, taxonomy, segmenter, cv, held: set[str]) -> tuple[dict, dict]:
     """Both stages trained without the documents in ``held``; scores on them."""
     classes = cv.classes
-    first = _fit_first(data, taxonomy, segmenter, held)
-    order = [list(first.classes_).index(c) for c in classes]
-    probas = {d.name: first.predict_proba([u.text for u in d.units])[:, order]
+    first = fit_first_stage(data, taxonomy, PARAMS, segmenter, held)
+    probas = {d.name: probabilities_in(first, [u.text for u in d.units], classes)
               for d in data.documents if d.name in held}
-    train_rows = [r for r in _rows(data, cv.documents, classes) if r[2].name not in held]
+    train_rows = [r for r in labelled_views(data, cv.documents, classes)
+                  if r[2].name not in held]
     views = np.stack([r[0] for r in train_rows])
     y = np.array([r[1] for r in train_rows])
     weights, bias = fit_combination(views, y)
     alone_w, alone_b = fit_combination(views[:, :1], y)
-    test = _rows(data, probas, classes)
+    test = labelled_views(data, probas, classes)
     test_views = np.stack([r[0] for r in test])
     gold = [classes[r[1]] for r in test]
-    return (_score(gold, combine(test_views[:, :1], alone_w, alone_b), classes, taxonomy.ids),
-            _score(gold, combine(test_views, weights, bias), classes, taxonomy.ids))
+    return (_score(gold, combine(test_views[:, :1], alone_w, alone_b), classes, taxonomy),
+            _score(gold, combine(test_views, weights, bias), classes, taxonomy))
 
 
 def _merged_units(data) -> tuple[int, int]:
@@ -144,7 +122,7 @@ def main() -> None:
     segmenter = Segmenter()
     cv = cross_predict(data, taxonomy, PARAMS, segmenter, seed=0)
     classes = cv.classes
-    rows = _rows(data, cv.documents, classes)
+    rows = labelled_views(data, cv.documents, classes)
     views = np.stack([r[0] for r in rows])
     y = np.array([r[1] for r in rows])
     folds = np.array([cv.fold[r[2].name] for r in rows])
@@ -156,12 +134,13 @@ def main() -> None:
         for value in sorted({key(r[2]) for r in rows}):
             mask = np.array([key(r[2]) == value for r in rows])
             g = [x for x, m in zip(gold, mask, strict=True) if m]
-            out[value] = (_score(g, alone[mask], classes, ids),
-                          _score(g, context[mask], classes, ids))
+            out[value] = (_score(g, alone[mask], classes, taxonomy),
+                          _score(g, context[mask], classes, taxonomy))
         return out
 
     merged, labelled = _merged_units(data)
-    every = {"all": (_score(gold, alone, classes, ids), _score(gold, context, classes, ids))}
+    every = {"all": (_score(gold, alone, classes, taxonomy),
+                     _score(gold, context, classes, taxonomy))}
     lines = ["# Accuracy on documents the model has not seen", "",
              f"`python bench/accuracy.py{' --genres' if args.genres else ''}` "
              f"({time.monotonic() - started:.0f} s for the first split). Units: the labelled "

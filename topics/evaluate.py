@@ -49,14 +49,19 @@ def score_predictions(gold: list[str], predicted: list[str], theme_ids: list[str
     }
 
 
-def _with_calibration(model, gold: list[str], results) -> dict:
-    """:func:`score_predictions` of labelled results, with their expected calibration error."""
-    predicted = [r.theme for r in results]
-    scores = score_predictions(gold, predicted, model.taxonomy.ids)
-    confidence = np.array([r.confidence for r in results])
+def score_with_confidence(gold: list[str], predicted: list[str], confidence,
+                          theme_ids: list[str]) -> dict:
+    """:func:`score_predictions`, and the expected calibration error of the confidences."""
+    scores = score_predictions(gold, predicted, theme_ids)
     correct = np.array([g == p for g, p in zip(gold, predicted, strict=True)], dtype=float)
-    scores["calibration_error"] = expected_calibration_error(confidence, correct)
+    scores["calibration_error"] = expected_calibration_error(np.asarray(confidence), correct)
     return scores
+
+
+def _with_calibration(model, gold: list[str], results) -> dict:
+    """:func:`score_with_confidence` of labelled results."""
+    return score_with_confidence(gold, [r.theme for r in results],
+                                 [r.confidence for r in results], model.taxonomy.ids)
 
 
 def evaluate_labels(model, path, documents=None) -> dict:

@@ -10,12 +10,19 @@ from pathlib import Path
 
 import numpy as np
 
-from .classify.context import ContextModel, combine, context_views, fit_combination
+from .classify.context import (
+    VIEWS,
+    ContextModel,
+    combine,
+    context_views,
+    fit_combination,
+    heading_positions,
+)
 from .classify.estimator import ThemeClassifier
 from .classify.predictor import decide
 from .config import MAX_BYTES, MAX_WEAK
 from .errors import InputError, LabelError
-from .evaluate import expected_calibration_error, score_predictions
+from .evaluate import score_predictions, score_with_confidence
 from .fileio import file_sha256
 from .labelled_docs import LabelledDocument, load_document_set
 from .labels import LabelledSentence, load_labels
@@ -198,17 +205,37 @@ def _fold_of(groups: list[str], seed: int) -> dict[str, int]:
 class CrossValidated:
     """First-stage probabilities of held-out data, by document-grouped folds.
 
-    ``sentences``: each held-out hand sentence alone (``proba`` rows, ``gold``, ``group``);
-    ``documents``: each labelled document's units in order, predicted by the fold that held
-    the document out. Columns follow ``classes``.
+    ``proba`` and ``gold``: each held-out hand sentence alone; ``documents``: each labelled
+    document's units in order, predicted by the fold that held the document out; ``fold``:
+    each document's fold. Columns follow ``classes``.
     """
 
     classes: list[str]
     fold: dict[str, int]
     proba: np.ndarray
     gold: list[str]
-    groups: list[str]
     documents: dict[str, np.ndarray]
+
+
+def fit_first_stage(data: TrainingData, taxonomy: Taxonomy, params: dict,
+                    segmenter: Segmenter, held: set[str] = frozenset()) -> ThemeClassifier:
+    """The classifier trained on every sentence outside the groups (documents) in ``held``."""
+    train = [s for s in data.sentences if s.group not in held]
+    model = ThemeClassifier(taxonomy=taxonomy, segmenter=segmenter, **params)
+    return model.fit([s.text for s in train], [s.label for s in train],
+                     sample_weight=[s.weight for s in train])
+
+
+def probabilities_in(model: ThemeClassifier, texts: list[str], classes: list[str]
+                     ) -> np.ndarray:
+    """``model``'s probabilities of ``texts`` in the column order of ``classes``.
+
+    A class the model never saw gets 0 (rows are renormalised).
+    """
+    order = [list(model.classes_).index(c) if c in model.classes_ else -1 for c in classes]
+    proba = model.predict_proba(texts)
+    out = np.where(np.array(order) >= 0, proba[:, np.maximum(order, 0)], 0.0)
+    return out / out.sum(axis=1, keepdims=True)
 
 
 def cross_predict(data: TrainingData, taxonomy: Taxonomy, params: dict, segmenter: Segmenter,
@@ -227,34 +254,40 @@ def cross_predict(data: TrainingData, taxonomy: Taxonomy, params: dict, segmente
     classes = sorted({s.label for s in sentences})
     n_folds = max(fold.values()) + 1
     held_rows: list[np.ndarray] = []
-    gold, held_groups, documents = [], [], {}
+    gold, documents = [], {}
     for number in range(n_folds):
         progress(f"cross-validation fold {number + 1}/{n_folds}")
         held = {g for g, f in fold.items() if f == number}
-        train = [s for s in sentences if s.group not in held]
         test = [s for s in sentences if s.group in held and s.source == "hand"]
-        model = ThemeClassifier(taxonomy=taxonomy, segmenter=segmenter, **params)
-        model.fit([s.text for s in train], [s.label for s in train],
-                  sample_weight=[s.weight for s in train])
-        order = [list(model.classes_).index(c) if c in model.classes_ else -1 for c in classes]
-
-        def predict(texts: list[str], model=model, order=order) -> np.ndarray:
-            proba = model.predict_proba(texts)
-            out = np.where(np.array(order) >= 0, proba[:, np.maximum(order, 0)], 0.0)
-            return out / out.sum(axis=1, keepdims=True)
-
-        held_rows.append(predict([s.text for s in test]))
+        model = fit_first_stage(data, taxonomy, params, segmenter, held)
+        held_rows.append(probabilities_in(model, [s.text for s in test], classes))
         gold.extend(s.label for s in test)
-        held_groups.extend(s.group for s in test)
         for doc in data.documents:
             if doc.name in held and doc.units:
-                documents[doc.name] = predict([u.text for u in doc.units])
-    return CrossValidated(classes, fold, np.vstack(held_rows), gold, held_groups, documents)
+                documents[doc.name] = probabilities_in(model, [u.text for u in doc.units],
+                                                       classes)
+    return CrossValidated(classes, fold, np.vstack(held_rows), gold, documents)
 
 
-def _headings(units: list[Unit]) -> list[int | None]:
-    position = {u.index: i for i, u in enumerate(units)}
-    return [None if u.heading is None else position.get(u.heading) for u in units]
+def labelled_views(data: TrainingData, probas: dict[str, np.ndarray], classes: list[str]
+                   ) -> list[tuple[np.ndarray, int, LabelledDocument]]:
+    """``(views, class index, document)`` of each labelled unit of the documents in ``probas``.
+
+    ``probas`` holds a document's first-stage probabilities by name; views are
+    :func:`context_views` of the unit in its document.
+    """
+    rows = []
+    for doc in data.documents:
+        if doc.name in probas:
+            views = context_views(probas[doc.name], heading_positions(doc.units))
+            rows.extend((views[i], classes.index(label), doc)
+                        for i, label in enumerate(doc.gold) if label in classes)
+    return rows
+
+
+def first_stage_threshold(params: dict) -> float:
+    """The classifier's fallback threshold: its ``threshold`` parameter or its default."""
+    return params.get("threshold", ThemeClassifier().threshold)
 
 
 #: Fallback thresholds tried by cross-validation.
@@ -265,15 +298,14 @@ def _decide(proba: np.ndarray, classes: list[str], fallback: str, threshold: flo
     return [str(label) for label in decide(proba, classes, fallback, threshold)]
 
 
-def _scores(gold: list[str], proba: np.ndarray, classes: list[str], taxonomy: Taxonomy,
-            threshold: float, strata: list[str] | None = None) -> dict:
+def score_probabilities(gold: list[str], proba: np.ndarray, classes: list[str],
+                        taxonomy: Taxonomy, threshold: float,
+                        strata: list[str] | None = None) -> dict:
+    """Scores and calibration error of the themes ``proba`` decides (``strata``: by genre)."""
     predicted = _decide(proba, classes, taxonomy.fallback, threshold)
-    scores = score_predictions(gold, predicted, taxonomy.ids)
     index = {c: i for i, c in enumerate(classes)}
-    confidence = np.array([proba[i, index[p]] if p in index else 0.0
-                           for i, p in enumerate(predicted)])
-    correct = np.array([g == p for g, p in zip(gold, predicted, strict=True)], dtype=float)
-    scores["calibration_error"] = expected_calibration_error(confidence, correct)
+    confidence = [proba[i, index[p]] if p in index else 0.0 for i, p in enumerate(predicted)]
+    scores = score_with_confidence(gold, predicted, confidence, taxonomy.ids)
     if strata is not None:
         scores["by_genre"] = {}
         for stratum in sorted(set(strata)):
@@ -313,28 +345,18 @@ def fit_context(data: TrainingData, taxonomy: Taxonomy, cv: CrossValidated | Non
     stage's probabilities through unchanged.
     """
     classes = cv.classes if cv is not None else sorted({s.label for s in data.sentences})
-    n_views = len(context_views(np.ones((1, len(classes))) / len(classes), [None])[0])
-    identity = {"weights": np.eye(1, n_views)[0], "bias": np.zeros(len(classes)),
+    identity = {"weights": np.eye(1, len(VIEWS))[0], "bias": np.zeros(len(classes)),
                 "alone_weights": np.ones(1), "alone_bias": np.zeros(len(classes))}
     meta = {"classes": classes, "threshold": threshold, "fitted": False}
-    rows = []  # (views, class, fold, document, genre)
-    documents = {d.name: d for d in data.documents}
-    if cv is not None:
-        for name, proba in cv.documents.items():
-            doc = documents[name]
-            views = context_views(proba, _headings(doc.units))
-            genre = doc.genre or doc.corpus or "reports"
-            for i, label in enumerate(doc.gold):
-                if label in classes:
-                    rows.append((views[i], classes.index(label), cv.fold[name], genre))
-    if len(rows) < 50 or len({r[2] for r in rows}) < 2:
+    rows = labelled_views(data, cv.documents, classes) if cv is not None else []
+    if len(rows) < 50 or len({cv.fold[doc.name] for _, _, doc in rows}) < 2:
         return ContextModel(meta, identity), {}
     views = np.stack([r[0] for r in rows])
     y = np.array([r[1] for r in rows])
-    folds = np.array([r[2] for r in rows])
+    folds = np.array([cv.fold[doc.name] for _, _, doc in rows])
     alone, in_context = nested_second_stage(views, y, folds)
     gold = [classes[i] for i in y]
-    genres = [r[3] for r in rows]
+    genres = [doc.genre or doc.corpus or "reports" for _, _, doc in rows]
 
     def macro(threshold: float) -> float:
         return score_predictions(gold, _decide(in_context, classes, taxonomy.fallback,
@@ -344,8 +366,7 @@ def fit_context(data: TrainingData, taxonomy: Taxonomy, cv: CrossValidated | Non
     weights, bias = fit_combination(views, y)
     alone_weights, alone_bias = fit_combination(views[:, :1], y)
     meta = {"classes": classes, "threshold": chosen, "fitted": True,
-            "views": ["self", "neighbours_1", "neighbours_2", "heading", "parent_heading",
-                      "report"],
+            "views": list(VIEWS),
             "documents": len(cv.documents), "units": len(rows)}
     arrays = {"weights": weights, "bias": bias, "alone_weights": alone_weights,
               "alone_bias": alone_bias}
@@ -354,17 +375,13 @@ def fit_context(data: TrainingData, taxonomy: Taxonomy, cv: CrossValidated | Non
         "split": f"{N_FOLDS}-fold cross-validation grouped by document (nested for the "
                  f"second stage)",
         "documents": len(cv.documents), "threshold": chosen,
-        "in_context": _scores(gold, in_context, classes, taxonomy, chosen, genres),
-        "alone": _scores(gold, alone, classes, taxonomy, chosen, genres),
-        "first_stage_uncalibrated": _scores(gold, first_stage / first_stage.sum(1)[:, None],
-                                            classes, taxonomy, taxonomy_threshold(data)),
+        "in_context": score_probabilities(gold, in_context, classes, taxonomy, chosen, genres),
+        "alone": score_probabilities(gold, alone, classes, taxonomy, chosen, genres),
+        "first_stage_uncalibrated": score_probabilities(
+            gold, first_stage / first_stage.sum(1)[:, None], classes, taxonomy,
+            first_stage_threshold({})),
     }
     return ContextModel(meta, arrays), metrics
-
-
-def taxonomy_threshold(_data: TrainingData) -> float:
-    """The first stage's own fallback threshold (the classifier's default)."""
-    return ThemeClassifier().threshold
 
 
 def cross_validate(data: TrainingData, taxonomy: Taxonomy, params: dict,
@@ -379,7 +396,7 @@ def cross_validate(data: TrainingData, taxonomy: Taxonomy, params: dict,
     if cv is None:
         return {"folds": 0, "note": "fewer than two hand-labelled reports: no report-split CV"}
     predicted = _decide(cv.proba, cv.classes, taxonomy.fallback,
-                        params.get("threshold", taxonomy_threshold(data)))
+                        first_stage_threshold(params))
     scores = score_predictions(cv.gold, predicted, taxonomy.ids)
     scores.update({"folds": max(cv.fold.values()) + 1, "documents": len(cv.fold),
                    "split": "document-grouped"})
@@ -429,7 +446,7 @@ def train_model(taxonomy: Taxonomy, data: TrainingData, seed: int = 0, n_free_to
         metrics["classifier_cv"] = cross_validate(data, taxonomy, params, segmenter, cv=cv)
     progress("fitting the second stage (context and calibration)")
     context, context_metrics = fit_context(data, taxonomy, cv,
-                                           params.get("threshold", taxonomy_threshold(data)))
+                                           first_stage_threshold(params))
     if context_metrics:
         metrics["context_cv"] = context_metrics
     if data.weak_agreement is not None:

@@ -55,6 +55,15 @@ def context_views(proba: np.ndarray, headings: Sequence[int | None]) -> np.ndarr
     return _log(views)
 
 
+def heading_positions(units: Sequence) -> list[int | None]:
+    """For each unit of one report (in text order), the position of its heading in ``units``.
+
+    Units carry their heading as the heading's ``index``; a heading outside ``units`` is None.
+    """
+    position = {unit.index: i for i, unit in enumerate(units)}
+    return [None if unit.heading is None else position.get(unit.heading) for unit in units]
+
+
 def combine(views: np.ndarray, weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
     """Probabilities from views ``(n, k, c)``, weights ``(k,)`` and biases ``(c,)``."""
     z = np.einsum("nkc,k->nc", views, weights) + bias
