@@ -31,6 +31,27 @@ def test_predictions_are_taxonomy_ids_with_scores_and_evidence(fitted, taxonomy)
     assert any("三个规定" in term or "警示教育" in term for term, _ in results[0].evidence)
 
 
+def test_evidence_has_no_punctuation_or_function_characters(fitted, taxonomy):
+    from topics.classify.predictor import shows_as_evidence
+
+    stopwords = fitted.predictor_.segmenter.stopwords
+    cues = {word for theme in taxonomy.themes for word in theme.cues}
+    texts = [*TEXTS, "我院各部门、各位干警：2021年以来，的了和在。"]
+    terms = [t for r in fitted.predict_detailed(texts) for t, _ in r.evidence]
+    assert terms  # something is still shown
+    for term in terms:
+        if "+" not in term and term not in cues:
+            assert all(c.isalpha() for c in term), term
+            assert not (len(term) == 1 and term in stopwords), term
+    assert not shows_as_evidence("议。", frozenset())
+    assert not shows_as_evidence("0年", frozenset())
+    assert not shows_as_evidence("：", frozenset())
+    assert not shows_as_evidence("的", frozenset({"的"}))
+    assert shows_as_evidence("党", frozenset({"的"}))
+    assert shows_as_evidence("检察队伍", frozenset())
+    assert shows_as_evidence("cue:political", frozenset())
+
+
 def test_low_confidence_falls_back_to_other(taxonomy):
     model = ThemeClassifier(taxonomy=taxonomy, threshold=0.99).fit(TEXTS, LABELS)
     assert set(model.predict(["今天下雨。"])) == {"other"}

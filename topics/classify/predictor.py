@@ -8,6 +8,7 @@ builds one of these directly, so ``topics classify`` never pays scikit-learn's i
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -23,6 +24,22 @@ from ..text.segment import Segmenter
 
 #: Evidence shows terms that pushed a sentence by at least this share of its strongest term.
 EVIDENCE_SHARE = 0.01
+
+
+def shows_as_evidence(name: str, stopwords: frozenset[str]) -> bool:
+    """Whether a feature name means something to a reader, so it may be shown as evidence.
+
+    Cue features (``cue:THEME``) do; other names only when made of letters alone (no
+    punctuation, digits or symbols: not "议。" or "0年") and not a single function
+    character such as 的 or 我 (a one-character stop word).
+    """
+    if name.startswith("cue:"):
+        return True
+    if not name or not all(unicodedata.category(c).startswith("L") for c in name):
+        return False
+    return not (len(name) == 1 and name in stopwords)
+
+
 def _softmax(decision: np.ndarray) -> np.ndarray:
     """Class probabilities from decision values, as ``LogisticRegression.predict_proba``."""
     if decision.shape[1] == 1:  # binary: the logistic of one score
@@ -244,17 +261,21 @@ class ThemePredictor:
                               proba[np.arange(len(labels)), np.maximum(position, 0)], 0.0)
         return PredictionColumns(labels, confidence.tolist(), proba, list(class_index), evidence)
 
-    def _display_names(self) -> tuple[np.ndarray, list[str]]:
-        """Per feature column, the id of its name for people; the names by id.
+    def _display_names(self) -> tuple[np.ndarray, list[str], np.ndarray]:
+        """Per feature column, the id of its name for people; the names by id; which show.
 
         Features with the same name (the word 政治 and the characters 政治) share an id.
         Cue features are named ``cue:THEME`` and shown as the cue words they matched.
+        Names that :func:`shows_as_evidence` rejects are never evidence.
         """
         if self._display is None:
             ids: dict[str, int] = {}
             columns = np.array([ids.setdefault(display_name(name), len(ids))
                                 for name in self.feature_names_], dtype=np.int64)
-            self._display = (columns, list(ids))
+            names = list(ids)
+            stopwords = self.segmenter.stopwords
+            shown = np.array([shows_as_evidence(name, stopwords) for name in names], dtype=bool)
+            self._display = (columns, names, shown)
         return self._display
 
     def _evidence(self, features, best: np.ndarray, matches: list[list[str]],
@@ -266,8 +287,8 @@ class ThemePredictor:
         n_rows = features.shape[0]
         rows = np.repeat(np.arange(n_rows), np.diff(features.indptr))
         values = features.data * coef[best[rows], features.indices]
-        keep = values > 0
-        name_of, names = self._display_names()
+        name_of, names, shown = self._display_names()
+        keep = (values > 0) & shown[name_of[features.indices]]
         merged = sp.csr_matrix((values[keep], (rows[keep], name_of[features.indices[keep]])),
                                shape=(n_rows, len(names)))
         merged.sum_duplicates()
