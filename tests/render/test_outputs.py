@@ -51,12 +51,43 @@ def test_xlsx_has_three_sheets(tiny_model_dir, two_reports, tmp_path, taxonomy):
     book = load_workbook(out)
     assert book.sheetnames == ["sentences", "profiles", "topics"]
     sentences = list(book["sentences"].values)
-    assert sentences[0][:8] == ("report", "index", "id", "heading", "text", "theme", "theme_zh", "confidence")
+    # the same columns, in the same order, as CSV (theme ids only, as in CSV and JSON Lines)
+    csv_out = tmp_path / "out.csv"
+    run("classify", *two_reports, "--model", tiny_model_dir, "--format", "csv", "--out", csv_out)
+    csv_rows = list(csv.reader(io.StringIO(csv_out.read_text(encoding="utf-8-sig"))))
+    assert list(sentences[0]) == csv_rows[0]
+    assert [(row[0], row[4], row[5]) for row in sentences[1:]] == [
+        (row[0], row[4], row[5]) for row in csv_rows[1:]]
     assert {row[0] for row in sentences[1:]} == {"report.txt", "other.txt"}
     profiles = list(book["profiles"].values)
     assert len(profiles) == 3 and len(profiles[0]) == 2 + len(taxonomy.ids)
     assert all(abs(sum(row[2:]) - 1) < 1e-3 for row in profiles[1:])
     assert list(book["topics"].values)[0] == ("topic", "theme", "c_v", "u_mass", "words")
+
+
+def test_xlsx_is_readable_in_a_spreadsheet(tiny_model_dir, two_reports, tmp_path, taxonomy):
+    """Shares as percentages, the text wrapped in a wide column, filters, a frozen header, a chart."""
+    from openpyxl import load_workbook
+
+    out = tmp_path / "out.xlsx"
+    assert run("classify", *two_reports, "--model", tiny_model_dir, "--format", "xlsx",
+               "--out", out).exit_code == 0
+    book = load_workbook(out)
+    for sheet in book.worksheets:
+        assert sheet.freeze_panes == "A2"
+        assert sheet.auto_filter.ref == sheet.dimensions
+    sentences = book["sentences"]
+    header = [c.value for c in sentences[1]]
+    text = sentences.cell(row=2, column=header.index("text") + 1)
+    assert text.alignment.wrap_text
+    assert sentences.column_dimensions[text.column_letter].width >= 40
+    profiles = book["profiles"]
+    assert [c.value for c in profiles[1]][2:] == [f"{t.name_zh} {t.id}" for t in taxonomy.themes]
+    shares = [c for row in profiles.iter_rows(min_row=2, min_col=3) for c in row]
+    assert len(shares) == 2 * len(taxonomy.ids)
+    assert all(c.number_format.endswith("%") and 0 <= c.value <= 1 for c in shares)
+    (chart,) = profiles._charts
+    assert len(chart.series) == len(taxonomy.ids)
 
 
 def test_xlsx_needs_an_output_file(tiny_model_dir, report_file):

@@ -63,8 +63,12 @@ def results_csv(results: list[UnitResult], theme_ids: list[str], header: bool = 
     return buffer.getvalue()
 
 
-def _workbook_bytes(sheets: list[tuple[str, list[list]]]) -> bytes:
-    """An .xlsx file with one sheet per ``(title, rows)``; the first row is a bold header."""
+def _workbook_bytes(sheets: list[tuple[str, list[list]]], formats=None) -> bytes:
+    """An .xlsx file with one sheet per ``(title, rows)``; the first row is a bold header.
+
+    Every sheet has its header frozen and an autofilter. ``formats`` (a function of the
+    workbook) may then style the sheets: widths, number formats, charts.
+    """
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -77,9 +81,58 @@ def _workbook_bytes(sheets: list[tuple[str, list[list]]]) -> bytes:
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         sheet.freeze_panes = "A2"
+        if sheet.max_row > 1:
+            sheet.auto_filter.ref = sheet.dimensions
+    if formats is not None:
+        formats(book)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+#: Width of the sentence column in an xlsx sheet (characters), its text wrapped.
+XLSX_TEXT_WIDTH = 60
+#: The number format of a share (a fraction shown as a percentage).
+XLSX_PERCENT = "0.0%"
+
+
+def _style_results(book, n_themes: int) -> None:
+    """Widths and wrapping of the sentences sheet; percentages and a chart of the profiles."""
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.styles import Alignment
+    from openpyxl.utils import get_column_letter
+
+    sentences = book["sentences"]
+    widths = {"report": 24, "text": XLSX_TEXT_WIDTH, "evidence": 30, "theme": 13}
+    for column, name in enumerate(FIELDS, start=1):
+        if name in widths:
+            sentences.column_dimensions[get_column_letter(column)].width = widths[name]
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for column in ("text", "evidence"):
+        for (cell,) in sentences.iter_rows(min_row=2, min_col=FIELDS.index(column) + 1,
+                                           max_col=FIELDS.index(column) + 1):
+            cell.alignment = wrap
+    profiles = book["profiles"]
+    profiles.column_dimensions["A"].width = 24
+    for column in range(3, 3 + n_themes):
+        profiles.column_dimensions[get_column_letter(column)].width = 15
+    for row in profiles.iter_rows(min_row=2, min_col=3, max_col=2 + n_themes):
+        for cell in row:
+            cell.number_format = XLSX_PERCENT
+    if profiles.max_row < 2:
+        return
+    chart = BarChart()
+    chart.type, chart.grouping, chart.overlap = "bar", "percentStacked", 100
+    chart.title = "主题占比 Theme profile"
+    chart.y_axis.number_format = "0%"
+    chart.y_axis.title = "share of units"
+    chart.height = max(7.5, 2 + 0.8 * (profiles.max_row - 1))
+    chart.width = 24
+    data = Reference(profiles, min_col=3, max_col=2 + n_themes, min_row=1,
+                     max_row=profiles.max_row)
+    chart.add_data(data, titles_from_data=True)
+    chart.set_categories(Reference(profiles, min_col=1, min_row=2, max_row=profiles.max_row))
+    profiles.add_chart(chart, f"A{profiles.max_row + 3}")
 
 
 def topic_rows(topic_summary: list[dict]) -> list[list]:
@@ -94,23 +147,27 @@ def topic_rows(topic_summary: list[dict]) -> list[list]:
 
 def results_xlsx(reports: list[tuple[str, list[UnitResult], ThemeProfile]], taxonomy: Taxonomy,
                  topic_summary: list[dict]) -> bytes:
-    """A workbook: sentences (theme, confidence, evidence), report profiles, topic words."""
+    """A workbook: sentences (as in CSV), report profiles with a chart, topic words.
+
+    The sentences sheet has the CSV's columns (:data:`FIELDS`, then every theme's score in
+    taxonomy order): theme ids, no Chinese names, as in CSV and JSON Lines. The profiles
+    sheet names each theme in Chinese and English; its shares are percentages.
+    """
     ids = taxonomy.ids
-    at_theme = FIELDS.index("theme") + 1  # the theme's Chinese name follows the theme
-    sentences = [[*FIELDS[:at_theme], "theme_zh", *FIELDS[at_theme:], *score_columns(ids)]]
-    names = {t.id: t.name_zh for t in taxonomy.themes}
+    sentences = [[*FIELDS, *score_columns(ids)]]
     for _, results, _ in reports:
         for r in results:
             (report, index, id_, heading, text, theme, confidence, evidence, topic, topic_theme,
              *scores) = unit_values(r, ids)
             sentences.append([report, index, "" if id_ is None else str(id_), heading, text,
-                              theme, names.get(theme, ""), round(confidence, 4), evidence,
-                              topic, topic_theme or "", *[round(s, 4) for s in scores]])
-    profiles = [["report", "units", *[f"{t} {names[t]}" for t in ids]]]
+                              theme, round(confidence, 4), evidence, topic, topic_theme or "",
+                              *[round(s, 4) for s in scores]])
+    profiles = [["report", "units", *[f"{t.name_zh} {t.id}" for t in taxonomy.themes]]]
     for name, _, profile in reports:
         profiles.append([name, profile.total, *[round(profile.shares[t], 4) for t in ids]])
     return _workbook_bytes([("sentences", sentences), ("profiles", profiles),
-                            ("topics", topic_rows(topic_summary))])
+                            ("topics", topic_rows(topic_summary))],
+                           lambda book: _style_results(book, len(ids)))
 
 
 def comparison_rows(comparison: Comparison, taxonomy: Taxonomy) -> list[list]:
