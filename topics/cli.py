@@ -7,9 +7,11 @@ import functools
 import json
 import logging
 import os
+import shutil
 import sys
 import time
 import traceback
+from collections import Counter
 from pathlib import Path
 
 import click
@@ -334,9 +336,10 @@ def _write_labelled(labelled, fmt: str, out: str | None, progress: _Progress) ->
     Returns the numbers of reports and of units written.
     """
     from .config import N_TOPIC_WORDS
+    from .pipeline.model import ThemeProfile
     from .render.outputs import BOM_FORMATS, WHOLE_FORMATS, whole_output
 
-    kept, n_reports, n_units = [], 0, 0
+    kept, n_reports, n_units, counts = [], 0, 0, Counter()
     with _Sink(out, bom=fmt in BOM_FORMATS) as sink, progress.over(labelled.items):
         for name, results in labelled:
             progress.step()
@@ -345,12 +348,32 @@ def _write_labelled(labelled, fmt: str, out: str | None, progress: _Progress) ->
             else:
                 sink.write(labelled.render.before(n_reports))
                 sink.write(results.data)
+                counts.update(results.counts or {})
             n_reports, n_units = n_reports + 1, n_units + len(results)
         if kept:
             model = labelled.model
             sink.write(whole_output(fmt, kept, model.taxonomy,
                                     model.topic_model.summary(N_TOPIC_WORDS)))
+        elif n_reports:
+            ids = labelled.model.taxonomy.ids
+            sink.write(labelled.render.after(
+                n_reports, ThemeProfile({t: counts.get(t, 0) for t in ids}, n_units)))
     return n_reports, n_units
+
+
+def _table_width(wide: bool, out: str | None) -> int | None:
+    """The columns a table fits: $COLUMNS, else the terminal's; None with --wide or no terminal.
+
+    Output to a file or a pipe is not wrapped (one line per unit), so it stays stable.
+    """
+    if wide or out:
+        return None
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    if sys.stdout.isatty():
+        return shutil.get_terminal_size().columns
+    return None
 
 
 @main.command()
@@ -365,6 +388,11 @@ def _write_labelled(labelled, fmt: str, out: str | None, progress: _Progress) ->
               help="jsonl and csv: also give each unit's evidence (the terms that pushed it "
                    "to its theme) and its LDA topic; about twice the work. xlsx and html "
                    "always have them.")
+@click.option("--wide", is_flag=True,
+              help="table: each sentence on one line, not wrapped to the terminal's width "
+                   "($COLUMNS). Output that is not a terminal is never wrapped.")
+@click.option("--profile-only", is_flag=True,
+              help="table: only each report's theme profile (and a batch's overall one).")
 @click.option("--jobs", "-j", default=1, show_default=True, type=click.IntRange(0),
               help="Processes for a batch of files (0: one per core); output order is kept.")
 @click.option("--scheduler", envvar="TOPICS_SCHEDULER", metavar="ADDRESS",
@@ -373,7 +401,8 @@ def _write_labelled(labelled, fmt: str, out: str | None, progress: _Progress) ->
                    "Needs topics[cluster]. Env: TOPICS_SCHEDULER.")
 @click.pass_obj
 @_handle_errors
-def classify(obj, inputs, model_dir, fmt, out, encoding, max_size, explain, jobs, scheduler):
+def classify(obj, inputs, model_dir, fmt, out, encoding, max_size, explain, wide, profile_only,
+             jobs, scheduler):
     """Label every sentence of reports with a theme and a confidence.
 
     INPUTS are report files (.txt/.md in any common Chinese encoding, .docx,
@@ -388,9 +417,14 @@ def classify(obj, inputs, model_dir, fmt, out, encoding, max_size, explain, jobs
     from .render.outputs import renderer
 
     _check_out(fmt, out)
+    for flag, given in (("--wide", wide), ("--profile-only", profile_only)):
+        if given and fmt != "table":
+            raise click.UsageError(f"{flag} is for --format table, not {fmt}")
+    width = _table_width(wide, out)
     started, progress = time.monotonic(), _Progress(obj)
     labelled = label_many(lambda: _load(obj, model_dir), inputs,
-                          lambda model: renderer(fmt, model.taxonomy, explain), jobs=jobs,
+                          lambda model: renderer(fmt, model.taxonomy, explain, width,
+                                                 profile_only), jobs=jobs,
                           scheduler=scheduler, encoding=encoding,
                           max_bytes=config.megabytes(max_size), on_error=progress,
                           progress=_progress(obj),

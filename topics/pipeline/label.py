@@ -7,6 +7,7 @@ worker process or on a Dask worker gives the same bytes.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -39,6 +40,7 @@ class Rendered:
 
     data: bytes
     units: int
+    counts: dict[str, int] | None = None  # units per theme, for a batch's overall profile
 
     def __len__(self) -> int:
         """The number of units, as for a list of results."""
@@ -55,14 +57,17 @@ def label_input(model: ThemeModel, loaded: InputUnits, render: Render | None = N
     Evidence and topics are computed unless ``render`` is given and does not show them.
     """
     if render is not None and render.from_columns(loaded.units, loaded.ids):
-        data = render.columns(loaded.units, model.predict_units(loaded.units, loaded.in_context))
-        return loaded.name, Rendered(data.encode("utf-8"), len(loaded.units))
+        columns = model.predict_units(loaded.units, loaded.in_context)
+        data = render.columns(loaded.units, columns)
+        return loaded.name, Rendered(data.encode("utf-8"), len(loaded.units),
+                                     dict(Counter(columns.themes)))
     explain = render is None or render.explain
     results = model.classify_units(loaded.units, loaded.ids, explain=explain,
                                    in_context=loaded.in_context)
     if render is None:
         return loaded.name, results
-    return loaded.name, Rendered(render(loaded.name, results).encode("utf-8"), len(results))
+    return loaded.name, Rendered(render(loaded.name, results).encode("utf-8"), len(results),
+                                 dict(Counter(r.theme for r in results)))
 
 
 def label_file(model: ThemeModel, path: str, encoding: str | None, max_bytes: int,

@@ -19,6 +19,7 @@ from .tables import (
     comparison_csv,
     comparison_table,
     comparison_xlsx,
+    overall_table,
     results_csv,
     results_table,
     results_xlsx,
@@ -37,6 +38,8 @@ class Renderer:
     fmt: str
     taxonomy: Taxonomy
     explain: bool = False
+    width: int | None = None  # table: the terminal's columns (None: a unit on one line)
+    profile_only: bool = False  # table: the profiles alone
 
     def from_columns(self, units: list[Unit], ids: list | None) -> bool:
         """Whether these units can be written by :func:`units_jsonl`, with no results made.
@@ -59,6 +62,12 @@ class Renderer:
             return "\n"
         return ""
 
+    def after(self, n_reports: int, profile: ThemeProfile) -> str:
+        """What goes after the last report: a table's overall profile of a batch."""
+        if self.fmt == "table" and n_reports > 1:
+            return "\n" + overall_table(n_reports, profile, self.taxonomy, self.width)
+        return ""
+
     def __call__(self, report: str, results: list[UnitResult]) -> str:
         """The output text of one report."""
         if self.fmt == "jsonl":
@@ -66,17 +75,22 @@ class Renderer:
         if self.fmt == "csv":
             return results_csv(results, self.taxonomy.ids, header=False)
         return results_table(report, results, theme_profile(results, self.taxonomy.ids),
-                             self.taxonomy)
+                             self.taxonomy, self.width, self.profile_only)
 
 
-def renderer(fmt: str, taxonomy: Taxonomy, explain: bool = False) -> Renderer | None:
+def renderer(fmt: str, taxonomy: Taxonomy, explain: bool = False, width: int | None = None,
+             profile_only: bool = False) -> Renderer | None:
     """The :class:`Renderer` of a streamed format (table, jsonl, csv), or None.
 
-    A table shows no evidence or topics, whatever ``explain`` says.
+    A table shows no evidence or topics, whatever ``explain`` says; it wraps each unit's
+    text to ``width`` terminal columns (None: one line per unit), or shows only the
+    profiles (``profile_only``).
     """
     if fmt not in ("jsonl", "csv", "table"):
         return None
-    return Renderer(fmt, taxonomy, explain and fmt != "table")
+    table = fmt == "table"
+    return Renderer(fmt, taxonomy, explain and not table, width if table else None,
+                    profile_only and table)
 
 
 #: Formats that :func:`whole_output` writes: they need every report at once.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import unicodedata
 
 from ..compare import Comparison
@@ -22,30 +23,114 @@ def pad(text: str, width: int) -> str:
     return text + " " * max(0, width - display_width(text))
 
 
+#: Characters that do not start a line when text is wrapped (they stay with what they close).
+_NO_LINE_START = frozenset("，。、；：？！）》」』】〕”’…—,.;:?!)]}%")
+#: Characters that do not end a line (they stay with what they open).
+_NO_LINE_END = frozenset("（《「『【〔“‘([{")
+#: Runs wrapped as one piece: latin words and numbers (with their decimal point or percent).
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9.%\-]*|\s+|.", re.DOTALL)
+
+
+def wrap_columns(text: str, width: int) -> list[str]:
+    """``text`` cut into lines of at most ``width`` terminal columns (at least one line).
+
+    Chinese breaks between any two characters, latin words and numbers only at their
+    ends (unless one is longer than a line); punctuation that closes (，。）”) does not start
+    a line (the character before it moves down with it) and one that opens (“《) does not
+    end one. Every character is kept, in order, but spaces where a line breaks.
+    """
+    width = max(width, 2)
+    lines: list[str] = []
+    line, used = "", 0
+    for piece in _WORD.findall(text):
+        size = display_width(piece)
+        if used + size <= width:
+            line, used = line + piece, used + size
+            continue
+        if piece.isspace():  # a break: the space is not shown
+            lines.append(line.rstrip())
+            line, used = "", 0
+            continue
+        if size > width:  # a latin run longer than a line: cut it by characters
+            for char in piece:
+                if used + display_width(char) > width and line:
+                    lines.append(line.rstrip())
+                    line, used = "", 0
+                line, used = line + char, used + display_width(char)
+            continue
+        cut = len(line)
+        while (cut > 1 and ((piece if cut == len(line) else line[cut])[0] in _NO_LINE_START
+                            or line[cut - 1] in _NO_LINE_END)
+               and display_width(line[cut - 1:]) + size <= width):
+            cut -= 1  # a closer takes the character before it down; an opener goes down
+        if line[:cut].rstrip():
+            lines.append(line[:cut].rstrip())
+        line = line[cut:] + piece
+        used = display_width(line)
+    lines.append(line)
+    return lines
+
+
+#: Terminal columns of the theme in a results table: Chinese name, then the id.
+_ZH_COLUMNS, _ID_COLUMNS = 9, 12
+#: The narrowest text column a results table wraps to, however narrow the terminal.
+MIN_TEXT_COLUMNS = 20
+
+
+def theme_label(theme_id: str, taxonomy: Taxonomy) -> str:
+    """A theme's Chinese name and id in two aligned columns (the id alone if unknown)."""
+    name = taxonomy[theme_id].name_zh if theme_id in taxonomy.ids else ""
+    return pad(name, _ZH_COLUMNS) + pad(theme_id, _ID_COLUMNS)
+
+
 def profile_table(profile: ThemeProfile, taxonomy: Taxonomy, bar_width: int = 30) -> str:
-    """The theme profile: count, share and a bar per theme."""
-    lines = []
+    """The theme profile: Chinese name, id, count, share and a bar per theme."""
+    lines = [f"  {pad('theme 主题', _ZH_COLUMNS + _ID_COLUMNS)}{'units':>5}  {'share':>6}"]
     for theme in taxonomy.themes:
         count = profile.counts.get(theme.id, 0)
         share = profile.shares.get(theme.id, 0.0)
         bar = "█" * round(share * bar_width)
-        name = pad(theme.id, 12) + pad(theme.name_zh, 10)
-        lines.append(f"  {name}{count:5d}  {share:6.1%}  {bar}")
-    lines.append(f"  {pad('total', 22)}{profile.total:5d}")
+        lines.append(f"  {theme_label(theme.id, taxonomy)}{count:5d}  {share:6.1%}  {bar}")
+    lines.append(f"  {pad('total 合计', _ZH_COLUMNS + _ID_COLUMNS)}{profile.total:5d}")
     return "\n".join(lines)
 
 
+def _bar_width(width: int | None) -> int:
+    """The longest profile bar that fits ``width`` columns (30 when not fitting any)."""
+    return 30 if width is None else max(5, min(30, width - 2 - _ZH_COLUMNS - _ID_COLUMNS - 17))
+
+
 def results_table(report: str, results: list[UnitResult], profile: ThemeProfile,
-                  taxonomy: Taxonomy) -> str:
-    """One report: each unit with its theme and confidence, then the profile."""
-    lines = [f"== {report} ({len(results)} units)"]
+                  taxonomy: Taxonomy, width: int | None = None,
+                  profile_only: bool = False) -> str:
+    """One report for a terminal: its profile, then each unit with its theme and confidence.
+
+    ``width`` is the terminal's: each unit's text is wrapped under its column to fit it;
+    None writes every unit on one line (for ``--wide`` and output that is not a terminal).
+    ``profile_only`` leaves out the units.
+    """
+    lines = [f"== {report} ({len(results)} units)", f"Theme profile of {report}:",
+             profile_table(profile, taxonomy, _bar_width(width))]
+    if profile_only:
+        return "\n".join(lines) + "\n"
+    indent = 5 + 3 + _ZH_COLUMNS + _ID_COLUMNS + 4 + 2
+    text_width = None if width is None else max(MIN_TEXT_COLUMNS, width - indent - 1)
+    lines += ["", f"{'index':>5}   {pad('theme 主题', _ZH_COLUMNS + _ID_COLUMNS)}conf  text "
+                  "(# heading)"]
     for r in results:
         marker = "#" if r.is_heading else " "
-        lines.append(f"{r.index:5d} {marker} {pad(r.theme, 12)}{r.confidence:5.2f}  {r.text}")
-    lines.append("")
-    lines.append(f"Theme profile of {report}:")
-    lines.append(profile_table(profile, taxonomy))
+        text = [r.text] if text_width is None else wrap_columns(r.text, text_width)
+        lines.append(f"{r.index:5d} {marker} {theme_label(r.theme, taxonomy)}"
+                     f"{r.confidence:4.2f}  {text[0]}")
+        lines.extend(" " * indent + more for more in text[1:])
     return "\n".join(lines) + "\n"
+
+
+def overall_table(n_reports: int, profile: ThemeProfile, taxonomy: Taxonomy,
+                  width: int | None = None) -> str:
+    """The theme profile of a whole batch of reports (every unit counted once)."""
+    return (f"== all {n_reports} reports ({profile.total} units)\nTheme profile of all reports:\n"
+            f"{profile_table(profile, taxonomy, _bar_width(width))}\n")
 
 
 def results_csv(results: list[UnitResult], theme_ids: list[str], header: bool = True) -> str:
