@@ -214,7 +214,7 @@ def test_classify_streams_reports_and_writes_nothing_when_all_fail(run, tiny_mod
     assert lines[0].startswith("report,index") and sum(line.startswith("report,") for line in lines) == 1
     assert lines[-1].startswith("second.txt,0")
     table = run("classify", report_file, second, "--model", tiny_model_dir)
-    assert table.stdout.count("Theme profile of") == 2
+    assert table.stdout.count("Theme profile of") == 3  # each report and the whole batch
     missing = tmp_path / "none.jsonl"
     failed = run("classify", tmp_path / "nothing.txt", "--model", tiny_model_dir, "--out", missing)
     assert failed.exit_code == 1 and not missing.exists()
