@@ -101,6 +101,16 @@ def test_units_record_report_index_and_offsets():
         assert REPORT[unit.end - 1] == unit.text[-1]
 
 
+def test_units_know_their_paragraph():
+    units = split_units("一、强化政治建设\n加强理论武装。开展专题学习。\n\n严格执行三个规定。\n")
+    assert [u.paragraph for u in units] == [0, 1, 1, 2]
+    wrapped = split_units("全面构建四级学习体系，不断夯实检察队伍思想政治根基，持续\n推进支部标准化规范化建设。"
+                          "再说一句。", rejoin=True)
+    assert {u.paragraph for u in wrapped} == {0}
+    units = split_units(REPORT)
+    assert all(a.paragraph <= b.paragraph for a, b in zip(units, units[1:]))
+
+
 def test_long_units_are_capped_at_commas():
     text = "，".join(["开展专题学习教育活动"] * 100) + "。"
     units = split_units(text, max_chars=120)

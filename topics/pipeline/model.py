@@ -42,6 +42,7 @@ class UnitResult:
     is_heading: bool = False
     start: int | None = None
     end: int | None = None
+    paragraph: int | None = None  # the unit's paragraph in its report (None: not known)
 
 
 @dataclass(frozen=True)
@@ -194,7 +195,7 @@ class ThemeModel:
             topic_ids = [None] * len(units)
         return [UnitResult(unit.report, unit.index, unit.text, theme, confidence, scores, terms,
                            topic, None if topic is None else themes[topic], unit_id,
-                           unit.is_heading, unit.start, unit.end)
+                           unit.is_heading, unit.start, unit.end, unit.paragraph)
                 for unit, theme, confidence, scores, terms, topic, unit_id in zip(
                     units, columns.themes, columns.confidences, columns.scores,
                     columns.evidence, topic_ids, ids, strict=True)]

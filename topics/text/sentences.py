@@ -66,6 +66,7 @@ class Unit:
     ``start``/``end`` are character offsets into the original text: the unit's
     characters all lie in ``original[start:end]``. ``heading`` is the index of
     the innermost heading the unit sits under (for a heading: its parent).
+    ``paragraph`` numbers the report's paragraphs from 0 (None when not known).
     """
 
     report: str
@@ -76,6 +77,7 @@ class Unit:
     is_heading: bool = False
     level: int | None = None
     heading: int | None = None
+    paragraph: int | None = None
 
 
 def _is_cjk(ch: str) -> bool:
@@ -307,7 +309,7 @@ def split_units(text: str, report: str = "", max_chars: int = MAX_UNIT_CHARS,
     """
     units: list[Unit] = []
     stack: list[tuple[int, int]] = []  # (level, unit index) of open headings
-    for para in _paragraphs(text, rejoin):
+    for number, para in enumerate(_paragraphs(text, rejoin)):
         chars, offsets = para.chars, para.offsets
         standalone_title = para.md_level is not None or _is_title(chars)
         spans = _sentence_spans(chars)
@@ -331,7 +333,7 @@ def split_units(text: str, report: str = "", max_chars: int = MAX_UNIT_CHARS,
                     stack.append((level, len(units)))
                 units.append(Unit(report, len(units), piece, offsets[cs],
                                   offsets[cs + len(piece) - 1] + 1, is_heading,
-                                  level if is_heading else None, parent))
+                                  level if is_heading else None, parent, number))
     return units
 
 
