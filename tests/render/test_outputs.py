@@ -160,10 +160,28 @@ def test_html_report_in_chromium(browser, tiny_model_dir, two_reports, tmp_path)
     records = [json.loads(line) for line in run("classify", *two_reports, "--model", tiny_model_dir,
                                                  "--format", "jsonl").stdout.splitlines()]
     browser.get(out.as_uri())
-    # the charts are drawn: one bar per theme and report, visible where the share is not 0
+    # the charts are drawn: one bar per theme for all reports and for each, visible where the
+    # share is not 0
     bars = browser.find_elements(By.CSS_SELECTOR, "svg.chart rect.bar")
-    assert len(bars) == 2 * 8
+    assert len(bars) == 3 * 8
     assert sum(1 for b in bars if b.rect["width"] > 5) >= 2
+    # an overview first: a row per report linking to its section, with a stacked profile bar
+    links = browser.find_elements(By.CSS_SELECTOR, "#overview table.overview a")
+    assert [a.text for a in links] == ["report.txt", "other.txt"]
+    for link in links:
+        section = browser.find_element(By.ID, link.get_attribute("href").split("#")[1])
+        assert section.find_element(By.TAG_NAME, "h2").text.startswith(link.text)
+    assert browser.find_elements(By.CSS_SELECTOR, "#overview svg.stack rect.seg")
+    # the text keeps the report's paragraphs
+    from topics.text.sentences import split_units
+
+    for path, section in zip(two_reports, browser.find_elements(By.CSS_SELECTOR, "section.report"),
+                             strict=True):
+        paragraphs = section.find_elements(By.CSS_SELECTOR, ".text p.para")
+        units = split_units(path.read_text(encoding="utf-8"))
+        assert len(paragraphs) == len({u.paragraph for u in units}) > 1
+        tops = [p.rect["y"] for p in paragraphs]
+        assert tops == sorted(set(tops))  # each on lines of its own
     # every sentence is on the page, highlighted in its theme's colour
     spans = browser.find_elements(By.CSS_SELECTOR, ".u")
     assert [s.text for s in spans] == [r["text"] for r in records]
@@ -174,11 +192,24 @@ def test_html_report_in_chromium(browser, tiny_model_dir, two_reports, tmp_path)
     ARTIFACTS.mkdir(exist_ok=True)
     browser.save_screenshot(str(ARTIFACTS / "classify-report.png"))
     # the theme filter shows only the chosen theme's sentences
-    theme = records[0]["theme"]
+    def gaps_in(theme):  # pairs of the theme's sentences with others between them
+        picked = [(r["report"], r["index"]) for r in records if r["theme"] == theme]
+        return sum(1 for (a, i), (b, j) in zip(picked, picked[1:], strict=False)
+                   if a == b and j != i + 1)
+
+    theme = max(sorted({r["theme"] for r in records}), key=gaps_in)
+    assert gaps_in(theme) > 0
     Select(browser.find_element(By.ID, "theme-filter")).select_by_value(theme)
     shown = [s for s in spans if s.is_displayed()]
     assert shown and all(s.get_attribute("data-theme") == theme for s in shown)
     assert len(shown) == sum(1 for r in records if r["theme"] == theme)
+    # a ⋯ between shown sentences that are not next to each other in their report
+    gaps = [s for s in shown if "gap" in s.get_attribute("class").split()]
+    assert len(gaps) == gaps_in(theme)
+    for gap in gaps:
+        marker = browser.execute_script(
+            "return getComputedStyle(arguments[0], '::before').content", gap)
+        assert "⋯" in marker
     assert browser.find_element(By.ID, "shown-count").text == str(len(shown))
     browser.save_screenshot(str(ARTIFACTS / "classify-report-filtered.png"))
     Select(browser.find_element(By.ID, "theme-filter")).select_by_value("")

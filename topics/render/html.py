@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from html import escape
 
 from ..pipeline.model import ThemeProfile, UnitResult
 from ..taxonomy import Taxonomy
 
-PALETTE = ("#d62728", "#1f77b4", "#9467bd", "#ff7f0e", "#2ca02c", "#8c564b", "#17becf",
-           "#7f7f7f", "#bcbd22", "#e377c2")
+#: Okabe & Ito's colour-blind-safe colours, then more for bigger taxonomies; the fallback
+#: theme (no theme) is always light grey. Distinct in normal vision and simulated colour
+#: blindness; dark text stays readable on their tints (see tests/render/test_html.py).
+PALETTE = ("#D55E00", "#0072B2", "#CC79A7", "#E69F00", "#56B4E9", "#009E73", "#F0E442",
+           "#000000", "#8C564B", "#7F3C8D")
+#: The colour of the fallback theme.
+FALLBACK_COLOR = "#BBBBBB"
+#: Opacity of a theme's colour behind a sentence's text (the underline is opaque).
+TINT_ALPHA = 0.35
+
 
 _STYLE = """
 body{font-family:"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",
@@ -21,9 +30,15 @@ h1{font-size:1.4em;margin:.3em 0}h2{font-size:1.2em;margin-top:2em;border-bottom
 .swatch{display:inline-block;width:.9em;height:.9em;border-radius:2px;margin-right:.3em;
 vertical-align:-.1em}
 .u{border-radius:3px;padding:.1em 0;cursor:help}
-.u.heading{display:block;font-weight:bold;margin-top:.8em}
-.u.hidden{display:none}
-figure{margin:.5em 0}svg text{font-size:13px;fill:#333}
+.u.heading{font-weight:bold}
+p.para{margin:.2em 0 .7em}p.para.h{margin-top:1em}
+.u.hidden,p.para.hidden{display:none}
+.filtered p.para{margin:.2em 0}
+.filtered .u.gap::before{content:"⋯";display:block;color:#888;text-align:center;
+letter-spacing:.3em}
+section.report,#overview{scroll-margin-top:10em}
+figure{margin:.5em 0}svg text{font-size:15px;fill:#222}svg text.en{font-size:12px;fill:#666}
+table.overview td.bar{padding:.25em .4em}table.overview th{white-space:nowrap}
 table{border-collapse:collapse;margin:.5em 0;font-size:.92em}
 td,th{border:1px solid #ddd;padding:.25em .6em;vertical-align:top;text-align:left}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
@@ -37,10 +52,19 @@ _FILTER_SCRIPT = """
   var count=document.getElementById('shown-count');
   function apply(){
     var want=select.value, shown=0;
-    document.querySelectorAll('.u').forEach(function(el){
-      var hide=want!=='' && el.dataset.theme!==want;
-      el.classList.toggle('hidden',hide);
-      if(!hide){shown++;}
+    document.body.classList.toggle('filtered',want!=='');
+    document.querySelectorAll('.report .text').forEach(function(text){
+      var before=false, skipped=false;  // a unit shown before; one hidden since
+      text.querySelectorAll('p.para').forEach(function(p){
+        var any=false;
+        p.querySelectorAll('.u').forEach(function(el){
+          var hide=want!=='' && el.dataset.theme!==want;
+          el.classList.toggle('hidden',hide);
+          el.classList.toggle('gap',!hide && before && skipped);
+          if(hide){skipped=true;}else{shown++;any=true;before=true;skipped=false;}
+        });
+        p.classList.toggle('hidden',!any);
+      });
     });
     count.textContent=shown;
   }
@@ -53,8 +77,16 @@ _FILTER_SCRIPT = """
 
 
 def theme_colors(taxonomy: Taxonomy) -> dict[str, str]:
-    """A stable colour per theme, in taxonomy order."""
-    return {t: PALETTE[i % len(PALETTE)] for i, t in enumerate(taxonomy.ids)}
+    """A stable colour per theme, in taxonomy order; light grey for the fallback theme."""
+    others = [t for t in taxonomy.ids if t != taxonomy.fallback]
+    colors = {t: PALETTE[i % len(PALETTE)] for i, t in enumerate(others)}
+    return {t: colors.get(t, FALLBACK_COLOR) for t in taxonomy.ids}
+
+
+def tint(color: str, alpha: float = TINT_ALPHA) -> str:
+    """``color`` (``#RRGGBB``) at ``alpha`` over white, as an opaque ``#rrggbb``."""
+    rgb = (int(color[i:i + 2], 16) for i in (1, 3, 5))
+    return "#" + "".join(f"{round(alpha * c + (1 - alpha) * 255):02x}" for c in rgb)
 
 
 def _page(title: str, body: str, script: str = "") -> str:
@@ -71,24 +103,42 @@ def _legend(taxonomy: Taxonomy, colors: dict[str, str]) -> str:
 
 
 def profile_chart(profile: ThemeProfile, taxonomy: Taxonomy, colors: dict[str, str],
-                  width: int = 520) -> str:
-    """A horizontal bar chart (inline SVG) of a report's theme shares."""
-    row, label_w, bar_w = 24, 110, width - 190
+                  width: int = 760) -> str:
+    """A horizontal bar chart (inline SVG) of a report's theme shares, names in two languages."""
+    row, label_w = 34, 170
+    bar_w = width - label_w - 110
     rows = []
     for i, theme in enumerate(taxonomy.themes):
         share = profile.shares.get(theme.id, 0.0)
+        count = profile.counts.get(theme.id, 0)
         y = i * row
         rows.append(
-            f'<text x="0" y="{y + 16}">{escape(theme.name_zh)}</text>'
-            f'<rect class="bar" data-theme="{theme.id}" x="{label_w}" y="{y + 4}" '
-            f'width="{max(share * bar_w, 0.5):.1f}" height="16" fill="{colors[theme.id]}">'
-            f"<title>{escape(theme.name_zh)} {profile.counts.get(theme.id, 0)} ({share:.1%})"
-            f"</title></rect>"
-            f'<text x="{label_w + share * bar_w + 6:.1f}" y="{y + 16}">'
-            f"{share:.1%} ({profile.counts.get(theme.id, 0)})</text>")
+            f'<text x="0" y="{y + 21}">{escape(theme.name_zh)}</text>'
+            f'<text class="en" x="{label_w - 8}" y="{y + 21}" text-anchor="end">'
+            f"{escape(theme.id)}</text>"
+            f'<rect class="bar" data-theme="{theme.id}" x="{label_w}" y="{y + 5}" '
+            f'width="{max(share * bar_w, 0.5):.1f}" height="22" fill="{colors[theme.id]}">'
+            f"<title>{escape(theme.name_zh)} {count} ({share:.1%})</title></rect>"
+            f'<text x="{label_w + share * bar_w + 8:.1f}" y="{y + 21}">'
+            f"{share:.1%} ({count})</text>")
     height = row * len(taxonomy.themes)
     return (f'<figure><svg class="chart" role="img" width="{width}" height="{height}" '
             f'viewBox="0 0 {width} {height}">{"".join(rows)}</svg></figure>')
+
+
+def stacked_bar(profile: ThemeProfile, taxonomy: Taxonomy, colors: dict[str, str],
+                width: int = 240) -> str:
+    """A report's profile as one thin bar, each theme a segment as wide as its share."""
+    parts, x = [], 0.0
+    for theme in taxonomy.themes:
+        share = profile.shares.get(theme.id, 0.0)
+        if share > 0:
+            parts.append(f'<rect class="seg" data-theme="{theme.id}" x="{x:.2f}" y="0" '
+                         f'width="{share * width:.2f}" height="16" fill="{colors[theme.id]}">'
+                         f"<title>{escape(theme.name_zh)} {share:.1%}</title></rect>")
+            x += share * width
+    return (f'<svg class="stack" width="{width}" height="16" viewBox="0 0 {width} 16">'
+            f'{"".join(parts)}</svg>')
 
 
 def _unit_span(result: UnitResult, taxonomy: Taxonomy, colors: dict[str, str]) -> str:
@@ -102,7 +152,7 @@ def _unit_span(result: UnitResult, taxonomy: Taxonomy, colors: dict[str, str]) -
     color = colors.get(result.theme, "#999999")
     return (f'<span class="{cls}" data-theme="{escape(result.theme)}" '
             f'data-confidence="{result.confidence:.4f}" title="{escape(tip)}" '
-            f'style="background:{color}33;box-shadow:inset 0 -2px {color}">'
+            f'style="background:{tint(color)};box-shadow:inset 0 -3px {color}">'
             f"{escape(result.text)}</span>")
 
 
@@ -120,9 +170,77 @@ def topics_table(topic_summary: list[dict], taxonomy: Taxonomy) -> str:
             f'<th>主题词</th></tr>{"".join(rows)}</table>')
 
 
+def _paragraphs(results: list[UnitResult], taxonomy: Taxonomy, colors: dict[str, str]) -> str:
+    """The units as the report's paragraphs (``<p class="para">``).
+
+    A unit whose paragraph is not known (units given as JSON Lines) is a paragraph alone.
+    """
+    parts, current = [], object()
+    for r in results:
+        if r.paragraph is None or r.paragraph != current:
+            if parts:
+                parts.append("</p>")
+            parts.append('<p class="para h">' if r.is_heading else '<p class="para">')
+            current = r.paragraph
+        parts.append(_unit_span(r, taxonomy, colors))
+    if parts:
+        parts.append("</p>")
+    return "".join(parts)
+
+
+def report_topics_table(results: list[UnitResult], topic_summary: list[dict],
+                        taxonomy: Taxonomy, n_topics: int = 5) -> str:
+    """The LDA topics most of a report's units fall under, with their share and words."""
+    counts = Counter(r.topic for r in results if r.topic is not None)
+    if not counts:
+        return ""
+    summary = {topic["id"]: topic for topic in topic_summary}
+    rows = []
+    for topic, count in counts.most_common(n_topics):
+        info = summary.get(topic, {"theme": None, "words": []})
+        theme = info["theme"]
+        name = taxonomy[theme].name_zh if theme in taxonomy.ids else "自由主题 free"
+        rows.append(f'<tr><td class="num">{topic}</td><td class="num">{count}</td>'
+                    f'<td class="num">{count / len(results):.1%}</td><td>{escape(name)}</td>'
+                    f'<td>{escape(" ".join(w for w, _ in info["words"]))}</td></tr>')
+    return ('<details><summary>本报告的主要话题 Main topics of this report (LDA)</summary>'
+            '<p class="muted">每句归入其最可能的 LDA 话题；此处列出句数最多的话题及其主题词。'
+            " Each sentence's most likely LDA topic; the topics most sentences fall under.</p>"
+            '<table class="report-topics"><tr><th>话题 topic</th><th>句数 units</th>'
+            "<th>占比 share</th><th>对应主题类别 theme</th><th>主题词 words</th></tr>"
+            f'{"".join(rows)}</table></details>')
+
+
+def overview(reports: list[tuple[str, list[UnitResult], ThemeProfile]], taxonomy: Taxonomy,
+             colors: dict[str, str]) -> str:
+    """For several reports: their overall profile, then a table of reports linking to each."""
+    counts = {t: sum(p.counts.get(t, 0) for _, _, p in reports) for t in taxonomy.ids}
+    corpus = ThemeProfile(counts, sum(p.total for _, _, p in reports))
+    head = "".join(f"<th>{escape(t.name_zh)}<br><span class='muted'>{escape(t.id)}</span></th>"
+                   for t in taxonomy.themes)
+    rows = []
+    for i, (name, _, profile) in enumerate(reports):
+        shares = "".join(f'<td class="num">{profile.shares.get(t, 0.0):.1%}</td>'
+                         for t in taxonomy.ids)
+        rows.append(f'<tr><td><a href="#report-{i}">{escape(name)}</a></td>'
+                    f'<td class="num">{profile.total}</td>'
+                    f'<td class="bar">{stacked_bar(profile, taxonomy, colors)}</td>{shares}</tr>')
+    return (f'<section id="overview"><h2>总览 Overview: {len(reports)} 份报告 reports, '
+            f"{corpus.total} 句 units</h2>"
+            f"<h3>全部报告的主题占比 Profile of all reports</h3>"
+            f"{profile_chart(corpus, taxonomy, colors)}"
+            f'<h3>各报告 Reports</h3><table class="overview"><tr><th>报告 report</th>'
+            f"<th>句数 units</th><th>主题构成 profile</th>{head}</tr>{''.join(rows)}</table>"
+            "</section>")
+
+
 def results_html(reports: list[tuple[str, list[UnitResult], ThemeProfile]], taxonomy: Taxonomy,
                  topic_summary: list[dict], title: str = "主题分析 topics") -> str:
-    """One page: per report its profile chart and its text with every unit highlighted."""
+    """One page: per report its profile chart and its text with every unit highlighted.
+
+    Several reports start with an :func:`overview`. The text keeps the report's paragraphs;
+    the theme filter leaves a ⋯ where sentences were left out between two shown ones.
+    """
     colors = theme_colors(taxonomy)
     options = "".join(f'<option value="{t.id}">{escape(t.name_zh)} {t.id}</option>'
                       for t in taxonomy.themes)
@@ -132,14 +250,23 @@ def results_html(reports: list[tuple[str, list[UnitResult], ThemeProfile]], taxo
              f"</option>{options}</select></label> "
              f'<span class="muted">显示 <b id="shown-count">{total}</b> / {total} 句</span>'
              f"{_legend(taxonomy, colors)}</header>"]
-    for name, results, profile in reports:
-        parts.append(f'<section class="report" data-report="{escape(name)}">'
-                     f"<h2>{escape(name)}</h2>{profile_chart(profile, taxonomy, colors)}"
-                     f'<div class="text">')
-        parts.extend(_unit_span(r, taxonomy, colors) for r in results)
-        parts.append("</div></section>")
-    parts.append(f"<section><h2>主题词 Topic words</h2>{topics_table(topic_summary, taxonomy)}"
-                 "</section>")
+    if len(reports) > 1:
+        parts.append(overview(reports, taxonomy, colors))
+    for i, (name, results, profile) in enumerate(reports):
+        parts.append(f'<section class="report" id="report-{i}" data-report="{escape(name)}">'
+                     f"<h2>{escape(name)} <span class='muted'>({profile.total} 句 units)</span>"
+                     f"</h2>{profile_chart(profile, taxonomy, colors)}"
+                     f"{report_topics_table(results, topic_summary, taxonomy)}"
+                     f'<div class="text">{_paragraphs(results, taxonomy, colors)}</div>'
+                     "</section>")
+    parts.append("<section><h2>模型的全部话题 All topics of the model</h2>"
+                 '<p class="muted">主题模型（LDA）在训练语料上学到的全部话题，不是上面报告的统计；'
+                 "“对应主题类别”是以其线索词为该话题播种的主题类别（自由主题没有）。"
+                 "The topic model's topics, learnt from the training reports (not counted in "
+                 "the reports above), each with the theme whose cue words seeded it (none for a "
+                 "free topic) and its coherence (c_v). Each report's own main topics are "
+                 "above, under its chart.</p>"
+                 f"{topics_table(topic_summary, taxonomy)}</section>")
     return _page(title, "".join(parts), _FILTER_SCRIPT)
 
 
