@@ -36,7 +36,7 @@ p.para{margin:.2em 0 .7em}p.para.h{margin-top:1em}
 .filtered p.para{margin:.2em 0}
 .filtered .u.gap::before{content:"⋯";display:block;color:#888;text-align:center;
 letter-spacing:.3em}
-section.report,#overview{scroll-margin-top:10em}
+section.report,#overview{scroll-margin-top:13em}
 figure{margin:.5em 0}svg text{font-size:15px;fill:#222}svg text.en{font-size:12px;fill:#666}
 table.overview td.bar{padding:.25em .4em}table.overview th{white-space:nowrap}
 table{border-collapse:collapse;margin:.5em 0;font-size:.92em}
