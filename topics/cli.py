@@ -364,7 +364,8 @@ def _write_labelled(labelled, fmt: str, out: str | None, progress: _Progress) ->
 def _table_width(wide: bool, out: str | None) -> int | None:
     """The columns a table fits: $COLUMNS, else the terminal's; None with --wide or no terminal.
 
-    Output to a file or a pipe is not wrapped (one line per unit), so it stays stable.
+    Output to a file, or to a pipe without $COLUMNS in the environment, is not wrapped (one
+    line per unit), so it stays stable.
     """
     if wide or out:
         return None
@@ -390,7 +391,7 @@ def _table_width(wide: bool, out: str | None) -> int | None:
                    "always have them.")
 @click.option("--wide", is_flag=True,
               help="table: each sentence on one line, not wrapped to the terminal's width "
-                   "($COLUMNS). Output that is not a terminal is never wrapped.")
+                   "($COLUMNS if set). A pipe without $COLUMNS or --out is never wrapped.")
 @click.option("--profile-only", is_flag=True,
               help="table: only each report's theme profile (and a batch's overall one).")
 @click.option("--jobs", "-j", default=1, show_default=True, type=click.IntRange(0),
