@@ -48,6 +48,12 @@ def test_theme_colours_can_be_told_apart(taxonomy, vision):
     assert worst[0] >= 12, worst
 
 
+def test_highlights_can_be_told_apart(taxonomy):
+    """The tints behind sentences differ by ΔE*ab ≥ 10 (the underline has the full colour)."""
+    tints = [_lab(_linear(tint(c))) for c in theme_colors(taxonomy).values()]
+    assert min(float(np.linalg.norm(a - b)) for a, b in itertools.combinations(tints, 2)) >= 10
+
+
 def test_text_is_readable_on_every_highlight(taxonomy):
     """The page's text colour (#222) on each theme's tint: WCAG AAA (7:1)."""
     for color in theme_colors(taxonomy).values():

@@ -17,7 +17,7 @@ PALETTE = ("#D55E00", "#0072B2", "#CC79A7", "#E69F00", "#56B4E9", "#009E73", "#F
 #: The colour of the fallback theme.
 FALLBACK_COLOR = "#BBBBBB"
 #: Opacity of a theme's colour behind a sentence's text (the underline is opaque).
-TINT_ALPHA = 0.35
+TINT_ALPHA = 0.45
 
 
 _STYLE = """
