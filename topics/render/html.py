@@ -39,6 +39,7 @@ letter-spacing:.3em}
 section.report,#overview{scroll-margin-top:13em}
 figure{margin:.5em 0}svg text{font-size:15px;fill:#222}svg text.en{font-size:12px;fill:#666}
 table.overview td.bar{padding:.25em .4em}table.overview th{white-space:nowrap}
+details{margin:.4em 0 1.2em}
 table{border-collapse:collapse;margin:.5em 0;font-size:.92em}
 td,th{border:1px solid #ddd;padding:.25em .6em;vertical-align:top;text-align:left}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
