@@ -33,7 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import MAX_BYTES
-from ..errors import ClusterError, InputError, ModelError
+from ..errors import ClusterError, InputError, ModelError, printable
+from ..read.files import InputPath, report_name
 
 try:
     from distributed import WorkerPlugin
@@ -286,10 +287,10 @@ def run_partition(function: Callable, entries: list[tuple[str, bytes]], args: tu
             os.mkdir(os.path.dirname(copy))
             with open(copy, "wb") as handle:
                 handle.write(data)
-            try:
-                out.append(function(copy, *args))
+            try:  # the copy keeps the report name of the original
+                out.append(function(InputPath(copy, report_name(path)), *args))
             except InputError as exc:
-                out.append(InputError(str(exc).replace(copy, path)))
+                out.append(InputError(str(exc).replace(copy, printable(path))))
             finally:
                 os.unlink(copy)
     return out

@@ -138,7 +138,7 @@ def _os_problem(exc: OSError) -> str:
     return f"cannot read: {exc.strerror or type(exc).__name__}"
 
 
-def check_file(path: str | os.PathLike, max_bytes: int = MAX_BYTES) -> int:
+def check_file(path: str | os.PathLike, max_bytes: int | float = MAX_BYTES) -> int:
     """The size of a readable report file; refuse missing, non-regular and oversized files.
 
     Only regular files are reports: a directory, a FIFO (which would block), a device such
@@ -156,12 +156,11 @@ def check_file(path: str | os.PathLike, max_bytes: int = MAX_BYTES) -> int:
     return info.st_size
 
 
-def read_bytes(path: str | os.PathLike, max_bytes: int = MAX_BYTES) -> bytes:
-    """The bytes of a regular file of at most ``max_bytes``; anything else is an InputError.
+def open_regular(path: str | os.PathLike, max_bytes: int | float = MAX_BYTES):
+    """A binary handle on a regular file of at most ``max_bytes``; else an InputError.
 
     The file is checked before it is opened, opened without blocking (a FIFO put in its
-    place meanwhile does not hang) and checked again, and never more than ``max_bytes + 1``
-    bytes are read (a file that grows meanwhile is refused, not read whole).
+    place meanwhile does not hang) and checked again.
     """
     check_file(path, max_bytes)
     try:
@@ -169,10 +168,21 @@ def read_bytes(path: str | os.PathLike, max_bytes: int = MAX_BYTES) -> bytes:
                              | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         raise InputError(f"{printable(path)}: {_os_problem(exc)}") from None
-    with open(descriptor, "rb") as handle:
-        problem = _kind_problem(os.fstat(descriptor).st_mode)
-        if problem:
-            raise InputError(f"{printable(path)}: {problem}")
+    handle = open(descriptor, "rb")
+    problem = _kind_problem(os.fstat(descriptor).st_mode)
+    if problem:
+        handle.close()
+        raise InputError(f"{printable(path)}: {problem}")
+    return handle
+
+
+def read_bytes(path: str | os.PathLike, max_bytes: int = MAX_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``max_bytes`` (see :func:`open_regular`).
+
+    Never more than ``max_bytes + 1`` bytes are read: a file that grows meanwhile is
+    refused, not read whole.
+    """
+    with open_regular(path, max_bytes) as handle:
         try:
             data = handle.read(max_bytes + 1)
         except OSError as exc:
