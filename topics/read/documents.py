@@ -20,10 +20,17 @@ _EDGE_LINES = 2
 _CID = re.compile(r"\(cid:\d+\)")
 
 #: What the compressed parts of a .docx or the streams of a PDF may expand to, as a
-#: multiple of the size limit (``--max-size``): 80 MB for the default 20 MB.
+#: multiple of the size limit (``--max-size``): 80 MB for the default 20 MB ...
 EXPANSION_FACTOR = 4
+#: ... and at least this (fonts and images of a small file may expand a lot).
+MIN_EXPANSION = 32 << 20
 #: Pages of a PDF read at most.
 MAX_PAGES = 5_000
+
+
+def expansion_limit(max_bytes: int) -> int:
+    """The bytes the compressed parts of a document may expand to, for a size limit."""
+    return max(EXPANSION_FACTOR * max_bytes, MIN_EXPANSION)
 
 
 @dataclass(frozen=True)
@@ -110,8 +117,8 @@ def docx_text(source, name: str | None = None, max_bytes: int = MAX_BYTES) -> st
 
     ``source`` is a path or a binary file. Paragraphs in Word's heading styles become
     markdown headings (``#`` per level), so the splitter marks them as headings whatever
-    their text looks like. Its parts may expand to at most ``EXPANSION_FACTOR`` times
-    ``max_bytes`` (a zip bomb is refused before it is expanded). XML entities are not
+    their text looks like. Its parts may expand to at most ``expansion_limit(max_bytes)``
+    bytes (a zip bomb is refused before it is expanded). XML entities are not
     expanded (python-docx's parser), and lxml refuses XML nested too deep.
     """
     import zipfile
@@ -123,7 +130,7 @@ def docx_text(source, name: str | None = None, max_bytes: int = MAX_BYTES) -> st
     from ._limits import MAX_MEMBERS, TooLarge, check_zip
 
     shown = printable(name if name is not None else source)
-    limit = EXPANSION_FACTOR * max_bytes
+    limit = expansion_limit(max_bytes)
     try:
         with zipfile.ZipFile(source) as archive:
             check_zip(archive, limit)
@@ -213,7 +220,7 @@ def pdf_text(source, name: str | None = None, max_bytes: int = MAX_BYTES) -> str
     """The text layer of a PDF, pages joined, page numbers and running heads dropped.
 
     ``source`` is a path or a binary file. Its streams may expand to at most
-    ``EXPANSION_FACTOR`` times ``max_bytes`` in all, its text be at most ``max_bytes``
+    ``expansion_limit(max_bytes)`` bytes in all, its text be at most ``max_bytes``
     characters long and it may have at most ``MAX_PAGES`` pages. A text layer of
     ``(cid:N)`` glyph codes (fonts without a Unicode map) is refused like a scan.
     """
@@ -223,7 +230,7 @@ def pdf_text(source, name: str | None = None, max_bytes: int = MAX_BYTES) -> str
     from ._limits import expansion_budget
 
     shown = printable(name if name is not None else source)
-    limit = EXPANSION_FACTOR * max_bytes
+    limit = expansion_limit(max_bytes)
     pages, characters = [], 0
     try:
         with expansion_budget(limit), pdfplumber.open(source) as pdf:

@@ -49,25 +49,34 @@ def size_message(name: str, size: int | None, max_bytes: int) -> str:
             f"(--max-size raises it)")
 
 
-def _utf16_without_bom(data: bytes) -> str | None:
-    """UTF-16 text without a byte-order mark, when its NUL bytes say so; else None.
+def _plausible(char: str) -> bool:
+    """Whether a character is likely in a Chinese report: CJK, its punctuation, ASCII, space."""
+    code = ord(char)
+    return (0x20 <= code < 0x7F or char in "\r\n\t" or 0xA0 <= code <= 0xFF
+            or 0x2000 <= code <= 0x206F or 0x3000 <= code <= 0x303F
+            or 0x3400 <= code <= 0x4DBF or 0x4E00 <= code <= 0x9FFF
+            or 0xFF00 <= code <= 0xFFEF)
 
-    Text in UTF-16 has a NUL byte in the high half of every ASCII character (newlines,
-    digits) and none in the low half, so all its NULs stand at odd offsets (little-endian)
-    or all at even offsets (big-endian); a binary file's NULs fall on both. The decoded
-    text must also be printable.
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """UTF-16 text without a byte-order mark, when it is plausibly a Chinese report; else None.
+
+    Text in UTF-16 has NUL bytes in the high half of ASCII characters (newlines, digits),
+    so most of its NULs stand at odd offsets (little-endian) or at even ones (big-endian);
+    the byte order with more of them is tried, and the text is accepted when it decodes and
+    at least 95% of its characters are CJK, CJK punctuation, ASCII or white space (random
+    bytes decode to about a third of such characters).
     """
     if len(data) % 2 or len(data) < 4:
         return None
     even, odd = data[0::2].count(0), data[1::2].count(0)
-    if even and odd or not even + odd:
-        return None
     try:
-        text = data.decode("utf-16-le" if odd else "utf-16-be")
+        text = data.decode("utf-16-le" if odd >= even else "utf-16-be")
     except UnicodeDecodeError:
         return None
-    printable_chars = sum(1 for c in text if c.isprintable() or c in "\r\n\t\u3000")
-    return text if "\x00" not in text and printable_chars >= 0.98 * len(text) else None
+    if "\x00" in text or sum(map(_plausible, text)) < 0.95 * len(text):
+        return None
+    return text
 
 
 def decode_bytes(data: bytes, name: str, encoding: str | None = None) -> str:
@@ -264,7 +273,8 @@ def _walk(root: Path, suffixes: tuple[str, ...], exclude: Collection[Path]
                 entries = list(scanned)
         except OSError as exc:
             found.append((prefix, InputError(
-                f"{printable(folder)}: cannot read folder: {_os_problem(exc)}")))
+                f"{printable(folder)}: cannot read folder: "
+                f"{exc.strerror or type(exc).__name__}")))
             continue
         for entry in entries:
             path = folder / entry.name
