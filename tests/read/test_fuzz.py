@@ -40,6 +40,7 @@ def test_atheris_fuzzes_the_readers(tmp_path):
         if os.environ.get("CI"):
             pytest.fail("atheris must be installed in CI (it is in the test extras)")
         pytest.skip("atheris is not installed")
+    from tests.read import hostile
     from tests.read.test_documents import PARAGRAPHS, make_docx, make_pdf
 
     corpus = tmp_path / "corpus"
@@ -49,6 +50,15 @@ def test_atheris_fuzzes_the_readers(tmp_path):
     (corpus / "txt").write_bytes(b"\x00" + "一、标题\n正文。第二句！".encode("gbk"))
     (corpus / "docx").write_bytes(b"\x01" + (tmp_path / "seed.docx").read_bytes())
     (corpus / "pdf").write_bytes(b"\x02" + (tmp_path / "seed.pdf").read_bytes())
+    # the new limits (the target lowers them): bombs past them, .jsonl, and stdin by signature
+    (corpus / "docx-bomb").write_bytes(b"\x01" + hostile.docx_with_document(
+        tmp_path / "seed.docx", hostile.DOCUMENT_START + hostile.paragraph("正文。"),
+        b" " * 4095 + b"\n", 128, hostile.DOCUMENT_END))
+    (corpus / "pdf-bomb").write_bytes(b"\x02" + hostile.pdf_bomb(hostile.MIB))
+    (corpus / "cid-pdf").write_bytes(b"\x02" + hostile.cid_pdf())
+    (corpus / "jsonl").write_bytes(b"\x03" + '{"text": "正文。", "report": "a"}\n'.encode())
+    (corpus / "stdin-docx").write_bytes(b"\x04" + (tmp_path / "seed.docx").read_bytes())
+    (corpus / "utf16").write_bytes(b"\x00" + "一、标题\n正文。".encode("utf-16-le"))
     target = Path(__file__).resolve().parents[2] / "fuzz" / "fuzz_readers.py"
     result = subprocess.run(
         [sys.executable, str(target), "-max_total_time=20", "-rss_limit_mb=4096", "-timeout=30",
