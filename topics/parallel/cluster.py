@@ -34,7 +34,7 @@ from pathlib import Path
 
 from ..config import MAX_BYTES
 from ..errors import ClusterError, InputError, ModelError, printable
-from ..read.files import InputPath, report_name
+from ..read.files import InputPath, read_bytes, report_name
 
 try:
     from distributed import WorkerPlugin
@@ -262,15 +262,14 @@ def partitions(sizes: list[int], target_bytes: int, max_files: int) -> list[rang
 
 
 def _shippable(path: str, max_bytes: int) -> bytes | None:
-    """The bytes of a readable regular file within ``max_bytes``; else None (run it here)."""
+    """The bytes of a readable regular file within ``max_bytes``; else None (run it here).
+
+    A FIFO or a device is not opened for reading (it could block or never end).
+    """
     try:
-        with open(path, "rb") as handle:
-            if not os.path.isfile(path) or os.fstat(handle.fileno()).st_size > max_bytes:
-                return None
-            data = handle.read(max_bytes + 1)
-    except OSError:
+        return read_bytes(path, max_bytes)
+    except InputError:
         return None
-    return data if len(data) <= max_bytes else None
 
 
 def run_partition(function: Callable, entries: list[tuple[str, bytes]], args: tuple) -> list:
