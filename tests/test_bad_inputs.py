@@ -247,16 +247,26 @@ def test_a_folder_batch_goes_on_past_every_bad_entry(tmp_path, tiny_model_dir, m
     assert list(dict.fromkeys(reports)) == ["batch/r2.txt", "batch/r10.txt", "batch/\\xb9\\xa4\\xd7\\xf7\\n.txt"]
 
 
-@pytest.mark.parametrize("fmt", ["jsonl", "csv", "table"])
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "table", "html", "xlsx"])
 def test_same_name_in_two_folders_stays_two_names(tmp_path, tiny_model_dir, monkeypatch, fmt):
     monkeypatch.chdir(tmp_path)
     for year in ("2023", "2024"):
         (tmp_path / year).mkdir()
         (tmp_path / year / "工作报告.txt").write_text(GOOD, encoding="utf-8")
+    out = tmp_path / f"out.{fmt}"
     result = CliRunner().invoke(main, ["classify", "2023", "2024", "--model", str(tiny_model_dir),
-                                       "--format", fmt])
+                                       "--format", fmt, "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "2023/工作报告.txt" in result.stdout and "2024/工作报告.txt" in result.stdout
+    if fmt == "xlsx":
+        from openpyxl import load_workbook
+
+        workbook = load_workbook(out, read_only=True)
+        text = " ".join(str(cell) for sheet in workbook for row in sheet.iter_rows(values_only=True)
+                        for cell in row)
+        workbook.close()
+    else:
+        text = out.read_text(encoding="utf-8-sig")
+    assert "2023/工作报告.txt" in text and "2024/工作报告.txt" in text
 
 
 @pytest.mark.parametrize("kind", ["docx", "pdf"])

@@ -168,6 +168,14 @@ def test_fifo_device_symlink_and_directory_are_refused(tmp_path):
     _refused(link, "is a device, not a regular file")
     (tmp_path / "dir.txt").mkdir()
     _refused(tmp_path / "dir.txt", "is a directory")
+    import socket
+
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(tmp_path / "s.txt"))
+        _refused(tmp_path / "s.txt", "is a socket, not a regular file")
+    loop = tmp_path / "loop.txt"
+    loop.symlink_to(loop)
+    _refused(loop, "cannot read: Too many levels of symbolic links")
     with pytest.raises(InputError, match="x.txt: is a named pipe"):
         load_input(str(fifo))
 
