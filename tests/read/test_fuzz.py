@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from topics.errors import InputError
+from topics.read.documents import expansion_limit, report_from_bytes
 from topics.read.files import decode_bytes
 from topics.text.segment import Segmenter
 
@@ -26,6 +27,21 @@ def test_decoding_any_bytes_gives_text_or_a_clear_error(data):
         assert str(exc).startswith("x.txt: ")
     else:
         assert isinstance(text, str)
+
+
+_SIGNATURES = st.sampled_from([b"", b"%PDF-1.4\n", b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+                               b"\xef\xbb\xbf", b"\xff\xfe", b"\xff\xfe\x00\x00"])
+
+
+@settings(deadline=None, max_examples=200)
+@given(_SIGNATURES, st.binary(max_size=400))
+def test_stdin_bytes_give_a_bounded_text_or_a_clear_error(signature, data):
+    try:
+        report = report_from_bytes(signature + data, "<stdin>", "", None, 1000)
+    except InputError as exc:
+        assert str(exc).startswith("<stdin>: ") and "\n" not in str(exc)
+    else:
+        assert report.text.strip() and len(report.text) <= expansion_limit(1000)
 
 
 @settings(deadline=None, max_examples=200, suppress_health_check=[HealthCheck.too_slow])
