@@ -312,6 +312,18 @@ def test_reports_are_named_by_folder_and_path_inside(tmp_path, monkeypatch):
     assert _names(expand_inputs(["."])) == ["sub/news.txt", "工作报告.txt"]
 
 
+def test_reports_that_would_share_a_name_are_told_apart_by_their_folders(tmp_path):
+    for folder in ("2023", "2024", "a/2023", "b/2023"):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "工作报告.txt").write_text(PLAIN, encoding="utf-8")
+    given = [str(tmp_path / "2023" / "工作报告.txt"), str(tmp_path / "2024" / "工作报告.txt")]
+    assert _names(expand_inputs(given)) == ["2023/工作报告.txt", "2024/工作报告.txt"]
+    assert _names(expand_inputs(given[:1])) == ["工作报告.txt"]
+    assert _names(expand_inputs([str(tmp_path / "a" / "2023"), str(tmp_path / "b" / "2023")])
+                  ) == ["a/2023/工作报告.txt", "b/2023/工作报告.txt"]
+    assert _names(expand_inputs(given[:1] * 2)) == ["工作报告.txt"] * 2  # the same file twice
+
+
 def test_natural_order_hidden_and_lock_files(tmp_path, caplog):
     for name in ("r10.txt", "r2.txt", "r1.txt", ".DS_Store.txt", "~$r3.docx", ".git/x.txt",
                  "a/r.txt"):

@@ -325,9 +325,39 @@ def expand_inputs(paths: Iterable[str], suffixes: tuple[str, ...] = REPORT_SUFFI
 
     Paths are :class:`InputPath` values naming their report: a file in a folder argument by
     the folder's name and its path inside it (``2023/工作报告.txt``), so that the same
-    file name in two folders (``topics classify 2023 2024``) stays two names, and the name
-    does not depend on the other arguments; a file given directly by its own name.
+    file name in two folders (``topics classify 2023 2024``) stays two names; a file given
+    directly by its own name. Names are distinct: reports that would share one are named
+    by as many of their parent folders as tell them apart (``2023/工作报告.txt`` and
+    ``2024/工作报告.txt`` given directly; ``a/2023/x.txt`` and ``b/2023/x.txt``).
     """
+    yield from _distinct(list(_listed(paths, suffixes, exclude)))
+
+
+def _distinct(items: list) -> list:
+    """``items`` with reports that share a name renamed by their parent folders (see above)."""
+    from collections import defaultdict
+
+    groups: defaultdict[str, list[int]] = defaultdict(list)
+    for position, item in enumerate(items):
+        if isinstance(item, InputPath):
+            groups[item.report].append(position)
+    for name, positions in groups.items():
+        if len(positions) < 2:
+            continue
+        parts = [Path(os.path.abspath(items[p])).parts for p in positions]
+        depth = name.count("/") + 1
+        while depth < max(map(len, parts)):
+            depth += 1
+            names = ["/".join(p[-depth:]).lstrip("/") for p in parts]
+            if len(set(names)) == len(names):
+                for position, new in zip(positions, names, strict=True):
+                    items[position] = InputPath(str(items[position]), printable(new))
+                break
+    return items
+
+
+def _listed(paths: Iterable[str], suffixes: tuple[str, ...],
+            exclude: Collection[str | os.PathLike]) -> Iterator[InputPath | str | InputError]:
     excluded = {_resolved(Path(p)) for p in exclude}
     for raw in paths:
         if raw == "-":
@@ -339,15 +369,15 @@ def expand_inputs(paths: Iterable[str], suffixes: tuple[str, ...] = REPORT_SUFFI
         except OSError as exc:
             problem = ("no such file or directory" if isinstance(exc, FileNotFoundError)
                        else _os_problem(exc))
-            yield InputError(f"{printable(raw)}: {problem}")
+            yield InputError(f"{printable(path)}: {problem}")
             continue
         if stat.S_ISDIR(info.st_mode):
             found = _walk(path, suffixes, excluded)
             yield from found
             if not found:
-                yield InputError(f"{printable(raw)}: directory holds no reports "
+                yield InputError(f"{printable(path)}: directory holds no reports "
                                  f"({', '.join(suffixes)})")
         elif excluded and _resolved(path) in excluded:
-            yield InputError(f"{printable(raw)}: is the output file; not read as input")
+            yield InputError(f"{printable(path)}: is the output file; not read as input")
         else:
             yield InputPath(str(path), printable(path.name))
