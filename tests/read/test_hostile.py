@@ -132,6 +132,14 @@ def test_expansion_limits_follow_max_size(tmp_path):
     _refused(pdf, "expand to more than 33,554,432 bytes", max_bytes=5 * hostile.MIB)
 
 
+def test_run_length_streams_are_bounded_too(tmp_path):
+    path = tmp_path / "runs.pdf"  # 600 KB of runs of 128 spaces: 38.4 MB
+    path.write_bytes(hostile.one_page_pdf(bytes([129, 32]) * 300_000 + b"\x80",
+                                          extra=b"/Filter /RunLengthDecode "))
+    _refused(path, "expand to more than 33,554,432 bytes", max_bytes=hostile.MIB)
+    _refused(path, "no text layer")  # within the default limit: read
+
+
 def test_a_zip_with_too_many_members(tmp_path):
     path = tmp_path / "many.docx"
     with zipfile.ZipFile(path, "w") as archive:
