@@ -2,12 +2,15 @@
 problem, a non-zero exit code, no traceback and no output file; or, where the input can be
 handled sensibly, it is handled."""
 
+import codecs
 import json
+import os
 
 import pytest
 from click.testing import CliRunner
 
 from tests.conftest import TINY
+from tests.read import hostile
 from tests.read.test_documents import PARAGRAPHS, make_docx, make_pdf
 from topics.cli import main
 
@@ -55,6 +58,38 @@ def _big_unpunctuated(path):
     return path
 
 
+def _fifo(path):
+    os.mkfifo(path)
+    return path
+
+
+def _to_dev_zero(path):
+    path.symlink_to("/dev/zero")
+    return path
+
+
+def _docx_bomb(path):  # word/document.xml expands to 1 GiB
+    make_docx(path.with_name("seed.docx"), PARAGRAPHS)
+    path.write_bytes(hostile.docx_with_document(
+        path.with_name("seed.docx"), hostile.DOCUMENT_START + b"<w:p><w:r><w:t>",
+        b"A" * hostile.MIB, 1024, b"</w:t></w:r></w:p>" + hostile.DOCUMENT_END))
+    return path
+
+
+def _pdf_bomb(path):  # a content stream that expands to 1 GiB
+    path.write_bytes(hostile.pdf_bomb(1 << 30))
+    return path
+
+
+def _locked_pdf(path):
+    from reportlab.pdfgen import canvas
+
+    drawing = canvas.Canvas(str(path), encrypt="secret")
+    drawing.drawString(72, 700, "text")
+    drawing.save()
+    return path
+
+
 BAD_TAXONOMY = '[[themes]]\nid = "other"\n[[themes]]\nid = "other"\n'
 
 # (case, file name, builder, command, message fragment)
@@ -75,6 +110,23 @@ CASES = [
      "cannot decode as utf-8"),
     ("50 MB without sentence punctuation", "huge.txt", _big_unpunctuated, "classify",
      "over the size limit of 20,971,520 bytes (--max-size raises it)"),
+    ("FIFO named .txt", "x.txt", _fifo, "classify", "is a named pipe (FIFO), not a regular file"),
+    ("symlink to /dev/zero", "zero.txt", _to_dev_zero, "classify", "is a device, not a regular file"),
+    ("NUL bytes after a UTF-8 BOM", "bom.txt", _write(codecs.BOM_UTF8 + b"\x00\x01\x02" * 300), "classify",
+     "binary data (NUL characters)"),
+    ("Word 97-2003 .doc", "old.doc", _write(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600)), "classify",
+     "Word 97-2003 .doc files are not supported; save it as .docx (or .txt) first, e.g. with LibreOffice: "
+     'soffice --headless --convert-to docx "old.doc"'),
+    (".docx expanding to 1 GiB", "bomb.docx", _docx_bomb, "classify", "parts expand to more than 83,886,080 bytes"),
+    ("PDF stream expanding to 1 GiB", "bomb.pdf", _pdf_bomb, "classify",
+     "compressed streams expand to more than 83,886,080 bytes"),
+    ("PDF text layer of (cid:N)", "codes.pdf", _write(hostile.cid_pdf()), "classify",
+     "the PDF's text layer is glyph codes ((cid:N)) without a Unicode map"),
+    ("password-protected PDF", "locked.pdf", _locked_pdf, "classify", "the PDF is password-protected"),
+    (".jsonl over --max-size", "units.jsonl", _labels([{"text": "严格执行三个规定。" * 100}]),
+     "classify --max-size 0.001", "bytes is over the size limit of 1,048 bytes"),
+    (".jsonl with a lone surrogate", "units.jsonl", _write(b'{"text": "\xe7\x94\xb2"}\n{"text": "a\\ud800"}\n'),
+     "classify", "units.jsonl, line 2: a lone surrogate"),
     ("label: unknown theme", "labels.jsonl", _labels([{"text": "甲", "label": "political"},
                                                      {"text": "乙", "label": "sports"}]),
      "evaluate", "labels.jsonl, line 2: unknown theme 'sports'"),
@@ -163,3 +215,66 @@ def test_html_markup_and_emoji_are_handled(tmp_path, tiny_model_dir):
                     encoding="utf-8")
     texts = [r["text"] for r in _classify(tiny_model_dir, path)]
     assert texts == ["从严治检🔥", "严格执行“三个规定”，开展警示教育。", "举办业务培训班&提升素能。👍"]
+
+
+def test_a_folder_batch_goes_on_past_every_bad_entry(tmp_path, tiny_model_dir, monkeypatch):
+    folder = tmp_path / "batch"
+    (folder / "locked").mkdir(parents=True)
+    (folder / "locked" / "r.txt").write_text(GOOD, encoding="utf-8")
+    (folder / "r10.txt").write_text(GOOD, encoding="utf-8")
+    (folder / "r2.txt").write_text(GOOD, encoding="utf-8")
+    (folder / ".hidden.txt").write_bytes(b"")  # skipped, not an error
+    (folder / "~$r2.docx").write_bytes(b"lock")  # skipped, not an error
+    gbk = os.path.join(os.fsencode(folder), "工作".encode("gbk") + b"\n.txt")
+    with open(gbk, "wb") as handle:
+        handle.write(GOOD.encode("gbk"))
+    (folder / "old.wps").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+    os.mkfifo(folder / "pipe.txt")
+    real_scandir = os.scandir
+    monkeypatch.setattr(os, "scandir", lambda path: (_ for _ in ()).throw(
+        PermissionError(13, "Permission denied")) if str(path).endswith("locked") else real_scandir(path))
+    result = CliRunner().invoke(main, ["classify", str(folder), "--model", str(tiny_model_dir),
+                                       "--format", "csv"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("topics: error:")]
+    assert errors == [
+        f"topics: error: {folder / 'locked'}: cannot read folder: Permission denied",
+        f"topics: error: {folder / 'old.wps'}: WPS Office .wps files are not supported; save it as .docx "
+        f'(or .txt) first, e.g. with LibreOffice: soffice --headless --convert-to docx "old.wps"',
+        f"topics: error: {folder / 'pipe.txt'}: is a named pipe (FIFO), not a regular file; pipe it to "
+        f"standard input (-) instead"]
+    reports = [line.split(",")[0] for line in result.stdout.splitlines()[1:]]
+    assert list(dict.fromkeys(reports)) == ["batch/r2.txt", "batch/r10.txt", "batch/\\xb9\\xa4\\xd7\\xf7\\n.txt"]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "table", "html", "xlsx"])
+def test_same_name_in_two_folders_stays_two_names(tmp_path, tiny_model_dir, monkeypatch, fmt):
+    monkeypatch.chdir(tmp_path)
+    for year in ("2023", "2024"):
+        (tmp_path / year).mkdir()
+        (tmp_path / year / "工作报告.txt").write_text(GOOD, encoding="utf-8")
+    out = tmp_path / f"out.{fmt}"
+    result = CliRunner().invoke(main, ["classify", "2023", "2024", "--model", str(tiny_model_dir),
+                                       "--format", fmt, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    if fmt == "xlsx":
+        from openpyxl import load_workbook
+
+        workbook = load_workbook(out, read_only=True)
+        text = " ".join(str(cell) for sheet in workbook for row in sheet.iter_rows(values_only=True)
+                        for cell in row)
+        workbook.close()
+    else:
+        text = out.read_text(encoding="utf-8-sig")
+    assert "2023/工作报告.txt" in text and "2024/工作报告.txt" in text
+
+
+@pytest.mark.parametrize("kind", ["docx", "pdf"])
+def test_documents_piped_to_stdin(tmp_path, tiny_model_dir, kind):
+    path = tmp_path / f"r.{kind}"
+    (make_docx if kind == "docx" else make_pdf)(path, PARAGRAPHS)
+    piped = CliRunner().invoke(main, ["classify", "-", "--model", str(tiny_model_dir), "--format", "jsonl"],
+                               input=path.read_bytes())
+    assert piped.exit_code == 0, piped.output
+    direct = _classify(tiny_model_dir, path)
+    assert [json.loads(line)["text"] for line in piped.stdout.splitlines()] == [r["text"] for r in direct]

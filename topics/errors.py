@@ -35,3 +35,25 @@ class ClusterError(TopicsError):
 
 class WorkerError(TopicsError):
     """A worker process died while labelling (killed, or out of memory)."""
+
+
+def printable(name) -> str:
+    r"""A file name (str, bytes or path) safe to print on one line of any terminal.
+
+    Bytes that are not UTF-8 (kept as surrogate escapes by ``os`` functions, e.g. a GBK
+    name from a Windows zip) become ``\xNN``; lone surrogates ``\udNNN``; control
+    characters (a newline in a name) ``\n``, ``\x1b`` and so on. Printable names are
+    returned unchanged.
+    """
+    import os
+
+    text = os.fsdecode(name) if not isinstance(name, str) else name
+    if text.isprintable():
+        return text
+    try:
+        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a lone surrogate that is not an escaped byte
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    escapes = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+    return "".join(c if c.isprintable() or c == " " else escapes.get(c, repr(c)[1:-1])
+                   for c in text)

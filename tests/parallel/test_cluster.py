@@ -309,3 +309,20 @@ def test_training_on_the_cluster_names_a_bad_report(run, client, tmp_path, repor
     assert result.exit_code == 1
     assert f"{folder / 'bad.txt'}" in result.stderr and "Traceback" not in result.output
     assert not (tmp_path / "m").exists()
+
+
+def test_names_and_a_fifo_on_the_cluster_as_locally(client, tiny_model_dir, tmp_path):
+    from topics.bundle import load_model
+    from topics.read.files import expand_inputs
+
+    model = load_model(tiny_model_dir)
+    folder = tmp_path / "batch"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "sub" / "r.txt").write_text("严格执行三个规定。举办培训班。", encoding="utf-8")
+    os.mkfifo(folder / "pipe.txt")  # neither shipped nor read: it would block
+    items = list(expand_inputs([str(folder)]))
+    got = list(cluster.label_files_on_cluster(client, model, items))
+    assert _jsonl(got) == _jsonl(label_files(model, items, None, config.MAX_BYTES))
+    assert str(got[0]) == f"{folder / 'pipe.txt'}: is a named pipe (FIFO), not a regular file; " \
+                          f"pipe it to standard input (-) instead"
+    assert got[1][0] == "batch/sub/r.txt" and got[1][1][0].report == "batch/sub/r.txt"

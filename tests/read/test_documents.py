@@ -179,4 +179,4 @@ def test_a_folder_of_mixed_files_with_one_broken(tmp_path, tiny_model_dir):
     errors = [line for line in result.stderr.splitlines() if line.startswith("topics: error:")]
     assert len(errors) == 1 and str(folder / "broken.pdf") in errors[0]
     reports = {json.loads(line)["report"] for line in result.stdout.splitlines()}
-    assert reports == {"a.txt", "b.docx", "c.pdf"}
+    assert reports == {"in/a.txt", "in/b.docx", "in/sub/c.pdf"}  # the folder and the path inside

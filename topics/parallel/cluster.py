@@ -33,7 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import MAX_BYTES
-from ..errors import ClusterError, InputError, ModelError
+from ..errors import ClusterError, InputError, ModelError, printable
+from ..read.files import InputPath, read_bytes, report_name
 
 try:
     from distributed import WorkerPlugin
@@ -261,15 +262,14 @@ def partitions(sizes: list[int], target_bytes: int, max_files: int) -> list[rang
 
 
 def _shippable(path: str, max_bytes: int) -> bytes | None:
-    """The bytes of a readable regular file within ``max_bytes``; else None (run it here)."""
+    """The bytes of a readable regular file within ``max_bytes``; else None (run it here).
+
+    A FIFO or a device is not opened for reading (it could block or never end).
+    """
     try:
-        with open(path, "rb") as handle:
-            if not os.path.isfile(path) or os.fstat(handle.fileno()).st_size > max_bytes:
-                return None
-            data = handle.read(max_bytes + 1)
-    except OSError:
+        return read_bytes(path, max_bytes)
+    except InputError:
         return None
-    return data if len(data) <= max_bytes else None
 
 
 def run_partition(function: Callable, entries: list[tuple[str, bytes]], args: tuple) -> list:
@@ -286,10 +286,10 @@ def run_partition(function: Callable, entries: list[tuple[str, bytes]], args: tu
             os.mkdir(os.path.dirname(copy))
             with open(copy, "wb") as handle:
                 handle.write(data)
-            try:
-                out.append(function(copy, *args))
+            try:  # the copy keeps the report name of the original
+                out.append(function(InputPath(copy, report_name(path)), *args))
             except InputError as exc:
-                out.append(InputError(str(exc).replace(copy, path)))
+                out.append(InputError(str(exc).replace(copy, printable(path))))
             finally:
                 os.unlink(copy)
     return out

@@ -8,8 +8,8 @@ from typing import BinaryIO
 
 from ..config import MAX_BYTES
 from ..errors import InputError
-from ..read.documents import read_report
-from ..read.files import decode_bytes
+from ..read.documents import read_report, report_from_bytes
+from ..read.files import report_name
 from ..read.jsonl import read_jsonl
 from ..text.sentences import Unit, split_units
 
@@ -24,15 +24,15 @@ class InputUnits:
     in_context: bool = True  # consecutive units of one report are read together
 
 
-def units_from_jsonl(path: str | Path) -> InputUnits:
+def units_from_jsonl(path: str | Path, max_bytes: int | None = None) -> InputUnits:
     """Each record's ``text`` is one unit; its ``id`` (if any) is kept, order too.
 
     Records that all name their document (``report`` or ``doc``) are read in context:
     consecutive records of one document, in file order, are its units in text order.
-    Otherwise each unit is labelled alone.
+    Otherwise each unit is labelled alone. A file over ``max_bytes`` is refused.
     """
-    records = read_jsonl(path, ("text",))
-    name = Path(path).name
+    records = read_jsonl(path, ("text",), max_bytes=max_bytes)
+    name = report_name(path)
     documents = [r.get("report", r.get("doc")) for r in records]
     in_context = all(d is not None for d in documents)
     units = [Unit(report=str(name if d is None else d), index=i, text=r["text"].strip(),
@@ -45,13 +45,13 @@ def units_from_jsonl(path: str | Path) -> InputUnits:
 
 def read_stdin(stream: BinaryIO, encoding: str | None = None,
                max_bytes: int = MAX_BYTES) -> InputUnits:
-    """Units of a report piped on standard input."""
+    """Units of a report piped on standard input: text, or a PDF or Word .docx by its signature."""
     data = stream.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise InputError(f"<stdin>: more than the size limit of {max_bytes:,} bytes "
                          f"(--max-size raises it)")
-    text = decode_bytes(data, "<stdin>", encoding)
-    return _split("<stdin>", text)
+    report = report_from_bytes(data, "<stdin>", "", encoding, max_bytes)
+    return _split("<stdin>", report.text, report.rejoin)
 
 
 def _split(name: str, text: str, rejoin: bool = True) -> InputUnits:
@@ -65,8 +65,11 @@ def _split(name: str, text: str, rejoin: bool = True) -> InputUnits:
 
 def load_input(path: str, encoding: str | None = None,
                max_bytes: int = MAX_BYTES) -> InputUnits:
-    """Units of a report file (text, Word, PDF) or of a ``.jsonl`` file of units."""
+    """Units of a report file (text, Word, PDF) or of a ``.jsonl`` file of units.
+
+    The report is named by ``path``'s name (see :func:`topics.read.files.report_name`).
+    """
     if path.lower().endswith(".jsonl"):
-        return units_from_jsonl(path)
+        return units_from_jsonl(path, max_bytes)
     report = read_report(path, encoding, max_bytes)
-    return _split(Path(path).name, report.text, report.rejoin)
+    return _split(report_name(path), report.text, report.rejoin)

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import MAX_BYTES
-from ..errors import InputError
-from .files import check_file, read_text
+from ..errors import InputError, printable
+from .files import OLE2_SIGNATURE, UNSUPPORTED, decode_bytes, read_bytes, unsupported_message
 from .html import html_to_text, looks_like_html
 
 _PAGE_NUMBER = re.compile(
@@ -17,6 +17,20 @@ _PAGE_NUMBER = re.compile(
     r"|^[\s\-—–]*(?:page|Page|PAGE)\s*\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?[\s\-—–]*$")
 _DIGITS = re.compile(r"\d+")
 _EDGE_LINES = 2
+_CID = re.compile(r"\(cid:\d+\)")
+
+#: What the compressed parts of a .docx or the streams of a PDF may expand to, as a
+#: multiple of the size limit (``--max-size``): 80 MB for the default 20 MB ...
+EXPANSION_FACTOR = 4
+#: ... and at least this (fonts and images of a small file may expand a lot).
+MIN_EXPANSION = 32 << 20
+#: Pages of a PDF read at most.
+MAX_PAGES = 5_000
+
+
+def expansion_limit(max_bytes: int) -> int:
+    """The bytes the compressed parts of a document may expand to, for a size limit."""
+    return max(EXPANSION_FACTOR * max_bytes, MIN_EXPANSION)
 
 
 @dataclass(frozen=True)
@@ -27,23 +41,63 @@ class ReportText:
     rejoin: bool = True
 
 
+def sniff(data: bytes) -> str | None:
+    """The kind of document ``data`` holds by its signature: ``pdf``, ``docx``, ``ole2`` or None."""
+    if data[:1024].lstrip().startswith(b"%PDF-"):
+        return "pdf"
+    if data.startswith(b"PK\x03\x04"):
+        import io
+        import zipfile
+
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                names = set(archive.namelist())
+        except (zipfile.BadZipFile, ValueError, OSError):
+            return None
+        return "docx" if "word/document.xml" in names else None
+    if data.startswith(OLE2_SIGNATURE):
+        return "ole2"
+    return None
+
+
 def read_report(path: str | Path, encoding: str | None = None,
                 max_bytes: int = MAX_BYTES) -> ReportText:
-    """Read a ``.txt``/``.md``, ``.docx`` or ``.pdf`` report into text."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in (".docx", ".pdf"):
-        text = read_text(path, encoding, max_bytes)
+    """Read a ``.txt``/``.md``, ``.docx`` or ``.pdf`` report into text.
+
+    Only regular files of at most ``max_bytes`` are read. A text file that is a PDF or a
+    Word document by its signature is read as one; ``.doc``, ``.wps`` and the like are
+    refused with how to convert them.
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix in UNSUPPORTED:
+        raise InputError(unsupported_message(str(path), UNSUPPORTED[suffix]))
+    return report_from_bytes(read_bytes(path, max_bytes), str(path), suffix, encoding,
+                             max_bytes)
+
+
+def report_from_bytes(data: bytes, name: str, suffix: str = "", encoding: str | None = None,
+                      max_bytes: int = MAX_BYTES) -> ReportText:
+    """The text of a report's bytes (a file's, or standard input's with no ``suffix``).
+
+    ``.docx`` and ``.pdf`` are read as such; other bytes as text, unless their signature
+    says they are a PDF or a Word .docx.
+    """
+    import io
+
+    kind = {".docx": "docx", ".pdf": "pdf"}.get(suffix) or sniff(data)
+    if kind == "docx":
+        text = docx_text(io.BytesIO(data), name, max_bytes)
+    elif kind == "pdf":
+        text = pdf_text(io.BytesIO(data), name, max_bytes)
+    else:
+        text = decode_bytes(data, name, encoding)
         if looks_like_html(text):
             text = html_to_text(text)
             if not text.strip():
-                raise InputError(f"{path}: HTML markup but no text")
-        return ReportText(text)
-    check_file(path, max_bytes)
-    text = docx_text(path) if suffix == ".docx" else pdf_text(path)
+                raise InputError(f"{printable(name)}: HTML markup but no text")
     if not text.strip():
-        raise InputError(f"{path}: empty report (no text)")
-    return ReportText(text, rejoin=suffix == ".pdf")
+        raise InputError(f"{printable(name)}: empty report (no text)")
+    return ReportText(text, rejoin=kind != "docx")
 
 
 def _heading_level(paragraph) -> int | None:
@@ -58,11 +112,14 @@ def _heading_level(paragraph) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def docx_text(path: str | Path) -> str:
+def docx_text(source, name: str | None = None, max_bytes: int = MAX_BYTES) -> str:
     """Paragraphs and table rows of a Word document in order, one per line.
 
-    Paragraphs in Word's heading styles become markdown headings (``#`` per level),
-    so the splitter marks them as headings whatever their text looks like.
+    ``source`` is a path or a binary file. Paragraphs in Word's heading styles become
+    markdown headings (``#`` per level), so the splitter marks them as headings whatever
+    their text looks like. Its parts may expand to at most ``expansion_limit(max_bytes)``
+    bytes (a zip bomb is refused before it is expanded). XML entities are not
+    expanded (python-docx's parser), and lxml refuses XML nested too deep.
     """
     import zipfile
 
@@ -70,12 +127,27 @@ def docx_text(path: str | Path) -> str:
     from docx.opc.exceptions import PackageNotFoundError
     from docx.table import Table
 
+    from ._limits import MAX_MEMBERS, TooLarge, check_zip
+
+    shown = printable(name if name is not None else source)
+    limit = expansion_limit(max_bytes)
     try:
-        document = Document(str(path))
+        with zipfile.ZipFile(source) as archive:
+            check_zip(archive, limit)
+        if hasattr(source, "seek"):
+            source.seek(0)
+        document = Document(source if hasattr(source, "read") else str(source))
+    except TooLarge as exc:
+        if exc.__cause__ is not None:
+            raise InputError(f"{shown}: {exc.__cause__} in the .docx zip, more than "
+                             f"{MAX_MEMBERS:,} (a zip bomb?)") from None
+        raise InputError(f"{shown}: the .docx's parts expand to more than {limit:,} bytes (a "
+                         f"zip bomb?); --max-size raises the limit") from None
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise InputError(f"{path}: not a readable Word .docx file ({exc})") from None
+        raise InputError(f"{shown}: not a readable Word .docx file ({exc})") from None
     except Exception as exc:  # malformed XML inside a valid zip, and the like
-        raise InputError(f"{path}: damaged Word .docx file ({type(exc).__name__}: {exc})") from None
+        raise InputError(f"{shown}: damaged Word .docx file ({type(exc).__name__}: {exc})"
+                         ) from None
     lines = []
     for block in document.iter_inner_content():
         if isinstance(block, Table):
@@ -122,20 +194,85 @@ def drop_page_furniture(pages: list[list[str]]) -> list[list[str]]:
     return cleaned
 
 
-def pdf_text(path: str | Path) -> str:
-    """The text layer of a PDF, pages joined, page numbers and running heads dropped."""
+def _pdf_problem(exc: BaseException, limit: int) -> str | None:
+    """The message of a known PDF failure (found in pdfplumber's wrapping), else None."""
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+
+    from ._limits import TooLarge
+
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, TooLarge):
+            return (f"its compressed streams expand to more than {limit:,} bytes (a "
+                    f"decompression bomb?); --max-size raises the limit")
+        if isinstance(exc, PDFPasswordIncorrect):
+            return ("the PDF is password-protected; remove the password (or print it to a "
+                    "new PDF) first")
+        if isinstance(exc, PDFEncryptionError):
+            return f"the PDF is encrypted in a way that cannot be read ({exc})"
+        inner = [a for a in exc.args if isinstance(a, BaseException)]
+        exc = inner[0] if inner else exc.__cause__ or exc.__context__
+    return None
+
+
+def pdf_text(source, name: str | None = None, max_bytes: int = MAX_BYTES) -> str:
+    """The text layer of a PDF, pages joined, page numbers and running heads dropped.
+
+    ``source`` is a path or a binary file. Its streams may expand to at most
+    ``expansion_limit(max_bytes)`` bytes in all, its text be at most ``max_bytes``
+    characters long and it may have at most ``MAX_PAGES`` pages. A text layer of
+    ``(cid:N)`` glyph codes (fonts without a Unicode map) is refused like a scan.
+    """
     import pdfplumber
     from pdfminer.pdfparser import PDFSyntaxError
 
+    from ._limits import expansion_budget
+
+    shown = printable(name if name is not None else source)
+    limit = expansion_limit(max_bytes)
+    pages, characters = [], 0
     try:
-        with pdfplumber.open(str(path)) as pdf:
-            pages = [(page.extract_text() or "").splitlines() for page in pdf.pages]
+        with expansion_budget(limit), pdfplumber.open(source) as pdf:
+            for number, page in enumerate(pdf.pages, start=1):
+                if number > MAX_PAGES:
+                    raise InputError(f"{shown}: more than {MAX_PAGES:,} pages")
+                text = page.extract_text() or ""
+                page.close()
+                characters += len(text)
+                if characters > max_bytes:
+                    raise InputError(f"{shown}: more than {max_bytes:,} characters of text; "
+                                     f"--max-size raises the limit")
+                pages.append(text.splitlines())
+    except InputError:
+        raise
     except PDFSyntaxError as exc:
-        raise InputError(f"{path}: not a readable PDF ({exc})") from None
+        raise InputError(f"{shown}: not a readable PDF ({exc})") from None
     except Exception as exc:  # truncated or encrypted files fail in many ways
+        problem = _pdf_problem(exc, limit)
+        if problem:
+            raise InputError(f"{shown}: {problem}") from None
         reason = f"{type(exc).__name__}: {exc}"
-        raise InputError(f"{path}: damaged or unreadable PDF ({reason})") from None
+        raise InputError(f"{shown}: damaged or unreadable PDF ({reason})") from None
     if not any(line.strip() for lines in pages for line in lines):
-        raise InputError(f"{path}: the PDF has no text layer (a scan?); run OCR on it first")
+        raise InputError(f"{shown}: the PDF has no text layer (a scan?); run OCR on it first")
+    pages = _without_glyph_codes(pages, shown)
     pages = drop_page_furniture([[line.rstrip() for line in lines] for lines in pages])
     return "\n".join(line for lines in pages for line in lines) + "\n"
+
+
+def _without_glyph_codes(pages: list[list[str]], shown: str) -> list[list[str]]:
+    """Pages without ``(cid:N)`` placeholders; refused when they are most of the text.
+
+    pdfminer writes ``(cid:N)`` for a glyph whose font has no Unicode map: such a text
+    layer holds no text, like a scan's.
+    """
+    text = "".join(line for lines in pages for line in lines)
+    if "(cid:" not in text:
+        return pages
+    coded = sum(len(m) for m in _CID.findall(text))
+    if coded >= 0.5 * len("".join(text.split())):
+        raise InputError(f"{shown}: the PDF's text layer is glyph codes ((cid:N)) without a "
+                         f"Unicode map, not text; run OCR on it first (or export it again "
+                         f"from the original)")
+    return [[_CID.sub("", line) for line in lines] for lines in pages]

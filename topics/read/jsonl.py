@@ -5,41 +5,61 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..errors import InputError
+from ..errors import InputError, printable
+from .files import open_regular
 
 
 def read_jsonl(path: str | Path, required: tuple[str, ...] = ("text",),
-               error: type[Exception] = InputError) -> list[dict]:
-    """Read JSON Lines records, checking that each has the ``required`` string fields.
+               error: type[Exception] = InputError, max_bytes: int | None = None
+               ) -> list[dict]:
+    r"""Read JSON Lines records, checking that each has the ``required`` string fields.
 
-    Blank lines are skipped. Errors name the file and the line.
+    Blank lines are skipped. Errors name the file and the line. Only a regular file is
+    read, of at most ``max_bytes`` (None: no limit). A string with a lone surrogate
+    (``"\ud800"``, which no output can write) is an error of its line.
     """
+    import io
+
     path = Path(path)
+    shown = printable(path)
+    limit = max_bytes if max_bytes is not None else float("inf")
     try:
-        handle = open(path, encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise error(f"{path}: no such file") from None
-    except OSError as exc:
-        raise error(f"{path}: cannot read: {exc.strerror}") from None
+        handle = io.TextIOWrapper(open_regular(path, limit), encoding="utf-8-sig")
+    except InputError as exc:
+        raise error(str(exc)) from None
     records = []
     with handle:
         try:
             for number, line in enumerate(handle, start=1):
                 if not line.strip():
                     continue
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise error(f"{path}, line {number}: malformed JSON: {exc.msg}") from None
-                if not isinstance(record, dict):
-                    raise error(f"{path}, line {number}: a record must be a JSON object")
-                for key in required:
-                    if not isinstance(record.get(key), str) or not record[key].strip():
-                        raise error(f"{path}, line {number}: missing or empty {key!r} field")
-                record["_line"] = number
-                records.append(record)
+                records.append(_record(line, number, shown, required, error))
         except UnicodeDecodeError as exc:
-            raise error(f"{path}: not UTF-8: {exc}") from None
+            raise error(f"{shown}: not UTF-8: {exc}") from None
     if not records:
-        raise error(f"{path}: no records")
+        raise error(f"{shown}: no records")
     return records
+
+
+def _record(line: str, number: int, shown: str, required: tuple[str, ...],
+            error: type[Exception]) -> dict:
+    where = f"{shown}, line {number}"
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise error(f"{where}: malformed JSON: {exc.msg}") from None
+    except RecursionError:
+        raise error(f"{where}: JSON nested too deep") from None
+    if not isinstance(record, dict):
+        raise error(f"{where}: a record must be a JSON object")
+    for key in required:
+        if not isinstance(record.get(key), str) or not record[key].strip():
+            raise error(f"{where}: missing or empty {key!r} field")
+    if "\\ud" in line.lower():  # an escaped surrogate: fine in pairs, not alone
+        try:
+            json.dumps(record, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise error(f"{where}: a lone surrogate (an unpaired \\ud800-\\udfff escape) is "
+                        f"not a character") from None
+    record["_line"] = number
+    return record
