@@ -87,6 +87,50 @@ def test_compare_needs_two_inputs(tiny_model_dir, report_file):
     assert result.exit_code == 2 and "at least two" in result.output
 
 
+SPACED = ("某院工作报告\n\n一、加强政治建设\n\n传承红色基因 践行初心使命。开展主题党日活动。\n"
+          "（一）抓理论 武装\n深入学习贯彻习近平新时代中国特色社会主义思想。\n"
+          "二、加强队伍建设\n举办业务培训班，提升干警履职素能。\n")
+SPACED_TEXTS = ["某院工作报告", "一、加强政治建设", "传承红色基因 践行初心使命。", "开展主题党日活动。",
+                "（一）抓理论 武装", "深入学习贯彻习近平新时代中国特色社会主义思想。", "二、加强队伍建设",
+                "举办业务培训班，提升干警履职素能。"]
+SPACED_SECTIONS = [[], ["一、加强政治建设"], ["一、加强政治建设"], ["一、加强政治建设"],
+                   ["一、加强政治建设", "（一）抓理论 武装"], ["一、加强政治建设", "（一）抓理论 武装"],
+                   ["二、加强队伍建设"], ["二、加强队伍建设"]]
+
+
+@pytest.mark.parametrize("explain", [False, True])  # the column writer and the record writer
+def test_jsonl_shows_the_text_as_written_and_each_units_section(tiny_model_dir, tmp_path, explain):
+    path = tmp_path / "spaced.txt"
+    path.write_text(SPACED, encoding="utf-8")
+    result = run("classify", path, "--model", tiny_model_dir, "--format", "jsonl",
+                 *(["--explain"] if explain else []))
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["text"] for r in records] == SPACED_TEXTS
+    assert [r["section"] for r in records] == SPACED_SECTIONS
+    assert all(list(r)[-1] == "section" for r in records)  # the new field comes last
+
+
+def test_csv_and_xlsx_show_the_text_as_written_and_each_units_section(tiny_model_dir, tmp_path):
+    from openpyxl import load_workbook
+
+    path = tmp_path / "spaced.txt"
+    path.write_text(SPACED, encoding="utf-8")
+    out = tmp_path / "out.csv"
+    assert run("classify", path, "--model", tiny_model_dir, "--format", "csv", "--out", out).exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert [r["text"] for r in rows] == SPACED_TEXTS
+    assert [r["section"] for r in rows] == [" / ".join(s) for s in SPACED_SECTIONS]
+    book = tmp_path / "out.xlsx"
+    assert run("classify", path, "--model", tiny_model_dir, "--format", "xlsx", "--out", book).exit_code == 0
+    sheet = list(load_workbook(book)["sentences"].values)
+    text, section = sheet[0].index("text"), sheet[0].index("section")
+    assert [row[text] for row in sheet[1:]] == SPACED_TEXTS
+    assert [row[section] or "" for row in sheet[1:]] == [" / ".join(s) for s in SPACED_SECTIONS]
+    table = run("classify", path, "--model", tiny_model_dir).stdout
+    assert "传承红色基因 践行初心使命。" in table
+
+
 def test_html_is_self_contained(tiny_model_dir, two_reports, tmp_path):
     out = tmp_path / "r.html"
     assert run("classify", *two_reports, "--model", tiny_model_dir, "--format", "html", "--out", out).exit_code == 0
@@ -181,7 +225,7 @@ _SCORE = st.floats(0, 1, allow_nan=False)
     evidence=st.none() | st.lists(st.tuples(_TEXT, _SCORE), max_size=3),
     topic=st.none() | st.integers(0, 50), topic_theme=st.none() | _TEXT,
     id=st.none() | st.integers() | _TEXT | st.lists(st.integers(), max_size=2),
-    is_heading=st.booleans()), max_size=4))
+    is_heading=st.booleans(), section=st.lists(_TEXT, max_size=2).map(tuple)), max_size=4))
 def test_jsonl_lines_are_what_json_writes(results):
     results = results + results[:1]  # the same report and theme keys again
     expected = "".join(json.dumps(unit_record(r), ensure_ascii=False) + "\n" for r in results)
@@ -190,16 +234,16 @@ def test_jsonl_lines_are_what_json_writes(results):
 
 @settings(max_examples=200, deadline=None)
 @given(_TEXT, st.lists(_TEXT, max_size=4, unique=True), st.lists(st.tuples(
-    st.integers(0, 10**6), _TEXT, _TEXT, _SCORE, st.booleans()), min_size=1, max_size=5),
-    st.data())
+    st.integers(0, 10**6), _TEXT, _TEXT, _SCORE, st.booleans(),
+    st.lists(_TEXT, max_size=2).map(tuple)), min_size=1, max_size=5), st.data())
 def test_plain_jsonl_lines_are_what_json_writes(report, keys, rows, data):
     """One report, one set of theme keys, no ids, evidence or topics: the column-wise path."""
     from topics.render.jsonl import _plain_jsonl
 
     results = [UnitResult(report, index, text, theme, confidence,
                           {k: data.draw(_SCORE) for k in keys}, None, None, None,
-                          is_heading=heading)
-               for index, text, theme, confidence, heading in rows]
+                          is_heading=heading, section=section)
+               for index, text, theme, confidence, heading, section in rows]
     expected = "".join(json.dumps(unit_record(r), ensure_ascii=False) + "\n" for r in results)
     assert _plain_jsonl(results) == expected
     assert results_jsonl(results) == expected

@@ -63,6 +63,49 @@ def test_spaces_inside_chinese_are_removed():
     assert split_units("队 伍素能是本。")[0].text == "队伍素能是本。"
 
 
+def test_the_text_as_written_keeps_its_spaces():
+    text = "一、 政治建设\n传承红色基因 践行初心使命，  坚持\u3000党建引领。开展学习。\n"
+    units = split_units(text, "r")
+    assert [u.text for u in units] == ["一、政治建设", "传承红色基因践行初心使命，坚持党建引领。",
+                                       "开展学习。"]
+    assert [u.shown for u in units] == ["一、 政治建设", "传承红色基因 践行初心使命， 坚持\u3000党建引领。",
+                                        "开展学习。"]
+    assert units[2].written is None  # nothing dropped: no second copy
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from(list("检察 \u3000\n。a一、")), max_size=40))
+def test_the_text_as_written_is_the_text_with_spaces(text):
+    for unit in split_units(text, "r"):
+        assert unit.shown.replace(" ", "").replace("\u3000", "") == unit.text.replace(" ", "")
+        assert set(unit.shown) - set(text) <= {" "}
+
+
+def test_section_paths_name_the_headings_above_a_unit():
+    from topics.text.sentences import section_paths
+
+    text = ("某院工作报告\n\n一、加强政治建设\n\n开展学习。\n（一）抓理论 武装\n深入学习。\n"
+            "二、加强队伍建设\n培养人才。\n")
+    units = split_units(text, "a") + split_units("前言。\n一、甲\n内容。", "b")
+    paths = section_paths(units)
+    assert [(u.shown, p) for u, p in zip(units, paths, strict=True)] == [
+        ("某院工作报告", ()),  # the title is no section
+        ("一、加强政治建设", ("一、加强政治建设",)),
+        ("开展学习。", ("一、加强政治建设",)),
+        ("（一）抓理论 武装", ("一、加强政治建设", "（一）抓理论 武装")),
+        ("深入学习。", ("一、加强政治建设", "（一）抓理论 武装")),
+        ("二、加强队伍建设", ("二、加强队伍建设",)),
+        ("培养人才。", ("二、加强队伍建设",)),
+        ("前言。", ()), ("一、甲", ("一、甲",)), ("内容。", ("一、甲",))]
+
+
+def test_plain_lines_are_never_headings():
+    text = "表1 办案情况\n1、起诉 ｜ 30件\n一、政治建设\n"
+    units = split_units(text, "r", rejoin=False, plain_lines=frozenset({0, 1}))
+    assert [(u.text, u.is_heading) for u in units] == [
+        ("表1办案情况", False), ("1、起诉｜30件", False), ("一、政治建设", True)]
+
+
 def test_outline_levels():
     assert outline_level("一、强化") == 1
     assert outline_level("（二）深化") == 2

@@ -56,10 +56,10 @@ def results_csv(results: list[UnitResult], theme_ids: list[str], header: bool = 
         writer.writerow([*FIELDS, *score_columns(theme_ids)])
     for r in results:
         (report, index, id_, heading, text, theme, confidence, evidence, topic, topic_theme,
-         *scores) = unit_values(r, theme_ids)
+         section, *scores) = unit_values(r, theme_ids)
         writer.writerow([report, index, "" if id_ is None else id_, int(heading), text, theme,
                          f"{confidence:.4f}", evidence, "" if topic is None else topic,
-                         topic_theme or "", *[f"{s:.4f}" for s in scores]])
+                         topic_theme or "", section, *[f"{s:.4f}" for s in scores]])
     return buffer.getvalue()
 
 
@@ -102,10 +102,10 @@ def results_xlsx(reports: list[tuple[str, list[UnitResult], ThemeProfile]], taxo
     for _, results, _ in reports:
         for r in results:
             (report, index, id_, heading, text, theme, confidence, evidence, topic, topic_theme,
-             *scores) = unit_values(r, ids)
+             section, *scores) = unit_values(r, ids)
             sentences.append([report, index, "" if id_ is None else str(id_), heading, text,
                               theme, names.get(theme, ""), round(confidence, 4), evidence,
-                              topic, topic_theme or "", *[round(s, 4) for s in scores]])
+                              topic, topic_theme or "", section, *[round(s, 4) for s in scores]])
     profiles = [["report", "units", *[f"{t} {names[t]}" for t in ids]]]
     for name, _, profile in reports:
         profiles.append([name, profile.total, *[round(profile.shares[t], 4) for t in ids]])
