@@ -64,6 +64,23 @@ def theme_profile(results: list[UnitResult], theme_ids: list[str]) -> ThemeProfi
     return ThemeProfile({t: counts.get(t, 0) for t in theme_ids}, len(results))
 
 
+#: The key of the units before a report's first section (its title and opening).
+NO_SECTION = ""
+
+
+def section_profiles(results: list[UnitResult], theme_ids: list[str]
+                     ) -> list[tuple[str, ThemeProfile]]:
+    """The theme profile of each top-level section of one report, in text order.
+
+    A unit's top-level section is the first heading of its ``section`` path; units before
+    the first heading (title, salutation, opening) are under :data:`NO_SECTION`.
+    """
+    groups: dict[str, list[UnitResult]] = {}
+    for r in results:
+        groups.setdefault(r.section[0] if r.section else NO_SECTION, []).append(r)
+    return [(name, theme_profile(members, theme_ids)) for name, members in groups.items()]
+
+
 def _report_runs(units: list[Unit]) -> Iterator[tuple[int, int]]:
     """``(start, end)`` of each run of consecutive units of one report."""
     start = 0

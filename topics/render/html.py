@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from html import escape
 
-from ..pipeline.model import ThemeProfile, UnitResult
+from ..pipeline.model import NO_SECTION, ThemeProfile, UnitResult, section_profiles
 from ..taxonomy import Taxonomy
 
 PALETTE = ("#d62728", "#1f77b4", "#9467bd", "#ff7f0e", "#2ca02c", "#8c564b", "#17becf",
@@ -29,6 +29,8 @@ td,th{border:1px solid #ddd;padding:.25em .6em;vertical-align:top;text-align:lef
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 .pos{color:#1a7f37}.neg{color:#c62828}
 .muted{color:#777;font-size:.9em}
+table.sections caption{text-align:left;font-weight:bold;padding:.2em 0}
+td.section-name{max-width:22em}
 """
 
 _FILTER_SCRIPT = """
@@ -91,6 +93,30 @@ def profile_chart(profile: ThemeProfile, taxonomy: Taxonomy, colors: dict[str, s
             f'viewBox="0 0 {width} {height}">{"".join(rows)}</svg></figure>')
 
 
+def section_profile_table(results: list[UnitResult], taxonomy: Taxonomy,
+                          colors: dict[str, str]) -> str:
+    """A report's theme shares per top-level section ("" for a report without headings).
+
+    A row per section, a cell per theme shaded in the theme's colour by its share.
+    """
+    sections = section_profiles(results, taxonomy.ids)
+    if not any(section != NO_SECTION for section, _ in sections):
+        return ""
+    from .tables import section_name
+
+    head = "".join(f"<th>{escape(t.name_zh)}</th>" for t in taxonomy.themes)
+    rows = []
+    for section, profile in sections:
+        cells = "".join(
+            f'<td class="num" data-theme="{t}" style="background:{colors[t]}'
+            f'{round(255 * 0.6 * profile.shares[t]):02x}">{profile.shares[t]:.0%}</td>'
+            for t in taxonomy.ids)
+        rows.append(f'<tr><td class="section-name">{escape(section_name(section))}</td>'
+                    f'<td class="num">{profile.total}</td>{cells}</tr>')
+    return (f'<table class="sections"><caption>各部分主题占比 Theme shares by section'
+            f'</caption><tr><th>部分 section</th><th>句数</th>{head}</tr>{"".join(rows)}</table>')
+
+
 def _unit_span(result: UnitResult, taxonomy: Taxonomy, colors: dict[str, str]) -> str:
     theme = taxonomy[result.theme] if result.theme in taxonomy.ids else None
     name = theme.name_zh if theme else result.theme
@@ -135,6 +161,7 @@ def results_html(reports: list[tuple[str, list[UnitResult], ThemeProfile]], taxo
     for name, results, profile in reports:
         parts.append(f'<section class="report" data-report="{escape(name)}">'
                      f"<h2>{escape(name)}</h2>{profile_chart(profile, taxonomy, colors)}"
+                     f"{section_profile_table(results, taxonomy, colors)}"
                      f'<div class="text">')
         parts.extend(_unit_span(r, taxonomy, colors) for r in results)
         parts.append("</div></section>")

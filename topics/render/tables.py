@@ -7,7 +7,7 @@ import io
 import unicodedata
 
 from ..compare import Comparison
-from ..pipeline.model import ThemeProfile, UnitResult
+from ..pipeline.model import NO_SECTION, ThemeProfile, UnitResult, section_profiles
 from ..taxonomy import Taxonomy
 from .records import FIELDS, score_columns, unit_values
 
@@ -35,9 +35,40 @@ def profile_table(profile: ThemeProfile, taxonomy: Taxonomy, bar_width: int = 30
     return "\n".join(lines)
 
 
+#: How the units before a report's first heading are named in a section profile.
+NO_SECTION_NAME = "（开头 opening）"
+
+
+def section_name(section: str) -> str:
+    """A top-level section's name as shown: its heading, or :data:`NO_SECTION_NAME`."""
+    return NO_SECTION_NAME if section == NO_SECTION else section
+
+
+def clip(text: str, width: int) -> str:
+    """``text`` cut to ``width`` terminal columns (with … when cut), padded to it."""
+    if display_width(text) > width:
+        while display_width(text) > width - 1:
+            text = text[:-1]
+        text += "…"
+    return pad(text, width)
+
+
+def section_table(sections: list[tuple[str, ThemeProfile]], taxonomy: Taxonomy,
+                  name_width: int = 18) -> str:
+    """The per-section profile: a row per top-level section, its units and theme shares (%)."""
+    header = (pad("section", name_width) + f"{'units':>6}"
+              + "".join(" " * (9 - display_width(theme.name_zh)) + theme.name_zh
+                        for theme in taxonomy.themes))
+    lines = [header]
+    for section, profile in sections:
+        lines.append(clip(section_name(section), name_width) + f"{profile.total:6d}"
+                     + "".join(f"{100 * profile.shares.get(t, 0.0):8.0f}%" for t in taxonomy.ids))
+    return "\n".join("  " + line for line in lines)
+
+
 def results_table(report: str, results: list[UnitResult], profile: ThemeProfile,
                   taxonomy: Taxonomy) -> str:
-    """One report: each unit with its theme and confidence, then the profile."""
+    """One report: each unit with its theme and confidence, the profile, then per section."""
     lines = [f"== {report} ({len(results)} units)"]
     for r in results:
         marker = "#" if r.is_heading else " "
@@ -45,6 +76,11 @@ def results_table(report: str, results: list[UnitResult], profile: ThemeProfile,
     lines.append("")
     lines.append(f"Theme profile of {report}:")
     lines.append(profile_table(profile, taxonomy))
+    sections = section_profiles(results, taxonomy.ids)
+    if any(section != NO_SECTION for section, _ in sections):
+        lines.append("")
+        lines.append(f"Theme shares by section of {report} (% of the section's units):")
+        lines.append(section_table(sections, taxonomy))
     return "\n".join(lines) + "\n"
 
 
@@ -110,7 +146,20 @@ def results_xlsx(reports: list[tuple[str, list[UnitResult], ThemeProfile]], taxo
     for name, _, profile in reports:
         profiles.append([name, profile.total, *[round(profile.shares[t], 4) for t in ids]])
     return _workbook_bytes([("sentences", sentences), ("profiles", profiles),
+                            ("sections", section_rows(reports, taxonomy)),
                             ("topics", topic_rows(topic_summary))])
+
+
+def section_rows(reports: list[tuple[str, list[UnitResult], ThemeProfile]],
+                 taxonomy: Taxonomy) -> list[list]:
+    """Rows of the sections sheet: each report's top-level sections with their theme shares."""
+    names = {t.id: t.name_zh for t in taxonomy.themes}
+    rows = [["report", "section", "units", *[f"{t} {names[t]}" for t in taxonomy.ids]]]
+    for name, results, _ in reports:
+        for section, profile in section_profiles(results, taxonomy.ids):
+            rows.append([name, section_name(section), profile.total,
+                         *[round(profile.shares[t], 4) for t in taxonomy.ids]])
+    return rows
 
 
 def comparison_rows(comparison: Comparison, taxonomy: Taxonomy) -> list[list]:
