@@ -42,14 +42,14 @@ def test_csv_opens_with_chinese_intact(tiny_model_dir, report_file, tmp_path):
     assert "score_political" in rows[0]
 
 
-def test_xlsx_has_three_sheets(tiny_model_dir, two_reports, tmp_path, taxonomy):
+def test_xlsx_has_four_sheets(tiny_model_dir, two_reports, tmp_path, taxonomy):
     from openpyxl import load_workbook
 
     out = tmp_path / "out.xlsx"
     result = run("classify", *two_reports, "--model", tiny_model_dir, "--format", "xlsx", "--out", out)
     assert result.exit_code == 0, result.output
     book = load_workbook(out)
-    assert book.sheetnames == ["sentences", "profiles", "topics"]
+    assert book.sheetnames == ["sentences", "profiles", "sections", "topics"]
     sentences = list(book["sentences"].values)
     assert sentences[0][:8] == ("report", "index", "id", "heading", "text", "theme", "theme_zh", "confidence")
     assert {row[0] for row in sentences[1:]} == {"report.txt", "other.txt"}
@@ -82,53 +82,62 @@ def test_compare_two_reports(tiny_model_dir, two_reports, tmp_path):
     assert "other.txt − report.txt" in html.read_text(encoding="utf-8")
 
 
-def test_compare_needs_two_inputs(tiny_model_dir, report_file):
+def test_compare_one_input_is_its_profile_alone(tiny_model_dir, report_file, tmp_path):
     result = run("compare", report_file, "--model", tiny_model_dir)
-    assert result.exit_code == 2 and "at least two" in result.output
-
-
-SPACED = ("某院工作报告\n\n一、加强政治建设\n\n传承红色基因 践行初心使命。开展主题党日活动。\n"
-          "（一）抓理论 武装\n深入学习贯彻习近平新时代中国特色社会主义思想。\n"
-          "二、加强队伍建设\n举办业务培训班，提升干警履职素能。\n")
-SPACED_TEXTS = ["某院工作报告", "一、加强政治建设", "传承红色基因 践行初心使命。", "开展主题党日活动。",
-                "（一）抓理论 武装", "深入学习贯彻习近平新时代中国特色社会主义思想。", "二、加强队伍建设",
-                "举办业务培训班，提升干警履职素能。"]
-SPACED_SECTIONS = [[], ["一、加强政治建设"], ["一、加强政治建设"], ["一、加强政治建设"],
-                   ["一、加强政治建设", "（一）抓理论 武装"], ["一、加强政治建设", "（一）抓理论 武装"],
-                   ["二、加强队伍建设"], ["二、加强队伍建设"]]
-
-
-@pytest.mark.parametrize("explain", [False, True])  # the column writer and the record writer
-def test_jsonl_shows_the_text_as_written_and_each_units_section(tiny_model_dir, tmp_path, explain):
-    path = tmp_path / "spaced.txt"
-    path.write_text(SPACED, encoding="utf-8")
-    result = run("classify", path, "--model", tiny_model_dir, "--format", "jsonl",
-                 *(["--explain"] if explain else []))
     assert result.exit_code == 0, result.output
-    records = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [r["text"] for r in records] == SPACED_TEXTS
-    assert [r["section"] for r in records] == SPACED_SECTIONS
-    assert all(list(r)[-1] == "section" for r in records)  # the new field comes last
+    assert "[1] report.txt" in result.stdout and "[2]" not in result.stdout
+    out = tmp_path / "one.csv"
+    assert run("compare", report_file, "--model", tiny_model_dir, "--format", "csv", "--out", out).exit_code == 0
+    rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert rows[0] == ["theme", "theme_zh", "share report.txt"]
+    assert sum(float(row[2]) for row in rows[1:]) == pytest.approx(100, abs=0.5)
 
 
-def test_csv_and_xlsx_show_the_text_as_written_and_each_units_section(tiny_model_dir, tmp_path):
-    from openpyxl import load_workbook
+@pytest.fixture
+def two_years(tmp_path):
+    """The same report name in two years' folders: 2023/工作报告.txt and 2024/工作报告.txt."""
+    from tests.conftest import REPORT
 
-    path = tmp_path / "spaced.txt"
-    path.write_text(SPACED, encoding="utf-8")
-    out = tmp_path / "out.csv"
-    assert run("classify", path, "--model", tiny_model_dir, "--format", "csv", "--out", out).exit_code == 0
-    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
-    assert [r["text"] for r in rows] == SPACED_TEXTS
-    assert [r["section"] for r in rows] == [" / ".join(s) for s in SPACED_SECTIONS]
-    book = tmp_path / "out.xlsx"
-    assert run("classify", path, "--model", tiny_model_dir, "--format", "xlsx", "--out", book).exit_code == 0
-    sheet = list(load_workbook(book)["sentences"].values)
-    text, section = sheet[0].index("text"), sheet[0].index("section")
-    assert [row[text] for row in sheet[1:]] == SPACED_TEXTS
-    assert [row[section] or "" for row in sheet[1:]] == [" / ".join(s) for s in SPACED_SECTIONS]
-    table = run("classify", path, "--model", tiny_model_dir).stdout
-    assert "传承红色基因 践行初心使命。" in table
+    for year, extra in (("2023", ""), ("2024", "\n四、深化改革\n\n深化司法体制改革，推进数字检察建设。\n")):
+        (tmp_path / year).mkdir()
+        (tmp_path / year / "工作报告.txt").write_text(REPORT + extra, encoding="utf-8")
+    return tmp_path
+
+
+@pytest.mark.parametrize("inputs", [["2023/工作报告.txt", "2024/工作报告.txt"], ["2023", "2024"]])
+def test_compare_the_same_report_across_years(tiny_model_dir, two_years, inputs, monkeypatch):
+    monkeypatch.chdir(two_years)
+    result = run("compare", *inputs, "--model", tiny_model_dir, "--format", "csv")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(io.StringIO(result.stdout.lstrip("\ufeff"))))
+    assert rows[0] == ["theme", "theme_zh", "share 2023", "share 2024", "pp 2024 - 2023"]
+    table = run("compare", *inputs, "--model", tiny_model_dir).stdout
+    for number, (name, given) in enumerate(zip(["2023", "2024"], inputs, strict=True), start=1):
+        where = "" if given == name else f"{given}, "  # the path beside a shortened name
+        assert f"[{number}] {name} ({where}" in table
+
+
+def test_compare_by_section(tiny_model_dir, two_years, monkeypatch, taxonomy):
+    monkeypatch.chdir(two_years)
+    records = {year: [json.loads(line) for line in run(
+        "classify", f"{year}/工作报告.txt", "--model", tiny_model_dir, "--format", "jsonl").stdout.splitlines()]
+        for year in ("2023", "2024")}
+    result = run("compare", "2023", "2024", "--by-section", "--model", tiny_model_dir, "--format", "csv")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout.lstrip("\ufeff"))))
+    assert list(rows[0])[:4] == ["section", "heading 2023", "heading 2024", "theme"]
+    assert [r["section"] for r in rows[::len(taxonomy.ids)]] == ["all", "0", "1", "2", "3", "4"]
+    fourth = [r for r in rows if r["section"] == "4"]
+    assert fourth[0]["heading 2023"] == "" and fourth[0]["heading 2024"] == "四、深化改革"
+    for year in ("2023", "2024"):  # the shares are those of the units under the first heading
+        first_heading = next(r["section"][0] for r in records[year] if r["section"])
+        under = [r["theme"] for r in records[year] if r["section"][:1] == [first_heading]]
+        for row in (r for r in rows if r["section"] == "1"):
+            assert row[f"heading {year}"] == first_heading
+            assert float(row[f"share {year}"]) == pytest.approx(
+                100 * under.count(row["theme"]) / len(under), abs=0.06)
+    table = run("compare", "2023", "2024", "--by-section", "--model", tiny_model_dir).stdout
+    assert "section 4: [1] — (0 units); [2] 四、深化改革 (2 units)" in table
 
 
 def test_html_is_self_contained(tiny_model_dir, two_reports, tmp_path):

@@ -163,7 +163,11 @@ def section_rows(reports: list[tuple[str, list[UnitResult], ThemeProfile]],
 
 
 def comparison_rows(comparison: Comparison, taxonomy: Taxonomy) -> list[list]:
-    """Theme shares (%) side by side and differences from the first report (pp)."""
+    """Theme shares (%) side by side and differences from the first report (pp).
+
+    Compared by section, a long table: first the whole reports (section ``all``), then
+    each section position with each report's heading there.
+    """
     names = comparison.names
     rows = [["theme", "theme_zh", *[f"share {n}" for n in names],
              *[f"pp {n} - {names[0]}" for n in names[1:]]]]
@@ -171,7 +175,17 @@ def comparison_rows(comparison: Comparison, taxonomy: Taxonomy) -> list[list]:
         rows.append([theme.id, theme.name_zh,
                      *[round(100 * comparison.shares[n][theme.id], 1) for n in names],
                      *[comparison.differences[n][theme.id] for n in names[1:]]])
-    return rows
+    if not comparison.sections:
+        return rows
+    long = [["section", *[f"heading {n}" for n in names], *rows[0]]]
+    long += [["all", *[""] * len(names), *row] for row in rows[1:]]
+    for section in comparison.sections:
+        for theme in taxonomy.themes:
+            long.append([section.position, *[section.headings[n] for n in names], theme.id,
+                         theme.name_zh,
+                         *[round(100 * section.shares[n][theme.id], 1) for n in names],
+                         *[section.differences[n][theme.id] for n in names[1:]]])
+    return long
 
 
 def comparison_typical_rows(comparison: Comparison) -> list[list]:
@@ -184,21 +198,44 @@ def comparison_typical_rows(comparison: Comparison) -> list[list]:
     return rows
 
 
-def comparison_table(comparison: Comparison, taxonomy: Taxonomy) -> str:
-    """The comparison for a terminal."""
-    rows = comparison_rows(comparison, taxonomy)
-    names = comparison.names
-    lines = ["Reports: " + "; ".join(f"[{i + 1}] {n} ({comparison.profiles[n].total} units)"
-                                      for i, n in enumerate(names))]
+def _shares_lines(shares, differences, names: list[str], taxonomy: Taxonomy,
+                  skip_empty: bool = False) -> list[str]:
     header = pad("theme", 22) + "".join(f"{f'[{i + 1}]':>8}" for i in range(len(names)))
     header += "".join(f"{f'[{i + 2}]-[1]':>9}" for i in range(len(names) - 1))
-    lines.append(header)
-    for row in rows[1:]:
-        shares = row[2:2 + len(names)]
-        diffs = row[2 + len(names):]
-        lines.append(pad(row[0], 12) + pad(row[1], 10) + "".join(f"{v:7.1f}%" for v in shares)
-                     + "".join(f"{v:+8.1f} " for v in diffs))
-    lines.append("(shares in %, differences in percentage points)")
+    lines = [header]
+    for theme in taxonomy.themes:
+        values = [100 * shares[n][theme.id] for n in names]
+        if skip_empty and not any(values):
+            continue
+        lines.append(pad(theme.id, 12) + pad(theme.name_zh, 10)
+                     + "".join(f"{v:7.1f}%" for v in values)
+                     + "".join(f"{differences[n][theme.id]:+8.1f} " for n in names[1:]))
+    return lines
+
+
+def comparison_table(comparison: Comparison, taxonomy: Taxonomy) -> str:
+    """The comparison for a terminal (one input: its profile alone)."""
+    names = comparison.names
+
+    def described(i: int, name: str) -> str:
+        source = comparison.sources.get(name, name)
+        where = f"{source}, " if source != name else ""
+        return f"[{i + 1}] {name} ({where}{comparison.profiles[name].total} units)"
+
+    lines = ["Reports: " + "; ".join(described(i, n) for i, n in enumerate(names))]
+    lines += _shares_lines(comparison.shares, comparison.differences, names, taxonomy)
+    lines.append("(shares in %, differences in percentage points)" if len(names) > 1
+                 else "(shares in %)")
+    if comparison.sections:
+        lines.append("\nBy section (matched by position: the first with the first; "
+                     "% of the section's units):")
+        for section in comparison.sections:
+            label = "opening" if section.position == 0 else f"section {section.position}"
+            lines.append(f"\n{label}: " + "; ".join(
+                f"[{i + 1}] {section.headings[n] or '—'} ({section.profiles[n].total} units)"
+                for i, n in enumerate(names)))
+            lines += _shares_lines(section.shares, section.differences, names, taxonomy,
+                                   skip_empty=True)
     for theme in taxonomy.themes:
         lines.append(f"\n{theme.id} {theme.name_zh}:")
         for i, name in enumerate(names):
@@ -215,6 +252,6 @@ def comparison_csv(comparison: Comparison, taxonomy: Taxonomy) -> str:
 
 
 def comparison_xlsx(comparison: Comparison, taxonomy: Taxonomy) -> bytes:
-    """A workbook: shares and differences; typical sentences."""
+    """A workbook: shares and differences (by section too when compared so); typical sentences."""
     return _workbook_bytes([("shares", comparison_rows(comparison, taxonomy)),
                             ("typical", comparison_typical_rows(comparison))])
