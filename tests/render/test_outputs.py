@@ -112,8 +112,8 @@ def test_compare_the_same_report_across_years(tiny_model_dir, two_years, inputs,
     rows = list(csv.reader(io.StringIO(result.stdout.lstrip("\ufeff"))))
     assert rows[0] == ["theme", "theme_zh", "share 2023", "share 2024", "pp 2024 - 2023"]
     table = run("compare", *inputs, "--model", tiny_model_dir).stdout
-    for number, (name, given) in enumerate(zip(["2023", "2024"], inputs, strict=True), start=1):
-        where = "" if given == name else f"{given}, "  # the path beside a shortened name
+    for number, (name, path) in enumerate(zip(["2023", "2024"], inputs, strict=True), start=1):
+        where = "" if path == name else f"{path}, "  # the path beside a shortened name
         assert f"[{number}] {name} ({where}" in table
 
 
@@ -221,6 +221,70 @@ def test_topic_model_page_in_chromium(browser, tiny_model_dir, tmp_path):
     assert browser.find_element(By.ID, "topic-title").text.startswith(f"主题 {len(circles) - 1}")
     ARTIFACTS.mkdir(exist_ok=True)
     browser.save_screenshot(str(ARTIFACTS / "topic-model.png"))
+
+
+def test_compare_page_in_chromium(browser, tiny_model_dir, two_years, monkeypatch, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    from topics.render.html import REPORT_COLORS
+
+    monkeypatch.chdir(two_years)
+    out = tmp_path / "cmp.html"
+    args = ("compare", "2023/工作报告.txt", "2024/工作报告.txt", "--by-section", "--model", tiny_model_dir)
+    assert run(*args, "--format", "html", "--out", out).exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(run(*args, "--format", "csv").stdout.lstrip("\ufeff"))))
+    whole = {r["theme"]: r for r in rows if r["section"] == "all"}
+    browser.set_window_size(760, 1400)  # narrow: the theme names must still not wrap
+    browser.get(out.as_uri())
+    # one grouped chart: per theme a bar for each year, as long as its share
+    bars = browser.find_elements(By.CSS_SELECTOR, "body > figure svg.grouped rect.bar-group")
+    assert len(bars) == 2 * len(whole)
+    per_share = []
+    for bar in bars:
+        share = float(whole[bar.get_attribute("data-theme")][f"share {bar.get_attribute('data-report')}"])
+        assert float(bar.get_attribute("data-share")) * 100 == pytest.approx(share, abs=0.06)
+        if share > 5:
+            per_share.append(bar.rect["width"] / share)
+    assert per_share and max(per_share) == pytest.approx(min(per_share), rel=0.03)
+    fills = {bar.get_attribute("fill") for bar in bars}
+    assert fills == set(REPORT_COLORS[:2])  # one colour per year, no red/green
+    # the difference chart: a bar per theme on the side of zero its sign says
+    zero = browser.find_element(By.CSS_SELECTOR, "svg.difference line.zero").rect["x"]
+    diffs = browser.find_elements(By.CSS_SELECTOR, "svg.difference rect.diff-bar")
+    assert len(diffs) == len(whole)
+    for bar in diffs:
+        d = float(bar.get_attribute("data-difference"))
+        assert d == pytest.approx(float(whole[bar.get_attribute("data-theme")]["pp 2024 - 2023"]), abs=0.06)
+        if d > 0:
+            assert bar.rect["x"] >= zero - 1
+        elif d < 0:
+            assert bar.rect["x"] + bar.rect["width"] <= zero + 1
+        assert bar.get_attribute("fill") == REPORT_COLORS[1]
+    # differences are written in the text colour, neither red nor green
+    text_color = browser.find_element(By.CSS_SELECTOR, "td.share").value_of_css_property("color")
+    assert {c.value_of_css_property("color") for c in browser.find_elements(By.CSS_SELECTOR, "td.diff")} == {
+        text_color}
+    # theme names stay on one line, in the tables and left of the bars in the charts
+    lines = browser.execute_script(
+        "return Array.from(document.querySelectorAll('td.theme-name')).map(function(td){"
+        "var range=document.createRange(); range.selectNodeContents(td);"
+        "return [td.textContent, new Set(Array.from(range.getClientRects()).map("
+        "function(r){return Math.round(r.bottom);})).size];});")
+    assert len(lines) > 2 * len(whole) and all(n == 1 for _, n in lines), lines
+    overlaps = browser.execute_script(
+        "return Array.from(document.querySelectorAll('svg.grouped, svg.difference')).map(function(svg){"
+        "var right=Math.max.apply(null,Array.from(svg.querySelectorAll(':scope > text')).filter("
+        "function(t){return t.getAttribute('x')==='0';}).map(function(t){return t.getBBox().width;}));"
+        "return right <= 170;});")
+    assert overlaps and all(overlaps)
+    # one section per position, each with its chart
+    sections = browser.find_elements(By.CSS_SELECTOR, "section.section")
+    assert [s.get_attribute("data-position") for s in sections] == ["0", "1", "2", "3", "4"]
+    shots = Path(os.environ.get("TOPICS_SHOTS", ARTIFACTS))
+    shots.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(shots / "compare-top.png"))
+    browser.execute_script("arguments[0].scrollIntoView()", sections[-1])
+    browser.save_screenshot(str(shots / "compare-section.png"))
 
 
 _TEXT = st.text(st.sampled_from(list('检察“”"\\\n\t\x00\x1f😀 aé/<>') + ["\u2028"]), max_size=12)
