@@ -193,8 +193,21 @@ def test_html_report_in_chromium(browser, tiny_model_dir, two_reports, tmp_path)
         assert span.get_attribute("data-theme") == record["theme"]
         assert span.value_of_css_property("background-color") not in ("rgba(0, 0, 0, 0)", "transparent")
         assert f"{record['confidence']:.2f}" in span.get_attribute("title")
+    # each report's shares by section: a row per top-level section, a cell per theme
+    tables = browser.find_elements(By.CSS_SELECTOR, "table.sections")
+    assert len(tables) == 2
+    for table, name in zip(tables, ("report.txt", "other.txt"), strict=True):
+        mine = [r for r in records if r["report"] == name]
+        names = [td.text for td in table.find_elements(By.CSS_SELECTOR, "td.section-name")]
+        assert [n for n in names if not n.startswith("（")] == list(dict.fromkeys(
+            r["section"][0] for r in mine if r["section"]))
+        assert all(td.is_displayed() for td in table.find_elements(By.CSS_SELECTOR, "td"))
     ARTIFACTS.mkdir(exist_ok=True)
     browser.save_screenshot(str(ARTIFACTS / "classify-report.png"))
+    shots = os.environ.get("TOPICS_SHOTS")
+    if shots:
+        browser.execute_script("arguments[0].scrollIntoView()", tables[0])
+        browser.save_screenshot(str(Path(shots) / "classify-sections.png"))
     # the theme filter shows only the chosen theme's sentences
     theme = records[0]["theme"]
     Select(browser.find_element(By.ID, "theme-filter")).select_by_value(theme)

@@ -97,6 +97,9 @@ def test_section_paths_name_the_headings_above_a_unit():
         ("二、加强队伍建设", ("二、加强队伍建设",)),
         ("培养人才。", ("二、加强队伍建设",)),
         ("前言。", ()), ("一、甲", ("一、甲",)), ("内容。", ("一、甲",))]
+    # a numbered heading over the whole report is a section, not a title
+    units = split_units("# 一、依法履职\n办理案件。", "c")
+    assert section_paths(units) == [("一、依法履职",), ("一、依法履职",)]
 
 
 def test_plain_lines_are_never_headings():

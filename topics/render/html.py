@@ -31,6 +31,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 .muted{color:#777;font-size:.9em}
 table.sections caption{text-align:left;font-weight:bold;padding:.2em 0}
 td.section-name{max-width:22em}
+section,h2,h3{scroll-margin-top:6em}
 """
 
 _FILTER_SCRIPT = """

@@ -390,7 +390,8 @@ def section_paths(units) -> list[tuple[str, ...]]:
     """Each unit's section: the texts of the headings it sits under, outermost first.
 
     A heading's section ends with the heading itself. A report's title (a first unit that
-    is a heading every other unit sits under) is left out: it is no section. ``units`` are
+    is a heading without an outline marker, every other unit sitting under it) is left out:
+    it is no section. ``units`` are
     :class:`Unit` objects (or anything with ``report``, ``index``, ``heading``,
     ``is_heading`` and ``shown``) of one or more reports, each report's units in text order;
     a heading that is not among them ends the path. Units of one section share its path.
@@ -399,19 +400,20 @@ def section_paths(units) -> list[tuple[str, ...]]:
     first, opened = 0, {}  # index of a heading -> its section
     for position, unit in enumerate(units):
         if position and unit.report != units[position - 1].report:
-            _drop_title(paths, first)
+            _drop_title(paths, first, units[first])
             first, opened = position, {}
         path = opened.get(unit.heading, ()) if unit.heading is not None else ()
         if unit.is_heading:
             path = opened[unit.index] = (*path, unit.shown)
         paths.append(path)
-    _drop_title(paths, first)
+    if units:
+        _drop_title(paths, first, units[first])
     return paths
 
 
-def _drop_title(paths: list[tuple[str, ...]], first: int) -> None:
+def _drop_title(paths: list[tuple[str, ...]], first: int, unit) -> None:
     """Leave out the title of the report whose paths start at ``first`` (see section_paths)."""
-    if len(paths) - first < 2 or len(paths[first]) != 1:
+    if len(paths) - first < 2 or len(paths[first]) != 1 or outline_level(unit.text) is not None:
         return
     title = paths[first]
     if not all(path[:1] == title for path in paths[first + 1:]):
