@@ -102,6 +102,34 @@ def test_section_paths_name_the_headings_above_a_unit():
     assert section_paths(units) == [("一、依法履职",), ("一、依法履职",)]
 
 
+def _reference_sections(units):
+    """section_paths one unit at a time: the headings above it (heading_path), title left out."""
+    from topics.text.sentences import heading_path
+
+    paths = []
+    for unit in units:
+        mine = [u for u in units if u.report == unit.report]
+        own = [unit] if unit.is_heading else []
+        path = tuple(u.shown for u in [*reversed(heading_path(mine, mine[unit.index])), *own])
+        first = mine[0]
+        titled = (first.is_heading and len(mine) > 1 and outline_level(first.text) is None
+                  and all(heading_path(mine, u)[-1:] == [first] for u in mine[1:]))
+        paths.append(path[1:] if titled else path)
+    return paths
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(
+    ["# 报告", "## 一、甲", "一、乙", "（一）丙 丁", "1.戊", "正文。", "标题行", "\n"]), max_size=8),
+    max_size=3))
+def test_section_paths_equal_the_unit_by_unit_reference(reports):
+    from topics.text.sentences import section_paths, shown_texts
+
+    units = [u for i, lines in enumerate(reports) for u in split_units("\n".join(lines), f"r{i}")]
+    assert section_paths(units) == _reference_sections(units)
+    assert shown_texts(units) == [u.shown for u in units]
+
+
 def test_plain_lines_are_never_headings():
     text = "表1 办案情况\n1、起诉 ｜ 30件\n一、政治建设\n"
     units = split_units(text, "r", rejoin=False, plain_lines=frozenset({0, 1}))

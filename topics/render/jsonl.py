@@ -15,7 +15,7 @@ import numpy as np
 
 from ..classify.predictor import PredictionColumns
 from ..pipeline.model import UnitResult
-from ..text.sentences import Unit, section_paths
+from ..text.sentences import Unit, section_paths, shown_texts
 
 _JSON = json.JSONEncoder(ensure_ascii=False)  # one encoder: json.dumps makes one per call
 _STRING = json.encoder.encode_basestring  # how that encoder writes a string
@@ -119,7 +119,7 @@ def units_jsonl(units: list[Unit], columns: PredictionColumns) -> str:
     if not units:
         return ""
     return _jsonl_columns(units[0].report, columns.classes, units,
-                          [u.shown for u in units], section_paths(units), columns.themes,
+                          shown_texts(units), section_paths(units), columns.themes,
                           columns.confidences, columns.probabilities.ravel())
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import compress, groupby, repeat
+from operator import attrgetter, is_not
 
 #: Longest unit, in characters; longer runs are split at commas or hard-wrapped.
 MAX_UNIT_CHARS = 300
@@ -386,41 +388,48 @@ def heading_path(units: list[Unit], unit: Unit) -> list[Unit]:
     return path
 
 
+def shown_texts(units: list[Unit]) -> list[str]:
+    """``Unit.shown`` of every unit (the text as written), without a Python call per unit."""
+    texts = list(map(attrgetter("text"), units))
+    written = list(map(attrgetter("written"), units))
+    for position in compress(range(len(units)), map(is_not, written, repeat(None))):
+        texts[position] = written[position]
+    return texts
+
+
 def section_paths(units) -> list[tuple[str, ...]]:
     """Each unit's section: the texts of the headings it sits under, outermost first.
 
     A heading's section ends with the heading itself. A report's title (a first unit that
     is a heading without an outline marker, every other unit sitting under it) is left out:
-    it is no section. ``units`` are
-    :class:`Unit` objects (or anything with ``report``, ``index``, ``heading``,
-    ``is_heading`` and ``shown``) of one or more reports, each report's units in text order;
-    a heading that is not among them ends the path. Units of one section share its path.
+    it is no section. ``units`` are :class:`Unit` objects (or anything with ``report``,
+    ``index``, ``heading``, ``is_heading`` and ``shown``) of one or more reports, each
+    report's units in text order; a heading that is not among them ends the path. Units of
+    one section share its path. Only headings are looked at one by one (the writers call
+    this for every report).
     """
     paths: list[tuple[str, ...]] = []
-    first, opened = 0, {}  # index of a heading -> its section
-    for position, unit in enumerate(units):
-        if position and unit.report != units[position - 1].report:
-            _drop_title(paths, first, units[first])
-            first, opened = position, {}
-        path = opened.get(unit.heading, ()) if unit.heading is not None else ()
-        if unit.is_heading:
-            path = opened[unit.index] = (*path, unit.shown)
-        paths.append(path)
-    if units:
-        _drop_title(paths, first, units[first])
+    start = 0
+    for _, run in groupby(map(attrgetter("report"), units)):
+        end = start + sum(1 for _ in run)
+        paths += _report_sections(units[start:end])
+        start = end
     return paths
 
 
-def _drop_title(paths: list[tuple[str, ...]], first: int, unit) -> None:
-    """Leave out the title of the report whose paths start at ``first`` (see section_paths)."""
-    if len(paths) - first < 2 or len(paths[first]) != 1 or outline_level(unit.text) is not None:
-        return
-    title = paths[first]
-    if not all(path[:1] == title for path in paths[first + 1:]):
-        return
-    shorter: dict[int, tuple[str, ...]] = {}
-    for i in range(first, len(paths)):
-        path = paths[i]
-        if id(path) not in shorter:
-            shorter[id(path)] = path[1:]
-        paths[i] = shorter[id(path)]
+def _report_sections(units) -> list[tuple[str, ...]]:
+    """:func:`section_paths` of one report's units."""
+    keys = list(map(attrgetter("heading"), units))  # a unit's section is its heading's…
+    opened: dict[int | None, tuple[str, ...]] = {None: ()}
+    for position in compress(range(len(units)), map(attrgetter("is_heading"), units)):
+        unit = units[position]
+        opened[unit.index] = (*opened.get(unit.heading, ()), unit.shown)
+        keys[position] = unit.index  # … a heading's, its own
+    first = units[0] if units else None
+    if (first is not None and first.is_heading and len(units) > 1
+            and opened[keys[0]] == (first.shown,) and outline_level(first.text) is None
+            and all(map(opened.__contains__, keys[1:])) and None not in keys[1:]
+            and all(len(path) > 1 for key, path in opened.items()  # one root heading
+                    if key is not None and key != keys[0])):
+        opened = {key: path[1:] for key, path in opened.items()}  # the title is no section
+    return list(map(opened.get, keys, repeat(())))
