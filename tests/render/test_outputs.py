@@ -207,7 +207,7 @@ def test_html_report_in_chromium(browser, tiny_model_dir, two_reports, tmp_path)
     shots = os.environ.get("TOPICS_SHOTS")
     if shots:
         browser.execute_script("arguments[0].scrollIntoView()", tables[0])
-        browser.save_screenshot(str(Path(shots) / "classify-sections.png"))
+        browser.save_screenshot(str(Path(shots) / "classify-page-sections.png"))
     # the theme filter shows only the chosen theme's sentences
     theme = records[0]["theme"]
     Select(browser.find_element(By.ID, "theme-filter")).select_by_value(theme)
@@ -295,9 +295,9 @@ def test_compare_page_in_chromium(browser, tiny_model_dir, two_years, monkeypatc
     assert [s.get_attribute("data-position") for s in sections] == ["0", "1", "2", "3", "4"]
     shots = Path(os.environ.get("TOPICS_SHOTS", ARTIFACTS))
     shots.mkdir(parents=True, exist_ok=True)
-    browser.save_screenshot(str(shots / "compare-top.png"))
+    browser.save_screenshot(str(shots / "compare-page.png"))
     browser.execute_script("arguments[0].scrollIntoView()", sections[-1])
-    browser.save_screenshot(str(shots / "compare-section.png"))
+    browser.save_screenshot(str(shots / "compare-page-section.png"))
 
 
 _TEXT = st.text(st.sampled_from(list('检察“”"\\\n\t\x00\x1f😀 aé/<>') + ["\u2028"]), max_size=12)
