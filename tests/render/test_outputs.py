@@ -93,6 +93,14 @@ def test_compare_one_input_is_its_profile_alone(tiny_model_dir, report_file, tmp
     assert sum(float(row[2]) for row in rows[1:]) == pytest.approx(100, abs=0.5)
 
 
+def test_compare_without_a_readable_input_says_so(tiny_model_dir, tmp_path):
+    result = run("compare", tmp_path / "missing.txt", "--model", tiny_model_dir)
+    assert result.exit_code == 1
+    assert "missing.txt: no such file" in result.stderr
+    assert result.stderr.endswith("Error: no readable input: nothing to compare\n")
+    assert result.stdout == ""
+
+
 @pytest.fixture
 def two_years(tmp_path):
     """The same report name in two years' folders: 2023/工作报告.txt and 2024/工作报告.txt."""
@@ -206,7 +214,8 @@ def test_html_report_in_chromium(browser, tiny_model_dir, two_reports, tmp_path)
     browser.save_screenshot(str(ARTIFACTS / "classify-report.png"))
     shots = os.environ.get("TOPICS_SHOTS")
     if shots:
-        browser.execute_script("arguments[0].scrollIntoView()", tables[0])
+        browser.execute_script("window.scrollTo(0, arguments[0].getBoundingClientRect().top"
+                               " + window.scrollY - 200)", tables[0])
         browser.save_screenshot(str(Path(shots) / "classify-page-sections.png"))
     # the theme filter shows only the chosen theme's sentences
     theme = records[0]["theme"]
