@@ -116,12 +116,8 @@ class _Line:
     #: Where spaces next to Chinese text were dropped: ``(position in chars, space)``, the
     #: space standing before ``chars[position]`` as written (bylines, spaced titles, …).
     spaces: tuple[tuple[int, str], ...] = ()
+    gaps: bool = False  # a line whose spaces between words were dropped (bylines, titles)
     plain: bool = False  # body text whatever it looks like (a table row, a caption)
-
-    @property
-    def gaps(self) -> bool:
-        """Whether spaces between words were dropped (bylines, spaced titles)."""
-        return bool(self.spaces)
 
     @property
     def looks_like_heading(self) -> bool:
@@ -196,7 +192,7 @@ def _clean_line(raw: str, base: int) -> _Line:
     text = "".join(chars)
     if not _ALNUM.search(text):
         return _Line("", [], None)  # separator lines such as "_____"
-    return _Line(text, offsets, md_level, tuple(spaces))
+    return _Line(text, offsets, md_level, tuple(spaces), bool(spaces))
 
 
 def _lines(text: str, plain_lines: frozenset[int] = frozenset()) -> Iterator[_Line]:
