@@ -214,7 +214,7 @@ def test_html_markup_and_emoji_are_handled(tmp_path, tiny_model_dir):
                     "<p>举办业务培训班&amp;提升素能。👍</p><script>var x=1;</script></body></html>",
                     encoding="utf-8")
     texts = [r["text"] for r in _classify(tiny_model_dir, path)]
-    assert texts == ["从严治检🔥", "严格执行“三个规定”，开展警示教育。", "举办业务培训班&提升素能。👍"]
+    assert texts == ["从严治检 🔥", "严格执行“三个规定”，开展警示教育。", "举办业务培训班&提升素能。👍"]
 
 
 def test_a_folder_batch_goes_on_past_every_bad_entry(tmp_path, tiny_model_dir, monkeypatch):

@@ -446,28 +446,32 @@ def classify(obj, inputs, model_dir, fmt, out, encoding, max_size, explain, wide
 @ENCODING
 @click.option("-n", "n_typical", default=3, show_default=True, type=click.IntRange(0, 50),
               help="Typical sentences per theme and report.")
+@click.option("--by-section", is_flag=True,
+              help="Also compare the top-level sections, matched by position (一 with 一).")
 @MAX_SIZE
 @click.pass_obj
 @_handle_errors
-def compare(obj, inputs, model_dir, fmt, out, encoding, n_typical, max_size):
-    """Compare the theme profiles of two or more reports.
+def compare(obj, inputs, model_dir, fmt, out, encoding, n_typical, by_section, max_size):
+    """Compare the theme profiles of reports (one input: its profile alone).
 
-    Each INPUT (a report, or a folder whose reports are pooled) is one column:
-    theme shares side by side, differences from the first in percentage
-    points, and each one's most typical sentences per theme.
+    Each INPUT (a report, or a folder whose reports are pooled) is one column,
+    named by its file or folder name, or by the part of its path that differs
+    (2023/工作报告.txt and 2024/工作报告.txt: 2023 and 2024): theme shares side by
+    side, differences from the first in percentage points, and each one's most
+    typical sentences per theme; with --by-section the same for each top-level
+    section (the first with the first, and so on).
 
-    Example: topics compare report_2023.docx report_2024.docx --format html --out cmp.html
+    Example: topics compare 2023/报告.docx 2024/报告.docx --by-section --format html --out c.html
     """
     from .labelling import compare_inputs, loaded
     from .render.outputs import BOM_FORMATS, comparison_output
 
-    if len(inputs) < 2:
-        raise click.UsageError("compare needs at least two reports or folders")
     _check_out(fmt, out)
     started, failed = time.monotonic(), _Progress(obj)
     model = loaded(lambda: _load(obj, model_dir))
-    comparison = compare_inputs(model, list(inputs), n_typical, encoding=encoding,
-                                max_bytes=config.megabytes(max_size), on_error=failed)
+    comparison = compare_inputs(model, list(inputs), n_typical, by_section=by_section,
+                                encoding=encoding, max_bytes=config.megabytes(max_size),
+                                on_error=failed)
     _emit(comparison_output(fmt, comparison, model.taxonomy), out, bom=fmt in BOM_FORMATS)
     obj.say(f"topics: compared {len(comparison.names)} inputs, {failed.failed} failed, "
             f"{time.monotonic() - started:.1f}s")

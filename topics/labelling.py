@@ -19,10 +19,9 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from pathlib import Path
 from typing import BinaryIO
 
-from .compare import Comparison, compare_reports
+from .compare import Comparison, column_names, compare_reports
 from .config import MAX_BYTES
 from .errors import InputError, UsageError
 from .pipeline.inputs import read_stdin
@@ -208,20 +207,23 @@ def label_many(model: ModelSource, inputs: Iterable[str], render: RenderSource =
 
 
 def compare_inputs(model: ModelSource, inputs: list[str], n_typical: int = 3, *,
-                   encoding: str | None = None, max_bytes: int = MAX_BYTES,
+                   by_section: bool = False, encoding: str | None = None,
+                   max_bytes: int = MAX_BYTES,
                    on_error: Callable[[InputError], None] | None = None) -> Comparison:
     """Label and compare inputs: each one (a report, or a folder pooled) is one column.
 
-    A folder's column is named after the folder unless it holds a single report.
+    Columns are named by :func:`topics.compare.column_names` (a folder by its name); one
+    input is its profile alone. ``by_section`` compares the top-level sections too.
     """
     model = loaded(model)
-    groups = []
-    for item in inputs:
+    names = column_names(inputs)
+    groups, sources = [], {}
+    for item, name in zip(inputs, names, strict=True):
         labelled = list(label_many(model, [item], encoding=encoding, max_bytes=max_bytes,
                                    on_error=on_error))
         if labelled:
-            name = labelled[0][0] if len(labelled) == 1 else Path(item).name or item
             groups.append((name, [r for _, results in labelled for r in results]))
-    if len(groups) < 2:
-        raise InputError("fewer than two readable inputs: nothing to compare")
-    return compare_reports(groups, model.taxonomy.ids, n_typical)
+            sources[name] = item
+    if not groups:
+        raise InputError("no readable input: nothing to compare")
+    return compare_reports(groups, model.taxonomy.ids, n_typical, by_section, sources)

@@ -90,7 +90,7 @@ def weak_labels_of_report(path: str, taxonomy: Taxonomy, max_bytes: int) -> Repo
     """Read and split one report and weak-label its units."""
     name = Path(path).name
     report = read_report(path, max_bytes=max_bytes)
-    units = split_units(report.text, name, rejoin=report.rejoin)
+    units = split_units(report.text, name, rejoin=report.rejoin, plain_lines=report.plain_lines)
     weak = weak_labels(units, taxonomy)
     return ReportWeakLabels(name, file_sha256(path),
                             [(u.index, u.text, w) for u, w in zip(units, weak, strict=True)],
@@ -106,7 +106,8 @@ def documents_of_report(path: str, segmenter: Segmenter, max_bytes: int) -> list
     """The content tokens of every unit of one report (units without any left out)."""
     segmenter = _SEGMENTERS.setdefault(segmenter.fingerprint(), segmenter)
     report = read_report(path, max_bytes=max_bytes)
-    texts = [u.text for u in split_units(report.text, Path(path).name, rejoin=report.rejoin)]
+    texts = [u.text for u in split_units(report.text, Path(path).name, rejoin=report.rejoin,
+                                          plain_lines=report.plain_lines)]
     return list(_segmented(texts, segmenter))
 
 

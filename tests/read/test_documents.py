@@ -36,7 +36,7 @@ def test_text_encodings(tmp_path, expected, encoding):
     assert texts(read_report(path)) == expected
 
 
-def make_docx(path, paragraphs, table=None):
+def make_docx(path, paragraphs, table=None, caption=None):
     from docx import Document
 
     document = Document()
@@ -47,6 +47,8 @@ def make_docx(path, paragraphs, table=None):
             document.add_heading(text, level=2)
         else:
             document.add_paragraph(text)
+    if caption:
+        document.add_paragraph(caption)
     if table:
         grid = document.add_table(rows=len(table), cols=len(table[0]))
         for r, row in enumerate(table):
@@ -59,11 +61,29 @@ def test_docx_paragraphs_headings_and_tables(tmp_path, expected):
     path = tmp_path / "r.docx"
     make_docx(path, PARAGRAPHS, table=[["项目", "数量"], ["培训班", "12期"]])
     report = read_report(path)
-    units = split_units(report.text, "r", rejoin=report.rejoin)
+    units = split_units(report.text, "r", rejoin=report.rejoin, plain_lines=report.plain_lines)
     assert [u.text for u in units][:len(expected)] == expected
     # Word's heading styles mark headings even without an outline marker
     assert units[0].is_heading and units[0].text == PARAGRAPHS[0][1]
-    assert [u.text for u in units][len(expected):] == ["项目｜数量", "培训班｜12期"]
+    # the header row (column names) is left out; data rows are body text, not headings
+    assert [(u.text, u.is_heading) for u in units][len(expected):] == [("培训班｜12期", False)]
+
+
+def test_docx_table_caption_and_rows_are_body_text(tmp_path):
+    path = tmp_path / "r.docx"
+    make_docx(path, PARAGRAPHS[:3], caption="表1 2023年队伍建设情况统计表",
+              table=[["项目", "数量"], ["1、业务培训", "12期"], ["党日活动", "12次"],
+                     ["多段\n单元格", "开展警示教育，加强廉政风险防控。"]])
+    report = read_report(path)
+    units = split_units(report.text, "r", rejoin=report.rejoin, plain_lines=report.plain_lines)
+    table = units[-4:]
+    assert [u.shown for u in table] == ["表1 2023年队伍建设情况统计表", "1、业务培训 ｜ 12期",
+                                        "党日活动 ｜ 12次",
+                                        "多段 单元格 ｜ 开展警示教育，加强廉政风险防控。"]
+    assert "项目 ｜ 数量" not in report.text
+    assert not any(u.is_heading for u in table)
+    # the rows sit in the section of the heading above the table
+    assert all(u.heading == units[2].index for u in table)
 
 
 def make_pdf(path, paragraphs, chars_per_line=34, lines_per_page=8, text_layer=True):

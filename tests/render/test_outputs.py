@@ -42,14 +42,14 @@ def test_csv_opens_with_chinese_intact(tiny_model_dir, report_file, tmp_path):
     assert "score_political" in rows[0]
 
 
-def test_xlsx_has_three_sheets(tiny_model_dir, two_reports, tmp_path, taxonomy):
+def test_xlsx_has_four_sheets(tiny_model_dir, two_reports, tmp_path, taxonomy):
     from openpyxl import load_workbook
 
     out = tmp_path / "out.xlsx"
     result = run("classify", *two_reports, "--model", tiny_model_dir, "--format", "xlsx", "--out", out)
     assert result.exit_code == 0, result.output
     book = load_workbook(out)
-    assert book.sheetnames == ["sentences", "profiles", "topics"]
+    assert book.sheetnames == ["sentences", "profiles", "sections", "topics"]
     sentences = list(book["sentences"].values)
     # the same columns, in the same order, as CSV (theme ids only, as in CSV and JSON Lines)
     csv_out = tmp_path / "out.csv"
@@ -113,9 +113,70 @@ def test_compare_two_reports(tiny_model_dir, two_reports, tmp_path):
     assert "other.txt − report.txt" in html.read_text(encoding="utf-8")
 
 
-def test_compare_needs_two_inputs(tiny_model_dir, report_file):
+def test_compare_one_input_is_its_profile_alone(tiny_model_dir, report_file, tmp_path):
     result = run("compare", report_file, "--model", tiny_model_dir)
-    assert result.exit_code == 2 and "at least two" in result.output
+    assert result.exit_code == 0, result.output
+    assert "[1] report.txt" in result.stdout and "[2]" not in result.stdout
+    out = tmp_path / "one.csv"
+    assert run("compare", report_file, "--model", tiny_model_dir, "--format", "csv", "--out", out).exit_code == 0
+    rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert rows[0] == ["theme", "theme_zh", "share report.txt"]
+    assert sum(float(row[2]) for row in rows[1:]) == pytest.approx(100, abs=0.5)
+
+
+def test_compare_without_a_readable_input_says_so(tiny_model_dir, tmp_path):
+    result = run("compare", tmp_path / "missing.txt", "--model", tiny_model_dir)
+    assert result.exit_code == 1
+    assert "missing.txt: no such file" in result.stderr
+    assert result.stderr.endswith("Error: no readable input: nothing to compare\n")
+    assert result.stdout == ""
+
+
+@pytest.fixture
+def two_years(tmp_path):
+    """The same report name in two years' folders: 2023/工作报告.txt and 2024/工作报告.txt."""
+    from tests.conftest import REPORT
+
+    for year, extra in (("2023", ""), ("2024", "\n四、深化改革\n\n深化司法体制改革，推进数字检察建设。\n")):
+        (tmp_path / year).mkdir()
+        (tmp_path / year / "工作报告.txt").write_text(REPORT + extra, encoding="utf-8")
+    return tmp_path
+
+
+@pytest.mark.parametrize("inputs", [["2023/工作报告.txt", "2024/工作报告.txt"], ["2023", "2024"]])
+def test_compare_the_same_report_across_years(tiny_model_dir, two_years, inputs, monkeypatch):
+    monkeypatch.chdir(two_years)
+    result = run("compare", *inputs, "--model", tiny_model_dir, "--format", "csv")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(io.StringIO(result.stdout.lstrip("\ufeff"))))
+    assert rows[0] == ["theme", "theme_zh", "share 2023", "share 2024", "pp 2024 - 2023"]
+    table = run("compare", *inputs, "--model", tiny_model_dir).stdout
+    for number, (name, path) in enumerate(zip(["2023", "2024"], inputs, strict=True), start=1):
+        where = "" if path == name else f"{path}, "  # the path beside a shortened name
+        assert f"[{number}] {name} ({where}" in table
+
+
+def test_compare_by_section(tiny_model_dir, two_years, monkeypatch, taxonomy):
+    monkeypatch.chdir(two_years)
+    records = {year: [json.loads(line) for line in run(
+        "classify", f"{year}/工作报告.txt", "--model", tiny_model_dir, "--format", "jsonl").stdout.splitlines()]
+        for year in ("2023", "2024")}
+    result = run("compare", "2023", "2024", "--by-section", "--model", tiny_model_dir, "--format", "csv")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout.lstrip("\ufeff"))))
+    assert list(rows[0])[:4] == ["section", "heading 2023", "heading 2024", "theme"]
+    assert [r["section"] for r in rows[::len(taxonomy.ids)]] == ["all", "0", "1", "2", "3", "4"]
+    fourth = [r for r in rows if r["section"] == "4"]
+    assert fourth[0]["heading 2023"] == "" and fourth[0]["heading 2024"] == "四、深化改革"
+    for year in ("2023", "2024"):  # the shares are those of the units under the first heading
+        first_heading = next(r["section"][0] for r in records[year] if r["section"])
+        under = [r["theme"] for r in records[year] if r["section"][:1] == [first_heading]]
+        for row in (r for r in rows if r["section"] == "1"):
+            assert row[f"heading {year}"] == first_heading
+            assert float(row[f"share {year}"]) == pytest.approx(
+                100 * under.count(row["theme"]) / len(under), abs=0.06)
+    table = run("compare", "2023", "2024", "--by-section", "--model", tiny_model_dir).stdout
+    assert "section 4: [1] — (0 units); [2] 四、深化改革 (2 units)" in table
 
 
 def test_html_is_self_contained(tiny_model_dir, two_reports, tmp_path):
@@ -189,8 +250,22 @@ def test_html_report_in_chromium(browser, tiny_model_dir, two_reports, tmp_path)
         assert span.get_attribute("data-theme") == record["theme"]
         assert span.value_of_css_property("background-color") not in ("rgba(0, 0, 0, 0)", "transparent")
         assert f"{record['confidence']:.2f}" in span.get_attribute("title")
+    # each report's shares by section: a row per top-level section, a cell per theme
+    tables = browser.find_elements(By.CSS_SELECTOR, "table.sections")
+    assert len(tables) == 2
+    for table, name in zip(tables, ("report.txt", "other.txt"), strict=True):
+        mine = [r for r in records if r["report"] == name]
+        names = [td.text for td in table.find_elements(By.CSS_SELECTOR, "td.section-name")]
+        assert [n for n in names if not n.startswith("（")] == list(dict.fromkeys(
+            r["section"][0] for r in mine if r["section"]))
+        assert all(td.is_displayed() for td in table.find_elements(By.CSS_SELECTOR, "td"))
     ARTIFACTS.mkdir(exist_ok=True)
     browser.save_screenshot(str(ARTIFACTS / "classify-report.png"))
+    shots = os.environ.get("TOPICS_SHOTS")
+    if shots:
+        browser.execute_script("window.scrollTo(0, arguments[0].getBoundingClientRect().top"
+                               " + window.scrollY - 200)", tables[0])
+        browser.save_screenshot(str(Path(shots) / "classify-page-sections.png"))
     # the theme filter shows only the chosen theme's sentences
     def gaps_in(theme):  # pairs of the theme's sentences with others between them
         picked = [(r["report"], r["index"]) for r in records if r["theme"] == theme]
@@ -232,6 +307,70 @@ def test_topic_model_page_in_chromium(browser, tiny_model_dir, tmp_path):
     browser.save_screenshot(str(ARTIFACTS / "topic-model.png"))
 
 
+def test_compare_page_in_chromium(browser, tiny_model_dir, two_years, monkeypatch, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    from topics.render.html import REPORT_COLORS
+
+    monkeypatch.chdir(two_years)
+    out = tmp_path / "cmp.html"
+    args = ("compare", "2023/工作报告.txt", "2024/工作报告.txt", "--by-section", "--model", tiny_model_dir)
+    assert run(*args, "--format", "html", "--out", out).exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(run(*args, "--format", "csv").stdout.lstrip("\ufeff"))))
+    whole = {r["theme"]: r for r in rows if r["section"] == "all"}
+    browser.set_window_size(760, 1400)  # narrow: the theme names must still not wrap
+    browser.get(out.as_uri())
+    # one grouped chart: per theme a bar for each year, as long as its share
+    bars = browser.find_elements(By.CSS_SELECTOR, "body > figure svg.grouped rect.bar-group")
+    assert len(bars) == 2 * len(whole)
+    per_share = []
+    for bar in bars:
+        share = float(whole[bar.get_attribute("data-theme")][f"share {bar.get_attribute('data-report')}"])
+        assert float(bar.get_attribute("data-share")) * 100 == pytest.approx(share, abs=0.06)
+        if share > 5:
+            per_share.append(bar.rect["width"] / share)
+    assert per_share and max(per_share) == pytest.approx(min(per_share), rel=0.03)
+    fills = {bar.get_attribute("fill") for bar in bars}
+    assert fills == set(REPORT_COLORS[:2])  # one colour per year, no red/green
+    # the difference chart: a bar per theme on the side of zero its sign says
+    zero = browser.find_element(By.CSS_SELECTOR, "svg.difference line.zero").rect["x"]
+    diffs = browser.find_elements(By.CSS_SELECTOR, "svg.difference rect.diff-bar")
+    assert len(diffs) == len(whole)
+    for bar in diffs:
+        d = float(bar.get_attribute("data-difference"))
+        assert d == pytest.approx(float(whole[bar.get_attribute("data-theme")]["pp 2024 - 2023"]), abs=0.06)
+        if d > 0:
+            assert bar.rect["x"] >= zero - 1
+        elif d < 0:
+            assert bar.rect["x"] + bar.rect["width"] <= zero + 1
+        assert bar.get_attribute("fill") == REPORT_COLORS[1]
+    # differences are written in the text colour, neither red nor green
+    text_color = browser.find_element(By.CSS_SELECTOR, "td.share").value_of_css_property("color")
+    assert {c.value_of_css_property("color") for c in browser.find_elements(By.CSS_SELECTOR, "td.diff")} == {
+        text_color}
+    # theme names stay on one line, in the tables and left of the bars in the charts
+    lines = browser.execute_script(
+        "return Array.from(document.querySelectorAll('td.theme-name')).map(function(td){"
+        "var range=document.createRange(); range.selectNodeContents(td);"
+        "return [td.textContent, new Set(Array.from(range.getClientRects()).map("
+        "function(r){return Math.round(r.bottom);})).size];});")
+    assert len(lines) > 2 * len(whole) and all(n == 1 for _, n in lines), lines
+    overlaps = browser.execute_script(
+        "return Array.from(document.querySelectorAll('svg.grouped, svg.difference')).map(function(svg){"
+        "var right=Math.max.apply(null,Array.from(svg.querySelectorAll(':scope > text')).filter("
+        "function(t){return t.getAttribute('x')==='0';}).map(function(t){return t.getBBox().width;}));"
+        "return right <= 170;});")
+    assert overlaps and all(overlaps)
+    # one section per position, each with its chart
+    sections = browser.find_elements(By.CSS_SELECTOR, "section.section")
+    assert [s.get_attribute("data-position") for s in sections] == ["0", "1", "2", "3", "4"]
+    shots = Path(os.environ.get("TOPICS_SHOTS", ARTIFACTS))
+    shots.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(shots / "compare-page.png"))
+    browser.execute_script("arguments[0].scrollIntoView()", sections[-1])
+    browser.save_screenshot(str(shots / "compare-page-section.png"))
+
+
 _TEXT = st.text(st.sampled_from(list('检察“”"\\\n\t\x00\x1f😀 aé/<>') + ["\u2028"]), max_size=12)
 _SCORE = st.floats(0, 1, allow_nan=False)
 
@@ -243,7 +382,7 @@ _SCORE = st.floats(0, 1, allow_nan=False)
     evidence=st.none() | st.lists(st.tuples(_TEXT, _SCORE), max_size=3),
     topic=st.none() | st.integers(0, 50), topic_theme=st.none() | _TEXT,
     id=st.none() | st.integers() | _TEXT | st.lists(st.integers(), max_size=2),
-    is_heading=st.booleans()), max_size=4))
+    is_heading=st.booleans(), section=st.lists(_TEXT, max_size=2).map(tuple)), max_size=4))
 def test_jsonl_lines_are_what_json_writes(results):
     results = results + results[:1]  # the same report and theme keys again
     expected = "".join(json.dumps(unit_record(r), ensure_ascii=False) + "\n" for r in results)
@@ -252,16 +391,16 @@ def test_jsonl_lines_are_what_json_writes(results):
 
 @settings(max_examples=200, deadline=None)
 @given(_TEXT, st.lists(_TEXT, max_size=4, unique=True), st.lists(st.tuples(
-    st.integers(0, 10**6), _TEXT, _TEXT, _SCORE, st.booleans()), min_size=1, max_size=5),
-    st.data())
+    st.integers(0, 10**6), _TEXT, _TEXT, _SCORE, st.booleans(),
+    st.lists(_TEXT, max_size=2).map(tuple)), min_size=1, max_size=5), st.data())
 def test_plain_jsonl_lines_are_what_json_writes(report, keys, rows, data):
     """One report, one set of theme keys, no ids, evidence or topics: the column-wise path."""
     from topics.render.jsonl import _plain_jsonl
 
     results = [UnitResult(report, index, text, theme, confidence,
                           {k: data.draw(_SCORE) for k in keys}, None, None, None,
-                          is_heading=heading)
-               for index, text, theme, confidence, heading in rows]
+                          is_heading=heading, section=section)
+               for index, text, theme, confidence, heading, section in rows]
     expected = "".join(json.dumps(unit_record(r), ensure_ascii=False) + "\n" for r in results)
     assert _plain_jsonl(results) == expected
     assert results_jsonl(results) == expected

@@ -63,6 +63,80 @@ def test_spaces_inside_chinese_are_removed():
     assert split_units("队 伍素能是本。")[0].text == "队伍素能是本。"
 
 
+def test_the_text_as_written_keeps_its_spaces():
+    text = "一、 政治建设\n传承红色基因 践行初心使命，  坚持\u3000党建引领。开展学习。\n"
+    units = split_units(text, "r")
+    assert [u.text for u in units] == ["一、政治建设", "传承红色基因践行初心使命，坚持党建引领。",
+                                       "开展学习。"]
+    assert [u.shown for u in units] == ["一、 政治建设", "传承红色基因 践行初心使命， 坚持\u3000党建引领。",
+                                        "开展学习。"]
+    assert units[2].written is None  # nothing dropped: no second copy
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from(list("检察 \u3000\n。a一、")), max_size=40))
+def test_the_text_as_written_is_the_text_with_spaces(text):
+    for unit in split_units(text, "r"):
+        assert unit.shown.replace(" ", "").replace("\u3000", "") == unit.text.replace(" ", "")
+        assert set(unit.shown) - set(text) <= {" "}
+
+
+def test_section_paths_name_the_headings_above_a_unit():
+    from topics.text.sentences import section_paths
+
+    text = ("某院工作报告\n\n一、加强政治建设\n\n开展学习。\n（一）抓理论 武装\n深入学习。\n"
+            "二、加强队伍建设\n培养人才。\n")
+    units = split_units(text, "a") + split_units("前言。\n一、甲\n内容。", "b")
+    paths = section_paths(units)
+    assert [(u.shown, p) for u, p in zip(units, paths, strict=True)] == [
+        ("某院工作报告", ()),  # the title is no section
+        ("一、加强政治建设", ("一、加强政治建设",)),
+        ("开展学习。", ("一、加强政治建设",)),
+        ("（一）抓理论 武装", ("一、加强政治建设", "（一）抓理论 武装")),
+        ("深入学习。", ("一、加强政治建设", "（一）抓理论 武装")),
+        ("二、加强队伍建设", ("二、加强队伍建设",)),
+        ("培养人才。", ("二、加强队伍建设",)),
+        ("前言。", ()), ("一、甲", ("一、甲",)), ("内容。", ("一、甲",))]
+    # a numbered heading over the whole report is a section, not a title
+    units = split_units("# 一、依法履职\n办理案件。", "c")
+    assert section_paths(units) == [("一、依法履职",), ("一、依法履职",)]
+
+
+def _reference_sections(units):
+    """section_paths one unit at a time: the headings above it (heading_path), title left out."""
+    from topics.text.sentences import heading_path
+
+    paths = []
+    for unit in units:
+        mine = [u for u in units if u.report == unit.report]
+        own = [unit] if unit.is_heading else []
+        path = tuple(u.shown for u in [*reversed(heading_path(mine, mine[unit.index])), *own])
+        first = mine[0]
+        titled = (first.is_heading and len(mine) > 1 and outline_level(first.text) is None
+                  and all(heading_path(mine, u)[-1:] == [first] for u in mine[1:]))
+        paths.append(path[1:] if titled else path)
+    return paths
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(
+    ["# 报告", "## 一、甲", "一、乙", "（一）丙 丁", "1.戊", "正文。", "标题行", "\n"]), max_size=8),
+    max_size=3))
+def test_section_paths_equal_the_unit_by_unit_reference(reports):
+    from topics.text.sentences import section_paths, shown_texts
+
+    units = [u for i, lines in enumerate(reports) for u in split_units("\n".join(lines), f"r{i}")]
+    assert section_paths(units) == _reference_sections(units)
+    assert shown_texts(units) == [u.shown for u in units]
+
+
+def test_plain_lines_are_never_headings():
+    text = "表1 办案情况\n1、起诉 ｜ 30件\n一、政治建设\n"
+    units = split_units(text, "r", rejoin=False, plain_lines=frozenset({0, 1}))
+    assert [(u.text, u.is_heading) for u in units] == [
+        ("表1办案情况", False), ("1、起诉｜30件", False), ("一、政治建设", True)]
+
+
 def test_outline_levels():
     assert outline_level("一、强化") == 1
     assert outline_level("（二）深化") == 2

@@ -54,10 +54,11 @@ def read_stdin(stream: BinaryIO, encoding: str | None = None,
     return _split("<stdin>", report.text, report.rejoin)
 
 
-def _split(name: str, text: str, rejoin: bool = True) -> InputUnits:
+def _split(name: str, text: str, rejoin: bool = True,
+           plain_lines: frozenset[int] = frozenset()) -> InputUnits:
     if not text.strip():
         raise InputError(f"{name}: empty report (no text)")
-    units = split_units(text, name, rejoin=rejoin)
+    units = split_units(text, name, rejoin=rejoin, plain_lines=plain_lines)
     if not units:
         raise InputError(f"{name}: no sentences found (only punctuation or symbols)")
     return InputUnits(name, units)
@@ -72,4 +73,4 @@ def load_input(path: str, encoding: str | None = None,
     if path.lower().endswith(".jsonl"):
         return units_from_jsonl(path, max_bytes)
     report = read_report(path, encoding, max_bytes)
-    return _split(report_name(path), report.text, report.rejoin)
+    return _split(report_name(path), report.text, report.rejoin, report.plain_lines)

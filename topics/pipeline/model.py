@@ -12,7 +12,7 @@ from ..classify.context import ContextModel, heading_positions
 from ..classify.predictor import PredictionColumns, ThemePredictor
 from ..config import N_EVIDENCE
 from ..taxonomy import Taxonomy
-from ..text.sentences import Unit, split_units
+from ..text.sentences import Unit, section_paths, split_units
 from ..text.simplify import to_simplified_many
 from ..topic.inference import TopicInference
 
@@ -43,6 +43,7 @@ class UnitResult:
     start: int | None = None
     end: int | None = None
     paragraph: int | None = None  # the unit's paragraph in its report (None: not known)
+    section: tuple[str, ...] = ()  # the headings it sits under, outermost first (itself last)
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,23 @@ def theme_profile(results: list[UnitResult], theme_ids: list[str]) -> ThemeProfi
     """Count the units of each theme (headings included), in taxonomy order."""
     counts = Counter(r.theme for r in results)
     return ThemeProfile({t: counts.get(t, 0) for t in theme_ids}, len(results))
+
+
+#: The key of the units before a report's first section (its title and opening).
+NO_SECTION = ""
+
+
+def section_profiles(results: list[UnitResult], theme_ids: list[str]
+                     ) -> list[tuple[str, ThemeProfile]]:
+    """The theme profile of each top-level section of one report, in text order.
+
+    A unit's top-level section is the first heading of its ``section`` path; units before
+    the first heading (title, salutation, opening) are under :data:`NO_SECTION`.
+    """
+    groups: dict[str, list[UnitResult]] = {}
+    for r in results:
+        groups.setdefault(r.section[0] if r.section else NO_SECTION, []).append(r)
+    return [(name, theme_profile(members, theme_ids)) for name, members in groups.items()]
 
 
 def _report_runs(units: list[Unit]) -> Iterator[tuple[int, int]]:
@@ -174,6 +192,7 @@ class ThemeModel:
         if ids is not None and len(ids) != len(units):
             raise ValueError(f"{len(ids)} ids for {len(units)} units")
         proba, kept = self.probabilities(units, in_context)
+        sections = section_paths(units)
         out = []
         batch_ids = _batches(ids) if ids is not None else None
         start = 0
@@ -184,21 +203,23 @@ class ThemeModel:
             columns, topic_ids = self._columns(texts, segmented, proba[start:end],
                                                n_evidence if explain else None, explain)
             this_ids = next(batch_ids) if batch_ids is not None else [None] * len(batch)
-            out.extend(self._results(batch, this_ids, columns, topic_ids))
+            out.extend(self._results(batch, this_ids, columns, topic_ids, sections[start:end]))
             start = end
         return out
 
     def _results(self, units: list[Unit], ids: list, columns: PredictionColumns,
-                 topic_ids: list[int] | None) -> list[UnitResult]:
+                 topic_ids: list[int] | None, sections: list[tuple[str, ...]]
+                 ) -> list[UnitResult]:
+        """A result per unit, with the unit's text as written (``Unit.shown``)."""
         themes = self.topic_model.topic_themes_
         if topic_ids is None:
             topic_ids = [None] * len(units)
-        return [UnitResult(unit.report, unit.index, unit.text, theme, confidence, scores, terms,
+        return [UnitResult(unit.report, unit.index, unit.shown, theme, confidence, scores, terms,
                            topic, None if topic is None else themes[topic], unit_id,
-                           unit.is_heading, unit.start, unit.end, unit.paragraph)
-                for unit, theme, confidence, scores, terms, topic, unit_id in zip(
+                           unit.is_heading, unit.start, unit.end, unit.paragraph, section)
+                for unit, theme, confidence, scores, terms, topic, unit_id, section in zip(
                     units, columns.themes, columns.confidences, columns.scores,
-                    columns.evidence, topic_ids, ids, strict=True)]
+                    columns.evidence, topic_ids, ids, sections, strict=True)]
 
     def predict_units(self, units: list[Unit], in_context: bool = True) -> PredictionColumns:
         """Themes, confidences and probabilities of units, as columns (no evidence, topics).

@@ -33,12 +33,23 @@ def expansion_limit(max_bytes: int) -> int:
     return max(EXPANSION_FACTOR * max_bytes, MIN_EXPANSION)
 
 
+_TERMINAL_END = re.compile(r"[。！？；!?;…：:，,]\s*$")
+# A table's caption: 表1 / 附表2 / 图 3 …, or a title ending in 表 (统计表, 一览表).
+_CAPTION = re.compile(r"^(?:附\s*)?[表图]\s*[\d０-９一二三四五六七八九十]+|表$")
+_HEADER_CELL_CHARS = 15
+
+
 @dataclass(frozen=True)
 class ReportText:
-    """A report's text; ``rejoin`` says whether its lines may break inside a sentence."""
+    """A report's text; ``rejoin`` says whether its lines may break inside a sentence.
+
+    ``plain_lines`` are the numbers (from 0) of lines that are body text whatever they look
+    like (a Word table's rows and caption): ``split_units(..., plain_lines=)`` takes them.
+    """
 
     text: str
     rejoin: bool = True
+    plain_lines: frozenset[int] = frozenset()
 
 
 def sniff(data: bytes) -> str | None:
@@ -86,40 +97,79 @@ def report_from_bytes(data: bytes, name: str, suffix: str = "", encoding: str | 
 
     kind = {".docx": "docx", ".pdf": "pdf"}.get(suffix) or sniff(data)
     if kind == "docx":
-        text = docx_text(io.BytesIO(data), name, max_bytes)
+        report = docx_report(io.BytesIO(data), name, max_bytes)
     elif kind == "pdf":
-        text = pdf_text(io.BytesIO(data), name, max_bytes)
+        report = ReportText(pdf_text(io.BytesIO(data), name, max_bytes))
     else:
         text = decode_bytes(data, name, encoding)
         if looks_like_html(text):
             text = html_to_text(text)
             if not text.strip():
                 raise InputError(f"{printable(name)}: HTML markup but no text")
-    if not text.strip():
+        report = ReportText(text)
+    if not report.text.strip():
         raise InputError(f"{printable(name)}: empty report (no text)")
-    return ReportText(text, rejoin=kind != "docx")
+    return report
 
 
 def _heading_level(paragraph) -> int | None:
     """Level of a Word heading style (Heading 1, 标题 2, Title), else None."""
-    try:
-        name = paragraph.style.name or ""
-    except (AttributeError, KeyError, ValueError):
-        return None
+    name = _style_name(paragraph)
     if name.lower() == "title" or name == "标题":
         return 1
     match = re.match(r"^(?:heading|标题)\s*(\d)$", name.strip(), re.IGNORECASE)
     return int(match.group(1)) if match else None
 
 
-def docx_text(source, name: str | None = None, max_bytes: int = MAX_BYTES) -> str:
+def _style_name(paragraph) -> str:
+    try:
+        return paragraph.style.name or ""
+    except (AttributeError, KeyError, ValueError):
+        return ""
+
+
+def _is_caption(paragraph) -> bool:
+    """A table's caption: Word's Caption (题注) style, or a short 表…/…表 line."""
+    text = paragraph.text.strip()
+    if _style_name(paragraph).lower() in ("caption", "题注"):
+        return True
+    return (len(text) <= 40 and _heading_level(paragraph) is None
+            and not _TERMINAL_END.search(text) and _CAPTION.search(text) is not None)
+
+
+def _row_cells(row) -> list[str]:
+    """A row's cell texts, each on one line; merged cells (repeated) and empty ones once."""
+    cells = [" ".join(c.text.split()) for c in row.cells]
+    return [c for i, c in enumerate(cells) if c and c not in cells[:i]]
+
+
+def _is_header_row(table, cells: list[str]) -> bool:
+    """Whether a table's first row names its columns.
+
+    So it does when Word marks it (repeat as header row), or when its cells are short
+    labels without punctuation above at least one more row.
+    """
+    from docx.oxml.ns import qn
+
+    properties = table.rows[0]._tr.trPr
+    if properties is not None and properties.find(qn("w:tblHeader")) is not None:
+        return True
+    return (len(table.rows) > 1 and len(cells) > 1
+            and all(len(c) <= _HEADER_CELL_CHARS and not _TERMINAL_END.search(c) for c in cells))
+
+
+def docx_report(source, name: str | None = None, max_bytes: int = MAX_BYTES) -> ReportText:
     """Paragraphs and table rows of a Word document in order, one per line.
 
     ``source`` is a path or a binary file. Paragraphs in Word's heading styles become
     markdown headings (``#`` per level), so the splitter marks them as headings whatever
-    their text looks like. Its parts may expand to at most ``expansion_limit(max_bytes)``
-    bytes (a zip bomb is refused before it is expanded). XML entities are not
-    expanded (python-docx's parser), and lxml refuses XML nested too deep.
+    their text looks like. A table's rows are body text, their cells joined by ``" ｜ "``
+    (never headings, however short); its header row (the column names) is left out; its
+    caption (the paragraph just before or after it, in the Caption style or reading
+    表1…/…统计表) is body text too. Its parts may expand to at most
+    ``expansion_limit(max_bytes)`` bytes (a zip bomb is refused before it is expanded).
+    XML entities are not expanded (python-docx's parser), and lxml refuses XML nested
+    too deep.
     """
     import zipfile
 
@@ -148,21 +198,37 @@ def docx_text(source, name: str | None = None, max_bytes: int = MAX_BYTES) -> st
     except Exception as exc:  # malformed XML inside a valid zip, and the like
         raise InputError(f"{shown}: damaged Word .docx file ({type(exc).__name__}: {exc})"
                          ) from None
-    lines = []
-    for block in document.iter_inner_content():
+    blocks = [b for b in document.iter_inner_content()
+              if isinstance(b, Table) or b.text.strip()]
+    entries: list[tuple[str, bool]] = []  # (line, plain)
+    for position, block in enumerate(blocks):
         if isinstance(block, Table):
-            for row in block.rows:
-                cells = [c.text.strip() for c in row.cells]
-                cells = [c for i, c in enumerate(cells) if c and c not in cells[:i]]
-                if cells:
-                    lines.append(" ｜ ".join(cells))
+            for number, row in enumerate(block.rows):
+                cells = _row_cells(row)
+                if cells and not (number == 0 and _is_header_row(block, cells)):
+                    entries.append((" ｜ ".join(cells), True))
             continue
         text = block.text.strip()
-        if not text:
+        next_to_table = any(0 <= p < len(blocks) and isinstance(blocks[p], Table)
+                            for p in (position - 1, position + 1))
+        if next_to_table and _is_caption(block):
+            entries.append((text, True))
             continue
         level = _heading_level(block)
-        lines.append(f"{'#' * min(level, 6)} {text}" if level else text)
-    return "\n".join(lines) + "\n"
+        entries.append((f"{'#' * min(level, 6)} {text}" if level else text, False))
+    plain, number = set(), 0
+    for text, is_plain in entries:
+        count = len(text.splitlines()) or 1  # a line break inside a paragraph
+        if is_plain:
+            plain.update(range(number, number + count))
+        number += count
+    return ReportText("\n".join(text for text, _ in entries) + "\n", rejoin=False,
+                      plain_lines=frozenset(plain))
+
+
+def docx_text(source, name: str | None = None, max_bytes: int = MAX_BYTES) -> str:
+    """The text of a Word document, as :func:`docx_report` reads it."""
+    return docx_report(source, name, max_bytes).text
 
 
 def _normalised(line: str) -> str:

@@ -6,7 +6,7 @@ import json
 from collections import Counter
 from html import escape
 
-from ..pipeline.model import ThemeProfile, UnitResult
+from ..pipeline.model import NO_SECTION, ThemeProfile, UnitResult, section_profiles
 from ..taxonomy import Taxonomy
 
 #: Okabe & Ito's colour-blind-safe colours, then more for bigger taxonomies; the fallback
@@ -43,8 +43,11 @@ details{margin:.4em 0 1.2em}
 table{border-collapse:collapse;margin:.5em 0;font-size:.92em}
 td,th{border:1px solid #ddd;padding:.25em .6em;vertical-align:top;text-align:left}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
-.pos{color:#1a7f37}.neg{color:#c62828}
+.theme-name{white-space:nowrap}
 .muted{color:#777;font-size:.9em}
+table.sections caption{text-align:left;font-weight:bold;padding:.2em 0}
+td.section-name{max-width:22em}
+section,h2,h3{scroll-margin-top:6em}
 """
 
 _FILTER_SCRIPT = """
@@ -140,6 +143,30 @@ def stacked_bar(profile: ThemeProfile, taxonomy: Taxonomy, colors: dict[str, str
             x += share * width
     return (f'<svg class="stack" width="{width}" height="16" viewBox="0 0 {width} 16">'
             f'{"".join(parts)}</svg>')
+
+
+def section_profile_table(results: list[UnitResult], taxonomy: Taxonomy,
+                          colors: dict[str, str]) -> str:
+    """A report's theme shares per top-level section ("" for a report without headings).
+
+    A row per section, a cell per theme shaded in the theme's colour by its share.
+    """
+    sections = section_profiles(results, taxonomy.ids)
+    if not any(section != NO_SECTION for section, _ in sections):
+        return ""
+    from .tables import section_name
+
+    head = "".join(f"<th>{escape(t.name_zh)}</th>" for t in taxonomy.themes)
+    rows = []
+    for section, profile in sections:
+        cells = "".join(
+            f'<td class="num" data-theme="{t}" style="background:{colors[t]}'
+            f'{round(255 * 0.6 * profile.shares[t]):02x}">{profile.shares[t]:.0%}</td>'
+            for t in taxonomy.ids)
+        rows.append(f'<tr><td class="section-name">{escape(section_name(section))}</td>'
+                    f'<td class="num">{profile.total}</td>{cells}</tr>')
+    return (f'<table class="sections"><caption>各部分主题占比 Theme shares by section'
+            f'</caption><tr><th>部分 section</th><th>句数</th>{head}</tr>{"".join(rows)}</table>')
 
 
 def _unit_span(result: UnitResult, taxonomy: Taxonomy, colors: dict[str, str]) -> str:
@@ -257,6 +284,7 @@ def results_html(reports: list[tuple[str, list[UnitResult], ThemeProfile]], taxo
         parts.append(f'<section class="report" id="report-{i}" data-report="{escape(name)}">'
                      f"<h2>{escape(name)} <span class='muted'>({profile.total} 句 units)</span>"
                      f"</h2>{profile_chart(profile, taxonomy, colors)}"
+                     f"{section_profile_table(results, taxonomy, colors)}"
                      f"{report_topics_table(results, topic_summary, taxonomy)}"
                      f'<div class="text">{_paragraphs(results, taxonomy, colors)}</div>'
                      "</section>")
@@ -271,37 +299,157 @@ def results_html(reports: list[tuple[str, list[UnitResult], ThemeProfile]], taxo
     return _page(title, "".join(parts), _FILTER_SCRIPT)
 
 
-def comparison_html(comparison, taxonomy: Taxonomy, title: str = "报告比较 compare") -> str:
-    """Theme shares side by side, differences, and each report's typical sentences."""
-    colors = theme_colors(taxonomy)
-    names = comparison.names
+#: Colours of the compared reports (Okabe-Ito, safe for colour-blind readers; no red/green
+#: pair, so no difference looks good or bad).
+REPORT_COLORS = ("#0072B2", "#E69F00", "#56B4E9", "#CC79A7", "#999999", "#F0E442", "#000000")
+
+
+def report_colors(names: list[str]) -> dict[str, str]:
+    """A colour per compared report, in order."""
+    return {n: REPORT_COLORS[i % len(REPORT_COLORS)] for i, n in enumerate(names)}
+
+
+def _theme_label(theme) -> str:
+    return (f"{escape(theme.name_zh)} "
+            f'<tspan fill="#777">{escape(theme.id)}</tspan>')
+
+
+def grouped_chart(shares: dict[str, dict[str, float]], names: list[str], taxonomy: Taxonomy,
+                  colors: dict[str, str], width: int = 720) -> str:
+    """Theme shares of several reports side by side: per theme a bar for each report."""
+    bar, gap, label_w = 15, 10, 170
+    bar_w = width - label_w - 70
+    top = max(shares[n].get(t, 0.0) for n in names for t in taxonomy.ids) or 1.0
+    rows, y = [], 0
+    for theme in taxonomy.themes:
+        rows.append(f'<text x="0" y="{y + bar * len(names) / 2 + 5:.1f}">'
+                    f"{_theme_label(theme)}</text>")
+        for i, name in enumerate(names):
+            share = shares[name].get(theme.id, 0.0)
+            length = share / top * bar_w
+            rows.append(
+                f'<rect class="bar-group" data-theme="{theme.id}" data-report="{escape(name)}" '
+                f'data-share="{share:.6f}" x="{label_w}" y="{y + i * bar}" '
+                f'width="{max(length, 0.5):.2f}" height="{bar - 2}" fill="{colors[name]}">'
+                f"<title>{escape(name)} · {escape(theme.name_zh)} {share:.1%}</title></rect>"
+                f'<text x="{label_w + length + 5:.1f}" y="{y + i * bar + bar - 4}" '
+                f'font-size="11">{share:.1%}</text>')
+        y += bar * len(names) + gap
+    return (f'<figure><svg class="grouped" role="img" width="{width}" height="{y}" '
+            f'viewBox="0 0 {width} {y}">{"".join(rows)}</svg></figure>')
+
+
+def difference_chart(differences: dict[str, dict[str, float]], names: list[str],
+                     taxonomy: Taxonomy, colors: dict[str, str], width: int = 720) -> str:
+    """Each report's difference from the first, in percentage points, around a zero line.
+
+    Bars are in the report's colour whichever their sign: more is not better, nor less.
+    """
+    others = names[1:]
+    bar, gap, label_w = 15, 10, 170
+    half = (width - label_w - 100) / 2
+    zero = label_w + 50 + half
+    top = max((abs(differences[n].get(t, 0.0)) for n in others for t in taxonomy.ids),
+              default=0.0) or 1.0
+    rows, y = [], 0
+    for theme in taxonomy.themes:
+        rows.append(f'<text x="0" y="{y + bar * len(others) / 2 + 5:.1f}">'
+                    f"{_theme_label(theme)}</text>")
+        for i, name in enumerate(others):
+            d = differences[name].get(theme.id, 0.0)
+            length = abs(d) / top * half
+            x = zero if d >= 0 else zero - length
+            label_x = zero + length + 5 if d >= 0 else zero - length - 5
+            anchor = "start" if d >= 0 else "end"
+            rows.append(
+                f'<rect class="diff-bar" data-theme="{theme.id}" data-report="{escape(name)}" '
+                f'data-difference="{d:.1f}" x="{x:.2f}" y="{y + i * bar}" '
+                f'width="{max(length, 0.5):.2f}" height="{bar - 2}" fill="{colors[name]}">'
+                f"<title>{escape(name)} − {escape(names[0])} · {escape(theme.name_zh)} "
+                f"{d:+.1f} pp</title></rect>"
+                f'<text x="{label_x:.1f}" y="{y + i * bar + bar - 4}" font-size="11" '
+                f'text-anchor="{anchor}">{d:+.1f}</text>')
+        y += bar * len(others) + gap
+    rows.append(f'<line class="zero" x1="{zero:.2f}" x2="{zero:.2f}" y1="0" y2="{y}" '
+                f'stroke="#333" stroke-width="1"/>')
+    return (f'<figure><svg class="difference" role="img" width="{width}" height="{y}" '
+            f'viewBox="0 0 {width} {y}">{"".join(rows)}</svg></figure>')
+
+
+def _report_legend(names: list[str], colors: dict[str, str], sources: dict[str, str]) -> str:
+    items = []
+    for name in names:
+        source = sources.get(name, name)
+        note = f' <span class="muted">{escape(source)}</span>' if source != name else ""
+        items.append(f'<span><i class="swatch" style="background:{colors[name]}"></i>'
+                     f"{escape(name)}{note}</span>")
+    return '<div class="legend reports">' + "".join(items) + "</div>"
+
+
+def _shares_table(shares, differences, profiles, names: list[str], taxonomy: Taxonomy,
+                  headings: dict[str, str] | None = None) -> str:
+    """Shares (%) side by side and differences (pp) from the first; plain text colour."""
     head = "".join(f"<th>{escape(n)}</th>" for n in names)
     diff_head = "".join(f"<th>{escape(n)} − {escape(names[0])}</th>" for n in names[1:])
     rows = []
+    if headings is not None:
+        rows.append('<tr class="headings"><td class="theme-name">标题 heading</td>'
+                    + "".join(f"<td>{escape(headings[n]) or '—'}</td>" for n in names)
+                    + "<td></td>" * (len(names) - 1) + "</tr>")
+    rows.append('<tr class="units"><td class="theme-name">句数 units</td>'
+                + "".join(f'<td class="num">{profiles[n].total}</td>' for n in names)
+                + "<td></td>" * (len(names) - 1) + "</tr>")
     for theme in taxonomy.themes:
-        shares = "".join(f'<td class="num">{comparison.shares[n][theme.id]:.1%}</td>'
-                         for n in names)
-        diffs = "".join(
-            f'<td class="num {"pos" if d > 0 else "neg" if d < 0 else ""}">{d:+.1f}</td>'
-            for d in (comparison.differences[n][theme.id] for n in names[1:]))
-        rows.append(f'<tr><td><i class="swatch" style="background:{colors[theme.id]}"></i>'
-                    f"{escape(theme.name_zh)}</td>{shares}{diffs}</tr>")
-    charts = "".join(
-        f"<h3>{escape(n)}</h3>{profile_chart(comparison.profiles[n], taxonomy, colors)}"
-        for n in names)
+        cells = "".join(f'<td class="num share">{shares[n][theme.id]:.1%}</td>' for n in names)
+        diffs = "".join(f'<td class="num diff">{differences[n][theme.id]:+.1f}</td>'
+                        for n in names[1:])
+        rows.append(f'<tr><td class="theme-name">{escape(theme.name_zh)} '
+                    f'<span class="muted">{escape(theme.id)}</span></td>{cells}{diffs}</tr>')
+    return (f'<table class="shares"><tr><th class="theme-name">主题 theme</th>{head}{diff_head}'
+            f"</tr>{''.join(rows)}</table>")
+
+
+def comparison_html(comparison, taxonomy: Taxonomy, title: str = "报告比较 compare") -> str:
+    """The comparison page: shares, differences, sections and typical sentences.
+
+    Theme shares side by side (a grouped bar chart), differences from the first report (a
+    chart around zero), per section when compared so, and each report's typical sentences.
+    """
+    colors = report_colors(comparison.names)
+    names = comparison.names
+    one = len(names) == 1
+    parts = [f"<header><h1>{escape(title)}</h1>"
+             f"{_report_legend(names, colors, comparison.sources)}</header>",
+             "<h2>主题占比 Theme shares</h2>",
+             grouped_chart(comparison.shares, names, taxonomy, colors)]
+    if not one:
+        parts += [f"<h2>与 {escape(names[0])} 的差值 Difference from {escape(names[0])} "
+                  "(百分点 percentage points)</h2>",
+                  difference_chart(comparison.differences, names, taxonomy, colors)]
+    parts.append(_shares_table(comparison.shares, comparison.differences, comparison.profiles,
+                               names, taxonomy))
+    if comparison.sections:
+        parts.append('<h2>各部分比较 By section <span class="muted">(按顺序对应：第一部分对'
+                     "第一部分 matched by position)</span></h2>")
+        for section in comparison.sections:
+            label = "开头 opening" if section.position == 0 else f"第 {section.position} 部分"
+            parts.append(f'<section class="section" data-position="{section.position}">'
+                         f"<h3>{escape(label)}</h3>"
+                         + grouped_chart(section.shares, names, taxonomy, colors, width=620)
+                         + _shares_table(section.shares, section.differences, section.profiles,
+                                         names, taxonomy, section.headings)
+                         + "</section>")
     typical = []
+    head = "".join(f"<th>{escape(n)}</th>" for n in names)
     for theme in taxonomy.themes:
         cells = "".join(
             "<td>" + "".join(f"<p>{escape(r.text)} <span class='muted'>{r.confidence:.2f}"
                              f"</span></p>" for r in comparison.typical[n][theme.id]) + "</td>"
             for n in names)
-        typical.append(f"<tr><td>{escape(theme.name_zh)}</td>{cells}</tr>")
-    body = (f"<header><h1>{escape(title)}</h1>{_legend(taxonomy, colors)}</header>"
-            f"<h2>主题占比 Theme shares (差值为百分点 pp)</h2><table><tr><th>主题</th>{head}"
-            f"{diff_head}</tr>{''.join(rows)}</table>{charts}"
-            f"<h2>典型句子 Typical sentences</h2><table><tr><th>主题</th>{head}</tr>"
-            f"{''.join(typical)}</table>")
-    return _page(title, body)
+        typical.append(f'<tr><td class="theme-name">{escape(theme.name_zh)}</td>{cells}</tr>')
+    parts.append(f"<h2>典型句子 Typical sentences</h2><table><tr><th>主题</th>{head}</tr>"
+                 f"{''.join(typical)}</table>")
+    return _page(title, "".join(parts))
 
 
 def topic_model_html(view: dict, taxonomy: Taxonomy, title: str = "主题模型 topic model") -> str:

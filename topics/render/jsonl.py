@@ -15,7 +15,7 @@ import numpy as np
 
 from ..classify.predictor import PredictionColumns
 from ..pipeline.model import UnitResult
-from ..text.sentences import Unit
+from ..text.sentences import Unit, section_paths, shown_texts
 
 _JSON = json.JSONEncoder(ensure_ascii=False)  # one encoder: json.dumps makes one per call
 _STRING = json.encoder.encode_basestring  # how that encoder writes a string
@@ -42,6 +42,14 @@ def four_places(values) -> list[str]:
     return texts
 
 
+class _SectionJson(dict):
+    """The end of a line, ``, "section": [...]}``, by section path (written once per path)."""
+
+    def __missing__(self, section: tuple[str, ...]) -> str:
+        text = self[section] = f', "section": {_JSON.encode(list(section))}}}\n'
+        return text
+
+
 def results_jsonl(results: list[UnitResult]) -> str:
     """One JSON object per unit: :func:`.records.unit_record` as ``json`` writes it.
 
@@ -57,6 +65,7 @@ def results_jsonl(results: list[UnitResult]) -> str:
     scores = four_places([v for r in results for v in r.scores.values()])
     keys, template, first = None, "", 0
     report, report_json = None, ""
+    section_json = _SectionJson()
     lines = []
     for r, confidence in zip(results, confidences, strict=True):
         if tuple(r.scores) != keys:
@@ -76,7 +85,8 @@ def results_jsonl(results: list[UnitResult]) -> str:
         if r.topic is not None:
             line += (f', "topic": {int.__repr__(r.topic)}, '
                      f'"topic_theme": {_JSON.encode(r.topic_theme)}')
-        lines.append(line + (', "heading": true}\n' if r.is_heading else "}\n"))
+        lines.append(line + (', "heading": true' if r.is_heading else "")
+                     + section_json[r.section])
     return "".join(lines)
 
 
@@ -93,7 +103,8 @@ def _plain_jsonl(results: list[UnitResult]) -> str | None:
     if (not all(map((None, None, None, first.report).__eq__, map(_PLAIN, results)))
             or not all(map(keys.__eq__, map(tuple, map(attrgetter("scores"), results))))):
         return None
-    return _jsonl_columns(first.report, keys, results, [r.theme for r in results],
+    return _jsonl_columns(first.report, keys, results, [r.text for r in results],
+                          [r.section for r in results], [r.theme for r in results],
                           [r.confidence for r in results],
                           [v for r in results for v in r.scores.values()])
 
@@ -102,31 +113,34 @@ def units_jsonl(units: list[Unit], columns: PredictionColumns) -> str:
     """:func:`results_jsonl` of units of one report, labelled without evidence or topics.
 
     Straight from the prediction columns (``ThemeModel.predict_units``), with no
-    ``UnitResult`` made per unit; the units hold no ids.
+    ``UnitResult`` made per unit; the units hold no ids. Texts as written
+    (``Unit.shown``) and sections (``section_paths``), as ``ThemeModel`` gives results.
     """
     if not units:
         return ""
-    return _jsonl_columns(units[0].report, columns.classes, units, columns.themes,
+    return _jsonl_columns(units[0].report, columns.classes, units,
+                          shown_texts(units), section_paths(units), columns.themes,
                           columns.confidences, columns.probabilities.ravel())
 
 
-def _jsonl_columns(report: str, keys, units, themes: list[str], confidences,
-                   scores) -> str:
+def _jsonl_columns(report: str, keys, units, texts: list[str], sections: list,
+                   themes: list[str], confidences, scores) -> str:
     """The JSON lines of one report's units (or results) whose scores all have ``keys``.
 
-    ``units`` give each line's index, text and heading flag, ``scores`` the values of every
-    line's keys one line after the other. The lines are put together column by column
-    (``zip`` of the fields' texts and the constant parts between them), with no Python
-    loop per line: twice as fast as line by line.
+    ``units`` give each line's index and heading flag, ``texts`` and ``sections`` its text
+    and section path, ``scores`` the values of every line's keys one line after the other.
+    The lines are put together column by column (``zip`` of the fields' texts and the
+    constant parts between them), with no Python loop per line: twice as fast as line by line.
     """
     values = iter(four_places(scores))
     theme_json = {theme: _STRING(theme) for theme in set(themes)}
     columns = [repeat(f'{{"report": {_STRING(report)}, "index": '),
                map(int.__repr__, map(attrgetter("index"), units)), repeat(', "text": '),
-               map(_STRING, map(attrgetter("text"), units)), repeat(', "theme": '),
+               map(_STRING, texts), repeat(', "theme": '),
                map(theme_json.__getitem__, themes), repeat(', "confidence": '),
                four_places(confidences), repeat(', "scores": {')]
     for position, key in enumerate(keys):  # each line takes its next len(keys) values
         columns += [repeat((", " if position else "") + _STRING(key) + ": "), values]
-    columns.append(['}, "heading": true}\n' if u.is_heading else "}}\n" for u in units])
+    columns.append(['}, "heading": true' if u.is_heading else "}" for u in units])
+    columns.append(map(_SectionJson().__getitem__, sections))
     return "".join(chain.from_iterable(zip(*columns, strict=False)))  # repeat() is endless

@@ -9,8 +9,17 @@ from __future__ import annotations
 from ..pipeline.model import UnitResult
 
 #: The fields of a labelled unit, in column order; then ``score_<theme>`` for every theme.
+#: ``heading`` says whether the unit is a heading; ``section`` is its section path (the
+#: headings it sits under, outermost first, a heading's own text last).
 FIELDS = ("report", "index", "id", "heading", "text", "theme", "confidence", "evidence", "topic",
-          "topic_theme")
+          "topic_theme", "section")
+#: How a section path is written in one cell (CSV, xlsx, tables).
+SECTION_SEPARATOR = " / "
+
+
+def section_text(section) -> str:
+    """A section path in one cell: the headings joined by :data:`SECTION_SEPARATOR`."""
+    return SECTION_SEPARATOR.join(section)
 
 
 def score_columns(theme_ids: list[str]) -> list[str]:
@@ -26,17 +35,19 @@ def evidence_terms(result: UnitResult) -> str:
 def unit_values(result: UnitResult, theme_ids: list[str]) -> list:
     """The values of :data:`FIELDS` then of every theme's score (0.0 when absent), unformatted.
 
-    ``evidence`` is :func:`evidence_terms`; ``id``, ``topic`` and ``topic_theme`` may be None.
+    ``evidence`` is :func:`evidence_terms`, ``section`` :func:`section_text`; ``id``,
+    ``topic`` and ``topic_theme`` may be None.
     """
     return [result.report, result.index, result.id, result.is_heading, result.text, result.theme,
             result.confidence, evidence_terms(result), result.topic, result.topic_theme,
-            *[result.scores.get(t, 0.0) for t in theme_ids]]
+            section_text(result.section), *[result.scores.get(t, 0.0) for t in theme_ids]]
 
 
 def unit_record(result: UnitResult) -> dict:
     """The JSON Lines record of a unit: the reference that :mod:`.jsonl` writes byte for byte.
 
-    Evidence and topic when they were computed, ``heading`` only when true.
+    Evidence and topic when they were computed, ``heading`` only when true; ``section``
+    (a list of headings, outermost first) always, last.
     """
     record = {"report": result.report, "index": result.index}
     if result.id is not None:
@@ -51,4 +62,5 @@ def unit_record(result: UnitResult) -> dict:
         record["topic"], record["topic_theme"] = result.topic, result.topic_theme
     if result.is_heading:
         record["heading"] = True
+    record["section"] = list(result.section)
     return record

@@ -8,7 +8,7 @@ import re
 import unicodedata
 
 from ..compare import Comparison
-from ..pipeline.model import ThemeProfile, UnitResult
+from ..pipeline.model import NO_SECTION, ThemeProfile, UnitResult, section_profiles
 from ..taxonomy import Taxonomy
 from .records import FIELDS, score_columns, unit_values
 
@@ -95,6 +95,37 @@ def profile_table(profile: ThemeProfile, taxonomy: Taxonomy, bar_width: int = 30
     return "\n".join(lines)
 
 
+#: How the units before a report's first heading are named in a section profile.
+NO_SECTION_NAME = "（开头 opening）"
+
+
+def section_name(section: str) -> str:
+    """A top-level section's name as shown: its heading, or :data:`NO_SECTION_NAME`."""
+    return NO_SECTION_NAME if section == NO_SECTION else section
+
+
+def clip(text: str, width: int) -> str:
+    """``text`` cut to ``width`` terminal columns (with … when cut), padded to it."""
+    if display_width(text) > width:
+        while display_width(text) > width - 1:
+            text = text[:-1]
+        text += "…"
+    return pad(text, width)
+
+
+def section_table(sections: list[tuple[str, ThemeProfile]], taxonomy: Taxonomy,
+                  name_width: int = 18) -> str:
+    """The per-section profile: a row per top-level section, its units and theme shares (%)."""
+    header = (pad("section", name_width) + f"{'units':>6}"
+              + "".join(" " * (9 - display_width(theme.name_zh)) + theme.name_zh
+                        for theme in taxonomy.themes))
+    lines = [header]
+    for section, profile in sections:
+        lines.append(clip(section_name(section), name_width) + f"{profile.total:6d}"
+                     + "".join(f"{100 * profile.shares.get(t, 0.0):8.0f}%" for t in taxonomy.ids))
+    return "\n".join("  " + line for line in lines)
+
+
 def _bar_width(width: int | None) -> int:
     """The longest profile bar that fits ``width`` columns (30 when not fitting any)."""
     return 30 if width is None else max(5, min(30, width - 2 - _ZH_COLUMNS - _ID_COLUMNS - 17))
@@ -111,6 +142,10 @@ def results_table(report: str, results: list[UnitResult], profile: ThemeProfile,
     """
     lines = [f"== {report} ({len(results)} units)", f"Theme profile of {report}:",
              profile_table(profile, taxonomy, _bar_width(width))]
+    sections = section_profiles(results, taxonomy.ids)
+    if any(section != NO_SECTION for section, _ in sections):
+        lines += ["", f"Theme shares by section of {report} (% of the section's units):",
+                  section_table(sections, taxonomy)]
     if profile_only:
         return "\n".join(lines) + "\n"
     indent = 5 + 3 + _ZH_COLUMNS + _ID_COLUMNS + 4 + 2
@@ -141,10 +176,10 @@ def results_csv(results: list[UnitResult], theme_ids: list[str], header: bool = 
         writer.writerow([*FIELDS, *score_columns(theme_ids)])
     for r in results:
         (report, index, id_, heading, text, theme, confidence, evidence, topic, topic_theme,
-         *scores) = unit_values(r, theme_ids)
+         section, *scores) = unit_values(r, theme_ids)
         writer.writerow([report, index, "" if id_ is None else id_, int(heading), text, theme,
                          f"{confidence:.4f}", evidence, "" if topic is None else topic,
-                         topic_theme or "", *[f"{s:.4f}" for s in scores]])
+                         topic_theme or "", section, *[f"{s:.4f}" for s in scores]])
     return buffer.getvalue()
 
 
@@ -204,6 +239,11 @@ def _style_results(book, n_themes: int) -> None:
     for row in profiles.iter_rows(min_row=2, min_col=3, max_col=2 + n_themes):
         for cell in row:
             cell.number_format = XLSX_PERCENT
+    sections = book["sections"]
+    sections.column_dimensions["B"].width = 30
+    for row in sections.iter_rows(min_row=2, min_col=4, max_col=3 + n_themes):
+        for cell in row:
+            cell.number_format = XLSX_PERCENT
     if profiles.max_row < 2:
         return
     chart = BarChart()
@@ -243,20 +283,37 @@ def results_xlsx(reports: list[tuple[str, list[UnitResult], ThemeProfile]], taxo
     for _, results, _ in reports:
         for r in results:
             (report, index, id_, heading, text, theme, confidence, evidence, topic, topic_theme,
-             *scores) = unit_values(r, ids)
+             section, *scores) = unit_values(r, ids)
             sentences.append([report, index, "" if id_ is None else str(id_), heading, text,
                               theme, round(confidence, 4), evidence, topic, topic_theme or "",
-                              *[round(s, 4) for s in scores]])
+                              section, *[round(s, 4) for s in scores]])
     profiles = [["report", "units", *[f"{t.name_zh} {t.id}" for t in taxonomy.themes]]]
     for name, _, profile in reports:
         profiles.append([name, profile.total, *[round(profile.shares[t], 4) for t in ids]])
     return _workbook_bytes([("sentences", sentences), ("profiles", profiles),
+                            ("sections", section_rows(reports, taxonomy)),
                             ("topics", topic_rows(topic_summary))],
                            lambda book: _style_results(book, len(ids)))
 
 
+def section_rows(reports: list[tuple[str, list[UnitResult], ThemeProfile]],
+                 taxonomy: Taxonomy) -> list[list]:
+    """Rows of the sections sheet: each report's top-level sections with their theme shares."""
+    names = {t.id: t.name_zh for t in taxonomy.themes}
+    rows = [["report", "section", "units", *[f"{names[t]} {t}" for t in taxonomy.ids]]]
+    for name, results, _ in reports:
+        for section, profile in section_profiles(results, taxonomy.ids):
+            rows.append([name, section_name(section), profile.total,
+                         *[round(profile.shares[t], 4) for t in taxonomy.ids]])
+    return rows
+
+
 def comparison_rows(comparison: Comparison, taxonomy: Taxonomy) -> list[list]:
-    """Theme shares (%) side by side and differences from the first report (pp)."""
+    """Theme shares (%) side by side and differences from the first report (pp).
+
+    Compared by section, a long table: first the whole reports (section ``all``), then
+    each section position with each report's heading there.
+    """
     names = comparison.names
     rows = [["theme", "theme_zh", *[f"share {n}" for n in names],
              *[f"pp {n} - {names[0]}" for n in names[1:]]]]
@@ -264,7 +321,17 @@ def comparison_rows(comparison: Comparison, taxonomy: Taxonomy) -> list[list]:
         rows.append([theme.id, theme.name_zh,
                      *[round(100 * comparison.shares[n][theme.id], 1) for n in names],
                      *[comparison.differences[n][theme.id] for n in names[1:]]])
-    return rows
+    if not comparison.sections:
+        return rows
+    long = [["section", *[f"heading {n}" for n in names], *rows[0]]]
+    long += [["all", *[""] * len(names), *row] for row in rows[1:]]
+    for section in comparison.sections:
+        for theme in taxonomy.themes:
+            long.append([section.position, *[section.headings[n] for n in names], theme.id,
+                         theme.name_zh,
+                         *[round(100 * section.shares[n][theme.id], 1) for n in names],
+                         *[section.differences[n][theme.id] for n in names[1:]]])
+    return long
 
 
 def comparison_typical_rows(comparison: Comparison) -> list[list]:
@@ -277,21 +344,44 @@ def comparison_typical_rows(comparison: Comparison) -> list[list]:
     return rows
 
 
-def comparison_table(comparison: Comparison, taxonomy: Taxonomy) -> str:
-    """The comparison for a terminal."""
-    rows = comparison_rows(comparison, taxonomy)
-    names = comparison.names
-    lines = ["Reports: " + "; ".join(f"[{i + 1}] {n} ({comparison.profiles[n].total} units)"
-                                      for i, n in enumerate(names))]
+def _shares_lines(shares, differences, names: list[str], taxonomy: Taxonomy,
+                  skip_empty: bool = False) -> list[str]:
     header = pad("theme", 22) + "".join(f"{f'[{i + 1}]':>8}" for i in range(len(names)))
     header += "".join(f"{f'[{i + 2}]-[1]':>9}" for i in range(len(names) - 1))
-    lines.append(header)
-    for row in rows[1:]:
-        shares = row[2:2 + len(names)]
-        diffs = row[2 + len(names):]
-        lines.append(pad(row[0], 12) + pad(row[1], 10) + "".join(f"{v:7.1f}%" for v in shares)
-                     + "".join(f"{v:+8.1f} " for v in diffs))
-    lines.append("(shares in %, differences in percentage points)")
+    lines = [header]
+    for theme in taxonomy.themes:
+        values = [100 * shares[n][theme.id] for n in names]
+        if skip_empty and not any(values):
+            continue
+        lines.append(pad(theme.id, 12) + pad(theme.name_zh, 10)
+                     + "".join(f"{v:7.1f}%" for v in values)
+                     + "".join(f"{differences[n][theme.id]:+8.1f} " for n in names[1:]))
+    return lines
+
+
+def comparison_table(comparison: Comparison, taxonomy: Taxonomy) -> str:
+    """The comparison for a terminal (one input: its profile alone)."""
+    names = comparison.names
+
+    def described(i: int, name: str) -> str:
+        source = comparison.sources.get(name, name)
+        where = f"{source}, " if source != name else ""
+        return f"[{i + 1}] {name} ({where}{comparison.profiles[name].total} units)"
+
+    lines = ["Reports: " + "; ".join(described(i, n) for i, n in enumerate(names))]
+    lines += _shares_lines(comparison.shares, comparison.differences, names, taxonomy)
+    lines.append("(shares in %, differences in percentage points)" if len(names) > 1
+                 else "(shares in %)")
+    if comparison.sections:
+        lines.append("\nBy section (matched by position: the first with the first; "
+                     "% of the section's units):")
+        for section in comparison.sections:
+            label = "opening" if section.position == 0 else f"section {section.position}"
+            lines.append(f"\n{label}: " + "; ".join(
+                f"[{i + 1}] {section.headings[n] or '—'} ({section.profiles[n].total} units)"
+                for i, n in enumerate(names)))
+            lines += _shares_lines(section.shares, section.differences, names, taxonomy,
+                                   skip_empty=True)
     for theme in taxonomy.themes:
         lines.append(f"\n{theme.id} {theme.name_zh}:")
         for i, name in enumerate(names):
@@ -308,6 +398,6 @@ def comparison_csv(comparison: Comparison, taxonomy: Taxonomy) -> str:
 
 
 def comparison_xlsx(comparison: Comparison, taxonomy: Taxonomy) -> bytes:
-    """A workbook: shares and differences; typical sentences."""
+    """A workbook: shares and differences (by section too when compared so); typical sentences."""
     return _workbook_bytes([("shares", comparison_rows(comparison, taxonomy)),
                             ("typical", comparison_typical_rows(comparison))])

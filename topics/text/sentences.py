@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import compress, groupby, repeat
+from operator import attrgetter, is_not
 
 #: Longest unit, in characters; longer runs are split at commas or hard-wrapped.
 MAX_UNIT_CHARS = 300
@@ -67,6 +69,8 @@ class Unit:
     characters all lie in ``original[start:end]``. ``heading`` is the index of
     the innermost heading the unit sits under (for a heading: its parent).
     ``paragraph`` numbers the report's paragraphs from 0 (None when not known).
+    ``text`` has the spaces inside Chinese text removed (what the model reads);
+    ``written`` is the text as written, with them, when it differs (else None).
     """
 
     report: str
@@ -78,6 +82,12 @@ class Unit:
     level: int | None = None
     heading: int | None = None
     paragraph: int | None = None
+    written: str | None = None
+
+    @property
+    def shown(self) -> str:
+        """The text as written (``written``, else ``text``): what outputs show."""
+        return self.text if self.written is None else self.written
 
 
 def _is_cjk(ch: str) -> bool:
@@ -105,10 +115,16 @@ class _Line:
     chars: str
     offsets: list[int] | range  # of each character in the original text
     md_level: int | None  # number of '#' of a markdown heading, else None
-    gaps: bool = False  # spaces between words were dropped (bylines, spaced titles)
+    #: Where spaces next to Chinese text were dropped: ``(position in chars, space)``, the
+    #: space standing before ``chars[position]`` as written (bylines, spaced titles, …).
+    spaces: tuple[tuple[int, str], ...] = ()
+    gaps: bool = False  # a line whose spaces between words were dropped (bylines, titles)
+    plain: bool = False  # body text whatever it looks like (a table row, a caption)
 
     @property
     def looks_like_heading(self) -> bool:
+        if self.plain:
+            return False
         if self.md_level is not None:
             return True
         if outline_level(self.chars) is None:
@@ -147,7 +163,7 @@ def _clean_line(raw: str, base: int) -> _Line:
         return _Line(raw[pos:], range(base + pos, base + len(raw)), md_level)
     chars: list[str] = []
     offsets: list[int] = []
-    gaps = False
+    spaces: list[tuple[int, str]] = []
     n = len(raw)
     while pos < n:
         ch = raw[pos]
@@ -165,8 +181,8 @@ def _clean_line(raw: str, base: int) -> _Line:
                     if prev != " ":
                         chars.append(" ")
                         offsets.append(base + pos)
-                else:
-                    gaps = True
+                elif not spaces or spaces[-1][0] != len(chars):  # a run: one space
+                    spaces.append((len(chars), " " if ch != "\u3000" else ch))
             pos += 1
             continue
         chars.append(ch)
@@ -178,13 +194,16 @@ def _clean_line(raw: str, base: int) -> _Line:
     text = "".join(chars)
     if not _ALNUM.search(text):
         return _Line("", [], None)  # separator lines such as "_____"
-    return _Line(text, offsets, md_level, gaps)
+    return _Line(text, offsets, md_level, tuple(spaces), bool(spaces))
 
 
-def _lines(text: str) -> Iterator[_Line]:
+def _lines(text: str, plain_lines: frozenset[int] = frozenset()) -> Iterator[_Line]:
     base = 0
-    for raw in text.splitlines(keepends=True):
-        yield _clean_line(raw.rstrip("\r\n"), base)
+    for number, raw in enumerate(text.splitlines(keepends=True)):
+        line = _clean_line(raw.rstrip("\r\n"), base)
+        if number in plain_lines:
+            line.plain, line.md_level = True, None
+        yield line
         base += len(raw)
 
 
@@ -200,7 +219,7 @@ def _continues(prev: _Line, nxt: _Line, min_chars: int = _JOIN_MIN_CHARS) -> boo
         return False
     if prev.looks_like_heading or nxt.looks_like_heading:
         return False
-    if prev.stands_alone or nxt.stands_alone:
+    if prev.stands_alone or nxt.stands_alone or prev.plain or nxt.plain:
         return False
     last = max(prev.chars.rfind(c) for c in _TERMINALS)
     open_part = prev.chars[last + 1:]
@@ -218,13 +237,16 @@ def _join_width(lines: list[_Line]) -> int:
     return max(10, min(_JOIN_MIN_CHARS, int(0.85 * typical)))
 
 
-def _paragraphs(text: str, rejoin: bool = True) -> Iterator[_Line]:
-    lines = [line for line in _lines(text) if line.chars]
+def _paragraphs(text: str, rejoin: bool = True,
+                plain_lines: frozenset[int] = frozenset()) -> Iterator[_Line]:
+    lines = [line for line in _lines(text, plain_lines) if line.chars]
     width = _join_width(lines)
     current: _Line | None = None
     for line in lines:
         if rejoin and current is not None and _continues(current, line, width):
-            current = _Line(current.chars + line.chars, [*current.offsets, *line.offsets], None)
+            shift = len(current.chars)
+            current = _Line(current.chars + line.chars, [*current.offsets, *line.offsets], None,
+                            current.spaces + tuple((p + shift, c) for p, c in line.spaces))
             continue
         if current is not None:
             yield current
@@ -286,8 +308,21 @@ def _cap_span(text: str, start: int, end: int, limit: int) -> list[tuple[int, in
     return pieces
 
 
+def _written(piece: str, first: int, spaces: tuple[tuple[int, str], ...]) -> str | None:
+    """``piece`` (at ``first`` in its line) with the spaces dropped inside it put back."""
+    inside = [(p - first, c) for p, c in spaces if first < p < first + len(piece)]
+    if not inside:
+        return None
+    parts, last = [], 0
+    for p, c in inside:
+        parts += [piece[last:p], c]
+        last = p
+    parts.append(piece[last:])
+    return "".join(parts)
+
+
 def split_units(text: str, report: str = "", max_chars: int = MAX_UNIT_CHARS,
-                rejoin: bool = True) -> list[Unit]:
+                rejoin: bool = True, plain_lines: frozenset[int] = frozenset()) -> list[Unit]:
     """Split the text of a report into sentence and heading units.
 
     Parameters
@@ -301,6 +336,9 @@ def split_units(text: str, report: str = "", max_chars: int = MAX_UNIT_CHARS,
     rejoin : bool
         Whether a line may break inside a sentence (plain text, PDF) or every
         line is a paragraph of its own (Word).
+    plain_lines : frozenset of int
+        Numbers (from 0) of the lines that are body text whatever they look like, never
+        headings: a Word table's rows and caption.
 
     Returns
     -------
@@ -309,9 +347,9 @@ def split_units(text: str, report: str = "", max_chars: int = MAX_UNIT_CHARS,
     """
     units: list[Unit] = []
     stack: list[tuple[int, int]] = []  # (level, unit index) of open headings
-    for number, para in enumerate(_paragraphs(text, rejoin)):
+    for number, para in enumerate(_paragraphs(text, rejoin, plain_lines)):
         chars, offsets = para.chars, para.offsets
-        standalone_title = para.md_level is not None or _is_title(chars)
+        standalone_title = not para.plain and (para.md_level is not None or _is_title(chars))
         spans = _sentence_spans(chars)
         for position, (s, e) in enumerate(spans):
             pieces = ((s, e),) if e - s <= max_chars else _cap_span(chars, s, e, max_chars)
@@ -321,7 +359,7 @@ def split_units(text: str, report: str = "", max_chars: int = MAX_UNIT_CHARS,
                 piece = chars[cs:ce].rstrip()
                 if not piece:
                     continue
-                level = outline_level(piece)
+                level = None if para.plain else outline_level(piece)
                 if level is None and position == 0 and cs == s and standalone_title:
                     level = para.md_level - 7 if para.md_level is not None else 0
                 is_heading = level is not None and cs == s
@@ -333,7 +371,8 @@ def split_units(text: str, report: str = "", max_chars: int = MAX_UNIT_CHARS,
                     stack.append((level, len(units)))
                 units.append(Unit(report, len(units), piece, offsets[cs],
                                   offsets[cs + len(piece) - 1] + 1, is_heading,
-                                  level if is_heading else None, parent, number))
+                                  level if is_heading else None, parent, number,
+                                  _written(piece, cs, para.spaces) if para.spaces else None))
     return units
 
 
@@ -345,3 +384,50 @@ def heading_path(units: list[Unit], unit: Unit) -> list[Unit]:
         path.append(units[current])
         current = units[current].heading
     return path
+
+
+def shown_texts(units: list[Unit]) -> list[str]:
+    """``Unit.shown`` of every unit (the text as written), without a Python call per unit."""
+    texts = list(map(attrgetter("text"), units))
+    written = list(map(attrgetter("written"), units))
+    for position in compress(range(len(units)), map(is_not, written, repeat(None))):
+        texts[position] = written[position]
+    return texts
+
+
+def section_paths(units) -> list[tuple[str, ...]]:
+    """Each unit's section: the texts of the headings it sits under, outermost first.
+
+    A heading's section ends with the heading itself. A report's title (a first unit that
+    is a heading without an outline marker, every other unit sitting under it) is left out:
+    it is no section. ``units`` are :class:`Unit` objects (or anything with ``report``,
+    ``index``, ``heading``, ``is_heading`` and ``shown``) of one or more reports, each
+    report's units in text order; a heading that is not among them ends the path. Units of
+    one section share its path. Only headings are looked at one by one (the writers call
+    this for every report).
+    """
+    paths: list[tuple[str, ...]] = []
+    start = 0
+    for _, run in groupby(map(attrgetter("report"), units)):
+        end = start + sum(1 for _ in run)
+        paths += _report_sections(units[start:end])
+        start = end
+    return paths
+
+
+def _report_sections(units) -> list[tuple[str, ...]]:
+    """:func:`section_paths` of one report's units."""
+    keys = list(map(attrgetter("heading"), units))  # a unit's section is its heading's…
+    opened: dict[int | None, tuple[str, ...]] = {None: ()}
+    for position in compress(range(len(units)), map(attrgetter("is_heading"), units)):
+        unit = units[position]
+        opened[unit.index] = (*opened.get(unit.heading, ()), unit.shown)
+        keys[position] = unit.index  # … a heading's, its own
+    first = units[0] if units else None
+    if (first is not None and first.is_heading and len(units) > 1
+            and opened[keys[0]] == (first.shown,) and outline_level(first.text) is None
+            and all(map(opened.__contains__, keys[1:])) and None not in keys[1:]
+            and all(len(path) > 1 for key, path in opened.items()  # one root heading
+                    if key is not None and key != keys[0])):
+        opened = {key: path[1:] for key, path in opened.items()}  # the title is no section
+    return list(map(opened.get, keys, repeat(())))
