@@ -114,16 +114,30 @@ def clip(text: str, width: int) -> str:
 
 
 def section_table(sections: list[tuple[str, ThemeProfile]], taxonomy: Taxonomy,
-                  name_width: int = 18) -> str:
-    """The per-section profile: a row per top-level section, its units and theme shares (%)."""
+                  width: int | None = None, name_width: int = 18) -> str:
+    """The per-section profile: a row per top-level section, its units and theme shares (%).
+
+    When the full table (a column per theme) is wider than ``width``, each section is one
+    line of its units and its themes by share instead, wrapped to ``width``.
+    """
     header = (pad("section", name_width) + f"{'units':>6}"
               + "".join(" " * (9 - display_width(theme.name_zh)) + theme.name_zh
                         for theme in taxonomy.themes))
-    lines = [header]
+    if width is None or display_width(header) + 2 <= width:
+        lines = [header]
+        for section, profile in sections:
+            lines.append(clip(section_name(section), name_width) + f"{profile.total:6d}"
+                         + "".join(f"{100 * profile.shares.get(t, 0.0):8.0f}%"
+                                   for t in taxonomy.ids))
+        return "\n".join("  " + line for line in lines)
+    lines = []
     for section, profile in sections:
-        lines.append(clip(section_name(section), name_width) + f"{profile.total:6d}"
-                     + "".join(f"{100 * profile.shares.get(t, 0.0):8.0f}%" for t in taxonomy.ids))
-    return "\n".join("  " + line for line in lines)
+        shares = sorted(((s, t) for t, s in profile.shares.items() if s > 0), reverse=True)
+        text = (f"{section_name(section)}（{profile.total} units）："
+                + "，".join(f"{taxonomy[t].name_zh} {s:.0%}" for s, t in shares))
+        wrapped = wrap_columns(text, max(MIN_TEXT_COLUMNS, width - 4))
+        lines += ["  " + wrapped[0], *("    " + more for more in wrapped[1:])]
+    return "\n".join(lines)
 
 
 def _bar_width(width: int | None) -> int:
@@ -145,7 +159,7 @@ def results_table(report: str, results: list[UnitResult], profile: ThemeProfile,
     sections = section_profiles(results, taxonomy.ids)
     if any(section != NO_SECTION for section, _ in sections):
         lines += ["", f"Theme shares by section of {report} (% of the section's units):",
-                  section_table(sections, taxonomy)]
+                  section_table(sections, taxonomy, width)]
     if profile_only:
         return "\n".join(lines) + "\n"
     indent = 5 + 3 + _ZH_COLUMNS + _ID_COLUMNS + 4 + 2
