@@ -133,10 +133,16 @@ def section_table(sections: list[tuple[str, ThemeProfile]], taxonomy: Taxonomy,
     lines = []
     for section, profile in sections:
         shares = sorted(((s, t) for t, s in profile.shares.items() if s > 0), reverse=True)
-        text = (f"{section_name(section)}（{profile.total} units）："
-                + "，".join(f"{taxonomy[t].name_zh} {s:.0%}" for s, t in shares))
-        wrapped = wrap_columns(text, max(MIN_TEXT_COLUMNS, width - 4))
-        lines += ["  " + wrapped[0], *("    " + more for more in wrapped[1:])]
+        lines.append("  " + clip(f"{profile.total:3d} units  {section_name(section)}",
+                                 width - 2).rstrip())
+        line = "    "
+        for share, theme in shares:
+            item = f"{taxonomy[theme].name_zh} {share:.0%}"
+            if line.strip() and display_width(line) + 3 + display_width(item) > width:
+                lines.append(line)
+                line = "    "
+            line += (" · " if line.strip() else "") + item
+        lines.append(line)
     return "\n".join(lines)
 
 
