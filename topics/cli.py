@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import json
 import logging
@@ -38,51 +39,117 @@ class Context:
         self.quiet = quiet
 
     def say(self, message: str) -> None:
-        """People-talk on stderr, unless --quiet."""
+        """People-talk on stderr, unless --quiet (on one line: see ``errors.printable``)."""
         if not self.quiet:
-            click.echo(message, err=True)
+            click.echo(_one_line(message), err=True)
 
 
 BUG_REPORT = ("this is a bug in topics: please report it with the command you ran and the "
               "traceback that -v shows")
 
 
+def _one_line(message: str) -> str:
+    from .errors import printable
+
+    return printable(message)
+
+
+class _Failure(click.ClickException):
+    """The one way a command fails: ``Error: MESSAGE`` on one line, then exit ``code``."""
+
+    def __init__(self, message: str, code: int = 1):
+        super().__init__(_one_line(message))
+        self.exit_code = code
+
+
+def _error_line(exc) -> str:
+    """The line that reports an input skipped with an error (the batch goes on)."""
+    return f"topics: error: {_one_line(str(exc))}"
+
+
+def _quiet_stdout() -> None:
+    """Send what is left of our output nowhere: its reader went away, or it cannot be written."""
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 def _handle_errors(command):
     """Turn the library's errors into one-line messages and exit codes (tracebacks with -v).
 
     Only the library's own errors (``TopicsError``) are the user's to fix; anything else is
-    a bug and says so: its traceback with -v, a line asking to report it without.
+    a bug and says so: its traceback with -v, a line asking to report it without. Ctrl-C
+    and SIGTERM (after cleaning up) and a standard output that cannot be written are said
+    in one line too; a reader that went away (``| head``) ends the command quietly.
     """
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
-        from .errors import TopicsError, UsageError
+        from .errors import Stopped, TopicsError, UsageError
+        from .fileio import write_error
 
         ctx = click.get_current_context().find_object(Context)
         try:
-            return command(*args, **kwargs)
+            result = command(*args, **kwargs)
+            sys.stdout.flush()  # here, not at exit, so that a failure is reported
+            return result
         except UsageError as exc:
-            raise click.UsageError(str(exc)) from None
+            raise click.UsageError(_one_line(str(exc))) from None
         except TopicsError as exc:
             if ctx and ctx.verbose:
                 traceback.print_exc()
-            raise click.ClickException(str(exc)) from None
+            raise _Failure(str(exc)) from None
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except Stopped:
+            raise _Failure("terminated", 143) from None
         except KeyboardInterrupt:
-            raise click.ClickException("interrupted") from None
+            raise _Failure("interrupted", 130) from None
         except BrokenPipeError:
             # the reader of our output went away (e.g. `| head`): stop quietly
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            _quiet_stdout()
             sys.exit(1)
+        except OSError as exc:
+            # every file we write names itself (fileio.atomic_file); a write error that
+            # names no file is standard output's (`> /dev/full`, a file-size limit)
+            if exc.filename is not None or exc.errno not in _STDOUT_PROBLEMS:
+                raise _bug(ctx, exc) from None
+            _quiet_stdout()
+            raise _Failure(str(write_error("standard output", exc))) from None
         except Exception as exc:
-            if ctx and ctx.verbose:
-                traceback.print_exc()
-                raise click.ClickException(f"{type(exc).__name__}: {exc}: {BUG_REPORT}") from None
-            raise click.ClickException(f"{type(exc).__name__}: {exc}: {BUG_REPORT} (run with "
-                                       f"-v to see it)") from None
+            raise _bug(ctx, exc) from None
 
     return wrapper
+
+
+#: Errors of writing standard output that the user can fix (and are no bug of ours).
+_STDOUT_PROBLEMS = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EIO, errno.EPIPE}
+
+
+def _bug(ctx: Context | None, exc: Exception) -> _Failure:
+    """The message of an unexpected exception: a bug, with its traceback under -v."""
+    if ctx and ctx.verbose:
+        traceback.print_exc()
+        return _Failure(f"{type(exc).__name__}: {exc}: {BUG_REPORT}")
+    return _Failure(f"{type(exc).__name__}: {exc}: {BUG_REPORT} (run with -v to see it)")
+
+
+def run_command(interrupted) -> None:
+    """Run :func:`main` as the ``topics`` command, each failure reported in one line.
+
+    Click's own handling is off, so that Ctrl-C or SIGTERM outside a command (while its
+    options are parsed) goes to ``interrupted`` (which exits), not to "Aborted!".
+    """
+    try:
+        code = main.main(prog_name="topics", standalone_mode=False)
+    except click.Abort as exc:
+        interrupted(exc)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except BrokenPipeError:  # the reader went away (``--help | head``)
+        _quiet_stdout()
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -110,7 +177,8 @@ def _progress(obj: Context):
 
     def progress(message: str) -> None:
         if show:
-            click.echo(f"topics: [{time.monotonic() - started:5.1f}s] {message}", err=True)
+            click.echo(_one_line(f"topics: [{time.monotonic() - started:5.1f}s] {message}"),
+                       err=True)
     return progress
 
 
@@ -278,7 +346,7 @@ class _Progress:
 
     def __call__(self, exc) -> None:
         self.failed += 1
-        click.echo(f"{chr(10) if self.bar else ''}topics: error: {exc}", err=True)
+        click.echo(f"{chr(10) if self.bar else ''}{_error_line(exc)}", err=True)
         self.step()
 
     def step(self) -> None:

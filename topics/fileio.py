@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
+
+from .errors import OutputError
 
 
 def _umask() -> int:
@@ -17,23 +20,74 @@ def _umask() -> int:
     return mask
 
 
+#: What an ``OSError`` of writing a file means to its user, by errno.
+_WRITE_PROBLEMS = {
+    errno.ENOENT: "no such folder",
+    errno.ENOTDIR: "no such folder (a part of the path is a file)",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.EROFS: "read-only file system",
+    errno.ENOSPC: "no space left on the device (disk full)",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EFBIG: "file too large (over the file-size limit)",
+    errno.EISDIR: "is a folder",
+    errno.EIO: "input/output error",
+}
+
+
+def write_error(target: str | os.PathLike, exc: OSError) -> OutputError:
+    """The one-line error of failing to write ``target`` ("standard output" or a file)."""
+    reason = _WRITE_PROBLEMS.get(exc.errno) or (exc.strerror or type(exc).__name__).lower()
+    return OutputError(f"cannot write {target}: {reason}")
+
+
+class _Output:
+    """A binary file whose failed writes raise :class:`OutputError` naming the target."""
+
+    def __init__(self, handle: BinaryIO, target: Path):
+        self._handle, self._target = handle, target
+
+    def write(self, data) -> int:
+        """Write ``data``; an ``OSError`` becomes an ``OutputError`` naming the target."""
+        try:
+            return self._handle.write(data)
+        except OSError as exc:
+            raise write_error(self._target, exc) from None
+
+    def __getattr__(self, name):
+        return getattr(self._handle, name)
+
+
 @contextlib.contextmanager
 def atomic_file(path: str | os.PathLike) -> Iterator[BinaryIO]:
-    """A binary file that appears at ``path`` whole when the block ends, or not at all."""
+    """A binary file that appears at ``path`` whole when the block ends, or not at all.
+
+    It is written to a temporary file beside ``path`` (removed on any error, Ctrl-C and
+    SIGTERM included) and renamed. A failed write (missing folder, no permission, disk
+    full, file-size limit) raises :class:`OutputError` naming ``path``, not the temporary
+    file.
+    """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
     try:
-        with os.fdopen(fd, "wb") as handle:
-            yield handle
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise write_error(path, exc) from None
+    handle = os.fdopen(fd, "wb")
+    try:
+        yield _Output(handle, path)
+        try:
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
+            handle.close()
+            os.chmod(tmp, 0o666 & ~_umask())
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise write_error(path, exc) from None
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
+            handle.close()  # its buffer may not flush (disk full): the file goes anyway
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        except FileNotFoundError:
-            pass
         raise
 
 
