@@ -11,6 +11,38 @@ from ..pipeline.model import ThemeProfile, UnitResult
 from ..taxonomy import Taxonomy
 from .records import FIELDS, score_columns, unit_values
 
+#: First characters that make a spreadsheet read a cell as a formula (OWASP's CSV injection
+#: guidance: = + - @, tab and carriage return), and the full-width forms of the first four,
+#: which Excel with an East Asian input method may take as the ASCII ones.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def spreadsheet_text(value):
+    """A CSV cell that a spreadsheet shows as the text it is, never runs as a formula.
+
+    Text that starts with one of :data:`FORMULA_STARTS` gets a leading single quote
+    (OWASP); anything else, numbers included, is returned as it is.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+class _SpreadsheetWriter:
+    """``csv.writer`` (CRLF lines) whose text cells pass through :func:`spreadsheet_text`."""
+
+    def __init__(self, buffer: io.StringIO):
+        self._writer = csv.writer(buffer, lineterminator="\r\n")
+
+    def writerow(self, row) -> None:
+        """Write one row."""
+        self._writer.writerow([spreadsheet_text(value) for value in row])
+
+    def writerows(self, rows) -> None:
+        """Write rows."""
+        for row in rows:
+            self.writerow(row)
+
 
 def display_width(text: str) -> int:
     """Columns ``text`` takes in a terminal (wide CJK characters count two)."""
@@ -51,7 +83,7 @@ def results_table(report: str, results: list[UnitResult], profile: ThemeProfile,
 def results_csv(results: list[UnitResult], theme_ids: list[str], header: bool = True) -> str:
     """A CSV table of units with the score of every theme (write it with a UTF-8 BOM)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = _SpreadsheetWriter(buffer)
     if header:
         writer.writerow([*FIELDS, *score_columns(theme_ids)])
     for r in results:
@@ -64,7 +96,11 @@ def results_csv(results: list[UnitResult], theme_ids: list[str], header: bool = 
 
 
 def _workbook_bytes(sheets: list[tuple[str, list[list]]]) -> bytes:
-    """An .xlsx file with one sheet per ``(title, rows)``; the first row is a bold header."""
+    """An .xlsx file with one sheet per ``(title, rows)``; the first row is a bold header.
+
+    Text is always a text cell, never a formula (``=…``) or an error value (``#N/A``), and
+    carries Excel's quote prefix where editing it would make it a formula.
+    """
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -74,6 +110,10 @@ def _workbook_bytes(sheets: list[tuple[str, list[list]]]) -> bytes:
         sheet = book.create_sheet(title)
         for row in rows:
             sheet.append(row)
+            for cell in sheet[sheet.max_row]:
+                if cell.data_type in ("f", "e") or (isinstance(cell.value, str)
+                                                     and cell.value.startswith(FORMULA_STARTS)):
+                    cell.data_type, cell.quotePrefix = "s", True
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         sheet.freeze_panes = "A2"
@@ -161,7 +201,7 @@ def comparison_table(comparison: Comparison, taxonomy: Taxonomy) -> str:
 def comparison_csv(comparison: Comparison, taxonomy: Taxonomy) -> str:
     """The shares and differences as CSV (write it with a UTF-8 BOM)."""
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(comparison_rows(comparison, taxonomy))
+    _SpreadsheetWriter(buffer).writerows(comparison_rows(comparison, taxonomy))
     return buffer.getvalue()
 
 
