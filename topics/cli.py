@@ -366,6 +366,21 @@ class _Progress:
         self.bar = None
 
 
+class _Skips:
+    """Hears the files of the inputs skipped as no reports: says each, counts them."""
+
+    def __init__(self, obj: Context):
+        self.obj, self.count = obj, 0
+
+    def __call__(self, message: str) -> None:
+        self.count += 1
+        self.obj.say(f"topics: skipped {message}")
+
+    def summary(self) -> str:
+        """What goes into the summary line (nothing when none was skipped)."""
+        return f", {self.count} skipped" if self.count else ""
+
+
 class _Sink(contextlib.ExitStack):
     """Output written as it comes: to stdout, or to a temporary file renamed at the end.
 
@@ -403,6 +418,7 @@ def _write_labelled(labelled, fmt: str, out: str | None, progress: _Progress) ->
     """
     from .config import N_TOPIC_WORDS
     from .render.outputs import BOM_FORMATS, WHOLE_FORMATS, whole_output
+    from .render.tables import failed_table
 
     kept, n_reports, n_units = [], 0, 0
     with _Sink(out, bom=fmt in BOM_FORMATS) as sink, progress.over(labelled.items):
@@ -417,7 +433,10 @@ def _write_labelled(labelled, fmt: str, out: str | None, progress: _Progress) ->
         if kept:
             model = labelled.model
             sink.write(whole_output(fmt, kept, model.taxonomy,
-                                    model.topic_model.summary(N_TOPIC_WORDS)))
+                                    model.topic_model.summary(N_TOPIC_WORDS),
+                                    labelled.failures))
+        elif fmt == "table" and n_reports:
+            sink.write(failed_table(labelled.failures))
     return n_reports, n_units
 
 
@@ -456,16 +475,17 @@ def classify(obj, inputs, model_dir, fmt, out, encoding, max_size, explain, jobs
     from .render.outputs import renderer
 
     _check_out(fmt, out)
-    started, progress = time.monotonic(), _Progress(obj)
+    started, progress, skips = time.monotonic(), _Progress(obj), _Skips(obj)
     labelled = label_many(lambda: _load(obj, model_dir), inputs,
                           lambda model: renderer(fmt, model.taxonomy, explain), jobs=jobs,
                           scheduler=scheduler, encoding=encoding,
                           max_bytes=config.megabytes(max_size), on_error=progress,
                           progress=_progress(obj),
-                          cluster_log_level=_dask_log_level(obj))
+                          cluster_log_level=_dask_log_level(obj),
+                          exclude=[out] if out else [], on_skip=skips)
     n_reports, n_units = _write_labelled(labelled, fmt, out, progress)
     obj.say(f"topics: {n_reports} reports, {n_units} units labelled, "
-            f"{progress.failed} failed, {time.monotonic() - started:.1f}s")
+            f"{progress.failed} failed{skips.summary()}, {time.monotonic() - started:.1f}s")
     if progress.failed:
         sys.exit(1)
 
@@ -497,13 +517,14 @@ def compare(obj, inputs, model_dir, fmt, out, encoding, n_typical, max_size):
     if len(inputs) < 2:
         raise click.UsageError("compare needs at least two reports or folders")
     _check_out(fmt, out)
-    started, failed = time.monotonic(), _Progress(obj)
+    started, failed, skips = time.monotonic(), _Progress(obj), _Skips(obj)
     model = loaded(lambda: _load(obj, model_dir))
     comparison = compare_inputs(model, list(inputs), n_typical, encoding=encoding,
-                                max_bytes=config.megabytes(max_size), on_error=failed)
+                                max_bytes=config.megabytes(max_size), on_error=failed,
+                                on_skip=skips)
     _emit(comparison_output(fmt, comparison, model.taxonomy), out, bom=fmt in BOM_FORMATS)
-    obj.say(f"topics: compared {len(comparison.names)} inputs, {failed.failed} failed, "
-            f"{time.monotonic() - started:.1f}s")
+    obj.say(f"topics: compared {len(comparison.names)} inputs, {failed.failed} failed"
+            f"{skips.summary()}, {time.monotonic() - started:.1f}s")
     if failed.failed:
         sys.exit(1)
 

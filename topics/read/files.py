@@ -82,13 +82,52 @@ def read_text(path: str | os.PathLike, encoding: str | None = None,
     return text
 
 
-def expand_inputs(paths: Iterable[str], suffixes: tuple[str, ...] = REPORT_SUFFIXES
-                  ) -> Iterator[str | InputError]:
+def _matcher(exclude: Iterable[str | os.PathLike]):
+    """A test of whether a path is one of ``exclude``.
+
+    It is when it resolves to the same path or is the same file (inode), or is the
+    temporary file that :func:`topics.fileio.atomic_file` writes beside it.
+    """
+    targets = []
+    for raw in exclude:
+        target = Path(raw)
+        try:
+            info = target.stat()
+            inode = (info.st_dev, info.st_ino)
+        except OSError:
+            inode = None
+        targets.append((target.resolve(), inode))
+
+    def excluded(path: Path) -> bool:
+        if not targets:
+            return False
+        resolved = path.resolve()
+        for target, inode in targets:
+            if resolved == target or (resolved.parent == target.parent
+                                      and resolved.name.startswith(f".{target.name}.")
+                                      and resolved.name.endswith(".tmp")):
+                return True
+            if inode is not None:
+                try:
+                    info = path.stat()
+                except OSError:
+                    continue
+                if (info.st_dev, info.st_ino) == inode:
+                    return True
+        return False
+    return excluded
+
+
+def expand_inputs(paths: Iterable[str], suffixes: tuple[str, ...] = REPORT_SUFFIXES,
+                  exclude: Iterable[str | os.PathLike] = ()) -> Iterator[str | InputError]:
     """Yield report paths from files and directories (recursively, sorted).
 
     ``-`` is passed through for stdin. Problems are yielded as ``InputError``
-    values, not raised, so that a batch can go on past them.
+    values, not raised, so that a batch can go on past them. Files in ``exclude`` (the
+    output being written: the same path, the same file under another name, or its
+    temporary file) are never yielded.
     """
+    excluded = _matcher(exclude)
     for raw in paths:
         if raw == "-":
             yield raw
@@ -99,8 +138,9 @@ def expand_inputs(paths: Iterable[str], suffixes: tuple[str, ...] = REPORT_SUFFI
                            if p.is_file() and p.suffix.lower() in suffixes)
             if not found:
                 yield InputError(f"{path}: directory holds no reports ({', '.join(suffixes)})")
-            yield from (str(p) for p in found)
+            yield from (str(p) for p in found if not excluded(p))
         elif path.exists():
-            yield str(path)
+            if not excluded(path):
+                yield str(path)
         else:
             yield InputError(f"{path}: no such file or directory")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from html import escape
 
+from ..pipeline.inputs import GENERATOR
 from ..pipeline.model import ThemeProfile, UnitResult
 from ..taxonomy import Taxonomy
 
@@ -60,6 +61,7 @@ def theme_colors(taxonomy: Taxonomy) -> dict[str, str]:
 def _page(title: str, body: str, script: str = "") -> str:
     return (f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width,initial-scale=1">'
+            f'<meta name="generator" content="{GENERATOR}">'
             f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>"
             f"{body}<script>{script}</script></body></html>\n")
 
@@ -120,9 +122,24 @@ def topics_table(topic_summary: list[dict], taxonomy: Taxonomy) -> str:
             f'<th>主题词</th></tr>{"".join(rows)}</table>')
 
 
+def failed_section(failed: list[tuple[str, str]]) -> str:
+    """A section listing the inputs that could not be read (none: no section)."""
+    if not failed:
+        return ""
+    rows = "".join(f"<tr><td>{escape(name)}</td><td>{escape(reason)}</td></tr>"
+                   for name, reason in failed)
+    return (f'<section class="failed"><h2>未能读取的文件 Inputs not read ({len(failed)})</h2>'
+            f"<table><tr><th>文件 file</th><th>原因 reason</th></tr>{rows}</table></section>")
+
+
 def results_html(reports: list[tuple[str, list[UnitResult], ThemeProfile]], taxonomy: Taxonomy,
-                 topic_summary: list[dict], title: str = "主题分析 topics") -> str:
-    """One page: per report its profile chart and its text with every unit highlighted."""
+                 topic_summary: list[dict], title: str = "主题分析 topics",
+                 failed: list[tuple[str, str]] = ()) -> str:
+    """One page: per report its profile chart and its text with every unit highlighted.
+
+    The inputs that could not be read (``failed``: ``(name, reason)`` each) are listed
+    after the reports.
+    """
     colors = theme_colors(taxonomy)
     options = "".join(f'<option value="{t.id}">{escape(t.name_zh)} {t.id}</option>'
                       for t in taxonomy.themes)
@@ -138,6 +155,7 @@ def results_html(reports: list[tuple[str, list[UnitResult], ThemeProfile]], taxo
                      f'<div class="text">')
         parts.extend(_unit_span(r, taxonomy, colors) for r in results)
         parts.append("</div></section>")
+    parts.append(failed_section(failed))
     parts.append(f"<section><h2>主题词 Topic words</h2>{topics_table(topic_summary, taxonomy)}"
                  "</section>")
     return _page(title, "".join(parts), _FILTER_SCRIPT)

@@ -86,13 +86,18 @@ BOM_FORMATS = ("csv",)
 
 
 def whole_output(fmt: str, reports: list[tuple[str, list[UnitResult], ThemeProfile]],
-                 taxonomy: Taxonomy, topic_summary: list[dict]) -> str | bytes:
-    """The xlsx workbook (bytes) or html page of every labelled report and the topic words."""
+                 taxonomy: Taxonomy, topic_summary: list[dict],
+                 failed: list[tuple[str, str]] = ()) -> str | bytes:
+    """The xlsx workbook (bytes) or html page of every labelled report and the topic words.
+
+    ``failed`` lists the inputs that could not be read, ``(name, reason)`` each: the page
+    has a section of them, the workbook a sheet "failed".
+    """
     if fmt == "html":
         from .html import results_html
 
-        return results_html(reports, taxonomy, topic_summary)
-    return results_xlsx(reports, taxonomy, topic_summary)
+        return results_html(reports, taxonomy, topic_summary, failed=failed)
+    return results_xlsx(reports, taxonomy, topic_summary, failed=failed)
 
 
 def comparison_output(fmt: str, comparison: Comparison, taxonomy: Taxonomy) -> str | bytes:

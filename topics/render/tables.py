@@ -7,6 +7,8 @@ import io
 import unicodedata
 
 from ..compare import Comparison
+from ..errors import printable
+from ..pipeline.inputs import GENERATOR
 from ..pipeline.model import ThemeProfile, UnitResult
 from ..taxonomy import Taxonomy
 from .records import FIELDS, score_columns, unit_values
@@ -80,6 +82,15 @@ def results_table(report: str, results: list[UnitResult], profile: ThemeProfile,
     return "\n".join(lines) + "\n"
 
 
+def failed_table(failed: list[tuple[str, str]]) -> str:
+    """The inputs that could not be read, for the end of a terminal table (one line each)."""
+    if not failed:
+        return ""
+    lines = [f"\nFailed inputs ({len(failed)}, not labelled):"]
+    lines.extend(f"  {printable(name)}: {printable(reason)}" for name, reason in failed)
+    return "\n".join(lines) + "\n"
+
+
 def results_csv(results: list[UnitResult], theme_ids: list[str], header: bool = True) -> str:
     """A CSV table of units with the score of every theme (write it with a UTF-8 BOM)."""
     buffer = io.StringIO()
@@ -95,21 +106,31 @@ def results_csv(results: list[UnitResult], theme_ids: list[str], header: bool = 
     return buffer.getvalue()
 
 
+def _cell_value(value, illegal):
+    """``value``, or text with the characters that ``illegal`` matches escaped."""
+    if isinstance(value, str):
+        return illegal.sub(lambda match: printable(match.group()), value)
+    return value
+
+
 def _workbook_bytes(sheets: list[tuple[str, list[list]]]) -> bytes:
     """An .xlsx file with one sheet per ``(title, rows)``; the first row is a bold header.
 
     Text is always a text cell, never a formula (``=…``) or an error value (``#N/A``), and
-    carries Excel's quote prefix where editing it would make it a formula.
+    carries Excel's quote prefix where editing it would make it a formula. Control
+    characters that a worksheet cannot hold are written as escapes (a backslash, x01).
     """
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
 
     book = Workbook()
+    book.properties.creator = GENERATOR  # so that a later run skips it as an input
     book.remove(book.active)
     for title, rows in sheets:
         sheet = book.create_sheet(title)
         for row in rows:
-            sheet.append(row)
+            sheet.append([_cell_value(value, ILLEGAL_CHARACTERS_RE) for value in row])
             for cell in sheet[sheet.max_row]:
                 if cell.data_type in ("f", "e") or (isinstance(cell.value, str)
                                                      and cell.value.startswith(FORMULA_STARTS)):
@@ -133,8 +154,12 @@ def topic_rows(topic_summary: list[dict]) -> list[list]:
 
 
 def results_xlsx(reports: list[tuple[str, list[UnitResult], ThemeProfile]], taxonomy: Taxonomy,
-                 topic_summary: list[dict]) -> bytes:
-    """A workbook: sentences (theme, confidence, evidence), report profiles, topic words."""
+                 topic_summary: list[dict], failed: list[tuple[str, str]] = ()) -> bytes:
+    """A workbook: sentences (theme, confidence, evidence), report profiles, topic words.
+
+    A fourth sheet, "failed", lists the inputs that could not be read (``failed``:
+    ``(name, reason)`` each), when there were some.
+    """
     ids = taxonomy.ids
     at_theme = FIELDS.index("theme") + 1  # the theme's Chinese name follows the theme
     sentences = [[*FIELDS[:at_theme], "theme_zh", *FIELDS[at_theme:], *score_columns(ids)]]
@@ -149,8 +174,9 @@ def results_xlsx(reports: list[tuple[str, list[UnitResult], ThemeProfile]], taxo
     profiles = [["report", "units", *[f"{t} {names[t]}" for t in ids]]]
     for name, _, profile in reports:
         profiles.append([name, profile.total, *[round(profile.shares[t], 4) for t in ids]])
+    failed_sheet = [("failed", [["file", "reason"], *map(list, failed)])] if failed else []
     return _workbook_bytes([("sentences", sentences), ("profiles", profiles),
-                            ("topics", topic_rows(topic_summary))])
+                            ("topics", topic_rows(topic_summary)), *failed_sheet])
 
 
 def comparison_rows(comparison: Comparison, taxonomy: Taxonomy) -> list[list]:
