@@ -6,6 +6,7 @@ Signals, standard output and resource limits need a real process: those tests ru
 """
 
 import errno
+import json
 import os
 import resource
 import signal
@@ -224,3 +225,39 @@ def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path, tiny_model_d
     process.stdout.close()  # as `| head -1` does
     _, err = process.communicate(timeout=300)
     assert process.returncode == 1 and err == b""
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "table", "xlsx", "html"])
+def test_a_file_name_that_is_not_utf8_is_written_escaped(tmp_path, tiny_model_dir, fmt):
+    folder = tmp_path / "gbk"
+    folder.mkdir()
+    (folder / os.fsdecode("工作".encode("gbk") + b".txt")).write_text(REPORT, encoding="utf-8")
+    out = tmp_path / f"out.{fmt}"
+    result = CliRunner().invoke(main, ["classify", str(folder), "--model", str(tiny_model_dir),
+                                       "--format", fmt, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    if fmt == "jsonl":
+        name = json.loads(out.read_text(encoding="utf-8").splitlines()[0])["report"]
+        assert name.encode("utf-8", "surrogateescape") == "工作".encode("gbk") + b".txt"
+    elif fmt != "xlsx":
+        assert r"\udcb9\udca4\udcd7\udcf7.txt" in out.read_text(encoding="utf-8-sig")
+
+
+def test_standard_output_takes_a_file_name_that_is_not_utf8(tmp_path, tiny_model_dir):
+    (tmp_path / os.fsdecode("工作".encode("gbk") + b".txt")).write_text(REPORT, encoding="utf-8")
+    process = _topics(tmp_path, tiny_model_dir, "classify", ".", stdout=subprocess.PIPE)
+    out, err = process.communicate(timeout=300)
+    assert process.returncode == 0, err
+    assert rb"== \udcb9\udca4\udcd7\udcf7.txt" in out
+
+
+def test_a_closed_standard_output_is_quiet(tmp_path, tiny_model_dir, report_file):
+    process = _topics(tmp_path, tiny_model_dir, "-q", "classify", report_file,
+                      stdout=subprocess.DEVNULL, preexec_fn=lambda: os.close(1))
+    _, err = process.communicate(timeout=300)
+    assert err == b"" and process.returncode == 0
+    out = tmp_path / "out.jsonl"
+    process = _topics(tmp_path, tiny_model_dir, "-q", "classify", report_file, "--out", out,
+                      stdout=subprocess.DEVNULL, preexec_fn=lambda: os.close(1))
+    _, err = process.communicate(timeout=300)
+    assert err == b"" and process.returncode == 0 and out.stat().st_size > 0

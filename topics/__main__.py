@@ -17,18 +17,24 @@ def _stop(signum, _frame):
 
 
 def _buffered_stdout() -> None:
-    """Give an unbuffered standard output (PYTHONUNBUFFERED, ``-u``) a buffer again.
+    """Standard output buffered, and able to write any text.
 
-    Unbuffered, a short write (over a file-size limit) loses the rest silently; a buffered
-    writer writes the rest and so meets the error, which is then reported.
+    Unbuffered (PYTHONUNBUFFERED, ``-u``), a short write (over a file-size limit) loses the
+    rest silently; a buffered writer writes the rest and so meets the error, which is then
+    reported. Text the encoding cannot hold (a lone surrogate of a file name that is not
+    UTF-8) is written as a backslash escape.
     """
     import io
 
     stream = sys.stdout
+    if stream is None:  # started with standard output closed
+        return
     if isinstance(getattr(stream, "buffer", None), io.RawIOBase):
         sys.stdout = io.TextIOWrapper(io.BufferedWriter(stream.buffer), stream.encoding,
-                                      stream.errors, line_buffering=stream.line_buffering,
+                                      "backslashreplace", line_buffering=stream.line_buffering,
                                       write_through=True)
+    else:
+        stream.reconfigure(errors="backslashreplace")
 
 
 def _interrupted(exc: BaseException) -> None:

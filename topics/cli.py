@@ -90,7 +90,8 @@ def _handle_errors(command):
         ctx = click.get_current_context().find_object(Context)
         try:
             result = command(*args, **kwargs)
-            sys.stdout.flush()  # here, not at exit, so that a failure is reported
+            if sys.stdout is not None:  # None: started with standard output closed
+                sys.stdout.flush()  # here, not at exit, so that a failure is reported
             return result
         except UsageError as exc:
             raise click.UsageError(_one_line(str(exc))) from None
@@ -403,7 +404,8 @@ class _Sink(contextlib.ExitStack):
             self._handle = self.enter_context(atomic_file(self.out))
             if self.bom:
                 self._handle.write("\ufeff".encode())
-        self._handle.write(text.encode("utf-8") if isinstance(text, str) else text)
+        self._handle.write(text.encode("utf-8", "backslashreplace") if isinstance(text, str)
+                           else text)
 
 
 def _check_out(fmt: str, out: str | None) -> None:

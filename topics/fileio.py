@@ -92,9 +92,13 @@ def atomic_file(path: str | os.PathLike) -> Iterator[BinaryIO]:
 
 
 def atomic_write(path: str | os.PathLike, data: str | bytes, encoding: str = "utf-8") -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the whole new one."""
+    """Write ``data`` to ``path`` so that readers see the old file or the whole new one.
+
+    Text that ``encoding`` cannot hold (a lone surrogate of a file name that is not UTF-8)
+    is written as a backslash escape.
+    """
     with atomic_file(path) as handle:
-        handle.write(data.encode(encoding) if isinstance(data, str) else data)
+        handle.write(data.encode(encoding, "backslashreplace") if isinstance(data, str) else data)
 
 
 def file_sha256(path: str | os.PathLike) -> str:

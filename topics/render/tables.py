@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import unicodedata
 
 from ..compare import Comparison
@@ -124,13 +125,15 @@ def _workbook_bytes(sheets: list[tuple[str, list[list]]]) -> bytes:
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
 
+    # what a worksheet cannot hold: control characters, lone surrogates (undecodable names)
+    illegal = re.compile(f"{ILLEGAL_CHARACTERS_RE.pattern}|[\ud800-\udfff]")
     book = Workbook()
     book.properties.creator = GENERATOR  # so that a later run skips it as an input
     book.remove(book.active)
     for title, rows in sheets:
         sheet = book.create_sheet(title)
         for row in rows:
-            sheet.append([_cell_value(value, ILLEGAL_CHARACTERS_RE) for value in row])
+            sheet.append([_cell_value(value, illegal) for value in row])
             for cell in sheet[sheet.max_row]:
                 if cell.data_type in ("f", "e") or (isinstance(cell.value, str)
                                                      and cell.value.startswith(FORMULA_STARTS)):
