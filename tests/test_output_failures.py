@@ -261,3 +261,23 @@ def test_a_closed_standard_output_is_quiet(tmp_path, tiny_model_dir, report_file
                       stdout=subprocess.DEVNULL, preexec_fn=lambda: os.close(1))
     _, err = process.communicate(timeout=300)
     assert err == b"" and process.returncode == 0 and out.stat().st_size > 0
+
+
+def test_ctrl_c_at_the_terminal_with_worker_processes(tmp_path, tiny_model_dir):
+    """Ctrl-C reaches the whole process group: the workers print nothing of their own."""
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(400):
+        (folder / f"r{i:03d}.txt").write_text(REPORT, encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    process = _topics(tmp_path, tiny_model_dir, "classify", folder, "--jobs", "2", "--format",
+                      "jsonl", "--out", out, stdout=subprocess.DEVNULL, start_new_session=True)
+    for _ in range(3000):
+        if _temp_files(tmp_path) or process.poll() is not None:
+            break
+        time.sleep(0.1)
+    assert _temp_files(tmp_path), "the run ended before the output was started"
+    os.killpg(process.pid, signal.SIGINT)
+    _, err = process.communicate(timeout=300)
+    assert process.returncode == 130 and err == b"Error: interrupted\n"
+    assert _temp_files(tmp_path) == [] and not out.exists()

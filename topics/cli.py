@@ -145,6 +145,7 @@ def run_command(interrupted) -> None:
     except click.Abort as exc:
         interrupted(exc)
     except click.ClickException as exc:
+        exc.message = _one_line(exc.message)  # click's own too (a bad --out NAME)
         exc.show()
         sys.exit(exc.exit_code)
     except BrokenPipeError:  # the reader went away (``--help | head``)
