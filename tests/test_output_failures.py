@@ -281,3 +281,39 @@ def test_ctrl_c_at_the_terminal_with_worker_processes(tmp_path, tiny_model_dir):
     _, err = process.communicate(timeout=300)
     assert process.returncode == 130 and err == b"Error: interrupted\n"
     assert _temp_files(tmp_path) == [] and not out.exists()
+
+
+def test_out_through_a_link_into_a_pipe_and_over_a_private_file(tmp_path, tiny_model_dir,
+                                                                report_file):
+    import threading
+
+    def classify(out):
+        result = CliRunner().invoke(main, ["classify", str(report_file), "--model",
+                                           str(tiny_model_dir), "--format", "jsonl", "--out",
+                                           str(out)])
+        assert result.exit_code == 0, result.output
+
+    link, real = tmp_path / "link.jsonl", tmp_path / "real.jsonl"
+    link.symlink_to(real.name)
+    classify(link)
+    assert link.is_symlink() and real.read_text(encoding="utf-8").count("\n") == 13
+    real.chmod(0o600)
+    classify(real)
+    assert real.stat().st_mode & 0o777 == 0o600  # the user's permissions kept
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    classify(fifo)
+    reader.join(60)
+    assert received[0].count(b"\n") == 13 and fifo.is_fifo() and _temp_files(tmp_path) == []
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_out_on_a_full_device(tmp_path, tiny_model_dir, report_file):
+    result = CliRunner().invoke(main, ["classify", str(report_file), "--model",
+                                       str(tiny_model_dir), "--out", "/dev/full"])
+    assert result.exit_code == 1
+    assert result.stderr.endswith(
+        "Error: cannot write /dev/full: no space left on the device (disk full)\n")

@@ -6,6 +6,7 @@ import contextlib
 import errno
 import hashlib
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -58,16 +59,58 @@ class _Output:
         return getattr(self._handle, name)
 
 
+def _mode_for(path: Path) -> int:
+    """The permissions of the file that ``path`` replaces, else those of a new file."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        return 0o666 & ~_umask()
+
+
+def _special(path: Path) -> bool:
+    """Whether ``path`` exists and is neither a regular file nor a folder."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+@contextlib.contextmanager
+def _direct(path: Path) -> Iterator[BinaryIO]:
+    """``path`` opened for writing as it is, failures as :class:`OutputError`."""
+    try:
+        handle = open(path, "wb")  # noqa: SIM115 (closed below, its errors reported)
+    except OSError as exc:
+        raise write_error(path, exc) from None
+    try:
+        yield _Output(handle, path)
+        try:
+            handle.close()
+        except OSError as exc:
+            raise write_error(path, exc) from None
+    finally:
+        with contextlib.suppress(OSError):
+            handle.close()
+
+
 @contextlib.contextmanager
 def atomic_file(path: str | os.PathLike) -> Iterator[BinaryIO]:
     """A binary file that appears at ``path`` whole when the block ends, or not at all.
 
     It is written to a temporary file beside ``path`` (removed on any error, Ctrl-C and
-    SIGTERM included) and renamed. A failed write (missing folder, no permission, disk
-    full, file-size limit) raises :class:`OutputError` naming ``path``, not the temporary
-    file.
+    SIGTERM included) and renamed; a symbolic link stays a link to the new file, and a
+    device or pipe (``/dev/stdout``, a FIFO) is written directly. A failed write (missing
+    folder, no permission, disk full, file-size limit) raises :class:`OutputError` naming
+    ``path``, not the temporary file.
     """
     path = Path(path)
+    if _special(path):  # a device or pipe (/dev/stdout, a FIFO): nothing to rename
+        with _direct(path) as handle:
+            yield handle
+        return
+    if path.is_symlink():  # write the file it points to: the link stays a link
+        path = path.resolve()
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
@@ -79,7 +122,7 @@ def atomic_file(path: str | os.PathLike) -> Iterator[BinaryIO]:
             handle.flush()
             os.fsync(handle.fileno())
             handle.close()
-            os.chmod(tmp, 0o666 & ~_umask())
+            os.chmod(tmp, _mode_for(path))
             os.replace(tmp, path)
         except OSError as exc:
             raise write_error(path, exc) from None
