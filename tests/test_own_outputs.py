@@ -147,3 +147,20 @@ def test_the_table_ends_with_the_failed_inputs(tiny_model_dir, with_a_broken_fil
     assert result.stdout.endswith(
         f"\nFailed inputs (1, not labelled):\n  {with_a_broken_file}/broken.txt: empty report "
         "(no text)\n")
+
+
+def test_compare_does_not_read_its_output_either(tiny_model_dir, reports, tmp_path):
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "c.txt").write_text("依法办理公益诉讼案件，开展司法救助。\n", encoding="utf-8")
+    out = reports / "compare.txt"
+    first = _run(tiny_model_dir, "compare", reports, other, "--format", "csv", "--out", out)
+    assert first.exit_code == 0, first.output
+    before = out.read_bytes()
+    again = _run(tiny_model_dir, "compare", reports, other, "--format", "csv", "--out", out)
+    assert again.exit_code == 0 and out.read_bytes() == before
+    assert f"topics: skipped {out}: the output file of this run, not read as input" in again.stderr
+    for fmt in ("csv", "table"):
+        assert _run(tiny_model_dir, "compare", reports, other, "--format", fmt, "--out",
+                    out).exit_code == 0
+        assert earlier_output(out) == "a comparison written by topics (an earlier output)"

@@ -524,7 +524,7 @@ def compare(obj, inputs, model_dir, fmt, out, encoding, n_typical, max_size):
     model = loaded(lambda: _load(obj, model_dir))
     comparison = compare_inputs(model, list(inputs), n_typical, encoding=encoding,
                                 max_bytes=config.megabytes(max_size), on_error=failed,
-                                on_skip=skips)
+                                on_skip=skips, exclude=[out] if out else [])
     _emit(comparison_output(fmt, comparison, model.taxonomy), out, bom=fmt in BOM_FORMATS)
     obj.say(f"topics: compared {len(comparison.names)} inputs, {failed.failed} failed"
             f"{skips.summary()}, {time.monotonic() - started:.1f}s")

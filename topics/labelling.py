@@ -273,16 +273,18 @@ def label_many(model: ModelSource, inputs: Iterable[str], render: RenderSource =
 def compare_inputs(model: ModelSource, inputs: list[str], n_typical: int = 3, *,
                    encoding: str | None = None, max_bytes: int = MAX_BYTES,
                    on_error: Callable[[InputError], None] | None = None,
-                   on_skip: Callable[[str], None] | None = None) -> Comparison:
+                   on_skip: Callable[[str], None] | None = None,
+                   exclude: Iterable[str] = ()) -> Comparison:
     """Label and compare inputs: each one (a report, or a folder pooled) is one column.
 
-    A folder's column is named after the folder unless it holds a single report.
+    A folder's column is named after the folder unless it holds a single report. Files
+    of ``exclude`` (the output) are never read; ``on_skip`` hears each one skipped.
     """
     model = loaded(model)
     groups = []
     for item in inputs:
         labelled = list(label_many(model, [item], encoding=encoding, max_bytes=max_bytes,
-                                   on_error=on_error, on_skip=on_skip))
+                                   on_error=on_error, on_skip=on_skip, exclude=exclude))
         if labelled:
             name = labelled[0][0] if len(labelled) == 1 else Path(item).name or item
             groups.append((name, [r for _, results in labelled for r in results]))

@@ -114,8 +114,9 @@ def earlier_output(path: str | Path) -> str | None:
 
     Recognised by content, whatever the file is named: JSON Lines of labelled records
     (``theme`` and ``scores``), a csv of them (``theme``, ``confidence`` and ``score_``
-    columns), a terminal table (``== NAME (N units)``), an html page or xlsx workbook made
-    by topics. Only regular files are opened, and only their first 64 KB read.
+    columns), a terminal table (``== NAME (N units)``), a comparison (csv or table), an
+    html page or xlsx workbook made by topics. Only regular files are opened, and only
+    their first 64 KB read.
     """
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):
@@ -135,6 +136,8 @@ def earlier_output(path: str | Path) -> str | None:
         return "a csv of labelled units written by topics (an earlier output)"
     if line.startswith("== ") and line.rstrip().endswith(" units)"):
         return "a table of labelled units written by topics (an earlier output)"
+    if line.startswith("theme,theme_zh,share ") or line.startswith("Reports: [1] "):
+        return "a comparison written by topics (an earlier output)"
     if text.lstrip().lower().startswith(b"<!doctype html") and \
             f'<meta name="generator" content="{GENERATOR}">'.encode() in text:
         return "an html page written by topics (an earlier output)"
