@@ -73,6 +73,14 @@ def _quiet_stdout() -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
+class _OneLineFormatter(logging.Formatter):
+    """Log messages on one line each, as every message (a traceback with -v follows)."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (logging's name)
+        """The message, control characters escaped."""
+        return _one_line(super().formatMessage(record))
+
+
 def _handle_errors(command):
     """Turn the library's errors into one-line messages and exit codes (tracebacks with -v).
 
@@ -169,7 +177,9 @@ def main(ctx, verbose, quiet):
     """
     ctx.obj = Context(verbose, quiet)
     level = logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING
-    logging.basicConfig(level=level, format="topics: %(message)s", stream=sys.stderr)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_OneLineFormatter("topics: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])
 
 
 def _progress(obj: Context):
