@@ -317,3 +317,15 @@ def test_out_on_a_full_device(tmp_path, tiny_model_dir, report_file):
     assert result.exit_code == 1
     assert result.stderr.endswith(
         "Error: cannot write /dev/full: no space left on the device (disk full)\n")
+
+
+def test_a_full_disk_elsewhere_is_no_bug(tmp_path, tiny_model_dir, report_file, monkeypatch):
+    def full(*_args, **_kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr("topics.pipeline.model.ThemeModel.classify_units", full)
+    result = CliRunner().invoke(main, ["classify", str(report_file), "--model",
+                                       str(tiny_model_dir), "--format", "csv"])
+    assert result.exit_code == 1
+    assert result.stderr.endswith(
+        "Error: cannot write a file: no space left on the device (disk full)\n")

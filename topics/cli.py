@@ -118,20 +118,33 @@ def _handle_errors(command):
             _quiet_stdout()
             sys.exit(1)
         except OSError as exc:
-            # every file we write names itself (fileio.atomic_file); a write error that
-            # names no file is standard output's (`> /dev/full`, a file-size limit)
-            if exc.filename is not None or exc.errno not in _STDOUT_PROBLEMS:
+            if exc.errno not in _WRITE_PROBLEMS:
                 raise _bug(ctx, exc) from None
-            _quiet_stdout()
-            raise _Failure(str(write_error("standard output", exc))) from None
+            if _stdout_broken():  # `> /dev/full`, a file-size limit
+                _quiet_stdout()
+                raise _Failure(str(write_error("standard output", exc))) from None
+            # files written through fileio name themselves (OutputError); another write
+            # that failed for want of space is no bug either
+            raise _Failure(str(write_error(exc.filename or "a file", exc))) from None
         except Exception as exc:
             raise _bug(ctx, exc) from None
 
     return wrapper
 
 
-#: Errors of writing standard output that the user can fix (and are no bug of ours).
-_STDOUT_PROBLEMS = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EIO, errno.EPIPE}
+#: Errors of writing that the user can fix (and are no bug of ours).
+_WRITE_PROBLEMS = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EIO}
+
+
+def _stdout_broken() -> bool:
+    """Whether standard output cannot be written: what it holds does not go out again."""
+    if sys.stdout is None:
+        return False
+    try:
+        sys.stdout.flush()
+    except OSError:
+        return True
+    return False
 
 
 def _bug(ctx: Context | None, exc: Exception) -> _Failure:
