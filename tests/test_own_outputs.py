@@ -164,3 +164,15 @@ def test_compare_does_not_read_its_output_either(tiny_model_dir, reports, tmp_pa
         assert _run(tiny_model_dir, "compare", reports, other, "--format", fmt, "--out",
                     out).exit_code == 0
         assert earlier_output(out) == "a comparison written by topics (an earlier output)"
+
+
+def test_the_output_as_the_only_input_is_an_error(tiny_model_dir, tmp_path):
+    report = tmp_path / "a.txt"
+    report.write_text(REPORT, encoding="utf-8")
+    result = _run(tiny_model_dir, "classify", report, "--out", report)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == \
+        f"topics: skipped {report}: the output file of this run, not read as input"
+    assert result.stderr.endswith(
+        "Error: nothing to label: every input was skipped (see above)\n")
+    assert report.read_text(encoding="utf-8") == REPORT

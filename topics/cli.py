@@ -514,6 +514,10 @@ def classify(obj, inputs, model_dir, fmt, out, encoding, max_size, explain, jobs
             f"{progress.failed} failed{skips.summary()}, {time.monotonic() - started:.1f}s")
     if progress.failed:
         sys.exit(1)
+    if not n_reports and skips.count:
+        from .errors import InputError
+
+        raise InputError("nothing to label: every input was skipped (see above)")
 
 
 @main.command()
