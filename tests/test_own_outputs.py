@@ -176,3 +176,9 @@ def test_the_output_as_the_only_input_is_an_error(tiny_model_dir, tmp_path):
     assert result.stderr.endswith(
         "Error: nothing to label: every input was skipped (see above)\n")
     assert report.read_text(encoding="utf-8") == REPORT
+
+
+def test_an_output_that_would_not_be_read_anyway_is_not_mentioned(tiny_model_dir, reports):
+    result = _run(tiny_model_dir, "classify", reports, "--format", "xlsx", "--out",
+                  reports / "out.xlsx")
+    assert result.exit_code == 0 and "skipped" not in result.stderr

@@ -69,12 +69,12 @@ def input_items(inputs: Iterable[str], exclude: Iterable[str | os.PathLike] = ()
     from .read.files import REPORT_SUFFIXES, expand_inputs
 
     inputs, exclude = list(inputs), list(exclude)
-    skip = on_skip or _quiet
+    suffixes, skip = (*REPORT_SUFFIXES, ".jsonl"), on_skip or _quiet
     for target in exclude:
-        if _reached(inputs, Path(target)):
+        if _reached(inputs, Path(target), suffixes):
             skip(f"{target}: the output file of this run, not read as input")
     given, items = set(inputs), []
-    for item in expand_inputs(inputs, (*REPORT_SUFFIXES, ".jsonl"), exclude=exclude):
+    for item in expand_inputs(inputs, suffixes, exclude=exclude):
         found = isinstance(item, str) and item not in given  # found in a folder
         reason = found and earlier_output(item)
         if reason:
@@ -84,15 +84,20 @@ def input_items(inputs: Iterable[str], exclude: Iterable[str | os.PathLike] = ()
     return items
 
 
-def _reached(inputs: list[str], target: Path) -> bool:
-    """Whether ``inputs`` hold the existing file ``target`` (given, or inside a folder)."""
+def _reached(inputs: list[str], target: Path, suffixes: tuple[str, ...]) -> bool:
+    """Whether ``inputs`` hold the existing file ``target``.
+
+    They do when it is given, or is in a folder and named as the reports read there are
+    (``suffixes``).
+    """
     if not target.is_file():
         return False
     resolved = target.resolve()
     for raw in inputs:
         path = Path(raw)
         with contextlib.suppress(OSError):
-            if path.is_dir() and resolved.is_relative_to(path.resolve()):
+            if (path.is_dir() and target.suffix.lower() in suffixes
+                    and resolved.is_relative_to(path.resolve())):
                 return True
             if path.is_file() and path.samefile(target):
                 return True
