@@ -182,3 +182,26 @@ def test_an_output_that_would_not_be_read_anyway_is_not_mentioned(tiny_model_dir
     result = _run(tiny_model_dir, "classify", reports, "--format", "xlsx", "--out",
                   reports / "out.xlsx")
     assert result.exit_code == 0 and "skipped" not in result.stderr
+
+
+@pytest.mark.parametrize("fmt", ["table", "html", "xlsx"])
+def test_compare_lists_the_failed_inputs(tiny_model_dir, with_a_broken_file, tmp_path, fmt):
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "c.txt").write_text("依法办理公益诉讼案件，开展司法救助。\n", encoding="utf-8")
+    out = tmp_path / f"cmp.{fmt}"
+    result = _run(tiny_model_dir, "compare", with_a_broken_file, other, "--format", fmt,
+                  "--out", out)
+    assert result.exit_code == 1
+    broken = f"{with_a_broken_file}/broken.txt"
+    if fmt == "xlsx":
+        from openpyxl import load_workbook
+
+        assert list(load_workbook(out)["failed"].values) == [
+            ("file", "reason"), (broken, "empty report (no text)")]
+    elif fmt == "html":
+        assert f"<tr><td>{broken}</td><td>empty report (no text)</td></tr>" in \
+            out.read_text(encoding="utf-8")
+    else:
+        assert out.read_text(encoding="utf-8").endswith(
+            f"\nFailed inputs (1, not labelled):\n  {broken}: empty report (no text)\n")

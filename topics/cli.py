@@ -363,14 +363,19 @@ def _dask_log_level(obj: Context) -> int:
 class _Progress:
     """A progress bar over the inputs on a terminal; unreadable inputs said on stderr past it.
 
-    Called with an ``InputError`` (as ``on_error``), it says so and counts it.
+    Called with an ``InputError`` (as ``on_error``), it says so, counts it and keeps its
+    name and reason (``failures``).
     """
 
     def __init__(self, obj: Context):
         self.obj, self.bar, self.failed = obj, None, 0
+        self.failures: list[tuple[str, str]] = []  # (name, reason) of each
 
     def __call__(self, exc) -> None:
+        from .labelling import failure
+
         self.failed += 1
+        self.failures.append(failure(exc, exc))
         click.echo(f"{chr(10) if self.bar else ''}{_error_line(exc)}", err=True)
         self.step()
 
@@ -552,7 +557,8 @@ def compare(obj, inputs, model_dir, fmt, out, encoding, n_typical, max_size):
     comparison = compare_inputs(model, list(inputs), n_typical, encoding=encoding,
                                 max_bytes=config.megabytes(max_size), on_error=failed,
                                 on_skip=skips, exclude=[out] if out else [])
-    _emit(comparison_output(fmt, comparison, model.taxonomy), out, bom=fmt in BOM_FORMATS)
+    _emit(comparison_output(fmt, comparison, model.taxonomy, failed.failures), out,
+          bom=fmt in BOM_FORMATS)
     obj.say(f"topics: compared {len(comparison.names)} inputs, {failed.failed} failed"
             f"{skips.summary()}, {time.monotonic() - started:.1f}s")
     if failed.failed:

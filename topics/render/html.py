@@ -161,8 +161,12 @@ def results_html(reports: list[tuple[str, list[UnitResult], ThemeProfile]], taxo
     return _page(title, "".join(parts), _FILTER_SCRIPT)
 
 
-def comparison_html(comparison, taxonomy: Taxonomy, title: str = "报告比较 compare") -> str:
-    """Theme shares side by side, differences, and each report's typical sentences."""
+def comparison_html(comparison, taxonomy: Taxonomy, title: str = "报告比较 compare",
+                    failed: list[tuple[str, str]] = ()) -> str:
+    """Theme shares side by side, differences, and each report's typical sentences.
+
+    The inputs that could not be read (``failed``: ``(name, reason)`` each) are listed last.
+    """
     colors = theme_colors(taxonomy)
     names = comparison.names
     head = "".join(f"<th>{escape(n)}</th>" for n in names)
@@ -191,7 +195,7 @@ def comparison_html(comparison, taxonomy: Taxonomy, title: str = "报告比较 c
             f"{diff_head}</tr>{''.join(rows)}</table>{charts}"
             f"<h2>典型句子 Typical sentences</h2><table><tr><th>主题</th>{head}</tr>"
             f"{''.join(typical)}</table>")
-    return _page(title, body)
+    return _page(title, body + failed_section(failed))
 
 
 def topic_model_html(view: dict, taxonomy: Taxonomy, title: str = "主题模型 topic model") -> str:

@@ -234,7 +234,9 @@ def comparison_csv(comparison: Comparison, taxonomy: Taxonomy) -> str:
     return buffer.getvalue()
 
 
-def comparison_xlsx(comparison: Comparison, taxonomy: Taxonomy) -> bytes:
-    """A workbook: shares and differences; typical sentences."""
+def comparison_xlsx(comparison: Comparison, taxonomy: Taxonomy,
+                    failed: list[tuple[str, str]] = ()) -> bytes:
+    """A workbook: shares and differences; typical sentences; the inputs not read, if any."""
+    failed_sheet = [("failed", [["file", "reason"], *map(list, failed)])] if failed else []
     return _workbook_bytes([("shares", comparison_rows(comparison, taxonomy)),
-                            ("typical", comparison_typical_rows(comparison))])
+                            ("typical", comparison_typical_rows(comparison)), *failed_sheet])
