@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import json
 import logging
@@ -40,51 +41,140 @@ class Context:
         self.quiet = quiet
 
     def say(self, message: str) -> None:
-        """People-talk on stderr, unless --quiet."""
+        """People-talk on stderr, unless --quiet (on one line: see ``errors.printable``)."""
         if not self.quiet:
-            click.echo(message, err=True)
+            click.echo(_one_line(message), err=True)
 
 
 BUG_REPORT = ("this is a bug in topics: please report it with the command you ran and the "
               "traceback that -v shows")
 
 
+def _one_line(message: str) -> str:
+    from .errors import printable
+
+    return printable(message)
+
+
+class _Failure(click.ClickException):
+    """The one way a command fails: ``Error: MESSAGE`` on one line, then exit ``code``."""
+
+    def __init__(self, message: str, code: int = 1):
+        super().__init__(_one_line(message))
+        self.exit_code = code
+
+
+def _error_line(exc) -> str:
+    """The line that reports an input skipped with an error (the batch goes on)."""
+    return f"topics: error: {_one_line(str(exc))}"
+
+
+def _quiet_stdout() -> None:
+    """Send what is left of our output nowhere: its reader went away, or it cannot be written."""
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+class _OneLineFormatter(logging.Formatter):
+    """Log messages on one line each, as every message (a traceback with -v follows)."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (logging's name)
+        """The message, control characters escaped."""
+        return _one_line(super().formatMessage(record))
+
+
 def _handle_errors(command):
     """Turn the library's errors into one-line messages and exit codes (tracebacks with -v).
 
     Only the library's own errors (``TopicsError``) are the user's to fix; anything else is
-    a bug and says so: its traceback with -v, a line asking to report it without.
+    a bug and says so: its traceback with -v, a line asking to report it without. Ctrl-C
+    and SIGTERM (after cleaning up) and a standard output that cannot be written are said
+    in one line too; a reader that went away (``| head``) ends the command quietly.
     """
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
-        from .errors import TopicsError, UsageError
+        from .errors import Stopped, TopicsError, UsageError
+        from .fileio import write_error
 
         ctx = click.get_current_context().find_object(Context)
         try:
-            return command(*args, **kwargs)
+            result = command(*args, **kwargs)
+            if sys.stdout is not None:  # None: started with standard output closed
+                sys.stdout.flush()  # here, not at exit, so that a failure is reported
+            return result
         except UsageError as exc:
-            raise click.UsageError(str(exc)) from None
+            raise click.UsageError(_one_line(str(exc))) from None
         except TopicsError as exc:
             if ctx and ctx.verbose:
                 traceback.print_exc()
-            raise click.ClickException(str(exc)) from None
+            raise _Failure(str(exc)) from None
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except Stopped:
+            raise _Failure("terminated", 143) from None
         except KeyboardInterrupt:
-            raise click.ClickException("interrupted") from None
+            raise _Failure("interrupted", 130) from None
         except BrokenPipeError:
             # the reader of our output went away (e.g. `| head`): stop quietly
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            _quiet_stdout()
             sys.exit(1)
+        except OSError as exc:
+            if exc.errno not in _WRITE_PROBLEMS:
+                raise _bug(ctx, exc) from None
+            if _stdout_broken():  # `> /dev/full`, a file-size limit
+                _quiet_stdout()
+                raise _Failure(str(write_error("standard output", exc))) from None
+            # files written through fileio name themselves (OutputError); another write
+            # that failed for want of space is no bug either
+            raise _Failure(str(write_error(exc.filename or "a file", exc))) from None
         except Exception as exc:
-            if ctx and ctx.verbose:
-                traceback.print_exc()
-                raise click.ClickException(f"{type(exc).__name__}: {exc}: {BUG_REPORT}") from None
-            raise click.ClickException(f"{type(exc).__name__}: {exc}: {BUG_REPORT} (run with "
-                                       f"-v to see it)") from None
+            raise _bug(ctx, exc) from None
 
     return wrapper
+
+
+#: Errors of writing that the user can fix (and are no bug of ours).
+_WRITE_PROBLEMS = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EIO}
+
+
+def _stdout_broken() -> bool:
+    """Whether standard output cannot be written: what it holds does not go out again."""
+    if sys.stdout is None:
+        return False
+    try:
+        sys.stdout.flush()
+    except OSError:
+        return True
+    return False
+
+
+def _bug(ctx: Context | None, exc: Exception) -> _Failure:
+    """The message of an unexpected exception: a bug, with its traceback under -v."""
+    if ctx and ctx.verbose:
+        traceback.print_exc()
+        return _Failure(f"{type(exc).__name__}: {exc}: {BUG_REPORT}")
+    return _Failure(f"{type(exc).__name__}: {exc}: {BUG_REPORT} (run with -v to see it)")
+
+
+def run_command(interrupted) -> None:
+    """Run :func:`main` as the ``topics`` command, each failure reported in one line.
+
+    Click's own handling is off, so that Ctrl-C or SIGTERM outside a command (while its
+    options are parsed) goes to ``interrupted`` (which exits), not to "Aborted!".
+    """
+    try:
+        code = main.main(prog_name="topics", standalone_mode=False)
+    except click.Abort as exc:
+        interrupted(exc)
+    except click.ClickException as exc:
+        exc.message = _one_line(exc.message)  # click's own too (a bad --out NAME)
+        exc.show()
+        sys.exit(exc.exit_code)
+    except BrokenPipeError:  # the reader went away (``--help | head``)
+        _quiet_stdout()
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -102,7 +192,9 @@ def main(ctx, verbose, quiet):
     """
     ctx.obj = Context(verbose, quiet)
     level = logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING
-    logging.basicConfig(level=level, format="topics: %(message)s", stream=sys.stderr)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_OneLineFormatter("topics: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])
 
 
 def _progress(obj: Context):
@@ -112,7 +204,8 @@ def _progress(obj: Context):
 
     def progress(message: str) -> None:
         if show:
-            click.echo(f"topics: [{time.monotonic() - started:5.1f}s] {message}", err=True)
+            click.echo(_one_line(f"topics: [{time.monotonic() - started:5.1f}s] {message}"),
+                       err=True)
     return progress
 
 
@@ -272,15 +365,20 @@ def _dask_log_level(obj: Context) -> int:
 class _Progress:
     """A progress bar over the inputs on a terminal; unreadable inputs said on stderr past it.
 
-    Called with an ``InputError`` (as ``on_error``), it says so and counts it.
+    Called with an ``InputError`` (as ``on_error``), it says so, counts it and keeps its
+    name and reason (``failures``).
     """
 
     def __init__(self, obj: Context):
         self.obj, self.bar, self.failed = obj, None, 0
+        self.failures: list[tuple[str, str]] = []  # (name, reason) of each
 
     def __call__(self, exc) -> None:
+        from .labelling import failure
+
         self.failed += 1
-        click.echo(f"{chr(10) if self.bar else ''}topics: error: {exc}", err=True)
+        self.failures.append(failure(exc, exc))
+        click.echo(f"{chr(10) if self.bar else ''}{_error_line(exc)}", err=True)
         self.step()
 
     def step(self) -> None:
@@ -298,6 +396,21 @@ class _Progress:
                                show_pos=True, show_eta=True) as self.bar:
             yield self
         self.bar = None
+
+
+class _Skips:
+    """Hears the files of the inputs skipped as no reports: says each, counts them."""
+
+    def __init__(self, obj: Context):
+        self.obj, self.count = obj, 0
+
+    def __call__(self, message: str) -> None:
+        self.count += 1
+        self.obj.say(f"topics: skipped {message}")
+
+    def summary(self) -> str:
+        """What goes into the summary line (nothing when none was skipped)."""
+        return f", {self.count} skipped" if self.count else ""
 
 
 class _Sink(contextlib.ExitStack):
@@ -322,7 +435,8 @@ class _Sink(contextlib.ExitStack):
             self._handle = self.enter_context(atomic_file(self.out))
             if self.bom:
                 self._handle.write("\ufeff".encode())
-        self._handle.write(text.encode("utf-8") if isinstance(text, str) else text)
+        self._handle.write(text.encode("utf-8", "backslashreplace") if isinstance(text, str)
+                           else text)
 
 
 def _check_out(fmt: str, out: str | None) -> None:
@@ -338,6 +452,7 @@ def _write_labelled(labelled, fmt: str, out: str | None, progress: _Progress) ->
     from .config import N_TOPIC_WORDS
     from .pipeline.model import ThemeProfile
     from .render.outputs import BOM_FORMATS, WHOLE_FORMATS, whole_output
+    from .render.tables import failed_table
 
     kept, n_reports, n_units, counts = [], 0, 0, Counter()
     with _Sink(out, bom=fmt in BOM_FORMATS) as sink, progress.over(labelled.items):
@@ -353,11 +468,14 @@ def _write_labelled(labelled, fmt: str, out: str | None, progress: _Progress) ->
         if kept:
             model = labelled.model
             sink.write(whole_output(fmt, kept, model.taxonomy,
-                                    model.topic_model.summary(N_TOPIC_WORDS)))
+                                    model.topic_model.summary(N_TOPIC_WORDS),
+                                    labelled.failures))
         elif n_reports:
             ids = labelled.model.taxonomy.ids
             sink.write(labelled.render.after(
                 n_reports, ThemeProfile({t: counts.get(t, 0) for t in ids}, n_units)))
+        if fmt == "table" and n_reports:
+            sink.write(failed_table(labelled.failures))
     return n_reports, n_units
 
 
@@ -422,19 +540,24 @@ def classify(obj, inputs, model_dir, fmt, out, encoding, max_size, explain, wide
         if given and fmt != "table":
             raise click.UsageError(f"{flag} is for --format table, not {fmt}")
     width = _table_width(wide, out)
-    started, progress = time.monotonic(), _Progress(obj)
+    started, progress, skips = time.monotonic(), _Progress(obj), _Skips(obj)
     labelled = label_many(lambda: _load(obj, model_dir), inputs,
                           lambda model: renderer(fmt, model.taxonomy, explain, width,
                                                  profile_only), jobs=jobs,
                           scheduler=scheduler, encoding=encoding,
                           max_bytes=config.megabytes(max_size), on_error=progress,
                           progress=_progress(obj),
-                          cluster_log_level=_dask_log_level(obj))
+                          cluster_log_level=_dask_log_level(obj),
+                          exclude=[out] if out else [], on_skip=skips)
     n_reports, n_units = _write_labelled(labelled, fmt, out, progress)
     obj.say(f"topics: {n_reports} reports, {n_units} units labelled, "
-            f"{progress.failed} failed, {time.monotonic() - started:.1f}s")
+            f"{progress.failed} failed{skips.summary()}, {time.monotonic() - started:.1f}s")
     if progress.failed:
         sys.exit(1)
+    if not n_reports and skips.count:
+        from .errors import InputError
+
+        raise InputError("nothing to label: every input was skipped (see above)")
 
 
 @main.command()
@@ -467,14 +590,15 @@ def compare(obj, inputs, model_dir, fmt, out, encoding, n_typical, by_section, m
     from .render.outputs import BOM_FORMATS, comparison_output
 
     _check_out(fmt, out)
-    started, failed = time.monotonic(), _Progress(obj)
+    started, failed, skips = time.monotonic(), _Progress(obj), _Skips(obj)
     model = loaded(lambda: _load(obj, model_dir))
     comparison = compare_inputs(model, list(inputs), n_typical, by_section=by_section,
                                 encoding=encoding, max_bytes=config.megabytes(max_size),
-                                on_error=failed)
-    _emit(comparison_output(fmt, comparison, model.taxonomy), out, bom=fmt in BOM_FORMATS)
-    obj.say(f"topics: compared {len(comparison.names)} inputs, {failed.failed} failed, "
-            f"{time.monotonic() - started:.1f}s")
+                                on_error=failed, on_skip=skips, exclude=[out] if out else [])
+    _emit(comparison_output(fmt, comparison, model.taxonomy, failed.failures), out,
+          bom=fmt in BOM_FORMATS)
+    obj.say(f"topics: compared {len(comparison.names)} inputs, {failed.failed} failed"
+            f"{skips.summary()}, {time.monotonic() - started:.1f}s")
     if failed.failed:
         sys.exit(1)
 

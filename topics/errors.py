@@ -1,5 +1,7 @@
 """Exceptions raised by the library; the CLI turns them into one-line messages."""
 
+import unicodedata
+
 
 class TopicsError(Exception):
     """Base class of every error the library raises on purpose."""
@@ -37,6 +39,14 @@ class WorkerError(TopicsError):
     """A worker process died while labelling (killed, or out of memory)."""
 
 
+class OutputError(TopicsError):
+    """An output file (or standard output) cannot be written: no such folder, disk full, ..."""
+
+
+class Stopped(KeyboardInterrupt):  # noqa: N818 (an interruption, as KeyboardInterrupt is)
+    """SIGTERM or SIGHUP asked the command to stop: it cleans up as after Ctrl-C."""
+
+
 def printable(name) -> str:
     r"""A file name (str, bytes or path) safe to print on one line of any terminal.
 
@@ -55,5 +65,5 @@ def printable(name) -> str:
     except UnicodeEncodeError:  # a lone surrogate that is not an escaped byte
         text = text.encode("utf-8", "backslashreplace").decode("utf-8")
     escapes = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-    return "".join(c if c.isprintable() or c == " " else escapes.get(c, repr(c)[1:-1])
-                   for c in text)
+    return "".join(c if c.isprintable() or unicodedata.category(c) == "Zs"
+                   else escapes.get(c, repr(c)[1:-1]) for c in text)

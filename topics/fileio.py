@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
+
+from .errors import OutputError
 
 
 def _umask() -> int:
@@ -17,30 +21,127 @@ def _umask() -> int:
     return mask
 
 
+#: What an ``OSError`` of writing a file means to its user, by errno.
+_WRITE_PROBLEMS = {
+    errno.ENOENT: "no such folder",
+    errno.ENOTDIR: "no such folder (a part of the path is a file)",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.EROFS: "read-only file system",
+    errno.ENOSPC: "no space left on the device (disk full)",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EFBIG: "file too large (over the file-size limit)",
+    errno.EISDIR: "is a folder",
+    errno.EIO: "input/output error",
+}
+
+
+def write_error(target: str | os.PathLike, exc: OSError) -> OutputError:
+    """The one-line error of failing to write ``target`` ("standard output" or a file)."""
+    reason = _WRITE_PROBLEMS.get(exc.errno) or (exc.strerror or type(exc).__name__).lower()
+    return OutputError(f"cannot write {target}: {reason}")
+
+
+class _Output:
+    """A binary file whose failed writes raise :class:`OutputError` naming the target."""
+
+    def __init__(self, handle: BinaryIO, target: Path):
+        self._handle, self._target = handle, target
+
+    def write(self, data) -> int:
+        """Write ``data``; an ``OSError`` becomes an ``OutputError`` naming the target."""
+        try:
+            return self._handle.write(data)
+        except OSError as exc:
+            raise write_error(self._target, exc) from None
+
+    def __getattr__(self, name):
+        return getattr(self._handle, name)
+
+
+def _mode_for(path: Path) -> int:
+    """The permissions of the file that ``path`` replaces, else those of a new file."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        return 0o666 & ~_umask()
+
+
+def _special(path: Path) -> bool:
+    """Whether ``path`` exists and is neither a regular file nor a folder."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+@contextlib.contextmanager
+def _direct(path: Path) -> Iterator[BinaryIO]:
+    """``path`` opened for writing as it is, failures as :class:`OutputError`."""
+    try:
+        handle = open(path, "wb")  # noqa: SIM115 (closed below, its errors reported)
+    except OSError as exc:
+        raise write_error(path, exc) from None
+    try:
+        yield _Output(handle, path)
+        try:
+            handle.close()
+        except OSError as exc:
+            raise write_error(path, exc) from None
+    finally:
+        with contextlib.suppress(OSError):
+            handle.close()
+
+
 @contextlib.contextmanager
 def atomic_file(path: str | os.PathLike) -> Iterator[BinaryIO]:
-    """A binary file that appears at ``path`` whole when the block ends, or not at all."""
+    """A binary file that appears at ``path`` whole when the block ends, or not at all.
+
+    It is written to a temporary file beside ``path`` (removed on any error, Ctrl-C and
+    SIGTERM included) and renamed; a symbolic link stays a link to the new file, and a
+    device or pipe (``/dev/stdout``, a FIFO) is written directly. A failed write (missing
+    folder, no permission, disk full, file-size limit) raises :class:`OutputError` naming
+    ``path``, not the temporary file.
+    """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "wb") as handle:
+    if _special(path):  # a device or pipe (/dev/stdout, a FIFO): nothing to rename
+        with _direct(path) as handle:
             yield handle
+        return
+    if path.is_symlink():  # write the file it points to: the link stays a link
+        path = path.resolve()
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise write_error(path, exc) from None
+    handle = os.fdopen(fd, "wb")
+    try:
+        yield _Output(handle, path)
+        try:
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
+            handle.close()
+            os.chmod(tmp, _mode_for(path))
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise write_error(path, exc) from None
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
+            handle.close()  # its buffer may not flush (disk full): the file goes anyway
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        except FileNotFoundError:
-            pass
         raise
 
 
 def atomic_write(path: str | os.PathLike, data: str | bytes, encoding: str = "utf-8") -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the whole new one."""
+    """Write ``data`` to ``path`` so that readers see the old file or the whole new one.
+
+    Text that ``encoding`` cannot hold (a lone surrogate of a file name that is not UTF-8)
+    is written as a backslash escape.
+    """
     with atomic_file(path) as handle:
-        handle.write(data.encode(encoding) if isinstance(data, str) else data)
+        handle.write(data.encode(encoding, "backslashreplace") if isinstance(data, str) else data)
 
 
 def file_sha256(path: str | os.PathLike) -> str:

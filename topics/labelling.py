@@ -19,6 +19,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import BinaryIO
 
 from .compare import Comparison, column_names, compare_reports
@@ -56,11 +57,70 @@ def loaded(model: ModelSource) -> ThemeModel:
     return model
 
 
-def input_items(inputs: Iterable[str]) -> list[str | InputError]:
-    """The report files (and ``-``) of ``inputs``, folders expanded; problems as InputError."""
+def input_items(inputs: Iterable[str], exclude: Iterable[str | os.PathLike] = (),
+                on_skip: Callable[[str], None] | None = None) -> list[str | InputError]:
+    """The report files (and ``-``) of ``inputs``, folders expanded; problems as InputError.
+
+    Never the files of ``exclude`` (the output being written, its temporary file); in a
+    folder, never an earlier output of topics (:func:`~topics.pipeline.inputs.earlier_output`).
+    ``on_skip`` hears each file so skipped that the inputs hold, in one line.
+    """
+    from .pipeline.inputs import earlier_output
     from .read.files import REPORT_SUFFIXES, expand_inputs
 
-    return list(expand_inputs(inputs, (*REPORT_SUFFIXES, ".jsonl")))
+    inputs, exclude = list(inputs), list(exclude)
+    suffixes, skip = (*REPORT_SUFFIXES, ".jsonl"), on_skip or _quiet
+    for target in exclude:
+        if _reached(inputs, Path(target), suffixes):
+            skip(f"{target}: the output file of this run, not read as input")
+    given, items = set(inputs), []
+    for item in expand_inputs(inputs, suffixes, exclude=exclude):
+        found = isinstance(item, str) and item not in given  # found in a folder
+        reason = found and earlier_output(item)
+        if reason:
+            skip(f"{item}: {reason}, not a report")
+            continue
+        items.append(item)
+    return items
+
+
+def _reached(inputs: list[str], target: Path, suffixes: tuple[str, ...]) -> bool:
+    """Whether ``inputs`` hold the existing file ``target``.
+
+    They do when it is given, or is in a folder and named as the reports read there are
+    (``suffixes``).
+    """
+    if not target.is_file():
+        return False
+    resolved = target.resolve()
+    for raw in inputs:
+        path = Path(raw)
+        with contextlib.suppress(OSError):
+            if (path.is_dir() and target.suffix.lower() in suffixes
+                    and resolved.is_relative_to(path.resolve())):
+                return True
+            if path.is_file() and path.samefile(target):
+                return True
+    return False
+
+
+def failure(item: str | InputError, exc: InputError) -> tuple[str, str]:
+    """``(name, reason)`` of an input that could not be read, for the outputs' list of them.
+
+    The name is the input's path (``<stdin>`` for ``-``); the reason is the message without
+    the name it starts with.
+    """
+    message = str(exc)
+    if item == "-":
+        names = ["<stdin>"]
+    elif isinstance(item, str):
+        names = [item, str(Path(item))]
+    else:
+        names = [message.split(": ", 1)[0]]
+    for name in names:
+        if message.startswith(f"{name}: "):
+            return name, message[len(name) + 2:]
+    return names[0], message
 
 
 def worker_count(jobs: int, items: list) -> int:
@@ -81,7 +141,7 @@ class Labelling:
     ``results`` are :class:`~topics.pipeline.model.UnitResult` objects, or
     :class:`~topics.pipeline.label.Rendered` text with a renderer. Once it has started,
     ``model`` and ``render`` are the model and renderer used; ``failed`` counts the inputs
-    that could not be read.
+    that could not be read, and ``failures`` names them: ``(name, reason)`` each.
     """
 
     def __init__(self, model: ModelSource, items: list, render: RenderSource, jobs: int,
@@ -91,6 +151,7 @@ class Labelling:
         self.items = items
         self.model: ThemeModel | None = model if isinstance(model, ThemeModel) else None
         self.failed = 0
+        self.failures: list[tuple[str, str]] = []
         self.render: Render | None = None  # the renderer, once the model is loaded
         self._load = None if self.model is not None else model
         self._render, self._jobs, self._scheduler = render, jobs, scheduler
@@ -142,6 +203,7 @@ class Labelling:
                 outcome = self._stdin_outcome(model, render) if item == "-" else next(outcomes)
                 if isinstance(outcome, InputError):
                     self.failed += 1
+                    self.failures.append(failure(item, outcome))
                     if self._on_error is None:
                         raise outcome
                     self._on_error(outcome)
@@ -162,7 +224,8 @@ def label_many(model: ModelSource, inputs: Iterable[str], render: RenderSource =
                jobs: int = 1, scheduler=None, encoding: str | None = None,
                max_bytes: int = MAX_BYTES, on_error: Callable[[InputError], None] | None = None,
                stdin: BinaryIO | None = None, progress: Callable[[str], None] = _quiet,
-               cluster_log_level: int = logging.ERROR) -> Labelling:
+               cluster_log_level: int = logging.ERROR, exclude: Iterable[str] = (),
+               on_skip: Callable[[str], None] | None = None) -> Labelling:
     """Label every unit of many inputs, in input order: ``(name, results)`` per input.
 
     Parameters
@@ -193,6 +256,11 @@ def label_many(model: ModelSource, inputs: Iterable[str], render: RenderSource =
         Hears what long steps start (connecting to a cluster).
     cluster_log_level : int
         Level of Dask's own logging.
+    exclude : iterable of str
+        Files never read as inputs: the output being written (``--out``).
+    on_skip : callable or None
+        Hears, in one line each, the files of the inputs that are skipped as no reports:
+        those of ``exclude``, and earlier outputs of topics found in folders.
 
     Returns
     -------
@@ -202,25 +270,29 @@ def label_many(model: ModelSource, inputs: Iterable[str], render: RenderSource =
     if scheduler and jobs != 1:
         raise UsageError("--jobs and --scheduler (or TOPICS_SCHEDULER) do not go together: on "
                          "a cluster its workers are the processes (local:N starts N here)")
-    return Labelling(model, input_items(inputs), render, jobs, scheduler, encoding, max_bytes,
+    items = input_items(inputs, exclude, on_skip)
+    return Labelling(model, items, render, jobs, scheduler, encoding, max_bytes,
                      on_error, stdin, progress, cluster_log_level)
 
 
 def compare_inputs(model: ModelSource, inputs: list[str], n_typical: int = 3, *,
                    by_section: bool = False, encoding: str | None = None,
                    max_bytes: int = MAX_BYTES,
-                   on_error: Callable[[InputError], None] | None = None) -> Comparison:
+                   on_error: Callable[[InputError], None] | None = None,
+                   on_skip: Callable[[str], None] | None = None,
+                   exclude: Iterable[str] = ()) -> Comparison:
     """Label and compare inputs: each one (a report, or a folder pooled) is one column.
 
     Columns are named by :func:`topics.compare.column_names` (a folder by its name); one
-    input is its profile alone. ``by_section`` compares the top-level sections too.
+    input is its profile alone. ``by_section`` compares the top-level sections too. Files
+    of ``exclude`` (the output) are never read; ``on_skip`` hears each one skipped.
     """
     model = loaded(model)
     names = column_names(inputs)
     groups, sources = [], {}
     for item, name in zip(inputs, names, strict=True):
         labelled = list(label_many(model, [item], encoding=encoding, max_bytes=max_bytes,
-                                   on_error=on_error))
+                                   on_error=on_error, on_skip=on_skip, exclude=exclude))
         if labelled:
             groups.append((name, [r for _, results in labelled for r in results]))
             sources[name] = item

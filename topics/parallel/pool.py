@@ -21,6 +21,17 @@ class WorkerPool(NamedTuple):
     size: int
 
 
+def _leave_interrupts_to_the_parent() -> None:
+    """Ignore Ctrl-C in a worker: the process that started it stops the pool.
+
+    Ctrl-C reaches every process of the terminal's group; a worker that took it would print
+    a traceback of its own.
+    """
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _warm_up() -> None:
     """Import the labelling code (numpy, scipy, the model classes) in a new worker."""
     from . import worker  # noqa: F401
@@ -38,7 +49,8 @@ def worker_pool(n_workers: int) -> Iterator[WorkerPool | None]:
     if n_workers < 1:
         yield None
         return
-    executor = ProcessPoolExecutor(n_workers, multiprocessing.get_context("spawn"))
+    executor = ProcessPoolExecutor(n_workers, multiprocessing.get_context("spawn"),
+                                   initializer=_leave_interrupts_to_the_parent)
     try:
         for _ in range(n_workers):
             executor.submit(_warm_up)

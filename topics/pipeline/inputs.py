@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import stat
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -74,3 +79,70 @@ def load_input(path: str, encoding: str | None = None,
         return units_from_jsonl(path, max_bytes)
     report = read_report(path, encoding, max_bytes)
     return _split(report_name(path), report.text, report.rejoin, report.plain_lines)
+
+
+#: How much of a file :func:`earlier_output` reads.
+SNIFF_BYTES = 1 << 16
+#: The ``generator`` an html page of topics names, and the creator of its xlsx workbooks.
+GENERATOR = "topics"
+
+
+def _labelled_record(line: bytes) -> bool:
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return False
+    return isinstance(record, dict) and "theme" in record and "scores" in record
+
+
+def _labelled_csv_header(line: str) -> bool:
+    cells = set(line.strip().split(","))
+    return {"report", "text", "theme", "confidence"} <= cells and any(
+        cell.startswith("score_") for cell in cells)
+
+
+def _our_workbook(path: str | Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as book:
+            if "xl/workbook.xml" not in book.namelist():
+                return False
+            core = book.read("docProps/core.xml")[:SNIFF_BYTES]
+    except (OSError, KeyError, zipfile.BadZipFile, RuntimeError, ValueError):
+        return False
+    return re.search(rb"<dc:creator[^>]*>" + GENERATOR.encode() + rb"</dc:creator>",
+                     core) is not None
+
+
+def earlier_output(path: str | Path) -> str | None:
+    """What output of ``topics`` the file at ``path`` is, or None if it is none.
+
+    Recognised by content, whatever the file is named: JSON Lines of labelled records
+    (``theme`` and ``scores``), a csv of them (``theme``, ``confidence`` and ``score_``
+    columns), a terminal table (``== NAME (N units)``), a comparison (csv or table), an
+    html page or xlsx workbook made by topics. Only regular files are opened, and only
+    their first 64 KB read.
+    """
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
+        with open(path, "rb") as handle:
+            head = handle.read(SNIFF_BYTES)
+    except OSError:
+        return None
+    if head.startswith(b"PK"):
+        return "an xlsx workbook written by topics" if _our_workbook(path) else None
+    text = head.removeprefix(b"\xef\xbb\xbf")
+    first = text.lstrip().split(b"\n", 1)[0]
+    if first.startswith(b"{") and _labelled_record(first):
+        return "labelled records written by topics (an earlier output)"
+    line = first.decode("utf-8", "replace")
+    if _labelled_csv_header(line):
+        return "a csv of labelled units written by topics (an earlier output)"
+    if line.startswith("== ") and line.rstrip().endswith(" units)"):
+        return "a table of labelled units written by topics (an earlier output)"
+    if line.startswith("theme,theme_zh,share ") or line.startswith("Reports: [1] "):
+        return "a comparison written by topics (an earlier output)"
+    if text.lstrip().lower().startswith(b"<!doctype html") and \
+            f'<meta name="generator" content="{GENERATOR}">'.encode() in text:
+        return "an html page written by topics (an earlier output)"
+    return None

@@ -50,6 +50,11 @@ class Rendered:
 Outcome = tuple[str, list[UnitResult] | Rendered] | InputError
 
 
+def _utf8(text: str) -> bytes:
+    """UTF-8; a lone surrogate (of a file name that is not UTF-8) as a backslash escape."""
+    return text.encode("utf-8", "backslashreplace")
+
+
 def label_input(model: ThemeModel, loaded: InputUnits, render: Render | None = None
                 ) -> tuple[str, list[UnitResult] | Rendered]:
     """Label the units of one input (then ``render`` them).
@@ -59,14 +64,14 @@ def label_input(model: ThemeModel, loaded: InputUnits, render: Render | None = N
     if render is not None and render.from_columns(loaded.units, loaded.ids):
         columns = model.predict_units(loaded.units, loaded.in_context)
         data = render.columns(loaded.units, columns)
-        return loaded.name, Rendered(data.encode("utf-8"), len(loaded.units),
+        return loaded.name, Rendered(_utf8(data), len(loaded.units),
                                      dict(Counter(columns.themes)))
     explain = render is None or render.explain
     results = model.classify_units(loaded.units, loaded.ids, explain=explain,
                                    in_context=loaded.in_context)
     if render is None:
         return loaded.name, results
-    return loaded.name, Rendered(render(loaded.name, results).encode("utf-8"), len(results),
+    return loaded.name, Rendered(_utf8(render(loaded.name, results)), len(results),
                                  dict(Counter(r.theme for r in results)))
 
 

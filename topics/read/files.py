@@ -6,7 +6,7 @@ import codecs
 import logging
 import os
 import stat
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from pathlib import Path
 
 from ..config import MAX_BYTES
@@ -210,6 +210,42 @@ def read_text(path: str | os.PathLike, encoding: str | None = None,
     return text
 
 
+def _matcher(exclude: Iterable[str | os.PathLike]):
+    """A test of whether a path is one of ``exclude``.
+
+    It is when it resolves to the same path or is the same file (inode), or is the
+    temporary file that :func:`topics.fileio.atomic_file` writes beside it.
+    """
+    targets = []
+    for raw in exclude:
+        target = Path(raw)
+        try:
+            info = target.stat()
+            inode = (info.st_dev, info.st_ino)
+        except OSError:
+            inode = None
+        targets.append((_resolved(target), inode))
+
+    def excluded(path: Path) -> bool:
+        if not targets:
+            return False
+        resolved = _resolved(path)
+        for target, inode in targets:
+            if resolved == target or (resolved.parent == target.parent
+                                      and resolved.name.startswith(f".{target.name}.")
+                                      and resolved.name.endswith(".tmp")):
+                return True
+            if inode is not None:
+                try:
+                    info = path.stat()
+                except OSError:
+                    continue
+                if (info.st_dev, info.st_ino) == inode:
+                    return True
+        return False
+    return excluded
+
+
 # -- the list of inputs ---------------------------------------------------------------------
 
 
@@ -256,7 +292,7 @@ def _skipped(name: str) -> str | None:
     return None
 
 
-def _walk(root: Path, suffixes: tuple[str, ...], exclude: Collection[Path]
+def _walk(root: Path, suffixes: tuple[str, ...], excluded: Callable[[Path], bool]
           ) -> list[InputPath | InputError]:
     """The reports under ``root`` in natural order of their paths, walked iteratively.
 
@@ -293,7 +329,7 @@ def _walk(root: Path, suffixes: tuple[str, ...], exclude: Collection[Path]
             suffix = os.path.splitext(entry.name)[1].lower()
             if suffix not in suffixes and suffix not in UNSUPPORTED:
                 continue
-            if exclude and _resolved(path) in exclude:
+            if excluded(path):
                 _log.info("skipped %s (the output file)", printable(path))
             elif suffix not in suffixes:
                 found.append((inside, InputError(
@@ -358,7 +394,7 @@ def _distinct(items: list) -> list:
 
 def _listed(paths: Iterable[str], suffixes: tuple[str, ...],
             exclude: Collection[str | os.PathLike]) -> Iterator[InputPath | str | InputError]:
-    excluded = {_resolved(Path(p)) for p in exclude}
+    excluded = _matcher(exclude)
     for raw in paths:
         if raw == "-":
             yield raw
@@ -377,7 +413,7 @@ def _listed(paths: Iterable[str], suffixes: tuple[str, ...],
             if not found:
                 yield InputError(f"{printable(path)}: directory holds no reports "
                                  f"({', '.join(suffixes)})")
-        elif excluded and _resolved(path) in excluded:
-            yield InputError(f"{printable(path)}: is the output file; not read as input")
+        elif excluded(path):
+            _log.info("skipped %s (the output file)", printable(path))
         else:
             yield InputPath(str(path), printable(path.name))

@@ -6,6 +6,7 @@ import json
 from collections import Counter
 from html import escape
 
+from ..pipeline.inputs import GENERATOR
 from ..pipeline.model import NO_SECTION, ThemeProfile, UnitResult, section_profiles
 from ..taxonomy import Taxonomy
 
@@ -96,6 +97,7 @@ def tint(color: str, alpha: float = TINT_ALPHA) -> str:
 def _page(title: str, body: str, script: str = "") -> str:
     return (f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width,initial-scale=1">'
+            f'<meta name="generator" content="{GENERATOR}">'
             f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>"
             f"{body}<script>{script}</script></body></html>\n")
 
@@ -262,12 +264,25 @@ def overview(reports: list[tuple[str, list[UnitResult], ThemeProfile]], taxonomy
             "</section>")
 
 
+def failed_section(failed: list[tuple[str, str]]) -> str:
+    """A section listing the inputs that could not be read (none: no section)."""
+    if not failed:
+        return ""
+    rows = "".join(f"<tr><td>{escape(name)}</td><td>{escape(reason)}</td></tr>"
+                   for name, reason in failed)
+    return (f'<section class="failed"><h2>未能读取的文件 Inputs not read ({len(failed)})</h2>'
+            f"<table><tr><th>文件 file</th><th>原因 reason</th></tr>{rows}</table></section>")
+
+
 def results_html(reports: list[tuple[str, list[UnitResult], ThemeProfile]], taxonomy: Taxonomy,
-                 topic_summary: list[dict], title: str = "主题分析 topics") -> str:
+                 topic_summary: list[dict], title: str = "主题分析 topics",
+                 failed: list[tuple[str, str]] = ()) -> str:
     """One page: per report its profile chart and its text with every unit highlighted.
 
     Several reports start with an :func:`overview`. The text keeps the report's paragraphs;
-    the theme filter leaves a ⋯ where sentences were left out between two shown ones.
+    the theme filter leaves a ⋯ where sentences were left out between two shown ones. The
+    inputs that could not be read (``failed``: ``(name, reason)`` each) are listed after the
+    reports.
     """
     colors = theme_colors(taxonomy)
     options = "".join(f'<option value="{t.id}">{escape(t.name_zh)} {t.id}</option>'
@@ -288,6 +303,7 @@ def results_html(reports: list[tuple[str, list[UnitResult], ThemeProfile]], taxo
                      f"{report_topics_table(results, topic_summary, taxonomy)}"
                      f'<div class="text">{_paragraphs(results, taxonomy, colors)}</div>'
                      "</section>")
+    parts.append(failed_section(failed))
     parts.append("<section><h2>模型的全部话题 All topics of the model</h2>"
                  '<p class="muted">主题模型（LDA）在训练语料上学到的全部话题，不是上面报告的统计；'
                  "“对应主题类别”是以其线索词为该话题播种的主题类别（自由主题没有）。"
@@ -409,8 +425,11 @@ def _shares_table(shares, differences, profiles, names: list[str], taxonomy: Tax
             f"</tr>{''.join(rows)}</table>")
 
 
-def comparison_html(comparison, taxonomy: Taxonomy, title: str = "报告比较 compare") -> str:
+def comparison_html(comparison, taxonomy: Taxonomy, title: str = "报告比较 compare",
+                    failed: list[tuple[str, str]] = ()) -> str:
     """The comparison page: shares, differences, sections and typical sentences.
+
+    The inputs that could not be read (``failed``: ``(name, reason)`` each) are listed last.
 
     Theme shares side by side (a grouped bar chart), differences from the first report (a
     chart around zero), per section when compared so, and each report's typical sentences.
@@ -449,7 +468,7 @@ def comparison_html(comparison, taxonomy: Taxonomy, title: str = "报告比较 c
         typical.append(f'<tr><td class="theme-name">{escape(theme.name_zh)}</td>{cells}</tr>')
     parts.append(f"<h2>典型句子 Typical sentences</h2><table><tr><th>主题</th>{head}</tr>"
                  f"{''.join(typical)}</table>")
-    return _page(title, "".join(parts))
+    return _page(title, "".join(parts) + failed_section(failed))
 
 
 def topic_model_html(view: dict, taxonomy: Taxonomy, title: str = "主题模型 topic model") -> str:

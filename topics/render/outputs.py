@@ -19,6 +19,7 @@ from .tables import (
     comparison_csv,
     comparison_table,
     comparison_xlsx,
+    failed_table,
     overall_table,
     results_csv,
     results_table,
@@ -100,20 +101,33 @@ BOM_FORMATS = ("csv",)
 
 
 def whole_output(fmt: str, reports: list[tuple[str, list[UnitResult], ThemeProfile]],
-                 taxonomy: Taxonomy, topic_summary: list[dict]) -> str | bytes:
-    """The xlsx workbook (bytes) or html page of every labelled report and the topic words."""
+                 taxonomy: Taxonomy, topic_summary: list[dict],
+                 failed: list[tuple[str, str]] = ()) -> str | bytes:
+    """The xlsx workbook (bytes) or html page of every labelled report and the topic words.
+
+    ``failed`` lists the inputs that could not be read, ``(name, reason)`` each: the page
+    has a section of them, the workbook a sheet "failed".
+    """
     if fmt == "html":
         from .html import results_html
 
-        return results_html(reports, taxonomy, topic_summary)
-    return results_xlsx(reports, taxonomy, topic_summary)
+        return results_html(reports, taxonomy, topic_summary, failed=failed)
+    return results_xlsx(reports, taxonomy, topic_summary, failed=failed)
 
 
-def comparison_output(fmt: str, comparison: Comparison, taxonomy: Taxonomy) -> str | bytes:
-    """A comparison as a terminal table, CSV, an xlsx workbook (bytes) or an html page."""
+def comparison_output(fmt: str, comparison: Comparison, taxonomy: Taxonomy,
+                      failed: list[tuple[str, str]] = ()) -> str | bytes:
+    """A comparison as a terminal table, CSV, an xlsx workbook (bytes) or an html page.
+
+    The inputs that could not be read (``failed``: ``(name, reason)`` each) are listed in
+    the table, the workbook (sheet "failed") and the page.
+    """
     if fmt == "html":
         from .html import comparison_html
 
-        return comparison_html(comparison, taxonomy)
-    writers = {"csv": comparison_csv, "xlsx": comparison_xlsx, "table": comparison_table}
-    return writers[fmt](comparison, taxonomy)
+        return comparison_html(comparison, taxonomy, failed=failed)
+    if fmt == "xlsx":
+        return comparison_xlsx(comparison, taxonomy, failed)
+    if fmt == "table":
+        return comparison_table(comparison, taxonomy) + failed_table(failed)
+    return comparison_csv(comparison, taxonomy)

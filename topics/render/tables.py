@@ -8,9 +8,43 @@ import re
 import unicodedata
 
 from ..compare import Comparison
+from ..errors import printable
+from ..pipeline.inputs import GENERATOR
 from ..pipeline.model import NO_SECTION, ThemeProfile, UnitResult, section_profiles
 from ..taxonomy import Taxonomy
 from .records import FIELDS, score_columns, unit_values
+
+#: First characters that make a spreadsheet read a cell as a formula (OWASP's CSV injection
+#: guidance: = + - @, tab and carriage return), and the full-width forms of the first four,
+#: which Excel with an East Asian input method may take as the ASCII ones.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def spreadsheet_text(value):
+    """A CSV cell that a spreadsheet shows as the text it is, never runs as a formula.
+
+    Text that starts with one of :data:`FORMULA_STARTS` gets a leading single quote
+    (OWASP); anything else, numbers included, is returned as it is.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+class _SpreadsheetWriter:
+    """``csv.writer`` (CRLF lines) whose text cells pass through :func:`spreadsheet_text`."""
+
+    def __init__(self, buffer: io.StringIO):
+        self._writer = csv.writer(buffer, lineterminator="\r\n")
+
+    def writerow(self, row) -> None:
+        """Write one row."""
+        self._writer.writerow([spreadsheet_text(value) for value in row])
+
+    def writerows(self, rows) -> None:
+        """Write rows."""
+        for row in rows:
+            self.writerow(row)
 
 
 def display_width(text: str) -> int:
@@ -188,10 +222,19 @@ def overall_table(n_reports: int, profile: ThemeProfile, taxonomy: Taxonomy,
             f"{profile_table(profile, taxonomy, _bar_width(width))}\n")
 
 
+def failed_table(failed: list[tuple[str, str]]) -> str:
+    """The inputs that could not be read, for the end of a terminal table (one line each)."""
+    if not failed:
+        return ""
+    lines = [f"\nFailed inputs ({len(failed)}, not labelled):"]
+    lines.extend(f"  {printable(name)}: {printable(reason)}" for name, reason in failed)
+    return "\n".join(lines) + "\n"
+
+
 def results_csv(results: list[UnitResult], theme_ids: list[str], header: bool = True) -> str:
     """A CSV table of units with the score of every theme (write it with a UTF-8 BOM)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = _SpreadsheetWriter(buffer)
     if header:
         writer.writerow([*FIELDS, *score_columns(theme_ids)])
     for r in results:
@@ -203,21 +246,40 @@ def results_csv(results: list[UnitResult], theme_ids: list[str], header: bool = 
     return buffer.getvalue()
 
 
+def _cell_value(value, illegal):
+    """``value``, or text with the characters that ``illegal`` matches escaped."""
+    if isinstance(value, str):
+        return illegal.sub(lambda match: printable(match.group()), value)
+    return value
+
+
 def _workbook_bytes(sheets: list[tuple[str, list[list]]], formats=None) -> bytes:
     """An .xlsx file with one sheet per ``(title, rows)``; the first row is a bold header.
+
+    Text is always a text cell, never a formula (``=…``) or an error value (``#N/A``), and
+    carries Excel's quote prefix where editing it would make it a formula. Control
+    characters that a worksheet cannot hold are written as escapes (a backslash, x01).
 
     Every sheet has its header frozen and an autofilter. ``formats`` (a function of the
     workbook) may then style the sheets: widths, number formats, charts.
     """
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
 
+    # what a worksheet cannot hold: control characters, lone surrogates (undecodable names)
+    illegal = re.compile(f"{ILLEGAL_CHARACTERS_RE.pattern}|[\ud800-\udfff]")
     book = Workbook()
+    book.properties.creator = GENERATOR  # so that a later run skips it as an input
     book.remove(book.active)
     for title, rows in sheets:
         sheet = book.create_sheet(title)
         for row in rows:
-            sheet.append(row)
+            sheet.append([_cell_value(value, illegal) for value in row])
+            for cell in sheet[sheet.max_row]:
+                if cell.data_type in ("f", "e") or (isinstance(cell.value, str)
+                                                     and cell.value.startswith(FORMULA_STARTS)):
+                    cell.data_type, cell.quotePrefix = "s", True
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         sheet.freeze_panes = "A2"
@@ -291,12 +353,14 @@ def topic_rows(topic_summary: list[dict]) -> list[list]:
 
 
 def results_xlsx(reports: list[tuple[str, list[UnitResult], ThemeProfile]], taxonomy: Taxonomy,
-                 topic_summary: list[dict]) -> bytes:
-    """A workbook: sentences (as in CSV), report profiles with a chart, topic words.
+                 topic_summary: list[dict], failed: list[tuple[str, str]] = ()) -> bytes:
+    """A workbook: sentences (as in CSV), report profiles with a chart, sections, topic words.
 
     The sentences sheet has the CSV's columns (:data:`FIELDS`, then every theme's score in
     taxonomy order): theme ids, no Chinese names, as in CSV and JSON Lines. The profiles
-    sheet names each theme in Chinese and English; its shares are percentages.
+    sheet names each theme in Chinese and English; its shares are percentages. A last
+    sheet, "failed", lists the inputs that could not be read (``failed``: ``(name, reason)``
+    each), when there were some.
     """
     ids = taxonomy.ids
     sentences = [[*FIELDS, *score_columns(ids)]]
@@ -310,9 +374,10 @@ def results_xlsx(reports: list[tuple[str, list[UnitResult], ThemeProfile]], taxo
     profiles = [["report", "units", *[f"{t.name_zh} {t.id}" for t in taxonomy.themes]]]
     for name, _, profile in reports:
         profiles.append([name, profile.total, *[round(profile.shares[t], 4) for t in ids]])
+    failed_sheet = [("failed", [["file", "reason"], *map(list, failed)])] if failed else []
     return _workbook_bytes([("sentences", sentences), ("profiles", profiles),
                             ("sections", section_rows(reports, taxonomy)),
-                            ("topics", topic_rows(topic_summary))],
+                            ("topics", topic_rows(topic_summary)), *failed_sheet],
                            lambda book: _style_results(book, len(ids)))
 
 
@@ -413,11 +478,13 @@ def comparison_table(comparison: Comparison, taxonomy: Taxonomy) -> str:
 def comparison_csv(comparison: Comparison, taxonomy: Taxonomy) -> str:
     """The shares and differences as CSV (write it with a UTF-8 BOM)."""
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(comparison_rows(comparison, taxonomy))
+    _SpreadsheetWriter(buffer).writerows(comparison_rows(comparison, taxonomy))
     return buffer.getvalue()
 
 
-def comparison_xlsx(comparison: Comparison, taxonomy: Taxonomy) -> bytes:
-    """A workbook: shares and differences (by section too when compared so); typical sentences."""
+def comparison_xlsx(comparison: Comparison, taxonomy: Taxonomy,
+                    failed: list[tuple[str, str]] = ()) -> bytes:
+    """A workbook: shares and differences; typical sentences; the inputs not read, if any."""
+    failed_sheet = [("failed", [["file", "reason"], *map(list, failed)])] if failed else []
     return _workbook_bytes([("shares", comparison_rows(comparison, taxonomy)),
-                            ("typical", comparison_typical_rows(comparison))])
+                            ("typical", comparison_typical_rows(comparison)), *failed_sheet])

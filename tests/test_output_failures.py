@@ -1,0 +1,331 @@
+"""Output that cannot be written, signals and odd file names: one line naming the file and
+the problem, a non-zero exit, no traceback, no temporary file left, the old output kept.
+
+Signals, standard output and resource limits need a real process: those tests run
+``python -m topics`` (the same entry as the ``topics`` command).
+"""
+
+import errno
+import json
+import os
+import resource
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import REPORT
+from topics.cli import main
+from topics.errors import OutputError, printable
+from topics.fileio import atomic_file, atomic_write
+
+OLD = b"the user's old output\n"
+
+
+def _temp_files(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp"))
+
+
+def _topics(tmp_path, model, *args, **kwargs):
+    """``python -m topics ARGS`` in ``tmp_path``, unbuffered as a user's might be."""
+    env = {**os.environ, "TOPICS_MODEL": str(model), "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen([sys.executable, "-m", "topics", *map(str, args)], cwd=tmp_path,
+                            env=env, stderr=subprocess.PIPE, **kwargs)
+
+
+def _one_error_line(stderr: bytes, expected: str) -> None:
+    text = stderr.decode()
+    assert "Traceback" not in text and "Exception ignored" not in text, text
+    assert [line for line in text.splitlines() if line.startswith("Error")] == [expected], text
+
+
+# -- fileio: every failure names the target, never the temporary file -----------------------
+
+@pytest.mark.parametrize("code,reason", [
+    (errno.ENOENT, "no such folder"),
+    (errno.EACCES, "permission denied"),
+    (errno.EROFS, "read-only file system"),
+    (errno.ENOSPC, "no space left on the device (disk full)"),
+    (errno.EFBIG, "file too large (over the file-size limit)"),
+])
+@pytest.mark.parametrize("where", ["create", "write"])
+def test_a_failed_write_names_the_file_and_keeps_the_old_one(tmp_path, monkeypatch, code,
+                                                            reason, where):
+    target = tmp_path / "out.jsonl"
+    target.write_bytes(OLD)
+
+    def fail(*_args, **_kwargs):
+        raise OSError(code, os.strerror(code), str(tmp_path / ".out.jsonl.abc.tmp"))
+
+    if where == "create":
+        monkeypatch.setattr("tempfile.mkstemp", fail)
+    with pytest.raises(OutputError) as caught, atomic_file(target) as handle:
+        handle.write(b"x" * 10)
+        if where == "write":
+            monkeypatch.setattr(handle._handle, "write", fail)
+            handle.write(b"y")
+    assert str(caught.value) == f"cannot write {target}: {reason}"
+    assert target.read_bytes() == OLD and _temp_files(tmp_path) == []
+
+
+def test_atomic_write_still_writes(tmp_path):
+    atomic_write(tmp_path / "a.txt", "甲乙")
+    assert (tmp_path / "a.txt").read_text(encoding="utf-8") == "甲乙"
+    assert _temp_files(tmp_path) == []
+
+
+def test_printable_keeps_text_and_escapes_what_breaks_a_line():
+    assert printable("2024/工作报告　总结 v2.txt") == "2024/工作报告　总结 v2.txt"
+    assert printable("a\nb\r\tc\x1b[31m\u202ed\udcb9") == r"a\nb\r\tc\x1b[31m\u202ed\udcb9"
+
+
+# -- the command line --------------------------------------------------------------------------
+
+def test_out_into_a_missing_folder(tmp_path, tiny_model_dir, report_file):
+    out = tmp_path / "none" / "x.jsonl"
+    result = CliRunner().invoke(main, ["classify", str(report_file), "--model",
+                                       str(tiny_model_dir), "--format", "jsonl", "--out", str(out)])
+    assert result.exit_code == 1
+    assert result.stderr.endswith(f"Error: cannot write {out}: no such folder\n")
+    assert "Traceback" not in result.output and not out.parent.exists()
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write into a read-only folder")
+def test_out_into_a_read_only_folder(tmp_path, tiny_model_dir, report_file):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        result = CliRunner().invoke(main, ["classify", str(report_file), "--model",
+                                           str(tiny_model_dir), "--out", str(folder / "x.txt")])
+    finally:
+        folder.chmod(0o700)
+    assert result.exit_code == 1
+    assert result.stderr.endswith(f"Error: cannot write {folder / 'x.txt'}: permission denied\n")
+
+
+def test_file_names_with_control_characters_stay_on_one_line(tmp_path, tiny_model_dir):
+    bad = tmp_path / "evil\nError: fake\x1b[2J.txt"
+    out = tmp_path / "no\nfolder" / "x.jsonl"
+    result = CliRunner().invoke(main, ["classify", str(bad), "--model", str(tiny_model_dir),
+                                       "--out", str(out)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == \
+        f"topics: error: {tmp_path}/evil\\nError: fake\\x1b[2J.txt: no such file or directory"
+    (tmp_path / "good.txt").write_text(REPORT, encoding="utf-8")
+    result = CliRunner().invoke(main, ["classify", str(tmp_path / "good.txt"), "--model",
+                                       str(tiny_model_dir), "--out", str(out)])
+    assert result.stderr.splitlines()[-1] == \
+        f"Error: cannot write {tmp_path}/no\\nfolder/x.jsonl: no such folder"
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_standard_output_on_a_full_disk(tmp_path, tiny_model_dir, report_file):
+    with open("/dev/full", "wb") as full:
+        process = _topics(tmp_path, tiny_model_dir, "classify", report_file, "--format",
+                          "jsonl", stdout=full)
+        _, err = process.communicate(timeout=300)
+    assert process.returncode == 1
+    _one_error_line(err, "Error: cannot write standard output: no space left on the device "
+                         "(disk full)")
+
+
+def _file_size_limit():
+    resource.setrlimit(resource.RLIMIT_FSIZE, (2048, 2048))
+
+
+@pytest.mark.parametrize("to", ["out", "stdout"])
+def test_file_size_limit(tmp_path, tiny_model_dir, report_file, to):
+    out = tmp_path / "out.jsonl"
+    out.write_bytes(OLD)
+    args = ["classify", report_file, report_file, report_file, "--format", "jsonl"]
+    if to == "out":
+        process = _topics(tmp_path, tiny_model_dir, *args, "--out", out,
+                          preexec_fn=_file_size_limit)
+        _, err = process.communicate(timeout=300)
+        assert out.read_bytes() == OLD  # the old output is kept
+        message = f"Error: cannot write {out}: file too large (over the file-size limit)"
+    else:
+        with open(tmp_path / "redirected.jsonl", "wb") as redirected:
+            process = _topics(tmp_path, tiny_model_dir, *args, stdout=redirected,
+                              preexec_fn=_file_size_limit)
+            _, err = process.communicate(timeout=300)
+        message = "Error: cannot write standard output: file too large (over the file-size limit)"
+    assert process.returncode == 1  # not killed by SIGXFSZ
+    _one_error_line(err, message)
+    assert _temp_files(tmp_path) == []
+
+
+@pytest.mark.parametrize("signum,code,message", [
+    (signal.SIGTERM, 143, "Error: terminated"),
+    (signal.SIGINT, 130, "Error: interrupted"),
+])
+def test_a_signal_during_out_removes_the_temporary_file(tmp_path, tiny_model_dir, signum, code,
+                                                        message):
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(400):
+        (folder / f"r{i:03d}.txt").write_text(REPORT, encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    out.write_bytes(OLD)
+    process = _topics(tmp_path, tiny_model_dir, "classify", folder, "--format", "jsonl",
+                      "--out", out, stdout=subprocess.DEVNULL)
+    for _ in range(3000):  # until the output is being written (at most 5 minutes)
+        if _temp_files(tmp_path) or process.poll() is not None:
+            break
+        time.sleep(0.1)
+    assert _temp_files(tmp_path), "the run ended before the output was started"
+    process.send_signal(signum)
+    _, err = process.communicate(timeout=300)
+    assert process.returncode == code
+    _one_error_line(err, message)
+    assert _temp_files(tmp_path) == [] and out.read_bytes() == OLD
+
+
+def test_ctrl_c_while_the_cli_is_imported(tmp_path):
+    """Ctrl-C as the command starts: deterministic, by interrupting the import of the CLI."""
+    script = (
+        "import sys\n"
+        "class Interrupt:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'topics.cli':\n"
+        "            raise KeyboardInterrupt\n"
+        "sys.meta_path.insert(0, Interrupt())\n"
+        "sys.argv = ['topics', '--help']\n"
+        "from topics.__main__ import run\n"
+        "run()\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True,
+                          timeout=120)
+    assert done.returncode == 130
+    assert done.stderr == b"Error: interrupted\n" and done.stdout == b""
+
+
+def test_ctrl_c_while_waiting_for_stdin(tmp_path, tiny_model_dir):
+    process = _topics(tmp_path, tiny_model_dir, "classify", "-", stdin=subprocess.PIPE,
+                      stdout=subprocess.PIPE)
+    time.sleep(3)  # wherever it is then (importing, loading the model, reading): one line
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=300)
+    assert process.returncode == 130 and out == b""
+    _one_error_line(err, "Error: interrupted")
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path, tiny_model_dir):
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(60):
+        (folder / f"r{i:03d}.txt").write_text(REPORT, encoding="utf-8")
+    process = _topics(tmp_path, tiny_model_dir, "-q", "classify", folder,
+                      stdout=subprocess.PIPE)
+    assert process.stdout.readline().startswith(b"== ")
+    process.stdout.close()  # as `| head -1` does
+    _, err = process.communicate(timeout=300)
+    assert process.returncode == 1 and err == b""
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "table", "xlsx", "html"])
+def test_a_file_name_that_is_not_utf8_is_written_escaped(tmp_path, tiny_model_dir, fmt):
+    folder = tmp_path / "gbk"
+    folder.mkdir()
+    (folder / os.fsdecode("工作".encode("gbk") + b".txt")).write_text(REPORT, encoding="utf-8")
+    out = tmp_path / f"out.{fmt}"
+    result = CliRunner().invoke(main, ["classify", str(folder), "--model", str(tiny_model_dir),
+                                       "--format", fmt, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    if fmt == "jsonl":
+        name = json.loads(out.read_text(encoding="utf-8").splitlines()[0])["report"]
+        assert name.encode("utf-8", "surrogateescape") == "工作".encode("gbk") + b".txt"
+    elif fmt != "xlsx":
+        assert r"\udcb9\udca4\udcd7\udcf7.txt" in out.read_text(encoding="utf-8-sig")
+
+
+def test_standard_output_takes_a_file_name_that_is_not_utf8(tmp_path, tiny_model_dir):
+    (tmp_path / os.fsdecode("工作".encode("gbk") + b".txt")).write_text(REPORT, encoding="utf-8")
+    process = _topics(tmp_path, tiny_model_dir, "classify", ".", stdout=subprocess.PIPE)
+    out, err = process.communicate(timeout=300)
+    assert process.returncode == 0, err
+    assert rb"== \udcb9\udca4\udcd7\udcf7.txt" in out
+
+
+def test_a_closed_standard_output_is_quiet(tmp_path, tiny_model_dir, report_file):
+    process = _topics(tmp_path, tiny_model_dir, "-q", "classify", report_file,
+                      stdout=subprocess.DEVNULL, preexec_fn=lambda: os.close(1))
+    _, err = process.communicate(timeout=300)
+    assert err == b"" and process.returncode == 0
+    out = tmp_path / "out.jsonl"
+    process = _topics(tmp_path, tiny_model_dir, "-q", "classify", report_file, "--out", out,
+                      stdout=subprocess.DEVNULL, preexec_fn=lambda: os.close(1))
+    _, err = process.communicate(timeout=300)
+    assert err == b"" and process.returncode == 0 and out.stat().st_size > 0
+
+
+def test_ctrl_c_at_the_terminal_with_worker_processes(tmp_path, tiny_model_dir):
+    """Ctrl-C reaches the whole process group: the workers print nothing of their own."""
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(400):
+        (folder / f"r{i:03d}.txt").write_text(REPORT, encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    process = _topics(tmp_path, tiny_model_dir, "classify", folder, "--jobs", "2", "--format",
+                      "jsonl", "--out", out, stdout=subprocess.DEVNULL, start_new_session=True)
+    for _ in range(3000):
+        if _temp_files(tmp_path) or process.poll() is not None:
+            break
+        time.sleep(0.1)
+    assert _temp_files(tmp_path), "the run ended before the output was started"
+    os.killpg(process.pid, signal.SIGINT)
+    _, err = process.communicate(timeout=300)
+    assert process.returncode == 130 and err == b"Error: interrupted\n"
+    assert _temp_files(tmp_path) == [] and not out.exists()
+
+
+def test_out_through_a_link_into_a_pipe_and_over_a_private_file(tmp_path, tiny_model_dir,
+                                                                report_file):
+    import threading
+
+    def classify(out):
+        result = CliRunner().invoke(main, ["classify", str(report_file), "--model",
+                                           str(tiny_model_dir), "--format", "jsonl", "--out",
+                                           str(out)])
+        assert result.exit_code == 0, result.output
+
+    link, real = tmp_path / "link.jsonl", tmp_path / "real.jsonl"
+    link.symlink_to(real.name)
+    classify(link)
+    assert link.is_symlink() and real.read_text(encoding="utf-8").count("\n") == 13
+    real.chmod(0o600)
+    classify(real)
+    assert real.stat().st_mode & 0o777 == 0o600  # the user's permissions kept
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    classify(fifo)
+    reader.join(60)
+    assert received[0].count(b"\n") == 13 and fifo.is_fifo() and _temp_files(tmp_path) == []
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_out_on_a_full_device(tmp_path, tiny_model_dir, report_file):
+    result = CliRunner().invoke(main, ["classify", str(report_file), "--model",
+                                       str(tiny_model_dir), "--out", "/dev/full"])
+    assert result.exit_code == 1
+    assert result.stderr.endswith(
+        "Error: cannot write /dev/full: no space left on the device (disk full)\n")
+
+
+def test_a_full_disk_elsewhere_is_no_bug(tmp_path, tiny_model_dir, report_file, monkeypatch):
+    def full(*_args, **_kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr("topics.pipeline.model.ThemeModel.classify_units", full)
+    result = CliRunner().invoke(main, ["classify", str(report_file), "--model",
+                                       str(tiny_model_dir), "--format", "csv"])
+    assert result.exit_code == 1
+    assert result.stderr.endswith(
+        "Error: cannot write a file: no space left on the device (disk full)\n")
