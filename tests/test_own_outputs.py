@@ -38,7 +38,7 @@ def test_running_twice_into_the_input_folder_does_not_double(tiny_model_dir, rep
     before = _records(out)
     again = _run(tiny_model_dir, "classify", reports, "--format", "jsonl", "--out", out)
     assert again.exit_code == 0, again.output
-    assert _records(out) == before and {r["report"] for r in before} == {"a.txt", "b.md"}
+    assert _records(out) == before and {r["report"] for r in before} == {"reports/a.txt", "reports/b.md"}
     assert f"topics: skipped {out}: the output file of this run, not read as input\n" in \
         again.stderr
     assert ", 0 failed, 1 skipped, " in again.stderr
@@ -58,7 +58,8 @@ def test_an_earlier_output_in_a_folder_is_skipped_with_a_note(tiny_model_dir, re
     assert _run(tiny_model_dir, "classify", reports, "--format", fmt, "--out", old).exit_code == 0
     result = _run(tiny_model_dir, "classify", reports, "--format", "jsonl")
     assert result.exit_code == 0, result.output
-    assert {r["report"] for r in map(json.loads, result.stdout.splitlines())} == {"a.txt", "b.md"}
+    assert {r["report"] for r in map(json.loads, result.stdout.splitlines())} == {"reports/a.txt",
+                                                                              "reports/b.md"}
     notes = [line for line in result.stderr.splitlines() if "topics: skipped" in line]
     assert notes[0].startswith(f"topics: skipped {old}: {what}") and len(notes) == 1
     assert notes[0].endswith(", not a report")

@@ -200,7 +200,7 @@ def main(ctx, verbose, quiet):
 def _progress(obj: Context):
     """Progress of long work: on a terminal or with -v, never with --quiet."""
     started = time.monotonic()
-    show = not obj.quiet and (obj.verbose or sys.stderr.isatty())
+    show = not obj.quiet and (obj.verbose or (sys.stderr is not None and sys.stderr.isatty()))
 
     def progress(message: str) -> None:
         if show:
@@ -389,7 +389,7 @@ class _Progress:
     @contextlib.contextmanager
     def over(self, items: list):
         """Show the bar, with counts and an estimate, only on a terminal and for 2+ inputs."""
-        if self.obj.quiet or not sys.stderr.isatty() or len(items) < 2:
+        if self.obj.quiet or sys.stderr is None or not sys.stderr.isatty() or len(items) < 2:
             yield self
             return
         with click.progressbar(length=len(items), label="labelling", file=sys.stderr,
@@ -490,7 +490,7 @@ def _table_width(wide: bool, out: str | None) -> int | None:
     columns = os.environ.get("COLUMNS", "")
     if columns.isdigit() and int(columns) > 0:
         return int(columns)
-    if sys.stdout.isatty():
+    if sys.stdout is not None and sys.stdout.isatty():
         return shutil.get_terminal_size().columns
     return None
 
