@@ -21,7 +21,7 @@ LAYERS = [
     {"features"},
     {"classify", "topic"},
     {"pipeline"},
-    {"bundle", "compare", "labels", "labelled_docs", "weak"},
+    {"bundle", "bundle_schema", "compare", "labels", "labelled_docs", "weak"},
     {"render", "parallel"},
     {"labelling", "evaluate"},
     {"train"},

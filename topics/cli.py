@@ -7,7 +7,9 @@ import functools
 import json
 import logging
 import os
+import signal
 import sys
+import threading
 import time
 import traceback
 from pathlib import Path
@@ -99,8 +101,26 @@ def main(ctx, verbose, quiet):
     Example: topics classify seeds/000_eb7df649a681aff6.txt
     """
     ctx.obj = Context(verbose, quiet)
+    _terminate_as_interrupt(ctx)
     level = logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING
     logging.basicConfig(level=level, format="topics: %(message)s", stream=sys.stderr)
+
+
+def _interrupt(_signum, _frame):
+    raise KeyboardInterrupt
+
+
+def _terminate_as_interrupt(ctx: click.Context) -> None:
+    """SIGTERM (``kill``, a service manager) stops a command as Ctrl-C does.
+
+    Both raise ``KeyboardInterrupt``, so the same ``finally`` and ``except BaseException``
+    blocks remove temporary files and folders (``--out``, model bundles) and the user sees
+    "interrupted". The previous handler is put back when the command ends.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return  # signal handlers can only be set from the main thread
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    ctx.call_on_close(lambda: signal.signal(signal.SIGTERM, previous))
 
 
 def _progress(obj: Context):
@@ -143,7 +163,8 @@ def _emit(text: str | bytes, out: str | None, bom: bool = False) -> None:
 @click.option("--topics", "n_topics", default=config.N_TOPICS, show_default=True,
               type=click.IntRange(2, 200),
               help="Number of LDA topics: one per theme with cue words, the rest free.")
-@click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(0, 2**32 - 1),
+              help="Random seed (0 to 4294967295).")
 @click.option("--no-eval", is_flag=True, help="Skip the report-split cross-validation.")
 @click.option("--select", is_flag=True,
               help="Choose the classifier's C and cue weight by report-split CV (9 candidates).")
@@ -171,7 +192,7 @@ def train(obj, reports, label_files, taxonomy, out, n_topics, seed, no_eval, sel
 
     Example: topics train --out models/default --seed 0
     """
-    from .bundle import save_model
+    from .bundle import check_target, save_model
     from .errors import InputError
     from .read.files import expand_inputs
     from .taxonomy import load_taxonomy
@@ -180,6 +201,7 @@ def train(obj, reports, label_files, taxonomy, out, n_topics, seed, no_eval, sel
 
     started = time.monotonic()
     progress = _progress(obj)
+    check_target(out)  # before minutes of work, not after
     tax = load_taxonomy(taxonomy or config.taxonomy_path())
     document_sets = []
     if not reports and not label_files:
