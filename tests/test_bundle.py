@@ -45,8 +45,13 @@ def bundle_copy(tiny_model, tmp_path):
 
 
 def test_saving_over_an_existing_bundle_replaces_it_whole(tiny_model, bundle_copy):
-    (bundle_copy / "data-stale").mkdir()
-    (bundle_copy / ".tmp-left-by-a-crash").mkdir()
+    from topics.bundle import JOURNAL
+
+    # what a writer killed mid-way left, named in its journal (only that is removed)
+    left = ["data-" + "5" * 16, ".tmp-" + "f" * 32]
+    for name in left:
+        (bundle_copy / name).mkdir()
+    (bundle_copy / JOURNAL).write_text("\n".join(left), encoding="utf-8")
     save_model(tiny_model, bundle_copy)
     manifest = json.loads((bundle_copy / MANIFEST).read_text(encoding="utf-8"))
     assert sorted(p.name for p in bundle_copy.iterdir()) == sorted([MANIFEST, manifest["data_dir"]])

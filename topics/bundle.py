@@ -378,7 +378,10 @@ def read_manifest(path: str | os.PathLike) -> dict:
     if not isinstance(manifest, dict):
         raise ModelError(f"{manifest_path}: manifest is not a JSON object")
     version = manifest.get("format_version")
-    if not isinstance(version, int) or isinstance(version, bool) or version > FORMAT_VERSION:
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise ModelError(f"{manifest_path}: field format_version must be an integer, not "
+                         f"{str(version)[:40]!r}")
+    if version > FORMAT_VERSION:
         raise ModelError(
             f"{folder}: model format version {version!r} is newer than this topics reads "
             f"({FORMAT_VERSION}); upgrade topics or retrain with `topics train --out {folder}`")
