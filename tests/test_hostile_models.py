@@ -386,6 +386,17 @@ def test_a_failed_write_keeps_the_old_model_and_leaves_no_temporary_folder(
     assert load_model(bundle)
 
 
+def test_a_symlinked_lock_file_is_refused(tiny_model, tmp_path):
+    from topics.bundle import lock_path
+
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious", encoding="utf-8")
+    lock_path(tmp_path / "m").symlink_to(victim)
+    with pytest.raises(ModelError, match=r"lock file .*\.m\.lock is a symlink"):
+        save_model(tiny_model, tmp_path / "m")
+    assert victim.read_text(encoding="utf-8") == "precious"
+
+
 def test_train_refuses_a_folder_that_is_not_a_model_before_training(tmp_path):
     folder = _users_folder(tmp_path)
     before = _tree(folder)

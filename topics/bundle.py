@@ -112,6 +112,8 @@ def lock_path(target: Path) -> Path:
 def _locked(target: Path, timeout: float, wait: Callable[[str], None]):
     from filelock import FileLock, Timeout
 
+    if lock_path(target).is_symlink():  # opening it would truncate what it points to
+        raise ModelError(f"{target}: its lock file {lock_path(target)} is a symlink; remove it")
     lock = FileLock(str(lock_path(target)))
     try:
         lock.acquire(timeout=0)
