@@ -177,6 +177,13 @@ def test_a_manifest_that_is_not_an_object_is_refused(bundle, text, message):
     ("context.json", lambda d: d.update(threshold=2), r"threshold must be at most 1"),
     ("context.json", lambda d: d["classes"].reverse(), r"second stage's classes differ"),
     ("segmenter.json", lambda d: d.update(entries={}), r"entries must be array"),
+    ("segmenter.json", lambda d: d["entries"].append(" "), r"dictionary line that is not"),
+    ("segmenter.json", lambda d: d["entries"].append("词 ²"), r"dictionary line that is not"),
+    ("segmenter.json", lambda d: d["entries"].append("词 99999999999999999999"),
+     r"dictionary line that is not"),
+    ("classifier.json", lambda d: d["params"].update(char_ngrams=[3, 1]), r"is not a range"),
+    ("classifier.json", lambda d: d["params"].update(char_ngrams=[1, 10**6]),
+     r"char_ngrams\[1\] must be at most 10"),
     ("segmenter.json", lambda d: d["stopwords"].append("新"), r"segmenter dictionaries differ"),
 ])
 def test_json_artifacts_of_the_wrong_type_or_size_are_refused(bundle, name, change, message):
@@ -359,6 +366,23 @@ def test_what_a_killed_writer_listed_is_removed_by_the_next(tiny_model, bundle):
     manifest = json.loads((bundle / MANIFEST).read_bytes())
     assert sorted(p.name for p in bundle.iterdir()) == sorted([MANIFEST, manifest["data_dir"]])
     assert (bundle.parent / "outside").is_dir()
+
+
+def test_the_data_of_a_model_replaced_by_a_writer_killed_before_cleaning_up_is_removed(
+        tiny_model, bundle, monkeypatch):
+    coef = np.load(_artifact(bundle, "classifier.coef.npy"))
+    replaced = forge(bundle, {"classifier.coef.npy": _npy(coef + 1.0)}).name
+
+    def killed(_path):
+        raise KeyboardInterrupt
+    monkeypatch.setattr("topics.bundle._remove", killed)  # killed as it starts to clean up
+    with pytest.raises(KeyboardInterrupt):
+        save_model(tiny_model, bundle)
+    monkeypatch.undo()
+    assert (bundle / replaced).is_dir() and load_model(bundle)
+    save_model(tiny_model, bundle)
+    manifest = json.loads((bundle / MANIFEST).read_bytes())
+    assert sorted(p.name for p in bundle.iterdir()) == sorted([MANIFEST, manifest["data_dir"]])
 
 
 def test_a_folder_a_killed_first_writer_left_is_ours(tiny_model, tmp_path):

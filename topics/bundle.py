@@ -164,6 +164,8 @@ def _old_data_dir(target: Path) -> str | None:
             return data_dir if isinstance(data_dir, str) and _OURS.fullmatch(data_dir) else None
     if not entries or JOURNAL in entries:
         return None
+    if manifest.exists() and any(_OURS.fullmatch(e) for e in entries):
+        return None  # a model whose manifest is damaged: replaced, its data left alone
     raise ModelError(f"{target}: folder is not empty and holds no model; topics writes a model "
                      f"only into a new or empty folder or over a model (choose another --out)")
 
@@ -251,7 +253,10 @@ def save_model(model: ThemeModel, target: str | os.PathLike, lock_timeout: float
         target.mkdir(exist_ok=True)
         leftovers = _journal(target)
         tmp = target / f".tmp-{uuid.uuid4().hex}"
-        atomic_write(target / JOURNAL, "".join(f"{n}\n" for n in [*leftovers, tmp.name, data_dir]))
+        # ours to remove once a manifest naming another data folder is in place: what a
+        # killed writer left, our temporary and data folders, the data folder we replace
+        ours = [*leftovers, tmp.name, data_dir, *([old_data_dir] if old_data_dir else [])]
+        atomic_write(target / JOURNAL, "".join(f"{n}\n" for n in ours))
         tmp.mkdir()
         for name, data in files.items():
             with open(tmp / name, "wb") as handle:

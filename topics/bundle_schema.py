@@ -41,7 +41,7 @@ MAX_MANIFEST_BYTES = 64 << 20
 
 _STRINGS = {"type": "array", "items": {"type": "string"}}
 _HEX64 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
-_NGRAMS = {"type": "array", "prefixItems": [{"type": "integer", "minimum": 1}] * 2,
+_NGRAMS = {"type": "array", "prefixItems": [{"type": "integer", "minimum": 1, "maximum": 10}] * 2,
            "minItems": 2, "maxItems": 2}
 
 MANIFEST_SCHEMA = {
@@ -221,6 +221,16 @@ def check_shapes(taxonomy_ids: list[str], json_files: dict, arrays: dict[str, di
     """
     ids = set(taxonomy_ids)
     clf = json_files["classifier.json"]
+    for name in ("word_ngrams", "char_ngrams"):
+        low, high = clf["params"][name]
+        if low > high:
+            raise ModelError(f"{where}: classifier.json's {name} [{low}, {high}] is not a range")
+    for line in json_files["segmenter.json"]["entries"]:
+        parts = line.split()  # as the segmenter reads it: word [frequency] [tag]
+        if not parts or (len(parts) > 1 and parts[1].isdigit()
+                         and not (parts[1].isascii() and len(parts[1]) <= 9)):
+            raise ModelError(f"{where}: segmenter.json has a dictionary line that is not "
+                             f"'word [frequency] [tag]': {line[:40]!r}")
     classes, words, chars = clf["classes"], clf["word_vocabulary"], clf["char_vocabulary"]
     _unique(classes, "classifier.json's classes", where)
     _unique(words, "classifier.json's word_vocabulary", where)
