@@ -290,6 +290,27 @@ def test_a_fifo_in_place_of_an_artifact_is_refused_without_blocking(bundle):
     _refused(bundle, r"segmenter.json is not a regular file")
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+@pytest.mark.parametrize("kind", ["folder", "fifo"])
+def test_a_manifest_that_is_a_folder_or_fifo_is_refused_without_blocking(bundle, kind):
+    (bundle / MANIFEST).unlink()
+    os.mkdir(bundle / MANIFEST) if kind == "folder" else os.mkfifo(bundle / MANIFEST)
+    _refused(bundle, r"manifest.json is not a regular file")
+
+
+def test_a_data_folder_that_is_a_file_is_refused(bundle):
+    data = _artifact(bundle, MANIFEST).parent
+    shutil.rmtree(data)
+    data.write_bytes(b"")
+    _refused(bundle, r"cannot open data-[0-9a-f]{16}: Not a directory")
+
+
+def test_a_model_of_an_older_format_is_refused_with_the_way_out(bundle):
+    _edit(bundle, lambda m: m.update(format_version=3))
+    _refused(bundle, r"format version 3 is older than this topics reads \(4\); retrain it with "
+                     r"`topics train --out")
+
+
 def test_an_artifact_over_the_size_limit_is_refused(bundle, monkeypatch):
     monkeypatch.setattr("topics.bundle.MAX_ARTIFACT_BYTES", 1000)
     _refused(bundle, r"artifact data-\w+/classifier.json is 4,858 bytes, over the limit of 1,000 ")
