@@ -353,6 +353,21 @@ def test_saving_into_a_folder_that_is_not_a_model_is_refused(tiny_model, tmp_pat
     assert _tree(folder) == before
 
 
+def test_a_folder_with_someone_elses_manifest_json_is_refused(tiny_model, tmp_path):
+    folder = tmp_path / "webapp"
+    folder.mkdir()
+    (folder / MANIFEST).write_text('{"name": "app", "format_version": 2}', encoding="utf-8")
+    with pytest.raises(ModelError, match="folder is not empty and holds no model"):
+        save_model(tiny_model, folder)
+    assert (folder / MANIFEST).read_text(encoding="utf-8") == '{"name": "app", "format_version": 2}'
+
+
+def test_a_model_whose_manifest_is_damaged_is_replaced(tiny_model, bundle):
+    (bundle / MANIFEST).write_bytes(b"\0garbage")
+    save_model(tiny_model, bundle)
+    assert load_model(bundle)
+
+
 def test_saving_onto_a_file_is_refused(tiny_model, tmp_path):
     target = tmp_path / "model"
     target.write_text("mine", encoding="utf-8")

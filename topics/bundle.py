@@ -131,23 +131,27 @@ def _locked(target: Path, timeout: float, wait: Callable[[str], None]):
 
 
 #: Inside a bundle folder, while a writer works: the names of the folders it makes (its
-#: temporary folder and the new data folder), so that what a killed writer left behind is
-#: known to be ours and removed by the next one. Nothing else of the folder is ever removed.
+#: temporary folder and the new data folder) and of the data folder it replaces, so that
+#: what a killed writer left behind is known to be ours and removed by the next one.
+#: Nothing else of the folder is ever removed.
 JOURNAL = ".topics-writing"
-_OURS = re.compile(r"(\.tmp-[0-9a-f]{32}|data-[0-9a-f]{16})")
+_DATA_DIR = re.compile(r"data-[0-9a-f]{16}")
+_OURS = re.compile(r"\.tmp-[0-9a-f]{32}|data-[0-9a-f]{16}")
 _OUR_TEMP_FILES = re.compile(rf"\.({re.escape(MANIFEST)}|{re.escape(JOURNAL)})\.[^/]+\.tmp")
 
 
 def _old_data_dir(target: Path) -> str | None:
-    """The data folder named by the model already at ``target``; ``None`` if it is not ours.
+    """The data folder named by the model already at ``target``; ``None`` if there is none.
 
-    Raises ``ModelError`` if ``target`` is a file, or a non-empty folder that holds no model
-    (nor what a killed writer of one left): a model is never written into someone's folder.
+    Raises ``ModelError`` if ``target`` is not a folder, or is a non-empty folder that holds
+    no model (nor what a killed writer of one left): a model is never written into someone
+    else's folder.
     """
     if not target.exists() and not target.is_symlink():
         return None
     if not target.is_dir():
-        raise ModelError(f"{target}: is a file, not a model folder; give --out a new folder "
+        kind = "a file" if target.exists() else "a broken symlink"
+        raise ModelError(f"{target}: is {kind}, not a model folder; give --out a new folder "
                          f"or a model's")
     try:
         entries = [p.name for p in target.iterdir()]
@@ -156,15 +160,17 @@ def _old_data_dir(target: Path) -> str | None:
     manifest = target / MANIFEST
     if manifest.is_file() and not manifest.is_symlink():
         try:
-            old = json.loads(manifest.read_bytes()[:MAX_MANIFEST_BYTES + 1])
-        except (OSError, ValueError):
+            with open(manifest, "rb") as handle:
+                old = json.loads(handle.read(MAX_MANIFEST_BYTES))
+        except (OSError, ValueError, RecursionError):
             old = None
-        if isinstance(old, dict) and isinstance(old.get("format_version"), int):
+        if (isinstance(old, dict) and isinstance(old.get("format_version"), int)
+                and isinstance(old.get("artifacts"), dict)):
             data_dir = old.get("data_dir")
-            return data_dir if isinstance(data_dir, str) and _OURS.fullmatch(data_dir) else None
+            return data_dir if isinstance(data_dir, str) and _DATA_DIR.fullmatch(data_dir) else None
     if not entries or JOURNAL in entries:
         return None
-    if manifest.exists() and any(_OURS.fullmatch(e) for e in entries):
+    if manifest.exists() and any(_DATA_DIR.fullmatch(e) for e in entries):
         return None  # a model whose manifest is damaged: replaced, its data left alone
     raise ModelError(f"{target}: folder is not empty and holds no model; topics writes a model "
                      f"only into a new or empty folder or over a model (choose another --out)")
