@@ -4,7 +4,7 @@ import pickle
 
 import pytest
 
-from topics.bundle import MANIFEST, load_model, lock_path, save_model
+from topics.bundle import FORMAT_VERSION, MANIFEST, load_model, lock_path, save_model
 from topics.errors import ModelError
 
 SENTENCES = ["严格执行三个规定，开展警示教育。", "举办业务培训班。", "今天下雨。"]
@@ -25,7 +25,7 @@ def test_save_load_gives_the_same_predictions(tiny_model, tiny_model_dir):
 
 def test_manifest_says_how_the_model_was_made(tiny_model_dir):
     manifest = json.loads((tiny_model_dir / MANIFEST).read_text(encoding="utf-8"))
-    assert manifest["format_version"] == 3
+    assert manifest["format_version"] == FORMAT_VERSION
     assert any(name.endswith("context.json") for name in manifest["artifacts"])
     assert manifest["seed"] == 0
     for key in ("created", "versions", "taxonomy", "artifacts", "classifier", "segmenter",
@@ -45,8 +45,13 @@ def bundle_copy(tiny_model, tmp_path):
 
 
 def test_saving_over_an_existing_bundle_replaces_it_whole(tiny_model, bundle_copy):
-    (bundle_copy / "data-stale").mkdir()
-    (bundle_copy / ".tmp-left-by-a-crash").mkdir()
+    from topics.bundle import JOURNAL
+
+    # what a writer killed mid-way left, named in its journal (only that is removed)
+    left = ["data-" + "5" * 16, ".tmp-" + "f" * 32]
+    for name in left:
+        (bundle_copy / name).mkdir()
+    (bundle_copy / JOURNAL).write_text("\n".join(left), encoding="utf-8")
     save_model(tiny_model, bundle_copy)
     manifest = json.loads((bundle_copy / MANIFEST).read_text(encoding="utf-8"))
     assert sorted(p.name for p in bundle_copy.iterdir()) == sorted([MANIFEST, manifest["data_dir"]])
@@ -54,10 +59,13 @@ def test_saving_over_an_existing_bundle_replaces_it_whole(tiny_model, bundle_cop
 
 
 def _edit_manifest(folder, change):
+    """Change the manifest and give it its new sha256 (as a deliberate forger would)."""
+    from tests.test_hostile_models import reseal
+
     path = folder / MANIFEST
     manifest = json.loads(path.read_text(encoding="utf-8"))
     change(manifest)
-    path.write_text(json.dumps(manifest), encoding="utf-8")
+    reseal(folder, manifest)
     return manifest
 
 
@@ -113,17 +121,14 @@ class _Exploit:
 
 
 def test_a_malicious_pickle_in_the_model_folder_never_runs(bundle_copy, tmp_path):
+    from tests.test_hostile_models import forge
+
     marker = tmp_path / "pwned"
     payload = pickle.dumps(_Exploit(marker))
     # plant it under every name an unsafe loader might open, with honest checksums
     (bundle_copy / "classifier.joblib").write_bytes(payload)
-    coef = _artifact(bundle_copy, "classifier.coef.npy")
-    coef.write_bytes(payload)
-    import hashlib
-    digest = hashlib.sha256(payload).hexdigest()
-    _edit_manifest(bundle_copy, lambda m: m["artifacts"].update(
-        {str(coef.relative_to(bundle_copy)): digest}))
-    with pytest.raises(ModelError, match="cannot load model"):
+    forge(bundle_copy, {"classifier.coef.npy": payload})
+    with pytest.raises(ModelError, match="classifier.coef.npy: not a readable .npy array"):
         load_model(bundle_copy)
     assert not marker.exists()
     # and the same bytes do run when unpickled: the test would notice a pickle load

@@ -162,7 +162,7 @@ def test_evaluate_unknown_theme(run, tiny_model_dir, write_jsonl):
 
 def test_info(run, tiny_model_dir):
     result = run("info", "--model", tiny_model_dir)
-    assert json.loads(result.stdout)["format_version"] == 3
+    assert json.loads(result.stdout)["format_version"] == 4
 
 
 def test_train_on_a_report_with_labels(run, tmp_path, report_file, write_jsonl):

@@ -22,6 +22,7 @@ LAYERS = [
     {"features"},
     {"classify", "topic"},
     {"pipeline"},
+    {"bundle_schema"},
     {"bundle", "compare", "labels", "labelled_docs", "weak"},
     {"render", "parallel"},
     {"labelling", "evaluate"},

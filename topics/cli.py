@@ -238,7 +238,8 @@ def _emit(text: str | bytes, out: str | None, bom: bool = False) -> None:
 @click.option("--topics", "n_topics", default=config.N_TOPICS, show_default=True,
               type=click.IntRange(2, 200),
               help="Number of LDA topics: one per theme with cue words, the rest free.")
-@click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(0, 2**32 - 1),
+              help="Random seed (0 to 4294967295).")
 @click.option("--no-eval", is_flag=True, help="Skip the report-split cross-validation.")
 @click.option("--select", is_flag=True,
               help="Choose the classifier's C and cue weight by report-split CV (9 candidates).")
@@ -266,7 +267,7 @@ def train(obj, reports, label_files, taxonomy, out, n_topics, seed, no_eval, sel
 
     Example: topics train --out models/default --seed 0
     """
-    from .bundle import save_model
+    from .bundle import check_target, save_model
     from .errors import InputError
     from .read.files import expand_inputs
     from .taxonomy import load_taxonomy
@@ -275,6 +276,7 @@ def train(obj, reports, label_files, taxonomy, out, n_topics, seed, no_eval, sel
 
     started = time.monotonic()
     progress = _progress(obj)
+    check_target(out)  # before minutes of work, not after
     tax = load_taxonomy(taxonomy or config.taxonomy_path())
     document_sets = []
     if not reports and not label_files:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,8 +54,10 @@ def load_labels(path: str | Path, taxonomy: Taxonomy) -> list[LabelledSentence]:
         group = str(record.get("group") or report or Path(path).stem)
         source = str(record.get("source", "hand"))
         weight = record.get("weight", 1.0)
-        if not isinstance(weight, int | float) or weight <= 0:
-            raise LabelError(f"{path}, line {number}: 'weight' must be a positive number")
+        if (isinstance(weight, bool) or not isinstance(weight, int | float)
+                or not math.isfinite(weight) or weight <= 0):
+            raise LabelError(f"{path}, line {number}: 'weight' must be a positive number, "
+                             f"not {weight!r}")
         out.append(LabelledSentence(record["text"], label, report, index, group, source,
                                     float(weight)))
     return out

@@ -6,7 +6,7 @@ import os
 from collections.abc import Callable
 
 from . import config
-from .bundle import load_model, read_manifest, save_model
+from .bundle import check_target, load_model, read_manifest, save_model
 from .errors import ModelError
 from .pipeline.model import ThemeModel
 
@@ -46,6 +46,7 @@ def default_model(progress: Callable[[str], None] = lambda _m: None,
             notice(f"rebuilding the default model: {exc}")
         else:
             notice(f"building the default model in {folder} (first use, about two minutes)")
+    check_target(folder)  # before minutes of work, not after
     model = build_default_model(progress)
     save_model(model, folder)
     return model

@@ -179,10 +179,19 @@ def collect_training_data(taxonomy: Taxonomy, label_files: list[str | os.PathLik
     sentences.extend(sentence for _, sentence in sorted(weak_sample, key=lambda p: p[0]))
     if not sentences:
         raise LabelError("no labelled sentences: give --labels files or reports with outlines")
+    _check_themes(sentences, ", ".join(str(p) for p in label_files) or "the reports' weak labels")
     weak_report = None
     if weak_pairs:
         weak_report = agreement([w for w, _ in weak_pairs], [g for _, g in weak_pairs])
     return TrainingData(sentences, inputs, weak_report, unlabelled, n_weak, max_bytes, documents)
+
+
+def _check_themes(sentences: list[LabelledSentence], source: str) -> None:
+    """Raise ``LabelError`` unless the sentences name at least two themes (a classifier's least)."""
+    themes = sorted({s.label for s in sentences})
+    if len(themes) < 2:
+        raise LabelError(f"{source}: every labelled sentence has the theme {themes[0]!r}; "
+                         f"training needs sentences of at least two themes")
 
 
 #: Folds of the document-grouped cross-validation.
@@ -438,6 +447,9 @@ def train_model(taxonomy: Taxonomy, data: TrainingData, seed: int = 0, n_free_to
     ``mapper`` reads and segments the reports without hand labels for the topic model
     (:func:`map_here`: in this process).
     """
+    if not data.sentences:
+        raise LabelError("no labelled sentences to train on")
+    _check_themes(data.sentences, "the training data")
     segmenter = segmenter or Segmenter()
     params = dict(classifier_params or {})
     params["random_state"] = seed

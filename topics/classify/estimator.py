@@ -107,8 +107,12 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         meta = {"params": params, "classes": [str(c) for c in model.classes_],
                 "word_vocabulary": ordered_vocabulary(words),
                 "char_vocabulary": ordered_vocabulary(chars)}
-        arrays = {"word_idf": words.idf_, "char_idf": chars.idf_, "coef": model.coef_,
-                  "intercept": model.intercept_}
+        coef, intercept = model.coef_, model.intercept_
+        if len(model.classes_) == 2:  # one row, z, for the second class: the predictor's
+            # softmax wants one per class, and softmax([-z/2, z/2]) is sigmoid(z) for it
+            coef, intercept = np.vstack([-coef / 2, coef / 2]), np.r_[-intercept, intercept] / 2
+        arrays = {"word_idf": words.idf_, "char_idf": chars.idf_, "coef": coef,
+                  "intercept": intercept}
         self.predictor_ = ThemePredictor(meta, arrays, self.taxonomy, self.segmenter_)
         self.classes_ = model.classes_
         return self

@@ -1,0 +1,106 @@
+"""Training inputs that cannot make a model, and signals while a model is written.
+
+Each ends in one line naming the file (or option) and the problem, a non-zero exit and no
+traceback; a model being replaced is kept whole.
+"""
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import TINY
+from topics.bundle import MANIFEST, load_model, save_model
+from topics.cli import main
+from topics.errors import LabelError
+from topics.labels import load_labels
+
+
+@pytest.mark.parametrize("seed", ["-1", "4294967296"])
+def test_a_seed_out_of_range_is_refused_by_the_parser(seed, tmp_path):
+    result = CliRunner().invoke(main, ["train", "--seed", seed, "--out", str(tmp_path / "m")])
+    assert result.exit_code == 2
+    assert f"Invalid value for '--seed': {seed} is not in the range 0<=x<=4294967295" in \
+        result.output
+    assert not (tmp_path / "m").exists()
+
+
+@pytest.mark.parametrize("weight", ["NaN", "Infinity", "-Infinity", "-1", "0", "true", '"2"'])
+def test_a_weight_that_is_not_a_positive_number_names_the_line(taxonomy, tmp_path, weight):
+    path = tmp_path / "labels.jsonl"
+    path.write_text('{"text": "开展警示教育。", "label": "discipline"}\n'
+                    f'{{"text": "举办培训班。", "label": "talent", "weight": {weight}}}\n',
+                    encoding="utf-8")
+    with pytest.raises(LabelError, match=r"labels.jsonl, line 2: 'weight' must be a positive "
+                                         r"number, not"):
+        load_labels(path, taxonomy)
+
+
+def test_a_label_file_with_one_theme_is_one_line(write_jsonl, tmp_path):
+    labels = write_jsonl("one.jsonl", [{"text": t, "label": "discipline"} for t, _ in TINY])
+    result = CliRunner().invoke(main, ["train", "--labels", str(labels), "--no-eval", "--out",
+                                       str(tmp_path / "m")])
+    assert result.exit_code == 1
+    assert result.output == (f"Error: {labels}: every labelled sentence has the theme "
+                             f"'discipline'; training needs sentences of at least two themes\n")
+    assert not (tmp_path / "m").exists()
+
+
+def test_two_themes_make_a_model_that_loads_and_tells_them_apart(write_jsonl, tmp_path):
+    pairs = [(t, label) for t, label in TINY if label in ("discipline", "talent")]
+    labels = write_jsonl("two.jsonl", [{"text": t, "label": label} for t, label in pairs])
+    result = CliRunner().invoke(main, ["-q", "train", "--labels", str(labels), "--no-eval",
+                                       "--out", str(tmp_path / "m")])
+    assert result.exit_code == 0, result.output
+    model = load_model(tmp_path / "m")
+    assert sorted(model.classifier.classes_) == ["discipline", "talent"]
+    proba = model.classifier.predict_proba([t for t, _ in pairs])
+    predicted = [model.classifier.classes_[i] for i in proba.argmax(axis=1)]
+    assert predicted == [label for _, label in pairs]  # its own training sentences
+
+
+#: Runs `topics train` with every fsync of the bundle slowed, so that a signal can be sent
+#: while the temporary data folder is being written.
+SLOW_WRITER = """
+import sys, time
+import topics.bundle
+real = topics.bundle.os.fsync
+def slow(fd):
+    time.sleep(0.3)
+    real(fd)
+topics.bundle.os.fsync = slow
+from topics.__main__ import run
+sys.argv = ["topics"] + sys.argv[1:]
+run()
+"""
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGTERM"), reason="needs SIGTERM")
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_while_writing_keeps_the_old_model_and_removes_the_temporary_folder(
+        tiny_model, write_jsonl, tmp_path, signum):
+    target = tmp_path / "m"
+    save_model(tiny_model, target)
+    before = (target / MANIFEST).read_bytes()
+    labels = write_jsonl("labels.jsonl", [{"text": t, "label": label} for t, label in TINY])
+    process = subprocess.Popen(
+        [sys.executable, "-c", SLOW_WRITER, "-q", "train", "--labels", str(labels), "--no-eval",
+         "--topics", "9", "--seed", "5", "--out", str(target)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None and not any(
+            p.name.startswith(".tmp-") for p in target.iterdir()):
+        time.sleep(0.01)
+    assert process.poll() is None, process.stderr.read()
+    process.send_signal(signum)
+    _, stderr = process.communicate(timeout=60)
+    terminated = signum == signal.SIGTERM  # SIGTERM says so; both clean up alike
+    assert process.returncode == (143 if terminated else 130)
+    assert stderr == f"Error: {'terminated' if terminated else 'interrupted'}\n"
+    assert not [p.name for p in target.iterdir() if p.name.startswith(".tmp-")]
+    assert (target / MANIFEST).read_bytes() == before
+    assert json.loads(before)["seed"] == load_model(target).manifest["seed"] == 0
