@@ -567,7 +567,7 @@ def review(obj, inputs, model_dir, labels_file, port, host, no_browser, encoding
     except OSError as exc:
         raise click.ClickException(f"cannot serve on {bind}:{port}: {exc.strerror or exc}"
                                    ) from None
-    url = server_url(bind, server.effective_port)
+    url = server_url(bind, app.config["PORT"])
     if not is_loopback(bind):
         for line in ("*" * 72,
                      f"WARNING: serving on {bind}, not on this machine only: anyone who can",

@@ -146,3 +146,13 @@ def test_review_refuses_stdin_and_nothing_readable(model, tmp_path):
         open_review(model, [str(tmp_path / "empty.txt"), str(tmp_path / "missing.txt")],
                     on_error=errors.append)
     assert sorted(str(e).split(": ")[0][-9:] for e in errors) == ["empty.txt", "ssing.txt"]
+
+
+def test_a_label_that_cannot_be_written_is_an_error_and_not_shown(client, session):
+    session.store.path.mkdir()  # the file cannot be opened for writing, even by root
+    answer = post(client, {"r": 0, "u": 0, "label": "talent"})
+    assert answer.status_code == 500
+    assert answer.get_json()["error"].startswith(f"{session.store.path}: cannot write: ")
+    assert session.store.get(("a.txt", 0)) is None
+    units = client.get("/api/report/0", headers={"Host": HOST}).get_json()["units"]
+    assert units[0]["label"] is None

@@ -15,14 +15,16 @@ Safety, as a local server that holds the analyst's reports must have it:
 
 from __future__ import annotations
 
+import gc
 import hmac
 import ipaddress
 import secrets
+import warnings
 from importlib import resources
 
 from flask import Flask, abort, jsonify, request
 
-from ..errors import TopicsError
+from ..errors import TopicsError, UsageError
 from ..render.html import theme_colors
 from .session import ReviewSession
 
@@ -102,6 +104,7 @@ def create_app(session: ReviewSession, host: str = "127.0.0.1", port: int = 0,
     @app.errorhandler(404)
     @app.errorhandler(405)
     @app.errorhandler(413)
+    @app.errorhandler(500)
     def refused(error):
         return jsonify(error=error.description), error.code
 
@@ -149,8 +152,10 @@ def create_app(session: ReviewSession, host: str = "127.0.0.1", port: int = 0,
             abort(400, "expected a JSON object")
         try:
             unit = session.label(body.get("r"), body.get("u"), body.get("label"))
-        except TopicsError as exc:
+        except UsageError as exc:
             abort(400, str(exc))
+        except TopicsError as exc:  # the labels file cannot be written: say so, unsaved
+            abort(500, str(exc))
         return jsonify(unit=unit, progress=session.progress())
 
     return app
@@ -164,10 +169,19 @@ def make_server(app: Flask, host: str = "127.0.0.1", port: int = 0, threads: int
     """
     from waitress import create_server
 
-    server = create_server(app, host=host, port=port, threads=threads,
-                           ident="topics-review", clear_untrusted_proxy_headers=True)
-    app.config["HOST"], app.config["PORT"] = host, server.effective_port
-    return server
+    try:
+        server = create_server(app, host=host, port=port, threads=threads,
+                               ident="topics-review", clear_untrusted_proxy_headers=True)
+    except OSError as exc:
+        failure = OSError(exc.errno, exc.strerror)
+    else:
+        app.config["HOST"], app.config["PORT"] = host, int(server.effective_port)
+        return server
+    # waitress leaves the socket of a failed bind to the garbage collector: close it now
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()
+    raise failure
 
 
 def server_url(host: str, port: int) -> str:
