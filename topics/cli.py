@@ -565,6 +565,7 @@ def review(obj, inputs, model_dir, labels_file, port, host, no_browser, encoding
     try:
         server = make_server(app, bind, port)
     except OSError as exc:
+        session.close()
         raise click.ClickException(f"cannot serve on {bind}:{port}: {exc.strerror or exc}"
                                    ) from None
     url = server_url(bind, app.config["PORT"])
@@ -595,6 +596,7 @@ def review(obj, inputs, model_dir, labels_file, port, host, no_browser, encoding
         pass
     finally:
         server.close()
+        session.close()
     obj.say(f"topics: stopped; {len(session.store.records)} reviewed units in "
             f"{session.store.path}")
 

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from topics.bundle import load_model
-from topics.errors import InputError, UsageError
+from topics.errors import InputError, LabelError, UsageError
 from topics.review.app import create_app, is_loopback
 from topics.review.session import default_labels_path, open_review
 
@@ -18,7 +18,9 @@ def model(tiny_model_dir):
 
 @pytest.fixture
 def session(model, reports):
-    return open_review(model, [str(reports)])
+    session = open_review(model, [str(reports)])
+    yield session
+    session.close()
 
 
 @pytest.fixture
@@ -42,6 +44,7 @@ def test_the_labels_file_is_never_an_input(model, reports):
     labels = reports / "reviewed.jsonl"
     first = open_review(model, [str(reports)], labels)
     first.label(0, 0, "reform")
+    first.close()
     again = open_review(model, [str(reports)], labels)
     assert [r.name for r in again.reports] == ["a.txt", "b.txt"]
 
@@ -156,3 +159,26 @@ def test_a_label_that_cannot_be_written_is_an_error_and_not_shown(client, sessio
     assert session.store.get(("a.txt", 0)) is None
     units = client.get("/api/report/0", headers={"Host": HOST}).get_json()["units"]
     assert units[0]["label"] is None
+
+
+def test_one_review_at_a_time_writes_a_labels_file(model, reports, session):
+    with pytest.raises(LabelError, match="in use by another topics review"):
+        open_review(model, [str(reports)])
+    session.close()
+    open_review(model, [str(reports)]).close()
+
+
+def test_reports_of_one_name_in_two_folders_are_told_apart(model, tmp_path, reports):
+    twin = tmp_path / "2024"
+    twin.mkdir()
+    (twin / "a.txt").write_text((reports / "b.txt").read_text(encoding="utf-8"),
+                                encoding="utf-8")
+    session = open_review(model, [str(reports / "a.txt"), str(twin)],
+                          tmp_path / "reviewed.jsonl")
+    try:
+        assert [r.name for r in session.reports] == ["a.txt", f"{twin.as_posix()}/a.txt"]
+        session.label(1, 0, "reform")
+        assert session.store.get((f"{twin.as_posix()}/a.txt", 0))["label"] == "reform"
+        assert session.store.get(("a.txt", 0)) is None
+    finally:
+        session.close()

@@ -40,6 +40,7 @@ def test_a_unit_reviewed_again_is_replaced_not_duplicated(tmp_path, taxonomy):
     store.record("a.txt", 0, "x", "reform", "other", 0.5)
     assert [(r["index"], r["label"]) for r in lines(path)] == [(0, "reform"), (1, "culture")]
     load_labels(path, taxonomy)  # no duplicate ids: train accepts it
+    store.close()
     again = LabelStore(path, taxonomy.ids)
     again.open()
     assert again.get(("a.txt", 0))["label"] == "reform"
@@ -52,6 +53,7 @@ def test_a_torn_last_line_is_dropped_and_the_file_repaired(tmp_path, taxonomy):
     store.record("a.txt", 0, "x", "talent", "other", 0.5)
     whole = path.read_bytes()
     path.write_bytes(whole + '{"report": "a.txt", "index": 1, "text": "半'.encode()[:-1])
+    store.close()
     again = LabelStore(path, taxonomy.ids)
     opened = again.open()
     assert opened.records == 1 and opened.torn_bytes > 0
@@ -115,11 +117,23 @@ def test_any_crash_loses_at_most_the_unfinished_last_record(tmp_path_factory, st
     last_start = data.rstrip(b"\n").rfind(b"\n") + 1
     cut_at = max(last_start, len(data) - cut)
     path.write_bytes(data[:cut_at])
+    store.close()
     again = LabelStore(path, IDS)
     again.open()
+    again.close()
     expected = dict(store.records)
     last = json.loads(data[last_start:].decode())
     if cut_at < len(data) - 1:  # the last line lost (only its newline cut keeps it)
         del expected[(last["report"], last["index"])]
     assert {k: v["label"] for k, v in again.records.items()} == {
         k: v["label"] for k, v in expected.items()}
+
+
+def test_a_second_store_on_one_file_is_refused_until_the_first_closes(tmp_path, taxonomy):
+    path = tmp_path / "reviewed.jsonl"
+    with LabelStore(path, taxonomy.ids) as first:
+        first.open()
+        with pytest.raises(LabelError, match="in use by another topics review"):
+            LabelStore(path, taxonomy.ids).open()
+    with LabelStore(path, taxonomy.ids) as second:
+        assert second.open().records == 0

@@ -53,6 +53,10 @@ class ReviewSession:
         self.store = store
         self.opened = opened
 
+    def close(self) -> None:
+        """Let another review open the labels file."""
+        self.store.close()
+
     # -- what the page shows ----------------------------------------------------------------
 
     def reviewed(self, report: Report, result: UnitResult) -> dict | None:
@@ -148,19 +152,34 @@ def open_review(model: ThemeModel, inputs: Iterable[str], labels: str | Path | N
     path = Path(labels) if labels else default_labels_path(inputs)
     store = LabelStore(path, model.taxonomy.ids)
     opened = store.open()
-    files = []
+    try:
+        reports = _label_reports(model, inputs, path, encoding, max_bytes, on_error)
+    except BaseException:
+        store.close()
+        raise
+    return ReviewSession(model, reports, store, opened)
+
+
+def _label_reports(model: ThemeModel, inputs: list[str], labels: Path, encoding: str | None,
+                   max_bytes: int, on_error: Callable[[InputError], None] | None
+                   ) -> list[Report]:
+    """The labelled reports of ``inputs``, each under a name no other one has."""
+    reports, names = [], set()
     for item in input_items(inputs):
         if isinstance(item, InputError):
             if on_error is None:
                 raise item
             on_error(item)
-        elif Path(item).resolve() != path.resolve():
-            files.append(item)
-    reports = []
-    for name, results in label_many(model, files, encoding=encoding, max_bytes=max_bytes,
-                                    on_error=on_error):
-        if results:
-            reports.append(Report(name, list(results)))
+            continue
+        if Path(item).resolve() == labels.resolve():
+            continue
+        for name, results in label_many(model, [item], encoding=encoding,
+                                        max_bytes=max_bytes, on_error=on_error):
+            if name in names:  # two reports of one name (in two folders): the path tells
+                name = Path(item).as_posix()
+            if results and name not in names:
+                names.add(name)
+                reports.append(Report(name, list(results)))
     if not reports:
         raise InputError(f"{', '.join(inputs)}: no readable reports to review")
-    return ReviewSession(model, reports, store, opened)
+    return reports

@@ -13,6 +13,9 @@ only a torn last line (an append cut short); :meth:`LabelStore.open` drops it (t
 held was never confirmed to the page) and truncates the file to the last whole line. A file
 that names a unit twice (edited by hand) is read with the last record winning and rewritten
 once so that it holds one record per unit.
+
+One store at a time writes a file: :meth:`LabelStore.open` takes a lock beside it
+(``.NAME.lock``), held until :meth:`LabelStore.close` or the process ends, however it ends.
 """
 
 from __future__ import annotations
@@ -65,9 +68,12 @@ class LabelStore:
         self.theme_ids = list(theme_ids)
         self.records: dict[Key, dict] = {}
         self._lock = threading.Lock()
+        self._file_lock = None
 
     def open(self) -> Opened:
-        """Read the file (creating its folder), repairing a torn last line; see the module."""
+        """Lock and read the file (creating its folder), repairing a torn last line."""
+        from filelock import FileLock, Timeout
+
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -75,6 +81,34 @@ class LabelStore:
                              f"{exc.strerror or exc}") from None
         if self.path.is_dir():
             raise LabelError(f"{self.path}: is a folder, not a labels file")
+        lock = FileLock(str(self.path.with_name(f".{self.path.name}.lock")), timeout=0)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise LabelError(f"{self.path}: in use by another topics review: stop that one, "
+                             f"or give this one another --labels file") from None
+        except OSError as exc:
+            raise LabelError(f"{self.path}: cannot lock: {exc.strerror or exc}") from None
+        self._file_lock = lock
+        try:
+            return self._read()
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """Let another store open the file."""
+        if self._file_lock is not None:
+            self._file_lock.release()
+            self._file_lock = None
+
+    def __enter__(self) -> LabelStore:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _read(self) -> Opened:
         try:
             data = self.path.read_bytes()
         except FileNotFoundError:
