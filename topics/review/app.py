@@ -21,11 +21,13 @@ import ipaddress
 import secrets
 import warnings
 from importlib import resources
+from pathlib import Path
 
 from flask import Flask, abort, jsonify, request
 
 from ..errors import TopicsError, UsageError
 from ..render.html import theme_colors
+from .retrain import Retrainer
 from .session import ReviewSession
 
 #: Hosts that reach only this machine.
@@ -65,11 +67,13 @@ def _allowed_hosts(host: str, port: int) -> set[str] | None:
 
 
 def create_app(session: ReviewSession, host: str = "127.0.0.1", port: int = 0,
-               token: str | None = None) -> Flask:
+               token: str | None = None, retrainer: Retrainer | None = None) -> Flask:
     """The application of a review; ``host`` and ``port`` are where it is served.
 
     ``port`` may be set later, once the server has bound one (``app.config["PORT"]``).
+    ``retrainer`` retrains from the page (default: the shipped data plus the labels file).
     """
+    retrainer = retrainer or Retrainer(session)
     app = Flask(__name__, static_folder=None)
     app.config.update(HOST=host, PORT=port, TOKEN=token or secrets.token_urlsafe(32),
                       MAX_CONTENT_LENGTH=64 * 1024)
@@ -103,6 +107,7 @@ def create_app(session: ReviewSession, host: str = "127.0.0.1", port: int = 0,
     @app.errorhandler(400)
     @app.errorhandler(404)
     @app.errorhandler(405)
+    @app.errorhandler(409)
     @app.errorhandler(413)
     @app.errorhandler(500)
     def refused(error):
@@ -132,7 +137,8 @@ def create_app(session: ReviewSession, host: str = "127.0.0.1", port: int = 0,
             themes=[{"id": t.id, "name_zh": t.name_zh, "name_en": t.name_en,
                      "color": colors[t.id]} for t in taxonomy.themes],
             reports=[{"name": r.name, "units": len(r.results)} for r in session.reports],
-            labels_file=str(session.store.path), progress=session.progress())
+            labels_file=str(session.store.path), progress=session.progress(),
+            model=_model_name(session))
 
     @app.get("/api/report/<int:number>")
     def report(number: int):
@@ -158,7 +164,38 @@ def create_app(session: ReviewSession, host: str = "127.0.0.1", port: int = 0,
             abort(500, str(exc))
         return jsonify(unit=unit, progress=session.progress())
 
+    @app.get("/api/retrain")
+    def retrain_status():
+        return jsonify(retrainer.status())
+
+    @app.post("/api/retrain")
+    def retrain():
+        try:
+            return jsonify(retrainer.start())
+        except UsageError as exc:
+            abort(409, str(exc))
+
+    @app.post("/api/retrain/<choice>")
+    def retrain_choice(choice: str):
+        try:
+            if choice == "switch":
+                retrainer.switch()
+            elif choice == "keep":
+                retrainer.keep()
+            else:
+                abort(404, f"no such choice {choice!r}")
+        except UsageError as exc:
+            abort(409, str(exc))
+        return jsonify(retrain=retrainer.status(), progress=session.progress(),
+                       model=_model_name(session))
+
     return app
+
+
+def _model_name(session: ReviewSession) -> str:
+    """The model in use, as the page names it (its folder's name)."""
+    path = session.model.path
+    return Path(path).name if path else "(unsaved)"
 
 
 def make_server(app: Flask, host: str = "127.0.0.1", port: int = 0, threads: int = 4):

@@ -40,6 +40,7 @@ class Report:
 
     name: str
     results: list[UnitResult]
+    path: str = ""  # the file it was read from (never shown to the browser)
 
 
 class ReviewSession:
@@ -52,10 +53,19 @@ class ReviewSession:
         self.reports = reports
         self.store = store
         self.opened = opened
+        self.encoding: str | None = None  # how the reports were read, to read them again
+        self.max_bytes = MAX_BYTES
 
     def close(self) -> None:
         """Let another review open the labels file."""
         self.store.close()
+
+    def use(self, model: ThemeModel, reports: list[Report]) -> None:
+        """Show the labels of another model (``reports``: :func:`relabel` with it)."""
+        if [(r.name, len(r.results)) for r in reports] != [
+                (r.name, len(r.results)) for r in self.reports]:
+            raise UsageError("the reports labelled by the new model are not the same")
+        self.model, self.reports = model, reports
 
     # -- what the page shows ----------------------------------------------------------------
 
@@ -157,7 +167,9 @@ def open_review(model: ThemeModel, inputs: Iterable[str], labels: str | Path | N
     except BaseException:
         store.close()
         raise
-    return ReviewSession(model, reports, store, opened)
+    session = ReviewSession(model, reports, store, opened)
+    session.encoding, session.max_bytes = encoding, max_bytes
+    return session
 
 
 def _label_reports(model: ThemeModel, inputs: list[str], labels: Path, encoding: str | None,
@@ -179,7 +191,18 @@ def _label_reports(model: ThemeModel, inputs: list[str], labels: Path, encoding:
                 name = Path(item).as_posix()
             if results and name not in names:
                 names.add(name)
-                reports.append(Report(name, list(results)))
+                reports.append(Report(name, list(results), item))
     if not reports:
         raise InputError(f"{', '.join(inputs)}: no readable reports to review")
     return reports
+
+
+def relabel(model: ThemeModel, reports: list[Report], encoding: str | None = None,
+            max_bytes: int = MAX_BYTES) -> list[Report]:
+    """The same reports labelled by ``model`` (read again from their files)."""
+    out = []
+    for report in reports:
+        for _name, results in label_many(model, [report.path], encoding=encoding,
+                                         max_bytes=max_bytes):
+            out.append(Report(report.name, list(results), report.path))
+    return out

@@ -226,8 +226,84 @@
     if (handled) { e.preventDefault(); }
   });
 
-  $('mode-report').addEventListener('click', function () { setMode('report'); });
-  $('mode-queue').addEventListener('click', function () { setMode('queue'); });
+  function send(path) {
+    return fetch(path, {method: 'POST', headers: {'X-CSRF-Token': token}}).then(function (r) {
+      return r.json().then(function (body) {
+        if (!r.ok) { throw new Error(body.error || r.statusText); }
+        return body;
+      });
+    });
+  }
+
+  function score(s, key) { return s ? s[key].toFixed(3) : '—'; }
+
+  function drawRetrain(st) {
+    var box = $('retrain');
+    box.textContent = '';
+    box.dataset.state = st.state;
+    $('retrain-start').disabled = st.state === 'running' || st.state === 'done';
+    if (st.state === 'idle') {
+      box.hidden = !st.switched;
+      if (st.switched) { box.appendChild(el('span', '', '已切换到新模型 switched to ' + st.switched)); }
+      return;
+    }
+    box.hidden = false;
+    if (st.state === 'running') {
+      box.appendChild(el('div', '', '训练中 training… ' + st.elapsed + ' s'));
+      (st.steps || []).slice(-3).forEach(function (m) { box.appendChild(el('div', 'muted', m)); });
+      setTimeout(pollRetrain, 1000);
+      return;
+    }
+    if (st.state === 'failed') {
+      box.appendChild(el('div', '', '训练失败 retraining failed: ' + st.error));
+      var ok = el('button', '', '关闭 close');
+      ok.addEventListener('click', function () { send('/api/retrain/keep').then(function (b) { drawRetrain(b.retrain); }); });
+      box.appendChild(ok);
+      return;
+    }
+    box.appendChild(el('div', '', '新模型已训练 new model trained in ' + st.seconds + ' s: ' + st.model));
+    var table = el('table'), head = el('tr');
+    ['', '旧模型 old', '新模型 new'].forEach(function (h) { head.appendChild(el('th', '', h)); });
+    table.appendChild(head);
+    [['交叉验证准确率 CV accuracy', score(st.before, 'accuracy'), score(st.after, 'accuracy')],
+     ['交叉验证 macro-F1 (CV)', score(st.before, 'macro_f1'), score(st.after, 'macro_f1')],
+     ['审阅单元中一致 reviewed units it gets right (of ' + st.reviewed + ')',
+      String(st.right_before), String(st.right_after)]].forEach(function (cells) {
+      var row = el('tr');
+      cells.forEach(function (c) { row.appendChild(el('td', '', c)); });
+      table.appendChild(row);
+    });
+    box.appendChild(table);
+    box.appendChild(el('div', 'muted', '新模型的交叉验证包含已审阅的单元；审阅单元的一致数是在训练数据上 · the new CV folds include the reviewed units; the reviewed units were trained on'));
+    var sw = el('button', '', '切换到新模型 Switch'), keep = el('button', '', '保留旧模型 Keep old');
+    sw.id = 'retrain-switch';
+    keep.id = 'retrain-keep';
+    sw.addEventListener('click', function () {
+      send('/api/retrain/switch').then(function (b) {
+        $('model-name').textContent = b.model;
+        drawProgress(b.progress);
+        drawRetrain(b.retrain);
+        return load();
+      }).catch(function (err) { banner(err.message); });
+    });
+    keep.addEventListener('click', function () {
+      send('/api/retrain/keep').then(function (b) { drawRetrain(b.retrain); });
+    });
+    box.appendChild(sw);
+    box.appendChild(keep);
+  }
+
+  function pollRetrain() {
+    get('/api/retrain').then(drawRetrain).catch(function (err) { banner(err.message); });
+  }
+
+  $('retrain-start').addEventListener('click', function (e) {
+    e.target.blur();
+    send('/api/retrain').then(drawRetrain).catch(function (err) { banner(err.message); });
+  });
+
+  $('mode-report').addEventListener('click', function (e) { e.target.blur(); setMode('report'); });
+  $('mode-queue').addEventListener('click', function (e) { e.target.blur(); setMode('queue'); });
   $('report-select').addEventListener('change', function (e) {
     S.report = +e.target.value;
     e.target.blur();
@@ -239,6 +315,8 @@
     state.themes.forEach(function (t) { S.byId[t.id] = t; });
     S.reports = state.reports;
     $('labels-file').textContent = state.labels_file;
+    $('model-name').textContent = state.model;
+    pollRetrain();
     var legend = $('legend');
     state.themes.forEach(function (t, k) {
       var s = el('span');
