@@ -249,3 +249,58 @@ def test_a_request_from_another_origin_is_refused(browser, server, tmp_path):
     assert not (tmp_path / "out" / "reviewed.jsonl").exists()
     open_page(browser, server.url)
     assert browser.find_element("id", "reviewed-count").text == "0"
+
+
+def test_retrain_from_the_page_then_switch(browser, reports, tiny_model_dir, tiny_data, taxonomy,
+                                           tmp_path):
+    """The Retrain button, its progress and outcome, and the switch (a tiny model's training)."""
+    from topics.bundle import load_model
+    from topics.labels import load_labels
+    from topics.review.app import create_app, make_server, server_url
+    from topics.review.retrain import Retrainer, with_corrections
+    from topics.review.session import open_review
+    from topics.train import train_model
+
+    def tiny(labels, progress):
+        progress("training the tiny model")
+        time.sleep(1.5)  # long enough for the page to show it running
+        data = with_corrections(tiny_data, load_labels(labels, taxonomy))
+        return train_model(taxonomy, data, seed=0, n_free_topics=1, evaluate=False)
+
+    session = open_review(load_model(tiny_model_dir), [str(reports)], tmp_path / "r.jsonl")
+    app = create_app(session, retrainer=Retrainer(session, tiny))
+    server = make_server(app)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        open_page(browser, server_url("127.0.0.1", app.config["PORT"]), report=1)
+        assert browser.find_element("id", "model-name").text == "tiny"
+        for _ in range(6):  # the first six units of b.txt are about reform, says the analyst
+            browser.execute_script(
+                "document.dispatchEvent(new KeyboardEvent('keydown',{key:'7'}));")
+        wait(lambda: settled(browser, 6), message="six labels saved")
+        browser.find_element("id", "retrain-start").click()
+        wait(lambda: "training" in browser.find_element("id", "retrain").text,
+             message="the page to show the training")
+        wait(lambda: browser.execute_script(
+            "return document.getElementById('retrain').dataset.state === 'done'"), 60,
+            message="the training to end")
+        text = browser.find_element("id", "retrain").text
+        assert "macro-F1" in text and "of 6" in text
+        browser.save_screenshot(str(ARTIFACTS / "review_retrain.png"))
+        old = session.model
+        browser.find_element("id", "retrain-switch").click()
+        wait(lambda: browser.find_element("id", "model-name").text.startswith("review-"),
+             message="the switch")
+        assert session.model is not old
+        wait(lambda: browser.execute_script(
+            "var u=document.querySelector('.u.current');return u && u.dataset.r==='1';"),
+             message="the report relabelled")
+        themes = browser.execute_script(
+            "return Array.prototype.map.call(document.querySelectorAll('.u'),"
+            "function(u){return u.dataset.theme;});")
+        assert themes == [r.theme for r in session.reports[1].results]
+    finally:
+        server.close()
+        thread.join(timeout=10)
+        session.close()
