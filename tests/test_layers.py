@@ -27,7 +27,7 @@ LAYERS = [
     {"render", "parallel"},
     {"labelling", "evaluate"},
     {"train"},
-    {"resolve"},
+    {"resolve", "review"},
     {"cli"},
 ]
 RANK = {unit: rank for rank, units in enumerate(LAYERS) for unit in units}

@@ -688,6 +688,85 @@ def evaluate(obj, file, model_dir, fmt, docs_dir):
 
 
 @main.command()
+@click.argument("inputs", nargs=-1, required=True)
+@MODEL
+@click.option("--labels", "labels_file", type=click.Path(dir_okay=False),
+              help="Labels file the corrections go to, at once (default: "
+                   "labels/reviewed.jsonl in the folder of the first input; a folder's "
+                   "parent). `topics train --labels` reads it.")
+@click.option("--port", default=0, type=click.IntRange(0, 65535),
+              help="Port to serve on (default: a free one).")
+@click.option("--host", default=None,
+              help="Address to serve on (default: 127.0.0.1, this machine only). Any other "
+                   "lets others on the network read the reports.")
+@click.option("--no-browser", is_flag=True, help="Do not open a browser; only print the address.")
+@ENCODING
+@MAX_SIZE
+@click.pass_obj
+@_handle_errors
+def review(obj, inputs, model_dir, labels_file, port, host, no_browser, encoding, max_size):
+    """Review and correct the labels of reports in the browser.
+
+    Serves a page (on this machine only, unless --host) with each report's
+    sentences highlighted in their theme: confirm or change them with the
+    mouse or the keyboard (1-8, arrows, Enter), report by report or least
+    sure first. Every correction is saved at once to the labels file;
+    restarting on the same inputs shows what was reviewed. Ctrl-C stops.
+
+    Example: topics review reports/ --labels labels/reviewed.jsonl
+    """
+    from .labelling import loaded
+    from .review.app import create_app, is_loopback, make_server, server_url
+    from .review.session import open_review
+
+    bind = host or "127.0.0.1"
+    if bind == "localhost":
+        bind = "127.0.0.1"
+    progress = _Progress(obj)
+    model = loaded(lambda: _load(obj, model_dir))
+    session = open_review(model, inputs, labels_file, encoding=encoding,
+                          max_bytes=config.megabytes(max_size), on_error=progress)
+    app = create_app(session)
+    try:
+        server = make_server(app, bind, port)
+    except OSError as exc:
+        session.close()
+        raise click.ClickException(f"cannot serve on {bind}:{port}: {exc.strerror or exc}"
+                                   ) from None
+    url = server_url(bind, app.config["PORT"])
+    if not is_loopback(bind):
+        for line in ("*" * 72,
+                     f"WARNING: serving on {bind}, not on this machine only: anyone who can",
+                     "reach this address can read these reports and change their labels.",
+                     "*" * 72):
+            click.echo(f"topics: {line}", err=True)
+    progress_now = session.progress()
+    opened = session.opened
+    if opened and opened.torn_bytes:
+        obj.say(f"topics: {session.store.path}: an unfinished last line "
+                f"({opened.torn_bytes} bytes) was dropped")
+    obj.say(f"topics: {len(session.reports)} reports, {progress_now['total']} units, "
+            f"{progress_now['reviewed']} already reviewed, {progress.failed} failed; "
+            f"corrections go to {session.store.path}")
+    obj.say("topics: Ctrl-C stops the server (every correction is already saved)")
+    click.echo(url)
+    sys.stdout.flush()
+    if not no_browser:
+        import webbrowser
+
+        webbrowser.open(url)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+        session.close()
+    obj.say(f"topics: stopped; {len(session.store.records)} reviewed units in "
+            f"{session.store.path}")
+
+
+@main.command()
 @MODEL
 @click.pass_obj
 @_handle_errors

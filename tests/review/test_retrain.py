@@ -1,0 +1,126 @@
+import json
+import time
+
+import pytest
+
+from topics.bundle import load_model
+from topics.labels import LabelledSentence, load_labels
+from topics.review.app import create_app
+from topics.review.retrain import Retrainer, with_corrections
+from topics.review.session import open_review
+from topics.train import TrainingData, train_model
+
+HOST = "127.0.0.1:8765"
+
+
+@pytest.fixture
+def session(tiny_model_dir, reports):
+    session = open_review(load_model(tiny_model_dir), [str(reports)])
+    yield session
+    session.close()
+
+
+def tiny_trainer(tiny_data, taxonomy, calls):
+    def train(labels, progress):
+        progress("training the tiny model")
+        calls.append(labels)
+        data = with_corrections(tiny_data, load_labels(labels, taxonomy))
+        return train_model(taxonomy, data, seed=0, n_free_topics=1, evaluate=False)
+    return train
+
+
+def client_of(app):
+    client = app.test_client()
+
+    def post(path, body=None):
+        return client.post(path, data=json.dumps(body or {}), content_type="application/json",
+                           headers={"Host": HOST, "X-CSRF-Token": "t"})
+
+    def get(path):
+        return client.get(path, headers={"Host": HOST})
+    return get, post
+
+
+def wait_done(get):
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        state = get("/api/retrain").get_json()
+        if state["state"] != "running":
+            return state
+        assert isinstance(state["steps"], list) and state["elapsed"] >= 0
+        time.sleep(0.1)
+    raise AssertionError("retraining did not end")
+
+
+def test_retrain_then_switch(session, tiny_data, taxonomy):
+    calls = []
+    app = create_app(session, "127.0.0.1", 8765, token="t",
+                     retrainer=Retrainer(session, tiny_trainer(tiny_data, taxonomy, calls)))
+    get, post = client_of(app)
+    answer = post("/api/retrain")
+    assert answer.status_code == 409 and "nothing reviewed" in answer.get_json()["error"]
+    old = session.model
+    # the analyst says the first six units of b.txt (political and talent) are about reform
+    units = session.reports[1].results[:6]
+    for position in range(len(units)):
+        assert post("/api/label", {"r": 1, "u": position, "label": "reform"}).status_code == 200
+    right_before = sum(r.theme == "reform" for r in units)
+    assert post("/api/retrain").get_json()["state"] == "running"
+    state = wait_done(get)
+    assert state["state"] == "done", state
+    assert calls == [session.store.path]
+    assert state["reviewed"] == len(units) and state["right_before"] == right_before
+    assert state["right_after"] > right_before  # it learnt what it was taught
+    assert state["model"].startswith(str(session.store.path.parent / "models" / "review-"))
+    assert load_model(state["model"]).taxonomy.ids == taxonomy.ids  # saved whole
+    assert session.model is old  # kept until the analyst switches
+    assert post("/api/retrain").status_code == 409  # decide first
+    switched = post("/api/retrain/switch").get_json()
+    assert session.model is not old and switched["model"].startswith("review-")
+    assert switched["progress"]["reviewed"] == len(units)
+    assert switched["progress"]["changed"] == len(units) - state["right_after"]
+    shown = get("/api/report/1").get_json()["units"]
+    assert [u["theme"] for u in shown] == [r.theme for r in session.reports[1].results]
+    assert sum(u["theme"] == "reform" for u in shown[:6]) == state["right_after"]
+    assert get("/api/state").get_json()["model"] == switched["model"]
+    assert post("/api/retrain/switch").status_code == 409  # nothing left to switch to
+
+
+def test_keep_the_old_model(session, tiny_data, taxonomy):
+    app = create_app(session, "127.0.0.1", 8765, token="t",
+                     retrainer=Retrainer(session, tiny_trainer(tiny_data, taxonomy, [])))
+    get, post = client_of(app)
+    post("/api/label", {"r": 0, "u": 0, "label": "reform"})
+    old = session.model
+    post("/api/retrain")
+    assert wait_done(get)["state"] == "done"
+    assert post("/api/retrain/keep").get_json()["retrain"]["state"] == "idle"
+    assert session.model is old
+    assert post("/api/retrain/switch").status_code == 409
+
+
+def test_a_failed_retraining_says_why(session):
+    def broken(labels, progress):
+        raise MemoryError("out of memory")
+    app = create_app(session, "127.0.0.1", 8765, token="t",
+                     retrainer=Retrainer(session, broken))
+    get, post = client_of(app)
+    post("/api/label", {"r": 0, "u": 0, "label": "reform"})
+    post("/api/retrain")
+    state = wait_done(get)
+    assert state == {"state": "failed", "error": "MemoryError: out of memory"}
+
+
+def test_retraining_needs_the_page_token(session):
+    app = create_app(session, "127.0.0.1", 8765, token="t")
+    answer = app.test_client().post("/api/retrain", headers={"Host": HOST,
+                                                             "X-CSRF-Token": "other"})
+    assert answer.status_code == 403
+
+
+def test_the_analysts_label_replaces_a_shipped_one_of_the_same_text():
+    data = TrainingData([LabelledSentence("甲", "talent"), LabelledSentence("乙", "other")], {})
+    mine = [LabelledSentence("甲", "reform", "a.txt", 0)]
+    out = with_corrections(data, mine)
+    assert [(s.text, s.label) for s in out.sentences] == [("乙", "other"), ("甲", "reform")]
+    assert [s.label for s in data.sentences] == ["talent", "other"]  # not changed in place
