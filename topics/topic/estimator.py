@@ -78,7 +78,7 @@ class ThemeTopicModel(BaseEstimator):
     def __init__(self, taxonomy: Taxonomy | None = None, n_free_topics: int = 3,
                  seed_strength: float = 2.0, passes: int = 20, iterations: int = 200,
                  no_below: int = 2, no_above: float = 0.3, random_state: int = 0,
-                 document_visits: int = 200_000):
+                 document_visits: int = 50_000):
         self.taxonomy = taxonomy
         self.n_free_topics = n_free_topics
         self.seed_strength = seed_strength
