@@ -685,7 +685,7 @@ def _info_text(model) -> str:
     manifest = model.manifest
     training = manifest.get("training", {})
     lines = [f"model      {Path(model.path).resolve() if model.path else '(in memory)'}",
-             f"made       {str(manifest.get('created', '?')).replace('T', ' ')} UTC, "
+             f"made       {str(manifest.get('created', '?')).replace('T', ' ')[:19]} UTC, "
              f"Python {manifest.get('versions', {}).get('python', '?')}",
              f"trained on {training_summary(manifest)}, "
              f"{training.get('sentences', '?')} sentences in all"]
