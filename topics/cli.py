@@ -507,9 +507,9 @@ def classify(obj, inputs, model_dir, fmt, out, encoding, max_size, explain, jobs
                           progress=_progress(obj),
                           cluster_log_level=_dask_log_level(obj))
     n_reports, n_units = _write_labelled(labelled, fmt, out, progress)
-    model_line = f", {_model_line(labelled.model)}" if labelled.model is not None else ""
+    model_line = f"{_model_line(labelled.model)}, " if labelled.model is not None else ""
     obj.say(f"topics: {n_reports} reports, {n_units} units labelled, "
-            f"{progress.failed} failed, {time.monotonic() - started:.1f}s{model_line}")
+            f"{progress.failed} failed, {model_line}{time.monotonic() - started:.1f}s")
     if progress.failed:
         sys.exit(1)
 
@@ -548,7 +548,7 @@ def compare(obj, inputs, model_dir, fmt, out, encoding, n_typical, max_size):
                                 max_bytes=config.megabytes(max_size), on_error=failed)
     _emit(comparison_output(fmt, comparison, model.taxonomy), out, bom=fmt in BOM_FORMATS)
     obj.say(f"topics: compared {len(comparison.names)} inputs, {failed.failed} failed, "
-            f"{time.monotonic() - started:.1f}s, {_model_line(model)}")
+            f"{_model_line(model)}, {time.monotonic() - started:.1f}s")
     if failed.failed:
         sys.exit(1)
 
@@ -583,7 +583,7 @@ def words(obj, model_dir, n_words, fmt, html_out):
     else:
         _words_table(topics, themes)
     obj.say(f"topics: {len(topics)} topics, {len(themes)} themes, "
-            f"{time.monotonic() - started:.1f}s, {_model_line(model)}")
+            f"{_model_line(model)}, {time.monotonic() - started:.1f}s")
 
 
 def _words_table(topics: list[dict], themes: dict) -> None:
@@ -631,8 +631,8 @@ def evaluate(obj, file, model_dir, fmt, docs_dir):
     main_scores = scores.get("in_context", scores["alone"])
     obj.say(f"topics: {main_scores['n']} labelled units scored "
             f"({'in context' if 'in_context' in scores else 'each alone'}): macro-F1 "
-            f"{main_scores['macro_f1']:.3f}, {time.monotonic() - started:.1f}s, "
-            f"{_model_line(model)}")
+            f"{main_scores['macro_f1']:.3f}, {_model_line(model)}, "
+            f"{time.monotonic() - started:.1f}s")
 
 
 def _scores_table(scores: dict) -> None:
@@ -675,7 +675,7 @@ def info(obj, model_dir, fmt):
         click.echo(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True))
     else:
         click.echo(_info_text(model), nl=False)
-    obj.say(f"topics: {time.monotonic() - started:.1f}s, {_model_line(model)}")
+    obj.say(f"topics: {_model_line(model)}, {time.monotonic() - started:.1f}s")
 
 
 def _info_text(model) -> str:
