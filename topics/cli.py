@@ -678,6 +678,14 @@ def info(obj, model_dir, fmt):
     obj.say(f"topics: {_model_line(model)}, {time.monotonic() - started:.1f}s")
 
 
+def _pad(text: str, width: int) -> str:
+    """``text`` padded with spaces to ``width`` terminal columns (CJK characters take two)."""
+    import unicodedata
+
+    used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(0, width - used)
+
+
 def _info_text(model) -> str:
     """A model's summary: where, when, from what, and its cross-validated scores per theme."""
     from .resolve import training_summary
@@ -697,15 +705,15 @@ def _info_text(model) -> str:
     if context:
         alone, together = context["alone"], context["in_context"]
         lines.append("")
-        lines.append(f"Cross-validated on {context['documents']} labelled documents "
-                     f"({context.get('split', 'grouped by document')}):")
+        lines.append(f"Cross-validated on {context['documents']} labelled documents: "
+                     f"{context.get('split', 'grouped by document')}")
         lines.append(f"  {'':22s}{'each unit alone':>18s}{'in its report':>16s}")
         for key, name in (("accuracy", "accuracy"), ("macro_f1", "macro-F1"),
                           ("calibration_error", "calibration error")):
             lines.append(f"  {name:22s}{alone[key]:18.3f}{together[key]:16.3f}")
         lines.append("  F1 per theme:")
         for theme in model.taxonomy.ids:
-            lines.append(f"    {names[theme]:20s}{alone['per_theme'][theme]['f1']:18.3f}"
+            lines.append(f"    {_pad(names[theme], 20)}{alone['per_theme'][theme]['f1']:18.3f}"
                          f"{together['per_theme'][theme]['f1']:16.3f}"
                          f"   ({together['per_theme'][theme]['support']} units)")
         lines.append(f"  fallback threshold {context['threshold']}: under it a unit is "
