@@ -1,6 +1,7 @@
 import csv
 import io
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -161,24 +162,100 @@ def test_evaluate_unknown_theme(run, tiny_model_dir, write_jsonl):
 
 
 def test_info(run, tiny_model_dir):
-    result = run("info", "--model", tiny_model_dir)
+    result = run("info", "--model", tiny_model_dir, "--format", "json")
     assert json.loads(result.stdout)["format_version"] == 4
 
 
-def test_train_on_a_report_with_labels(run, tmp_path, report_file, write_jsonl):
+def test_info_summary_says_which_model_and_its_scores(run, tiny_model_dir, taxonomy):
+    result = run("info", "--model", tiny_model_dir)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"model      {tiny_model_dir.resolve()}"
+    assert lines[1].startswith("made       20")
+    assert len(lines) < 40  # a summary, not the manifest
+    assert "macro-F1" in result.stdout or "not cross-validated" in result.stdout
+    assert "topics info --format json" in result.stdout
+    # the summary line on stderr names the model
+    assert f"model {tiny_model_dir.resolve()}, made 20" in result.stderr
+
+
+def test_every_command_names_its_model_in_its_summary_line(run, tiny_model_dir, report_file,
+                                                           write_jsonl):
+    gold = write_jsonl("gold.jsonl", [{"text": "严格执行三个规定，开展警示教育。", "label": "discipline"}])
+    other = report_file.with_name("other.txt")
+    other.write_text("加强队伍建设，严格执行三个规定。", encoding="utf-8")
+    for args in (["classify", report_file], ["words"], ["evaluate", gold], ["info"],
+                 ["compare", report_file, other]):
+        result = run(*args, "--model", tiny_model_dir)
+        summary = result.stderr.strip().splitlines()[-1]
+        assert summary.startswith("topics: "), (args, result.stderr)
+        assert f"model {tiny_model_dir.resolve()}, made 20" in summary, (args, summary)
+        assert "hand-labelled" in summary
+
+
+def test_quiet_and_verbose_work_after_the_command_too(run, tiny_model_dir, report_file):
+    before = run("-q", "classify", report_file, "--model", tiny_model_dir)
+    after = run("classify", report_file, "--model", tiny_model_dir, "-q")
+    assert before.exit_code == after.exit_code == 0
+    assert before.stderr == after.stderr == ""
+    assert before.stdout == after.stdout
+    loud = run("words", "--model", tiny_model_dir)
+    assert loud.stderr.startswith("topics: ")
+    assert run("words", "--model", tiny_model_dir, "--quiet").stderr == ""
+
+
+def test_explain_with_the_table_says_where_evidence_is(run, tiny_model_dir, report_file):
+    result = run("classify", report_file, "--model", tiny_model_dir, "--explain")
+    assert result.exit_code == 2
+    assert "--explain: the table shows no evidence; use --format jsonl or csv" in result.output
+
+
+@pytest.mark.parametrize("field,theme", [("label", "discipline"), ("theme", "discipline"),
+                                         ("label", "纪律作风"), ("theme", "Discipline and conduct")])
+def test_evaluate_takes_theme_or_label_ids_or_names(run, tiny_model_dir, write_jsonl, taxonomy,
+                                                    field, theme):
+    name_zh = taxonomy["discipline"].name_zh
+    theme = name_zh if theme == "纪律作风" else theme
+    path = write_jsonl("gold.jsonl", [{"text": "严格执行三个规定，开展警示教育。", field: theme},
+                                      {"text": "举办业务培训班。", field: "talent"}])
+    result = run("evaluate", path, "--model", tiny_model_dir, "--format", "json")
+    assert result.exit_code == 0, result.output
+    scores = json.loads(result.stdout)["alone"]
+    assert scores["per_theme"]["discipline"]["support"] == 1
+    assert scores["per_theme"]["talent"]["support"] == 1
+
+
+def test_evaluate_without_a_label_names_the_line(run, tiny_model_dir, write_jsonl):
+    path = write_jsonl("gold.jsonl", [{"text": "甲", "label": "talent"}, {"text": "乙"}])
+    result = run("evaluate", path, "--model", tiny_model_dir)
+    assert result.exit_code == 1
+    assert 'gold.jsonl, line 2: no "label" (or "theme") to score against' in result.output
+
+
+def test_train_on_a_report_with_labels(run, tmp_path, report_file, write_jsonl, monkeypatch):
     from tests.conftest import TINY
 
     labels = write_jsonl("labels.jsonl", [{"text": t, "label": label, "report": f"r{i % 3}", "index": i}
                                           for i, (t, label) in enumerate(TINY)])
-    out = tmp_path / "model"
-    result = run("train", report_file, "--labels", labels, "--out", out, "--topics", "9")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TOPICS_MODEL", raising=False)
+    out = Path("models") / "default"  # no --out: the default model of this folder
+    result = run("train", report_file, "--labels", labels, "--topics", "9")
     assert result.exit_code == 0, result.output
     assert "macro-F1" in result.stdout and "Topic coherence" in result.stdout
+    assert (f"the model goes to {out}: commands run in this folder will use it instead of "
+            f"the built-in default") in result.stderr
+    assert f"training on 1 reports (0 with hand labels), 0 labelled documents, {len(TINY)} " \
+           f"hand-labelled and " in result.stderr
+    assert f"model written to {out}: 1 reports" in result.stderr
+    assert result.stderr.rstrip().endswith("it is now the default model in this folder")
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["metrics"]["classifier_cv"]["folds"] == 3
     assert manifest["training"]["by_source"]["weak-heading"] > 0  # the report had no hand labels
-    again = run("classify", report_file, "--model", out, "--format", "jsonl")
+    again = run("classify", report_file, "--format", "jsonl")
     assert again.exit_code == 0
+    assert (f"model {out} (trained here; it replaces the built-in default in this folder), "
+            f"made 20") in again.stderr
 
 
 @pytest.mark.parametrize("args,message", [

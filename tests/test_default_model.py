@@ -26,6 +26,24 @@ def test_classify_a_seed_report_with_the_default_model(default_home, monkeypatch
     assert result.exit_code == 0, result.output
     assert f"Theme profile of {seed.name}:" in result.stdout
     assert "building" not in result.stderr  # built once, then reused
+    folder = (default_home / "models" / "default").resolve()
+    assert f"model built-in default ({folder}), made 20" in result.stderr
+    assert "from the shipped data (" in result.stderr
+
+
+def test_first_use_builds_with_the_recorded_cross_validation(model):
+    """The model built on first use has the second stage and scores cross-validation gave."""
+    from topics.resolve import recorded_fit
+
+    record = recorded_fit()
+    assert record is not None  # see test_resolve: the record is up to date
+    assert model.manifest["metrics"]["recorded"]
+    meta, arrays = model.context.to_state()
+    assert meta == record["second_stage"]["meta"]
+    for name, values in record["second_stage"]["arrays"].items():
+        assert arrays[name].tolist() == values, name
+    for key in ("classifier_cv", "context_cv"):
+        assert model.manifest["metrics"][key] == record["metrics"][key]
 
 
 def test_manifest_stores_report_split_scores(model):

@@ -10,6 +10,7 @@ import logging
 import os
 import shutil
 import sys
+import threading
 import time
 import traceback
 from collections import Counter
@@ -31,6 +32,38 @@ MODEL = click.option(
 OUT = click.option("--out", type=click.Path(dir_okay=False),
                    help="Write here (atomically), not stdout.")
 ENCODING = click.option("--encoding", help="Force the text encoding of reports (e.g. gbk).")
+
+
+def _set_verbose(ctx, _param, value):
+    if value:
+        obj = ctx.find_object(Context)
+        obj.verbose += value
+        _log_level(obj.verbose)
+
+
+def _set_quiet(ctx, _param, value):
+    if value:
+        ctx.find_object(Context).quiet = True
+
+
+#: -v and -q, accepted before the command (``topics -q classify``) and after it
+#: (``topics classify -q``) alike.
+VERBOSE = click.option("-v", "--verbose", count=True, expose_value=False, callback=_set_verbose,
+                       help="Say what is happening; also show tracebacks.")
+QUIET = click.option("-q", "--quiet", is_flag=True, expose_value=False, callback=_set_quiet,
+                     help="No progress or summary on stderr.")
+
+
+def _verbosity(command):
+    return VERBOSE(QUIET(command))
+
+
+def _log_level(verbose: int) -> None:
+    level = logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_OneLineFormatter("topics: %(message)s"))
+    logging.basicConfig(handlers=[handler])  # once: a second call (-v after the command) no-ops
+    logging.getLogger().setLevel(level)
 
 
 class Context:
@@ -191,10 +224,7 @@ def main(ctx, verbose, quiet):
     Example: topics classify seeds/000_eb7df649a681aff6.txt
     """
     ctx.obj = Context(verbose, quiet)
-    level = logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_OneLineFormatter("topics: %(message)s"))
-    logging.basicConfig(level=level, handlers=[handler])
+    _log_level(verbose)
 
 
 def _progress(obj: Context):
@@ -209,10 +239,67 @@ def _progress(obj: Context):
     return progress
 
 
+class _Heartbeat:
+    """Progress of long work on any stderr, a terminal or not (never with --quiet).
+
+    Each step is said when it starts and again every ``every`` seconds while it runs, so a
+    log shows that the work goes on. Call :meth:`stop` when the work is done.
+    """
+
+    def __init__(self, obj: Context, every: float = 5.0):
+        self.obj, self.every = obj, every
+        self.started = time.monotonic()
+        self.message, self.timer = "", None
+        self.lock = threading.Lock()
+
+    def __call__(self, message: str) -> None:
+        if self.obj.quiet:
+            return
+        with self.lock:
+            self.message = message
+            self._say(message)
+            self._arm()
+
+    def _say(self, message: str) -> None:
+        click.echo(f"topics: [{time.monotonic() - self.started:5.1f}s] {message}", err=True)
+
+    def _arm(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+        self.timer = threading.Timer(self.every, self._beat)
+        self.timer.daemon = True
+        self.timer.start()
+
+    def _beat(self) -> None:
+        with self.lock:
+            if self.timer is None:
+                return
+            self._say(f"{self.message} (still working)")
+            self._arm()
+
+    def stop(self) -> None:
+        """No more lines."""
+        with self.lock:
+            if self.timer is not None:
+                self.timer.cancel()
+            self.timer = None
+
+
 def _load(obj: Context, model_dir: str | None):
     from .resolve import resolve_model
 
-    return resolve_model(model_dir, _progress(obj), lambda m: obj.say(f"topics: {m}"))
+    heartbeat = _Heartbeat(obj)  # says something only when the default model is built
+    try:
+        return resolve_model(model_dir, heartbeat, lambda m: obj.say(f"topics: {m}"))
+    finally:
+        heartbeat.stop()
+
+
+def _model_line(model) -> str:
+    """Which model was used, for the end of a summary line."""
+    from .resolve import describe_model
+
+    return describe_model(model)
 
 
 def _emit(text: str | bytes, out: str | None, bom: bool = False) -> None:
@@ -254,6 +341,7 @@ def _emit(text: str | bytes, out: str | None, bom: bool = False) -> None:
               help="Read, split, weak-label and segment the reports on a Dask cluster "
                    "(tcp://HOST:8786, or local[:N]); the model is the same. Needs "
                    "topics[cluster]. Env: TOPICS_SCHEDULER.")
+@_verbosity
 @click.pass_obj
 @_handle_errors
 def train(obj, reports, label_files, taxonomy, out, n_topics, seed, no_eval, select, user_dict,
@@ -275,8 +363,12 @@ def train(obj, reports, label_files, taxonomy, out, n_topics, seed, no_eval, sel
     from .train import collect_training_data, map_here, select_params, train_model
 
     started = time.monotonic()
-    progress = _progress(obj)
+    progress = _Heartbeat(obj)
     check_target(out)  # before minutes of work, not after
+    becomes_default = Path(out).resolve() == config.LOCAL_MODEL_DIR.resolve()
+    if becomes_default:
+        obj.say(f"topics: the model goes to {out}: commands run in this folder will use it "
+                f"instead of the built-in default (give --out elsewhere to keep it apart)")
     tax = load_taxonomy(taxonomy or config.taxonomy_path())
     document_sets = []
     if not reports and not label_files:
@@ -292,6 +384,7 @@ def train(obj, reports, label_files, taxonomy, out, n_topics, seed, no_eval, sel
                 raise InputError("-: train reads report files, not stdin")
             paths.append(item)
     with contextlib.ExitStack() as cluster:
+        cluster.callback(progress.stop)  # no more progress lines once training ends or fails
         mapper = map_here
         if scheduler:
             from .parallel.cluster import cluster_mapper, connect
@@ -302,7 +395,10 @@ def train(obj, reports, label_files, taxonomy, out, n_topics, seed, no_eval, sel
         progress(f"reading {len(paths)} reports")
         data = collect_training_data(tax, list(label_files), paths,
                                      config.megabytes(max_size),
-                                     max_weak, seed, mapper, document_sets)
+                                     max_weak, seed, mapper, document_sets,
+                                     shipped_by_content=bool(reports))
+        obj.say(f"topics: training on {_data_line(data, len(paths))}"
+                + ("" if label_files else "; add hand labels with --labels FILE"))
         tied = sum(1 for t in tax.themes if t.cues)
         segmenter = Segmenter(tuple(user_dict), tuple(stopwords))
         params, trials = {}, None
@@ -317,8 +413,18 @@ def train(obj, reports, label_files, taxonomy, out, n_topics, seed, no_eval, sel
                                                      "trials": trials}
     save_model(model, out, wait=lambda message: obj.say(f"topics: {message}"))
     click.echo(_metrics_text(model.manifest["metrics"], tax.ids), nl=False)
-    obj.say(f"topics: model written to {out}: {len(paths)} reports, "
-            f"{len(data.sentences)} sentences, {time.monotonic() - started:.1f}s")
+    obj.say(f"topics: model written to {out}: {_data_line(data, len(paths))}, "
+            f"{time.monotonic() - started:.1f}s"
+            + ("; it is now the default model in this folder" if becomes_default else ""))
+
+
+def _data_line(data, n_reports: int) -> str:
+    """What training used: reports, hand-labelled and weak-labelled units."""
+    weak = sum(1 for s in data.sentences if s.source.startswith("weak"))
+    hand = len(data.sentences) - weak
+    return (f"{n_reports} reports ({n_reports - len(data.unlabelled_reports)} with hand labels), "
+            f"{len(data.documents)} labelled documents, {hand} hand-labelled and {weak} "
+            f"weak-labelled units")
 
 
 def _metrics_text(metrics: dict, theme_ids: list[str]) -> str:
@@ -332,7 +438,8 @@ def _metrics_text(metrics: dict, theme_ids: list[str]) -> str:
         lines.append("  per-theme F1: " + "  ".join(
             f"{t} {cv['per_theme'][t]['f1']:.2f}" for t in theme_ids))
     elif cv:
-        lines.append(f"Classifier: {cv.get('note')}")
+        lines.append(f"Classifier: {cv.get('note')} (add hand labels with --labels FILE: "
+                     f"JSON Lines of text, label, report, index)")
     context = metrics.get("context_cv")
     if context:
         lines.append(f"Calibrated, same folds, on {context['documents']} labelled documents "
@@ -520,6 +627,7 @@ def _table_width(wide: bool, out: str | None) -> int | None:
               help="Label on a Dask cluster: its scheduler (tcp://HOST:8786), or local[:N] "
                    "for N worker processes here (default: one per core). Same output. "
                    "Needs topics[cluster]. Env: TOPICS_SCHEDULER.")
+@_verbosity
 @click.pass_obj
 @_handle_errors
 def classify(obj, inputs, model_dir, fmt, out, encoding, max_size, explain, wide, profile_only,
@@ -541,6 +649,9 @@ def classify(obj, inputs, model_dir, fmt, out, encoding, max_size, explain, wide
     for flag, given in (("--wide", wide), ("--profile-only", profile_only)):
         if given and fmt != "table":
             raise click.UsageError(f"{flag} is for --format table, not {fmt}")
+    if explain and fmt == "table":
+        raise click.UsageError("--explain: the table shows no evidence; use --format jsonl or "
+                               "csv with --explain, or xlsx or html (they always have it)")
     width = _table_width(wide, out)
     started, progress, skips = time.monotonic(), _Progress(obj), _Skips(obj)
     labelled = label_many(lambda: _load(obj, model_dir), inputs,
@@ -552,8 +663,10 @@ def classify(obj, inputs, model_dir, fmt, out, encoding, max_size, explain, wide
                           cluster_log_level=_dask_log_level(obj),
                           exclude=[out] if out else [], on_skip=skips)
     n_reports, n_units = _write_labelled(labelled, fmt, out, progress)
+    model_line = f"{_model_line(labelled.model)}, " if labelled.model is not None else ""
     obj.say(f"topics: {n_reports} reports, {n_units} units labelled, "
-            f"{progress.failed} failed{skips.summary()}, {time.monotonic() - started:.1f}s")
+            f"{progress.failed} failed{skips.summary()}, {model_line}"
+            f"{time.monotonic() - started:.1f}s")
     if progress.failed:
         sys.exit(1)
     if not n_reports and skips.count:
@@ -574,6 +687,7 @@ def classify(obj, inputs, model_dir, fmt, out, encoding, max_size, explain, wide
 @click.option("--by-section", is_flag=True,
               help="Also compare the top-level sections, matched by position (一 with 一).")
 @MAX_SIZE
+@_verbosity
 @click.pass_obj
 @_handle_errors
 def compare(obj, inputs, model_dir, fmt, out, encoding, n_typical, by_section, max_size):
@@ -600,7 +714,7 @@ def compare(obj, inputs, model_dir, fmt, out, encoding, n_typical, by_section, m
     _emit(comparison_output(fmt, comparison, model.taxonomy, failed.failures), out,
           bom=fmt in BOM_FORMATS)
     obj.say(f"topics: compared {len(comparison.names)} inputs, {failed.failed} failed"
-            f"{skips.summary()}, {time.monotonic() - started:.1f}s")
+            f"{skips.summary()}, {_model_line(model)}, {time.monotonic() - started:.1f}s")
     if failed.failed:
         sys.exit(1)
 
@@ -613,6 +727,7 @@ def compare(obj, inputs, model_dir, fmt, out, encoding, n_typical, by_section, m
               show_default=True)
 @click.option("--html", "html_out", type=click.Path(dir_okay=False),
               help="Also write an interactive, self-contained view of the topic model here.")
+@_verbosity
 @click.pass_obj
 @_handle_errors
 def words(obj, model_dir, n_words, fmt, html_out):
@@ -620,6 +735,7 @@ def words(obj, model_dir, n_words, fmt, html_out):
 
     Example: topics words -n 10 --format json --html topics.html
     """
+    started = time.monotonic()
     model = _load(obj, model_dir)
     if html_out:
         from .render.html import topic_model_html
@@ -630,7 +746,13 @@ def words(obj, model_dir, n_words, fmt, html_out):
     themes = model.classifier.top_terms(n_words)
     if fmt == "json":
         click.echo(json.dumps({"topics": topics, "themes": themes}, ensure_ascii=False, indent=2))
-        return
+    else:
+        _words_table(topics, themes)
+    obj.say(f"topics: {len(topics)} topics, {len(themes)} themes, "
+            f"{_model_line(model)}, {time.monotonic() - started:.1f}s")
+
+
+def _words_table(topics: list[dict], themes: dict) -> None:
     for topic in topics:
         coherence = ", ".join(f"{k} {v}" for k, v in topic["coherence"].items())
         click.echo(f"topic {topic['id']:2d}  {topic['theme'] or 'free':12s} ({coherence})")
@@ -649,6 +771,7 @@ def words(obj, model_dir, n_words, fmt, html_out):
 @click.option("--documents", "docs_dir", type=click.Path(file_okay=False),
               help="Folder of the documents FILE's records name in \"doc\": each is "
                    "classified whole and its labelled units scored in context.")
+@_verbosity
 @click.pass_obj
 @_handle_errors
 def evaluate(obj, file, model_dir, fmt, docs_dir):
@@ -664,11 +787,21 @@ def evaluate(obj, file, model_dir, fmt, docs_dir):
     from .evaluate import evaluate_labels
     from .labelling import loaded
 
+    started = time.monotonic()
     model = loaded(lambda: _load(obj, model_dir))  # it labels: tuned as classify is
     scores = evaluate_labels(model, file, docs_dir)
     if fmt == "json":
         click.echo(json.dumps(scores, ensure_ascii=False, indent=2))
-        return
+    else:
+        _scores_table(scores)
+    main_scores = scores.get("in_context", scores["alone"])
+    obj.say(f"topics: {main_scores['n']} labelled units scored "
+            f"({'in context' if 'in_context' in scores else 'each alone'}): macro-F1 "
+            f"{main_scores['macro_f1']:.3f}, {_model_line(model)}, "
+            f"{time.monotonic() - started:.1f}s")
+
+
+def _scores_table(scores: dict) -> None:
     for key, name in (("alone", "each alone"), ("in_context", "in context")):
         if key in scores:
             part = scores[key]
@@ -768,15 +901,79 @@ def review(obj, inputs, model_dir, labels_file, port, host, no_browser, encoding
 
 @main.command()
 @MODEL
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="table: a summary; json: the whole manifest.")
+@_verbosity
 @click.pass_obj
 @_handle_errors
-def info(obj, model_dir):
-    """Show what a model's manifest says: how it was made and how well it scored.
+def info(obj, model_dir, fmt):
+    """Show which model is used, how it was made and how well it scored by cross-validation.
 
-    Example: topics info --model models/default
+    Example: topics info --model models/default --format json
     """
+    started = time.monotonic()
     model = _load(obj, model_dir)
     manifest = dict(model.manifest)
     manifest["taxonomy"] = {"themes": model.taxonomy.ids, "fallback": model.taxonomy.fallback}
     manifest["path"] = str(Path(model.path).resolve()) if model.path else None
-    click.echo(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True))
+    if fmt == "json":
+        click.echo(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True))
+    else:
+        click.echo(_info_text(model), nl=False)
+    obj.say(f"topics: {_model_line(model)}, {time.monotonic() - started:.1f}s")
+
+
+def _pad(text: str, width: int) -> str:
+    """``text`` padded with spaces to ``width`` terminal columns (CJK characters take two)."""
+    import unicodedata
+
+    used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(0, width - used)
+
+
+def _info_text(model) -> str:
+    """A model's summary: where, when, from what, and its cross-validated scores per theme."""
+    from .resolve import training_summary
+
+    manifest = model.manifest
+    training = manifest.get("training", {})
+    lines = [f"model      {Path(model.path).resolve() if model.path else '(in memory)'}",
+             f"made       {str(manifest.get('created', '?')).replace('T', ' ')[:19]} UTC, "
+             f"Python {manifest.get('versions', {}).get('python', '?')}",
+             f"trained on {training_summary(manifest)}, "
+             f"{training.get('sentences', '?')} sentences in all"]
+    metrics = manifest.get("metrics", {})
+    if metrics.get("recorded"):
+        lines.append(f"scores     {metrics['recorded']}")
+    context = metrics.get("context_cv")
+    names = {t.id: f"{t.id} {t.name_zh}" for t in model.taxonomy.themes}
+    if context:
+        alone, together = context["alone"], context["in_context"]
+        lines.append("")
+        lines.append(f"Cross-validated on {context['documents']} labelled documents: "
+                     f"{context.get('split', 'grouped by document')}")
+        lines.append(f"  {'':22s}{'each unit alone':>18s}{'in its report':>16s}")
+        for key, name in (("accuracy", "accuracy"), ("macro_f1", "macro-F1"),
+                          ("calibration_error", "calibration error")):
+            lines.append(f"  {name:22s}{alone[key]:18.3f}{together[key]:16.3f}")
+        lines.append("  F1 per theme:")
+        for theme in model.taxonomy.ids:
+            lines.append(f"    {_pad(names[theme], 20)}{alone['per_theme'][theme]['f1']:18.3f}"
+                         f"{together['per_theme'][theme]['f1']:16.3f}"
+                         f"   ({together['per_theme'][theme]['support']} units)")
+        lines.append(f"  fallback threshold {context['threshold']}: under it a unit is "
+                     f"{model.taxonomy.fallback}")
+    else:
+        cv = metrics.get("classifier_cv", {})
+        if cv.get("folds"):
+            lines.append("")
+            lines.append(f"Cross-validated ({cv['folds']} folds by document): accuracy "
+                         f"{cv['accuracy']:.3f}, macro-F1 {cv['macro_f1']:.3f}")
+            lines.append("  F1 per theme: " + "  ".join(
+                f"{names[t]} {cv['per_theme'][t]['f1']:.2f}" for t in model.taxonomy.ids))
+        else:
+            lines.append("not cross-validated (fewer than two hand-labelled reports, or "
+                         "--no-eval)")
+    lines.append("")
+    lines.append("The whole manifest: topics info --format json")
+    return "\n".join(lines) + "\n"

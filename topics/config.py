@@ -82,6 +82,29 @@ def data_fingerprint() -> str:
     return digest.hexdigest()
 
 
+#: Modules and folders of the package that cannot change what cross-validation gives the
+#: default model (they read, label, render or save): editing them keeps the record valid.
+NOT_TRAINING = ("__init__.py", "__main__.py", "cli.py", "resolve.py", "bundle.py",
+                "labelling.py", "compare.py", "fileio.py", "errors.py", "render", "parallel",
+                "topic", "pipeline")
+
+
+def training_code_fingerprint() -> str:
+    """sha256 of the package's source files that training's cross-validation runs."""
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(here.rglob("*.py")):
+        relative = path.relative_to(here)
+        if relative.parts[0] not in NOT_TRAINING:
+            digest.update(relative.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def recorded_fit_path() -> Path:
+    """The shipped record of the default model's cross-validation (see ``topics.resolve``)."""
+    return Path(__file__).resolve().parent / "resources" / "default_model_cv.json"
+
+
 def cache_dir() -> Path:
     """Per-user folder for the built-in default model (``TOPICS_HOME`` overrides it)."""
     home = os.environ.get("TOPICS_HOME")

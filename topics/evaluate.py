@@ -64,6 +64,31 @@ def _with_calibration(model, gold: list[str], results) -> dict:
                                  [r.confidence for r in results], model.taxonomy.ids)
 
 
+def gold_records(path, taxonomy) -> list[dict]:
+    """The records of a labels file with each one's theme id as ``label``.
+
+    The theme is the record's ``label``, or its ``theme`` (so that a corrected ``classify``
+    output can be scored); an id or a theme's Chinese or English name.
+    """
+    from .read.jsonl import read_jsonl
+
+    names = {t.id: t.id for t in taxonomy.themes}
+    names.update({t.name_zh: t.id for t in taxonomy.themes})
+    names.update({t.name_en.lower(): t.id for t in taxonomy.themes})
+    records = read_jsonl(path, ("text",), LabelError)
+    for record in records:
+        given = record.get("label", record.get("theme"))
+        if not isinstance(given, str):
+            raise LabelError(f"{path}, line {record['_line']}: no \"label\" (or \"theme\") "
+                             f"to score against")
+        theme = names.get(given.strip(), names.get(given.strip().lower()))
+        if theme is None:
+            raise LabelError(f"{path}, line {record['_line']}: unknown theme {given!r} (the "
+                             f"taxonomy has {', '.join(taxonomy.ids)}, or their Chinese names)")
+        record["label"] = theme
+    return records
+
+
 def evaluate_labels(model, path, documents=None) -> dict:
     """Scores of ``model`` on a labels file: ``alone`` and, where possible, ``in_context``.
 
@@ -73,13 +98,9 @@ def evaluate_labels(model, path, documents=None) -> dict:
     are read as its units in order.
     """
     from .labelled_docs import load_document_set
-    from .labels import load_labels
-    from .read.jsonl import read_jsonl
     from .text.sentences import Unit
 
-    load_labels(path, model.taxonomy)  # checks every record, naming its line
-    records = read_jsonl(path, ("text", "label"), LabelError)
-    records = [r for r in records if r.get("agreed", True)]
+    records = [r for r in gold_records(path, model.taxonomy) if r.get("agreed", True)]
     if not records:
         raise LabelError(f"{path}: no labelled sentences to score")
     gold = [r["label"] for r in records]

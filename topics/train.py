@@ -116,7 +116,7 @@ def collect_training_data(taxonomy: Taxonomy, label_files: list[str | os.PathLik
                           max_bytes: int = MAX_BYTES, max_weak: int = MAX_WEAK,
                           seed: int = 0, mapper: Mapper = map_here,
                           document_sets: list[tuple[str | os.PathLike, str | os.PathLike]] = (),
-                          ) -> TrainingData:
+                          shipped_by_content: bool = False) -> TrainingData:
     """Hand labels from ``label_files``; weak labels for reports that have none.
 
     ``document_sets`` are ``(folder, labels file)`` pairs of labelled documents
@@ -128,6 +128,8 @@ def collect_training_data(taxonomy: Taxonomy, label_files: list[str | os.PathLik
     run, to measure its coverage and agreement with the hand labels. Reports are
     read one at a time (by ``mapper``); of their weak labels at most ``max_weak`` are
     kept (a seeded uniform sample), so memory does not grow with the number of reports.
+    With ``shipped_by_content``, reports that are shipped hand-labelled reports or documents
+    (whatever their file names) bring their shipped hand labels (:func:`shipped_labels_of`).
     """
     sentences: list[LabelledSentence] = []
     inputs: dict[str, str] = {}
@@ -142,6 +144,15 @@ def collect_training_data(taxonomy: Taxonomy, label_files: list[str | os.PathLik
             sentences.extend(LabelledSentence(u.text, g, doc.name, u.index, doc.name)
                              for u, g in zip(doc.units, doc.gold, strict=True) if g)
         documents.extend(found)
+    paths = [str(p) for p in reports]
+    if shipped_by_content:
+        named = {s.report for s in sentences if s.report}
+        found, found_documents, whole = shipped_labels_of(paths, taxonomy, named)
+        sentences.extend(found)
+        documents.extend(found_documents)
+        for path in whole:
+            inputs[path] = file_sha256(path)
+        paths = [p for p in paths if p not in whole]
     by_report: dict[str, dict[int, str]] = {}
     for s in sentences:
         if s.report and s.index is not None:
@@ -151,7 +162,6 @@ def collect_training_data(taxonomy: Taxonomy, label_files: list[str | os.PathLik
     n_weak = 0
     rng = random.Random(seed)
     unlabelled = []
-    paths = [str(p) for p in reports]
     for path, report in zip(paths, _results(mapper, weak_labels_of_report, paths,
                                             (taxonomy, max_bytes)), strict=True):
         inputs[path] = report.sha256
@@ -192,6 +202,47 @@ def _check_themes(sentences: list[LabelledSentence], source: str) -> None:
     if len(themes) < 2:
         raise LabelError(f"{source}: every labelled sentence has the theme {themes[0]!r}; "
                          f"training needs sentences of at least two themes")
+
+
+def shipped_labels_of(paths: list[str], taxonomy: Taxonomy, named: set[str] = frozenset()
+                      ) -> tuple[list[LabelledSentence], list[LabelledDocument], set[str]]:
+    """The shipped hand labels of the reports at ``paths``, found by content (sha256).
+
+    A report with the content of a shipped seed report gets that report's hand labels under
+    its own file name (unless a label file already names it: ``named``); one with the
+    content of a shipped labelled document is that document. Returns the hand-labelled
+    sentences, the labelled documents, and the paths of the documents (read here whole).
+    """
+    from dataclasses import replace
+
+    from . import config
+
+    given: dict[str, str] = {}
+    for path in paths:
+        given.setdefault(file_sha256(path), path)
+    sentences: list[LabelledSentence] = []
+    seeds = {seed.name: Path(given[digest]).name for seed in config.seed_paths()
+             if (digest := file_sha256(seed)) in given}
+    seeds = {shipped: name for shipped, name in seeds.items() if name not in named}
+    if seeds:
+        for path in config.label_paths():
+            sentences.extend(replace(s, report=seeds[s.report], group=seeds[s.report])
+                             for s in load_labels(path, taxonomy) if s.report in seeds)
+    documents: list[LabelledDocument] = []
+    whole: set[str] = set()
+    for folder, labels in config.document_sets():
+        wanted = {doc.name: given[digest] for doc in sorted(Path(folder).glob("*.txt"))
+                  if (digest := file_sha256(doc)) in given}
+        if not wanted:
+            continue
+        for doc in load_document_set(folder, labels, taxonomy, Path(labels).parent.name):
+            path = wanted.get(doc.name.rpartition("/")[2])
+            if path is not None:
+                whole.add(path)
+                documents.append(doc)
+                sentences.extend(LabelledSentence(u.text, g, doc.name, u.index, doc.name)
+                                 for u, g in zip(doc.units, doc.gold, strict=True) if g)
+    return sentences, documents, whole
 
 
 #: Folds of the document-grouped cross-validation.
@@ -438,14 +489,47 @@ def select_params(data: TrainingData, taxonomy: Taxonomy, segmenter: Segmenter, 
     return dict(best["params"]), trials
 
 
+#: Metrics that come from cross-validation (kept in a :func:`cross_validated_record`).
+CV_METRICS = ("classifier_cv", "context_cv")
+
+
+def cross_validated_record(context: ContextModel, metrics: dict) -> dict:
+    """What cross-validation gave a model: its second stage and its CV scores.
+
+    Plain JSON (floats written by ``json`` round-trip exactly): :func:`train_model` given it
+    as ``recorded`` fits the same model without cross-validating again.
+    """
+    meta, arrays = context.to_state()
+    return {"second_stage": {"meta": meta,
+                             "arrays": {k: v.tolist() for k, v in arrays.items()}},
+            "metrics": {k: metrics[k] for k in CV_METRICS if k in metrics}}
+
+
+def fit_cross_validated(data: TrainingData, taxonomy: Taxonomy, params: dict,
+                        segmenter: Segmenter, seed: int = 0, evaluate: bool = True,
+                        progress: Progress = _quiet) -> tuple[ContextModel, dict]:
+    """The second stage, fitted on cross-validated first-stage scores, and the CV scores."""
+    metrics: dict = {}
+    cv = cross_predict(data, taxonomy, params, segmenter, seed, progress)
+    if evaluate:
+        metrics["classifier_cv"] = cross_validate(data, taxonomy, params, segmenter, cv=cv)
+    progress("fitting the second stage (context and calibration)")
+    context, context_metrics = fit_context(data, taxonomy, cv, first_stage_threshold(params))
+    if context_metrics:
+        metrics["context_cv"] = context_metrics
+    return context, metrics
+
+
 def train_model(taxonomy: Taxonomy, data: TrainingData, seed: int = 0, n_free_topics: int = 3,
                 classifier_params: dict | None = None, segmenter: Segmenter | None = None,
                 evaluate: bool = True, progress: Progress = _quiet,
-                mapper: Mapper = map_here) -> ThemeModel:
+                mapper: Mapper = map_here, recorded: dict | None = None) -> ThemeModel:
     """Fit the classifier and the topic model; record parameters and CV scores.
 
     ``mapper`` reads and segments the reports without hand labels for the topic model
-    (:func:`map_here`: in this process).
+    (:func:`map_here`: in this process). ``recorded`` (a :func:`cross_validated_record` of
+    a model trained on the same data with the same parameters) skips cross-validation: its
+    second stage and scores are used as they are.
     """
     if not data.sentences:
         raise LabelError("no labelled sentences to train on")
@@ -453,15 +537,16 @@ def train_model(taxonomy: Taxonomy, data: TrainingData, seed: int = 0, n_free_to
     segmenter = segmenter or Segmenter()
     params = dict(classifier_params or {})
     params["random_state"] = seed
-    metrics: dict = {}
-    cv = cross_predict(data, taxonomy, params, segmenter, seed, progress)
-    if evaluate:
-        metrics["classifier_cv"] = cross_validate(data, taxonomy, params, segmenter, cv=cv)
-    progress("fitting the second stage (context and calibration)")
-    context, context_metrics = fit_context(data, taxonomy, cv,
-                                           first_stage_threshold(params))
-    if context_metrics:
-        metrics["context_cv"] = context_metrics
+    if recorded is not None:
+        stage = recorded["second_stage"]
+        context = ContextModel(stage["meta"], {k: np.asarray(v, dtype=np.float64)
+                                               for k, v in stage["arrays"].items()})
+        metrics = {k: v for k, v in recorded["metrics"].items()
+                   if evaluate or k != "classifier_cv"}
+        metrics["recorded"] = "cross-validated scores and second stage recorded at release"
+    else:
+        context, metrics = fit_cross_validated(data, taxonomy, params, segmenter, seed,
+                                               evaluate, progress)
     if data.weak_agreement is not None:
         metrics["weak_labels"] = data.weak_agreement
     progress(f"training the classifier on {len(data.sentences)} sentences")

@@ -89,3 +89,33 @@ def test_classify_does_not_import_gensim(tiny_model_dir, report_file):
             "print('gensim' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_cue_tokens_equal_the_plain_loop(taxonomy):
+    """The indexed cue scoring gives exactly what a loop over every cue of every theme gives."""
+    from topics.topic.estimator import _cue_tokens
+
+    def plain(token_ids):
+        n_themes = len(taxonomy.themes)
+        out = [{} for _ in range(n_themes)]
+        for token, word_id in token_ids.items():
+            scores = np.zeros(n_themes)
+            for pos, theme in enumerate(taxonomy.themes):
+                for cue, weight in theme.cues.items():
+                    if token == cue:
+                        scores[pos] += 2 * weight
+                    elif len(token) > 1 and token in cue:
+                        scores[pos] += weight / 2
+            order = np.argsort(-scores, kind="stable")
+            best, second = scores[order[0]], scores[order[1]]
+            if best >= 1.0 and best >= 2 * second:
+                out[order[0]][word_id] = min(float(best), 3.0)
+        return [(t.id, ids) for t, ids in zip(taxonomy.themes, out, strict=True) if ids]
+
+    tokens = {c for t in taxonomy.themes for c in t.cues}
+    tokens |= {c[i:i + n] for c in list(tokens) for n in (1, 2, 3) for i in range(len(c))}
+    tokens |= {"检察", "干警", "不是线索", "党"}
+    token_ids = {t: i for i, t in enumerate(sorted(tokens))}
+    found = _cue_tokens(token_ids, taxonomy)
+    assert found == plain(token_ids)
+    assert sum(len(ids) for _, ids in found) > 20

@@ -25,14 +25,22 @@ def _cue_tokens(token_ids: dict[str, int], taxonomy: Taxonomy) -> list[tuple[str
     """
     n_themes = len(taxonomy.themes)
     out: list[dict[int, float]] = [{} for _ in range(n_themes)]
+    # every token a cue scores: the cue itself (2 * weight) and its substrings of two or more
+    # characters (weight / 2), in theme and cue order so that the sums are those of a loop
+    # over every cue (see test_cue_tokens_equal_the_plain_loop)
+    scored_by: dict[str, list[tuple[int, float]]] = {}
+    for pos, theme in enumerate(taxonomy.themes):
+        for cue, weight in theme.cues.items():
+            parts = {cue[i:j] for i in range(len(cue)) for j in range(i + 2, len(cue) + 1)}
+            for part in parts | {cue}:
+                scored_by.setdefault(part, []).append(
+                    (pos, 2 * weight if part == cue else weight / 2))
     for token, word_id in token_ids.items():
+        if token not in scored_by:
+            continue
         scores = np.zeros(n_themes)
-        for pos, theme in enumerate(taxonomy.themes):
-            for cue, weight in theme.cues.items():
-                if token == cue:
-                    scores[pos] += 2 * weight
-                elif len(token) > 1 and token in cue:
-                    scores[pos] += weight / 2
+        for pos, value in scored_by[token]:
+            scores[pos] += value
         order = np.argsort(-scores, kind="stable")
         best, second = scores[order[0]], scores[order[1]] if n_themes > 1 else 0.0
         if best >= 1.0 and best >= 2 * second:
@@ -70,7 +78,7 @@ class ThemeTopicModel(BaseEstimator):
     def __init__(self, taxonomy: Taxonomy | None = None, n_free_topics: int = 3,
                  seed_strength: float = 2.0, passes: int = 20, iterations: int = 200,
                  no_below: int = 2, no_above: float = 0.3, random_state: int = 0,
-                 document_visits: int = 200_000):
+                 document_visits: int = 50_000):
         self.taxonomy = taxonomy
         self.n_free_topics = n_free_topics
         self.seed_strength = seed_strength
