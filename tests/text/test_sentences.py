@@ -184,3 +184,80 @@ def test_lines_needing_cleaning_are_found_as_by_the_plain_pattern(text):
     for pos in range(len(text) + 1):
         found, expected = _NEEDS_CLEANING.search(text, pos), plain.search(text, pos)
         assert (found and found.start()) == (expected and expected.start())
+
+
+def _clean_line_reference(raw: str, base: int):
+    """The cleaning of one line, character by character: what ``_clean_line`` must equal."""
+    from topics.text.sentences import _ALNUM, _MD_HEADING, _is_cjk
+
+    md_level = None
+    pos = 0
+    match = _MD_HEADING.match(raw)
+    if match:
+        md_level = len(match.group(1))
+        pos = match.end()
+    chars: list[str] = []
+    offsets: list[int] = []
+    gaps = False
+    n = len(raw)
+    while pos < n:
+        ch = raw[pos]
+        if ch == "\\" and pos + 1 < n and not raw[pos + 1].isalnum():
+            pos += 1  # markdown escape: keep the escaped character only
+            continue
+        if raw.startswith("**", pos) or raw.startswith("__", pos):
+            pos += 2
+            continue
+        if ch.isspace() or ch == "\ufeff":
+            prev = chars[-1] if chars else ""
+            nxt = raw[pos + 1 : pos + 2]
+            if prev and nxt and not nxt.isspace():
+                if not (_is_cjk(prev) or _is_cjk(nxt)):
+                    if prev != " ":
+                        chars.append(" ")
+                        offsets.append(base + pos)
+                else:
+                    gaps = True
+            pos += 1
+            continue
+        chars.append(ch)
+        offsets.append(base + pos)
+        pos += 1
+    while chars and chars[-1] == " ":
+        chars.pop()
+        offsets.pop()
+    text = "".join(chars)
+    if not _ALNUM.search(text):
+        return "", [], None, False
+    return text, offsets, md_level, gaps
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(st.sampled_from(list(" \t\u3000\ufeff\\*_#aZ1检。，“ \u2028")), max_size=24),
+       st.integers(0, 5))
+def test_clean_line_equals_the_character_by_character_reference(raw, base):
+    from topics.text.sentences import _clean_line
+
+    line = _clean_line(raw, base)
+    expected = _clean_line_reference(raw, base)
+    if not expected[0]:
+        assert not line.chars
+    else:
+        assert (line.chars, list(line.offsets), line.md_level, line.gaps) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(st.sampled_from(list(" \u3000\ufeff\\*_#a1检。\r")), max_size=12),
+                max_size=6))
+def test_lines_are_the_cleaned_lines_that_hold_a_letter_or_digit(raw_lines):
+    from topics.text.sentences import _lines
+
+    text = "\n".join(raw_lines)
+    expected, base = [], 0
+    for raw in text.splitlines(keepends=True):
+        cleaned = _clean_line_reference(raw.rstrip("\r\n"), base)
+        if cleaned[0]:
+            expected.append(cleaned)
+        base += len(raw)
+    assert [(line.chars, list(line.offsets), line.md_level, line.gaps)
+            for line in _lines(text)] == expected

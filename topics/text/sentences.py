@@ -98,7 +98,7 @@ def outline_level(text: str) -> int | None:
     return _OUTLINE_LEVELS[match.lastindex - 1] if match else None
 
 
-@dataclass
+@dataclass(slots=True)
 class _Line:
     chars: str
     offsets: list[int] | range  # of each character in the original text
@@ -131,8 +131,19 @@ def _is_title(chars: str) -> bool:
     )
 
 
+# What the cleaning loop stops at, in the order a left-to-right scan tries them: a backslash
+# escaping a character that is not alphanumeric, ``**`` or ``__``, a run of spaces (or BOMs).
+_CLEANING_STOPS = re.compile(r"(\\(?=[\W_]))|(\*\*|__)|([\s\ufeff]+)")
+
+
 def _clean_line(raw: str, base: int) -> _Line:
-    """Strip markdown and spaces inside Chinese text, keeping original offsets."""
+    """Strip markdown and spaces inside Chinese text, keeping original offsets.
+
+    Markdown escapes keep the escaped character only; ``**`` and ``__`` go; a space goes
+    when a Chinese character is on either side of it (``gaps``), and is kept as one
+    space between two other characters. Must split exactly as ``_clean_line_reference``
+    in tests/text/test_sentences.py, its character-by-character reading.
+    """
     md_level = None
     pos = 0
     match = _MD_HEADING.match(raw)
@@ -143,46 +154,63 @@ def _clean_line(raw: str, base: int) -> _Line:
         if not _ALNUM.search(raw, pos):
             return _Line("", [], None)
         return _Line(raw[pos:], range(base + pos, base + len(raw)), md_level)
-    chars: list[str] = []
+    chars: list[str] = []  # kept pieces of raw, and inserted single spaces
     offsets: list[int] = []
     gaps = False
+    prev = ""  # the last character kept
     n = len(raw)
-    while pos < n:
-        ch = raw[pos]
-        if ch == "\\" and pos + 1 < n and not raw[pos + 1].isalnum():
-            pos += 1  # markdown escape: keep the escaped character only
+    for stop in _CLEANING_STOPS.finditer(raw, pos):
+        start, end = stop.span()
+        if start > pos:
+            chars.append(raw[pos:start])
+            offsets.extend(range(base + pos, base + start))
+            prev = raw[start - 1]
+        pos = end
+        if stop.lastindex != 3:  # an escape or emphasis: dropped
             continue
-        if raw.startswith("**", pos) or raw.startswith("__", pos):
-            pos += 2
-            continue
-        if ch.isspace() or ch == "\ufeff":
-            prev = chars[-1] if chars else ""
-            nxt = raw[pos + 1 : pos + 2]
+        # In a run of spaces, only a space followed by something that is not a space acts:
+        # the last one, and any followed by a BOM (a BOM is not a space).
+        acting = [end - 1] if "\ufeff" not in raw[start:end] else [
+            i for i in range(start, end) if i + 1 < n and not raw[i + 1].isspace()]
+        for i in acting:
+            nxt = raw[i + 1 : i + 2]
             if prev and nxt and not nxt.isspace():
                 if not (_is_cjk(prev) or _is_cjk(nxt)):
                     if prev != " ":
                         chars.append(" ")
-                        offsets.append(base + pos)
+                        offsets.append(base + i)
+                        prev = " "
                 else:
                     gaps = True
-            pos += 1
-            continue
-        chars.append(ch)
-        offsets.append(base + pos)
-        pos += 1
-    while chars and chars[-1] == " ":
-        chars.pop()
-        offsets.pop()
+    if pos < n:
+        chars.append(raw[pos:])
+        offsets.extend(range(base + pos, base + n))
     text = "".join(chars)
+    if text.endswith(" "):
+        stripped = text.rstrip(" ")
+        del offsets[len(stripped):]
+        text = stripped
     if not _ALNUM.search(text):
         return _Line("", [], None)  # separator lines such as "_____"
     return _Line(text, offsets, md_level, gaps)
 
 
+# A line that may be a markdown heading or that needs cleaning (see ``_clean_line``).
+_LINE_NEEDS_WORK = re.compile(r"^#|" + _NEEDS_CLEANING.pattern)
+
+
 def _lines(text: str) -> Iterator[_Line]:
+    """The cleaned lines of ``text`` that hold a letter or a digit, in order."""
     base = 0
     for raw in text.splitlines(keepends=True):
-        yield _clean_line(raw.rstrip("\r\n"), base)
+        line = raw.rstrip("\r\n")
+        if line:
+            if _LINE_NEEDS_WORK.search(line):
+                cleaned = _clean_line(line, base)
+                if cleaned.chars:
+                    yield cleaned
+            elif _ALNUM.search(line):  # as _clean_line does with such a line, sooner
+                yield _Line(line, range(base, base + len(line)), None)
         base += len(raw)
 
 
@@ -217,7 +245,7 @@ def _join_width(lines: list[_Line]) -> int:
 
 
 def _paragraphs(text: str, rejoin: bool = True) -> Iterator[_Line]:
-    lines = [line for line in _lines(text) if line.chars]
+    lines = list(_lines(text))
     width = _join_width(lines)
     current: _Line | None = None
     for line in lines:
