@@ -1,3 +1,4 @@
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -90,6 +91,27 @@ def test_run_in_yishi_heading_is_its_own_unit():
     units = split_units("一、强化政治建设。一是加强理论武装。开展专题学习。")
     assert [u.is_heading for u in units] == [True, True, False]
     assert units[2].heading == 1 and units[1].heading == 0
+
+
+@pytest.mark.parametrize("text", [
+    "存在的差距：一是理论学习不够深入。二是工作作风有待改进。三是创新能力不足。",
+    "主要做法：一是加强学习，提高素质；二是完善制度；三是狠抓落实。",
+    "要求有三：（一）学习不够。（二）作风不实。",
+    "问题有二：1.学习不够；2.作风不实。",
+])
+def test_outline_items_run_into_a_paragraph_are_units_and_headings_alike(text):
+    units = split_units(text)
+    lead, *items = units
+    assert lead.text.endswith("：") and not lead.is_heading
+    assert len(items) >= 2
+    assert all(u.is_heading for u in items)
+    assert len({u.level for u in items}) == 1
+    assert "".join(u.text for u in units) == text
+
+
+def test_a_number_after_a_colon_that_starts_no_list_stays_in_its_sentence():
+    assert [u.text for u in split_units("增幅为：1.5倍。比例：10.2%。")] == ["增幅为：1.5倍。",
+                                                                      "比例：10.2%。"]
 
 
 def test_units_record_report_index_and_offsets():

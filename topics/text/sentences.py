@@ -38,6 +38,9 @@ _OUTLINE_MARKERS: tuple[tuple[re.Pattern[str], int], ...] = (
 _OUTLINE = re.compile("|".join(f"({pattern.pattern[1:]})" for pattern, _ in _OUTLINE_MARKERS))
 _OUTLINE_LEVELS = [level for _, level in _OUTLINE_MARKERS]
 _OUTLINE_FIRST = frozenset(_CN_NUM + "（(" + "".join(map(chr, range(0x2460, 0x2474))))  # ①-⑳
+# A colon that leads into the first item of an outline list run into a paragraph
+# ("差距：一是……。二是……。"): the list starts a unit there, as its later items do.
+_RUN_IN_LIST = re.compile(r"[：:](?=一是|一[、.．]|[（(]一[）)]|1[、．]|1\.(?!\d)|[（(]1[）)]|①)")
 _MD_HEADING = re.compile(r"^\s*(#{1,6})\s*")
 # Spaces, a BOM, a backslash, ** or __ (led by one character class: a fast scan).
 _NEEDS_CLEANING = re.compile(r"[\s\ufeff\\*_](?:(?<=[\s\ufeff\\])|(?<=\*)\*|(?<=_)_)")
@@ -299,6 +302,23 @@ def _sentence_spans(text: str) -> list[tuple[int, int]]:
     return [span for span in merged if text[span[0] : span[1]].strip()]
 
 
+def _run_in_lists(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Split each span after a colon that leads into the first item of an outline list.
+
+    The first item then starts a unit, as the later ones do after their sentence ends, so
+    all the items are headings alike.
+    """
+    if "：" not in text and ":" not in text:
+        return spans
+    result = []
+    for s, e in spans:
+        for match in _RUN_IN_LIST.finditer(text, s, e):
+            result.append((s, match.end()))
+            s = match.end()
+        result.append((s, e))
+    return result
+
+
 def _cap_span(text: str, start: int, end: int, limit: int) -> list[tuple[int, int]]:
     """Split a span longer than ``limit`` at the last comma before the limit."""
     pieces = []
@@ -338,7 +358,7 @@ def split_units(text: str, report: str = "", max_chars: int = MAX_UNIT_CHARS,
     for para in _paragraphs(text, rejoin):
         chars, offsets = para.chars, para.offsets
         standalone_title = para.md_level is not None or _is_title(chars)
-        spans = _sentence_spans(chars)
+        spans = _run_in_lists(chars, _sentence_spans(chars))
         for position, (s, e) in enumerate(spans):
             pieces = ((s, e),) if e - s <= max_chars else _cap_span(chars, s, e, max_chars)
             for cs, ce in pieces:
