@@ -365,8 +365,10 @@ def _write_labelled(labelled, fmt: str, out: str | None, progress: _Progress) ->
               help="jsonl and csv: also give each unit's evidence (the terms that pushed it "
                    "to its theme) and its LDA topic; about twice the work. xlsx and html "
                    "always have them.")
-@click.option("--jobs", "-j", default=1, show_default=True, type=click.IntRange(0),
-              help="Processes for a batch of files (0: one per core); output order is kept.")
+@click.option("--jobs", "-j", type=click.IntRange(0),
+              help="Processes for a batch of files (0: one per core; default: chosen from "
+                   "the number and size of the files and the cores, -v says); output order "
+                   "is kept.")
 @click.option("--scheduler", envvar="TOPICS_SCHEDULER", metavar="ADDRESS",
               help="Label on a Dask cluster: its scheduler (tcp://HOST:8786), or local[:N] "
                    "for N worker processes here (default: one per core). Same output. "
