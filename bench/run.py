@@ -47,8 +47,10 @@ for line in clf.segmenter.entries:  # the same dictionary as topics, on jieba's 
     jieba.add_word(parts[0], int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None)
 out = open(sys.argv[3], "w", encoding="utf-8")
 stop = clf.segmenter.stopwords
-for path in sorted(Path(sys.argv[2]).glob("*.txt")):
-    units = split_units(read_report(path).text, path.name)
+for path in sorted(p for p in Path(sys.argv[2]).iterdir()
+                   if p.suffix in (".txt", ".docx", ".pdf")):
+    report = read_report(path)
+    units = split_units(report.text, path.name, rejoin=report.rejoin)
     texts = [to_simplified(u.text) for u in units]
     tokens = [[t for t in jieba.lcut(x) if len(t) > 1 and t not in stop and not is_noise(t)]
               for x in texts]
