@@ -45,3 +45,15 @@ def test_no_jobs_given_chooses_and_logs_the_choice(tmp_path, caplog):
         assert worker_count(None, small) == 0
     assert "1 process (2 files, 0.0 MB" in caplog.text
     assert worker_count(None, [*small, "-"]) == 0  # stdin is read here, and the files with it
+
+
+def test_the_plain_command_says_with_v_how_many_processes_it_chose(tiny_model_dir, report_file):
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "topics", "-v", "classify", str(report_file),
+                           "--model", str(tiny_model_dir), "--format", "jsonl"],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "topics: 1 process (1 file, 0.0 MB" in done.stderr
+    assert done.stdout.count("\n") > 1
