@@ -1,7 +1,8 @@
 """Benchmark on real-style text: shipped reports and documents, as .txt, .docx and .pdf.
 
 Run:  python bench/real.py [--runs 3] [--before CHECKOUT] [--skip-baseline]
-Writes bench/REAL.md. Corpora (built under bench/out/, kept between runs):
+Writes its part of bench/RESULTS.md (after bench/run.py's). Corpora (built under
+bench/out/, kept between runs):
 
 - ``shipped``: the seed reports and every document of labels/documents (devset and
   written), as they are (728 small .txt files);
@@ -35,7 +36,7 @@ import time
 from pathlib import Path
 
 from common import HERE, OUT, build_corpus, machine
-from run import BASELINE
+from run import BASELINE, REAL_MARK
 
 PACKAGES = ("scikit-learn", "gensim", "jieba", "rjieba", "numpy", "python-docx", "pdfplumber")
 
@@ -365,7 +366,13 @@ def main() -> None:
               f"in context costs **{context['context'] / context['alone'] - 1:.0%}** of "
               "labelling throughput.", ""]
     lines += [f"Note: {note}" for note in notes]
-    (HERE / "REAL.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    results = HERE / "RESULTS.md"
+    kept = results.read_text(encoding="utf-8") if results.exists() else ""
+    kept = kept[:kept.find(REAL_MARK)] if REAL_MARK in kept else kept
+    lines[0] = "## Real-style text (`bench/real.py`)"
+    results.write_text(kept.rstrip("\n") + f"\n\n{REAL_MARK}\n" + "\n".join(
+        line.replace("## ", "### ", 1) if line.startswith("## ") and i else line
+        for i, line in enumerate(lines)) + "\n", encoding="utf-8")
     print("\n".join(lines))
 
 
