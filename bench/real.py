@@ -46,16 +46,18 @@ from pathlib import Path
 from topics.read.documents import read_report
 from topics.text.sentences import split_units
 paths = sorted(p for p in Path(sys.argv[1]).iterdir() if p.suffix in (".txt", ".docx", ".pdf"))
-times, size, units = [], 0, 0
+times, cpu, size, units = [], [], 0, 0
 for _ in range(int(sys.argv[2])):
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     size = units = 0
     for path in paths:
         report = read_report(path)
         units += len(split_units(report.text, path.name, rejoin=report.rejoin))
         size += len(report.text.encode("utf-8"))
     times.append(time.perf_counter() - started)
-print(json.dumps({"seconds": statistics.median(times), "mb": size / 1e6, "units": units}))
+    cpu.append(time.process_time() - started_cpu)
+print(json.dumps({"seconds": statistics.median(times), "cpu": statistics.median(cpu),
+                  "mb": size / 1e6, "units": units}))
 '''
 
 JIEBA_ALONE = r'''
@@ -320,7 +322,8 @@ def main() -> None:
               "Throughput from wall time; ratios as wall / CPU time (user + system of the "
               "command and its workers: less sensitive to a busy machine; for one process, "
               "the fairer ratio). \"default\" is the command without --jobs.", "",
-              "| corpus | MB | units | read + split MB/s | before | default: processes "
+              "| corpus | MB | units | read + split MB/s (wall / CPU) | before | default: "
+              "processes "
               "chosen | default MB/s | --jobs 1 MB/s | default vs --jobs 1 (wall) | "
               "--jobs 1 vs before | naive baseline MB/s | default vs baseline | --jobs 1 vs "
               "jieba.lcut alone (CPU) |",
@@ -334,10 +337,12 @@ def main() -> None:
             text = f"**{times[slow] / times[fast]:.2f}x**"
             return text if only_wall else f"{text} / {cpu[slow] / cpu[fast]:.2f}x"
 
-        read_before = "" if not split_before else f"{mb / split_before['seconds']:.1f}"
+        read_before = ("" if not split_before else f"{mb / split_before['seconds']:.1f} / "
+                       f"{mb / split_before['cpu']:.1f}")
         baseline_mbs = f"{mb / times['baseline']:.2f}" if "baseline" in times else ""
         lines.append(
-            f"| {name} | {mb:.2f} | {split['units']:,} | {mb / split['seconds']:.1f} | "
+            f"| {name} | {mb:.2f} | {split['units']:,} | {mb / split['seconds']:.1f} / "
+            f"{mb / split['cpu']:.1f} | "
             f"{read_before} | {chosen} | {mb / times['default']:.2f} | "
             f"{mb / times['jobs1']:.2f} | {ratio('jobs1', 'default', True)} | "
             f"{ratio('before', 'jobs1')} | {baseline_mbs} | {ratio('baseline', 'default')} | "
