@@ -199,7 +199,7 @@ def child(script: str, args: list[str], pythonpath: str | None = None) -> dict:
     if pythonpath:
         env["PYTHONPATH"] = pythonpath
     done = subprocess.run([sys.executable, "-c", script, *args], check=True,
-                          capture_output=True, text=True, env=env)
+                          capture_output=True, text=True, env=env, cwd=OUT)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -213,7 +213,7 @@ def wall(command: list[str], pythonpath: str | None = None) -> tuple[float, floa
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   env=env)
+                   env=env, cwd=OUT)  # not the checkout: its topics would come first
     seconds = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return seconds, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -224,7 +224,7 @@ def chosen_processes(folder: Path, model_dir: str) -> str:
     done = subprocess.run([sys.executable, "-m", "topics", "-v", "classify", str(folder),
                            "--model", model_dir, "--format", "jsonl", "--out",
                            str(OUT / "chosen.jsonl")], capture_output=True, text=True,
-                          check=True)
+                          check=True, cwd=OUT)
     line = next((x for x in done.stderr.splitlines() if " process" in x and "MB" in x), "")
     return line.removeprefix("topics: ").split(" (")[0] or "?"
 
