@@ -29,14 +29,23 @@ def _files(tmp_path, sizes):
 ])
 def test_processes_follow_the_size_of_the_input_files_and_cores(tmp_path, sizes, cores,
                                                                   expected):
-    processes, why = choose_processes(_files(tmp_path, sizes), cores=cores)
+    processes, why = choose_processes(_files(tmp_path, sizes), cores=cores, load=0.0)
     assert processes == expected
     assert f"{len(sizes)} file" in why and f"{cores} core" in why
 
 
+@pytest.mark.parametrize(("load", "expected"), [(0.0, 4), (1.2, 3), (2.0, 2), (3.6, 1),
+                                                 (9.0, 1)])
+def test_cores_that_others_keep_busy_get_no_worker(tmp_path, load, expected):
+    processes, why = choose_processes(_files(tmp_path, [BYTES_PER_PROCESS] * 8), cores=4,
+                                      load=load)
+    assert processes == expected
+    assert f"load {load:.1f}" in why
+
+
 def test_missing_files_count_as_empty(tmp_path):
-    assert choose_processes([str(tmp_path / "gone.txt")] * 20, cores=4)[0] == 1
-    assert choose_processes([], cores=4)[0] == 1
+    assert choose_processes([str(tmp_path / "gone.txt")] * 20, cores=4, load=0.0)[0] == 1
+    assert choose_processes([], cores=4, load=0.0)[0] == 1
 
 
 def test_no_jobs_given_chooses_and_logs_the_choice(tmp_path, caplog):
