@@ -299,7 +299,10 @@ def _sentence_spans(text: str) -> list[tuple[int, int]]:
             merged[-1] = (merged[-1][0], e)  # trailing symbols (emoji, dashes) stay with it
         else:
             merged.append((s, e))
-    return [span for span in merged if text[span[0] : span[1]].strip()]
+    # Every span after the first holds a letter or digit; the first may be only spaces.
+    if merged and not text[merged[0][0] : merged[0][1]].strip():
+        del merged[0]
+    return merged
 
 
 def _run_in_lists(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -367,7 +370,9 @@ def split_units(text: str, report: str = "", max_chars: int = MAX_UNIT_CHARS,
                 piece = chars[cs:ce].rstrip()
                 if not piece:
                     continue
-                level = outline_level(piece)
+                first = piece[0]
+                level = (outline_level(piece) if first in _OUTLINE_FIRST or first.isdecimal()
+                         else None)
                 if level is None and position == 0 and cs == s and standalone_title:
                     level = para.md_level - 7 if para.md_level is not None else 0
                 is_heading = level is not None and cs == s
