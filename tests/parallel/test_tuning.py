@@ -34,8 +34,8 @@ def test_processes_follow_the_size_of_the_input_files_and_cores(tmp_path, sizes,
     assert f"{len(sizes)} file" in why and f"{cores} core" in why
 
 
-@pytest.mark.parametrize(("load", "expected"), [(0.0, 4), (1.2, 3), (2.0, 2), (3.6, 1),
-                                                 (9.0, 1)])
+@pytest.mark.parametrize(("load", "expected"), [(0.0, 4), (0.4, 4), (1.6, 3), (2.6, 2),
+                                                 (3.6, 1), (9.0, 1)])
 def test_cores_that_others_keep_busy_get_no_worker(tmp_path, load, expected):
     processes, why = choose_processes(_files(tmp_path, [BYTES_PER_PROCESS] * 8), cores=4,
                                       load=load)

@@ -38,9 +38,10 @@ def choose_processes(paths: Sequence, cores: int | None = None,
     """How many processes should label the files ``paths``, and why, in words.
 
     One per :data:`BYTES_PER_PROCESS` of input, no more than the files, and no more than
-    this process plus one per idle core: a worker on a core that other programs keep
-    busy only slows the run (the benchmark on a shared 2-core machine measured 0.64-0.80x
-    of one process). Files that cannot be read count as empty (they fail quickly).
+    this process plus one per idle core (``cores`` less the one-minute load average,
+    rounded): a worker on a core that other programs keep busy only slows the run (on a
+    shared 2-core machine at load 3 and more, two processes ran 0.64-0.80x of one; at load
+    0.6, 1.6x). Files that cannot be read count as empty (they fail quickly).
     """
     cores = usable_cores() if cores is None else cores
     load = _load_average() if load is None else load
@@ -51,7 +52,7 @@ def choose_processes(paths: Sequence, cores: int | None = None,
         except (OSError, TypeError, ValueError):
             pass
     by_size = 1 + total // BYTES_PER_PROCESS
-    idle = max(0, int(cores - load - 0.5))  # half a core's load in hand
+    idle = max(0, int(cores - load + 0.5))  # cores free, rounded
     processes = max(1, min(cores, 1 + idle, len(paths), by_size))
     why = (f"{len(paths)} file{'s' * (len(paths) != 1)}, {total / 1e6:.1f} MB, {cores} "
            f"core{'s' * (cores != 1)}, load {load:.1f}: one process per "
