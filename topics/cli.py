@@ -621,8 +621,10 @@ def _table_width(wide: bool, out: str | None) -> int | None:
                    "($COLUMNS if set). A pipe without $COLUMNS or --out is never wrapped.")
 @click.option("--profile-only", is_flag=True,
               help="table: only each report's theme profile (and a batch's overall one).")
-@click.option("--jobs", "-j", default=1, show_default=True, type=click.IntRange(0),
-              help="Processes for a batch of files (0: one per core); output order is kept.")
+@click.option("--jobs", "-j", type=click.IntRange(0),
+              help="Processes for a batch of files (0: one per core; default: chosen from "
+                   "the number and size of the files and the cores, -v says); output order "
+                   "is kept.")
 @click.option("--scheduler", envvar="TOPICS_SCHEDULER", metavar="ADDRESS",
               help="Label on a Dask cluster: its scheduler (tcp://HOST:8786), or local[:N] "
                    "for N worker processes here (default: one per core). Same output. "

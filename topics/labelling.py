@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -123,15 +122,23 @@ def failure(item: str | InputError, exc: InputError) -> tuple[str, str]:
     return names[0], message
 
 
-def worker_count(jobs: int, items: list) -> int:
+def worker_count(jobs: int | None, items: list) -> int:
     """Worker processes to start for ``jobs`` processes: they and this one share the files.
 
-    ``jobs`` 0 is one process per core; none are started for standard input, which is read
-    here, and the files with it.
+    ``jobs`` 0 is one process per core; None chooses from the files' number and size and
+    the cores (``parallel.tuning.choose_processes``) and logs the choice. None are started
+    for standard input, which is read here, and the files with it.
     """
+    from .parallel.tuning import choose_processes, usable_cores
+
     if "-" in items:
         return 0
-    processes = jobs if jobs > 0 else os.cpu_count() or 1
+    if jobs is None:
+        processes, why = choose_processes([i for i in items if isinstance(i, str)])
+        _log.info("%d process%s (%s; --jobs sets it)", processes,
+                  "es" * (processes != 1), why)
+    else:
+        processes = jobs if jobs > 0 else usable_cores()
     return max(0, min(processes, len(items)) - 1)
 
 
@@ -144,7 +151,7 @@ class Labelling:
     that could not be read, and ``failures`` names them: ``(name, reason)`` each.
     """
 
-    def __init__(self, model: ModelSource, items: list, render: RenderSource, jobs: int,
+    def __init__(self, model: ModelSource, items: list, render: RenderSource, jobs: int | None,
                  scheduler, encoding: str | None, max_bytes: int,
                  on_error: Callable[[InputError], None] | None, stdin: BinaryIO | None,
                  progress: Callable[[str], None], cluster_log_level: int):
@@ -221,7 +228,7 @@ class Labelling:
 
 
 def label_many(model: ModelSource, inputs: Iterable[str], render: RenderSource = None, *,
-               jobs: int = 1, scheduler=None, encoding: str | None = None,
+               jobs: int | None = None, scheduler=None, encoding: str | None = None,
                max_bytes: int = MAX_BYTES, on_error: Callable[[InputError], None] | None = None,
                stdin: BinaryIO | None = None, progress: Callable[[str], None] = _quiet,
                cluster_log_level: int = logging.ERROR, exclude: Iterable[str] = (),
@@ -239,8 +246,9 @@ def label_many(model: ModelSource, inputs: Iterable[str], render: RenderSource =
     render : renderer, callable or None
         Renders each report where it is labelled (see ``topics.render.outputs``), or a
         function of the loaded model that returns one; None yields the results.
-    jobs : int
-        Processes that share the files (0: one per core).
+    jobs : int or None
+        Processes that share the files (0: one per core; None: chosen from the number
+        and size of the files and the cores, never more than pays for itself).
     scheduler : str or distributed.Client or None
         Label on a Dask cluster: ``tcp://HOST:8786``, ``local[:N]`` or a client.
     encoding : str or None
@@ -267,7 +275,7 @@ def label_many(model: ModelSource, inputs: Iterable[str], render: RenderSource =
     Labelling
         An iterator of ``(name, results)``; its ``model`` and ``failed`` count afterwards.
     """
-    if scheduler and jobs != 1:
+    if scheduler and jobs not in (None, 1):
         raise UsageError("--jobs and --scheduler (or TOPICS_SCHEDULER) do not go together: on "
                          "a cluster its workers are the processes (local:N starts N here)")
     items = input_items(inputs, exclude, on_skip)
@@ -291,8 +299,9 @@ def compare_inputs(model: ModelSource, inputs: list[str], n_typical: int = 3, *,
     names = column_names(inputs)
     groups, sources = [], {}
     for item, name in zip(inputs, names, strict=True):
-        labelled = list(label_many(model, [item], encoding=encoding, max_bytes=max_bytes,
-                                   on_error=on_error, on_skip=on_skip, exclude=exclude))
+        labelled = list(label_many(model, [item], jobs=1, encoding=encoding,
+                                   max_bytes=max_bytes, on_error=on_error, on_skip=on_skip,
+                                   exclude=exclude))
         if labelled:
             groups.append((name, [r for _, results in labelled for r in results]))
             sources[name] = item

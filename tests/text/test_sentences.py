@@ -1,3 +1,4 @@
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -166,6 +167,27 @@ def test_run_in_yishi_heading_is_its_own_unit():
     assert units[2].heading == 1 and units[1].heading == 0
 
 
+@pytest.mark.parametrize("text", [
+    "存在的差距：一是理论学习不够深入。二是工作作风有待改进。三是创新能力不足。",
+    "主要做法：一是加强学习，提高素质；二是完善制度；三是狠抓落实。",
+    "要求有三：（一）学习不够。（二）作风不实。",
+    "问题有二：1.学习不够；2.作风不实。",
+])
+def test_outline_items_run_into_a_paragraph_are_units_and_headings_alike(text):
+    units = split_units(text)
+    lead, *items = units
+    assert lead.text.endswith("：") and not lead.is_heading
+    assert len(items) >= 2
+    assert all(u.is_heading for u in items)
+    assert len({u.level for u in items}) == 1
+    assert "".join(u.text for u in units) == text
+
+
+def test_a_number_after_a_colon_that_starts_no_list_stays_in_its_sentence():
+    assert [u.text for u in split_units("增幅为：1.5倍。比例：10.2%。")] == ["增幅为：1.5倍。",
+                                                                      "比例：10.2%。"]
+
+
 def test_units_record_report_index_and_offsets():
     units = split_units(REPORT, "report.txt")
     assert [u.index for u in units] == list(range(len(units)))
@@ -268,3 +290,80 @@ def test_lines_needing_cleaning_are_found_as_by_the_plain_pattern(text):
     for pos in range(len(text) + 1):
         found, expected = _NEEDS_CLEANING.search(text, pos), plain.search(text, pos)
         assert (found and found.start()) == (expected and expected.start())
+
+
+def _clean_line_reference(raw: str, base: int):
+    """The cleaning of one line, character by character: what ``_clean_line`` must equal."""
+    from topics.text.sentences import _ALNUM, _MD_HEADING, _is_cjk
+
+    md_level = None
+    pos = 0
+    match = _MD_HEADING.match(raw)
+    if match:
+        md_level = len(match.group(1))
+        pos = match.end()
+    chars: list[str] = []
+    offsets: list[int] = []
+    gaps = False
+    n = len(raw)
+    while pos < n:
+        ch = raw[pos]
+        if ch == "\\" and pos + 1 < n and not raw[pos + 1].isalnum():
+            pos += 1  # markdown escape: keep the escaped character only
+            continue
+        if raw.startswith("**", pos) or raw.startswith("__", pos):
+            pos += 2
+            continue
+        if ch.isspace() or ch == "\ufeff":
+            prev = chars[-1] if chars else ""
+            nxt = raw[pos + 1 : pos + 2]
+            if prev and nxt and not nxt.isspace():
+                if not (_is_cjk(prev) or _is_cjk(nxt)):
+                    if prev != " ":
+                        chars.append(" ")
+                        offsets.append(base + pos)
+                else:
+                    gaps = True
+            pos += 1
+            continue
+        chars.append(ch)
+        offsets.append(base + pos)
+        pos += 1
+    while chars and chars[-1] == " ":
+        chars.pop()
+        offsets.pop()
+    text = "".join(chars)
+    if not _ALNUM.search(text):
+        return "", [], None, False
+    return text, offsets, md_level, gaps
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(st.sampled_from(list(" \t\u3000\ufeff\\*_#aZ1检。，“ \u2028")), max_size=24),
+       st.integers(0, 5))
+def test_clean_line_equals_the_character_by_character_reference(raw, base):
+    from topics.text.sentences import _clean_line
+
+    line = _clean_line(raw, base)
+    expected = _clean_line_reference(raw, base)
+    if not expected[0]:
+        assert not line.chars
+    else:
+        assert (line.chars, list(line.offsets), line.md_level, line.gaps) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(st.sampled_from(list(" \u3000\ufeff\\*_#a1检。\r")), max_size=12),
+                max_size=6))
+def test_lines_are_the_cleaned_lines_that_hold_a_letter_or_digit(raw_lines):
+    from topics.text.sentences import _lines
+
+    text = "\n".join(raw_lines)
+    expected, base = [], 0
+    for raw in text.splitlines(keepends=True):
+        cleaned = _clean_line_reference(raw.rstrip("\r\n"), base)
+        if cleaned[0]:
+            expected.append(cleaned)
+        base += len(raw)
+    assert [(line.chars, list(line.offsets), line.md_level, line.gaps)
+            for line in _lines(text)] == expected

@@ -126,6 +126,7 @@ class ThemePredictor:
             + [f"cue:{t}" for t in taxonomy.ids], dtype=object)
         self._indexes = None
         self._display = None
+        self._cue_flags = None
         self._block_coefs = None
 
     def to_state(self) -> tuple[dict, dict[str, np.ndarray]]:
@@ -231,22 +232,25 @@ class ThemePredictor:
     def predict_columns(self, texts: list[str], n_evidence: int | None = N_EVIDENCE,
                         segmented: list[list[str]] | None = None,
                         proba: np.ndarray | None = None,
-                        threshold: float | None = None) -> PredictionColumns:
+                        threshold: float | None = None,
+                        blocks: FeatureBlocks | None = None) -> PredictionColumns:
         """:meth:`predict_detailed` as lists of themes, confidences, scores and evidence.
 
         ``proba`` may give the final probabilities (a second stage's, see ``context``):
         then they decide the themes and the evidence explains those themes, and without
         evidence no feature is computed. ``threshold`` overrides the classifier's.
+        ``blocks`` may pass the texts' :meth:`blocks` when the caller has them.
         """
         texts = [str(t) for t in texts]
         if not texts:
             return PredictionColumns([], [], np.zeros((0, len(self.classes_))),
                                      [str(c) for c in self.classes_], [])
-        blocks = matches = None
+        matches = None
         if n_evidence is not None:  # the evidence shows the cue words
             matches = self.cue_matcher_.matches_many(texts)
-            blocks = self.blocks(texts, segmented, self.cue_matcher_.score_matrix(matches))
-        elif proba is None:
+            if blocks is None:
+                blocks = self.blocks(texts, segmented, self.cue_matcher_.score_matrix(matches))
+        elif proba is None and blocks is None:
             blocks = self.blocks(texts, segmented)
         if proba is None:
             proba = self.block_probabilities(blocks)
@@ -298,22 +302,45 @@ class ThemePredictor:
         np.maximum.at(strongest, rows, merged.data)
         order = np.flatnonzero(merged.data >= EVIDENCE_SHARE * strongest[rows])
         order = order[np.argsort(-merged.data[order], kind="stable")]  # ties: column order
-        order = order[np.argsort(rows[order], kind="stable")]
+        row_keys = rows[order]
+        if n_rows <= np.iinfo(np.uint16).max:  # small integers: a radix sort, same order
+            row_keys = row_keys.astype(np.uint16)
+        order = order[np.argsort(row_keys, kind="stable")]
         first = np.searchsorted(rows[order], np.arange(n_rows))
-        top = order[np.arange(len(order)) - first[rows[order]] < n + 2]  # two spare: a cue
-        # name may equal another feature's
-        out: list[dict[str, float]] = [{} for _ in range(n_rows)]
+        rank = np.arange(len(order)) - first[rows[order]]
+        # Two spare terms where a cue is among them: a cue's name (its words) may equal
+        # another feature's, and the two are then one term.
+        top = order[rank < n + 2]
+        is_cue = self._cue_names()[merged.indices[top]]
+        cue_rows = np.zeros(n_rows, dtype=bool)
+        cue_rows[rows[top][is_cue]] = True
+        top = top[(rank[rank < n + 2] < n) | cue_rows[rows[top]]]
+        has_cue = cue_rows.tolist()
+        out: list[list[tuple[str, float]]] = [[] for _ in range(n_rows)]
+        merging: dict[int, dict[str, float]] = {}
         for row, name_id, value in zip(rows[top].tolist(), merged.indices[top].tolist(),
                                        merged.data[top].tolist(), strict=True):
             name = names[name_id]
+            if not has_cue[row]:
+                out[row].append((name, round(value, 4)))  # in order, each name once
+                continue
             if name.startswith("cue:"):
                 theme = name[4:]
                 words = [w for w in matches[row] if theme in self.cue_matcher_.themes_of(w)]
                 name = "+".join(dict.fromkeys(words)) or name
-            contributions = out[row]
+            contributions = merging.setdefault(row, {})
             contributions[name] = contributions.get(name, 0.0) + value
-        return [[(name, round(value, 4))
-                 for name, value in sorted(c.items(), key=lambda kv: -kv[1])[:n]] for c in out]
+        for row, contributions in merging.items():
+            out[row] = [(name, round(value, 4)) for name, value
+                        in sorted(contributions.items(), key=lambda kv: -kv[1])[:n]]
+        return out
+
+    def _cue_names(self) -> np.ndarray:
+        """Per display name (see :meth:`_display_names`), whether it is a cue's."""
+        if self._cue_flags is None:
+            _, names = self._display_names()
+            self._cue_flags = np.array([name.startswith("cue:") for name in names], dtype=bool)
+        return self._cue_flags
 
     def top_terms(self, n: int = 15) -> dict[str, list[tuple[str, float]]]:
         """Each theme's strongest positive words and word pairs."""

@@ -1,8 +1,64 @@
-"""Memory management of a process that keeps a loaded model and labels (tuned once)."""
+"""Tuning of labelling: how many processes share the files, and memory management.
+
+:func:`choose_processes` is what ``topics classify`` without ``--jobs`` runs with;
+:func:`settle_for_labelling` tunes a process that keeps a loaded model and labels.
+"""
 
 from __future__ import annotations
 
 import gc
+import os
+from collections.abc import Sequence
+
+#: Input bytes worth one more process. A worker costs about a second of start-up (spawn,
+#: imports, model load) while this process labels; one process labels 2-4 MB a second of
+#: plain text (less with evidence and topics), so below this much per process a worker
+#: does not pay for its start on a busy machine. See bench/RESULTS.md.
+BYTES_PER_PROCESS = 4_000_000
+
+
+def usable_cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        return os.cpu_count() or 1
+
+
+def _load_average() -> float:
+    """Runnable processes, averaged over the last minute (0 where unknown)."""
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return 0.0
+
+
+def choose_processes(paths: Sequence, cores: int | None = None,
+                     load: float | None = None) -> tuple[int, str]:
+    """How many processes should label the files ``paths``, and why, in words.
+
+    One per :data:`BYTES_PER_PROCESS` of input, no more than the files, and no more than
+    this process plus one per idle core (``cores`` less the one-minute load average,
+    rounded): a worker on a core that other programs keep busy only slows the run (on a
+    shared 2-core machine at load 3 and more, two processes ran 0.64-0.80x of one; at load
+    0.6, 1.6x). Files that cannot be read count as empty (they fail quickly).
+    """
+    cores = usable_cores() if cores is None else cores
+    load = _load_average() if load is None else load
+    total = 0
+    for path in paths:
+        try:
+            total += os.stat(path).st_size
+        except (OSError, TypeError, ValueError):
+            pass
+    by_size = 1 + total // BYTES_PER_PROCESS
+    idle = max(0, int(cores - load + 0.5))  # cores free, rounded
+    processes = max(1, min(cores, 1 + idle, len(paths), by_size))
+    why = (f"{len(paths)} file{'s' * (len(paths) != 1)}, {total / 1e6:.1f} MB, {cores} "
+           f"core{'s' * (cores != 1)}, load {load:.1f}: one process per "
+           f"{BYTES_PER_PROCESS / 1e6:.0f} MB of input, at most one per file and one more "
+           f"per idle core")
+    return processes, why
 
 
 def settle_for_labelling() -> None:

@@ -129,6 +129,11 @@ class ThemeModel:
         """The classifier's probabilities of simplified texts (classifier class order)."""
         return self.classifier.block_probabilities(self.classifier.blocks(texts, segmented))
 
+    def _batch_first_stage(self, texts: list[str], segmented: list[list[str]]):
+        """:meth:`_first_stage` and the features it read."""
+        blocks = self.classifier.blocks(texts, segmented)
+        return self.classifier.block_probabilities(blocks), blocks
+
     def _second_stage(self, units: list[Unit] | None, proba: np.ndarray,
                       in_context: bool) -> np.ndarray:
         if self.context is None:
@@ -142,10 +147,10 @@ class ThemeModel:
         return out
 
     def _columns(self, texts: list[str], segmented: list[list[str]] | None, proba: np.ndarray,
-                 n_evidence: int | None, topics: bool
+                 n_evidence: int | None, topics: bool, blocks=None
                  ) -> tuple[PredictionColumns, list[int] | None]:
         columns = self.classifier.predict_columns(texts, n_evidence, segmented, proba,
-                                                  self.threshold)
+                                                  self.threshold, blocks)
         if not topics:
             return columns, None
         if segmented is None:
@@ -153,24 +158,31 @@ class ThemeModel:
         content = self.classifier.segmenter.content_of(segmented)
         return columns, self.topic_model.transform(content).argmax(axis=1).tolist()
 
-    def probabilities(self, units: list[Unit], in_context: bool = True
-                      ) -> tuple[np.ndarray, list[tuple[list[str], list[list[str]]]] | None]:
+    def probabilities(self, units: list[Unit], in_context: bool = True, keep: bool = False
+                      ) -> tuple[np.ndarray, list[tuple] | None]:
         """Final probabilities of ``units`` (classifier class order), batch by batch.
 
         Also the batches' simplified texts and tokens when there is a single batch (so that
-        evidence and topics need not segment again), else None.
+        evidence and topics need not segment again), else None. With ``keep``, every
+        batch's texts, tokens and features (``FeatureBlocks``), for evidence and topics:
+        memory then grows with the report, not only the batch.
         """
-        parts, first = [], None
+        parts, kept = [], []
         for batch in _batches(units):
             texts = to_simplified_many([u.text for u in batch])
             segmented = self.classifier.segmenter.tokens_many(texts)
-            parts.append(self._first_stage(texts, segmented))
-            if first is None:
-                first = (texts, segmented)  # the others' tokens are not kept
+            if keep:
+                proba, blocks = self._batch_first_stage(texts, segmented)
+                kept.append((texts, segmented, blocks))
+            else:
+                proba = self._first_stage(texts, segmented)
+                if not kept:
+                    kept.append((texts, segmented))  # the others' tokens are not kept
+            parts.append(proba)
         if not parts:
             return np.zeros((0, len(self.classifier.classes_))), None
         proba = self._second_stage(units, np.vstack(parts), in_context)
-        return proba, ([first] if len(parts) == 1 else None)
+        return proba, (kept if keep or len(parts) == 1 else None)
 
     def predict(self, texts: list[str]) -> list[str]:
         """Theme ids of plain sentences, each alone, read as :meth:`label` reads them."""
@@ -191,17 +203,19 @@ class ThemeModel:
         """
         if ids is not None and len(ids) != len(units):
             raise ValueError(f"{len(ids)} ids for {len(units)} units")
-        proba, kept = self.probabilities(units, in_context)
+        proba, kept = self.probabilities(units, in_context, keep=explain)
         sections = section_paths(units)
         out = []
         batch_ids = _batches(ids) if ids is not None else None
         start = 0
         for number, batch in enumerate(_batches(units)):
             end = start + len(batch)
-            texts, segmented = (kept[number] if kept is not None
-                                else (to_simplified_many([u.text for u in batch]), None))
+            texts, segmented, *blocks = (kept[number] if kept is not None
+                                         else (to_simplified_many([u.text for u in batch]),
+                                               None))
             columns, topic_ids = self._columns(texts, segmented, proba[start:end],
-                                               n_evidence if explain else None, explain)
+                                               n_evidence if explain else None, explain,
+                                               blocks[0] if blocks else None)
             this_ids = next(batch_ids) if batch_ids is not None else [None] * len(batch)
             out.extend(self._results(batch, this_ids, columns, topic_ids, sections[start:end]))
             start = end

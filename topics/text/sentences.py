@@ -40,6 +40,9 @@ _OUTLINE_MARKERS: tuple[tuple[re.Pattern[str], int], ...] = (
 _OUTLINE = re.compile("|".join(f"({pattern.pattern[1:]})" for pattern, _ in _OUTLINE_MARKERS))
 _OUTLINE_LEVELS = [level for _, level in _OUTLINE_MARKERS]
 _OUTLINE_FIRST = frozenset(_CN_NUM + "（(" + "".join(map(chr, range(0x2460, 0x2474))))  # ①-⑳
+# A colon that leads into the first item of an outline list run into a paragraph
+# ("差距：一是……。二是……。"): the list starts a unit there, as its later items do.
+_RUN_IN_LIST = re.compile(r"[：:](?=一是|一[、.．]|[（(]一[）)]|1[、．]|1\.(?!\d)|[（(]1[）)]|①)")
 _MD_HEADING = re.compile(r"^\s*(#{1,6})\s*")
 # Spaces, a BOM, a backslash, ** or __ (led by one character class: a fast scan).
 _NEEDS_CLEANING = re.compile(r"[\s\ufeff\\*_](?:(?<=[\s\ufeff\\])|(?<=\*)\*|(?<=_)_)")
@@ -110,7 +113,7 @@ def outline_level(text: str) -> int | None:
     return _OUTLINE_LEVELS[match.lastindex - 1] if match else None
 
 
-@dataclass
+@dataclass(slots=True)
 class _Line:
     chars: str
     offsets: list[int] | range  # of each character in the original text
@@ -149,8 +152,19 @@ def _is_title(chars: str) -> bool:
     )
 
 
+# What the cleaning loop stops at, in the order a left-to-right scan tries them: a backslash
+# escaping a character that is not alphanumeric, ``**`` or ``__``, a run of spaces (or BOMs).
+_CLEANING_STOPS = re.compile(r"(\\(?=[\W_]))|(\*\*|__)|([\s\ufeff]+)")
+
+
 def _clean_line(raw: str, base: int) -> _Line:
-    """Strip markdown and spaces inside Chinese text, keeping original offsets."""
+    """Strip markdown and spaces inside Chinese text, keeping original offsets.
+
+    Markdown escapes keep the escaped character only; ``**`` and ``__`` go; a space goes
+    when a Chinese character is on either side of it (``gaps``), and is kept as one
+    space between two other characters. Must split exactly as ``_clean_line_reference``
+    in tests/text/test_sentences.py, its character-by-character reading.
+    """
     md_level = None
     pos = 0
     match = _MD_HEADING.match(raw)
@@ -161,49 +175,73 @@ def _clean_line(raw: str, base: int) -> _Line:
         if not _ALNUM.search(raw, pos):
             return _Line("", [], None)
         return _Line(raw[pos:], range(base + pos, base + len(raw)), md_level)
-    chars: list[str] = []
+    chars: list[str] = []  # kept pieces of raw, and inserted single spaces
     offsets: list[int] = []
-    spaces: list[tuple[int, str]] = []
+    spaces: list[tuple[int, str]] = []  # (position in the kept text, the space dropped)
+    length = 0  # characters kept so far
+    prev = ""  # the last character kept
     n = len(raw)
-    while pos < n:
-        ch = raw[pos]
-        if ch == "\\" and pos + 1 < n and not raw[pos + 1].isalnum():
-            pos += 1  # markdown escape: keep the escaped character only
+    for stop in _CLEANING_STOPS.finditer(raw, pos):
+        start, end = stop.span()
+        if start > pos:
+            chars.append(raw[pos:start])
+            offsets.extend(range(base + pos, base + start))
+            length += start - pos
+            prev = raw[start - 1]
+        pos = end
+        if stop.lastindex != 3:  # an escape or emphasis: dropped
             continue
-        if raw.startswith("**", pos) or raw.startswith("__", pos):
-            pos += 2
-            continue
-        if ch.isspace() or ch == "\ufeff":
-            prev = chars[-1] if chars else ""
-            nxt = raw[pos + 1 : pos + 2]
+        # In a run of spaces, only a space followed by something that is not a space acts:
+        # the last one, and any followed by a BOM (a BOM is not a space).
+        acting = [end - 1] if "\ufeff" not in raw[start:end] else [
+            i for i in range(start, end) if i + 1 < n and not raw[i + 1].isspace()]
+        for i in acting:
+            nxt = raw[i + 1 : i + 2]
             if prev and nxt and not nxt.isspace():
                 if not (_is_cjk(prev) or _is_cjk(nxt)):
                     if prev != " ":
                         chars.append(" ")
-                        offsets.append(base + pos)
-                elif not spaces or spaces[-1][0] != len(chars):  # a run: one space
-                    spaces.append((len(chars), " " if ch != "\u3000" else ch))
-            pos += 1
-            continue
-        chars.append(ch)
-        offsets.append(base + pos)
-        pos += 1
-    while chars and chars[-1] == " ":
-        chars.pop()
-        offsets.pop()
+                        offsets.append(base + i)
+                        prev = " "
+                        length += 1
+                elif not spaces or spaces[-1][0] != length:  # a run: one space
+                    spaces.append((length, " " if raw[i] != "\u3000" else raw[i]))
+    if pos < n:
+        chars.append(raw[pos:])
+        offsets.extend(range(base + pos, base + n))
     text = "".join(chars)
+    if text.endswith(" "):
+        stripped = text.rstrip(" ")
+        del offsets[len(stripped):]
+        text = stripped
     if not _ALNUM.search(text):
         return _Line("", [], None)  # separator lines such as "_____"
     return _Line(text, offsets, md_level, tuple(spaces), bool(spaces))
 
 
+# A line that may be a markdown heading or that needs cleaning (see ``_clean_line``).
+_LINE_NEEDS_WORK = re.compile(r"^#|" + _NEEDS_CLEANING.pattern)
+
+
 def _lines(text: str, plain_lines: frozenset[int] = frozenset()) -> Iterator[_Line]:
+    """The cleaned lines of ``text`` that hold a letter or a digit, in order.
+
+    Lines numbered (from 0) in ``plain_lines`` are body text whatever they look like.
+    """
     base = 0
     for number, raw in enumerate(text.splitlines(keepends=True)):
-        line = _clean_line(raw.rstrip("\r\n"), base)
-        if number in plain_lines:
-            line.plain, line.md_level = True, None
-        yield line
+        line = raw.rstrip("\r\n")
+        cleaned = None
+        if line:
+            if _LINE_NEEDS_WORK.search(line):
+                cleaned = _clean_line(line, base)
+            elif _ALNUM.search(line):  # as _clean_line does with such a line, sooner
+                cleaned = _Line(line, range(base, base + len(line)), None)
+        if cleaned is not None and cleaned.chars:
+            if number in plain_lines:
+                cleaned.plain, cleaned.md_level = True, None
+            yield cleaned
+        base += len(raw)
         base += len(raw)
 
 
@@ -239,7 +277,7 @@ def _join_width(lines: list[_Line]) -> int:
 
 def _paragraphs(text: str, rejoin: bool = True,
                 plain_lines: frozenset[int] = frozenset()) -> Iterator[_Line]:
-    lines = [line for line in _lines(text, plain_lines) if line.chars]
+    lines = list(_lines(text, plain_lines))
     width = _join_width(lines)
     current: _Line | None = None
     for line in lines:
@@ -292,7 +330,27 @@ def _sentence_spans(text: str) -> list[tuple[int, int]]:
             merged[-1] = (merged[-1][0], e)  # trailing symbols (emoji, dashes) stay with it
         else:
             merged.append((s, e))
-    return [span for span in merged if text[span[0] : span[1]].strip()]
+    # Every span after the first holds a letter or digit; the first may be only spaces.
+    if merged and not text[merged[0][0] : merged[0][1]].strip():
+        del merged[0]
+    return merged
+
+
+def _run_in_lists(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Split each span after a colon that leads into the first item of an outline list.
+
+    The first item then starts a unit, as the later ones do after their sentence ends, so
+    all the items are headings alike.
+    """
+    if "：" not in text and ":" not in text:
+        return spans
+    result = []
+    for s, e in spans:
+        for match in _RUN_IN_LIST.finditer(text, s, e):
+            result.append((s, match.end()))
+            s = match.end()
+        result.append((s, e))
+    return result
 
 
 def _cap_span(text: str, start: int, end: int, limit: int) -> list[tuple[int, int]]:
@@ -350,7 +408,7 @@ def split_units(text: str, report: str = "", max_chars: int = MAX_UNIT_CHARS,
     for number, para in enumerate(_paragraphs(text, rejoin, plain_lines)):
         chars, offsets = para.chars, para.offsets
         standalone_title = not para.plain and (para.md_level is not None or _is_title(chars))
-        spans = _sentence_spans(chars)
+        spans = _run_in_lists(chars, _sentence_spans(chars))
         for position, (s, e) in enumerate(spans):
             pieces = ((s, e),) if e - s <= max_chars else _cap_span(chars, s, e, max_chars)
             for cs, ce in pieces:
@@ -359,7 +417,9 @@ def split_units(text: str, report: str = "", max_chars: int = MAX_UNIT_CHARS,
                 piece = chars[cs:ce].rstrip()
                 if not piece:
                     continue
-                level = None if para.plain else outline_level(piece)
+                first = piece[0]
+                level = (None if para.plain or not (first in _OUTLINE_FIRST or first.isdecimal())
+                         else outline_level(piece))
                 if level is None and position == 0 and cs == s and standalone_title:
                     level = para.md_level - 7 if para.md_level is not None else 0
                 is_heading = level is not None and cs == s

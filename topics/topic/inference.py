@@ -92,18 +92,30 @@ class TopicInference:
         gamma = np.ones((counts.shape[0], k))
         eps = np.finfo(np.float64).eps
         active = np.flatnonzero(np.diff(counts.indptr) > 0)  # documents still iterating
-        sub, g = counts[active], gamma[active]
+        # The active documents' entries and their words' rows of beta, gathered once; a
+        # document that has converged leaves them. Each document's rows are summed in
+        # order (np.add.at), as the sparse product ``ratio @ beta_t`` sums them, without
+        # making a sparse matrix each iteration (for a small batch, most of the work).
+        sub = counts[active]
+        data, lengths = sub.data, np.diff(sub.indptr)
+        words_beta = beta_t[sub.indices]
+        doc_of = np.repeat(np.arange(len(lengths)), lengths)
+        g = gamma[active]
         for _ in range(self.iterations):
             if not len(active):
                 break
             exp_elog_theta = np.exp(psi(g) - psi(g.sum(axis=1))[:, None])
-            doc_of = np.repeat(np.arange(sub.shape[0]), np.diff(sub.indptr))
-            phinorm = np.einsum("ij,ij->i", exp_elog_theta[doc_of], beta_t[sub.indices]) + eps
-            ratio = sp.csr_matrix((sub.data / phinorm, sub.indices, sub.indptr), shape=sub.shape)
-            new = self.alpha_ + exp_elog_theta * (ratio @ beta_t)
+            phinorm = np.einsum("ij,ij->i", exp_elog_theta[doc_of], words_beta) + eps
+            sums = np.zeros_like(g)
+            np.add.at(sums, doc_of, (data / phinorm)[:, None] * words_beta)
+            new = self.alpha_ + exp_elog_theta * sums
             going = np.abs(new - g).mean(axis=1) >= GAMMA_THRESHOLD
             gamma[active] = new
-            active, sub, g = active[going], sub[going], new[going]
+            if not going.all():
+                entries = np.repeat(going, lengths)
+                data, words_beta, lengths = data[entries], words_beta[entries], lengths[going]
+                doc_of = np.repeat(np.arange(len(lengths)), lengths)
+            active, g = active[going], new[going]
         empty = np.diff(counts.indptr) == 0
         gamma[empty] = self.alpha_
         return gamma / gamma.sum(axis=1, keepdims=True)
