@@ -242,7 +242,6 @@ def _lines(text: str, plain_lines: frozenset[int] = frozenset()) -> Iterator[_Li
                 cleaned.plain, cleaned.md_level = True, None
             yield cleaned
         base += len(raw)
-        base += len(raw)
 
 
 def _continues(prev: _Line, nxt: _Line, min_chars: int = _JOIN_MIN_CHARS) -> bool:
