@@ -20,8 +20,8 @@ def _evidence_reference(predictor, features, best, matches, n):
     n_rows = features.shape[0]
     rows = np.repeat(np.arange(n_rows), np.diff(features.indptr))
     values = features.data * coef[best[rows], features.indices]
-    keep = values > 0
-    name_of, names = predictor._display_names()
+    name_of, names, shown = predictor._display_names()
+    keep = (values > 0) & shown[name_of[features.indices]]  # only terms worth showing
     merged = sp.csr_matrix((values[keep], (rows[keep], name_of[features.indices[keep]])),
                            shape=(n_rows, len(names)))
     merged.sum_duplicates()

@@ -338,7 +338,7 @@ class ThemePredictor:
     def _cue_names(self) -> np.ndarray:
         """Per display name (see :meth:`_display_names`), whether it is a cue's."""
         if self._cue_flags is None:
-            _, names = self._display_names()
+            _, names, _ = self._display_names()
             self._cue_flags = np.array([name.startswith("cue:") for name in names], dtype=bool)
         return self._cue_flags
 
