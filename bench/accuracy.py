@@ -23,14 +23,12 @@ import argparse
 import time
 
 import numpy as np
-from common import HERE, machine
+from common import HERE, machine, shipped_data
 
 from topics import config as defaults
 from topics.classify.context import combine, fit_combination
-from topics.taxonomy import load_taxonomy
 from topics.text.segment import Segmenter
 from topics.train import (
-    collect_training_data,
     cross_predict,
     fit_first_stage,
     labelled_views,
@@ -115,10 +113,8 @@ def main() -> None:
     parser.add_argument("--genres", action="store_true", help="also leave one genre out")
     args = parser.parse_args()
     started = time.monotonic()
-    taxonomy = load_taxonomy(defaults.taxonomy_path())
+    taxonomy, data = shipped_data()
     ids = taxonomy.ids
-    data = collect_training_data(taxonomy, defaults.label_paths(), defaults.seed_paths(),
-                                 document_sets=defaults.document_sets())
     segmenter = Segmenter()
     cv = cross_predict(data, taxonomy, PARAMS, segmenter, seed=0)
     classes = cv.classes

@@ -14,6 +14,17 @@ OUT = HERE / "out"
 REPORT_BYTES = 1_000_000
 
 
+def shipped_data():
+    """The shipped taxonomy and the default model's training data (labels, seeds, documents)."""
+    from topics import config
+    from topics.taxonomy import load_taxonomy
+    from topics.train import collect_training_data
+
+    taxonomy = load_taxonomy(config.taxonomy_path())
+    return taxonomy, collect_training_data(taxonomy, config.label_paths(), config.seed_paths(),
+                                           document_sets=config.document_sets())
+
+
 def machine(packages: tuple[str, ...]) -> str:
     """OS, CPU, cores, memory, Python and the versions of ``packages``."""
     cpu = "unknown CPU"

@@ -28,15 +28,13 @@ import dataclasses
 import random
 import time
 
-from common import HERE, machine
+from common import HERE, machine, shipped_data
 
-from topics import config as defaults
 from topics.evaluate import score_predictions
 from topics.labels import LabelledSentence
 from topics.review.queue import least_sure_first
 from topics.review.retrain import with_corrections
-from topics.taxonomy import load_taxonomy
-from topics.train import collect_training_data, train_model
+from topics.train import train_model
 
 
 def split_documents(documents: list, seed: int) -> tuple[list, list]:
@@ -83,10 +81,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     started = time.monotonic()
-    taxonomy = load_taxonomy(defaults.taxonomy_path())
+    taxonomy, data = shipped_data()
     ids = taxonomy.ids
-    data = collect_training_data(taxonomy, defaults.label_paths(), defaults.seed_paths(),
-                                 document_sets=defaults.document_sets())
     devset = [d for d in data.documents if d.corpus == "devset"]
     pool, test = split_documents(devset, args.seed)
     base_data = without(data, {d.name for d in devset})
