@@ -85,8 +85,8 @@ def data_fingerprint() -> str:
 #: Modules and folders of the package that cannot change what cross-validation gives the
 #: default model (they read, label, render or save): editing them keeps the record valid.
 NOT_TRAINING = ("__init__.py", "__main__.py", "cli.py", "resolve.py", "bundle.py",
-                "labelling.py", "compare.py", "fileio.py", "errors.py", "render", "parallel",
-                "topic", "pipeline")
+                "bundle_schema.py", "labelling.py", "compare.py", "fileio.py", "errors.py",
+                "render", "parallel", "topic", "pipeline", "review")
 
 
 def training_code_fingerprint() -> str:
