@@ -75,3 +75,15 @@ def test_streamed_corpus_keeps_a_bounded_seeded_sample(tmp_path):
     again = write_corpus(([f"w{i}", f"w{i % 7}", "共同"] for i in range(500)), tmp_path / ".",
                          seed=3, sample_size=50)
     assert again.sample == corpus.sample
+
+
+def test_the_topic_model_fitted_beside_the_classifier_is_the_one_fitted_here(taxonomy, tiny_data):
+    import numpy as np
+
+    from topics.train import _fit_topic_model, _TopicJob
+
+    args = (taxonomy, 1, 3, tiny_data, Segmenter())
+    job = _TopicJob(*args)
+    apart, here = job.result(), _fit_topic_model(*args)
+    assert np.array_equal(apart.inference_.exp_elog_beta_, here.inference_.exp_elog_beta_)
+    assert apart.topic_themes_ == here.topic_themes_ and apart.n_documents_ == here.n_documents_

@@ -549,13 +549,16 @@ def train_model(taxonomy: Taxonomy, data: TrainingData, seed: int = 0, n_free_to
                                                evaluate, progress)
     if data.weak_agreement is not None:
         metrics["weak_labels"] = data.weak_agreement
-    progress(f"training the classifier on {len(data.sentences)} sentences")
+    topic_job = (_TopicJob(taxonomy, n_free_topics, seed, data, segmenter)
+                 if mapper is map_here else None)
+    progress(f"training the classifier on {len(data.sentences)} sentences"
+             + (" (and the topic model beside it)" if topic_job and topic_job.apart else ""))
     classifier = ThemeClassifier(taxonomy=taxonomy, segmenter=segmenter, **params)
     classifier.fit([s.text for s in data.sentences], [s.label for s in data.sentences],
                    sample_weight=[s.weight for s in data.sentences])
     progress("training the topic model")
-    topic_model = ThemeTopicModel(taxonomy=taxonomy, n_free_topics=n_free_topics,
-                                  random_state=seed).fit(_topic_documents(data, segmenter, mapper))
+    topic_model = (topic_job.result() if topic_job else
+                   _fit_topic_model(taxonomy, n_free_topics, seed, data, segmenter, mapper))
     metrics["topic_coherence"] = {
         "mean_c_v": _mean(c.get("c_v") for c in topic_model.coherence_),
         "mean_u_mass": _mean(c.get("u_mass") for c in topic_model.coherence_),
@@ -581,6 +584,46 @@ def train_model(taxonomy: Taxonomy, data: TrainingData, seed: int = 0, n_free_to
         raise LabelError("the cross-validation folds saw other themes than the final classifier")
     return ThemeModel(taxonomy, classifier.predictor_, topic_model.inference_, manifest,
                       context=context)
+
+
+def _fit_topic_model(taxonomy: Taxonomy, n_free_topics: int, seed: int, data: TrainingData,
+                     segmenter: Segmenter, mapper: Mapper = map_here) -> ThemeTopicModel:
+    return ThemeTopicModel(taxonomy=taxonomy, n_free_topics=n_free_topics,
+                           random_state=seed).fit(_topic_documents(data, segmenter, mapper))
+
+
+class _TopicJob:
+    """The topic model fitted in a child process while this one fits the classifier.
+
+    Only where ``fork`` is available and there is more than one core; otherwise (and if the
+    child cannot start) it is fitted here when :meth:`result` is asked for. The two fits
+    share no state and each is seeded, so the model is the same either way.
+    """
+
+    def __init__(self, *args):
+        import multiprocessing
+
+        self._args, self._future, self._pool = args, None, None
+        if (os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods():
+            from concurrent.futures import ProcessPoolExecutor
+
+            try:
+                self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+                self._future = self._pool.submit(_fit_topic_model, *args)
+            except OSError:
+                self._pool = self._future = None
+
+    @property
+    def apart(self) -> bool:
+        return self._future is not None
+
+    def result(self) -> ThemeTopicModel:
+        if self._future is None:
+            return _fit_topic_model(*self._args)
+        try:
+            return self._future.result()
+        finally:
+            self._pool.shutdown(cancel_futures=True)
 
 
 def _topic_documents(data: TrainingData, segmenter: Segmenter,
