@@ -158,7 +158,6 @@ class Labelling:
                  progress: Callable[[str], None], cluster_log_level: int):
         self.items = items
         self.model: ThemeModel | None = model if isinstance(model, ThemeModel) else None
-        self.failed = 0
         self.failures: list[tuple[str, str]] = []
         self.render: Render | None = None  # the renderer, once the model is loaded
         self._load = None if self.model is not None else model
@@ -167,6 +166,11 @@ class Labelling:
         self._on_error, self._stdin = on_error, stdin
         self._progress, self._cluster_log_level = progress, cluster_log_level
         self._iterator: Iterator | None = None
+
+    @property
+    def failed(self) -> int:
+        """How many inputs could not be read."""
+        return len(self.failures)
 
     def __iter__(self) -> Labelling:
         return self
@@ -210,7 +214,6 @@ class Labelling:
             for item in self.items:
                 outcome = self._stdin_outcome(model, render) if item == "-" else next(outcomes)
                 if isinstance(outcome, InputError):
-                    self.failed += 1
                     self.failures.append(failure(item, outcome))
                     if self._on_error is None:
                         raise outcome
