@@ -479,16 +479,20 @@ class _Progress:
     """
 
     def __init__(self, obj: Context):
-        self.obj, self.bar, self.failed = obj, None, 0
+        self.obj, self.bar = obj, None
         self.failures: list[tuple[str, str]] = []  # (name, reason) of each
 
     def __call__(self, exc) -> None:
         from .labelling import failure
 
-        self.failed += 1
         self.failures.append(failure(exc, exc))
         click.echo(f"{chr(10) if self.bar else ''}{_error_line(exc)}", err=True)
         self.step()
+
+    @property
+    def failed(self) -> int:
+        """How many inputs could not be read."""
+        return len(self.failures)
 
     def step(self) -> None:
         """One more input done."""
