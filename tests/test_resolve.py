@@ -116,7 +116,9 @@ def test_an_unwritable_model_cache_is_said_before_any_work(tmp_path, monkeypatch
             f"TOPICS_HOME to a writable folder, or give --model") in result.stderr
     assert "bug" not in result.stderr and "Traceback" not in result.stderr
     assert "building" not in result.stderr  # refused before the build
-    check_writable(tmp_path / "fine" / "models" / "default")  # a missing folder is made
+    fine = tmp_path / "fine" / "models" / "default"
+    check_writable(fine)  # a missing folder is made
+    assert fine.parent.is_dir()
 
 
 def test_progress_of_a_build_goes_on_every_few_seconds_off_a_terminal(capsys):
