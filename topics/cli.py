@@ -227,6 +227,11 @@ def main(ctx, verbose, quiet):
     _log_level(verbose)
 
 
+def _say_progress(started: float, message: str) -> None:
+    """One progress line on stderr, stamped with the seconds since ``started``."""
+    click.echo(_one_line(f"topics: [{time.monotonic() - started:5.1f}s] {message}"), err=True)
+
+
 def _progress(obj: Context):
     """Progress of long work: on a terminal or with -v, never with --quiet."""
     started = time.monotonic()
@@ -234,8 +239,7 @@ def _progress(obj: Context):
 
     def progress(message: str) -> None:
         if show:
-            click.echo(_one_line(f"topics: [{time.monotonic() - started:5.1f}s] {message}"),
-                       err=True)
+            _say_progress(started, message)
     return progress
 
 
@@ -257,11 +261,8 @@ class _Heartbeat:
             return
         with self.lock:
             self.message = message
-            self._say(message)
+            _say_progress(self.started, message)
             self._arm()
-
-    def _say(self, message: str) -> None:
-        click.echo(f"topics: [{time.monotonic() - self.started:5.1f}s] {message}", err=True)
 
     def _arm(self) -> None:
         if self.timer is not None:
@@ -274,7 +275,7 @@ class _Heartbeat:
         with self.lock:
             if self.timer is None:
                 return
-            self._say(f"{self.message} (still working)")
+            _say_progress(self.started, f"{self.message} (still working)")
             self._arm()
 
     def stop(self) -> None:
