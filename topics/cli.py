@@ -930,16 +930,9 @@ def info(obj, model_dir, fmt):
     obj.say(f"topics: {_model_line(model)}, {time.monotonic() - started:.1f}s")
 
 
-def _pad(text: str, width: int) -> str:
-    """``text`` padded with spaces to ``width`` terminal columns (CJK characters take two)."""
-    import unicodedata
-
-    used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-    return text + " " * max(0, width - used)
-
-
 def _info_text(model) -> str:
     """A model's summary: where, when, from what, and its cross-validated scores per theme."""
+    from .render.tables import pad
     from .resolve import training_summary
 
     manifest = model.manifest
@@ -965,7 +958,7 @@ def _info_text(model) -> str:
             lines.append(f"  {name:22s}{alone[key]:18.3f}{together[key]:16.3f}")
         lines.append("  F1 per theme:")
         for theme in model.taxonomy.ids:
-            lines.append(f"    {_pad(names[theme], 20)}{alone['per_theme'][theme]['f1']:18.3f}"
+            lines.append(f"    {pad(names[theme], 20)}{alone['per_theme'][theme]['f1']:18.3f}"
                          f"{together['per_theme'][theme]['f1']:16.3f}"
                          f"   ({together['per_theme'][theme]['support']} units)")
         lines.append(f"  fallback threshold {context['threshold']}: under it a unit is "
