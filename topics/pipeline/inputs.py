@@ -14,7 +14,7 @@ from typing import BinaryIO
 from ..config import MAX_BYTES
 from ..errors import InputError
 from ..read.documents import read_report, report_from_bytes
-from ..read.files import report_name
+from ..read.files import report_name, size_message
 from ..read.jsonl import read_jsonl
 from ..text.sentences import Unit, split_units
 
@@ -53,8 +53,7 @@ def read_stdin(stream: BinaryIO, encoding: str | None = None,
     """Units of a report piped on standard input: text, or a PDF or Word .docx by its signature."""
     data = stream.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise InputError(f"<stdin>: more than the size limit of {max_bytes:,} bytes "
-                         f"(--max-size raises it)")
+        raise InputError(size_message("<stdin>", None, max_bytes))
     report = report_from_bytes(data, "<stdin>", "", encoding, max_bytes)
     return _split("<stdin>", report.text, report.rejoin)
 
