@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import stat
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +12,7 @@ from typing import BinaryIO
 from ..config import MAX_BYTES
 from ..errors import InputError
 from ..read.documents import read_report, report_from_bytes
-from ..read.files import report_name, size_message
+from ..read.files import open_regular, report_name, size_message
 from ..read.jsonl import read_jsonl
 from ..text.sentences import Unit, split_units
 
@@ -122,11 +120,9 @@ def earlier_output(path: str | Path) -> str | None:
     their first 64 KB read.
     """
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            return None
-        with open(path, "rb") as handle:
+        with open_regular(path, float("inf")) as handle:
             head = handle.read(SNIFF_BYTES)
-    except OSError:
+    except (InputError, OSError):
         return None
     if head.startswith(b"PK"):
         return "an xlsx workbook written by topics" if _our_workbook(path) else None
