@@ -58,8 +58,7 @@ def read_stdin(stream: BinaryIO, encoding: str | None = None,
 
 def _split(name: str, text: str, rejoin: bool = True,
            plain_lines: frozenset[int] = frozenset()) -> InputUnits:
-    if not text.strip():
-        raise InputError(f"{name}: empty report (no text)")
+    """The units of a report's text (never blank: :func:`report_from_bytes` refuses that)."""
     units = split_units(text, name, rejoin=rejoin, plain_lines=plain_lines)
     if not units:
         raise InputError(f"{name}: no sentences found (only punctuation or symbols)")
