@@ -228,11 +228,6 @@ def docx_report(source, name: str | None = None, max_bytes: int = MAX_BYTES) -> 
                       plain_lines=frozenset(plain))
 
 
-def docx_text(source, name: str | None = None, max_bytes: int = MAX_BYTES) -> str:
-    """The text of a Word document, as :func:`docx_report` reads it."""
-    return docx_report(source, name, max_bytes).text
-
-
 def _normalised(line: str) -> str:
     return _DIGITS.sub("#", line.strip())
 
