@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import stat
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +12,7 @@ from typing import BinaryIO
 from ..config import MAX_BYTES
 from ..errors import InputError
 from ..read.documents import read_report, report_from_bytes
-from ..read.files import report_name
+from ..read.files import open_regular, report_name, size_message
 from ..read.jsonl import read_jsonl
 from ..text.sentences import Unit, split_units
 
@@ -53,16 +51,14 @@ def read_stdin(stream: BinaryIO, encoding: str | None = None,
     """Units of a report piped on standard input: text, or a PDF or Word .docx by its signature."""
     data = stream.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise InputError(f"<stdin>: more than the size limit of {max_bytes:,} bytes "
-                         f"(--max-size raises it)")
+        raise InputError(size_message("<stdin>", None, max_bytes))
     report = report_from_bytes(data, "<stdin>", "", encoding, max_bytes)
     return _split("<stdin>", report.text, report.rejoin)
 
 
 def _split(name: str, text: str, rejoin: bool = True,
            plain_lines: frozenset[int] = frozenset()) -> InputUnits:
-    if not text.strip():
-        raise InputError(f"{name}: empty report (no text)")
+    """The units of a report's text (never blank: :func:`report_from_bytes` refuses that)."""
     units = split_units(text, name, rejoin=rejoin, plain_lines=plain_lines)
     if not units:
         raise InputError(f"{name}: no sentences found (only punctuation or symbols)")
@@ -123,11 +119,9 @@ def earlier_output(path: str | Path) -> str | None:
     their first 64 KB read.
     """
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            return None
-        with open(path, "rb") as handle:
+        with open_regular(path, float("inf")) as handle:
             head = handle.read(SNIFF_BYTES)
-    except OSError:
+    except (InputError, OSError):
         return None
     if head.startswith(b"PK"):
         return "an xlsx workbook written by topics" if _our_workbook(path) else None

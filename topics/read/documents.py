@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..config import MAX_BYTES
 from ..errors import InputError, printable
-from .files import OLE2_SIGNATURE, UNSUPPORTED, decode_bytes, read_bytes, unsupported_message
+from .files import UNSUPPORTED, decode_bytes, read_bytes, unsupported_message
 from .html import html_to_text, looks_like_html
 
 _PAGE_NUMBER = re.compile(
@@ -53,7 +53,11 @@ class ReportText:
 
 
 def sniff(data: bytes) -> str | None:
-    """The kind of document ``data`` holds by its signature: ``pdf``, ``docx``, ``ole2`` or None."""
+    """The kind of document ``data`` holds by its signature: ``pdf``, ``docx`` or None.
+
+    An OLE2 file (.doc, .wps) is none: :func:`topics.read.files.decode_bytes` refuses it by
+    its signature, with how to convert it.
+    """
     if data[:1024].lstrip().startswith(b"%PDF-"):
         return "pdf"
     if data.startswith(b"PK\x03\x04"):
@@ -66,8 +70,6 @@ def sniff(data: bytes) -> str | None:
         except (zipfile.BadZipFile, ValueError, OSError):
             return None
         return "docx" if "word/document.xml" in names else None
-    if data.startswith(OLE2_SIGNATURE):
-        return "ole2"
     return None
 
 
@@ -224,11 +226,6 @@ def docx_report(source, name: str | None = None, max_bytes: int = MAX_BYTES) -> 
         number += count
     return ReportText("\n".join(text for text, _ in entries) + "\n", rejoin=False,
                       plain_lines=frozenset(plain))
-
-
-def docx_text(source, name: str | None = None, max_bytes: int = MAX_BYTES) -> str:
-    """The text of a Word document, as :func:`docx_report` reads it."""
-    return docx_report(source, name, max_bytes).text
 
 
 def _normalised(line: str) -> str:
