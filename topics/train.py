@@ -141,8 +141,7 @@ def collect_training_data(taxonomy: Taxonomy, label_files: list[str | os.PathLik
         found = load_document_set(folder, labels, taxonomy, Path(labels).parent.name)
         inputs[str(labels)] = file_sha256(labels)
         for doc in found:
-            sentences.extend(LabelledSentence(u.text, g, doc.name, u.index, doc.name)
-                             for u, g in zip(doc.units, doc.gold, strict=True) if g)
+            sentences.extend(_hand_sentences(doc))
         documents.extend(found)
     paths = [str(p) for p in reports]
     if shipped_by_content:
@@ -240,9 +239,14 @@ def shipped_labels_of(paths: list[str], taxonomy: Taxonomy, named: set[str] = fr
             if path is not None:
                 whole.add(path)
                 documents.append(doc)
-                sentences.extend(LabelledSentence(u.text, g, doc.name, u.index, doc.name)
-                                 for u, g in zip(doc.units, doc.gold, strict=True) if g)
+                sentences.extend(_hand_sentences(doc))
     return sentences, documents, whole
+
+
+def _hand_sentences(doc: LabelledDocument) -> Iterator[LabelledSentence]:
+    """A labelled document's labelled units as hand-labelled sentences (group: the document)."""
+    return (LabelledSentence(u.text, g, doc.name, u.index, doc.name)
+            for u, g in zip(doc.units, doc.gold, strict=True) if g)
 
 
 #: Folds of the document-grouped cross-validation.
