@@ -18,6 +18,7 @@ naming the model folder, the file and the problem, never a library's error later
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 
@@ -182,6 +183,7 @@ def _item_type(validator, expected, instance, _schema):
             return
 
 
+@functools.cache
 def _validator_class():
     from jsonschema import Draft202012Validator, validators
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import random
 from collections.abc import Callable, Iterable, Iterator
@@ -141,8 +142,7 @@ def collect_training_data(taxonomy: Taxonomy, label_files: list[str | os.PathLik
         found = load_document_set(folder, labels, taxonomy, Path(labels).parent.name)
         inputs[str(labels)] = file_sha256(labels)
         for doc in found:
-            sentences.extend(LabelledSentence(u.text, g, doc.name, u.index, doc.name)
-                             for u, g in zip(doc.units, doc.gold, strict=True) if g)
+            sentences.extend(_hand_sentences(doc))
         documents.extend(found)
     paths = [str(p) for p in reports]
     if shipped_by_content:
@@ -217,9 +217,18 @@ def shipped_labels_of(paths: list[str], taxonomy: Taxonomy, named: set[str] = fr
 
     from . import config
 
+    shipped = [*config.seed_paths(), *(doc for folder, _ in config.document_sets()
+                                       for doc in Path(folder).glob("*.txt"))]
+    sizes = {path.stat().st_size for path in shipped}
     given: dict[str, str] = {}
     for path in paths:
-        given.setdefault(file_sha256(path), path)
+        # each report is opened (one that cannot be fails here), but read only if it has the
+        # size of a shipped file: no other can have a shipped file's content
+        with open(path, "rb") as handle:
+            if os.fstat(handle.fileno()).st_size in sizes:
+                given.setdefault(hashlib.file_digest(handle, "sha256").hexdigest(), path)
+    if not given:
+        return [], [], set()
     sentences: list[LabelledSentence] = []
     seeds = {seed.name: Path(given[digest]).name for seed in config.seed_paths()
              if (digest := file_sha256(seed)) in given}
@@ -240,9 +249,14 @@ def shipped_labels_of(paths: list[str], taxonomy: Taxonomy, named: set[str] = fr
             if path is not None:
                 whole.add(path)
                 documents.append(doc)
-                sentences.extend(LabelledSentence(u.text, g, doc.name, u.index, doc.name)
-                                 for u, g in zip(doc.units, doc.gold, strict=True) if g)
+                sentences.extend(_hand_sentences(doc))
     return sentences, documents, whole
+
+
+def _hand_sentences(doc: LabelledDocument) -> Iterator[LabelledSentence]:
+    """A labelled document's labelled units as hand-labelled sentences (group: the document)."""
+    return (LabelledSentence(u.text, g, doc.name, u.index, doc.name)
+            for u, g in zip(doc.units, doc.gold, strict=True) if g)
 
 
 #: Folds of the document-grouped cross-validation.
