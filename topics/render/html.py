@@ -7,8 +7,9 @@ from collections import Counter
 from html import escape
 
 from ..pipeline.inputs import GENERATOR
-from ..pipeline.model import NO_SECTION, ThemeProfile, UnitResult, section_profiles
+from ..pipeline.model import ThemeProfile, UnitResult
 from ..taxonomy import Taxonomy
+from .tables import headed_sections, section_name
 
 #: Okabe & Ito's colour-blind-safe colours, then more for bigger taxonomies; the fallback
 #: theme (no theme) is always light grey. Distinct in normal vision and simulated colour
@@ -153,11 +154,9 @@ def section_profile_table(results: list[UnitResult], taxonomy: Taxonomy,
 
     A row per section, a cell per theme shaded in the theme's colour by its share.
     """
-    sections = section_profiles(results, taxonomy.ids)
-    if not any(section != NO_SECTION for section, _ in sections):
+    sections = headed_sections(results, taxonomy.ids)
+    if not sections:
         return ""
-    from .tables import section_name
-
     head = "".join(f"<th>{escape(t.name_zh)}</th>" for t in taxonomy.themes)
     rows = []
     for section, profile in sections:

@@ -138,6 +138,13 @@ def section_name(section: str) -> str:
     return NO_SECTION_NAME if section == NO_SECTION else section
 
 
+def headed_sections(results: list[UnitResult], theme_ids: list[str]
+                    ) -> list[tuple[str, ThemeProfile]]:
+    """:func:`section_profiles` of a report that has headings; [] for one that has none."""
+    sections = section_profiles(results, theme_ids)
+    return sections if any(section != NO_SECTION for section, _ in sections) else []
+
+
 def clip(text: str, width: int) -> str:
     """``text`` cut to ``width`` terminal columns (with … when cut), padded to it."""
     if display_width(text) > width:
@@ -196,8 +203,8 @@ def results_table(report: str, results: list[UnitResult], profile: ThemeProfile,
     """
     lines = [f"== {report} ({len(results)} units)", f"Theme profile of {report}:",
              profile_table(profile, taxonomy, _bar_width(width))]
-    sections = section_profiles(results, taxonomy.ids)
-    if any(section != NO_SECTION for section, _ in sections):
+    sections = headed_sections(results, taxonomy.ids)
+    if sections:
         lines += ["", f"Theme shares by section of {report} (% of the section's units):",
                   section_table(sections, taxonomy, width)]
     if profile_only:
