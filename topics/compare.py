@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import PurePath
 
 from .errors import InputError
@@ -29,8 +30,12 @@ class SectionComparison:
     position: int
     headings: dict[str, str]
     profiles: dict[str, ThemeProfile]
-    shares: dict[str, dict[str, float]]
     differences: dict[str, dict[str, float]]
+
+    @cached_property
+    def shares(self) -> dict[str, dict[str, float]]:
+        """Each input's theme shares there (its profile's)."""
+        return _shares(self.profiles)
 
 
 @dataclass
@@ -44,11 +49,19 @@ class Comparison:
 
     names: list[str]
     profiles: dict[str, ThemeProfile]
-    shares: dict[str, dict[str, float]]
     differences: dict[str, dict[str, float]]
     typical: dict[str, dict[str, list[UnitResult]]]
     sources: dict[str, str] = field(default_factory=dict)
     sections: list[SectionComparison] = field(default_factory=list)
+
+    @cached_property
+    def shares(self) -> dict[str, dict[str, float]]:
+        """Each report's theme shares (its profile's)."""
+        return _shares(self.profiles)
+
+
+def _shares(profiles: dict[str, ThemeProfile]) -> dict[str, dict[str, float]]:
+    return {name: profile.shares for name, profile in profiles.items()}
 
 
 def _parts(item: str) -> tuple[str, ...]:
@@ -132,10 +145,9 @@ def compare_sections(groups: list[tuple[str, list[UnitResult]]], theme_ids: list
     for position in positions:
         profiles = {name: theme_profile(split[name][0].get(position, []), theme_ids)
                     for name in names}
-        shares = {name: profiles[name].shares for name in names}
         headings = {name: split[name][1].get(position, "") for name in names}
-        sections.append(SectionComparison(position, headings, profiles, shares,
-                                          _differences(shares, names, theme_ids)))
+        sections.append(SectionComparison(position, headings, profiles,
+                                          _differences(_shares(profiles), names, theme_ids)))
     return sections
 
 
@@ -155,7 +167,6 @@ def compare_reports(groups: list[tuple[str, list[UnitResult]]], theme_ids: list[
     if not groups:
         raise InputError("no reports to compare")
     profiles = {name: theme_profile(results, theme_ids) for name, results in groups}
-    shares = {name: profiles[name].shares for name in names}
     typical = {}
     for name, results in groups:
         by_theme = {}
@@ -164,5 +175,5 @@ def compare_reports(groups: list[tuple[str, list[UnitResult]]], theme_ids: list[
             by_theme[theme] = sorted(units, key=lambda r: -r.confidence)[:n_typical]
         typical[name] = by_theme
     sections = compare_sections(groups, theme_ids) if by_section else []
-    return Comparison(names, profiles, shares, _differences(shares, names, theme_ids), typical,
-                      dict(sources or {}), sections)
+    return Comparison(names, profiles, _differences(_shares(profiles), names, theme_ids),
+                      typical, dict(sources or {}), sections)

@@ -7,8 +7,9 @@ from collections import Counter
 from html import escape
 
 from ..pipeline.inputs import GENERATOR
-from ..pipeline.model import NO_SECTION, ThemeProfile, UnitResult, section_profiles
+from ..pipeline.model import ThemeProfile, UnitResult
 from ..taxonomy import Taxonomy
+from .tables import headed_sections, section_name
 
 #: Okabe & Ito's colour-blind-safe colours, then more for bigger taxonomies; the fallback
 #: theme (no theme) is always light grey. Distinct in normal vision and simulated colour
@@ -153,11 +154,9 @@ def section_profile_table(results: list[UnitResult], taxonomy: Taxonomy,
 
     A row per section, a cell per theme shaded in the theme's colour by its share.
     """
-    sections = section_profiles(results, taxonomy.ids)
-    if not any(section != NO_SECTION for section, _ in sections):
+    sections = headed_sections(results, taxonomy.ids)
+    if not sections:
         return ""
-    from .tables import section_name
-
     head = "".join(f"<th>{escape(t.name_zh)}</th>" for t in taxonomy.themes)
     rows = []
     for section, profile in sections:
@@ -330,29 +329,47 @@ def _theme_label(theme) -> str:
             f'<tspan fill="#777">{escape(theme.id)}</tspan>')
 
 
+#: Height of a report's bar in the comparison charts, the gap between themes, and the
+#: width of the theme labels.
+_BAR, _GAP, _LABEL_W = 15, 10, 170
+
+
+def _report_bars(taxonomy: Taxonomy, names: list[str], bar, css: str, width: int,
+                 extra=None) -> str:
+    """A comparison chart: per theme its label, then ``bar(theme, name, top)`` per report.
+
+    ``extra`` is drawn after the bars (given the chart's height); the chart is an inline
+    SVG of class ``css``.
+    """
+    rows, y = [], 0
+    for theme in taxonomy.themes:
+        rows.append(f'<text x="0" y="{y + _BAR * len(names) / 2 + 5:.1f}">'
+                    f"{_theme_label(theme)}</text>")
+        rows.extend(bar(theme, name, y + i * _BAR) for i, name in enumerate(names))
+        y += _BAR * len(names) + _GAP
+    if extra is not None:
+        rows.append(extra(y))
+    return (f'<figure><svg class="{css}" role="img" width="{width}" height="{y}" '
+            f'viewBox="0 0 {width} {y}">{"".join(rows)}</svg></figure>')
+
+
 def grouped_chart(shares: dict[str, dict[str, float]], names: list[str], taxonomy: Taxonomy,
                   colors: dict[str, str], width: int = 720) -> str:
     """Theme shares of several reports side by side: per theme a bar for each report."""
-    bar, gap, label_w = 15, 10, 170
-    bar_w = width - label_w - 70
+    bar_w = width - _LABEL_W - 70
     top = max(shares[n].get(t, 0.0) for n in names for t in taxonomy.ids) or 1.0
-    rows, y = [], 0
-    for theme in taxonomy.themes:
-        rows.append(f'<text x="0" y="{y + bar * len(names) / 2 + 5:.1f}">'
-                    f"{_theme_label(theme)}</text>")
-        for i, name in enumerate(names):
-            share = shares[name].get(theme.id, 0.0)
-            length = share / top * bar_w
-            rows.append(
-                f'<rect class="bar-group" data-theme="{theme.id}" data-report="{escape(name)}" '
-                f'data-share="{share:.6f}" x="{label_w}" y="{y + i * bar}" '
-                f'width="{max(length, 0.5):.2f}" height="{bar - 2}" fill="{colors[name]}">'
+
+    def bar(theme, name: str, y: int) -> str:
+        share = shares[name].get(theme.id, 0.0)
+        length = share / top * bar_w
+        return (f'<rect class="bar-group" data-theme="{theme.id}" data-report="{escape(name)}" '
+                f'data-share="{share:.6f}" x="{_LABEL_W}" y="{y}" '
+                f'width="{max(length, 0.5):.2f}" height="{_BAR - 2}" fill="{colors[name]}">'
                 f"<title>{escape(name)} · {escape(theme.name_zh)} {share:.1%}</title></rect>"
-                f'<text x="{label_w + length + 5:.1f}" y="{y + i * bar + bar - 4}" '
+                f'<text x="{_LABEL_W + length + 5:.1f}" y="{y + _BAR - 4}" '
                 f'font-size="11">{share:.1%}</text>')
-        y += bar * len(names) + gap
-    return (f'<figure><svg class="grouped" role="img" width="{width}" height="{y}" '
-            f'viewBox="0 0 {width} {y}">{"".join(rows)}</svg></figure>')
+
+    return _report_bars(taxonomy, names, bar, "grouped", width)
 
 
 def difference_chart(differences: dict[str, dict[str, float]], names: list[str],
@@ -362,34 +379,30 @@ def difference_chart(differences: dict[str, dict[str, float]], names: list[str],
     Bars are in the report's colour whichever their sign: more is not better, nor less.
     """
     others = names[1:]
-    bar, gap, label_w = 15, 10, 170
-    half = (width - label_w - 100) / 2
-    zero = label_w + 50 + half
+    half = (width - _LABEL_W - 100) / 2
+    zero = _LABEL_W + 50 + half
     top = max((abs(differences[n].get(t, 0.0)) for n in others for t in taxonomy.ids),
               default=0.0) or 1.0
-    rows, y = [], 0
-    for theme in taxonomy.themes:
-        rows.append(f'<text x="0" y="{y + bar * len(others) / 2 + 5:.1f}">'
-                    f"{_theme_label(theme)}</text>")
-        for i, name in enumerate(others):
-            d = differences[name].get(theme.id, 0.0)
-            length = abs(d) / top * half
-            x = zero if d >= 0 else zero - length
-            label_x = zero + length + 5 if d >= 0 else zero - length - 5
-            anchor = "start" if d >= 0 else "end"
-            rows.append(
-                f'<rect class="diff-bar" data-theme="{theme.id}" data-report="{escape(name)}" '
-                f'data-difference="{d:.1f}" x="{x:.2f}" y="{y + i * bar}" '
-                f'width="{max(length, 0.5):.2f}" height="{bar - 2}" fill="{colors[name]}">'
+
+    def bar(theme, name: str, y: int) -> str:
+        d = differences[name].get(theme.id, 0.0)
+        length = abs(d) / top * half
+        x = zero if d >= 0 else zero - length
+        label_x = zero + length + 5 if d >= 0 else zero - length - 5
+        anchor = "start" if d >= 0 else "end"
+        return (f'<rect class="diff-bar" data-theme="{theme.id}" data-report="{escape(name)}" '
+                f'data-difference="{d:.1f}" x="{x:.2f}" y="{y}" '
+                f'width="{max(length, 0.5):.2f}" height="{_BAR - 2}" fill="{colors[name]}">'
                 f"<title>{escape(name)} − {escape(names[0])} · {escape(theme.name_zh)} "
                 f"{d:+.1f} pp</title></rect>"
-                f'<text x="{label_x:.1f}" y="{y + i * bar + bar - 4}" font-size="11" '
+                f'<text x="{label_x:.1f}" y="{y + _BAR - 4}" font-size="11" '
                 f'text-anchor="{anchor}">{d:+.1f}</text>')
-        y += bar * len(others) + gap
-    rows.append(f'<line class="zero" x1="{zero:.2f}" x2="{zero:.2f}" y1="0" y2="{y}" '
+
+    def zero_line(height: int) -> str:
+        return (f'<line class="zero" x1="{zero:.2f}" x2="{zero:.2f}" y1="0" y2="{height}" '
                 f'stroke="#333" stroke-width="1"/>')
-    return (f'<figure><svg class="difference" role="img" width="{width}" height="{y}" '
-            f'viewBox="0 0 {width} {y}">{"".join(rows)}</svg></figure>')
+
+    return _report_bars(taxonomy, others, bar, "difference", width, zero_line)
 
 
 def _report_legend(names: list[str], colors: dict[str, str], sources: dict[str, str]) -> str:

@@ -138,6 +138,13 @@ def section_name(section: str) -> str:
     return NO_SECTION_NAME if section == NO_SECTION else section
 
 
+def headed_sections(results: list[UnitResult], theme_ids: list[str]
+                    ) -> list[tuple[str, ThemeProfile]]:
+    """:func:`section_profiles` of a report that has headings; [] for one that has none."""
+    sections = section_profiles(results, theme_ids)
+    return sections if any(section != NO_SECTION for section, _ in sections) else []
+
+
 def clip(text: str, width: int) -> str:
     """``text`` cut to ``width`` terminal columns (with … when cut), padded to it."""
     if display_width(text) > width:
@@ -196,8 +203,8 @@ def results_table(report: str, results: list[UnitResult], profile: ThemeProfile,
     """
     lines = [f"== {report} ({len(results)} units)", f"Theme profile of {report}:",
              profile_table(profile, taxonomy, _bar_width(width))]
-    sections = section_profiles(results, taxonomy.ids)
-    if any(section != NO_SECTION for section, _ in sections):
+    sections = headed_sections(results, taxonomy.ids)
+    if sections:
         lines += ["", f"Theme shares by section of {report} (% of the section's units):",
                   section_table(sections, taxonomy, width)]
     if profile_only:
@@ -253,8 +260,12 @@ def _cell_value(value, illegal):
     return value
 
 
-def _workbook_bytes(sheets: list[tuple[str, list[list]]], formats=None) -> bytes:
+def _workbook_bytes(sheets: list[tuple[str, list[list]]], formats=None,
+                    failed: list[tuple[str, str]] = ()) -> bytes:
     """An .xlsx file with one sheet per ``(title, rows)``; the first row is a bold header.
+
+    The inputs that could not be read (``failed``: ``(name, reason)`` each), when there
+    were some, are a last sheet "failed".
 
     Text is always a text cell, never a formula (``=…``) or an error value (``#N/A``), and
     carries Excel's quote prefix where editing it would make it a formula. Control
@@ -272,6 +283,8 @@ def _workbook_bytes(sheets: list[tuple[str, list[list]]], formats=None) -> bytes
     book = Workbook()
     book.properties.creator = GENERATOR  # so that a later run skips it as an input
     book.remove(book.active)
+    if failed:
+        sheets = [*sheets, ("failed", [["file", "reason"], *map(list, failed)])]
     for title, rows in sheets:
         sheet = book.create_sheet(title)
         for row in rows:
@@ -374,11 +387,10 @@ def results_xlsx(reports: list[tuple[str, list[UnitResult], ThemeProfile]], taxo
     profiles = [["report", "units", *[f"{t.name_zh} {t.id}" for t in taxonomy.themes]]]
     for name, _, profile in reports:
         profiles.append([name, profile.total, *[round(profile.shares[t], 4) for t in ids]])
-    failed_sheet = [("failed", [["file", "reason"], *map(list, failed)])] if failed else []
     return _workbook_bytes([("sentences", sentences), ("profiles", profiles),
                             ("sections", section_rows(reports, taxonomy)),
-                            ("topics", topic_rows(topic_summary)), *failed_sheet],
-                           lambda book: _style_results(book, len(ids)))
+                            ("topics", topic_rows(topic_summary))],
+                           lambda book: _style_results(book, len(ids)), failed)
 
 
 def section_rows(reports: list[tuple[str, list[UnitResult], ThemeProfile]],
@@ -485,6 +497,5 @@ def comparison_csv(comparison: Comparison, taxonomy: Taxonomy) -> str:
 def comparison_xlsx(comparison: Comparison, taxonomy: Taxonomy,
                     failed: list[tuple[str, str]] = ()) -> bytes:
     """A workbook: shares and differences; typical sentences; the inputs not read, if any."""
-    failed_sheet = [("failed", [["file", "reason"], *map(list, failed)])] if failed else []
     return _workbook_bytes([("shares", comparison_rows(comparison, taxonomy)),
-                            ("typical", comparison_typical_rows(comparison)), *failed_sheet])
+                            ("typical", comparison_typical_rows(comparison))], failed=failed)
