@@ -177,13 +177,11 @@ def _label_reports(model: ThemeModel, inputs: list[str], labels: Path, encoding:
                    ) -> list[Report]:
     """The labelled reports of ``inputs``, each under a name no other one has."""
     reports, names = [], set()
-    for item in input_items(inputs):
+    for item in input_items(inputs, exclude=[labels]):
         if isinstance(item, InputError):
             if on_error is None:
                 raise item
             on_error(item)
-            continue
-        if Path(item).resolve() == labels.resolve():
             continue
         for name, results in label_many(model, [item], encoding=encoding,
                                         max_bytes=max_bytes, on_error=on_error):
