@@ -47,14 +47,15 @@ class ReviewSession:
     """The reports under review, their model labels and the analyst's labels (the store)."""
 
     def __init__(self, model: ThemeModel, reports: list[Report], store: LabelStore,
-                 opened: Opened | None = None):
+                 opened: Opened | None = None, encoding: str | None = None,
+                 max_bytes: int = MAX_BYTES):
         self.model = model
         self.taxonomy = model.taxonomy
         self.reports = reports
         self.store = store
         self.opened = opened
-        self.encoding: str | None = None  # how the reports were read, to read them again
-        self.max_bytes = MAX_BYTES
+        self.encoding = encoding  # how the reports were read, to read them again
+        self.max_bytes = max_bytes
 
     def close(self) -> None:
         """Let another review open the labels file."""
@@ -167,9 +168,7 @@ def open_review(model: ThemeModel, inputs: Iterable[str], labels: str | Path | N
     except BaseException:
         store.close()
         raise
-    session = ReviewSession(model, reports, store, opened)
-    session.encoding, session.max_bytes = encoding, max_bytes
-    return session
+    return ReviewSession(model, reports, store, opened, encoding, max_bytes)
 
 
 def _label_reports(model: ThemeModel, inputs: list[str], labels: Path, encoding: str | None,
