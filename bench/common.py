@@ -14,6 +14,16 @@ OUT = HERE / "out"
 REPORT_BYTES = 1_000_000
 
 
+def shipped_text_paths() -> list[Path]:
+    """The seed reports, then the .txt documents of every set of labels/documents."""
+    from topics import config
+
+    paths = list(config.seed_paths())
+    for docs, _labels in config.document_sets():
+        paths += sorted(docs.glob("*.txt"))
+    return paths
+
+
 def shipped_data():
     """The shipped taxonomy and the default model's training data (labels, seeds, documents)."""
     from topics import config

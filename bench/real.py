@@ -35,7 +35,7 @@ import sys
 import time
 from pathlib import Path
 
-from common import HERE, OUT, build_corpus, machine
+from common import HERE, OUT, build_corpus, machine, shipped_text_paths
 from run import BASELINE, REAL_MARK
 
 PACKAGES = ("scikit-learn", "gensim", "jieba", "rjieba", "numpy", "python-docx", "pdfplumber")
@@ -107,13 +107,8 @@ print(json.dumps({"alone": statistics.median(times[False]),
 
 def shipped_texts() -> list[tuple[str, str]]:
     """(file name, text) of the seeds and every document of labels/documents."""
-    from topics import config
-
-    paths = list(config.seed_paths())
-    for docs, _ in config.document_sets():
-        paths += sorted(docs.glob("*.txt"))
     return [(f"{p.parent.parent.name}-{p.name}" if p.parent.name == "docs" else p.name,
-             p.read_text(encoding="utf-8")) for p in paths]
+             p.read_text(encoding="utf-8")) for p in shipped_text_paths()]
 
 
 def corpus_shipped() -> Path:

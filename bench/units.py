@@ -22,12 +22,10 @@ HERE = Path(__file__).resolve().parent
 def texts() -> list[tuple[str, str]]:
     """``(name, text)`` of the seeds and of every document of labels/documents."""
     sys.path.insert(0, str(HERE.parent))
-    from topics import config
+    from common import shipped_text_paths
 
-    paths = list(config.seed_paths())
-    for docs, _labels in config.document_sets():
-        paths += sorted(docs.glob("*.txt"))
-    return [(f"{p.parent.name}/{p.name}", p.read_text(encoding="utf-8")) for p in paths]
+    return [(f"{p.parent.name}/{p.name}", p.read_text(encoding="utf-8"))
+            for p in shipped_text_paths()]
 
 
 def snapshot() -> dict[str, list[list]]:

@@ -85,11 +85,10 @@ def agreement(session: ReviewSession, reports: list[Report]) -> int:
 class Retrainer:
     """One retraining at a time for a review, and its outcome until the analyst decides."""
 
-    def __init__(self, session: ReviewSession, train: Trainer = train_with_corrections,
-                 models_dir: Path | None = None):
+    def __init__(self, session: ReviewSession, train: Trainer = train_with_corrections):
         self.session = session
         self._train = train
-        self.models_dir = models_dir or session.store.path.parent / "models"
+        self.models_dir = session.store.path.parent / "models"
         self._lock = threading.Lock()
         self._state: dict = {"state": "idle"}
         self._new: tuple[ThemeModel, list[Report]] | None = None

@@ -47,14 +47,15 @@ class ReviewSession:
     """The reports under review, their model labels and the analyst's labels (the store)."""
 
     def __init__(self, model: ThemeModel, reports: list[Report], store: LabelStore,
-                 opened: Opened | None = None):
+                 opened: Opened | None = None, encoding: str | None = None,
+                 max_bytes: int = MAX_BYTES):
         self.model = model
         self.taxonomy = model.taxonomy
         self.reports = reports
         self.store = store
         self.opened = opened
-        self.encoding: str | None = None  # how the reports were read, to read them again
-        self.max_bytes = MAX_BYTES
+        self.encoding = encoding  # how the reports were read, to read them again
+        self.max_bytes = max_bytes
 
     def close(self) -> None:
         """Let another review open the labels file."""
@@ -167,9 +168,7 @@ def open_review(model: ThemeModel, inputs: Iterable[str], labels: str | Path | N
     except BaseException:
         store.close()
         raise
-    session = ReviewSession(model, reports, store, opened)
-    session.encoding, session.max_bytes = encoding, max_bytes
-    return session
+    return ReviewSession(model, reports, store, opened, encoding, max_bytes)
 
 
 def _label_reports(model: ThemeModel, inputs: list[str], labels: Path, encoding: str | None,
@@ -177,13 +176,11 @@ def _label_reports(model: ThemeModel, inputs: list[str], labels: Path, encoding:
                    ) -> list[Report]:
     """The labelled reports of ``inputs``, each under a name no other one has."""
     reports, names = [], set()
-    for item in input_items(inputs):
+    for item in input_items(inputs, exclude=[labels]):
         if isinstance(item, InputError):
             if on_error is None:
                 raise item
             on_error(item)
-            continue
-        if Path(item).resolve() == labels.resolve():
             continue
         for name, results in label_many(model, [item], encoding=encoding,
                                         max_bytes=max_bytes, on_error=on_error):
