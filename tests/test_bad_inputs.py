@@ -272,9 +272,15 @@ def test_same_name_in_two_folders_stays_two_names(tmp_path, tiny_model_dir, monk
 @pytest.mark.parametrize("kind", ["docx", "pdf"])
 def test_documents_piped_to_stdin(tmp_path, tiny_model_dir, kind):
     path = tmp_path / f"r.{kind}"
-    (make_docx if kind == "docx" else make_pdf)(path, PARAGRAPHS)
+    if kind == "docx":  # with a table: short rows that are body text, not headings
+        make_docx(path, PARAGRAPHS, table=[["项目", "数量"], ["培训班", "12期"], ["警示教育", "3次"]])
+    else:
+        make_pdf(path, PARAGRAPHS)
     piped = CliRunner().invoke(main, ["classify", "-", "--model", str(tiny_model_dir), "--format", "jsonl"],
                                input=path.read_bytes())
     assert piped.exit_code == 0, piped.output
     direct = _classify(tiny_model_dir, path)
     assert [json.loads(line)["text"] for line in piped.stdout.splitlines()] == [r["text"] for r in direct]
+    # read alike: a Word table's rows are body text on stdin too, as from the file
+    assert [json.loads(line).get("heading", False) for line in piped.stdout.splitlines()] == \
+        [r.get("heading", False) for r in direct]

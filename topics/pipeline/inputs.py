@@ -11,7 +11,7 @@ from typing import BinaryIO
 
 from ..config import MAX_BYTES
 from ..errors import InputError
-from ..read.documents import read_report, report_from_bytes
+from ..read.documents import ReportText, read_report, report_from_bytes
 from ..read.files import open_regular, report_name, size_message
 from ..read.jsonl import read_jsonl
 from ..text.sentences import Unit, split_units
@@ -53,13 +53,16 @@ def read_stdin(stream: BinaryIO, encoding: str | None = None,
     if len(data) > max_bytes:
         raise InputError(size_message("<stdin>", None, max_bytes))
     report = report_from_bytes(data, "<stdin>", "", encoding, max_bytes)
-    return _split("<stdin>", report.text, report.rejoin)
+    return _split("<stdin>", report)
 
 
-def _split(name: str, text: str, rejoin: bool = True,
-           plain_lines: frozenset[int] = frozenset()) -> InputUnits:
-    """The units of a report's text (never blank: :func:`report_from_bytes` refuses that)."""
-    units = split_units(text, name, rejoin=rejoin, plain_lines=plain_lines)
+def _split(name: str, report: ReportText) -> InputUnits:
+    """The units of a report read (never blank: :func:`report_from_bytes` refuses that).
+
+    The whole :class:`ReportText` is taken, so that how it was read (``rejoin``, its
+    ``plain_lines``) reaches the splitter whichever way the report came in.
+    """
+    units = split_units(report.text, name, rejoin=report.rejoin, plain_lines=report.plain_lines)
     if not units:
         raise InputError(f"{name}: no sentences found (only punctuation or symbols)")
     return InputUnits(name, units)
@@ -74,7 +77,7 @@ def load_input(path: str, encoding: str | None = None,
     if path.lower().endswith(".jsonl"):
         return units_from_jsonl(path, max_bytes)
     report = read_report(path, encoding, max_bytes)
-    return _split(report_name(path), report.text, report.rejoin, report.plain_lines)
+    return _split(report_name(path), report)
 
 
 #: How much of a file :func:`earlier_output` reads.
