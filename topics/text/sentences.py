@@ -420,9 +420,7 @@ def split_units(text: str, report: str = "", max_chars: int = MAX_UNIT_CHARS,
                 piece = chars[cs:ce].rstrip()
                 if not piece:
                     continue
-                first = piece[0]
-                level = (None if para.plain or not (first in _OUTLINE_FIRST or first.isdecimal())
-                         else outline_level(piece))
+                level = None if para.plain else outline_level(piece)
                 if level is None and position == 0 and cs == s and standalone_title:
                     level = para.md_level - 7 if para.md_level is not None else 0
                 is_heading = level is not None and cs == s
