@@ -41,10 +41,11 @@ def shows_as_evidence(name: str, stopwords: frozenset[str]) -> bool:
 
 
 def _softmax(decision: np.ndarray) -> np.ndarray:
-    """Class probabilities from decision values, as ``LogisticRegression.predict_proba``."""
-    if decision.shape[1] == 1:  # binary: the logistic of one score
-        positive = 1.0 / (1.0 + np.exp(-decision[:, 0]))
-        return np.column_stack([1.0 - positive, positive])
+    """Class probabilities from decision values, as ``LogisticRegression.predict_proba``.
+
+    One column per class: a binary classifier's one row is stored as two (see
+    ``ThemeClassifier.fit``), and a bundle's coefficients have a row per class (checked).
+    """
     decision -= decision.max(axis=1, keepdims=True)
     np.exp(decision, out=decision)
     decision /= decision.sum(axis=1, keepdims=True)
@@ -286,8 +287,6 @@ class ThemePredictor:
                   n: int) -> list[list[tuple[str, float]]]:
         """Per row, the ``n`` named features that pushed it most towards its best class."""
         coef = self.coef_
-        if coef.shape[0] == 1:  # binary: one weight row, negated for class 0
-            coef = np.vstack([-coef[0], coef[0]])
         n_rows = features.shape[0]
         rows = np.repeat(np.arange(n_rows), np.diff(features.indptr))
         values = features.data * coef[best[rows], features.indices]

@@ -121,16 +121,16 @@ class ThemeModel:
         """
         texts = to_simplified_many(texts)
         segmented = self.classifier.segmenter.tokens_many(texts)
-        proba = self._second_stage(None, self._first_stage(texts, segmented), False)
-        columns, topic_ids = self._columns(texts, segmented, proba, n_evidence, topics)
+        proba, blocks = self._first_stage(texts, segmented)
+        proba = self._second_stage(None, proba, False)
+        columns, topic_ids = self._columns(texts, segmented, proba, n_evidence, topics, blocks)
         return columns.predictions(), topic_ids
 
-    def _first_stage(self, texts: list[str], segmented: list[list[str]]) -> np.ndarray:
-        """The classifier's probabilities of simplified texts (classifier class order)."""
-        return self.classifier.block_probabilities(self.classifier.blocks(texts, segmented))
+    def _first_stage(self, texts: list[str], segmented: list[list[str]] | None):
+        """The classifier's probabilities of simplified texts and the features they read.
 
-    def _batch_first_stage(self, texts: list[str], segmented: list[list[str]]):
-        """:meth:`_first_stage` and the features it read."""
+        Probabilities in classifier class order; features as ``FeatureBlocks``, for evidence.
+        """
         blocks = self.classifier.blocks(texts, segmented)
         return self.classifier.block_probabilities(blocks), blocks
 
@@ -162,8 +162,8 @@ class ThemeModel:
                       ) -> tuple[np.ndarray, list[tuple] | None]:
         """Final probabilities of ``units`` (classifier class order), batch by batch.
 
-        Also the batches' simplified texts and tokens when there is a single batch (so that
-        evidence and topics need not segment again), else None. With ``keep``, every
+        Also the batches' simplified texts, tokens and None when there is a single batch (so
+        that evidence and topics need not segment again), else None. With ``keep``, every
         batch's texts, tokens and features (``FeatureBlocks``), for evidence and topics:
         memory then grows with the report, not only the batch.
         """
@@ -171,14 +171,10 @@ class ThemeModel:
         for batch in _batches(units):
             texts = to_simplified_many([u.text for u in batch])
             segmented = self.classifier.segmenter.tokens_many(texts)
-            if keep:
-                proba, blocks = self._batch_first_stage(texts, segmented)
-                kept.append((texts, segmented, blocks))
-            else:
-                proba = self._first_stage(texts, segmented)
-                if not kept:
-                    kept.append((texts, segmented))  # the others' tokens are not kept
+            proba, blocks = self._first_stage(texts, segmented)
             parts.append(proba)
+            if keep or not kept:  # without ``keep``, the others' tokens are not kept
+                kept.append((texts, segmented, blocks if keep else None))
         if not parts:
             return np.zeros((0, len(self.classifier.classes_))), None
         proba = self._second_stage(units, np.vstack(parts), in_context)
@@ -187,7 +183,7 @@ class ThemeModel:
     def predict(self, texts: list[str]) -> list[str]:
         """Theme ids of plain sentences, each alone, read as :meth:`label` reads them."""
         texts = to_simplified_many(texts)
-        proba = self._second_stage(None, self._first_stage(texts, None), False)
+        proba = self._second_stage(None, self._first_stage(texts, None)[0], False)
         return [str(t) for t in self.classifier.decide(proba, self.threshold)]
 
     def classify_units(self, units: list[Unit], ids: list | None = None,
@@ -210,12 +206,12 @@ class ThemeModel:
         start = 0
         for number, batch in enumerate(_batches(units)):
             end = start + len(batch)
-            texts, segmented, *blocks = (kept[number] if kept is not None
-                                         else (to_simplified_many([u.text for u in batch]),
-                                               None))
+            texts, segmented, blocks = (kept[number] if kept is not None
+                                        else (to_simplified_many([u.text for u in batch]),
+                                              None, None))
             columns, topic_ids = self._columns(texts, segmented, proba[start:end],
                                                n_evidence if explain else None, explain,
-                                               blocks[0] if blocks else None)
+                                               blocks)
             this_ids = next(batch_ids) if batch_ids is not None else [None] * len(batch)
             out.extend(self._results(batch, this_ids, columns, topic_ids, sections[start:end]))
             start = end

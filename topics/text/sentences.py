@@ -121,8 +121,12 @@ class _Line:
     #: Where spaces next to Chinese text were dropped: ``(position in chars, space)``, the
     #: space standing before ``chars[position]`` as written (bylines, spaced titles, …).
     spaces: tuple[tuple[int, str], ...] = ()
-    gaps: bool = False  # a line whose spaces between words were dropped (bylines, titles)
     plain: bool = False  # body text whatever it looks like (a table row, a caption)
+
+    @property
+    def gaps(self) -> bool:
+        """A line whose spaces between words were dropped (bylines, spaced titles)."""
+        return bool(self.spaces)
 
     @property
     def looks_like_heading(self) -> bool:
@@ -216,7 +220,7 @@ def _clean_line(raw: str, base: int) -> _Line:
         text = stripped
     if not _ALNUM.search(text):
         return _Line("", [], None)  # separator lines such as "_____"
-    return _Line(text, offsets, md_level, tuple(spaces), bool(spaces))
+    return _Line(text, offsets, md_level, tuple(spaces))
 
 
 # A line that may be a markdown heading or that needs cleaning (see ``_clean_line``).
@@ -416,9 +420,7 @@ def split_units(text: str, report: str = "", max_chars: int = MAX_UNIT_CHARS,
                 piece = chars[cs:ce].rstrip()
                 if not piece:
                     continue
-                first = piece[0]
-                level = (None if para.plain or not (first in _OUTLINE_FIRST or first.isdecimal())
-                         else outline_level(piece))
+                level = None if para.plain else outline_level(piece)
                 if level is None and position == 0 and cs == s and standalone_title:
                     level = para.md_level - 7 if para.md_level is not None else 0
                 is_heading = level is not None and cs == s
