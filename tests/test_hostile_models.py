@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from topics.bundle import JOURNAL, MANIFEST, load_model, save_model
+from topics.bundle import FORMAT_VERSION, JOURNAL, MANIFEST, load_model, save_model
 from topics.bundle_schema import ARTIFACTS
 from topics.cli import main
 from topics.errors import ModelError
@@ -250,6 +250,8 @@ def test_a_big_endian_or_fortran_array_is_read_as_the_same_numbers(bundle):
     ("context.weights.npy", lambda a: a[:2], r"context.weights.npy has shape"),
     ("classifier.intercept.npy", lambda a: np.r_[a, 0.0], r"intercept.npy has shape"),
     ("classifier.word_idf.npy", lambda a: a[:3], r"word_idf.npy has shape"),
+    ("classifier.word_documents.npy", lambda a: a[:-1], r"word_documents.npy has shape"),
+    ("classifier.word_documents.npy", lambda a: a - 0.5, r"whole document counts"),
 ])
 def test_arrays_that_do_not_fit_each_other_are_refused(bundle, name, change, message):
     array = np.load(_artifact(bundle, name))
@@ -307,7 +309,8 @@ def test_a_data_folder_that_is_a_file_is_refused(bundle):
 
 def test_a_model_of_an_older_format_is_refused_with_the_way_out(bundle):
     _edit(bundle, lambda m: m.update(format_version=3))
-    _refused(bundle, r"format version 3 is older than this topics reads \(4\); retrain it with "
+    _refused(bundle, rf"format version 3 is older than this topics reads \({FORMAT_VERSION}\); "
+                     r"retrain it with "
                      r"`topics train --out")
 
 

@@ -46,8 +46,9 @@ from .fileio import atomic_write, file_sha256
 from .pipeline.model import ThemeModel
 from .taxonomy import Taxonomy
 
-#: 3: the second stage (context.json, context.*.npy); 4: the manifest's own sha256.
-FORMAT_VERSION = 4
+#: 3: the second stage (context.json, context.*.npy); 4: the manifest's own sha256;
+#: 5: the word features' document counts (classifier.word_documents.npy).
+FORMAT_VERSION = 5
 MANIFEST = "manifest.json"
 #: The manifest's field holding the sha256 of the rest of it.
 MANIFEST_DIGEST = "manifest_sha256"

@@ -29,7 +29,7 @@ from .errors import ModelError
 #: The files of a bundle's data folder: the loader reads these and nothing else.
 ARTIFACTS = (
     "classifier.json", "classifier.word_idf.npy", "classifier.char_idf.npy",
-    "classifier.coef.npy", "classifier.intercept.npy",
+    "classifier.coef.npy", "classifier.intercept.npy", "classifier.word_documents.npy",
     "topics.json", "topics.alpha.npy", "topics.eta.npy", "topics.sstats.npy",
     "context.json", "context.weights.npy", "context.bias.npy", "context.alone_weights.npy",
     "context.alone_bias.npy",
@@ -277,6 +277,11 @@ def check_shapes(taxonomy_ids: list[str], json_files: dict, arrays: dict[str, di
            f"{len(classes)} classes x {len(words)} words + {len(chars)} character n-grams + "
            f"{len(taxonomy_ids)} themes' cues", where)
     _shape(a["intercept"], (len(classes),), "classifier.intercept.npy", "one per class", where)
+    _shape(a["word_documents"], (len(words),), "classifier.word_documents.npy", "one per word",
+           where)
+    if (a["word_documents"] < 0).any() or (a["word_documents"] % 1).any():
+        raise ModelError(f"{where}: classifier.word_documents.npy must hold whole document "
+                         f"counts (non-negative)")
 
     topics = json_files["topics.json"]
     themes, tokens = topics["topic_themes"], topics["dictionary"]["tokens"]

@@ -738,10 +738,17 @@ def compare(obj, inputs, model_dir, fmt, out, encoding, n_typical, by_section, m
 @click.pass_obj
 @_handle_errors
 def words(obj, model_dir, n_words, fmt, html_out):
-    """Show each topic's theme, coherence and top words, and each theme's strongest terms.
+    """Show each theme's terms and topics: the words that explain it, and the LDA topics.
+
+    Per theme: its terms (words and word pairs that decide it, found in at least three
+    training documents, no officialese) and the topics seeded by it with their top words
+    and coherence; then the free topics. JSON gives each term's score and the number of
+    training documents it occurs in.
 
     Example: topics words -n 10 --format json --html topics.html
     """
+    from .pipeline.terms import theme_terms
+
     started = time.monotonic()
     model = _load(obj, model_dir)
     if html_out:
@@ -750,24 +757,16 @@ def words(obj, model_dir, n_words, fmt, html_out):
 
         _emit(topic_model_html(topic_view(model.topic_model), model.taxonomy), html_out)
     topics = model.topic_model.summary(n_words)
-    themes = model.classifier.top_terms(n_words)
+    themes = theme_terms(model.classifier, n_words)
     if fmt == "json":
         click.echo(json.dumps({"topics": topics, "themes": themes}, ensure_ascii=False, indent=2))
     else:
-        _words_table(topics, themes)
+        from .render.tables import words_table
+
+        click.echo(words_table(topics, themes, model.taxonomy, _model_line(model),
+                               _table_width(False, None) or 100))
     obj.say(f"topics: {len(topics)} topics, {len(themes)} themes, "
             f"{_model_line(model)}, {time.monotonic() - started:.1f}s")
-
-
-def _words_table(topics: list[dict], themes: dict) -> None:
-    for topic in topics:
-        coherence = ", ".join(f"{k} {v}" for k, v in topic["coherence"].items())
-        click.echo(f"topic {topic['id']:2d}  {topic['theme'] or 'free':12s} ({coherence})")
-        click.echo("    " + " ".join(w for w, _ in topic["words"]))
-    click.echo("")
-    for theme, terms in themes.items():
-        click.echo(f"theme {theme}:")
-        click.echo("    " + " ".join(t for t, _ in terms))
 
 
 @main.command()

@@ -569,7 +569,8 @@ def train_model(taxonomy: Taxonomy, data: TrainingData, seed: int = 0, n_free_to
              + (" (and the topic model beside it)" if topic_job and topic_job.apart else ""))
     classifier = ThemeClassifier(taxonomy=taxonomy, segmenter=segmenter, **params)
     classifier.fit([s.text for s in data.sentences], [s.label for s in data.sentences],
-                   sample_weight=[s.weight for s in data.sentences])
+                   sample_weight=[s.weight for s in data.sentences],
+                   documents=[s.group or s.report for s in data.sentences])
     progress("training the topic model")
     topic_model = (topic_job.result() if topic_job else
                    _fit_topic_model(taxonomy, n_free_topics, seed, data, segmenter, mapper))

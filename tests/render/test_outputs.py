@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import math
 import os
 import shutil
 from pathlib import Path
@@ -291,8 +292,11 @@ def test_html_report_in_chromium(browser, tiny_model_dir, two_reports, tmp_path)
     assert all(s.is_displayed() for s in spans)
 
 
-def test_topic_model_page_in_chromium(browser, tiny_model_dir, tmp_path):
+def test_topic_model_page_in_chromium(browser, tiny_model_dir, tmp_path, taxonomy):
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    from topics.render.html import theme_colors
 
     out = tmp_path / "topics.html"
     assert run("words", "--model", tiny_model_dir, "--html", out).exit_code == 0
@@ -301,8 +305,51 @@ def test_topic_model_page_in_chromium(browser, tiny_model_dir, tmp_path):
     data = json.loads(run("words", "--model", tiny_model_dir, "--format", "json").stdout)
     assert len(circles) == len(data["topics"])
     assert browser.find_elements(By.CSS_SELECTOR, "#words rect.word-bar")
+    # no circle covers another (their geometry as drawn), and every one is inside the map
+    drawn = [(float(c.get_attribute("cx")), float(c.get_attribute("cy")),
+              float(c.get_attribute("r"))) for c in circles]
+    for i, (x, y, r) in enumerate(drawn):
+        assert r <= x <= 420 - r and r <= y <= 420 - r
+        for x2, y2, r2 in drawn[i + 1:]:
+            assert math.hypot(x - x2, y - y2) >= r + r2
+    # each circle can be clicked at its centre: what is there is that circle, not another
+    for circle, (x, y, _) in zip(circles, drawn, strict=True):
+        hit = browser.execute_script(
+            "var m=document.getElementById('map').getBoundingClientRect();"
+            "return document.elementFromPoint(m.left+arguments[0], m.top+arguments[1]);", x, y)
+        assert hit == circle
+    # free topics in colours of their own, outlined dashed; tied ones in their theme's
+    colors = theme_colors(taxonomy)
+    for circle, topic in zip(circles, data["topics"], strict=True):
+        fill = circle.get_attribute("fill").upper()
+        if topic["theme"] is None:
+            assert fill not in {c.upper() for c in colors.values()}
+            assert circle.get_attribute("stroke-dasharray")
+        else:
+            assert fill == colors[topic["theme"]].upper()
+    # λ said in one line, bars in the order listed with lengths in that order, at any λ
+    assert "λ = 1" in browser.find_element(By.ID, "lambda-help").text
+    slider = browser.find_element(By.ID, "lambda")
+    for value in ("0", "0.6", "1"):
+        browser.execute_script("arguments[0].value=arguments[1];"
+                               "arguments[0].dispatchEvent(new Event('input'));", slider, value)
+        bars = browser.find_elements(By.CSS_SELECTOR, "#words rect.word-bar")
+        assert len(bars) > 3
+        tops = [b.rect["y"] for b in bars]
+        widths = [b.rect["width"] for b in bars]
+        relevance = [float(b.get_attribute("data-relevance")) for b in bars]
+        assert tops == sorted(tops)
+        assert widths == sorted(widths, reverse=True)
+        assert relevance == sorted(relevance, reverse=True)
+    # a topic picked from the list or on the map shows its words
+    Select(browser.find_element(By.ID, "topic-pick")).select_by_value("1")
+    assert browser.find_element(By.ID, "topic-title").text.startswith("主题 1")
+    circles = browser.find_elements(By.CSS_SELECTOR, "#map circle.topic")  # drawn anew
+    assert float(circles[1].get_attribute("stroke-width")) > float(
+        circles[0].get_attribute("stroke-width"))  # the picked one stands out
     circles[-1].click()
     assert browser.find_element(By.ID, "topic-title").text.startswith(f"主题 {len(circles) - 1}")
+    assert browser.find_element(By.ID, "topic-pick").get_attribute("value") == str(len(circles) - 1)
     ARTIFACTS.mkdir(exist_ok=True)
     browser.save_screenshot(str(ARTIFACTS / "topic-model.png"))
 

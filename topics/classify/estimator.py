@@ -15,6 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..config import N_EVIDENCE
 from ..features.cues import CueMatcher
 from ..features.definition import feature_matrix
+from ..features.occurrence import document_counts
 from ..features.tfidf import char_vectorizer, ordered_vocabulary, word_vectorizer
 from ..taxonomy import Taxonomy
 from ..text.segment import Segmenter
@@ -78,8 +79,13 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         self.solver = solver
         self.tol = tol
 
-    def fit(self, X, y, sample_weight=None):  # noqa: N803
-        """Learn vocabularies and the model from sentences ``X`` and theme ids ``y``."""
+    def fit(self, X, y, sample_weight=None, documents=None):  # noqa: N803
+        """Learn vocabularies and the model from sentences ``X`` and theme ids ``y``.
+
+        ``documents`` names the document of each sentence (default: each sentence is a
+        document of its own); the number of documents each word feature occurs in is kept
+        for showing a theme's terms (``topics.pipeline.terms``).
+        """
         if self.taxonomy is None:
             raise ValueError("ThemeClassifier needs a taxonomy")
         texts = [str(t) for t in X]
@@ -94,7 +100,8 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         words = word_vectorizer(self.word_ngrams)
         chars = char_vectorizer(self.char_ngrams)
         matcher = CueMatcher(self.taxonomy)
-        features = feature_matrix(texts, self.segmenter_.content_tokens_many(texts),
+        tokens = self.segmenter_.tokens_many(texts)
+        features = feature_matrix(texts, self.segmenter_.content_of(tokens),
                                   matcher.matches_many(texts), matcher, words.fit_transform,
                                   chars.fit_transform, self.get_params())
         model = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=5000,
@@ -111,8 +118,11 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         if len(model.classes_) == 2:  # one row, z, for the second class: the predictor's
             # softmax wants one per class, and softmax([-z/2, z/2]) is sigmoid(z) for it
             coef, intercept = np.vstack([-coef / 2, coef / 2]), np.r_[-intercept, intercept] / 2
+        documents = range(len(texts)) if documents is None else list(documents)
         arrays = {"word_idf": words.idf_, "char_idf": chars.idf_, "coef": coef,
-                  "intercept": intercept}
+                  "intercept": intercept,
+                  "word_documents": document_counts(meta["word_vocabulary"], tokens, documents,
+                                                    self.segmenter_.is_content)}
         self.predictor_ = ThemePredictor(meta, arrays, self.taxonomy, self.segmenter_)
         self.classes_ = model.classes_
         return self

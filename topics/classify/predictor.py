@@ -121,6 +121,8 @@ class ThemePredictor:
         self.char_idf = np.asarray(arrays["char_idf"], dtype=np.float64)
         self.coef_ = np.asarray(arrays["coef"], dtype=np.float64)
         self.intercept_ = np.asarray(arrays["intercept"], dtype=np.float64)
+        #: Per word feature, the number of training documents it occurs in (as written).
+        self.word_documents = np.asarray(arrays["word_documents"], dtype=np.float64)
         self.cue_matcher_ = CueMatcher(taxonomy)
         self.feature_names_ = np.array(
             self.word_vocabulary + self.char_vocabulary
@@ -133,7 +135,7 @@ class ThemePredictor:
     def to_state(self) -> tuple[dict, dict[str, np.ndarray]]:
         """The state this predictor was made from (for a model bundle)."""
         arrays = {"word_idf": self.word_idf, "char_idf": self.char_idf, "coef": self.coef_,
-                  "intercept": self.intercept_}
+                  "intercept": self.intercept_, "word_documents": self.word_documents}
         return self.meta, arrays
 
     def _transforms(self):

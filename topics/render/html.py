@@ -484,25 +484,63 @@ def comparison_html(comparison, taxonomy: Taxonomy, title: str = "报告比较 c
     return _page(title, "".join(parts) + failed_section(failed))
 
 
+#: Colours of the free topics (tied to no theme): none of the themes' colours (see
+#: tests/render/test_html.py); a free topic's circle also has a dashed outline.
+FREE_COLORS = ("#8C564B", "#332288", "#999933", "#882255")
+
+
+def topic_colors(topic_themes: list[str | None], taxonomy: Taxonomy) -> list[str]:
+    """A colour per topic: its theme's, or for a free topic one of :data:`FREE_COLORS`."""
+    colors = theme_colors(taxonomy)
+    out, n_free = [], 0
+    for theme in topic_themes:
+        if theme in colors:
+            out.append(colors[theme])
+        else:
+            out.append(FREE_COLORS[n_free % len(FREE_COLORS)])
+            n_free += 1
+    return out
+
+
 def topic_model_html(view: dict, taxonomy: Taxonomy, title: str = "主题模型 topic model") -> str:
     """An interactive view of the topic model: a map of topics and each topic's words.
 
-    ``view`` is :func:`topics.topic.view.topic_view` output. Clicking a topic on the
-    map shows its words ranked by relevance (λ·log p(w|t) + (1−λ)·log lift, as in
-    LDAvis); the slider sets λ.
+    ``view`` is :func:`topics.topic.view.topic_view` output. Picking a topic (on the
+    map, or in the list beside it) shows its words ranked by relevance
+    (λ·log p(w|t) + (1−λ)·log lift, as in LDAvis), each bar as long as
+    exp(relevance) so that the bars shrink down the list; the slider sets λ.
     """
     colors = theme_colors(taxonomy)
     names = {t.id: t.name_zh for t in taxonomy.themes}
-    data = json.dumps({"view": view, "colors": colors, "names": names}, ensure_ascii=False)
-    body = (f"<header><h1>{escape(title)}</h1>{_legend(taxonomy, colors)}</header>"
+    themes = [t["theme"] for t in view["topics"]]
+    data = json.dumps({"view": view, "colors": topic_colors(themes, taxonomy), "names": names},
+                      ensure_ascii=False)
+    free = [c for t, c in zip(themes, topic_colors(themes, taxonomy), strict=True)
+            if t not in colors]
+    free_legend = "".join(f'<span><i class="swatch" style="background:{c};outline:1px dashed '
+                          f'#333"></i>自由主题 free</span>' for c in dict.fromkeys(free))
+    options = "".join(
+        f'<option value="{i}">{i} · '
+        f'{escape(names[t] + " " + t if t in names else "自由主题 free")}</option>'
+        for i, t in enumerate(themes))
+    body = (f"<header><h1>{escape(title)}</h1>{_legend(taxonomy, colors)}"
+            f'<div class="legend">{free_legend}</div></header>'
             '<div style="display:flex;gap:2em;flex-wrap:wrap">'
             '<div><h2>主题分布图 Topic map</h2><svg id="map" width="420" height="420" '
             'viewBox="0 0 420 420" style="border:1px solid #ddd"></svg>'
-            '<p class="muted">圆面积 = 主题在语料中的比重；点击圆选择主题。</p></div>'
+            '<p class="muted">圆面积 = 话题在语料中的比重；圆心相近 = 用词相近'
+            "（圆已错开，互不遮挡）。"
+            "点击圆或在列表中选择话题。<br>Circle area: the topic's share of the corpus; near "
+            "circles use similar words (moved apart so that none covers another).</p>"
+            '<label>话题 topic: <select id="topic-pick">' + options + "</select></label></div>"
             '<div style="flex:1;min-width:380px"><h2 id="topic-title">主题词</h2>'
             '<label>λ <input id="lambda" type="range" min="0" max="1" step="0.1" value="0.6">'
             ' <span id="lambda-value">0.6</span></label>'
-            '<svg id="words" width="520" height="420"></svg></div></div>'
+            '<p id="lambda-help" class="muted">λ = 1：按词在本话题中的概率 p(w|t) 排序；'
+            "λ = 0：按本话题特有程度 p(w|t)/p(w) 排序；条长 = p(w|t)<sup>λ</sup>·"
+            "(p(w|t)/p(w))<sup>1−λ</sup>. λ = 1 ranks words by their probability in the "
+            "topic, λ = 0 by how much more often they occur in it than in the corpus.</p>"
+            '<svg id="words" width="560" height="420"></svg></div></div>'
             f"<h2>全部主题 All topics</h2>{topics_table(view['summary'], taxonomy)}")
     script = f"var DATA={data};" + _TOPIC_SCRIPT
     return _page(title, body, script)
@@ -511,19 +549,24 @@ def topic_model_html(view: dict, taxonomy: Taxonomy, title: str = "主题模型 
 _TOPIC_SCRIPT = """
 (function(){
   var v=DATA.view, ns='http://www.w3.org/2000/svg', current=0;
+  var pick=document.getElementById('topic-pick');
   function el(name,attrs,text){var e=document.createElementNS(ns,name);
     for(var k in attrs){e.setAttribute(k,attrs[k]);} if(text!==undefined){e.textContent=text;}
     return e;}
-  function color(t){return t.theme?DATA.colors[t.theme]:'#999';}
+  function color(i){return DATA.colors[i];}
+  function select(i){current=i;pick.value=String(i);drawMap();drawWords();}
   function drawMap(){
     var map=document.getElementById('map'); map.innerHTML='';
     v.topics.forEach(function(t,i){
-      var c=el('circle',{cx:t.x,cy:t.y,r:t.r,fill:color(t),'fill-opacity':i===current?0.85:0.45,
-        stroke:'#333','stroke-width':i===current?2:0.5,'class':'topic','data-topic':i});
-      c.addEventListener('click',function(){current=i;drawMap();drawWords();});
-      c.appendChild(el('title',{},'topic '+i+(t.theme?' · '+DATA.names[t.theme]:' · free')));
+      var c=el('circle',{cx:t.x,cy:t.y,r:t.r,fill:color(i),'fill-opacity':i===current?0.85:0.45,
+        stroke:'#333','stroke-width':i===current?2.5:0.8,'class':'topic','data-topic':i,
+        'data-theme':t.theme||'free'});
+      if(!t.theme){c.setAttribute('stroke-dasharray','4 3');}
+      c.addEventListener('click',function(){select(i);});
+      c.appendChild(el('title',{},
+        'topic '+i+(t.theme?' · '+DATA.names[t.theme]+' '+t.theme:' · free')));
       map.appendChild(c);
-      map.appendChild(el('text',{x:t.x,y:t.y+4,'text-anchor':'middle','pointer-events':'none'},
+      map.appendChild(el('text',{x:t.x,y:t.y+5,'text-anchor':'middle','pointer-events':'none'},
         String(i)));
     });
   }
@@ -532,21 +575,25 @@ _TOPIC_SCRIPT = """
     document.getElementById('lambda-value').textContent=lam.toFixed(1);
     var t=v.topics[current];
     document.getElementById('topic-title').textContent='主题 '+current+' · '+
-      (t.theme?DATA.names[t.theme]+' '+t.theme:'free');
+      (t.theme?DATA.names[t.theme]+' '+t.theme:'自由主题 free');
     var words=t.words.map(function(w){
       return {w:w[0],p:w[1],rel:lam*Math.log(w[1])+(1-lam)*Math.log(w[1]/w[2])};});
     words.sort(function(a,b){return b.rel-a.rel;});
     words=words.slice(0,15);
     var svg=document.getElementById('words'); svg.innerHTML='';
-    var max=Math.max.apply(null,words.map(function(w){return w.p;}));
+    var top=words.length?words[0].rel:0;
     words.forEach(function(w,i){
-      var y=i*27+4;
+      var y=i*27+4, len=Math.max(1,Math.exp(w.rel-top)*300);
       svg.appendChild(el('text',{x:0,y:y+15},w.w));
-      svg.appendChild(el('rect',{x:110,y:y,width:Math.max(1,w.p/max*320),height:18,fill:color(t),'class':'word-bar'}));
-      svg.appendChild(el('text',{x:116+w.p/max*320,y:y+15},(w.p*100).toFixed(1)+'%'));
+      var bar=el('rect',{x:120,y:y,width:len,height:18,fill:color(current),'class':'word-bar',
+        'data-word':w.w,'data-relevance':w.rel});
+      bar.appendChild(el('title',{},w.w+' · p(w|t) '+(w.p*100).toFixed(2)+'%'));
+      svg.appendChild(bar);
+      svg.appendChild(el('text',{x:126+len,y:y+15,'class':'en'},'p '+(w.p*100).toFixed(1)+'%'));
     });
   }
   document.getElementById('lambda').addEventListener('input',drawWords);
+  pick.addEventListener('change',function(){select(parseInt(pick.value,10));});
   drawMap(); drawWords();
 })();
 """

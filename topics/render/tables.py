@@ -499,3 +499,53 @@ def comparison_xlsx(comparison: Comparison, taxonomy: Taxonomy,
     """A workbook: shares and differences; typical sentences; the inputs not read, if any."""
     return _workbook_bytes([("shares", comparison_rows(comparison, taxonomy)),
                             ("typical", comparison_typical_rows(comparison))], failed=failed)
+
+
+def _term_lines(terms: list[str], width: int, indent: str) -> list[str]:
+    """``terms`` two spaces apart, wrapped between terms to ``width`` columns."""
+    lines, line = [], ""
+    for term in terms:
+        joined = f"{line}  {term}" if line else term
+        if line and display_width(indent + joined) > width:
+            lines.append(indent + line)
+            joined = term
+        line = joined
+    lines.append(indent + (line or "—"))
+    return lines
+
+
+def words_table(topics: list[dict], themes: dict[str, list], taxonomy: Taxonomy,
+                model: str, width: int = 100) -> str:
+    """``topics words`` for a terminal: per theme its terms, then the topics it owns.
+
+    ``topics`` is the topic model's ``summary`` (id, theme, coherence, words), ``themes``
+    each theme's terms (``topics.pipeline.terms.theme_terms``); free topics come last.
+    ``model`` names the model in the first line.
+    """
+    n_free = sum(1 for t in topics if t["theme"] not in taxonomy.ids)
+    lines = [f"模型 model: {model}",
+             f"{len(topics)} 个话题 topics ({len(topics) - n_free} tied to a theme, "
+             f"{n_free} free); "
+             "terms: the words and word pairs that decide each theme, found in several training "
+             "documents", ""]
+
+    def topic_lines(topic: dict) -> list[str]:
+        coherence = topic.get("coherence", {}).get("c_v")
+        head = f"    话题 topic {topic['id']:>2}" + (f"  (c_v {coherence:.2f})"
+                                                    if coherence is not None else "")
+        return [head] + _term_lines([w for w, *_ in topic["words"]], width, " " * 8)
+
+    for theme in taxonomy.themes:
+        lines.append(f"{theme.name_zh} {theme.id} · {theme.name_en}")
+        lines.append("    词 terms")
+        lines.extend(_term_lines([t for t, *_ in themes.get(theme.id, [])], width, " " * 8))
+        for topic in topics:
+            if topic["theme"] == theme.id:
+                lines.extend(topic_lines(topic))
+        lines.append("")
+    free = [t for t in topics if t["theme"] not in taxonomy.ids]
+    if free:
+        lines.append("自由话题 free topics (seeded by no theme)")
+        for topic in free:
+            lines.extend(topic_lines(topic))
+    return "\n".join(lines).rstrip("\n")
