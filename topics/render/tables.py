@@ -11,6 +11,7 @@ from ..compare import Comparison
 from ..errors import printable
 from ..pipeline.inputs import GENERATOR
 from ..pipeline.model import NO_SECTION, ThemeProfile, UnitResult, section_profiles
+from ..pipeline.terms import MIN_DOCUMENTS
 from ..taxonomy import Taxonomy
 from .records import FIELDS, score_columns, unit_values
 
@@ -523,11 +524,10 @@ def words_table(topics: list[dict], themes: dict[str, list], taxonomy: Taxonomy,
     ``model`` names the model in the first line.
     """
     n_free = sum(1 for t in topics if t["theme"] not in taxonomy.ids)
-    lines = [f"模型 model: {model}",
-             f"{len(topics)} 个话题 topics ({len(topics) - n_free} tied to a theme, "
-             f"{n_free} free); "
-             "terms: the words and word pairs that decide each theme, found in several training "
-             "documents", ""]
+    lines = [f"topics words: {model}",
+             f"{len(topics)} 个话题 topics ({len(topics) - n_free} tied to a theme, {n_free} free)"
+             f"; 词 terms: words that decide a theme, in ≥ {MIN_DOCUMENTS} training documents",
+             ""]
 
     def topic_lines(topic: dict) -> list[str]:
         coherence = topic.get("coherence", {}).get("c_v")
