@@ -115,11 +115,21 @@ def test_words_json(run, tiny_model_dir, taxonomy):
     assert data["topics"][0]["id"] == 0
     assert all(len(t["words"]) <= 5 and "coherence" in t for t in data["topics"])
     assert set(data["themes"]) == set(taxonomy.ids)
+    for terms in data["themes"].values():  # term, score, training documents it occurs in
+        assert all(isinstance(t, str) and s > 0 and n >= 3 for t, s, n in terms)
 
 
-def test_words_table(run, tiny_model_dir):
+def test_words_table(run, tiny_model_dir, taxonomy):
     result = run("words", "--model", tiny_model_dir)
-    assert result.exit_code == 0 and "topic  0" in result.stdout
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"topics words: model {tiny_model_dir.resolve()}, made 20")
+    assert lines[1].startswith("9 个话题 topics (8 tied to a theme, 1 free)")
+    heads = [line for line in lines if line and not line.startswith(" ")]
+    assert heads[2:] == [f"{t.name_zh} {t.id} · {t.name_en}" for t in taxonomy.themes] + [
+        "自由话题 free topics (seeded by no theme)"]
+    assert lines.count("    词 terms") == len(taxonomy.ids)
+    assert sum(line.startswith("    话题 topic ") for line in lines) == 9
 
 
 def test_evaluate(run, tiny_model_dir, write_jsonl):

@@ -72,6 +72,36 @@ def test_topic_words_are_clean_and_tied_to_themes(model):
     assert len(tied) >= 6
 
 
+#: What `topics words` listed per theme before its terms had to recur (issue 17).
+FRAGMENTS = ("组建", "引领注入", "周末", "昆山", "四十余年", "主要矛盾", "基层院主要矛盾", "紧紧抓住",
+             "民事检察党支部", "福建省民事检察")
+
+
+def test_theme_terms_recur_across_documents_and_are_no_officialese(model):
+    """`topics words`' terms: each in >= 3 training documents as written, none filler."""
+    from topics.pipeline.terms import MIN_DOCUMENTS, load_officialese, theme_terms
+    from topics.taxonomy import load_taxonomy
+    from topics.train import collect_training_data
+
+    data = collect_training_data(load_taxonomy(config.taxonomy_path()), config.label_paths(),
+                                 config.seed_paths(), document_sets=config.document_sets())
+    documents: dict[str, list[str]] = {}
+    for s in data.sentences:
+        documents.setdefault(s.group or s.report, []).append(s.text)
+    texts = ["\n".join(sentences) for sentences in documents.values()]
+    stop, officialese = load_stopwords(), load_officialese()
+    terms = theme_terms(model.classifier, 15)
+    assert set(terms) == set(model.taxonomy.ids)
+    for theme, listed in terms.items():
+        assert len(listed) == 15, theme
+        for term, score, n_documents in listed:
+            found = sum(term in text for text in texts)  # counted here from the raw text
+            assert found >= n_documents >= MIN_DOCUMENTS, (theme, term, found, n_documents)
+            assert score > 0 and not is_noise(term), (theme, term)
+            assert term not in stop and term not in officialese, (theme, term)
+            assert term not in FRAGMENTS, (theme, term)
+
+
 def test_default_model_labels_typical_sentences(model):
     sentences = {
         "严格落实防止干预司法“三个规定”，开展警示教育。": "discipline",

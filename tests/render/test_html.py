@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 from topics.pipeline.model import UnitResult, theme_profile
-from topics.render.html import report_topics_table, results_html, theme_colors, tint
+from topics.render.html import (
+    FREE_COLORS,
+    report_topics_table,
+    results_html,
+    theme_colors,
+    tint,
+    topic_colors,
+)
 
 #: Machado et al. (2009) simulation matrices (severity 1), for linear RGB.
 _VISION = {
@@ -46,6 +53,25 @@ def test_theme_colours_can_be_told_apart(taxonomy, vision):
     worst = min((float(np.linalg.norm(seen[a] - seen[b])), a, b)
                 for a, b in itertools.combinations(seen, 2))
     assert worst[0] >= 12, worst
+
+
+@pytest.mark.parametrize("vision", sorted(_VISION))
+def test_free_topics_have_colours_of_their_own(taxonomy, vision):
+    """On the topic map a free topic's colour is no theme's nor another free topic's (ΔE ≥ 12)."""
+    def seen(color):
+        return _lab(np.clip(_VISION[vision] @ _linear(color), 0, 1))
+
+    themes = [seen(c) for c in theme_colors(taxonomy).values()]
+    for color in FREE_COLORS:
+        assert min(float(np.linalg.norm(seen(color) - t)) for t in themes) >= 12, color
+    for a, b in itertools.combinations(FREE_COLORS, 2):
+        assert float(np.linalg.norm(seen(a) - seen(b))) >= 12, (a, b)
+
+
+def test_topic_colours_follow_themes_then_free_colours(taxonomy):
+    colors = theme_colors(taxonomy)
+    assert topic_colors(["reform", None, "political", None], taxonomy) == [
+        colors["reform"], FREE_COLORS[0], colors["political"], FREE_COLORS[1]]
 
 
 def test_highlights_can_be_told_apart(taxonomy):

@@ -515,10 +515,11 @@ def topic_model_html(view: dict, taxonomy: Taxonomy, title: str = "主题模型 
     themes = [t["theme"] for t in view["topics"]]
     data = json.dumps({"view": view, "colors": topic_colors(themes, taxonomy), "names": names},
                       ensure_ascii=False)
-    free = [c for t, c in zip(themes, topic_colors(themes, taxonomy), strict=True)
-            if t not in colors]
-    free_legend = "".join(f'<span><i class="swatch" style="background:{c};outline:1px dashed '
-                          f'#333"></i>自由主题 free</span>' for c in dict.fromkeys(free))
+    free_legend = "".join(
+        f'<span><i class="swatch" style="background:{c};outline:1px dashed #333"></i>'
+        f"自由话题 {i} free topic</span>"
+        for i, (t, c) in enumerate(zip(themes, topic_colors(themes, taxonomy), strict=True))
+        if t not in colors)
     options = "".join(
         f'<option value="{i}">{i} · '
         f'{escape(names[t] + " " + t if t in names else "自由主题 free")}</option>'
@@ -526,7 +527,8 @@ def topic_model_html(view: dict, taxonomy: Taxonomy, title: str = "主题模型 
     body = (f"<header><h1>{escape(title)}</h1>{_legend(taxonomy, colors)}"
             f'<div class="legend">{free_legend}</div></header>'
             '<div style="display:flex;gap:2em;flex-wrap:wrap">'
-            '<div><h2>主题分布图 Topic map</h2><svg id="map" width="420" height="420" '
+            '<div style="width:422px"><h2>主题分布图 Topic map</h2>'
+            '<svg id="map" width="420" height="420" '
             'viewBox="0 0 420 420" style="border:1px solid #ddd"></svg>'
             '<p class="muted">圆面积 = 话题在语料中的比重；圆心相近 = 用词相近'
             "（圆已错开，互不遮挡）。"
