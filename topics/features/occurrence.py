@@ -8,6 +8,7 @@ training documents: a pair of words that only a dropped stop word put side by si
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from itertools import chain
 
 import numpy as np
 
@@ -24,19 +25,25 @@ def document_counts(vocabulary: Sequence[str], token_lists: Sequence[list[str]],
     content tokens next to each other in the sentence, with nothing dropped between them.
     """
     index = {term: i for i, term in enumerate(vocabulary)}
-    seen: dict[int, set] = {}
+    content = {t for t in set(chain.from_iterable(token_lists)) if is_content(t)}
+    column_of = {t: index.get(t, -1) for t in content}
+    pairs = {tuple(term.split(" ")): i for term, i in index.items() if " " in term}
+    found: set[tuple[int, int]] = set()  # (column, document number)
+    numbers: dict[object, int] = {}
     for document, tokens in zip(documents, token_lists, strict=True):
+        number = numbers.setdefault(document, len(numbers))
         previous = None
         for token in tokens:
-            if not is_content(token):
+            column = column_of.get(token)
+            if column is None:  # not content: no pair across it
                 previous = None
                 continue
-            for term in (token, None if previous is None else f"{previous} {token}"):
-                column = index.get(term)
-                if column is not None:
-                    seen.setdefault(column, set()).add(document)
+            if column >= 0:
+                found.add((column, number))
+            if previous is not None:
+                column = pairs.get((previous, token), -1)
+                if column >= 0:
+                    found.add((column, number))
             previous = token
-    counts = np.zeros(len(vocabulary), dtype=np.float64)
-    for column, found in seen.items():
-        counts[column] = len(found)
-    return counts
+    columns = np.fromiter((column for column, _ in found), dtype=np.int64, count=len(found))
+    return np.bincount(columns, minlength=len(vocabulary)).astype(np.float64)
