@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from topics.bundle import FORMAT_VERSION
 from topics.cli import main
 
 
@@ -173,7 +174,7 @@ def test_evaluate_unknown_theme(run, tiny_model_dir, write_jsonl):
 
 def test_info(run, tiny_model_dir):
     result = run("info", "--model", tiny_model_dir, "--format", "json")
-    assert json.loads(result.stdout)["format_version"] == 4
+    assert json.loads(result.stdout)["format_version"] == FORMAT_VERSION
 
 
 def test_info_summary_says_which_model_and_its_scores(run, tiny_model_dir, taxonomy):
