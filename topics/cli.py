@@ -357,7 +357,7 @@ def train(obj, reports, label_files, taxonomy, out, n_topics, seed, no_eval, sel
     Example: topics train --out models/default --seed 0
     """
     from .bundle import check_target, save_model
-    from .errors import InputError
+    from .errors import InputError, failed
     from .read.files import expand_inputs
     from .taxonomy import load_taxonomy
     from .text.segment import Segmenter
@@ -379,7 +379,7 @@ def train(obj, reports, label_files, taxonomy, out, n_topics, seed, no_eval, sel
     else:
         paths = []
         for item in expand_inputs(reports):
-            if isinstance(item, InputError):
+            if failed(item):
                 raise item
             if item == "-":
                 raise InputError("-: train reads report files, not stdin")

@@ -22,7 +22,7 @@ from .classify.context import (
 from .classify.estimator import ThemeClassifier
 from .classify.predictor import decide
 from .config import MAX_BYTES, MAX_WEAK
-from .errors import InputError, LabelError
+from .errors import LabelError, failed
 from .evaluate import score_predictions, score_with_confidence
 from .fileio import file_sha256
 from .labelled_docs import LabelledDocument, load_document_set
@@ -72,7 +72,7 @@ def map_here(function: Callable, paths: list[str], args: tuple) -> Iterator:
 
 def _results(mapper: Mapper, function: Callable, paths: list[str], args: tuple) -> Iterator:
     for result in mapper(function, paths, args):
-        if isinstance(result, InputError):
+        if failed(result):
             raise result
         yield result
 

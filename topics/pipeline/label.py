@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Protocol
 
-from ..errors import InputError
+from ..errors import InputError, failed, outcome
 from .inputs import InputUnits, load_input
 from .model import ThemeModel, UnitResult
 
@@ -84,9 +84,5 @@ def label_file(model: ThemeModel, path: str, encoding: str | None, max_bytes: in
 def label_or_error(model: ThemeModel, item, encoding: str | None, max_bytes: int,
              render: Render | None) -> Outcome:
     """:func:`label_file`, with an unreadable file (or an ``InputError`` item) as a value."""
-    if isinstance(item, InputError):
-        return item
-    try:
-        return label_file(model, item, encoding, max_bytes, render)
-    except InputError as exc:
-        return exc
+    return item if failed(item) else outcome(label_file, model, item, encoding, max_bytes,
+                                             render)
