@@ -28,10 +28,13 @@ def failed(outcome) -> TypeGuard[InputError]:
     return isinstance(outcome, InputError)
 
 
-def outcome(function: Callable, *args):
-    """``function(*args)``, or the ``InputError`` it raised as a value (see :func:`failed`)."""
+def outcome(function: Callable, *args, **kwargs):
+    """``function(*args, **kwargs)``, or the ``InputError`` it raised as a value.
+
+    See :func:`failed`.
+    """
     try:
-        return function(*args)
+        return function(*args, **kwargs)
     except InputError as exc:
         return exc
 

@@ -24,13 +24,14 @@ from .classify.context import (
 from .classify.estimator import ThemeClassifier
 from .classify.predictor import decide
 from .config import MAX_BYTES, MAX_WEAK, N_TOPICS
-from .errors import InputError, LabelError, failed
+from .errors import InputError, LabelError, failed, printable
 from .evaluate import score_predictions, score_with_confidence
 from .fileio import file_sha256
 from .labelled_docs import LabelledDocument, load_document_set
 from .labels import LabelledSentence, load_labels
 from .pipeline.model import BATCH_UNITS, ThemeModel
-from .read.documents import read_report
+from .read.documents import ReportText
+from .read.inputs import read_input
 from .taxonomy import Taxonomy
 from .text.segment import Segmenter
 from .text.sentences import Unit, split_units
@@ -79,6 +80,15 @@ def _results(mapper: Mapper, function: Callable, paths: list[str], args: tuple) 
         yield result
 
 
+def _report_of(path: str, max_bytes: int) -> ReportText:
+    """The text of the report file at ``path`` (a ``.jsonl`` file of units is none)."""
+    read = read_input(path, None, max_bytes)
+    if read.report is None:
+        raise InputError(f"{printable(path)}: records of units, not a report (give labelled "
+                         f"units with --labels)")
+    return read.report
+
+
 @dataclass
 class ReportWeakLabels:
     """One report's name, sha256 and units with their weak labels."""
@@ -92,7 +102,7 @@ class ReportWeakLabels:
 def weak_labels_of_report(path: str, taxonomy: Taxonomy, max_bytes: int) -> ReportWeakLabels:
     """Read and split one report and weak-label its units."""
     name = Path(path).name
-    report = read_report(path, max_bytes=max_bytes)
+    report = _report_of(path, max_bytes)
     units = split_units(report.text, name, rejoin=report.rejoin, plain_lines=report.plain_lines)
     weak = weak_labels(units, taxonomy)
     return ReportWeakLabels(name, file_sha256(path),
@@ -108,7 +118,7 @@ _SEGMENTERS: dict[str, Segmenter] = {}
 def documents_of_report(path: str, segmenter: Segmenter, max_bytes: int) -> list[list[str]]:
     """The content tokens of every unit of one report (units without any left out)."""
     segmenter = _SEGMENTERS.setdefault(segmenter.fingerprint(), segmenter)
-    report = read_report(path, max_bytes=max_bytes)
+    report = _report_of(path, max_bytes)
     texts = [u.text for u in split_units(report.text, Path(path).name, rejoin=report.rejoin,
                                           plain_lines=report.plain_lines)]
     return list(_segmented(texts, segmenter))
