@@ -195,7 +195,7 @@ class Labelling:
                 0 if self._scheduler else worker_count(self._jobs, self.items)))
             model = self.model = loaded(self._load or self.model)
             render = self._render
-            if render is not None and not hasattr(render, "from_columns"):  # a factory
+            if render is not None and not hasattr(render, "explain"):  # a factory
                 render = render(model)
             self.render = render
             files = [i for i in self.items if i != "-"]

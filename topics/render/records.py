@@ -13,6 +13,10 @@ from ..pipeline.model import UnitResult
 #: headings it sits under, outermost first, a heading's own text last).
 FIELDS = ("report", "index", "id", "heading", "text", "theme", "confidence", "evidence", "topic",
           "topic_theme", "section")
+#: The fields of a unit's JSON Lines record (:func:`unit_record`), in the order it has them;
+#: ``id``, ``evidence``, ``topic`` and ``topic_theme`` only when known, ``heading`` when true.
+RECORD_FIELDS = ("report", "index", "id", "text", "theme", "confidence", "scores", "evidence",
+                 "topic", "topic_theme", "heading", "section")
 #: How a section path is written in one cell (CSV, xlsx, tables).
 SECTION_SEPARATOR = " / "
 
