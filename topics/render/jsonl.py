@@ -79,13 +79,15 @@ class RecordColumns:
     sections: Sequence[tuple[str, ...]]
 
 
-def _cached(encode: Callable[[str], str]) -> Callable[[str], str]:
-    """``encode``, each distinct value written once (reports, themes: few of them)."""
-    class _Texts(dict):
-        def __missing__(self, value):
-            text = self[value] = encode(value)
-            return text
-    return _Texts().__getitem__
+def _each_once(encode: Callable[[str], str], values: Sequence[str]) -> Iterable[str]:
+    """``encode`` of every value, each distinct one written once (reports, themes: few).
+
+    One value (one report) repeats without end: the other columns end the lines.
+    """
+    distinct = set(values)
+    if len(distinct) == 1:
+        return repeat(encode(distinct.pop()))
+    return map({value: encode(value) for value in distinct}.__getitem__, values)
 
 
 def _optional(values: Sequence | None, text: Callable) -> list[Iterable[str]]:
@@ -117,11 +119,11 @@ def _scores(keys, values: Sequence[float]) -> list[Iterable[str]]:
 
 #: How each field of :data:`.records.RECORD_FIELDS` is written: the columns of its text.
 _FIELD_COLUMNS: dict[str, Callable[[RecordColumns], list[Iterable[str]]]] = {
-    "report": lambda c: [map(_cached(lambda r: '{"report": ' + _STRING(r)), c.reports)],
+    "report": lambda c: [_each_once(lambda r: '{"report": ' + _STRING(r), c.reports)],
     "index": lambda c: [repeat(', "index": '), map(int.__repr__, c.indexes)],
     "id": lambda c: _optional(c.ids, lambda i: ', "id": ' + _JSON.encode(i)),
     "text": lambda c: [repeat(', "text": '), map(_STRING, c.texts)],
-    "theme": lambda c: [map(_cached(lambda t: ', "theme": ' + _STRING(t)), c.themes)],
+    "theme": lambda c: [_each_once(lambda t: ', "theme": ' + _STRING(t), c.themes)],
     "confidence": lambda c: [repeat(', "confidence": '), four_places(c.confidences)],
     "scores": lambda c: _scores(c.keys, c.scores),
     "evidence": lambda c: _optional(c.evidence, lambda e: ', "evidence": ' + _JSON.encode(
@@ -161,7 +163,7 @@ def labelled_jsonl(labelled: LabelledUnits) -> str:
             i is not None for i in labelled.ids) else None,
         shown_texts(units), columns.themes, columns.confidences, tuple(columns.classes),
         columns.probabilities.ravel(),
-        None if all(e is None for e in columns.evidence) else columns.evidence,
+        None if columns.evidence.count(None) == len(units) else columns.evidence,
         topics, None if topics is None else [labelled.topic_themes[t] for t in topics],
         list(map(attrgetter("is_heading"), units)), labelled.sections))
 
@@ -170,17 +172,14 @@ def results_jsonl(results: list[UnitResult]) -> str:
     """One JSON object per unit: :func:`.records.unit_record` as ``json`` writes it."""
     if not results:
         return ""
-    keys = [tuple(r.scores) for r in results]
-    ids = [r.id for r in results]
-    evidence = [r.evidence for r in results]
-    topics = [r.topic for r in results]
+    field = lambda name: list(map(attrgetter(name), results))  # noqa: E731
+    keys = list(map(tuple, field("scores")))
+    ids, evidence, topics = field("id"), field("evidence"), field("topic")
     return write_jsonl(RecordColumns(
-        [r.report for r in results], [r.index for r in results],
-        ids if any(i is not None for i in ids) else None, [r.text for r in results],
-        [r.theme for r in results], [r.confidence for r in results],
+        field("report"), field("index"), None if ids.count(None) == len(ids) else ids,
+        field("text"), field("theme"), field("confidence"),
         keys[0] if keys.count(keys[0]) == len(keys) else keys,
         [v for r in results for v in r.scores.values()],
-        evidence if any(e is not None for e in evidence) else None,
-        topics if any(t is not None for t in topics) else None,
-        [r.topic_theme for r in results], [r.is_heading for r in results],
-        [r.section for r in results]))
+        None if evidence.count(None) == len(evidence) else evidence,
+        None if topics.count(None) == len(topics) else topics, field("topic_theme"),
+        field("is_heading"), field("section")))
