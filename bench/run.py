@@ -148,7 +148,7 @@ def stage_table(model, folder: Path, runs: int) -> list[tuple]:
     from topics.features.definition import normalise_chars
     from topics.features.tfidf import fitted_vectorizers
     from topics.read.documents import read_report
-    from topics.render.jsonl import results_jsonl, units_jsonl
+    from topics.render.jsonl import labelled_jsonl, results_jsonl
     from topics.text.sentences import split_units
 
     paths = sorted(folder.glob("*.txt"))
@@ -185,10 +185,11 @@ def stage_table(model, folder: Path, runs: int) -> list[tuple]:
         [classifier.cue_matcher_.matches(t) for t in sample]), runs)
     t_predict, _ = timed(lambda: classifier.block_probabilities(blocks), runs)
     sample_units = units[: len(sample)]
-    t_columns, columns = timed(lambda: model.predict_units(sample_units), 1)
+    t_columns, columns = timed(lambda: model.label_units(sample_units, n_evidence=None,
+                                                         topics=False), 1)
     t_lean, _ = timed(lambda: model.classify_units(sample_units, explain=False), 1)
     t_label, results = timed(lambda: model.classify_units(sample_units), 1)
-    t_write, _ = timed(lambda: units_jsonl(sample_units, columns), runs)
+    t_write, _ = timed(lambda: labelled_jsonl(columns), runs)
     t_write_explained, _ = timed(lambda: results_jsonl(results), runs)
     rows = [
         ("read + split", megabytes / t_split, n / t_split, None),
@@ -203,7 +204,7 @@ def stage_table(model, folder: Path, runs: int) -> list[tuple]:
          len(sample) / t_features, t_sklearn / t_features),
         ("predict (logistic regression, numpy)", sample_mb / t_predict,
          len(sample) / t_predict, None),
-        ("label units as columns (predict_units: all of the above; what jsonl uses)",
+        ("label units as columns (label_units: all of the above; what jsonl uses)",
          sample_mb / t_columns, len(sample) / t_columns, None),
         ("label units, a result object each (classify_units; table, csv)", sample_mb / t_lean,
          len(sample) / t_lean, None),

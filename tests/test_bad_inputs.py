@@ -144,6 +144,63 @@ CASES = [
 ]
 
 
+#: The one error line of each case, exactly ({dir}: the folder the case runs in).
+EXACT = {
+    "missing path":
+        "topics: error: {dir}/nothing.txt: no such file or directory",
+    "folder with no reports":
+        "topics: error: {dir}/empty_dir: directory holds no reports (.txt, .md, .docx, .pdf, .jsonl)",
+    "empty file":
+        "topics: error: {dir}/empty.txt: empty report (no text)",
+    "whitespace only":
+        "topics: error: {dir}/blank.txt: empty report (no text)",
+    "binary renamed .txt":
+        "topics: error: {dir}/program.txt: binary data (NUL bytes), not a text report (if it is UTF-16 text, try --encoding utf-16-le or utf-16-be)",
+    "PNG renamed .docx":
+        "topics: error: {dir}/picture.docx: not a readable Word .docx file (File is not a zip file)",
+    "truncated .docx":
+        "topics: error: {dir}/cut.docx: not a readable Word .docx file (File is not a zip file)",
+    "truncated .pdf":
+        "topics: error: {dir}/cut.pdf: damaged or unreadable PDF (PdfminerException: Unexpected EOF)",
+    "NUL bytes in text":
+        "topics: error: {dir}/nul.txt: binary data (NUL bytes), not a text report (if it is UTF-16 text, try --encoding utf-16-le or utf-16-be)",
+    "invalid UTF-8 claimed UTF-8":
+        "topics: error: {dir}/bad-utf8.txt: cannot decode as utf-8: 'utf-8' codec can't decode byte 0xa1 in position 2: invalid start byte",
+    "50 MB without sentence punctuation":
+        "topics: error: {dir}/huge.txt: 52,494,336 bytes is over the size limit of 20,971,520 bytes (--max-size raises it)",
+    "FIFO named .txt":
+        "topics: error: {dir}/x.txt: is a named pipe (FIFO), not a regular file; pipe it to standard input (-) instead",
+    "symlink to /dev/zero":
+        "topics: error: {dir}/zero.txt: is a device, not a regular file",
+    "NUL bytes after a UTF-8 BOM":
+        "topics: error: {dir}/bom.txt: binary data (NUL characters), not a text report",
+    "Word 97-2003 .doc":
+        "topics: error: {dir}/old.doc: Word 97-2003 .doc files are not supported; save it as .docx (or .txt) first, e.g. with LibreOffice: soffice --headless --convert-to docx \"old.doc\"",
+    ".docx expanding to 1 GiB":
+        "topics: error: {dir}/bomb.docx: the .docx's parts expand to more than 83,886,080 bytes (a zip bomb?); --max-size raises the limit",
+    "PDF stream expanding to 1 GiB":
+        "topics: error: {dir}/bomb.pdf: its compressed streams expand to more than 83,886,080 bytes (a decompression bomb?); --max-size raises the limit",
+    "PDF text layer of (cid:N)":
+        "topics: error: {dir}/codes.pdf: the PDF's text layer is glyph codes ((cid:N)) without a Unicode map, not text; run OCR on it first (or export it again from the original)",
+    "password-protected PDF":
+        "topics: error: {dir}/locked.pdf: the PDF is password-protected; remove the password (or print it to a new PDF) first",
+    ".jsonl over --max-size":
+        "topics: error: {dir}/units.jsonl: 2,713 bytes is over the size limit of 1,048 bytes (--max-size raises it)",
+    ".jsonl with a lone surrogate":
+        "topics: error: {dir}/units.jsonl, line 2: a lone surrogate (an unpaired \\ud800-\\udfff escape) is not a character",
+    "label: unknown theme":
+        "Error: {dir}/labels.jsonl, line 2: unknown theme 'sports' (the taxonomy has political, talent, discipline, culture, management, performance, reform, other, or their Chinese names)",
+    "label: duplicate id":
+        "Error: {dir}/labels.jsonl, line 2: duplicate id (report 'r', index 3) first seen on line 1",
+    "label: missing text":
+        "Error: {dir}/labels.jsonl, line 1: missing or empty 'text' field",
+    "label: malformed JSON on line 3":
+        "Error: {dir}/labels.jsonl, line 3: malformed JSON: Expecting value",
+    "taxonomy: duplicate id":
+        "Error: {dir}/taxonomy.toml: duplicate theme id 'other'",
+}
+
+
 @pytest.mark.parametrize("case,name,build,command,message", CASES, ids=[c[0] for c in CASES])
 def test_bad_input(case, name, build, command, message, tmp_path, tiny_model_dir, monkeypatch):
     monkeypatch.chdir(tmp_path)
@@ -165,7 +222,8 @@ def test_bad_input(case, name, build, command, message, tmp_path, tiny_model_dir
     assert result.exit_code == 1, result.output
     errors = [line for line in result.output.splitlines() if "rror" in line]
     assert len(errors) == 1, result.output
-    assert str(path.name) in errors[0] and message in errors[0], errors[0]
+    assert errors == [EXACT[case].replace("{dir}", str(tmp_path))]
+    assert message in errors[0]  # the table's fragment says what the case is about
     assert "Traceback" not in result.output
     assert not out.exists() and not (tmp_path / "model").exists()
 

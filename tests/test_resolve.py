@@ -112,8 +112,9 @@ def test_an_unwritable_model_cache_is_said_before_any_work(tmp_path, monkeypatch
     result = CliRunner().invoke(main, ["classify", str(report)])
     assert result.exit_code == 1
     folder = blocker / "home" / "models" / "default"
-    assert (f"{folder}: cannot write the default model there (Not a directory): set "
-            f"TOPICS_HOME to a writable folder, or give --model") in result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        f"Error: {folder}: cannot write the default model there (Not a directory): set "
+        f"TOPICS_HOME to a writable folder, or give --model")
     assert "bug" not in result.stderr and "Traceback" not in result.stderr
     assert "building" not in result.stderr  # refused before the build
     fine = tmp_path / "fine" / "models" / "default"

@@ -66,6 +66,26 @@ def test_two_themes_make_a_model_that_loads_and_tells_them_apart(write_jsonl, tm
     assert predicted == [label for _, label in pairs]  # its own training sentences
 
 
+def test_train_to_is_the_one_library_call_of_train(write_jsonl, tmp_path):
+    from topics.errors import InputError, ModelError
+    from topics.train import train_to
+
+    pairs = [(t, label) for t, label in TINY if label in ("discipline", "talent")]
+    labels = write_jsonl("two.jsonl", [{"text": t, "label": label} for t, label in pairs])
+    heard = []
+    trained = train_to(tmp_path / "m", label_files=[labels], evaluate=False,
+                       on_data=lambda data, n: heard.append((len(data.sentences), n)))
+    assert heard == [(len(pairs), 0)]
+    assert trained.n_reports == 0 and len(trained.data.sentences) == len(pairs)
+    assert load_model(tmp_path / "m").manifest["training"] == trained.model.manifest["training"]
+    with pytest.raises(InputError, match=r"^-: train reads report files, not stdin$"):
+        train_to(tmp_path / "other", ["-"], [labels])
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    with pytest.raises(ModelError):  # the target is checked before any work
+        train_to(tmp_path / "file", ["-"], [labels])
+    assert not (tmp_path / "other").exists()
+
+
 #: Runs `topics train` with every fsync of the bundle slowed, so that a signal can be sent
 #: while the temporary data folder is being written.
 SLOW_WRITER = """

@@ -10,7 +10,7 @@ import logging
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
-    "load_model", "save_model", "default_model", "split_units", "read_report",
+    "load_model", "save_model", "default_model", "split_units", "read_report", "read_input",
     "Segmenter", "ThemeClassifier", "ThemeTopicModel", "ThemePredictor", "TopicInference",
     "load_taxonomy", "train_model",
     "collect_training_data", "weak_labels", "TopicsError",
@@ -19,7 +19,8 @@ __all__ = [
 
 _LAZY = {
     "load_model": "bundle", "save_model": "bundle", "default_model": "resolve",
-    "split_units": "text.sentences", "read_report": "read.documents", "Segmenter": "text.segment",
+    "split_units": "text.sentences", "read_report": "read.documents",
+    "read_input": "read.inputs", "Segmenter": "text.segment",
     "ThemeClassifier": "classify.estimator", "ThemeTopicModel": "topic.estimator",
     "ThemePredictor": "classify.predictor", "TopicInference": "topic.inference",
     "load_taxonomy": "taxonomy",

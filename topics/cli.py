@@ -356,65 +356,32 @@ def train(obj, reports, label_files, taxonomy, out, n_topics, seed, no_eval, sel
 
     Example: topics train --out models/default --seed 0
     """
-    from .bundle import check_target, save_model
-    from .errors import InputError
-    from .read.files import expand_inputs
-    from .taxonomy import load_taxonomy
-    from .text.segment import Segmenter
-    from .train import collect_training_data, map_here, select_params, train_model
+    from .train import train_to
 
     started = time.monotonic()
     progress = _Heartbeat(obj)
-    check_target(out)  # before minutes of work, not after
     becomes_default = Path(out).resolve() == config.LOCAL_MODEL_DIR.resolve()
     if becomes_default:
         obj.say(f"topics: the model goes to {out}: commands run in this folder will use it "
                 f"instead of the built-in default (give --out elsewhere to keep it apart)")
-    tax = load_taxonomy(taxonomy or config.taxonomy_path())
-    document_sets = []
-    if not reports and not label_files:
-        paths = [str(p) for p in config.seed_paths()]
-        label_files = [str(p) for p in config.label_paths()]
-        document_sets = config.document_sets()
-    else:
-        paths = []
-        for item in expand_inputs(reports):
-            if isinstance(item, InputError):
-                raise item
-            if item == "-":
-                raise InputError("-: train reads report files, not stdin")
-            paths.append(item)
-    with contextlib.ExitStack() as cluster:
-        cluster.callback(progress.stop)  # no more progress lines once training ends or fails
-        mapper = map_here
-        if scheduler:
-            from .parallel.cluster import cluster_mapper, connect
 
-            client = cluster.enter_context(connect(scheduler, _dask_log_level(obj),
-                                                   _progress(obj)))
-            mapper = cluster_mapper(client, config.megabytes(max_size))
-        progress(f"reading {len(paths)} reports")
-        data = collect_training_data(tax, list(label_files), paths,
-                                     config.megabytes(max_size),
-                                     max_weak, seed, mapper, document_sets,
-                                     shipped_by_content=bool(reports))
-        obj.say(f"topics: training on {_data_line(data, len(paths))}"
+    def on_data(data, n_reports: int) -> None:
+        obj.say(f"topics: training on {_data_line(data, n_reports)}"
                 + ("" if label_files else "; add hand labels with --labels FILE"))
-        tied = sum(1 for t in tax.themes if t.cues)
-        segmenter = Segmenter(tuple(user_dict), tuple(stopwords))
-        params, trials = {}, None
-        if select:
-            params, trials = select_params(data, tax, segmenter, seed, progress)
-            progress(f"chosen: {params}")
-        model = train_model(tax, data, seed=seed, n_free_topics=max(0, n_topics - tied),
-                            classifier_params=params, segmenter=segmenter,
-                            evaluate=not no_eval, progress=progress, mapper=mapper)
-    if trials:
-        model.manifest["classifier"]["selection"] = {"split": "leave-one-report-out",
-                                                     "trials": trials}
-    save_model(model, out, wait=lambda message: obj.say(f"topics: {message}"))
-    click.echo(_metrics_text(model.manifest["metrics"], tax.ids), nl=False)
-    obj.say(f"topics: model written to {out}: {_data_line(data, len(paths))}, "
+
+    try:
+        trained = train_to(out, reports, label_files, taxonomy=taxonomy, n_topics=n_topics,
+                           seed=seed, evaluate=not no_eval, select=select, user_dicts=user_dict,
+                           stopwords=stopwords, max_weak=max_weak,
+                           max_bytes=config.megabytes(max_size), scheduler=scheduler,
+                           progress=progress, on_data=on_data,
+                           wait=lambda message: obj.say(f"topics: {message}"),
+                           cluster_log_level=_dask_log_level(obj))
+    finally:
+        progress.stop()  # no more progress lines once training ends or fails
+    click.echo(_metrics_text(trained.model.manifest["metrics"], trained.model.taxonomy.ids),
+               nl=False)
+    obj.say(f"topics: model written to {out}: {_data_line(trained.data, trained.n_reports)}, "
             f"{time.monotonic() - started:.1f}s"
             + ("; it is now the default model in this folder" if becomes_default else ""))
 

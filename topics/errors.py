@@ -1,6 +1,8 @@
 """Exceptions raised by the library; the CLI turns them into one-line messages."""
 
 import unicodedata
+from collections.abc import Callable
+from typing import TypeGuard
 
 
 class TopicsError(Exception):
@@ -13,6 +15,28 @@ class UsageError(TopicsError):
 
 class InputError(TopicsError):
     """A report or data file cannot be read or makes no sense."""
+
+
+def failed(outcome) -> TypeGuard[InputError]:
+    """Whether ``outcome`` is an input that failed: its ``InputError``, held as a value.
+
+    A batch goes on past an input it cannot read, so the places that read or label many
+    inputs (``read.files.expand_inputs``, labelling, the local pool, the Dask mapper, the
+    training mapper) hand on such an input's error in place of its result; this is the one
+    check for it, and :func:`outcome` the one way to make it.
+    """
+    return isinstance(outcome, InputError)
+
+
+def outcome(function: Callable, *args, **kwargs):
+    """``function(*args, **kwargs)``, or the ``InputError`` it raised as a value.
+
+    See :func:`failed`.
+    """
+    try:
+        return function(*args, **kwargs)
+    except InputError as exc:
+        return exc
 
 
 class TaxonomyError(TopicsError):

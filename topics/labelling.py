@@ -24,7 +24,7 @@ from typing import BinaryIO
 
 from .compare import Comparison, column_names, compare_reports
 from .config import MAX_BYTES
-from .errors import InputError, UsageError
+from .errors import InputError, UsageError, failed, outcome
 from .pipeline.inputs import read_stdin
 from .pipeline.label import Outcome, Render, Rendered, label_input
 from .pipeline.model import ThemeModel, UnitResult
@@ -195,7 +195,7 @@ class Labelling:
                 0 if self._scheduler else worker_count(self._jobs, self.items)))
             model = self.model = loaded(self._load or self.model)
             render = self._render
-            if render is not None and not hasattr(render, "from_columns"):  # a factory
+            if render is not None and not hasattr(render, "explain"):  # a factory
                 render = render(model)
             self.render = render
             files = [i for i in self.items if i != "-"]
@@ -212,23 +212,20 @@ class Labelling:
                 outcomes = label_files(model, files, self._encoding, self._max_bytes,
                                        render=render, pool=pool)
             for item in self.items:
-                outcome = self._stdin_outcome(model, render) if item == "-" else next(outcomes)
-                if isinstance(outcome, InputError):
-                    self.failures.append(failure(item, outcome))
+                result = self._stdin_outcome(model, render) if item == "-" else next(outcomes)
+                if failed(result):
+                    self.failures.append(failure(item, result))
                     if self._on_error is None:
-                        raise outcome
-                    self._on_error(outcome)
+                        raise result
+                    self._on_error(result)
                     continue
-                _log.info("labelled %s: %d units", item, len(outcome[1]))
-                yield outcome
+                _log.info("labelled %s: %d units", item, len(result[1]))
+                yield result
 
     def _stdin_outcome(self, model: ThemeModel, render: Render | None) -> Outcome:
         stream = self._stdin if self._stdin is not None else sys.stdin.buffer
-        try:
-            loaded = read_stdin(stream, self._encoding, self._max_bytes)
-        except InputError as exc:
-            return exc
-        return label_input(model, loaded, render)
+        loaded = outcome(read_stdin, stream, self._encoding, self._max_bytes)
+        return loaded if failed(loaded) else label_input(model, loaded, render)
 
 
 def label_many(model: ModelSource, inputs: Iterable[str], render: RenderSource = None, *,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
 import os
 import random
 from collections.abc import Callable, Iterable, Iterator
@@ -21,14 +23,15 @@ from .classify.context import (
 )
 from .classify.estimator import ThemeClassifier
 from .classify.predictor import decide
-from .config import MAX_BYTES, MAX_WEAK
-from .errors import InputError, LabelError
+from .config import MAX_BYTES, MAX_WEAK, N_TOPICS
+from .errors import InputError, LabelError, failed, printable
 from .evaluate import score_predictions, score_with_confidence
 from .fileio import file_sha256
 from .labelled_docs import LabelledDocument, load_document_set
 from .labels import LabelledSentence, load_labels
 from .pipeline.model import BATCH_UNITS, ThemeModel
-from .read.documents import read_report
+from .read.documents import ReportText
+from .read.inputs import read_input
 from .taxonomy import Taxonomy
 from .text.segment import Segmenter
 from .text.sentences import Unit, split_units
@@ -72,9 +75,18 @@ def map_here(function: Callable, paths: list[str], args: tuple) -> Iterator:
 
 def _results(mapper: Mapper, function: Callable, paths: list[str], args: tuple) -> Iterator:
     for result in mapper(function, paths, args):
-        if isinstance(result, InputError):
+        if failed(result):
             raise result
         yield result
+
+
+def _report_of(path: str, max_bytes: int) -> ReportText:
+    """The text of the report file at ``path`` (a ``.jsonl`` file of units is none)."""
+    read = read_input(path, None, max_bytes)
+    if read.report is None:
+        raise InputError(f"{printable(path)}: records of units, not a report (give labelled "
+                         f"units with --labels)")
+    return read.report
 
 
 @dataclass
@@ -90,7 +102,7 @@ class ReportWeakLabels:
 def weak_labels_of_report(path: str, taxonomy: Taxonomy, max_bytes: int) -> ReportWeakLabels:
     """Read and split one report and weak-label its units."""
     name = Path(path).name
-    report = read_report(path, max_bytes=max_bytes)
+    report = _report_of(path, max_bytes)
     units = split_units(report.text, name, rejoin=report.rejoin, plain_lines=report.plain_lines)
     weak = weak_labels(units, taxonomy)
     return ReportWeakLabels(name, file_sha256(path),
@@ -106,7 +118,7 @@ _SEGMENTERS: dict[str, Segmenter] = {}
 def documents_of_report(path: str, segmenter: Segmenter, max_bytes: int) -> list[list[str]]:
     """The content tokens of every unit of one report (units without any left out)."""
     segmenter = _SEGMENTERS.setdefault(segmenter.fingerprint(), segmenter)
-    report = read_report(path, max_bytes=max_bytes)
+    report = _report_of(path, max_bytes)
     texts = [u.text for u in split_units(report.text, Path(path).name, rejoin=report.rejoin,
                                           plain_lines=report.plain_lines)]
     return list(_segmented(texts, segmenter))
@@ -599,6 +611,80 @@ def train_model(taxonomy: Taxonomy, data: TrainingData, seed: int = 0, n_free_to
         raise LabelError("the cross-validation folds saw other themes than the final classifier")
     return ThemeModel(taxonomy, classifier.predictor_, topic_model.inference_, manifest,
                       context=context)
+
+
+@dataclass
+class Trained:
+    """What :func:`train_to` made: the model (saved), its training data and report count."""
+
+    model: ThemeModel
+    data: TrainingData
+    n_reports: int  # report files read (the shipped seeds by default)
+
+
+def train_to(out: str | os.PathLike, reports: Iterable[str] = (),
+             label_files: Iterable[str] = (), *, taxonomy: str | os.PathLike | None = None,
+             n_topics: int = N_TOPICS, seed: int = 0, evaluate: bool = True,
+             select: bool = False, user_dicts: Iterable[str] = (),
+             stopwords: Iterable[str] = (), max_weak: int = MAX_WEAK,
+             max_bytes: int = MAX_BYTES, scheduler=None, progress: Progress = _quiet,
+             on_data: Callable[[TrainingData, int], None] = lambda _data, _n: None,
+             wait: Progress = _quiet, cluster_log_level: int = logging.ERROR) -> Trained:
+    """Train a model on report files and label files and save it to the folder ``out``.
+
+    The one library call of ``topics train``. With no ``reports`` and no ``label_files``
+    the shipped seed reports, hand labels, authored examples and labelled documents are
+    used. ``out`` is checked before any work (``ModelError``); reports are read, split and
+    weak-labelled on a Dask cluster when ``scheduler`` is given (the model is the same).
+    ``on_data`` hears the training data and the number of reports once they are read;
+    ``wait`` hears why saving waits for another writer.
+    """
+    from . import config
+    from .bundle import check_target, save_model
+    from .read.files import expand_inputs
+    from .taxonomy import load_taxonomy
+
+    check_target(out)  # before minutes of work, not after
+    tax = load_taxonomy(taxonomy or config.taxonomy_path())
+    reports, label_files = list(reports), [str(p) for p in label_files]
+    document_sets = []
+    if not reports and not label_files:
+        paths = [str(p) for p in config.seed_paths()]
+        label_files = [str(p) for p in config.label_paths()]
+        document_sets = config.document_sets()
+    else:
+        paths = []
+        for item in expand_inputs(reports):
+            if failed(item):
+                raise item
+            if item == "-":
+                raise InputError("-: train reads report files, not stdin")
+            paths.append(item)
+    with contextlib.ExitStack() as cluster:
+        mapper = map_here
+        if scheduler:
+            from .parallel.cluster import cluster_mapper, connect
+
+            client = cluster.enter_context(connect(scheduler, cluster_log_level, progress))
+            mapper = cluster_mapper(client, max_bytes)
+        progress(f"reading {len(paths)} reports")
+        data = collect_training_data(tax, label_files, paths, max_bytes, max_weak, seed,
+                                     mapper, document_sets, shipped_by_content=bool(reports))
+        on_data(data, len(paths))
+        tied = sum(1 for t in tax.themes if t.cues)
+        segmenter = Segmenter(tuple(user_dicts), tuple(stopwords))
+        params, trials = {}, None
+        if select:
+            params, trials = select_params(data, tax, segmenter, seed, progress)
+            progress(f"chosen: {params}")
+        model = train_model(tax, data, seed=seed, n_free_topics=max(0, n_topics - tied),
+                            classifier_params=params, segmenter=segmenter,
+                            evaluate=evaluate, progress=progress, mapper=mapper)
+    if trials:
+        model.manifest["classifier"]["selection"] = {"split": "leave-one-report-out",
+                                                     "trials": trials}
+    save_model(model, out, wait=wait)
+    return Trained(model, data, len(paths))
 
 
 def _fit_topic_model(taxonomy: Taxonomy, n_free_topics: int, seed: int, data: TrainingData,

@@ -122,3 +122,29 @@ def test_plain_jsonl_from_prediction_columns_equals_the_results(tiny_model_dir, 
         assert rendered.units == len(loaded.units) == expected.count("\n")
         assert [json.loads(line)["index"] for line in expected.splitlines()] == \
                [u.index for u in loaded.units]
+
+
+@pytest.mark.parametrize("batch_units", [4096, 2])
+def test_jsonl_of_labelled_columns_equals_the_results(tiny_model_dir, batch_units, monkeypatch,
+                                                      write_jsonl):
+    """Every kind of input, explained or not: the columns write what the results write."""
+    from topics import config
+    from topics.bundle import load_model
+    from topics.pipeline.inputs import load_input
+    from topics.render.jsonl import labelled_jsonl, results_jsonl
+
+    monkeypatch.setattr("topics.pipeline.model.BATCH_UNITS", batch_units)
+    model = load_model(tiny_model_dir)
+    with_ids = write_jsonl("ids.jsonl", [{"text": "严格执行三个规定。", "id": 1, "report": "a"},
+                                         {"text": "開展警示教育。", "report": "b"},
+                                         {"text": "举办培训班。", "id": "x", "report": "b"}])
+    for path in [config.seed_paths()[0], with_ids]:
+        loaded = load_input(str(path))
+        for n_evidence, topics in ((None, False), (5, True), (3, False), (None, True)):
+            labelled = model.label_units(loaded.units, loaded.ids, n_evidence=n_evidence,
+                                         topics=topics, in_context=loaded.in_context)
+            results = labelled.results()
+            assert labelled_jsonl(labelled) == results_jsonl(results)
+            assert [r.text for r in results] == [u.shown for u in loaded.units]
+            assert (results[0].evidence is None) == (n_evidence is None)
+            assert (results[0].topic is None) == (not topics)

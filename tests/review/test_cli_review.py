@@ -73,10 +73,13 @@ def test_review_on_another_host_warns_loudly(run, served, reports, tiny_model_di
 
 def test_review_errors(run, reports, tiny_model_dir, tmp_path):
     result = run("review", "-", "--model", tiny_model_dir)
-    assert result.exit_code == 2 and "not standard input" in result.stderr
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == \
+        "Error: review reads report files or folders, not standard input (-)"
     result = run("review", tmp_path / "nothing.txt", "--model", tiny_model_dir, "--no-browser")
     assert result.exit_code == 1
-    assert "nothing.txt: no such file or directory" in result.stderr
+    assert result.stderr.strip().splitlines()[0] == (
+        f"topics: error: {tmp_path / 'nothing.txt'}: no such file or directory")
     assert result.stderr.strip().splitlines()[-1] == (
         f"Error: {tmp_path / 'nothing.txt'}: no readable reports to review")
     bad = tmp_path / "bad.jsonl"

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import MAX_BYTES
-from ..errors import ClusterError, InputError, ModelError, printable
+from ..errors import ClusterError, InputError, ModelError, failed, outcome, printable
 from ..read.files import InputPath, read_bytes, report_name
 
 try:
@@ -240,7 +240,7 @@ def ship_model(client, model):
 
 
 def _size(item) -> int:
-    if isinstance(item, InputError):
+    if failed(item):
         return 0
     try:
         return os.stat(item).st_size
@@ -343,7 +343,7 @@ def map_files(client, function: Callable, items: Iterable, args: tuple = (), *,
         kinds, entries = [], []
         for position in positions:
             item = items[position]
-            data = None if isinstance(item, InputError) else _shippable(item, max_bytes)
+            data = None if failed(item) else _shippable(item, max_bytes)
             kinds.append((item, data is not None))
             if data is not None:
                 entries.append((item, data))
@@ -370,15 +370,12 @@ def map_files(client, function: Callable, items: Iterable, args: tuple = (), *,
             if future is not None:
                 future.release()
             for item, shipped in kinds:
-                if isinstance(item, InputError):
+                if failed(item):
                     yield item
                 elif shipped:
                     yield next(results)
                 else:
-                    try:
-                        yield function(item, *local_args)
-                    except InputError as exc:
-                        yield exc
+                    yield outcome(function, item, *local_args)
     finally:
         pending = [future for _, future in flight if future is not None]
         if pending:

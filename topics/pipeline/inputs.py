@@ -11,9 +11,9 @@ from typing import BinaryIO
 
 from ..config import MAX_BYTES
 from ..errors import InputError
-from ..read.documents import ReportText, read_report, report_from_bytes
-from ..read.files import open_regular, report_name, size_message
-from ..read.jsonl import read_jsonl
+from ..read.documents import ReportText
+from ..read.files import open_regular
+from ..read.inputs import ReadInput, read_input
 from ..text.sentences import Unit, split_units
 
 
@@ -27,15 +27,13 @@ class InputUnits:
     in_context: bool = True  # consecutive units of one report are read together
 
 
-def units_from_jsonl(path: str | Path, max_bytes: int | None = None) -> InputUnits:
+def _records_units(name: str, records: list[dict]) -> InputUnits:
     """Each record's ``text`` is one unit; its ``id`` (if any) is kept, order too.
 
     Records that all name their document (``report`` or ``doc``) are read in context:
     consecutive records of one document, in file order, are its units in text order.
-    Otherwise each unit is labelled alone. A file over ``max_bytes`` is refused.
+    Otherwise each unit is labelled alone.
     """
-    records = read_jsonl(path, ("text",), max_bytes=max_bytes)
-    name = report_name(path)
     documents = [r.get("report", r.get("doc")) for r in records]
     in_context = all(d is not None for d in documents)
     units = [Unit(report=str(name if d is None else d), index=i, text=r["text"].strip(),
@@ -49,11 +47,7 @@ def units_from_jsonl(path: str | Path, max_bytes: int | None = None) -> InputUni
 def read_stdin(stream: BinaryIO, encoding: str | None = None,
                max_bytes: int = MAX_BYTES) -> InputUnits:
     """Units of a report piped on standard input: text, or a PDF or Word .docx by its signature."""
-    data = stream.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise InputError(size_message("<stdin>", None, max_bytes))
-    report = report_from_bytes(data, "<stdin>", "", encoding, max_bytes)
-    return _split("<stdin>", report)
+    return _units(read_input("-", encoding, max_bytes, stdin=stream))
 
 
 def _split(name: str, report: ReportText) -> InputUnits:
@@ -68,16 +62,20 @@ def _split(name: str, report: ReportText) -> InputUnits:
     return InputUnits(name, units)
 
 
+def _units(read: ReadInput) -> InputUnits:
+    """The units of an input read: a report's split, or one per ``.jsonl`` record."""
+    if read.records is not None:
+        return _records_units(read.name, read.records)
+    return _split(read.name, read.report)
+
+
 def load_input(path: str, encoding: str | None = None,
                max_bytes: int = MAX_BYTES) -> InputUnits:
     """Units of a report file (text, Word, PDF) or of a ``.jsonl`` file of units.
 
     The report is named by ``path``'s name (see :func:`topics.read.files.report_name`).
     """
-    if path.lower().endswith(".jsonl"):
-        return units_from_jsonl(path, max_bytes)
-    report = read_report(path, encoding, max_bytes)
-    return _split(report_name(path), report)
+    return _units(read_input(path, encoding, max_bytes))
 
 
 #: How much of a file :func:`earlier_output` reads.

@@ -11,9 +11,10 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Protocol
 
-from ..errors import InputError
+from ..config import N_EVIDENCE
+from ..errors import InputError, failed, outcome
 from .inputs import InputUnits, load_input
-from .model import ThemeModel, UnitResult
+from .model import LabelledUnits, ThemeModel, UnitResult
 
 
 class Render(Protocol):
@@ -21,14 +22,8 @@ class Render(Protocol):
 
     explain: bool  # whether the output shows evidence and topics, so they must be computed
 
-    def from_columns(self, units: list, ids: list | None) -> bool:
-        """Whether :meth:`columns` can write these units, with no result objects made."""
-
-    def columns(self, units: list, columns) -> str:
-        """The output text of one report's units from their prediction columns."""
-
-    def __call__(self, report: str, results: list[UnitResult]) -> str:
-        """The output text of one report's results."""
+    def __call__(self, report: str, labelled: LabelledUnits) -> str:
+        """The output text of one report's labelled units."""
 
 
 @dataclass(frozen=True)
@@ -61,18 +56,13 @@ def label_input(model: ThemeModel, loaded: InputUnits, render: Render | None = N
 
     Evidence and topics are computed unless ``render`` is given and does not show them.
     """
-    if render is not None and render.from_columns(loaded.units, loaded.ids):
-        columns = model.predict_units(loaded.units, loaded.in_context)
-        data = render.columns(loaded.units, columns)
-        return loaded.name, Rendered(_utf8(data), len(loaded.units),
-                                     dict(Counter(columns.themes)))
     explain = render is None or render.explain
-    results = model.classify_units(loaded.units, loaded.ids, explain=explain,
-                                   in_context=loaded.in_context)
+    labelled = model.label_units(loaded.units, loaded.ids, in_context=loaded.in_context,
+                                 n_evidence=N_EVIDENCE if explain else None, topics=explain)
     if render is None:
-        return loaded.name, results
-    return loaded.name, Rendered(_utf8(render(loaded.name, results)), len(results),
-                                 dict(Counter(r.theme for r in results)))
+        return loaded.name, labelled.results()
+    return loaded.name, Rendered(_utf8(render(loaded.name, labelled)), len(labelled),
+                                 dict(Counter(labelled.columns.themes)))
 
 
 def label_file(model: ThemeModel, path: str, encoding: str | None, max_bytes: int,
@@ -84,9 +74,5 @@ def label_file(model: ThemeModel, path: str, encoding: str | None, max_bytes: in
 def label_or_error(model: ThemeModel, item, encoding: str | None, max_bytes: int,
              render: Render | None) -> Outcome:
     """:func:`label_file`, with an unreadable file (or an ``InputError`` item) as a value."""
-    if isinstance(item, InputError):
-        return item
-    try:
-        return label_file(model, item, encoding, max_bytes, render)
-    except InputError as exc:
-        return exc
+    return item if failed(item) else outcome(label_file, model, item, encoding, max_bytes,
+                                             render)

@@ -46,6 +46,50 @@ class UnitResult:
     section: tuple[str, ...] = ()  # the headings it sits under, outermost first (itself last)
 
 
+@dataclass
+class LabelledUnits:
+    """Units labelled by :meth:`ThemeModel.label_units`, as columns: a row per unit.
+
+    ``columns`` hold each unit's theme, confidence, probabilities and evidence (None when
+    not asked for); ``topics`` its topic (None: not asked for), ``topic_themes`` the theme
+    of each topic id, ``sections`` its section path. :meth:`results` makes a
+    :class:`UnitResult` per unit; outputs that need none (JSON Lines) read the columns.
+    """
+
+    units: list[Unit]
+    columns: PredictionColumns
+    ids: list | None
+    topics: list[int] | None
+    topic_themes: list[str]
+    sections: list[tuple[str, ...]]
+
+    def __len__(self) -> int:
+        """The number of units."""
+        return len(self.units)
+
+    def results(self) -> list[UnitResult]:
+        """A result per unit, with the unit's text as written (``Unit.shown``)."""
+        themes, columns, n = self.topic_themes, self.columns, len(self.units)
+        topics = self.topics if self.topics is not None else [None] * n
+        ids = self.ids if self.ids is not None else [None] * n
+        return [UnitResult(unit.report, unit.index, unit.shown, theme, confidence, scores, terms,
+                           topic, None if topic is None else themes[topic], unit_id,
+                           unit.is_heading, unit.start, unit.end, unit.paragraph, section)
+                for unit, theme, confidence, scores, terms, topic, unit_id, section in zip(
+                    self.units, columns.themes, columns.confidences, columns.scores,
+                    columns.evidence, topics, ids, self.sections, strict=True)]
+
+
+def _joined(parts: list[PredictionColumns]) -> PredictionColumns:
+    """The columns of consecutive batches as one (the one batch's own when there is one)."""
+    if len(parts) == 1:
+        return parts[0]
+    return PredictionColumns([t for p in parts for t in p.themes],
+                             [c for p in parts for c in p.confidences],
+                             np.vstack([p.probabilities for p in parts]), parts[0].classes,
+                             [e for p in parts for e in p.evidence])
+
+
 @dataclass(frozen=True)
 class ThemeProfile:
     """How many units of a report fall under each theme, and their share."""
@@ -82,6 +126,11 @@ def section_profiles(results: list[UnitResult], theme_ids: list[str]
     return [(name, theme_profile(members, theme_ids)) for name, members in groups.items()]
 
 
+def _alone(texts: list[str]) -> list[Unit]:
+    """Plain sentences as units, each one alone (no report, no offsets into one)."""
+    return [Unit("", index, text, 0, len(text)) for index, text in enumerate(texts)]
+
+
 def _report_runs(units: list[Unit]) -> Iterator[tuple[int, int]]:
     """``(start, end)`` of each run of consecutive units of one report."""
     start = 0
@@ -116,15 +165,13 @@ class ThemeModel:
     def label(self, texts: list[str], n_evidence: int | None = N_EVIDENCE, topics: bool = True):
         """Predictions and topics for plain sentences, each alone: ``(predictions, topics)``.
 
-        Traditional characters are read as simplified ones; results keep the text as given.
-        ``n_evidence=None`` skips the evidence and ``topics=False`` the topics (None).
+        A thin wrapper of :meth:`label_units` (each text one unit, read alone).
+        Traditional characters are read as simplified ones. ``n_evidence=None`` skips the
+        evidence and ``topics=False`` the topics (None).
         """
-        texts = to_simplified_many(texts)
-        segmented = self.classifier.segmenter.tokens_many(texts)
-        proba, blocks = self._first_stage(texts, segmented)
-        proba = self._second_stage(None, proba, False)
-        columns, topic_ids = self._columns(texts, segmented, proba, n_evidence, topics, blocks)
-        return columns.predictions(), topic_ids
+        labelled = self.label_units(_alone(texts), in_context=False, n_evidence=n_evidence,
+                                    topics=topics)
+        return labelled.columns.predictions(), labelled.topics
 
     def _first_stage(self, texts: list[str], segmented: list[list[str]] | None):
         """The classifier's probabilities of simplified texts and the features they read.
@@ -180,66 +227,63 @@ class ThemeModel:
         proba = self._second_stage(units, np.vstack(parts), in_context)
         return proba, (kept if keep or len(parts) == 1 else None)
 
-    def predict(self, texts: list[str]) -> list[str]:
-        """Theme ids of plain sentences, each alone, read as :meth:`label` reads them."""
-        texts = to_simplified_many(texts)
-        proba = self._second_stage(None, self._first_stage(texts, None)[0], False)
-        return [str(t) for t in self.classifier.decide(proba, self.threshold)]
-
-    def classify_units(self, units: list[Unit], ids: list | None = None,
-                       n_evidence: int = N_EVIDENCE, explain: bool = True,
-                       in_context: bool = True) -> list[UnitResult]:
-        """Label units (from :func:`split_units` or made by the caller).
+    def label_units(self, units: list[Unit], ids: list | None = None, *,
+                    in_context: bool = True, n_evidence: int | None = N_EVIDENCE,
+                    topics: bool = True) -> LabelledUnits:
+        """Label units (from :func:`split_units` or made by the caller): the one batch path.
 
         ``in_context``: consecutive units of one report are read together (neighbours,
-        headings, the report's profile); else each unit alone. With ``explain`` each result
-        has its evidence and its topic; without, they are not computed (None). Units go
-        through in batches of :data:`BATCH_UNITS`, so memory stays bounded by the batch and
-        the report.
+        headings, the report's profile); else each unit alone. ``n_evidence=None`` skips
+        the evidence and ``topics=False`` the topics (None). Units go through in batches of
+        :data:`BATCH_UNITS`, each predicted as columns, so memory stays bounded by the batch
+        and the report; every other labelling method is a thin wrapper of this one.
         """
         if ids is not None and len(ids) != len(units):
             raise ValueError(f"{len(ids)} ids for {len(units)} units")
+        explain = n_evidence is not None or topics
         proba, kept = self.probabilities(units, in_context, keep=explain)
-        sections = section_paths(units)
-        out = []
-        batch_ids = _batches(ids) if ids is not None else None
+        parts, topic_ids = [], [] if topics else None
         start = 0
         for number, batch in enumerate(_batches(units)):
             end = start + len(batch)
             texts, segmented, blocks = (kept[number] if kept is not None
                                         else (to_simplified_many([u.text for u in batch]),
                                               None, None))
-            columns, topic_ids = self._columns(texts, segmented, proba[start:end],
-                                               n_evidence if explain else None, explain,
-                                               blocks)
-            this_ids = next(batch_ids) if batch_ids is not None else [None] * len(batch)
-            out.extend(self._results(batch, this_ids, columns, topic_ids, sections[start:end]))
+            columns, batch_topics = self._columns(texts, segmented, proba[start:end],
+                                                  n_evidence, topics, blocks)
+            parts.append(columns)
+            if topics:
+                topic_ids.extend(batch_topics)
             start = end
-        return out
+        if not parts:
+            parts.append(self.classifier.predict_columns([], None))
+        return LabelledUnits(units, _joined(parts), ids, topic_ids,
+                             self.topic_model.topic_themes_, section_paths(units))
 
-    def _results(self, units: list[Unit], ids: list, columns: PredictionColumns,
-                 topic_ids: list[int] | None, sections: list[tuple[str, ...]]
-                 ) -> list[UnitResult]:
-        """A result per unit, with the unit's text as written (``Unit.shown``)."""
-        themes = self.topic_model.topic_themes_
-        if topic_ids is None:
-            topic_ids = [None] * len(units)
-        return [UnitResult(unit.report, unit.index, unit.shown, theme, confidence, scores, terms,
-                           topic, None if topic is None else themes[topic], unit_id,
-                           unit.is_heading, unit.start, unit.end, unit.paragraph, section)
-                for unit, theme, confidence, scores, terms, topic, unit_id, section in zip(
-                    units, columns.themes, columns.confidences, columns.scores,
-                    columns.evidence, topic_ids, ids, sections, strict=True)]
+    def predict(self, texts: list[str]) -> list[str]:
+        """Theme ids of plain sentences, each alone (a thin wrapper of :meth:`label_units`)."""
+        return self.label_units(_alone(texts), in_context=False, n_evidence=None,
+                                topics=False).columns.themes
+
+    def classify_units(self, units: list[Unit], ids: list | None = None,
+                       n_evidence: int = N_EVIDENCE, explain: bool = True,
+                       in_context: bool = True) -> list[UnitResult]:
+        """A result per unit: :meth:`label_units`, then its results (a thin wrapper).
+
+        With ``explain`` each result has its evidence and its topic; without, they are not
+        computed (None).
+        """
+        return self.label_units(units, ids, in_context=in_context,
+                                n_evidence=n_evidence if explain else None,
+                                topics=explain).results()
 
     def predict_units(self, units: list[Unit], in_context: bool = True) -> PredictionColumns:
         """Themes, confidences and probabilities of units, as columns (no evidence, topics).
 
-        What :meth:`classify_units` computes with ``explain=False``, without making a
-        result per unit.
+        A thin wrapper of :meth:`label_units`, with no result made per unit.
         """
-        proba, _ = self.probabilities(units, in_context)
-        return self.classifier.predict_columns([u.text for u in units], None, None, proba,
-                                               self.threshold)
+        return self.label_units(units, in_context=in_context, n_evidence=None,
+                                topics=False).columns
 
     def classify(self, text: str, report: str = "") -> list[UnitResult]:
         """Split a report's text into units and label every one in its context."""

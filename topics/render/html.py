@@ -9,6 +9,7 @@ from html import escape
 from ..pipeline.inputs import GENERATOR
 from ..pipeline.model import ThemeProfile, UnitResult
 from ..taxonomy import Taxonomy
+from .records import evidence_terms, unit_fields
 from .tables import headed_sections, section_name
 
 #: Okabe & Ito's colour-blind-safe colours, then more for bigger taxonomies; the fallback
@@ -171,18 +172,20 @@ def section_profile_table(results: list[UnitResult], taxonomy: Taxonomy,
 
 
 def _unit_span(result: UnitResult, taxonomy: Taxonomy, colors: dict[str, str]) -> str:
-    theme = taxonomy[result.theme] if result.theme in taxonomy.ids else None
-    name = theme.name_zh if theme else result.theme
-    evidence = "，".join(term for term, _ in result.evidence or ())
-    tip = f"{name} {result.theme} · 置信度 {result.confidence:.2f}"
+    theme_id, confidence, heading, text = unit_fields(result, "theme", "confidence", "heading",
+                                                      "text")
+    theme = taxonomy[theme_id] if theme_id in taxonomy.ids else None
+    name = theme.name_zh if theme else theme_id
+    evidence = evidence_terms(result, "，")
+    tip = f"{name} {theme_id} · 置信度 {confidence:.2f}"
     if evidence:
         tip += f" · 依据：{evidence}"
-    cls = "u heading" if result.is_heading else "u"
-    color = colors.get(result.theme, "#999999")
-    return (f'<span class="{cls}" data-theme="{escape(result.theme)}" '
-            f'data-confidence="{result.confidence:.4f}" title="{escape(tip)}" '
+    cls = "u heading" if heading else "u"
+    color = colors.get(theme_id, "#999999")
+    return (f'<span class="{cls}" data-theme="{escape(theme_id)}" '
+            f'data-confidence="{confidence:.4f}" title="{escape(tip)}" '
             f'style="background:{tint(color)};box-shadow:inset 0 -3px {color}">'
-            f"{escape(result.text)}</span>")
+            f"{escape(text)}</span>")
 
 
 def topics_table(topic_summary: list[dict], taxonomy: Taxonomy) -> str:

@@ -1,21 +1,25 @@
-"""JSON Lines of labelled units, put together without ``json.dumps`` per unit.
+"""JSON Lines of labelled units: one writer, put together without ``json.dumps`` per unit.
 
 Every line must equal ``json.dumps(unit_record(r), ensure_ascii=False)`` byte for byte
 (tests/render/test_outputs.py checks it, by hypothesis too); :func:`four_places` must equal
-``repr(round(v, 4))``.
+``repr(round(v, 4))``. :func:`write_jsonl` writes the fields of :data:`.records.RECORD_FIELDS`
+column by column, from labelled units (:func:`labelled_jsonl`) or results
+(:func:`results_jsonl`) alike.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from itertools import chain, repeat
 from operator import attrgetter
 
 import numpy as np
 
-from ..classify.predictor import PredictionColumns
-from ..pipeline.model import UnitResult
-from ..text.sentences import Unit, section_paths, shown_texts
+from ..pipeline.model import LabelledUnits, UnitResult
+from ..text.sentences import shown_texts
+from .records import RECORD_FIELDS
 
 _JSON = json.JSONEncoder(ensure_ascii=False)  # one encoder: json.dumps makes one per call
 _STRING = json.encoder.encode_basestring  # how that encoder writes a string
@@ -50,97 +54,132 @@ class _SectionJson(dict):
         return text
 
 
-def results_jsonl(results: list[UnitResult]) -> str:
-    """One JSON object per unit: :func:`.records.unit_record` as ``json`` writes it.
+@dataclass
+class RecordColumns:
+    """The fields of labelled units' records as columns, a row per unit (see :func:`write_jsonl`).
 
-    The lines are put together here, field by field and numbers for the whole list at
-    once, for speed; a test checks them against ``json`` byte for byte.
+    ``keys`` are the score keys of every row (one tuple), or of each row (a list of them);
+    ``scores`` every row's values of its keys, one row after the other. ``ids``,
+    ``evidence`` and ``topics`` (with ``topic_themes``) are None when no row has them; a
+    row's own None leaves its field out.
     """
+
+    reports: Sequence[str]
+    indexes: Sequence[int]
+    ids: Sequence | None
+    texts: Sequence[str]
+    themes: Sequence[str]
+    confidences: Sequence[float]
+    keys: tuple[str, ...] | list[tuple[str, ...]]
+    scores: Sequence[float]
+    evidence: Sequence[list[tuple[str, float]] | None] | None
+    topics: Sequence[int | None] | None
+    topic_themes: Sequence[str | None] | None
+    headings: Sequence[bool]
+    sections: Sequence[tuple[str, ...]]
+
+
+def _each_once(encode: Callable[[str], str], values: Sequence[str]) -> Iterable[str]:
+    """``encode`` of every value, each distinct one written once (reports, themes: few).
+
+    One value (one report) repeats without end: the other columns end the lines.
+    """
+    distinct = set(values)
+    if len(distinct) == 1:
+        return repeat(encode(distinct.pop()))
+    return map({value: encode(value) for value in distinct}.__getitem__, values)
+
+
+def _optional(values: Sequence | None, text: Callable) -> list[Iterable[str]]:
+    """The column of a field that a row may leave out (its value None): ``text(value)``."""
+    if values is None:
+        return []
+    return [["" if value is None else text(value) for value in values]]
+
+
+def _scores(keys, values: Sequence[float]) -> list[Iterable[str]]:
+    """``, "scores": {...}`` of every row: column by column when every row has ``keys``."""
+    numbers = four_places(values)
+    if isinstance(keys, tuple):  # every row's keys: each row takes its next len(keys) values
+        numbers = iter(numbers)
+        columns: list[Iterable[str]] = [repeat(', "scores": {')]
+        for position, key in enumerate(keys):
+            columns += [repeat((", " if position else "") + _STRING(key) + ": "), numbers]
+        return [*columns, repeat("}")]
+    texts, first, templates = [], 0, {}
+    for row_keys in keys:
+        template = templates.get(row_keys)
+        if template is None:
+            template = templates[row_keys] = ", ".join(
+                _STRING(k).replace("{", "{{").replace("}", "}}") + ": {}" for k in row_keys)
+        texts.append(f', "scores": {{{template.format(*numbers[first:first + len(row_keys)])}}}')
+        first += len(row_keys)
+    return [texts]
+
+
+#: How each field of :data:`.records.RECORD_FIELDS` is written: the columns of its text.
+_FIELD_COLUMNS: dict[str, Callable[[RecordColumns], list[Iterable[str]]]] = {
+    "report": lambda c: [_each_once(lambda r: '{"report": ' + _STRING(r), c.reports)],
+    "index": lambda c: [repeat(', "index": '), map(int.__repr__, c.indexes)],
+    "id": lambda c: _optional(c.ids, lambda i: ', "id": ' + _JSON.encode(i)),
+    "text": lambda c: [repeat(', "text": '), map(_STRING, c.texts)],
+    "theme": lambda c: [_each_once(lambda t: ', "theme": ' + _STRING(t), c.themes)],
+    "confidence": lambda c: [repeat(', "confidence": '), four_places(c.confidences)],
+    "scores": lambda c: _scores(c.keys, c.scores),
+    "evidence": lambda c: _optional(c.evidence, lambda e: ', "evidence": ' + _JSON.encode(
+        [[term, weight] for term, weight in e])),
+    "topic": lambda c: [] if c.topics is None else [[
+        "" if topic is None else f', "topic": {int.__repr__(topic)}, "topic_theme": '
+                                 f'{_JSON.encode(theme)}'
+        for topic, theme in zip(c.topics, c.topic_themes, strict=True)]],
+    "topic_theme": lambda c: [],  # written with the topic
+    "heading": lambda c: [[', "heading": true' if h else "" for h in c.headings]],
+    "section": lambda c: [map(_SectionJson().__getitem__, c.sections)],
+}
+
+
+def write_jsonl(columns: RecordColumns) -> str:
+    """One JSON object per row, the fields in :data:`.records.RECORD_FIELDS` order.
+
+    The lines are put together column by column (``zip`` of the fields' texts and the
+    constant parts between them), with no Python call per line for most fields.
+    """
+    if not columns.texts:
+        return ""
+    parts = [part for field in RECORD_FIELDS for part in _FIELD_COLUMNS[field](columns)]
+    return "".join(chain.from_iterable(zip(*parts, strict=False)))  # repeat() is endless
+
+
+def labelled_jsonl(labelled: LabelledUnits) -> str:
+    """The JSON Lines of units labelled as columns, with no result made per unit.
+
+    The same text as :func:`results_jsonl` of ``labelled.results()``.
+    """
+    units, columns = labelled.units, labelled.columns
+    topics = labelled.topics
+    return write_jsonl(RecordColumns(
+        list(map(attrgetter("report"), units)), list(map(attrgetter("index"), units)),
+        labelled.ids if labelled.ids is not None and any(
+            i is not None for i in labelled.ids) else None,
+        shown_texts(units), columns.themes, columns.confidences, tuple(columns.classes),
+        columns.probabilities.ravel(),
+        None if columns.evidence.count(None) == len(units) else columns.evidence,
+        topics, None if topics is None else [labelled.topic_themes[t] for t in topics],
+        list(map(attrgetter("is_heading"), units)), labelled.sections))
+
+
+def results_jsonl(results: list[UnitResult]) -> str:
+    """One JSON object per unit: :func:`.records.unit_record` as ``json`` writes it."""
     if not results:
         return ""
-    plain = _plain_jsonl(results)
-    if plain is not None:
-        return plain
-    confidences = four_places([r.confidence for r in results])
-    scores = four_places([v for r in results for v in r.scores.values()])
-    keys, template, first = None, "", 0
-    report, report_json = None, ""
-    section_json = _SectionJson()
-    lines = []
-    for r, confidence in zip(results, confidences, strict=True):
-        if tuple(r.scores) != keys:
-            keys = tuple(r.scores)
-            template = ", ".join(_STRING(k).replace("{", "{{").replace("}", "}}") + ": {}"
-                                 for k in keys)
-        if r.report != report:
-            report, report_json = r.report, _STRING(r.report)
-        line = f'{{"report": {report_json}, "index": {int.__repr__(r.index)}'
-        if r.id is not None:
-            line += f', "id": {_JSON.encode(r.id)}'
-        line += (f', "text": {_STRING(r.text)}, "theme": {_STRING(r.theme)}, "confidence": '
-                 f'{confidence}, "scores": {{{template.format(*scores[first:first + len(keys)])}}}')
-        first += len(keys)
-        if r.evidence is not None:
-            line += f', "evidence": {_JSON.encode([[t, w] for t, w in r.evidence])}'
-        if r.topic is not None:
-            line += (f', "topic": {int.__repr__(r.topic)}, '
-                     f'"topic_theme": {_JSON.encode(r.topic_theme)}')
-        lines.append(line + (', "heading": true' if r.is_heading else "")
-                     + section_json[r.section])
-    return "".join(lines)
-
-
-_PLAIN = attrgetter("id", "evidence", "topic", "report")
-
-
-def _plain_jsonl(results: list[UnitResult]) -> str | None:
-    """:func:`results_jsonl` of the usual report, or None for another.
-
-    Usual: one report, the same theme keys in every ``scores``, no ids, evidence or topics.
-    """
-    first = results[0]
-    keys = tuple(first.scores)
-    if (not all(map((None, None, None, first.report).__eq__, map(_PLAIN, results)))
-            or not all(map(keys.__eq__, map(tuple, map(attrgetter("scores"), results))))):
-        return None
-    return _jsonl_columns(first.report, keys, results, [r.text for r in results],
-                          [r.section for r in results], [r.theme for r in results],
-                          [r.confidence for r in results],
-                          [v for r in results for v in r.scores.values()])
-
-
-def units_jsonl(units: list[Unit], columns: PredictionColumns) -> str:
-    """:func:`results_jsonl` of units of one report, labelled without evidence or topics.
-
-    Straight from the prediction columns (``ThemeModel.predict_units``), with no
-    ``UnitResult`` made per unit; the units hold no ids. Texts as written
-    (``Unit.shown``) and sections (``section_paths``), as ``ThemeModel`` gives results.
-    """
-    if not units:
-        return ""
-    return _jsonl_columns(units[0].report, columns.classes, units,
-                          shown_texts(units), section_paths(units), columns.themes,
-                          columns.confidences, columns.probabilities.ravel())
-
-
-def _jsonl_columns(report: str, keys, units, texts: list[str], sections: list,
-                   themes: list[str], confidences, scores) -> str:
-    """The JSON lines of one report's units (or results) whose scores all have ``keys``.
-
-    ``units`` give each line's index and heading flag, ``texts`` and ``sections`` its text
-    and section path, ``scores`` the values of every line's keys one line after the other.
-    The lines are put together column by column (``zip`` of the fields' texts and the
-    constant parts between them), with no Python loop per line: twice as fast as line by line.
-    """
-    values = iter(four_places(scores))
-    theme_json = {theme: _STRING(theme) for theme in set(themes)}
-    columns = [repeat(f'{{"report": {_STRING(report)}, "index": '),
-               map(int.__repr__, map(attrgetter("index"), units)), repeat(', "text": '),
-               map(_STRING, texts), repeat(', "theme": '),
-               map(theme_json.__getitem__, themes), repeat(', "confidence": '),
-               four_places(confidences), repeat(', "scores": {')]
-    for position, key in enumerate(keys):  # each line takes its next len(keys) values
-        columns += [repeat((", " if position else "") + _STRING(key) + ": "), values]
-    columns.append(['}, "heading": true' if u.is_heading else "}" for u in units])
-    columns.append(map(_SectionJson().__getitem__, sections))
-    return "".join(chain.from_iterable(zip(*columns, strict=False)))  # repeat() is endless
+    field = lambda name: list(map(attrgetter(name), results))  # noqa: E731
+    keys = list(map(tuple, field("scores")))
+    ids, evidence, topics = field("id"), field("evidence"), field("topic")
+    return write_jsonl(RecordColumns(
+        field("report"), field("index"), None if ids.count(None) == len(ids) else ids,
+        field("text"), field("theme"), field("confidence"),
+        keys[0] if keys.count(keys[0]) == len(keys) else keys,
+        [v for r in results for v in r.scores.values()],
+        None if evidence.count(None) == len(evidence) else evidence,
+        None if topics.count(None) == len(topics) else topics, field("topic_theme"),
+        field("is_heading"), field("section")))

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..classify.predictor import PredictionColumns
 from ..compare import Comparison
-from ..pipeline.model import ThemeProfile, UnitResult, theme_profile
+from ..pipeline.model import LabelledUnits, ThemeProfile, UnitResult, theme_profile
 from ..taxonomy import Taxonomy
-from ..text.sentences import Unit
-from .jsonl import results_jsonl, units_jsonl
+from .jsonl import labelled_jsonl
 from .tables import (
     comparison_csv,
     comparison_table,
@@ -31,9 +29,10 @@ from .tables import (
 class Renderer:
     """Renders one labelled report in a streamed format where it is labelled (picklable).
 
-    ``explain`` says whether the output shows each unit's evidence and topic, and so whether
-    they must be computed. What depends on the order of reports (the CSV header before the
-    first, a blank line between tables) is :meth:`before`.
+    ``explain`` says whether the output shows each unit's evidence and topic: what the
+    renderer needs labelling to compute; labelling decides how. What depends on the order
+    of reports (the CSV header before the first, a blank line between tables) is
+    :meth:`before`.
     """
 
     fmt: str
@@ -41,19 +40,6 @@ class Renderer:
     explain: bool = False
     width: int | None = None  # table: the terminal's columns (None: a unit on one line)
     profile_only: bool = False  # table: the profiles alone
-
-    def from_columns(self, units: list[Unit], ids: list | None) -> bool:
-        """Whether these units can be written by :func:`units_jsonl`, with no results made.
-
-        So they can in jsonl without evidence or topics, when the units are of one report
-        and hold no ids.
-        """
-        return (self.fmt == "jsonl" and not self.explain and ids is None
-                and len({unit.report for unit in units}) <= 1)
-
-    def columns(self, units: list[Unit], columns: PredictionColumns) -> str:
-        """The output text of units for which :meth:`from_columns` holds."""
-        return units_jsonl(units, columns)
 
     def before(self, position: int) -> str:
         """What goes before the report at ``position`` (0 for the first) in the output."""
@@ -69,10 +55,11 @@ class Renderer:
             return "\n" + overall_table(n_reports, profile, self.taxonomy, self.width)
         return ""
 
-    def __call__(self, report: str, results: list[UnitResult]) -> str:
-        """The output text of one report."""
+    def __call__(self, report: str, labelled: LabelledUnits) -> str:
+        """The output text of one report's labelled units (JSON Lines: from their columns)."""
         if self.fmt == "jsonl":
-            return results_jsonl(results)
+            return labelled_jsonl(labelled)
+        results = labelled.results()
         if self.fmt == "csv":
             return results_csv(results, self.taxonomy.ids, header=False)
         return results_table(report, results, theme_profile(results, self.taxonomy.ids),

@@ -13,7 +13,7 @@ from ..pipeline.inputs import GENERATOR
 from ..pipeline.model import NO_SECTION, ThemeProfile, UnitResult, section_profiles
 from ..pipeline.terms import MIN_DOCUMENTS
 from ..taxonomy import Taxonomy
-from .records import FIELDS, score_columns, unit_values
+from .records import FIELDS, score_columns, unit_fields, unit_values
 
 #: First characters that make a spreadsheet read a cell as a formula (OWASP's CSV injection
 #: guidance: = + - @, tab and carriage return), and the full-width forms of the first four,
@@ -215,10 +215,12 @@ def results_table(report: str, results: list[UnitResult], profile: ThemeProfile,
     lines += ["", f"{'index':>5}   {pad('theme 主题', _ZH_COLUMNS + _ID_COLUMNS)}conf  text "
                   "(# heading)"]
     for r in results:
-        marker = "#" if r.is_heading else " "
-        text = [r.text] if text_width is None else wrap_columns(r.text, text_width)
-        lines.append(f"{r.index:5d} {marker} {theme_label(r.theme, taxonomy)}"
-                     f"{r.confidence:4.2f}  {text[0]}")
+        index, heading, text, theme, confidence = unit_fields(r, "index", "heading", "text",
+                                                              "theme", "confidence")
+        marker = "#" if heading else " "
+        text = [text] if text_width is None else wrap_columns(text, text_width)
+        lines.append(f"{index:5d} {marker} {theme_label(theme, taxonomy)}"
+                     f"{confidence:4.2f}  {text[0]}")
         lines.extend(" " * indent + more for more in text[1:])
     return "\n".join(lines) + "\n"
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import MAX_BYTES
-from ..errors import InputError, UsageError
+from ..errors import InputError, UsageError, failed
 from ..labelling import input_items, label_many
 from ..pipeline.model import ThemeModel, UnitResult
 from .queue import least_sure_first
@@ -177,7 +177,7 @@ def _label_reports(model: ThemeModel, inputs: list[str], labels: Path, encoding:
     """The labelled reports of ``inputs``, each under a name no other one has."""
     reports, names = [], set()
     for item in input_items(inputs, exclude=[labels]):
-        if isinstance(item, InputError):
+        if failed(item):
             if on_error is None:
                 raise item
             on_error(item)
