@@ -21,7 +21,7 @@ documents.
 The retraining is the default recipe's, made cheaper in two ways, the same for every order:
 the features (vocabularies and idf of the base training data) and the base model's
 cross-validated second stage are computed once and cached in ``bench/out/`` (keyed by the
-data, the package's code and the seed); each retraining fits the logistic regression afresh
+data, the training code and the seed); each retraining fits the logistic regression afresh
 on the base rows plus the reviewed units, with the recipe's parameters, and keeps the second
 stage (or refits it with the reviewed documents). A unit's new n-grams, outside the base
 vocabulary, are not features here.
@@ -53,6 +53,7 @@ from pathlib import Path
 import numpy as np
 from common import HERE, OUT, machine, shipped_data
 
+from topics import config
 from topics.classify.context import combine, context_views, fit_combination, heading_positions
 from topics.classify.estimator import ThemeClassifier
 from topics.classify.predictor import decide
@@ -78,14 +79,6 @@ def without(data, names: set[str]):
     return dataclasses.replace(
         data, sentences=[s for s in data.sentences if s.group not in names],
         documents=[d for d in data.documents if d.name not in names])
-
-
-def code_fingerprint() -> str:
-    """sha256 of the package's sources: a cache made by other code is not reused."""
-    digest = hashlib.sha256()
-    for path in sorted((HERE.parent / "topics").rglob("*.py")):
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
 
 
 @dataclasses.dataclass
@@ -149,8 +142,8 @@ def _segmenter():
 
 def load_base(taxonomy, data, devset, seed: int, progress) -> Base:
     """The cached base (same data, code and seed) or a new one, cached."""
-    key = hashlib.sha256(json.dumps([sorted(data.inputs.items()), code_fingerprint(), seed])
-                         .encode()).hexdigest()[:16]
+    key = json.dumps([sorted(data.inputs.items()), config.training_code_fingerprint(), seed])
+    key = hashlib.sha256(key.encode()).hexdigest()[:16]
     path = OUT / f"review_loop_base-{key}.pkl"
     if path.exists():
         progress(f"base model from the cache {path.name}")
