@@ -33,7 +33,8 @@ and ``--queue``, writes ``bench/REVIEW_LOOP.md`` (or ``--out``). About 45 s a re
 a busy 2-core machine::
 
     python bench/review_loop.py --select --sizes 200 --weights 1 16 --queues margin per-doc
-    python bench/review_loop.py --weight 1 --random 3
+    python bench/review_loop.py                # the queue against random, weight 1
+    python bench/review_loop.py --weight 16 --out bench/out/w16.md
 """
 
 from __future__ import annotations
@@ -309,7 +310,7 @@ def main() -> None:  # noqa: C901
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
     parser.add_argument("--splits", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--random", type=int, default=5, help="random orders per split")
+    parser.add_argument("--random", type=int, default=3, help="random orders per split")
     parser.add_argument("--seed", type=int, default=0, help="the base model's seed")
     parser.add_argument("--weight", type=float, default=1.0)
     parser.add_argument("--queue", default="margin", choices=QUEUES)
@@ -405,10 +406,10 @@ def final(args, base: Base, devset: list, ids: list[str], progress, started: flo
     cached = ", base model from the cache" if base.cached else ""
     lines = [f"# The review loop: corrections chosen by the queue ({args.queue}) or at random",
              "", f"`{command}` ({time.monotonic() - started:.0f} s{cached}). The development "
-             f"set is split by document (seeds {args.splits}) into a pool (~49 documents, ~740 "
+             f"set is split by document (seeds {args.splits}) into a pool (~49 documents, ~735 "
              "agreed labelled units) and a test half; the base model is trained on the "
              "default data without the development set; each row retrains it with that many "
-             f"pool units labelled (each weighing {args.weight:g} shipped sentences) and "
+             f"pool units labelled (weight {args.weight:g} each; a shipped sentence has 1) and "
              "scores the test half's labelled units, each document labelled whole (in "
              f"context). Queue: one run per split; random: {args.random} orders per split."]
     for context in (False, True):
