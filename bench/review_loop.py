@@ -28,13 +28,13 @@ vocabulary, are not features here.
 
 Choosing a recipe or a queue never looks at a test half: ``--select`` splits each pool again
 by document into a review part (2/3) and a validation part (1/3), runs the candidates there
-and writes ``bench/out/review_loop_select.md``; the final run, with the chosen ``--weight``
-and ``--queue``, writes ``bench/REVIEW_LOOP.md`` (or ``--out``). About 45 s a retraining on
-a busy 2-core machine::
+and writes ``bench/REVIEW_LOOP_select.md``; a final run with a ``--weight`` and ``--queue``
+writes ``bench/REVIEW_LOOP_wWEIGHT.md``. ``bench/REVIEW_LOOP.md`` sums them up (by hand).
+About 45 s a retraining on a busy 2-core machine (the base, once: 3 minutes)::
 
     python bench/review_loop.py --select --sizes 200 --weights 1 16 --queues margin per-doc
-    python bench/review_loop.py                # the queue against random, weight 1
-    python bench/review_loop.py --weight 16 --out bench/out/w16.md
+    python bench/review_loop.py                 # REVIEW_LOOP_w1.md
+    python bench/review_loop.py --weight 16     # REVIEW_LOOP_w16.md
 """
 
 from __future__ import annotations
@@ -318,7 +318,9 @@ def main() -> None:  # noqa: C901
                         help="with --select: the queues to try")
     parser.add_argument("--select", action="store_true")
     parser.add_argument("--weights", type=float, nargs="+", default=[1, 4, 16, 64])
-    parser.add_argument("--out", type=Path, default=HERE / "REVIEW_LOOP.md")
+    parser.add_argument("--solver", action="store_true",
+                        help="how much the solver's stopping point moves one retraining")
+    parser.add_argument("--out", type=Path, help="default: bench/REVIEW_LOOP_wWEIGHT.md")
     args = parser.parse_args()
     started = time.monotonic()
 
@@ -329,7 +331,9 @@ def main() -> None:  # noqa: C901
     ids = taxonomy.ids
     devset = [d for d in data.documents if d.corpus == "devset"]
     base = load_base(taxonomy, data, devset, args.seed, progress)
-    if args.select:
+    if args.solver:
+        solver_check(base, devset, ids, progress)
+    elif args.select:
         select(args, base, devset, ids, progress, started)
     else:
         final(args, base, devset, ids, progress, started)
@@ -370,8 +374,7 @@ def select(args, base: Base, devset: list, ids: list[str], progress, started: fl
                                                   key=lambda kv: -statistics.mean(kv[1])):
         lines.append(f"| {name} | {weight:g} | {'yes' if context else 'no'} | "
                      f"{statistics.mean(values):+.4f} |")
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "review_loop_select.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (HERE / "REVIEW_LOOP_select.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
 
 
@@ -447,8 +450,39 @@ def final(args, base: Base, devset: list, ids: list[str], progress, started: flo
             lines.append(f"| {split} | {base_f1:.3f} | " + " | ".join(parts) + " |")
         lines += ["", f"The queue beats {wins} of {total} (split, size, random order) runs."]
     lines += ["", f"Machine: {machine(('numpy', 'scipy', 'scikit-learn'))}", ""]
-    args.out.write_text("\n".join(lines), encoding="utf-8")
+    out = args.out or HERE / f"REVIEW_LOOP_w{args.weight:g}.md"
+    out.write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
+
+
+def solver_check(base: Base, devset: list, ids: list[str], progress) -> None:
+    """One retraining (split 0, 200 units by the queue) fitted three ways: prints macro-F1.
+
+    The recipe's tolerance from scratch (what :func:`retrain` does), a tighter tolerance,
+    and the recipe's tolerance warm-started from the base coefficients: the same objective,
+    so any difference is where the solver stopped.
+    """
+    import scipy.sparse as sp
+    from sklearn.linear_model import LogisticRegression
+
+    pool, test = split_documents(devset, 0)
+    units = candidates(base, [d.name for d in pool])
+    reviewed = [(n, i, g) for n, i, g, _ in (units[k] for k in order_of("margin", units)[:200])]
+    rows = sp.vstack([base.documents[name][0][index] for name, index, _ in reviewed])
+    x = sp.vstack([base.x, rows]).tocsr()
+    y = np.concatenate([base.y, [label for *_, label in reviewed]])
+    weight = np.concatenate([base.weight, np.ones(len(reviewed))])
+    names = [d.name for d in test]
+    for how, tol, warm in (("from scratch", base.lr_params["tol"], False),
+                           ("from scratch", 1e-4, False),
+                           ("warm-started", base.lr_params["tol"], True)):
+        lr = LogisticRegression(max_iter=5000, warm_start=warm, **dict(base.lr_params, tol=tol))
+        if warm:
+            lr.coef_, lr.intercept_ = base.coef.copy(), base.intercept.copy()
+        lr.fit(x, y, sample_weight=weight)
+        model = Model(lr.coef_, lr.intercept_, base.context_weights, base.context_bias)
+        result = score(model, base, names, ids)["macro_f1"]
+        progress(f"{how}, tol {tol:g}: test macro-F1 {result:.3f}")
 
 
 if __name__ == "__main__":
