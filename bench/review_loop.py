@@ -32,7 +32,7 @@ and writes ``bench/REVIEW_LOOP_select.md``; a final run with a ``--weight`` and 
 writes ``bench/REVIEW_LOOP_wWEIGHT.md``. ``bench/REVIEW_LOOP.md`` sums them up (by hand).
 About 45 s a retraining on a busy 2-core machine (the base, once: 3 minutes)::
 
-    python bench/review_loop.py --select --sizes 200 --weights 1 16 --queues margin per-doc
+    python bench/review_loop.py --select --sizes 200 --weights 1 16 --random 3
     python bench/review_loop.py                 # REVIEW_LOOP_w1.md
     python bench/review_loop.py --weight 16     # REVIEW_LOOP_w16.md
 """
