@@ -642,16 +642,25 @@ class _TopicJob:
 
 def _topic_documents(data: TrainingData, segmenter: Segmenter,
                      mapper: Mapper = map_here) -> Iterator[list[str]]:
-    """Token lists for the topic model, streamed.
+    """Token lists for the topic model, streamed: windows of neighbouring units.
 
-    First the labelled sentences (each text once), then every unit of every report
-    without hand labels, read again one report at a time (by ``mapper``).
+    Every labelled document (shipped document sets, hand-labelled reports) and every report
+    without hand labels (read again one at a time, by ``mapper``) gives windows of
+    :data:`~topics.topic.corpus.WINDOW_UNITS` units in order; labelled sentences of no
+    document (authored examples, label files without their reports) stay one each.
     """
-    texts = list(dict.fromkeys(s.text for s in data.sentences if not s.source.startswith("weak")))
-    yield from _segmented(texts, segmenter)
+    from .topic.corpus import windows
+
+    in_documents = {doc.name for doc in data.documents}
+    lone = dict.fromkeys(s.text for s in data.sentences
+                         if not s.source.startswith("weak") and s.group not in in_documents)
+    yield from _segmented(list(lone), segmenter)
+    for doc in data.documents:
+        texts = [u.text for u in doc.units]
+        yield from windows(segmenter.content_tokens_many(texts))
     for documents in _results(mapper, documents_of_report, data.unlabelled_reports,
                               (segmenter, data.max_bytes)):
-        yield from documents
+        yield from windows(documents)
 
 
 def _segmented(texts: list[str], segmenter: Segmenter) -> Iterator[list[str]]:

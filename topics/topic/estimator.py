@@ -71,6 +71,13 @@ class ThemeTopicModel(BaseEstimator):
         pass): online LDA converges within a pass or two of a big corpus.
     no_below, no_above : int, float
         Dictionary filtering of rare and ubiquitous words.
+    stop_words : iterable of str or None
+        Words the topic model leaves out (None: the shipped topic stop list,
+        :func:`~topics.topic.vocabulary.load_topic_stopwords`).
+    phrase_min_count, phrase_threshold : int, float
+        Adjacent pairs seen at least ``phrase_min_count`` times with an npmi of at least
+        ``phrase_threshold`` become one token (gensim ``Phrases``); ``phrase_min_count=0``
+        joins none.
     random_state : int
         Seed; training is single-process (``LdaModel``) so the seed fixes the result.
     """
@@ -78,8 +85,12 @@ class ThemeTopicModel(BaseEstimator):
     def __init__(self, taxonomy: Taxonomy | None = None, n_free_topics: int = 3,
                  seed_strength: float = 2.0, passes: int = 20, iterations: int = 200,
                  no_below: int = 2, no_above: float = 0.3, random_state: int = 0,
-                 document_visits: int = 50_000):
+                 document_visits: int = 50_000, stop_words: Iterable[str] | None = None,
+                 phrase_min_count: int = 5, phrase_threshold: float = 0.5):
         self.taxonomy = taxonomy
+        self.stop_words = stop_words
+        self.phrase_min_count = phrase_min_count
+        self.phrase_threshold = phrase_threshold
         self.n_free_topics = n_free_topics
         self.seed_strength = seed_strength
         self.passes = passes
@@ -97,13 +108,28 @@ class ThemeTopicModel(BaseEstimator):
         """
         import copy
         import tempfile
+        from pathlib import Path
 
         from gensim.models import LdaModel
 
         from .corpus import bag_of_words_file, write_corpus
+        from .vocabulary import TopicVocabulary, learn_phrases, load_topic_stopwords
 
+        stop_words = (load_topic_stopwords() if self.stop_words is None
+                      else frozenset(self.stop_words))
         with tempfile.TemporaryDirectory(prefix="topics-lda-") as folder:
-            streamed = write_corpus(documents, folder, seed=self.random_state)
+            vocabulary = TopicVocabulary(stop_words)
+            raw = Path(folder) / "raw"
+            raw.mkdir()
+            streamed = write_corpus(filter(None, map(vocabulary.prepare, documents)), raw,
+                                    seed=self.random_state)
+            if self.phrase_min_count > 0:
+                phrases = learn_phrases(streamed.tokens, self.phrase_min_count,
+                                        self.phrase_threshold)
+                vocabulary = TopicVocabulary(stop_words, phrases)
+                joined = TopicVocabulary((), phrases)
+                streamed = write_corpus((joined.prepare(d) for d in streamed.tokens), folder,
+                                        seed=self.random_state)
             dictionary = streamed.dictionary
             filtered = copy.deepcopy(dictionary)
             filtered.filter_extremes(no_below=self.no_below, no_above=self.no_above,
@@ -126,7 +152,10 @@ class ThemeTopicModel(BaseEstimator):
                 dtype=np.float64)
         sample = streamed.sample
         meta = {
-            "params": {k: v for k, v in self.get_params().items() if k != "taxonomy"},
+            "params": {k: v for k, v in self.get_params().items()
+                       if k not in ("taxonomy", "stop_words")},
+            "stopwords": sorted(vocabulary.stopwords),
+            "phrases": [list(pair) for pair in sorted(vocabulary.phrases)],
             "topic_themes": [theme_id for theme_id, _ in tied] + [None] * self.n_free_topics,
             "coherence": self._coherence(lda, dictionary, sample,
                                          [dictionary.doc2bow(d) for d in sample]),
