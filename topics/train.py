@@ -672,3 +672,21 @@ def _segmented(texts: list[str], segmenter: Segmenter) -> Iterator[list[str]]:
 def _mean(values) -> float | None:
     values = [v for v in values if v is not None]
     return round(sum(values) / len(values), 4) if values else None
+
+
+def select_n_topics(taxonomy: Taxonomy, data: TrainingData, ks: list[int],
+                    segmenter: Segmenter | None = None, n_seeds: int | None = None,
+                    mapper: Mapper = map_here, progress: Progress = _quiet):
+    """Try each number of topics in ``ks`` on the topic model's documents of ``data``.
+
+    Returns the chosen :class:`~topics.topic.select.KScore` and every k's scores (coherence
+    over the training documents, stability across seeds, themes owning a topic); see
+    :func:`topics.topic.select.select_k` for the measures and the rule.
+    """
+    from .topic.select import N_SEEDS, select_k
+
+    segmenter = segmenter or Segmenter()
+    progress("reading and segmenting the topic model's documents")
+    documents = list(_topic_documents(data, segmenter, mapper))
+    progress(f"{len(documents)} documents; fitting {n_seeds or N_SEEDS} models per k")
+    return select_k(documents, taxonomy, ks, n_seeds=n_seeds or N_SEEDS, progress=progress)

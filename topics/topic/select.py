@@ -31,6 +31,10 @@ TOP_N = 10
 OWNER_LIFT = 2.0
 #: Models whose mean best-match overlap across seeds is under this are not chosen.
 MIN_STABILITY = 0.7
+#: How :func:`choose_k` picks k, in words (shown with every selection).
+RULE = (f"among the k whose stability is at least {MIN_STABILITY} (every k if none is) and "
+        f"that let at least as many themes own a topic as any such k, less one, the highest "
+        f"mean c_v; a smaller k wins a tie within 0.005")
 
 
 def top_word_lists(model: TopicInference, n: int = TOP_N) -> list[list[str]]:
@@ -125,12 +129,7 @@ def score_models(models: Sequence[TopicInference], taxonomy: Taxonomy,
 
 
 def choose_k(scores: list[KScore]) -> KScore:
-    """The rule: stable enough, as many themes owned as any k (but one), then most coherent.
-
-    Candidates are the k whose stability is at least :data:`MIN_STABILITY` (all k if none
-    is) and that let at least the most themes any k reaches, less one, own a topic; of
-    those, the highest mean c_v, a smaller k winning a tie within 0.005.
-    """
+    """The k that :data:`RULE` picks: stable, most themes owned (but one), most coherent."""
     stable = [s for s in scores if s.stability >= MIN_STABILITY] or list(scores)
     most = max(s.themes_owned for s in stable)
     candidates = [s for s in stable if s.themes_owned >= most - 1]
@@ -181,7 +180,7 @@ def scores_json(chosen: KScore, scores: list[KScore]) -> dict:
     def plain(score: KScore) -> dict:
         return {k: (None if isinstance(v, float) and not np.isfinite(v) else v)
                 for k, v in asdict(score).items()}
-    return {"chosen_k": chosen.k, "rule": choose_k.__doc__.split("\n\n")[1].split("\n")[0],
+    return {"chosen_k": chosen.k, "rule": RULE,
             "scores": [plain(s) for s in scores]}
 
 
@@ -236,7 +235,7 @@ def chart_html(chosen: KScore, scores: list[KScore]) -> str:
             "<title>topics select-k</title><style>body{font-family:sans-serif;margin:2em}"
             "td,th{padding:2px 8px;text-align:right}.chosen{background:#fde}</style></head>"
             f"<body><h1>Number of topics: k={chosen.k} chosen</h1>"
-            f"<p>Rule: {html.escape(scores_json(chosen, scores)['rule'])}</p>"
+            f"<p>Rule: {html.escape(RULE)}.</p>"
             + "".join(parts) +
             "<table><tr><th>k</th><th>free</th><th>c_v</th><th>c_npmi</th><th>stability</th>"
             "<th>tied stability</th><th>themes owning a topic</th><th>same alignment</th></tr>"
