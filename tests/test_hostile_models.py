@@ -194,6 +194,20 @@ def test_json_artifacts_of_the_wrong_type_or_size_are_refused(bundle, name, chan
     _refused(bundle, message)
 
 
+def test_a_model_made_before_the_topic_vocabulary_loads_and_labels_as_trained(bundle):
+    """topics.json without ``stopwords`` and ``phrases`` (older models): nothing is dropped or
+    joined before the dictionary lookup, as when the model was trained."""
+    model = load_model(bundle)
+    vocabulary = model.topic_model.vocabulary_
+    assert vocabulary.stopwords  # this model has its own list
+    tokens = [[next(iter(vocabulary.stopwords)), *model.topic_model.tokens_[:3]]]
+    _edit_json(bundle, "topics.json", lambda d: (d.pop("stopwords"), d.pop("phrases")))
+    old = load_model(bundle).topic_model
+    assert not old.vocabulary_.stopwords and not old.vocabulary_.phrases
+    assert old.vocabulary_.prepare(tokens[0]) == tokens[0]
+    assert np.allclose(old.transform(tokens).sum(axis=1), 1)
+
+
 def test_nan_in_a_json_artifact_is_refused(bundle):
     forge(bundle, {"context.json": b'{"classes": [], "threshold": NaN}'})
     _refused(bundle, r"context.json: not valid JSON: NaN")
