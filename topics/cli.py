@@ -64,6 +64,12 @@ def _log_level(verbose: int) -> None:
     handler.setFormatter(_OneLineFormatter("topics: %(message)s"))
     logging.basicConfig(handlers=[handler])  # once: a second call (-v after the command) no-ops
     logging.getLogger().setLevel(level)
+    if not verbose:  # gensim's advice for its own defaults; the topic model's passes are measured
+        logging.getLogger("gensim.models.ldamodel").addFilter(_not_too_few_updates)
+
+
+def _not_too_few_updates(record: logging.LogRecord) -> bool:
+    return not str(record.msg).startswith("too few updates")
 
 
 class Context:
