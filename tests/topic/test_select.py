@@ -34,8 +34,8 @@ def test_overlaps():
     assert tied_overlap(a, [["x", "q"], ["z", "w"]], 1) == 0.5
 
 
-def _score(k, c_v, stability, owned):
-    return KScore(k, k - 8, c_v, 0.0, stability, stability, owned, True, 0.0)
+def _score(k, c_v, stability, owned, same=True):
+    return KScore(k, k - 8, c_v, 0.0, stability, stability, owned, same, 0.0)
 
 
 def test_the_rule_prefers_stable_then_themes_then_coherence_then_smaller_k():
@@ -43,6 +43,8 @@ def test_the_rule_prefers_stable_then_themes_then_coherence_then_smaller_k():
               _score(11, 0.503, 0.8, 7)]
     assert choose_k(scores).k == 8  # 9 unstable, 10 owns too few, 11 ties 8 within 0.005
     scores.append(_score(12, 0.52, 0.75, 8))
+    assert choose_k(scores).k == 12
+    scores.append(_score(13, 0.70, 0.95, 8, same=False))  # seeds disagree on the themes
     assert choose_k(scores).k == 12
     assert choose_k([_score(8, 0.4, 0.1, 3), _score(9, 0.5, 0.2, 3)]).k == 9  # none stable
 

@@ -32,9 +32,10 @@ OWNER_LIFT = 2.0
 #: Models whose mean best-match overlap across seeds is under this are not chosen.
 MIN_STABILITY = 0.7
 #: How :func:`choose_k` picks k, in words (shown with every selection).
-RULE = (f"among the k whose stability is at least {MIN_STABILITY} (every k if none is) and "
-        f"that let at least as many themes own a topic as any such k, less one, the highest "
-        f"mean c_v; a smaller k wins a tie within 0.005")
+RULE = (f"among the k whose stability is at least {MIN_STABILITY} and whose seeds all align "
+        f"topics and themes alike (every k if none is), and that let at least as many themes "
+        f"own a topic as any such k, less one, the highest mean c_v; a smaller k wins a tie "
+        f"within 0.005")
 
 
 def top_word_lists(model: TopicInference, n: int = TOP_N) -> list[list[str]]:
@@ -130,7 +131,8 @@ def score_models(models: Sequence[TopicInference], taxonomy: Taxonomy,
 
 def choose_k(scores: list[KScore]) -> KScore:
     """The k that :data:`RULE` picks: stable, most themes owned (but one), most coherent."""
-    stable = [s for s in scores if s.stability >= MIN_STABILITY] or list(scores)
+    stable = [s for s in scores if s.stability >= MIN_STABILITY and s.same_alignment] or list(
+        scores)
     most = max(s.themes_owned for s in stable)
     candidates = [s for s in stable if s.themes_owned >= most - 1]
     best = max(s.c_v for s in candidates)
@@ -184,7 +186,7 @@ def scores_json(chosen: KScore, scores: list[KScore]) -> dict:
             "scores": [plain(s) for s in scores]}
 
 
-def chart_html(chosen: KScore, scores: list[KScore]) -> str:
+def chart_html(chosen: KScore, scores: list[KScore], n_themes: int = 8) -> str:
     """A self-contained HTML page (inline SVG, no network) of the measures against k."""
     width, height, pad = 640, 300, 48
     ks = [s.k for s in scores]
@@ -200,17 +202,22 @@ def chart_html(chosen: KScore, scores: list[KScore]) -> str:
     series = [("c_v", "#1f77b4", [s.c_v for s in scores], 0.0, 1.0),
               ("c_npmi", "#ff7f0e", [s.c_npmi for s in scores], -0.2, 0.4),
               ("stability (5 seeds)", "#2ca02c", [s.stability for s in scores], 0.0, 1.0),
-              ("themes owning a topic / 8", "#9467bd", [s.themes_owned / 8 for s in scores],
-               0.0, 1.0)]
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+              (f"themes owning a topic / {n_themes}", "#9467bd",
+               [s.themes_owned / n_themes for s in scores], 0.0, 1.0)]
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 40}" '
              f'role="img" aria-label="measures per number of topics">',
              f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" '
              f'stroke="#333"/>',
              f'<line x1="{pad}" y1="{pad}" x2="{pad}" y2="{height - pad}" stroke="#333"/>',
              f'<line x1="{x(chosen.k):.1f}" y1="{pad}" x2="{x(chosen.k):.1f}" '
              f'y2="{height - pad}" stroke="#d62728" stroke-dasharray="4 3"/>',
-             f'<text x="{x(chosen.k) + 4:.1f}" y="{pad + 12}" font-size="12" '
+             f'<text x="{x(chosen.k) + 4:.1f}" y="{pad - 6}" font-size="12" '
              f'fill="#d62728">chosen k={chosen.k}</text>']
+    for tick in (0.0, 0.25, 0.5, 0.75, 1.0):  # the 0-1 scale (c_npmi's own range in its legend)
+        parts.append(f'<line x1="{pad}" y1="{y(tick, 0, 1):.1f}" x2="{width - pad}" '
+                     f'y2="{y(tick, 0, 1):.1f}" stroke="#ddd"/><text x="{pad - 6}" '
+                     f'y="{y(tick, 0, 1) + 4:.1f}" font-size="11" text-anchor="end">{tick:g}'
+                     f'</text>')
     for k in ks:
         parts.append(f'<text x="{x(k):.1f}" y="{height - pad + 16}" font-size="11" '
                      f'text-anchor="middle">{k}</text>')
@@ -223,8 +230,9 @@ def chart_html(chosen: KScore, scores: list[KScore]) -> str:
                      f'points="{points}"/>')
         parts.extend(f'<circle cx="{x(k):.1f}" cy="{y(v, lo, hi):.1f}" r="3" '
                      f'fill="{colour}"/>' for k, v in zip(ks, values, strict=True))
-        parts.append(f'<text x="{width - pad - 170}" y="{pad + 14 * number}" font-size="12" '
-                     f'fill="{colour}">{html.escape(name)} ({lo:g} to {hi:g})</text>')
+        parts.append(f'<text x="{pad + 150 * (number % 2) * 2}" '
+                     f'y="{height + 14 + 16 * (number // 2)}" font-size="12" '
+                     f'fill="{colour}">&#9644; {html.escape(name)} ({lo:g} to {hi:g})</text>')
     parts.append("</svg>")
     rows = "".join(
         f"<tr{' class=chosen' if s.k == chosen.k else ''}><td>{s.k}</td><td>{s.n_free}</td>"
