@@ -211,7 +211,7 @@ def chart_html(chosen: KScore, scores: list[KScore], n_themes: int = 8) -> str:
              f'<line x1="{pad}" y1="{pad}" x2="{pad}" y2="{height - pad}" stroke="#333"/>',
              f'<line x1="{x(chosen.k):.1f}" y1="{pad}" x2="{x(chosen.k):.1f}" '
              f'y2="{height - pad}" stroke="#d62728" stroke-dasharray="4 3"/>',
-             f'<text x="{x(chosen.k) + 4:.1f}" y="{pad - 6}" font-size="12" '
+             f'<text x="{x(chosen.k):.1f}" y="{pad - 6}" font-size="12" text-anchor="middle" '
              f'fill="#d62728">chosen k={chosen.k}</text>']
     for tick in (0.0, 0.25, 0.5, 0.75, 1.0):  # the 0-1 scale (c_npmi's own range in its legend)
         parts.append(f'<line x1="{pad}" y1="{y(tick, 0, 1):.1f}" x2="{width - pad}" '
