@@ -92,7 +92,7 @@ NOTES = """## How the defaults were chosen, and what is not met
 - Vocabulary: the topic stop list (`topics/resources/topic_stopwords.txt`) is the topic model's
   own; the classifier's features are unchanged. Collocations (gensim `Phrases`, npmi scoring):
   at npmi >= 0.5 they cost coherence over sentences (a joined token is rarer than its parts);
-  at >= 0.8 and 10 occurrences (about 120 of them: 检察文化品牌, 大数据法律监督模型, 三个规定...)
+  at >= 0.8 and 10 occurrences (about 120 of them: 政法队伍教育整顿, 诉前检察建议, 选人用人...)
   they cost little and read better. `no_below` 10 keeps words of one or two documents out of
   the top ten, which is what lifts held-out coherence; `no_above` 0.1 is worse than 0.3.
 - Seeding: the old prior (2 x cue weight pseudo-counts) was drowned by the counts of a corpus
