@@ -350,8 +350,8 @@ def test_labelling_processes_keep_freed_memory_on_glibc():
 
 
 def test_help_covers_every_command():
-    assert sorted(main.commands) == ["classify", "compare", "evaluate", "info", "review", "train",
-                                     "words"]
+    assert sorted(main.commands) == ["classify", "compare", "evaluate", "info", "review",
+                                     "select-k", "train", "words"]
 
 
 def test_compare_of_reports_with_one_name_names_them_by_their_folders(run, tiny_model_dir,

@@ -63,13 +63,20 @@ def test_manifest_stores_report_split_scores(model):
     assert 0 < weak["coverage"] <= 1 and 0 < weak["accuracy"] <= 1
 
 
-def test_topic_words_are_clean_and_tied_to_themes(model):
-    stop = load_stopwords()
+def test_topic_words_are_clean_and_tied_to_themes(model, taxonomy):
+    """No stop word, officialese (both lists) or placeholder in any top ten; >= 7 themes own
+    a topic (their cue words are over-represented in it, see topics.topic.select)."""
+    from topics.topic.select import theme_owners
+    from topics.topic.vocabulary import load_topic_stopwords
+
+    stop = load_stopwords() | load_topic_stopwords()
     for topic in range(model.topic_model.n_topics):
         for word, _ in model.topic_model.top_words(topic, 10):
             assert word not in stop and not is_noise(word), (topic, word)
     tied = {t for t in model.topic_model.topic_themes_ if t}
-    assert len(tied) >= 6
+    assert len(tied) >= 7
+    owners = {o for o in theme_owners(model.topic_model, taxonomy) if o}
+    assert len(owners) >= 7, owners
 
 
 #: What `topics words` listed per theme before its terms had to recur (issue 17).

@@ -174,6 +174,9 @@ def test_a_manifest_that_is_not_an_object_is_refused(bundle, text, message):
     ("topics.json", lambda d: d["dictionary"].update(tokens=None), r"tokens must be array"),
     ("topics.json", lambda d: d["topic_themes"].append(None), r"topics.alpha.npy has shape"),
     ("topics.json", lambda d: d["topic_themes"].__setitem__(0, "x"), r"ties topics to \['x'\]"),
+    ("topics.json", lambda d: d.update(stopwords="的"), r"stopwords must be array"),
+    ("topics.json", lambda d: d.update(phrases=[["检察", "文化", "品牌"]]), r"phrases"),
+    ("topics.json", lambda d: d.update(phrases=[["检察", 1]]), r"phrases"),
     ("context.json", lambda d: d.update(threshold=2), r"threshold must be at most 1"),
     ("context.json", lambda d: d["classes"].reverse(), r"second stage's classes differ"),
     ("segmenter.json", lambda d: d.update(entries={}), r"entries must be array"),
@@ -189,6 +192,20 @@ def test_a_manifest_that_is_not_an_object_is_refused(bundle, text, message):
 def test_json_artifacts_of_the_wrong_type_or_size_are_refused(bundle, name, change, message):
     _edit_json(bundle, name, change)
     _refused(bundle, message)
+
+
+def test_a_model_made_before_the_topic_vocabulary_loads_and_labels_as_trained(bundle):
+    """topics.json without ``stopwords`` and ``phrases`` (older models): nothing is dropped or
+    joined before the dictionary lookup, as when the model was trained."""
+    model = load_model(bundle)
+    vocabulary = model.topic_model.vocabulary_
+    assert vocabulary.stopwords  # this model has its own list
+    tokens = [[next(iter(vocabulary.stopwords)), *model.topic_model.tokens_[:3]]]
+    _edit_json(bundle, "topics.json", lambda d: (d.pop("stopwords"), d.pop("phrases")))
+    old = load_model(bundle).topic_model
+    assert not old.vocabulary_.stopwords and not old.vocabulary_.phrases
+    assert old.vocabulary_.prepare(tokens[0]) == tokens[0]
+    assert np.allclose(old.transform(tokens).sum(axis=1), 1)
 
 
 def test_nan_in_a_json_artifact_is_refused(bundle):

@@ -39,7 +39,7 @@ def test_weak_labels_are_capped_by_a_seeded_sample(taxonomy, reports):
     assert capped.unlabelled_reports == reports
 
 
-def test_topic_documents_stream_every_unit_of_unlabelled_reports(taxonomy, reports):
+def test_topic_documents_are_windows_of_every_unit_of_unlabelled_reports(taxonomy, reports):
     data = collect_training_data(taxonomy, [], reports, max_weak=3)
     calls = []
 
@@ -49,10 +49,36 @@ def test_topic_documents_stream_every_unit_of_unlabelled_reports(taxonomy, repor
 
     segmenter = Segmenter()
     documents = list(_topic_documents(data, segmenter, mapper))
-    per_report = [d for d in (segmenter.content_tokens(t) for t in _units(reports[0])) if d]
-    # the three sampled weak sentences are not repeated: every report's units come once
+    from topics.topic.corpus import WINDOW_UNITS, windows
+
+    units = [d for d in (segmenter.content_tokens(t) for t in _units(reports[0])) if d]
+    per_report = list(windows(units))
+    assert len(units) > WINDOW_UNITS and len(per_report) > 1
+    # the three sampled weak sentences are not repeated: every report's units come once, in
+    # windows of neighbouring units that never join two reports
     assert documents == per_report * len(reports)
     assert calls == [reports]
+
+
+def test_topic_documents_window_labelled_documents_and_keep_lone_sentences(taxonomy):
+    from topics.labelled_docs import LabelledDocument
+    from topics.labels import LabelledSentence
+    from topics.text.sentences import split_units
+    from topics.train import TrainingData
+
+    units = split_units(REPORT, "doc")
+    doc = LabelledDocument("set/doc", units, [None] * len(units))
+    lone = LabelledSentence("举办业务培训班，提升干警履职素能。", "talent", "", None, "authored-1",
+                            "authored")
+    inside = LabelledSentence(units[1].text, "other", "set/doc", 1, "set/doc")
+    data = TrainingData([lone, inside, lone], {}, documents=[doc])
+    segmenter = Segmenter()
+    documents = list(_topic_documents(data, segmenter))
+    expected_doc = [t for u in units[:5] for t in segmenter.content_tokens(u.text)]
+    assert documents[0] == segmenter.content_tokens(lone.text)  # once, alone
+    assert documents[1] == expected_doc
+    assert sum(len(d) for d in documents[1:]) == sum(
+        len(segmenter.content_tokens(u.text)) for u in units)
 
 
 def _units(path):

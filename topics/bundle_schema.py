@@ -125,6 +125,9 @@ ARTIFACT_SCHEMAS = {
             "dictionary": {"type": "object", "required": ["tokens"],
                            "properties": {"tokens": {**_STRINGS, "minItems": 1},
                                           "dfs": {"type": "array", "itemType": "integer"}}},
+            # the topic model's own vocabulary (absent from models made before it had one)
+            "stopwords": _STRINGS,
+            "phrases": {"type": "array", "items": {**_STRINGS, "minItems": 2, "maxItems": 2}},
         }},
     "context.json": {
         "type": "object",

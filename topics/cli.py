@@ -64,6 +64,12 @@ def _log_level(verbose: int) -> None:
     handler.setFormatter(_OneLineFormatter("topics: %(message)s"))
     logging.basicConfig(handlers=[handler])  # once: a second call (-v after the command) no-ops
     logging.getLogger().setLevel(level)
+    if not verbose:  # gensim's advice for its own defaults; the topic model's passes are measured
+        logging.getLogger("gensim.models.ldamodel").addFilter(_not_too_few_updates)
+
+
+def _not_too_few_updates(record: logging.LogRecord) -> bool:
+    return not str(record.msg).startswith("too few updates")
 
 
 class Context:
@@ -384,6 +390,96 @@ def train(obj, reports, label_files, taxonomy, out, n_topics, seed, no_eval, sel
     obj.say(f"topics: model written to {out}: {_data_line(trained.data, trained.n_reports)}, "
             f"{time.monotonic() - started:.1f}s"
             + ("; it is now the default model in this folder" if becomes_default else ""))
+
+
+def _k_range(_ctx, _param, value: str) -> list[int]:
+    """``8-16`` (every k), ``8-16:2`` (a step) or ``8,11,14`` as a sorted list of k."""
+    try:
+        if "-" in value:
+            span, _, step = value.partition(":")
+            low, high = (int(v) for v in span.split("-"))
+            ks = list(range(low, high + 1, int(step or 1)))
+        else:
+            ks = sorted({int(v) for v in value.split(",")})
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: give a range such as 8-16, 8-16:2 or a list "
+                                 f"such as 8,11,14") from None
+    if not ks or ks[0] < 2 or ks[-1] > 200 or len(ks) > 40:
+        raise click.BadParameter(f"{value!r}: give 1 to 40 values of k from 2 to 200")
+    return ks
+
+
+@main.command(name="select-k")
+@click.argument("reports", nargs=-1, type=click.Path())
+@click.option("--labels", "label_files", multiple=True, type=click.Path(),
+              help="Label file (JSON Lines), as for train; repeatable.")
+@click.option("--taxonomy", type=click.Path(), help="Taxonomy TOML file (default: shipped).")
+@click.option("--k", "ks", default="8-16", show_default=True, callback=_k_range,
+              help="Numbers of topics to try: a range (8-16, 8-16:2) or a list (8,11,14).")
+@click.option("--seeds", "n_seeds", default=5, show_default=True, type=click.IntRange(2, 20),
+              help="Seeds per k, for stability.")
+@click.option("--chart", type=click.Path(dir_okay=False),
+              help="Write the curves here as a self-contained HTML page (no network).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+@MAX_SIZE
+@_verbosity
+@click.pass_obj
+@_handle_errors
+def select_k(obj, reports, label_files, taxonomy, ks, n_seeds, chart, fmt, max_size):
+    """Try several numbers of topics and pick one: coherence, stability, themes owned.
+
+    For each k, the topic model is fitted with --seeds seeds on the documents train would
+    use (REPORTS and --labels as for train; none: the shipped data). Per k it reports c_v
+    and c_npmi coherence of the top 10 words over those documents, stability (mean
+    best-match overlap of top-10 words across seeds) and how many themes own a topic, and
+    picks k by the stated rule. Train with the chosen k: topics train --topics K.
+
+    Example: topics select-k --k 8-16:2 --chart k.html
+    """
+    from .errors import InputError
+    from .read.files import expand_inputs
+    from .taxonomy import load_taxonomy
+    from .topic.select import RULE, chart_html, scores_json
+    from .train import collect_training_data, select_n_topics
+
+    started = time.monotonic()
+    progress = _Heartbeat(obj)
+    tax = load_taxonomy(taxonomy or config.taxonomy_path())
+    document_sets = []
+    if not reports and not label_files:
+        paths = [str(p) for p in config.seed_paths()]
+        label_files = [str(p) for p in config.label_paths()]
+        document_sets = config.document_sets()
+    else:
+        paths = []
+        for item in expand_inputs(reports):
+            if isinstance(item, InputError):
+                raise item
+            if item == "-":
+                raise InputError("-: select-k reads report files, not stdin")
+            paths.append(item)
+    try:
+        data = collect_training_data(tax, list(label_files), paths, config.megabytes(max_size),
+                                     document_sets=document_sets,
+                                     shipped_by_content=bool(reports))
+        chosen, scores = select_n_topics(tax, data, ks, n_seeds=n_seeds, progress=progress)
+    finally:
+        progress.stop()
+    if chart:
+        _emit(chart_html(chosen, scores, len(tax.themes)), chart)
+    if fmt == "json":
+        click.echo(json.dumps(scores_json(chosen, scores), ensure_ascii=False, indent=2))
+    else:
+        click.echo(f"{'k':>4} {'free':>4} {'c_v':>6} {'c_npmi':>7} {'stability':>9} "
+                   f"{'tied':>5} {'themes':>6}")
+        for s in scores:
+            click.echo(f"{s.k:4d} {s.n_free:4d} {s.c_v:6.3f} {s.c_npmi:7.3f} "
+                       f"{s.stability:9.2f} {s.tied_stability:5.2f} {s.themes_owned:6d}"
+                       + ("  <- chosen" if s.k == chosen.k else ""))
+        click.echo(f"chosen k = {chosen.k}: {RULE}")
+    obj.say(f"topics: {len(scores)} values of k tried with {n_seeds} seeds each, "
+            f"{time.monotonic() - started:.1f}s; train with: topics train --topics {chosen.k}")
 
 
 def _data_line(data, n_reports: int) -> str:

@@ -729,16 +729,25 @@ class _TopicJob:
 
 def _topic_documents(data: TrainingData, segmenter: Segmenter,
                      mapper: Mapper = map_here) -> Iterator[list[str]]:
-    """Token lists for the topic model, streamed.
+    """Token lists for the topic model, streamed: windows of neighbouring units.
 
-    First the labelled sentences (each text once), then every unit of every report
-    without hand labels, read again one report at a time (by ``mapper``).
+    Every labelled document (shipped document sets, hand-labelled reports) and every report
+    without hand labels (read again one at a time, by ``mapper``) gives windows of
+    :data:`~topics.topic.corpus.WINDOW_UNITS` units in order; labelled sentences of no
+    document (authored examples, label files without their reports) stay one each.
     """
-    texts = list(dict.fromkeys(s.text for s in data.sentences if not s.source.startswith("weak")))
-    yield from _segmented(texts, segmenter)
+    from .topic.corpus import windows
+
+    in_documents = {doc.name for doc in data.documents}
+    lone = dict.fromkeys(s.text for s in data.sentences
+                         if not s.source.startswith("weak") and s.group not in in_documents)
+    yield from _segmented(list(lone), segmenter)
+    for doc in data.documents:
+        texts = [u.text for u in doc.units]
+        yield from windows(segmenter.content_tokens_many(texts))
     for documents in _results(mapper, documents_of_report, data.unlabelled_reports,
                               (segmenter, data.max_bytes)):
-        yield from documents
+        yield from windows(documents)
 
 
 def _segmented(texts: list[str], segmenter: Segmenter) -> Iterator[list[str]]:
@@ -750,3 +759,21 @@ def _segmented(texts: list[str], segmenter: Segmenter) -> Iterator[list[str]]:
 def _mean(values) -> float | None:
     values = [v for v in values if v is not None]
     return round(sum(values) / len(values), 4) if values else None
+
+
+def select_n_topics(taxonomy: Taxonomy, data: TrainingData, ks: list[int],
+                    segmenter: Segmenter | None = None, n_seeds: int | None = None,
+                    mapper: Mapper = map_here, progress: Progress = _quiet):
+    """Try each number of topics in ``ks`` on the topic model's documents of ``data``.
+
+    Returns the chosen :class:`~topics.topic.select.KScore` and every k's scores (coherence
+    over the training documents, stability across seeds, themes owning a topic); see
+    :func:`topics.topic.select.select_k` for the measures and the rule.
+    """
+    from .topic.select import N_SEEDS, select_k
+
+    segmenter = segmenter or Segmenter()
+    progress("reading and segmenting the topic model's documents")
+    documents = list(_topic_documents(data, segmenter, mapper))
+    progress(f"{len(documents)} documents; fitting {n_seeds or N_SEEDS} models per k")
+    return select_k(documents, taxonomy, ks, n_seeds=n_seeds or N_SEEDS, progress=progress)

@@ -81,3 +81,26 @@ def bag_of_words_file(corpus: StreamedCorpus, dictionary, folder: str | Path):
     path = str(Path(folder) / "corpus.mm")
     MmCorpus.serialize(path, (dictionary.doc2bow(d) for d in corpus.tokens))
     return MmCorpus(path)
+
+
+#: Neighbouring units (sentences, headings) joined into one document of the topic model.
+WINDOW_UNITS = 5
+
+
+def windows(units: Iterable[list[str]], size: int = WINDOW_UNITS) -> Iterator[list[str]]:
+    """Token lists of one document's units, in order, joined ``size`` units at a time.
+
+    Topic models learn from words that occur together; one sentence holds too few. Windows
+    do not overlap and never cross documents (call once per document); empty ones are left out.
+    """
+    window: list[str] = []
+    count = 0
+    for tokens in units:
+        window.extend(tokens)
+        count += 1
+        if count == size:
+            if window:
+                yield window
+            window, count = [], 0
+    if window:
+        yield window

@@ -71,15 +71,31 @@ class ThemeTopicModel(BaseEstimator):
         pass): online LDA converges within a pass or two of a big corpus.
     no_below, no_above : int, float
         Dictionary filtering of rare and ubiquitous words.
+    stop_words : iterable of str or None
+        Words the topic model leaves out (None: the shipped topic stop list,
+        :func:`~topics.topic.vocabulary.load_topic_stopwords`).
+    phrase_min_count, phrase_threshold : int, float
+        Adjacent pairs seen at least ``phrase_min_count`` times with an npmi of at least
+        ``phrase_threshold`` become one token (gensim ``Phrases``); ``phrase_min_count=0``
+        joins none.
+    bar_free : bool
+        Cue words are all but barred from the free topics too (as from other themes' topics),
+        so that a theme's words cannot gather in a free topic and leave its own topic empty.
     random_state : int
         Seed; training is single-process (``LdaModel``) so the seed fixes the result.
     """
 
     def __init__(self, taxonomy: Taxonomy | None = None, n_free_topics: int = 3,
-                 seed_strength: float = 2.0, passes: int = 20, iterations: int = 200,
-                 no_below: int = 2, no_above: float = 0.3, random_state: int = 0,
-                 document_visits: int = 50_000):
+                 seed_strength: float = 1.0, passes: int = 20, iterations: int = 200,
+                 no_below: int = 10, no_above: float = 0.3, random_state: int = 0,
+                 document_visits: int = 18_000, stop_words: Iterable[str] | None = None,
+                 phrase_min_count: int = 10, phrase_threshold: float = 0.8,
+                 bar_free: bool = True):
+        self.bar_free = bar_free
         self.taxonomy = taxonomy
+        self.stop_words = stop_words
+        self.phrase_min_count = phrase_min_count
+        self.phrase_threshold = phrase_threshold
         self.n_free_topics = n_free_topics
         self.seed_strength = seed_strength
         self.passes = passes
@@ -97,13 +113,28 @@ class ThemeTopicModel(BaseEstimator):
         """
         import copy
         import tempfile
+        from pathlib import Path
 
         from gensim.models import LdaModel
 
         from .corpus import bag_of_words_file, write_corpus
+        from .vocabulary import TopicVocabulary, learn_phrases, load_topic_stopwords
 
+        stop_words = (load_topic_stopwords() if self.stop_words is None
+                      else frozenset(self.stop_words))
         with tempfile.TemporaryDirectory(prefix="topics-lda-") as folder:
-            streamed = write_corpus(documents, folder, seed=self.random_state)
+            vocabulary = TopicVocabulary(stop_words)
+            raw = Path(folder) / "raw"
+            raw.mkdir()
+            streamed = write_corpus(filter(None, map(vocabulary.prepare, documents)), raw,
+                                    seed=self.random_state)
+            if self.phrase_min_count > 0:
+                phrases = learn_phrases(streamed.tokens, self.phrase_min_count,
+                                        self.phrase_threshold)
+                vocabulary = TopicVocabulary(stop_words, phrases)
+                joined = TopicVocabulary((), phrases)
+                streamed = write_corpus((joined.prepare(d) for d in streamed.tokens), folder,
+                                        seed=self.random_state)
             dictionary = streamed.dictionary
             filtered = copy.deepcopy(dictionary)
             filtered.filter_extremes(no_below=self.no_below, no_above=self.no_above,
@@ -120,13 +151,17 @@ class ThemeTopicModel(BaseEstimator):
             self.passes_ = self.passes_for(streamed.n_documents)
             lda = LdaModel(
                 corpus=corpus, id2word=dictionary, num_topics=n_topics,
-                eta=self._prior(tied, n_topics, len(dictionary)), alpha="asymmetric",
+                eta=self._prior(tied, n_topics, len(dictionary),
+                                dictionary.num_pos / max(len(dictionary), 1)), alpha="asymmetric",
                 passes=self.passes_, iterations=self.iterations, chunksize=CHUNK_DOCUMENTS,
                 random_state=self.random_state, eval_every=None, minimum_probability=0.0,
                 dtype=np.float64)
         sample = streamed.sample
         meta = {
-            "params": {k: v for k, v in self.get_params().items() if k != "taxonomy"},
+            "params": {k: v for k, v in self.get_params().items()
+                       if k not in ("taxonomy", "stop_words")},
+            "stopwords": sorted(vocabulary.stopwords),
+            "phrases": [list(pair) for pair in sorted(vocabulary.phrases)],
             "topic_themes": [theme_id for theme_id, _ in tied] + [None] * self.n_free_topics,
             "coherence": self._coherence(lda, dictionary, sample,
                                          [dictionary.doc2bow(d) for d in sample]),
@@ -165,8 +200,14 @@ class ThemeTopicModel(BaseEstimator):
         """Training passes: ``passes``, fewer on large corpora (about ``document_visits``)."""
         return max(1, min(self.passes, -(-self.document_visits // max(n_documents, 1))))
 
-    def _prior(self, tied: list[tuple[str, dict]], n_topics: int, n_words: int) -> np.ndarray:
-        """The topic-word prior: tied topics raised on their theme's cue words."""
+    def _prior(self, tied: list[tuple[str, dict]], n_topics: int, n_words: int,
+               mean_count: float = 1.0) -> np.ndarray:
+        """The topic-word prior: tied topics raised on their theme's cue words.
+
+        A cue word of weight *w* gets ``seed_strength * w * mean_count`` pseudo-counts, where
+        ``mean_count`` is the corpus's mean count of a dictionary word: the prior keeps its
+        pull whatever the size of the corpus.
+        """
         base = 1.0 / n_topics
         eta = np.full((n_topics, n_words), base)
         for topic, (_, ids) in enumerate(tied):
@@ -175,7 +216,10 @@ class ThemeTopicModel(BaseEstimator):
                 if other != topic:
                     eta[topic, list(other_ids)] = base * 0.01
             for word_id, weight in ids.items():
-                eta[topic, word_id] = base + self.seed_strength * weight
+                eta[topic, word_id] = base + self.seed_strength * weight * mean_count
+        if self.bar_free:  # free topics hold what no theme's cue words name
+            cues = [word_id for _, ids in tied for word_id in ids]
+            eta[len(tied):, cues] = base * 0.01
         return eta
 
     @staticmethod

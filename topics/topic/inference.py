@@ -12,6 +12,8 @@ from functools import cached_property
 
 import numpy as np
 
+from .vocabulary import TopicVocabulary
+
 #: gensim's default convergence threshold of a document's variational parameters.
 GAMMA_THRESHOLD = 0.001
 
@@ -37,6 +39,8 @@ class TopicInference:
         self.alpha_ = np.asarray(arrays["alpha"], dtype=np.float64)
         self.eta_ = np.asarray(arrays["eta"], dtype=np.float64)
         self.sstats_ = np.asarray(arrays["sstats"], dtype=np.float64)
+        # models saved before the topic model had its own vocabulary have neither field
+        self.vocabulary_ = TopicVocabulary(meta.get("stopwords", ()), meta.get("phrases", ()))
 
     def to_state(self) -> tuple[dict, dict[str, np.ndarray]]:
         """The state this object was made from (for a model bundle)."""
@@ -69,6 +73,8 @@ class TopicInference:
     def transform(self, documents: list[list[str]]) -> np.ndarray:
         """Topic distribution of each token list (rows sum to 1), inferred for the batch at once.
 
+        The token lists are content tokens (``Segmenter.content_of``); the topic model's own
+        stop words and collocations are applied here (:class:`TopicVocabulary`).
         gensim's variational E-step, vectorised over documents: each starts from
         gamma = 1 and iterates until its mean change is under ``gamma_threshold``
         (or ``iterations``), independently of the others in the batch. A document
@@ -81,7 +87,8 @@ class TopicInference:
         if not documents:
             return np.zeros((0, k))
         lookup = self.token2id_
-        ids = [[lookup[t] for t in doc if t in lookup] for doc in documents]
+        prepare = self.vocabulary_.prepare
+        ids = [[lookup[t] for t in prepare(doc) if t in lookup] for doc in documents]
         lengths = np.fromiter((len(i) for i in ids), dtype=np.int64, count=len(ids))
         columns = np.fromiter((c for i in ids for c in i), dtype=np.int64, count=lengths.sum())
         indptr = np.concatenate([[0], np.cumsum(lengths)])
