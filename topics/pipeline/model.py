@@ -90,6 +90,15 @@ def _joined(parts: list[PredictionColumns]) -> PredictionColumns:
                              [e for p in parts for e in p.evidence])
 
 
+def _sliced(columns: PredictionColumns, start: int, end: int) -> PredictionColumns:
+    """Rows ``start:end`` of ``columns`` (``columns`` itself when that is every row)."""
+    if start == 0 and end == len(columns.themes):
+        return columns
+    return PredictionColumns(columns.themes[start:end], columns.confidences[start:end],
+                             columns.probabilities[start:end], columns.classes,
+                             columns.evidence[start:end])
+
+
 @dataclass(frozen=True)
 class ThemeProfile:
     """How many units of a report fall under each theme, and their share."""
@@ -205,60 +214,73 @@ class ThemeModel:
         content = self.classifier.segmenter.content_of(segmented)
         return columns, self.topic_model.transform(content).argmax(axis=1).tolist()
 
-    def probabilities(self, units: list[Unit], in_context: bool = True, keep: bool = False
-                      ) -> tuple[np.ndarray, list[tuple] | None]:
-        """Final probabilities of ``units`` (classifier class order), batch by batch.
+    def label_units(self, units: list[Unit], ids: list | None = None, *,
+                    in_context: bool = True, n_evidence: int | None = N_EVIDENCE,
+                    topics: bool = True) -> LabelledUnits:
+        """Label units (from :func:`split_units` or made by the caller).
 
-        Also the batches' simplified texts, tokens and None when there is a single batch (so
-        that evidence and topics need not segment again), else None. With ``keep``, every
-        batch's texts, tokens and features (``FeatureBlocks``), for evidence and topics:
-        memory then grows with the report, not only the batch.
+        ``in_context``: consecutive units of one report are read together (neighbours,
+        headings, the report's profile); else each unit alone. ``n_evidence=None`` skips
+        the evidence and ``topics=False`` the topics (None). One input of
+        :meth:`label_units_many`, the one batch path; every other labelling method is a
+        thin wrapper of these two.
         """
+        return self.label_units_many([(units, ids, in_context)], n_evidence=n_evidence,
+                                     topics=topics)[0]
+
+    def label_units_many(self, inputs: list[tuple[list[Unit], list | None, bool]], *,
+                         n_evidence: int | None = N_EVIDENCE, topics: bool = True
+                         ) -> list[LabelledUnits]:
+        """Label the units of several inputs, ``(units, ids, in_context)`` each, at once.
+
+        The first stage, the evidence and the topics read the units of all inputs in
+        batches of :data:`BATCH_UNITS`, across inputs (a unit's scores, evidence and topic
+        do not depend on the other units of its batch: tested), so many small reports cost
+        a few batches, not one each; the second stage and the sections read each input
+        alone. Without evidence and topics, memory stays bounded by a batch and the
+        probabilities; with them, by the inputs' units.
+        """
+        for group, group_ids, _ in inputs:
+            if group_ids is not None and len(group_ids) != len(group):
+                raise ValueError(f"{len(group_ids)} ids for {len(group)} units")
+        explain = n_evidence is not None or topics
+        units = [unit for group, _, _ in inputs for unit in group]
         parts, kept = [], []
         for batch in _batches(units):
             texts = to_simplified_many([u.text for u in batch])
             segmented = self.classifier.segmenter.tokens_many(texts)
             proba, blocks = self._first_stage(texts, segmented)
             parts.append(proba)
-            if keep or not kept:  # without ``keep``, the others' tokens are not kept
-                kept.append((texts, segmented, blocks if keep else None))
-        if not parts:
-            return np.zeros((0, len(self.classifier.classes_))), None
-        proba = self._second_stage(units, np.vstack(parts), in_context)
-        return proba, (kept if keep or len(parts) == 1 else None)
-
-    def label_units(self, units: list[Unit], ids: list | None = None, *,
-                    in_context: bool = True, n_evidence: int | None = N_EVIDENCE,
-                    topics: bool = True) -> LabelledUnits:
-        """Label units (from :func:`split_units` or made by the caller): the one batch path.
-
-        ``in_context``: consecutive units of one report are read together (neighbours,
-        headings, the report's profile); else each unit alone. ``n_evidence=None`` skips
-        the evidence and ``topics=False`` the topics (None). Units go through in batches of
-        :data:`BATCH_UNITS`, each predicted as columns, so memory stays bounded by the batch
-        and the report; every other labelling method is a thin wrapper of this one.
-        """
-        if ids is not None and len(ids) != len(units):
-            raise ValueError(f"{len(ids)} ids for {len(units)} units")
-        explain = n_evidence is not None or topics
-        proba, kept = self.probabilities(units, in_context, keep=explain)
-        parts, topic_ids = [], [] if topics else None
-        start = 0
-        for number, batch in enumerate(_batches(units)):
-            end = start + len(batch)
-            texts, segmented, blocks = (kept[number] if kept is not None
-                                        else (to_simplified_many([u.text for u in batch]),
-                                              None, None))
-            columns, batch_topics = self._columns(texts, segmented, proba[start:end],
-                                                  n_evidence, topics, blocks)
-            parts.append(columns)
-            if topics:
-                topic_ids.extend(batch_topics)
-            start = end
-        if not parts:
-            parts.append(self.classifier.predict_columns([], None))
-        return LabelledUnits(units, _joined(parts), ids, topic_ids,
-                             self.topic_model.topic_themes_, section_paths(units))
+            if explain:
+                kept.append((texts, segmented, blocks))
+        proba = (np.vstack(parts) if parts
+                 else np.zeros((0, len(self.classifier.classes_))))
+        bounds, start = [], 0
+        for group, _, in_context in inputs:
+            bounds.append((start, start + len(group)))
+            if group:
+                proba[start:start + len(group)] = self._second_stage(
+                    group, proba[start:start + len(group)], in_context)
+            start += len(group)
+        topic_ids = [] if topics else None
+        if explain:
+            columns, start = [], 0
+            for texts, segmented, blocks in kept:
+                end = start + len(texts)
+                batch_columns, batch_topics = self._columns(texts, segmented, proba[start:end],
+                                                            n_evidence, topics, blocks)
+                columns.append(batch_columns)
+                if topics:
+                    topic_ids.extend(batch_topics)
+                start = end
+            joined = _joined(columns) if columns else self.classifier.predict_columns([], None)
+        else:
+            joined = self.classifier.predict_columns([u.text for u in units], None, None, proba,
+                                                     self.threshold)
+        return [LabelledUnits(group, _sliced(joined, start, end), group_ids,
+                              None if topic_ids is None else topic_ids[start:end],
+                              self.topic_model.topic_themes_, section_paths(group))
+                for (group, group_ids, _), (start, end) in zip(inputs, bounds, strict=True)]
 
     def predict(self, texts: list[str]) -> list[str]:
         """Theme ids of plain sentences, each alone (a thin wrapper of :meth:`label_units`)."""
