@@ -241,6 +241,32 @@ class ThemeModel:
         return self.classifier.predict_columns([u.text for u in units], None, None, proba,
                                                self.threshold)
 
+    def predict_units_many(self, inputs: list[tuple[list[Unit], bool]]
+                           ) -> list[PredictionColumns]:
+        """:meth:`predict_units` of several inputs at once: ``(units, in_context)`` each.
+
+        The first stage reads the units of all of them in batches of :data:`BATCH_UNITS`,
+        across inputs (a unit's first-stage scores do not depend on the other units of its
+        batch: tested), the second stage each input alone. Many small reports so cost a
+        few batches, not a batch each.
+        """
+        units = [unit for group, _ in inputs for unit in group]
+        first = []
+        for batch in _batches(units):
+            texts = to_simplified_many([u.text for u in batch])
+            first.append(self._first_stage(texts,
+                                           self.classifier.segmenter.tokens_many(texts))[0])
+        proba = np.vstack(first) if first else None
+        out, start = [], 0
+        for group, in_context in inputs:
+            end = start + len(group)
+            final = (self._second_stage(group, proba[start:end], in_context) if group
+                     else None)
+            out.append(self.classifier.predict_columns([u.text for u in group], None, None,
+                                                       final, self.threshold))
+            start = end
+        return out
+
     def classify(self, text: str, report: str = "") -> list[UnitResult]:
         """Split a report's text into units and label every one in its context."""
         return self.classify_units(split_units(text, report))
