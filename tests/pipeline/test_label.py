@@ -42,12 +42,14 @@ def report_files(tmp_path, write_jsonl):
             str(units)]
 
 
-@pytest.mark.parametrize("fmt", ["jsonl", "csv", "table", None])
+@pytest.mark.parametrize("fmt", ["jsonl", "explained jsonl", "csv", "table", None])
 @pytest.mark.parametrize("batch_units", [1, 40, 4096])
 def test_reports_labelled_together_equal_each_alone(model, report_files, fmt,
                                                    batch_units, monkeypatch):
+    """Outcomes as each report alone gives them: rendered, or results (evidence, topics)."""
     monkeypatch.setattr("topics.pipeline.model.BATCH_UNITS", 64)  # batches inside a seed too
-    render = renderer(fmt, model.taxonomy) if fmt else None
+    render = (renderer(fmt.split()[-1], model.taxonomy, explain=fmt.startswith("explained"))
+              if fmt else None)
     together = list(label_files_in_turn(model, report_files, None, 10 ** 7, render,
                                         batch_units=batch_units))
     alone = [label_or_error(model, item, None, 10 ** 7, render) for item in report_files]

@@ -125,17 +125,24 @@ def label_files_in_turn(model: ThemeModel, items: Iterable, encoding: str | None
 
 def _label_loaded(model: ThemeModel, loaded: list[InputUnits | InputError],
                   render: Render | None) -> Iterator[Outcome]:
-    """:func:`label_input` of each input read (errors pass through), columns together."""
-    columnar = [x for x in loaded if isinstance(x, InputUnits) and render is not None
-                and render.from_columns(x.units, x.ids)]
-    columns = dict(zip(map(id, columnar), model.predict_units_many(
+    """:func:`label_input` of each input read (errors pass through), labelled together."""
+    inputs = [x for x in loaded if isinstance(x, InputUnits)]
+    columnar = [x for x in inputs if render is not None and render.from_columns(x.units, x.ids)]
+    others = [x for x in inputs if not (render is not None
+                                        and render.from_columns(x.units, x.ids))]
+    labelled = dict(zip(map(id, columnar), model.predict_units_many(
         [(x.units, x.in_context) for x in columnar]), strict=True))
+    labelled.update(zip(map(id, others), model.classify_units_many(
+        [(x.units, x.ids, x.in_context) for x in others],
+        explain=render is None or render.explain), strict=True))
     for x in loaded:
         if isinstance(x, InputError):
             yield x
-        elif id(x) in columns:
-            these = columns.pop(id(x))
-            yield x.name, Rendered(_utf8(render.columns(x.units, these)), len(x.units),
-                                   dict(Counter(these.themes)))
-        else:
-            yield label_input(model, x, render)
+            continue
+        done = labelled.pop(id(x))
+        if isinstance(done, list):  # results
+            yield x.name, (done if render is None else Rendered(
+                _utf8(render(x.name, done)), len(done), dict(Counter(r.theme for r in done))))
+        else:  # prediction columns
+            yield x.name, Rendered(_utf8(render.columns(x.units, done)), len(x.units),
+                                   dict(Counter(done.themes)))

@@ -267,6 +267,57 @@ class ThemeModel:
             start = end
         return out
 
+    def classify_units_many(self, inputs: list[tuple[list[Unit], list | None, bool]],
+                            n_evidence: int = N_EVIDENCE, explain: bool = True
+                            ) -> list[list[UnitResult]]:
+        """:meth:`classify_units` of several inputs at once: ``(units, ids, in_context)`` each.
+
+        As :meth:`predict_units_many`, the first stage, the evidence and the topics read
+        the units of all of them in batches of :data:`BATCH_UNITS` (each unit's do not
+        depend on its batch: tested), the second stage and the sections each input alone.
+        """
+        for units, ids, _ in inputs:
+            if ids is not None and len(ids) != len(units):
+                raise ValueError(f"{len(ids)} ids for {len(units)} units")
+        units = [unit for group, _, _ in inputs for unit in group]
+        kept, first = [], []
+        for batch in _batches(units):
+            texts = to_simplified_many([u.text for u in batch])
+            segmented = self.classifier.segmenter.tokens_many(texts)
+            proba, blocks = self._first_stage(texts, segmented)
+            first.append(proba)
+            kept.append((texts, segmented, blocks if explain else None))
+        if not units:
+            return [[] for _ in inputs]
+        proba = np.vstack(first)
+        start = 0
+        for group, _, in_context in inputs:
+            end = start + len(group)
+            if group:
+                proba[start:end] = self._second_stage(group, proba[start:end], in_context)
+            start = end
+        parts, topic_ids, start = [], [], 0
+        for texts, segmented, blocks in kept:
+            end = start + len(texts)
+            columns, topics = self._columns(texts, segmented, proba[start:end],
+                                            n_evidence if explain else None, explain, blocks)
+            parts.append(columns)
+            topic_ids += topics if topics is not None else [None] * len(texts)
+            start = end
+        columns = PredictionColumns([t for c in parts for t in c.themes],
+                                    [x for c in parts for x in c.confidences],
+                                    np.vstack([c.probabilities for c in parts]),
+                                    parts[0].classes, [e for c in parts for e in c.evidence])
+        ids = [i for group, group_ids, _ in inputs
+               for i in (group_ids if group_ids is not None else [None] * len(group))]
+        sections = [path for group, _, _ in inputs for path in section_paths(group)]
+        results = self._results(units, ids, columns, topic_ids, sections)
+        out, start = [], 0
+        for group, _, _ in inputs:
+            out.append(results[start:start + len(group)])
+            start += len(group)
+        return out
+
     def classify(self, text: str, report: str = "") -> list[UnitResult]:
         """Split a report's text into units and label every one in its context."""
         return self.classify_units(split_units(text, report))
