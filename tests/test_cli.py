@@ -383,7 +383,7 @@ def _broken(*_args, **_kwargs):
 
 @pytest.mark.parametrize("verbose", [False, True])
 def test_a_bug_shows_as_a_bug(run, tiny_model_dir, report_file, monkeypatch, capsys, verbose):
-    monkeypatch.setattr("topics.pipeline.model.ThemeModel.label_units", _broken)
+    monkeypatch.setattr("topics.pipeline.model.ThemeModel._first_stage", _broken)
     result = run(*(["-v"] if verbose else []), "classify", report_file, "--model",
                  tiny_model_dir, "--format", "csv")
     assert result.exit_code == 1

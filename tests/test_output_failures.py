@@ -323,7 +323,7 @@ def test_a_full_disk_elsewhere_is_no_bug(tmp_path, tiny_model_dir, report_file, 
     def full(*_args, **_kwargs):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr("topics.pipeline.model.ThemeModel.label_units", full)
+    monkeypatch.setattr("topics.pipeline.model.ThemeModel._first_stage", full)
     result = CliRunner().invoke(main, ["classify", str(report_file), "--model",
                                        str(tiny_model_dir), "--format", "csv"])
     assert result.exit_code == 1

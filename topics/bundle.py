@@ -448,11 +448,12 @@ def check_bundle(path: str | os.PathLike, manifest: dict) -> dict[str, bytes]:
     return blobs
 
 
-def load_model(path: str | os.PathLike) -> ThemeModel:
+def load_model(path: str | os.PathLike, manifest: dict | None = None) -> ThemeModel:
     """Load a bundle after checking it; only JSON and plain float arrays are read.
 
     Every file is read once, checked against its sha256, then parsed from those same
     bytes; JSON against its schema, arrays for dtype, size and shape against each other.
+    ``manifest`` may pass what :func:`read_manifest` has just given for ``path``.
     """
     from .classify.context import ContextModel
     from .classify.predictor import ThemePredictor
@@ -461,7 +462,7 @@ def load_model(path: str | os.PathLike) -> ThemeModel:
     from .topic.inference import TopicInference
 
     folder = Path(path)
-    manifest = read_manifest(folder)
+    manifest = read_manifest(folder) if manifest is None else manifest
     blobs = check_bundle(folder, manifest)
     try:
         taxonomy = Taxonomy.from_dict(manifest["taxonomy"], f"{folder / MANIFEST}")

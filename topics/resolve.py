@@ -109,8 +109,9 @@ def default_model(progress: Callable[[str], None] = lambda _m: None,
     folder = config.builtin_model_dir()
     try:
         # the cheap check first: a stale model is not loaded only to be thrown away
-        if read_manifest(folder).get("data_fingerprint") == config.data_fingerprint():
-            return load_model(folder)
+        manifest = read_manifest(folder)
+        if manifest.get("data_fingerprint") == config.data_fingerprint():
+            return load_model(folder, manifest)
         reason = "the shipped training data changed: rebuilding the default model"
     except ModelError as exc:
         if (folder / "manifest.json").exists():

@@ -48,6 +48,21 @@ def test_evidence_has_no_punctuation_or_function_characters(fitted, taxonomy):
     assert not shows_as_evidence("：", frozenset())
     assert not shows_as_evidence("的", frozenset({"的"}))
     assert shows_as_evidence("党", frozenset({"的"}))
+
+
+def test_evidence_names_are_letters_as_unicode_categories_say():
+    """shows_as_evidence reads str.isalpha as "every character of a category L*"."""
+    import sys
+    import unicodedata
+
+    from topics.classify.predictor import shows_as_evidence
+
+    letters = [chr(c) for c in range(sys.maxunicode + 1)
+               if unicodedata.category(chr(c)).startswith("L")]
+    assert all(shows_as_evidence(c + c, frozenset()) for c in letters)
+    others = set(map(chr, range(sys.maxunicode + 1))) - set(letters)
+    assert not any(shows_as_evidence("党" + c, frozenset()) for c in others)
+    assert not shows_as_evidence("", frozenset())
     assert shows_as_evidence("检察队伍", frozenset())
     assert shows_as_evidence("cue:political", frozenset())
 

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from tests.conftest import TINY
+from topics.features import vectorize
 from topics.features.cues import CueMatcher
 from topics.features.definition import normalise_chars
 from topics.features.tfidf import ordered_vocabulary
@@ -87,6 +88,46 @@ def test_word_index_keeping_content_tokens_equals_sklearn_on_content_tokens(text
     expected = vectorizer.transform(segmenter.content_of(segmented))
     _same(expected, index.transform(segmented))
     _same(expected, index.transform(segmented))  # again, with every token's verdict known
+
+
+def _closed_reference(vocabulary: list[str]) -> bool:
+    terms = set(vocabulary)
+    return all(len(t) == 1 or (t[:-1] in terms and t[1:] in terms) for t in vocabulary)
+
+
+def _supports_reference(vocabulary: list[str], ngram_range) -> bool:
+    if not 1 <= ngram_range[0] <= ngram_range[1] <= 2:
+        return False
+    unigrams = {t for t in vocabulary if " " not in t}
+    for term in vocabulary:
+        parts = term.split(" ")
+        if len(parts) > 2 or (len(parts) == 2 and not set(parts) <= unigrams) or "" in parts:
+            return False
+    return True
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(st.sampled_from("检察a\x00😀\ud800"), min_size=0, max_size=3),
+                unique=True, max_size=30))
+def test_character_terms_are_keyed_and_checked_as_the_reference_does(vocabulary):
+    """The vocabulary's keys and closedness, from numpy, equal those of the terms one by one."""
+    terms = vectorize._char_terms(vocabulary)
+    assert terms.keys.tolist() == [vectorize._char_key(t) for t in vocabulary]
+    table = vectorize.KeyTable(terms.keys, np.arange(len(vocabulary)))
+    assert vectorize.CharNgramIndex._is_closed(vocabulary, terms, table) == \
+        _closed_reference(vocabulary)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(st.sampled_from("ab \n"), min_size=0, max_size=5), unique=True,
+                max_size=12))
+def test_word_pairs_are_found_as_the_reference_finds_them(vocabulary):
+    assert WordNgramIndex.supports(vocabulary, (1, 2)) == \
+        _supports_reference(vocabulary, (1, 2))
+    columns, firsts, seconds, _ = vectorize._bigram_parts(vocabulary)
+    pairs = [(c, t.split(" ")) for c, t in enumerate(vocabulary) if len(t.split(" ")) == 2]
+    assert columns == [c for c, _ in pairs]
+    assert [[a, b] for a, b in zip(firsts, seconds, strict=True)] == [p for _, p in pairs]
 
 
 def test_word_index_refuses_what_it_cannot_reproduce():

@@ -33,6 +33,38 @@ def _char_key(term: str) -> int:
     return key
 
 
+class _Terms(NamedTuple):
+    """Character terms as arrays: each one's length and key (:func:`_char_key`), and codes.
+
+    ``codes[starts[i]:starts[i] + lengths[i]]`` are the code points of term ``i``.
+    """
+
+    lengths: np.ndarray
+    keys: np.ndarray
+    codes: np.ndarray
+    starts: np.ndarray
+
+
+def _char_terms(vocabulary: list[str]) -> _Terms:
+    """:class:`_Terms` of ``vocabulary``, in one pass of numpy.
+
+    Each key is :func:`_char_key` of its term (a test compares them); a term of more than
+    3 characters (whose key does not fit 63 bits) takes the reference itself.
+    """
+    count = len(vocabulary)
+    lengths = np.fromiter(map(len, vocabulary), dtype=np.int64, count=count)
+    codes = np.frombuffer("".join(vocabulary).encode("utf-32-le", "surrogatepass"),
+                          dtype=np.uint32).astype(np.int64)
+    starts = np.cumsum(lengths) - lengths
+    keys = np.zeros(count, dtype=np.int64)
+    for k in range(3):
+        longer = np.flatnonzero(lengths > k)
+        keys[longer] = (keys[longer] << _BITS) | codes[starts[longer] + k]
+    for i in np.flatnonzero(lengths > 3).tolist():
+        keys[i] = _char_key(vocabulary[i])
+    return _Terms(lengths, keys, codes, starts)
+
+
 class KeyTable:
     """An open-addressing hash table from distinct non-negative int64 keys to values.
 
@@ -147,7 +179,8 @@ class CharNgramIndex:
         self.lowercase = lowercase
         self.sublinear_tf = sublinear_tf
         self.idf = np.asarray(idf, dtype=np.float64)
-        keys = np.array([_char_key(term) for term in vocabulary], dtype=np.int64)
+        terms = _char_terms(vocabulary)
+        keys = terms.keys
         self._table = KeyTable(keys, np.arange(len(keys)))
         single = keys < (1 << _BITS)
         self._unigram_column = np.full(int(keys[single].max()) + 2 if single.any() else 1, -1,
@@ -155,12 +188,29 @@ class CharNgramIndex:
         self._unigram_column[keys[single]] = np.flatnonzero(single)
         # When every n-gram's two (n-1)-grams are terms too (so it is with min_df alone),
         # only positions whose shorter n-grams matched need looking up.
-        terms = set(vocabulary)
-        self._closed = all(len(t) == 1 or (t[:-1] in terms and t[1:] in terms)
-                           for t in vocabulary)
-        self._pairs = self._dense_pairs(vocabulary) if self._closed and high > 1 else None
+        self._closed = self._is_closed(vocabulary, terms, self._table)
+        self._pairs = self._dense_pairs(terms) if self._closed and high > 1 else None
 
-    def _dense_pairs(self, vocabulary: list[str]) -> _DensePairs | None:
+    @staticmethod
+    def _is_closed(vocabulary: list[str], terms: _Terms, table: KeyTable) -> bool:
+        """Whether every term's two (n-1)-character parts are terms too (in ``table``).
+
+        With keys: a term's first n-1 characters have the key ``key >> _BITS``, its last
+        n-1 ``key`` less its first character's bits. Where a term is empty, longer than 3
+        or holds NUL (whose key equals a shorter term's), the terms are checked as strings.
+        """
+        lengths, keys = terms.lengths, terms.keys
+        plain = (lengths >= 1) & (lengths <= 3)
+        if not (plain.all() and terms.codes.all()):
+            strings = set(vocabulary)
+            return all(len(t) == 1 or (t[:-1] in strings and t[1:] in strings)
+                       for t in vocabulary)
+        longer = lengths > 1
+        heads = keys[longer] >> _BITS
+        tails = keys[longer] & ((np.int64(1) << (_BITS * (lengths[longer] - 1))) - 1)
+        return bool((table.lookup(heads) >= 0).all() and (table.lookup(tails) >= 0).all())
+
+    def _dense_pairs(self, terms: _Terms) -> _DensePairs | None:
         """A direct table of the character bigrams, or None when it would be too big.
 
         A gather from it replaces the hash lookup; it serves vocabularies whose bigrams
@@ -174,11 +224,9 @@ class CharNgramIndex:
         rank = np.full(len(self._unigram_column), -1, dtype=np.int64)
         rank[singles] = np.arange(size)
         table = np.full(size * size, -1, dtype=np.int32)
-        bigrams = [(column, term) for column, term in enumerate(vocabulary) if len(term) == 2]
-        count = len(bigrams)
-        columns = np.fromiter((column for column, _ in bigrams), dtype=np.int64, count=count)
-        firsts, seconds = (np.fromiter((ord(term[k]) for _, term in bigrams), dtype=np.int64,
-                                       count=count) for k in (0, 1))
+        columns = np.flatnonzero(terms.lengths == 2)
+        firsts = terms.codes[terms.starts[columns]]
+        seconds = terms.codes[terms.starts[columns] + 1]
         table[rank[firsts] * size + rank[seconds]] = columns
         return _DensePairs(rank, size, table)
 
@@ -224,6 +272,25 @@ class CharNgramIndex:
                          self.sublinear_tf)
 
 
+def _bigram_parts(vocabulary: list[str]) -> tuple[list[int], list[str], list[str], bool]:
+    """Columns, first and second words of the terms that are word pairs (one space).
+
+    Also whether every term that holds a space is such a pair. The usual vocabulary is
+    split in one call (its pairs joined by line breaks); one with a term of several spaces
+    or a line break, term by term.
+    """
+    columns = [column for column, term in enumerate(vocabulary) if " " in term]
+    terms = [vocabulary[column] for column in columns]
+    joined = "\n".join(terms)
+    if joined.count(" ") == len(terms) and joined.count("\n") == max(len(terms) - 1, 0):
+        parts = joined.replace("\n", " ").split(" ") if terms else []
+        return columns, parts[0::2], parts[1::2], True
+    split = [(column, term.split(" ")) for column, term in zip(columns, terms, strict=True)]
+    pairs = [(column, parts) for column, parts in split if len(parts) == 2]
+    return ([column for column, _ in pairs], [parts[0] for _, parts in pairs],
+            [parts[1] for _, parts in pairs], len(pairs) == len(split))
+
+
 class WordNgramIndex:
     """``TfidfVectorizer`` transform over token lists, for word uni- and bigrams.
 
@@ -245,15 +312,14 @@ class WordNgramIndex:
         self.idf = np.asarray(idf, dtype=np.float64)
         self._unigrams = {t: i for i, t in enumerate(vocabulary) if " " not in t}
         size = len(vocabulary) + 1
-        pairs, columns = [], []
-        for column, term in enumerate(vocabulary):
-            parts = term.split(" ")
-            if len(parts) == 2:
-                pairs.append(self._unigrams[parts[0]] * size + self._unigrams[parts[1]])
-                columns.append(column)
+        columns, first_words, second_words, _ = _bigram_parts(vocabulary)
+        count = len(columns)
+        firsts, seconds = (np.fromiter(map(self._unigrams.__getitem__, words), dtype=np.int64,
+                                       count=count) for words in (first_words, second_words))
+        columns = np.array(columns, dtype=np.int64)
         self._size = size
-        self._pairs = KeyTable(np.array(pairs, dtype=np.int64), np.array(columns, dtype=np.int64))
-        self._has_pairs = bool(pairs)
+        self._pairs = KeyTable(firsts * size + seconds, columns)
+        self._has_pairs = bool(count)
         self._use_unigrams = self.ngram_range[0] <= 1
 
     @staticmethod
@@ -261,12 +327,12 @@ class WordNgramIndex:
         """Whether this index reproduces the vectorizer exactly for ``vocabulary``."""
         if not 1 <= ngram_range[0] <= ngram_range[1] <= 2:
             return False
+        _, firsts, seconds, all_pairs = _bigram_parts(vocabulary)
+        if not all_pairs or "" in vocabulary:
+            return False
         unigrams = {t for t in vocabulary if " " not in t}
-        for term in vocabulary:
-            parts = term.split(" ")
-            if len(parts) > 2 or (len(parts) == 2 and not set(parts) <= unigrams) or "" in parts:
-                return False
-        return True
+        return "" not in firsts and "" not in seconds and unigrams.issuperset(firsts) and \
+            unigrams.issuperset(seconds)
 
     def _ids(self, token_lists: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
         """Vocabulary id (or -1) of every kept token, and the number of its list."""

@@ -13,7 +13,7 @@ from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 
 from ..errors import WorkerError
-from ..pipeline.label import Outcome, Render, label_or_error
+from ..pipeline.label import Outcome, Render, label_files_in_turn, label_or_error
 from ..pipeline.model import ThemeModel
 from .pool import WorkerPool, worker_pool
 from .worker import label_in_worker
@@ -31,8 +31,7 @@ def label_files(model: ThemeModel, items: Iterable, encoding: str | None, max_by
     """
     items = list(items)
     if len(items) < 2 or not model.path or (pool is None and n_jobs == 1):
-        for item in items:
-            yield label_or_error(model, item, encoding, max_bytes, render)
+        yield from label_files_in_turn(model, items, encoding, max_bytes, render)
     elif pool is None:
         with worker_pool(n_jobs - 1) as pool:
             yield from _label_shared(model, items, encoding, max_bytes, pool, render)

@@ -8,13 +8,14 @@ worker process or on a Dask worker gives the same bytes.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
 from ..config import N_EVIDENCE
 from ..errors import InputError, failed, outcome
 from .inputs import InputUnits, load_input
-from .model import LabelledUnits, ThemeModel, UnitResult
+from .model import BATCH_UNITS, LabelledUnits, ThemeModel, UnitResult
 
 
 class Render(Protocol):
@@ -56,13 +57,21 @@ def label_input(model: ThemeModel, loaded: InputUnits, render: Render | None = N
 
     Evidence and topics are computed unless ``render`` is given and does not show them.
     """
+    return _label_loaded(model, [loaded], render)[0]
+
+
+def _label_loaded(model: ThemeModel, loaded: list[InputUnits], render: Render | None
+                  ) -> list[tuple[str, list[UnitResult] | Rendered]]:
+    """:func:`label_input` of each input, labelled together (``label_units_many``)."""
     explain = render is None or render.explain
-    labelled = model.label_units(loaded.units, loaded.ids, in_context=loaded.in_context,
-                                 n_evidence=N_EVIDENCE if explain else None, topics=explain)
+    labelled = model.label_units_many([(x.units, x.ids, x.in_context) for x in loaded],
+                                      n_evidence=N_EVIDENCE if explain else None,
+                                      topics=explain)
     if render is None:
-        return loaded.name, labelled.results()
-    return loaded.name, Rendered(_utf8(render(loaded.name, labelled)), len(labelled),
-                                 dict(Counter(labelled.columns.themes)))
+        return [(x.name, done.results()) for x, done in zip(loaded, labelled, strict=True)]
+    return [(x.name, Rendered(_utf8(render(x.name, done)), len(done),
+                              dict(Counter(done.columns.themes))))
+            for x, done in zip(loaded, labelled, strict=True)]
 
 
 def label_file(model: ThemeModel, path: str, encoding: str | None, max_bytes: int,
@@ -76,3 +85,35 @@ def label_or_error(model: ThemeModel, item, encoding: str | None, max_bytes: int
     """:func:`label_file`, with an unreadable file (or an ``InputError`` item) as a value."""
     return item if failed(item) else outcome(label_file, model, item, encoding, max_bytes,
                                              render)
+
+
+def label_files_in_turn(model: ThemeModel, items: Iterable, encoding: str | None,
+                        max_bytes: int, render: Render | None = None,
+                        batch_units: int = BATCH_UNITS) -> Iterator[Outcome]:
+    """:func:`label_or_error` of each item, in order, small reports labelled together.
+
+    Reports are read until they hold ``batch_units`` units (or the items end), then
+    labelled as one call of ``ThemeModel.label_units_many``: a report of a few dozen
+    units does not pay the first stage's fixed costs alone. The outcomes are
+    :func:`label_or_error`'s, byte for byte (tested); memory stays bounded by the batch and
+    its largest report.
+    """
+    pending: list[InputUnits | InputError] = []
+    units = 0
+    for item in items:
+        loaded = item if failed(item) else outcome(load_input, item, encoding, max_bytes)
+        pending.append(loaded)
+        if not failed(loaded):
+            units += len(loaded.units)
+            if units >= batch_units:
+                yield from _labelled_in_order(model, pending, render)
+                pending, units = [], 0
+    yield from _labelled_in_order(model, pending, render)
+
+
+def _labelled_in_order(model: ThemeModel, pending: list[InputUnits | InputError],
+                       render: Render | None) -> Iterator[Outcome]:
+    """The outcomes of inputs read (errors pass through), the readable labelled together."""
+    done = iter(_label_loaded(model, [x for x in pending if not failed(x)], render))
+    for x in pending:
+        yield x if failed(x) else next(done)

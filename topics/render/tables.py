@@ -290,9 +290,15 @@ def _workbook_bytes(sheets: list[tuple[str, list[list]]], formats=None,
         sheets = [*sheets, ("failed", [["file", "reason"], *map(list, failed)])]
     for title, rows in sheets:
         sheet = book.create_sheet(title)
-        for row in rows:
-            sheet.append([_cell_value(value, illegal) for value in row])
-            for cell in sheet[sheet.max_row]:
+        width = 1  # the sheet's widest row so far, as ``sheet.max_column`` says
+        for number, row in enumerate(rows, start=1):
+            values = [_cell_value(value, illegal) for value in row]
+            sheet.append(values)
+            width = max(width, len(values))
+            # the cells of ``sheet[number]``, each found by its place: ``sheet[number]``
+            # itself scans every cell of the sheet (max_row, max_column) for each row
+            for column in range(1, width + 1):
+                cell = sheet.cell(row=number, column=column)
                 if cell.data_type in ("f", "e") or (isinstance(cell.value, str)
                                                      and cell.value.startswith(FORMULA_STARTS)):
                     cell.data_type, cell.quotePrefix = "s", True
