@@ -168,16 +168,16 @@ def test_a_signal_during_out_removes_the_temporary_file(tmp_path, tiny_model_dir
                                                         message):
     folder = tmp_path / "many"
     folder.mkdir()
-    for i in range(400):
-        (folder / f"r{i:03d}.txt").write_text(REPORT, encoding="utf-8")
+    for i in range(4000):  # small reports are labelled together, fast: many, to catch it
+        (folder / f"r{i:04d}.txt").write_text(REPORT, encoding="utf-8")
     out = tmp_path / "out.jsonl"
     out.write_bytes(OLD)
     process = _topics(tmp_path, tiny_model_dir, "classify", folder, "--format", "jsonl",
                       "--out", out, stdout=subprocess.DEVNULL)
-    for _ in range(3000):  # until the output is being written (at most 5 minutes)
+    for _ in range(30000):  # until the output is being written (at most 5 minutes)
         if _temp_files(tmp_path) or process.poll() is not None:
             break
-        time.sleep(0.1)
+        time.sleep(0.01)
     assert _temp_files(tmp_path), "the run ended before the output was started"
     process.send_signal(signum)
     _, err = process.communicate(timeout=300)
