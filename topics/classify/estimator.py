@@ -15,7 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..config import N_EVIDENCE
 from ..features.cues import CueMatcher
 from ..features.definition import feature_matrix
-from ..features.tfidf import char_vectorizer, ordered_vocabulary, word_vectorizer
+from ..features.tfidf import char_fitter, ordered_vocabulary, word_vectorizer
 from ..taxonomy import Taxonomy
 from ..text.segment import Segmenter
 from .predictor import Prediction, ThemePredictor
@@ -92,7 +92,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         # the parameter is never replaced (scikit-learn's contract: fit changes no parameter)
         self.segmenter_ = self.segmenter if self.segmenter is not None else Segmenter()
         words = word_vectorizer(self.word_ngrams)
-        chars = char_vectorizer(self.char_ngrams)
+        chars = char_fitter(self.char_ngrams)
         matcher = CueMatcher(self.taxonomy)
         features = feature_matrix(texts, self.segmenter_.content_tokens_many(texts),
                                   matcher.matches_many(texts), matcher, words.fit_transform,
