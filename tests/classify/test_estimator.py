@@ -129,7 +129,7 @@ def test_naive_bayes_joins_the_regression_as_a_product_of_probabilities(taxonomy
     joined = ThemeClassifier(taxonomy=taxonomy, nb_weight=0.7).fit(TEXTS, LABELS)
     predictor = joined.predictor_
     features = predictor.features(TEXTS)
-    bayes = MultinomialNB().fit(features.astype(np.float32), LABELS)
+    bayes = MultinomialNB(alpha=joined.nb_alpha).fit(features.astype(np.float32), LABELS)
     probe = [*TEXTS, "组织开展廉政警示教育。", "今天下雨。"]
     product = alone.predict_proba(probe) * bayes.predict_proba(
         predictor.features(probe).astype(np.float32)) ** 0.7
