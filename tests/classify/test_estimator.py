@@ -134,3 +134,20 @@ def test_fit_leaves_its_parameters_as_given(taxonomy):
     assert model.get_params() == before and model.segmenter is None
     assert model.segmenter_ is not None
     assert clone(model).get_params()["segmenter"] is None
+
+
+def test_naive_bayes_joins_the_regression_as_a_product_of_probabilities(taxonomy):
+    """With ``nb_weight`` w, p(theme) is proportional to p_regression * p_bayes ** w."""
+    from sklearn.naive_bayes import MultinomialNB
+
+    alone = ThemeClassifier(taxonomy=taxonomy, nb_weight=0.0).fit(TEXTS, LABELS)
+    joined = ThemeClassifier(taxonomy=taxonomy, nb_weight=0.7).fit(TEXTS, LABELS)
+    predictor = joined.predictor_
+    features = predictor.features(TEXTS)
+    bayes = MultinomialNB(alpha=joined.nb_alpha).fit(features.astype(np.float32), LABELS)
+    probe = [*TEXTS, "组织开展廉政警示教育。", "今天下雨。"]
+    product = alone.predict_proba(probe) * bayes.predict_proba(
+        predictor.features(probe).astype(np.float32)) ** 0.7
+    expected = product / product.sum(axis=1, keepdims=True)
+    assert np.allclose(joined.predict_proba(probe), expected, atol=1e-5)
+    assert not np.allclose(alone.predict_proba(probe), expected, atol=1e-3)

@@ -15,7 +15,7 @@ from topics.features import vectorize
 from topics.features.cues import CueMatcher
 from topics.features.definition import normalise_chars
 from topics.features.tfidf import ordered_vocabulary
-from topics.features.vectorize import CharNgramIndex, WordNgramIndex
+from topics.features.vectorize import CharNgramIndex, CharNgramVectorizer, WordNgramIndex
 from topics.text.segment import Segmenter
 
 TEXTS = [text for text, _ in TINY]
@@ -57,6 +57,42 @@ def test_char_index_equals_sklearn_on_any_text(texts):
                            vectorizer.ngram_range, vectorizer.lowercase, vectorizer.sublinear_tf)
     texts = [normalise_chars(t) for t in texts]
     _same(vectorizer.transform(texts), index.transform(texts))
+
+
+def _same_fit(texts, ngrams, min_df) -> None:
+    """The numpy fit equals scikit-learn's: vocabulary in order, idf, matrix."""
+    expected = TfidfVectorizer(analyzer="char", ngram_range=ngrams, sublinear_tf=True,
+                               min_df=min_df)
+    fast = CharNgramVectorizer(ngrams, min_df)
+    try:
+        matrix = expected.fit_transform(texts)
+    except ValueError:  # nothing left of the vocabulary: the numpy fit says so too
+        with pytest.raises(ValueError):
+            fast.fit_transform(texts)
+        return
+    got = fast.fit_transform(texts)
+    assert ordered_vocabulary(fast) == ordered_vocabulary(expected)
+    assert np.array_equal(fast.idf_, expected.idf_)
+    _same(matrix, got)
+
+
+@pytest.mark.parametrize("ngrams,min_df", [((1, 3), 2), ((1, 3), 1), ((2, 3), 1), ((1, 1), 1),
+                                           ((1, 2), 3), ((3, 3), 2)])
+def test_char_fit_equals_sklearn(ngrams, min_df):
+    texts = [normalise_chars(t) for t in TEXTS + ["", "一", "ABC检察abc", "检察检察检察", "İİ"]]
+    _same_fit(texts, ngrams, min_df)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(ALPHABET, max_size=30), min_size=1, max_size=8),
+       st.sampled_from([(1, 3), (1, 2), (2, 3)]), st.integers(1, 3))
+def test_char_fit_equals_sklearn_on_any_text(texts, ngrams, min_df):
+    _same_fit([normalise_chars(t) for t in texts], ngrams, min_df)
+
+
+def test_char_fit_refuses_longer_ngrams():
+    with pytest.raises(ValueError, match="not supported"):
+        CharNgramVectorizer((1, 4)).fit_transform(["检察"])
 
 
 def test_word_index_equals_sklearn():

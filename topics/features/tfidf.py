@@ -9,6 +9,11 @@ from __future__ import annotations
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from .vectorize import CharNgramVectorizer
+
+#: Character n-grams seen in fewer sentences than this are dropped.
+CHAR_MIN_DF = 2
+
 
 def ordered_vocabulary(vectorizer: TfidfVectorizer) -> list[str]:
     """The vocabulary as a list, position = feature column."""
@@ -31,7 +36,18 @@ def word_vectorizer(ngrams) -> TfidfVectorizer:
 def char_vectorizer(ngrams) -> TfidfVectorizer:
     """TF-IDF of character n-grams of normalised text; n-grams seen in one sentence dropped."""
     return TfidfVectorizer(analyzer="char", ngram_range=tuple(ngrams), sublinear_tf=True,
-                           min_df=2)
+                           min_df=CHAR_MIN_DF)
+
+
+def char_fitter(ngrams) -> TfidfVectorizer | CharNgramVectorizer:
+    """What training fits the character TF-IDF with.
+
+    :func:`char_vectorizer`'s equal in numpy (:class:`~.vectorize.CharNgramVectorizer`) where
+    it serves the n-grams (at most 3 characters), else that one.
+    """
+    if max(ngrams) <= 3:
+        return CharNgramVectorizer(ngrams, min_df=CHAR_MIN_DF)
+    return char_vectorizer(ngrams)
 
 
 def fitted_vectorizers(meta: dict, word_idf: np.ndarray, char_idf: np.ndarray

@@ -291,6 +291,74 @@ def _bigram_parts(vocabulary: list[str]) -> tuple[list[int], list[str], list[str
             [parts[1] for _, parts in pairs], len(pairs) == len(split))
 
 
+class CharNgramVectorizer:
+    """``TfidfVectorizer(analyzer="char", sublinear_tf=True, min_df=...)`` fitted in numpy.
+
+    Its :meth:`fit_transform` gives the same vocabulary (in the same order), ``idf_`` and
+    matrix as scikit-learn's on texts without runs of whitespace (``normalise_chars``' output),
+    in a fraction of the time: every n-gram is a packed integer key (as in
+    :class:`CharNgramIndex`), document frequencies come from sorting the keys; a test
+    compares both. n-grams of at most 3 characters; ``lowercase`` as scikit-learn's default.
+    """
+
+    def __init__(self, ngram_range: tuple[int, int] = (1, 3), min_df: int = 2):
+        self.ngram_range = tuple(ngram_range)
+        self.min_df = min_df
+
+    def fit_transform(self, texts: list[str]) -> sp.csr_matrix:
+        """Learn the vocabulary and idf of ``texts``; their TF-IDF rows."""
+        low, high = self.ngram_range
+        if not 1 <= low <= high <= 3:
+            raise ValueError(f"character n-grams of {self.ngram_range} are not supported (1-3)")
+        texts = map_joined(str.lower, texts, "\x00")
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        codes = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32)
+        codes = codes.astype(np.int64)
+        owner = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+        owners, starts, keys, sizes = [], [], [], []
+        for n in range(low, high + 1):
+            count = len(codes) - n + 1
+            if count <= 0:
+                break
+            where = np.flatnonzero(owner[:count] == owner[n - 1:])  # inside one text
+            key = codes[where]
+            for k in range(1, n):
+                key = (key << _BITS) | codes[where + k]
+            owners.append(owner[where])
+            starts.append(where)
+            keys.append(key << (_BITS * (3 - n)))  # padded to 3 characters with 0
+            sizes.append(np.full(len(where), n, dtype=np.int64))
+        if not sum(map(len, keys)):
+            raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
+        owner, start = np.concatenate(owners), np.concatenate(starts)
+        padded, size = np.concatenate(keys), np.concatenate(sizes)
+        # sorted as strings (padded keys, the shorter first), then by text: the n-grams come
+        # by n, then by text, so a stable sort of the padded keys gives that order
+        order = np.argsort(padded, kind="stable")
+        padded, size, owner, start = padded[order], size[order], owner[order], start[order]
+        new_term = np.empty(len(order), dtype=bool)
+        new_term[0] = True
+        new_term[1:] = (padded[1:] != padded[:-1]) | (size[1:] != size[:-1])
+        new_pair = new_term.copy()
+        new_pair[1:] |= owner[1:] != owner[:-1]
+        term = np.cumsum(new_term) - 1
+        df = np.bincount(term[new_pair])
+        kept = df >= self.min_df
+        if not kept.any():
+            raise ValueError("After pruning, no terms remain. Try a lower min_df or a higher "
+                             "max_df.")
+        column = np.full(len(df), -1, dtype=np.int64)
+        column[kept] = np.arange(int(kept.sum()))
+        self.idf_ = np.log((1 + len(texts)) / (1 + df[kept])) + 1.0
+        joined = "".join(texts)
+        firsts = np.flatnonzero(new_term)[kept]
+        self.vocabulary_ = {joined[a:a + n]: i for i, (a, n) in enumerate(
+            zip(start[firsts].tolist(), size[firsts].tolist(), strict=True))}
+        hit = column[term]
+        found = hit >= 0
+        return _weighted(owner[found], hit[found], len(texts), self.idf_, True)
+
+
 class WordNgramIndex:
     """``TfidfVectorizer`` transform over token lists, for word uni- and bigrams.
 
