@@ -144,3 +144,24 @@ def test_default_model_on_synthetic_documents_of_other_styles(model):
     predicted = model.predict([s.text for s in gold])
     scores = score_predictions([s.label for s in gold], predicted, model.taxonomy.ids)
     assert scores["macro_f1"] >= 0.8, scores["per_theme"]
+
+
+def test_a_cached_default_made_by_other_code_is_rebuilt(default_home, monkeypatch):
+    """The cache is keyed by the package's code too: a new classifier is not hidden by it."""
+    from topics import resolve
+
+    class RebuildError(Exception):
+        pass
+
+    def build(_progress):
+        raise RebuildError
+
+    monkeypatch.setenv("TOPICS_HOME", str(default_home))
+    monkeypatch.setattr(resolve, "build_default_model", build)
+    notices = []
+    assert resolve.default_model(notice=notices.append).manifest["code_fingerprint"] == \
+        config.package_code_fingerprint()  # the same code: loaded, not rebuilt
+    monkeypatch.setattr(config, "package_code_fingerprint", lambda: "0" * 64)
+    with pytest.raises(RebuildError):
+        resolve.default_model(notice=notices.append)
+    assert notices == ["the shipped training code changed: rebuilding the default model"]

@@ -89,6 +89,7 @@ MANIFEST_SCHEMA = {
         "training": {"type": "object"},
         "metrics": {"type": "object"},
         "data_fingerprint": {"type": "string"},
+        "code_fingerprint": {"type": "string"},
         "name": {"type": "string"},
     },
 }

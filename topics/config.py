@@ -91,11 +91,20 @@ NOT_TRAINING = ("__init__.py", "__main__.py", "cli.py", "resolve.py", "bundle.py
 
 def training_code_fingerprint() -> str:
     """sha256 of the package's source files that training's cross-validation runs."""
+    return _code_fingerprint(NOT_TRAINING)
+
+
+def package_code_fingerprint() -> str:
+    """sha256 of every source file of the package: the cached default model is made by it."""
+    return _code_fingerprint(())
+
+
+def _code_fingerprint(left_out: tuple[str, ...]) -> str:
     here = Path(__file__).resolve().parent
     digest = hashlib.sha256()
     for path in sorted(here.rglob("*.py")):
         relative = path.relative_to(here)
-        if relative.parts[0] not in NOT_TRAINING:
+        if relative.parts[0] not in left_out:
             digest.update(relative.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 

@@ -57,6 +57,7 @@ def build_default_model(progress: Callable[[str], None] = lambda _m: None,
                                  document_sets=config.document_sets())
     model = train_model(taxonomy, data, evaluate=evaluate, progress=progress, recorded=record)
     model.manifest["data_fingerprint"] = config.data_fingerprint()
+    model.manifest["code_fingerprint"] = config.package_code_fingerprint()
     model.manifest["name"] = "default"
     return model
 
@@ -101,8 +102,8 @@ def default_model(progress: Callable[[str], None] = lambda _m: None,
                   notice: Callable[[str], None] | None = None) -> ThemeModel:
     """The built-in default model, built into the user cache on first use.
 
-    It is rebuilt when the shipped data changes or the installed library
-    versions differ from those it was built with; it is never used stale.
+    It is rebuilt when the shipped data or the package's code changes, or the installed
+    library versions differ from those it was built with; it is never used stale.
     ``notice`` hears why a build starts (default: ``progress``).
     """
     notice = notice or progress
@@ -110,9 +111,11 @@ def default_model(progress: Callable[[str], None] = lambda _m: None,
     try:
         # the cheap check first: a stale model is not loaded only to be thrown away
         manifest = read_manifest(folder)
-        if manifest.get("data_fingerprint") == config.data_fingerprint():
+        data = manifest.get("data_fingerprint") == config.data_fingerprint()
+        if data and manifest.get("code_fingerprint") == config.package_code_fingerprint():
             return load_model(folder, manifest)
-        reason = "the shipped training data changed: rebuilding the default model"
+        reason = (f"the shipped training {'code' if data else 'data'} changed: rebuilding the "
+                  "default model")
     except ModelError as exc:
         if (folder / "manifest.json").exists():
             reason = f"rebuilding the default model: {exc}"
