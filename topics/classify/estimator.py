@@ -1,4 +1,4 @@
-"""The sentence theme classifier: word and char TF-IDF, cue-word scores, logistic regression.
+"""The sentence theme classifier: TF-IDF and cue-word scores, logistic regression and naive Bayes.
 
 It learns with scikit-learn; once fitted, it labels through a
 :class:`~topics.classify.predictor.ThemePredictor` made from its state, which is also what a loaded

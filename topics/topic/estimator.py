@@ -1,4 +1,4 @@
-"""The topic model: gensim LDA over sentence bags of words, seeded from the taxonomy's cues."""
+"""The topic model: gensim LDA over windows of neighbouring units, seeded from the cue words."""
 
 from __future__ import annotations
 
