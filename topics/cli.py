@@ -437,30 +437,16 @@ def select_k(obj, reports, label_files, taxonomy, ks, n_seeds, chart, fmt, max_s
 
     Example: topics select-k --k 8-16:2 --chart k.html
     """
-    from .errors import InputError
-    from .read.files import expand_inputs
     from .taxonomy import load_taxonomy
     from .topic.select import RULE, chart_html, scores_json
-    from .train import collect_training_data, select_n_topics
+    from .train import collect_training_data, select_n_topics, training_inputs
 
     started = time.monotonic()
     progress = _Heartbeat(obj)
     tax = load_taxonomy(taxonomy or config.taxonomy_path())
-    document_sets = []
-    if not reports and not label_files:
-        paths = [str(p) for p in config.seed_paths()]
-        label_files = [str(p) for p in config.label_paths()]
-        document_sets = config.document_sets()
-    else:
-        paths = []
-        for item in expand_inputs(reports):
-            if isinstance(item, InputError):
-                raise item
-            if item == "-":
-                raise InputError("-: select-k reads report files, not stdin")
-            paths.append(item)
+    paths, label_files, document_sets = training_inputs(list(reports), label_files, "select-k")
     try:
-        data = collect_training_data(tax, list(label_files), paths, config.megabytes(max_size),
+        data = collect_training_data(tax, label_files, paths, config.megabytes(max_size),
                                      document_sets=document_sets,
                                      shipped_by_content=bool(reports))
         chosen, scores = select_n_topics(tax, data, ks, n_seeds=n_seeds, progress=progress)

@@ -622,6 +622,31 @@ class Trained:
     n_reports: int  # report files read (the shipped seeds by default)
 
 
+def training_inputs(reports: list[str], label_files: Iterable[str], command: str
+                    ) -> tuple[list[str], list[str], list]:
+    """The report files, label files and document sets that ``command`` trains on.
+
+    With no ``reports`` and no ``label_files``: the shipped seed reports, hand labels,
+    authored examples and labelled documents. Else the reports (folders expanded; an
+    unreadable one, or stdin, stops it with its ``InputError``) and the label files given.
+    """
+    from . import config
+    from .read.files import expand_inputs
+
+    label_files = [str(p) for p in label_files]
+    if not reports and not label_files:
+        return ([str(p) for p in config.seed_paths()], [str(p) for p in config.label_paths()],
+                config.document_sets())
+    paths = []
+    for item in expand_inputs(reports):
+        if failed(item):
+            raise item
+        if item == "-":
+            raise InputError(f"-: {command} reads report files, not stdin")
+        paths.append(item)
+    return paths, label_files, []
+
+
 def train_to(out: str | os.PathLike, reports: Iterable[str] = (),
              label_files: Iterable[str] = (), *, taxonomy: str | os.PathLike | None = None,
              n_topics: int = N_TOPICS, seed: int = 0, evaluate: bool = True,
@@ -641,25 +666,12 @@ def train_to(out: str | os.PathLike, reports: Iterable[str] = (),
     """
     from . import config
     from .bundle import check_target, save_model
-    from .read.files import expand_inputs
     from .taxonomy import load_taxonomy
 
     check_target(out)  # before minutes of work, not after
     tax = load_taxonomy(taxonomy or config.taxonomy_path())
-    reports, label_files = list(reports), [str(p) for p in label_files]
-    document_sets = []
-    if not reports and not label_files:
-        paths = [str(p) for p in config.seed_paths()]
-        label_files = [str(p) for p in config.label_paths()]
-        document_sets = config.document_sets()
-    else:
-        paths = []
-        for item in expand_inputs(reports):
-            if failed(item):
-                raise item
-            if item == "-":
-                raise InputError("-: train reads report files, not stdin")
-            paths.append(item)
+    reports = list(reports)
+    paths, label_files, document_sets = training_inputs(reports, label_files, "train")
     with contextlib.ExitStack() as cluster:
         mapper = map_here
         if scheduler:
