@@ -453,7 +453,7 @@ def select_k(obj, reports, label_files, taxonomy, ks, n_seeds, chart, fmt, max_s
     finally:
         progress.stop()
     if chart:
-        _emit(chart_html(chosen, scores, len(tax.themes)), chart)
+        _emit(chart_html(chosen, scores, len(tax.themes), n_seeds), chart)
     if fmt == "json":
         click.echo(json.dumps(scores_json(chosen, scores), ensure_ascii=False, indent=2))
     else:

@@ -89,6 +89,7 @@ def test_select_k_command_prints_the_table_and_writes_the_chart(tmp_path, monkey
     assert sum("<- chosen" in line for line in lines) == 1
     assert "train with: topics train --topics" in result.stderr
     page = chart.read_text(encoding="utf-8")
+    assert "stability (2 seeds)" in page  # the seeds asked for, in the legend
     assert page.count("<polyline") == 4 and "http" not in page.replace(
         'xmlns="http://www.w3.org/2000/svg"', "")
 

@@ -186,8 +186,12 @@ def scores_json(chosen: KScore, scores: list[KScore]) -> dict:
             "scores": [plain(s) for s in scores]}
 
 
-def chart_html(chosen: KScore, scores: list[KScore], n_themes: int = 8) -> str:
-    """A self-contained HTML page (inline SVG, no network) of the measures against k."""
+def chart_html(chosen: KScore, scores: list[KScore], n_themes: int = 8,
+               n_seeds: int = N_SEEDS) -> str:
+    """A self-contained HTML page (inline SVG, no network) of the measures against k.
+
+    ``n_seeds`` is the number of seeds each k was fitted with (said in the legend).
+    """
     width, height, pad = 640, 300, 48
     ks = [s.k for s in scores]
     low, high = min(ks), max(ks)
@@ -201,7 +205,7 @@ def chart_html(chosen: KScore, scores: list[KScore], n_themes: int = 8) -> str:
 
     series = [("c_v", "#1f77b4", [s.c_v for s in scores], 0.0, 1.0),
               ("c_npmi", "#ff7f0e", [s.c_npmi for s in scores], -0.2, 0.4),
-              ("stability (5 seeds)", "#2ca02c", [s.stability for s in scores], 0.0, 1.0),
+              (f"stability ({n_seeds} seeds)", "#2ca02c", [s.stability for s in scores], 0.0, 1.0),
               (f"themes owning a topic / {n_themes}", "#9467bd",
                [s.themes_owned / n_themes for s in scores], 0.0, 1.0)]
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 40}" '
