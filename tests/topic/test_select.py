@@ -58,6 +58,15 @@ def test_select_k_scores_every_k_on_a_small_corpus(documents, taxonomy):
         assert 0 < s.stability <= 1 and 1 <= s.themes_owned <= 8
 
 
+def test_select_k_reports_the_k_asked_for_when_some_themes_have_no_topic(taxonomy):
+    segmenter = Segmenter()
+    two_themes = [segmenter.content_tokens(t) for t, y in TINY
+                  if y in ("political", "talent")] * 3
+    chosen, scores = select_k(two_themes, taxonomy, [8, 9], n_seeds=2, params=FAST)
+    assert [s.k for s in scores] == [8, 9] and chosen.k in (8, 9)  # what train --topics takes
+    assert [s.n_free for s in scores] == [0, 1]
+
+
 def test_theme_owners_follow_the_cue_words(documents, taxonomy):
     from topics.topic.estimator import ThemeTopicModel
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
@@ -94,7 +94,7 @@ def tied_overlap(first: list[list[str]], other: list[list[str]], n_tied: int) ->
 class KScore:
     """What one number of topics gave, over :data:`N_SEEDS` seeds."""
 
-    k: int
+    k: int  # as asked, what `topics train --topics k` takes (the models may hold fewer)
     n_free: int
     c_v: float  # mean over topics of the first seed's model
     c_npmi: float
@@ -165,7 +165,9 @@ def select_k(documents: list[list[str]], taxonomy: Taxonomy, ks: Sequence[int],
                 **(params or {}), "n_free_topics": k - n_tied, "random_state": seed})
             models.append(model.fit(documents).inference_)
             seconds += time.process_time() - started
-        score = score_models(models, taxonomy, texts, seconds / len(models))
+        # the k asked for, which `topics train --topics k` takes: a theme whose cue words
+        # are not in the vocabulary gets no topic, so the models may hold fewer than k
+        score = replace(score_models(models, taxonomy, texts, seconds / len(models)), k=k)
         progress(f"k={k}: c_v {score.c_v:.3f}, c_npmi {score.c_npmi:.3f}, stability "
                  f"{score.stability:.2f}, themes owning a topic {score.themes_owned}")
         scores.append(score)
