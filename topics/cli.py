@@ -437,6 +437,7 @@ def select_k(obj, reports, label_files, taxonomy, ks, n_seeds, chart, fmt, max_s
 
     Example: topics select-k --k 8-16:2 --chart k.html
     """
+    from .fileio import atomic_file
     from .taxonomy import load_taxonomy
     from .topic.select import RULE, chart_html, scores_json
     from .train import collect_training_data, select_n_topics, training_inputs
@@ -445,15 +446,18 @@ def select_k(obj, reports, label_files, taxonomy, ks, n_seeds, chart, fmt, max_s
     progress = _Heartbeat(obj)
     tax = load_taxonomy(taxonomy or config.taxonomy_path())
     paths, label_files, document_sets = training_inputs(list(reports), label_files, "select-k")
-    try:
-        data = collect_training_data(tax, label_files, paths, config.megabytes(max_size),
-                                     document_sets=document_sets,
-                                     shipped_by_content=bool(reports))
-        chosen, scores = select_n_topics(tax, data, ks, n_seeds=n_seeds, progress=progress)
-    finally:
-        progress.stop()
-    if chart:
-        _emit(chart_html(chosen, scores, len(tax.themes), n_seeds), chart)
+    with contextlib.ExitStack() as stack:
+        # the chart's file is opened (a temporary file beside it) before minutes of work
+        chart_file = stack.enter_context(atomic_file(chart)) if chart else None
+        try:
+            data = collect_training_data(tax, label_files, paths, config.megabytes(max_size),
+                                         document_sets=document_sets,
+                                         shipped_by_content=bool(reports))
+            chosen, scores = select_n_topics(tax, data, ks, n_seeds=n_seeds, progress=progress)
+        finally:
+            progress.stop()
+        if chart_file is not None:
+            chart_file.write(chart_html(chosen, scores, len(tax.themes), n_seeds).encode())
     if fmt == "json":
         click.echo(json.dumps(scores_json(chosen, scores), ensure_ascii=False, indent=2))
     else:

@@ -103,6 +103,23 @@ def test_select_k_command_prints_the_table_and_writes_the_chart(tmp_path, monkey
         'xmlns="http://www.w3.org/2000/svg"', "")
 
 
+def test_select_k_refuses_a_chart_it_cannot_write_before_the_work(tmp_path, monkeypatch):
+    import topics.topic.select as select
+
+    def never(*_args, **_kwargs):
+        raise AssertionError("the topic models were fitted")
+
+    monkeypatch.setattr(select, "select_k", never)
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text("".join(json.dumps({"text": t, "label": y}, ensure_ascii=False) + "\n"
+                              for t, y in TINY), encoding="utf-8")
+    chart = tmp_path / "missing" / "k.html"
+    result = CliRunner().invoke(main, ["select-k", "--labels", str(labels), "--k", "8,9",
+                                       "--chart", str(chart)])
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.strip().splitlines()[-1] == f"Error: cannot write {chart}: no such folder"
+
+
 @pytest.mark.parametrize(("ks", "message"), [("x", "give a range"), ("1-3", "from 2 to 200"),
                                              ("9-8", "1 to 40 values")])
 def test_select_k_refuses_a_bad_range(ks, message):
