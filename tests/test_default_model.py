@@ -79,7 +79,7 @@ def test_topic_words_are_clean_and_tied_to_themes(model, taxonomy):
     assert len(owners) >= 7, owners
 
 
-#: What `topics words` listed per theme before its terms had to recur (issue 17).
+#: Fragments of prose and words of a single training document: never a theme's term.
 FRAGMENTS = ("组建", "引领注入", "周末", "昆山", "四十余年", "主要矛盾", "基层院主要矛盾", "紧紧抓住",
              "民事检察党支部", "福建省民事检察")
 
