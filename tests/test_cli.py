@@ -251,6 +251,16 @@ def test_evaluate_without_a_label_names_the_line(run, tiny_model_dir, write_json
     assert "Traceback" not in result.output
 
 
+def test_train_refuses_fewer_topics_than_tied_themes_before_any_work(run, tmp_path, report_file):
+    target = tmp_path / "model"
+    result = run("train", report_file, "--topics", "3", "--out", target)
+    assert result.exit_code != 0
+    assert result.stderr.splitlines()[-1] == ("Error: --topics 3: fewer than the 8 themes with "
+                                              "cue words, each of which has a topic; give at "
+                                              "least 8")
+    assert not target.exists()
+
+
 def test_train_on_a_report_with_labels(run, tmp_path, report_file, write_jsonl, monkeypatch):
     from tests.conftest import TINY
 

@@ -24,7 +24,7 @@ from .classify.context import (
 from .classify.estimator import ThemeClassifier
 from .classify.predictor import decide
 from .config import MAX_BYTES, MAX_WEAK, N_TOPICS
-from .errors import InputError, LabelError, failed, printable
+from .errors import InputError, LabelError, UsageError, failed, printable
 from .evaluate import score_predictions, score_with_confidence
 from .fileio import file_sha256
 from .labelled_docs import LabelledDocument, load_document_set
@@ -670,6 +670,10 @@ def train_to(out: str | os.PathLike, reports: Iterable[str] = (),
 
     check_target(out)  # before minutes of work, not after
     tax = load_taxonomy(taxonomy or config.taxonomy_path())
+    tied = sum(1 for t in tax.themes if t.cues)
+    if n_topics < tied:
+        raise UsageError(f"--topics {n_topics}: fewer than the {tied} themes with cue words, "
+                         f"each of which has a topic; give at least {tied}")
     reports = list(reports)
     paths, label_files, document_sets = training_inputs(reports, label_files, "train")
     with contextlib.ExitStack() as cluster:
@@ -683,7 +687,6 @@ def train_to(out: str | os.PathLike, reports: Iterable[str] = (),
         data = collect_training_data(tax, label_files, paths, max_bytes, max_weak, seed,
                                      mapper, document_sets, shipped_by_content=bool(reports))
         on_data(data, len(paths))
-        tied = sum(1 for t in tax.themes if t.cues)
         segmenter = Segmenter(tuple(user_dicts), tuple(stopwords))
         params, trials = {}, None
         if select:
