@@ -193,7 +193,7 @@ def topics_table(topic_summary: list[dict], taxonomy: Taxonomy) -> str:
     rows = []
     for topic in topic_summary:
         theme = topic["theme"]
-        name = taxonomy[theme].name_zh if theme in taxonomy.ids else "自由主题 free"
+        name = taxonomy[theme].name_zh if theme in taxonomy.ids else "自由话题 free"
         coherence = topic.get("coherence", {})
         rows.append(f'<tr><td class="num">{topic["id"]}</td><td>{escape(name)}</td>'
                     f'<td class="num">{coherence.get("c_v")}</td>'
@@ -231,7 +231,7 @@ def report_topics_table(results: list[UnitResult], topic_summary: list[dict],
     for topic, count in counts.most_common(n_topics):
         info = summary.get(topic, {"theme": None, "words": []})
         theme = info["theme"]
-        name = taxonomy[theme].name_zh if theme in taxonomy.ids else "自由主题 free"
+        name = taxonomy[theme].name_zh if theme in taxonomy.ids else "自由话题 free"
         rows.append(f'<tr><td class="num">{topic}</td><td class="num">{count}</td>'
                     f'<td class="num">{count / len(results):.1%}</td><td>{escape(name)}</td>'
                     f'<td>{escape(" ".join(w for w, _ in info["words"]))}</td></tr>')
@@ -308,7 +308,7 @@ def results_html(reports: list[tuple[str, list[UnitResult], ThemeProfile]], taxo
     parts.append(failed_section(failed))
     parts.append("<section><h2>模型的全部话题 All topics of the model</h2>"
                  '<p class="muted">主题模型（LDA）在训练语料上学到的全部话题，不是上面报告的统计；'
-                 "“对应主题类别”是以其线索词为该话题播种的主题类别（自由主题没有）。"
+                 "“对应主题类别”是以其线索词为该话题播种的主题类别（自由话题没有）。"
                  "The topic model's topics, learnt from the training reports (not counted in "
                  "the reports above), each with the theme whose cue words seeded it (none for a "
                  "free topic) and its coherence (c_v). Each report's own main topics are "
@@ -525,7 +525,7 @@ def topic_model_html(view: dict, taxonomy: Taxonomy, title: str = "主题模型 
         if t not in colors)
     options = "".join(
         f'<option value="{i}">{i} · '
-        f'{escape(names[t] + " " + t if t in names else "自由主题 free")}</option>'
+        f'{escape(names[t] + " " + t if t in names else "自由话题 free")}</option>'
         for i, t in enumerate(themes))
     body = (f"<header><h1>{escape(title)}</h1>{_legend(taxonomy, colors)}"
             f'<div class="legend">{free_legend}</div></header>'
@@ -580,7 +580,7 @@ _TOPIC_SCRIPT = """
     document.getElementById('lambda-value').textContent=lam.toFixed(1);
     var t=v.topics[current];
     document.getElementById('topic-title').textContent='主题 '+current+' · '+
-      (t.theme?DATA.names[t.theme]+' '+t.theme:'自由主题 free');
+      (t.theme?DATA.names[t.theme]+' '+t.theme:'自由话题 free');
     var words=t.words.map(function(w){
       return {w:w[0],p:w[1],rel:lam*Math.log(w[1])+(1-lam)*Math.log(w[1]/w[2])};});
     words.sort(function(a,b){return b.rel-a.rel;});
