@@ -39,7 +39,7 @@ class TopicInference:
         self.alpha_ = np.asarray(arrays["alpha"], dtype=np.float64)
         self.eta_ = np.asarray(arrays["eta"], dtype=np.float64)
         self.sstats_ = np.asarray(arrays["sstats"], dtype=np.float64)
-        # without stop words or collocations in its state, inference reads the content tokens as given
+        # without stop words or collocations in its state, it reads content tokens as given
         self.vocabulary_ = TopicVocabulary(meta.get("stopwords", ()), meta.get("phrases", ()))
 
     def to_state(self) -> tuple[dict, dict[str, np.ndarray]]:
