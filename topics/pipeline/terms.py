@@ -8,13 +8,11 @@ text alone, so its words, its characters and the cue words it holds all count.
 
 from __future__ import annotations
 
-from importlib import resources
-
 import numpy as np
 
 from ..classify.predictor import ThemePredictor
 from ..features.definition import display_name
-from ..text.segment import _read_lines, is_noise
+from ..text.segment import is_noise, shipped_words
 
 #: A term is listed only when it occurs in at least this many training documents.
 MIN_DOCUMENTS = 3
@@ -24,8 +22,7 @@ OFFICIALESE = "officialese.txt"
 
 def load_officialese() -> frozenset[str]:
     """The shipped officialese: set phrases of report prose that no theme owns."""
-    text = (resources.files("topics.resources") / OFFICIALESE).read_text(encoding="utf-8")
-    return frozenset(_read_lines(text))
+    return shipped_words(OFFICIALESE)
 
 
 def _readable(feature: str, predictor: ThemePredictor, officialese: frozenset[str]) -> bool:

@@ -67,6 +67,11 @@ def _file_text(path: str | Path) -> str:
         raise InputError(f"{path}: cannot read word list: {exc}") from None
 
 
+def shipped_words(name: str) -> frozenset[str]:
+    """A word list shipped in ``topics.resources``: a word a line, ``#`` starts a comment."""
+    return frozenset(_read_lines(_resource_text(name)))
+
+
 def load_stopwords(extra: tuple[str, ...] = ()) -> frozenset[str]:
     """The shipped stop words plus those of the files in ``extra``."""
     words = set(_read_lines(_resource_text(STOPWORDS)))

@@ -7,7 +7,6 @@ Learning the collocations needs gensim (:func:`learn_phrases`); applying them do
 from __future__ import annotations
 
 from collections.abc import Iterable
-from importlib import resources
 
 #: The shipped topic-model stop list (apart from the classifier's ``stopwords.txt``).
 TOPIC_STOPWORDS = "topic_stopwords.txt"
@@ -15,10 +14,9 @@ TOPIC_STOPWORDS = "topic_stopwords.txt"
 
 def load_topic_stopwords() -> frozenset[str]:
     """The shipped topic-model stop words: genre-wide words, officialese, scaffolding."""
-    from ..text.segment import _read_lines
+    from ..text.segment import shipped_words
 
-    text = (resources.files("topics.resources") / TOPIC_STOPWORDS).read_text(encoding="utf-8")
-    return frozenset(_read_lines(text))
+    return shipped_words(TOPIC_STOPWORDS)
 
 
 def learn_phrases(documents: Iterable[list[str]], min_count: int, threshold: float
