@@ -2,8 +2,8 @@
 
 Writes ``bench/TOPICS.md`` (and the select-k chart ``bench/topics_k.html``)::
 
-    python bench/topics.py            # everything (about 15 min on a quiet 2-core machine)
-    python bench/topics.py --no-grid  # the targets and the choice of k only
+    python bench/topic_quality.py            # everything (about 15 min on a quiet 2-core machine)
+    python bench/topic_quality.py --no-grid  # the targets and the choice of k only
 
 Terms:
 
@@ -24,22 +24,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
+from common import HERE, machine, shipped_data
 
-# This script's name is the package's: the package is imported with this folder off the
-# path, then the folder comes back for ``common``.
-_BENCH = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _BENCH]
-from topics import config  # noqa: E402
-
-sys.path.append(str(_BENCH))
-from common import HERE, machine, shipped_data  # noqa: E402
-
+from topics import config
 from topics.labelled_docs import strip_metadata  # noqa: E402
 from topics.text.segment import Segmenter, is_noise, load_stopwords  # noqa: E402
 from topics.text.sentences import split_units  # noqa: E402
@@ -250,7 +241,7 @@ def main() -> None:
     corpus = Corpus()
     out = ["# The topic model measured (issue 17)", "",
            f"Machine: {machine(('gensim', 'numpy', 'scipy'))}.", "",
-           "Made by `python bench/topics.py`; terms (seed sentences, c_v, held out, plain, "
+           "Made by `python bench/topic_quality.py`; terms (seed sentences, c_v, held out, plain, "
            "themes owning a topic, stability) are defined in the script's docstring.", ""]
 
     # the targets, default settings
