@@ -9,6 +9,7 @@ document, nested second stage) and split 2 (the development set held out whole),
     python bench/first_stage_trials.py baseline disagreed-soft knn ...
     python bench/first_stage_trials.py --list
     python bench/first_stage_trials.py --consistency   # devset-only model on written units
+    python bench/first_stage_trials.py --calibrations  # richer calibrations of units alone
 
 Results of a run are in the hand-written part of ``bench/ACCURACY.md``.
 """
@@ -205,6 +206,73 @@ class Harness:
             "null-shuffle-2": lambda: shuffled(2),
         }
 
+    def calibrations(self) -> None:
+        """The baseline's first stage with richer alone calibrations than temperature + biases."""
+        from scipy.optimize import minimize
+        from sklearn.linear_model import LogisticRegression
+
+        fold = _fold_of(report_folds(self.data.sentences), 0)
+        classes = sorted({s.label for s in self.data.sentences})
+        documents = {}
+        for number in range(max(fold.values()) + 1):
+            held = {g for g, f in fold.items() if f == number}
+            model = self.fit(self.data, held)
+            documents.update({d.name: probabilities_in(model, [u.text for u in d.units], classes)
+                              for d in self.data.documents if d.name in held and d.units})
+        devset = {d.name for d in self.data.documents if d.corpus == "devset"}
+        model = self.fit(self.data, devset)
+        held_out = {d.name: probabilities_in(model, [u.text for u in d.units], classes)
+                    for d in self.data.documents if d.name in devset}
+        rows = labelled_views(self.data, documents, classes)
+        logs = np.stack([r[0][0] for r in rows])
+        y = np.array([r[1] for r in rows])
+        folds = np.array([fold[r[2].name] for r in rows])
+        dev = np.array([r[2].name in devset for r in rows])
+        test = labelled_views(self.data, held_out, classes)
+        test_logs = np.stack([r[0][0] for r in test])
+        n_classes = len(classes)
+
+        def temperature(x, target):
+            w, b = fit_combination(x[:, None, :], target)
+            return lambda z: combine(z[:, None, :], w, b)
+
+        def vector(x, target):
+            def loss(t):
+                z = x * t[:n_classes] + t[n_classes:]
+                z = z - z.max(axis=1, keepdims=True)
+                z = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+                return (-z[np.arange(len(target)), target].mean()
+                        + 1e-3 * ((t[:n_classes] - 1) ** 2).sum())
+
+            t = minimize(loss, np.r_[np.ones(n_classes), np.zeros(n_classes)],
+                         method="L-BFGS-B").x
+
+            def proba(z):
+                z = z * t[:n_classes] + t[n_classes:]
+                z = np.exp(z - z.max(axis=1, keepdims=True))
+                return z / z.sum(axis=1, keepdims=True)
+            return proba
+
+        def matrix(c):
+            def fit(x, target):
+                return LogisticRegression(C=c, max_iter=2000).fit(x, target).predict_proba
+            return fit
+
+        for name, fitter in (("temperature and biases (shipped)", temperature),
+                             ("a temperature per theme", vector),
+                             *((f"matrix scaling C={c}", matrix(c)) for c in (0.1, 1.0, 10.0))):
+            alone = np.zeros((len(y), n_classes))
+            for number in sorted(set(folds.tolist())):
+                inside = folds == number
+                alone[inside] = fitter(logs[~inside], y[~inside])(logs[inside])
+            split1 = self._score([classes[i] for i in y[dev]], alone[dev], classes)
+            proba = fitter(logs[~dev], y[~dev])(test_logs)
+            split2 = self._score([classes[r[1]] for r in test], proba, classes)
+            print(json.dumps({"calibration": name, "split1_alone": round(split1[0], 4),
+                              "split1_alone_ece": round(split1[1], 4),
+                              "split2_alone": round(split2[0], 4),
+                              "split2_alone_ece": round(split2[1], 4)}), flush=True)
+
     def consistency(self) -> None:
         """A model trained on the devset's agreed units labels the written documents' (and back)."""
         dev = [s for s in self.data.sentences if s.group.startswith("devset/")]
@@ -236,6 +304,8 @@ def main() -> None:
     parser.add_argument("--list", action="store_true", help="name the trials")
     parser.add_argument("--consistency", action="store_true",
                         help="devset-only model on the written documents, and back")
+    parser.add_argument("--calibrations", action="store_true",
+                        help="richer calibrations of units alone over the baseline's first stage")
     args = parser.parse_args()
     harness = Harness()
     known = harness.trials()
@@ -244,6 +314,9 @@ def main() -> None:
         return
     if args.consistency:
         harness.consistency()
+        return
+    if args.calibrations:
+        harness.calibrations()
         return
     for name in args.trials:
         spec = known[name]()
