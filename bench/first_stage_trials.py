@@ -201,6 +201,7 @@ class Harness:
             "written-other-x0.3": lambda: {"data": self.reweighted(written_other(0.3))},
             "knn": lambda: {"blend": {"k": 20, "w": 0.5, "blocks": "wc"}},
             "knn-words": lambda: {"blend": {"k": 20, "w": 0.3, "blocks": "w"}},
+            "knn-strong": lambda: {"blend": {"k": 10, "w": 1.0, "blocks": "wc"}},
             "word-ngrams-1-3": lambda: {"params": {"word_ngrams": (1, 3)}},
             "null-shuffle-1": lambda: shuffled(1),
             "null-shuffle-2": lambda: shuffled(2),
