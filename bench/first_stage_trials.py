@@ -1,0 +1,329 @@
+"""Trials of changes to the first stage (a unit alone), scored as ``bench/accuracy.py`` does.
+
+Each trial changes the training sentences (weights, extra examples) or blends a second view
+into the first stage's probabilities, then measures the development set's macro-F1 alone and
+in context on split 1 (5-fold cross-validation grouped by document over every labelled
+document, nested second stage) and split 2 (the development set held out whole), exactly as
+``bench/accuracy.py`` (same folds, same second stage). Prints one JSON line per trial::
+
+    python bench/first_stage_trials.py baseline disagreed-soft knn ...
+    python bench/first_stage_trials.py --list
+    python bench/first_stage_trials.py --consistency   # devset-only model on written units
+    python bench/first_stage_trials.py --calibrations  # richer calibrations of units alone
+
+Results of a run are in the hand-written part of ``bench/ACCURACY.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import random
+import time
+from collections import Counter
+from dataclasses import replace
+
+import numpy as np
+import scipy.sparse as sp
+from common import shipped_data
+from sklearn.preprocessing import normalize
+
+from topics import config
+from topics.classify.context import combine, fit_combination
+from topics.classify.estimator import ThemeClassifier
+from topics.labels import LabelledSentence
+from topics.text.segment import Segmenter
+from topics.train import (
+    CrossValidated,
+    _fold_of,
+    fit_first_stage,
+    labelled_views,
+    nested_second_stage,
+    probabilities_in,
+    report_folds,
+    score_probabilities,
+)
+
+HARD_GENRES = {"care-news", "culture-feature", "culture-news", "training-news", "party-branch"}
+
+
+class Blend:
+    """The first stage with a nearest-neighbour (or centroid) vote, blended in log space.
+
+    ``log p = log p_first + w * log p_vote``; the vote is over the ``k`` training units most
+    similar (cosine of the word and/or character TF-IDF) to a unit, weighted by similarity
+    and sample weight, smoothed by ``alpha`` times the class prior.
+    """
+
+    def __init__(self, model, train, k=20, w=0.5, alpha=0.5, blocks="wc"):
+        self.model, self.k, self.w, self.alpha, self.blocks = model, k, w, alpha, blocks
+        self.classes_ = model.classes_
+        index = {c: i for i, c in enumerate(self.classes_)}
+        self.x = self._features([s.text for s in train])
+        self.y = np.array([index[s.label] for s in train])
+        self.weight = np.array([s.weight for s in train])
+        self.prior = np.bincount(self.y, self.weight, len(self.classes_))
+        self.prior /= self.prior.sum()
+
+    def _features(self, texts):
+        blocks = self.model.predictor_.blocks(texts)
+        parts = {"w": blocks.words, "c": blocks.chars}
+        return normalize(sp.hstack([parts[b] for b in self.blocks]).tocsr())
+
+    def _vote(self, texts):
+        similarity = (self._features(texts) @ self.x.T).toarray()
+        top = np.argpartition(-similarity, self.k, axis=1)[:, :self.k]
+        rows = np.arange(len(texts))[:, None]
+        votes = np.clip(similarity[rows, top], 0, None) * self.weight[top]
+        p = np.zeros((len(texts), len(self.classes_)))
+        np.add.at(p, (np.repeat(np.arange(len(texts)), self.k), self.y[top].ravel()),
+                  votes.ravel())
+        p += self.alpha * self.prior
+        return p / p.sum(axis=1, keepdims=True)
+
+    def predict_proba(self, texts):
+        first = self.model.predict_proba(texts)
+        vote = np.vstack([self._vote(texts[i:i + 500]) for i in range(0, len(texts), 500)])
+        z = np.log(np.clip(first, 1e-9, 1)) + self.w * np.log(vote)
+        z = np.exp(z - z.max(axis=1, keepdims=True))
+        return z / z.sum(axis=1, keepdims=True)
+
+
+class Harness:
+    """The shipped training data and the two splits of ``bench/accuracy.py``."""
+
+    def __init__(self):
+        self.taxonomy, self.data = shipped_data()
+        self.segmenter = Segmenter()
+        self.params = {"random_state": 0}
+        self.genre = {d.name: d.genre or d.corpus for d in self.data.documents}
+        self.corpus = {d.name: d.corpus for d in self.data.documents}
+
+    def with_sentences(self, sentences):
+        data = copy.copy(self.data)
+        data.sentences = sentences
+        return data
+
+    def reweighted(self, factor):
+        return self.with_sentences([replace(s, weight=s.weight * factor(s))
+                                    for s in self.data.sentences])
+
+    def disagreed(self, weight: float, second: bool = True) -> list[LabelledSentence]:
+        """Units the two passes labelled differently: each pass's label at ``weight``."""
+        out = []
+        for _folder, labels in config.document_sets():
+            for line in labels.read_text(encoding="utf-8").splitlines():
+                record = json.loads(line)
+                if record.get("agreed", True):
+                    continue
+                group = f"{labels.parent.name}/{record['doc']}"
+                passes = [record["label"]]
+                if second and record.get("second") in self.taxonomy.ids:
+                    passes.append(record["second"])
+                out += [LabelledSentence(record["text"], label, group, None, group, "soft",
+                                         weight) for label in passes]
+        return out
+
+    def fit(self, data, held, blend=None):
+        model = fit_first_stage(data, self.taxonomy, self.params, self.segmenter, held)
+        if blend is None:
+            return model
+        return Blend(model, [s for s in data.sentences if s.group not in held], **blend)
+
+    def _score(self, gold, proba, classes):
+        s = score_probabilities(gold, proba, classes, self.taxonomy, 0.0)
+        return s["macro_f1"], s["calibration_error"], s
+
+    def run(self, name, data=None, blend=None, split2=True) -> dict:
+        data = data or self.data
+        started = time.monotonic()
+        fold = _fold_of(report_folds(data.sentences), 0)
+        classes = sorted({s.label for s in data.sentences})
+        documents = {}
+        for number in range(max(fold.values()) + 1):
+            held = {g for g, f in fold.items() if f == number}
+            model = self.fit(data, held, blend)
+            documents.update({d.name: probabilities_in(model, [u.text for u in d.units], classes)
+                              for d in data.documents if d.name in held and d.units})
+        cv = CrossValidated(classes, fold, np.zeros((0, len(classes))), [], documents)
+        rows = labelled_views(data, cv.documents, classes)
+        views = np.stack([r[0] for r in rows])
+        y = np.array([r[1] for r in rows])
+        alone, context = nested_second_stage(views, y, np.array([fold[r[2].name] for r in rows]))
+        dev = np.array([r[2].corpus == "devset" for r in rows])
+        gold = [classes[i] for i in y[dev]]
+        out = {"trial": name, "split1_alone": self._score(gold, alone[dev], classes)[0],
+               "split1_context": self._score(gold, context[dev], classes)[0],
+               "split1_alone_ece": self._score(gold, alone[dev], classes)[1]}
+        if split2:
+            held = {d.name for d in data.documents if d.corpus == "devset"}
+            model = self.fit(data, held, blend)
+            probas = {d.name: probabilities_in(model, [u.text for u in d.units], classes)
+                      for d in data.documents if d.name in held}
+            train = [i for i, r in enumerate(rows) if r[2].name not in held]
+            weights, bias = fit_combination(views[train], y[train])
+            alone_w, alone_b = fit_combination(views[train][:, :1], y[train])
+            test = labelled_views(data, probas, classes)
+            test_views = np.stack([r[0] for r in test])
+            gold = [classes[r[1]] for r in test]
+            a = self._score(gold, combine(test_views[:, :1], alone_w, alone_b), classes)
+            out.update(split2_alone=a[0], split2_alone_ece=a[1], split2_context=self._score(
+                gold, combine(test_views, weights, bias), classes)[0])
+        out["seconds"] = round(time.monotonic() - started)
+        return {k: round(v, 4) if isinstance(v, float) else v for k, v in out.items()}
+
+    def trials(self) -> dict:
+        def written_other(factor):
+            return lambda s: (factor if self.corpus.get(s.group) == "written"
+                              and s.label == "other" else 1.0)
+
+        def shuffled(seed):
+            sentences = list(self.data.sentences)
+            random.Random(seed).shuffle(sentences)
+            return {"data": self.with_sentences(sentences)}
+
+        return {
+            "baseline": lambda: {},
+            "disagreed-soft": lambda: {"data": self.with_sentences(
+                self.data.sentences + self.disagreed(0.5))},
+            "disagreed-soft-0.25": lambda: {"data": self.with_sentences(
+                self.data.sentences + self.disagreed(0.25))},
+            "disagreed-first-pass": lambda: {"data": self.with_sentences(
+                self.data.sentences + self.disagreed(0.5, second=False))},
+            "devset-x2": lambda: {"split2": False, "data": self.reweighted(
+                lambda s: 2.0 if self.corpus.get(s.group) == "devset" else 1.0)},
+            "devset-x4": lambda: {"split2": False, "data": self.reweighted(
+                lambda s: 4.0 if self.corpus.get(s.group) == "devset" else 1.0)},
+            "hard-genres-x2": lambda: {"data": self.reweighted(
+                lambda s: 2.0 if self.genre.get(s.group) in HARD_GENRES else 1.0)},
+            "written-other-x0.6": lambda: {"data": self.reweighted(written_other(0.6))},
+            "written-other-x0.3": lambda: {"data": self.reweighted(written_other(0.3))},
+            "knn": lambda: {"blend": {"k": 20, "w": 0.5, "blocks": "wc"}},
+            "knn-words": lambda: {"blend": {"k": 20, "w": 0.3, "blocks": "w"}},
+            "knn-strong": lambda: {"blend": {"k": 10, "w": 1.0, "blocks": "wc"}},
+            "word-ngrams-1-3": lambda: {"params": {"word_ngrams": (1, 3)}},
+            "null-shuffle-1": lambda: shuffled(1),
+            "null-shuffle-2": lambda: shuffled(2),
+        }
+
+    def calibrations(self) -> None:
+        """The baseline's first stage with richer alone calibrations than temperature + biases."""
+        from scipy.optimize import minimize
+        from sklearn.linear_model import LogisticRegression
+
+        fold = _fold_of(report_folds(self.data.sentences), 0)
+        classes = sorted({s.label for s in self.data.sentences})
+        documents = {}
+        for number in range(max(fold.values()) + 1):
+            held = {g for g, f in fold.items() if f == number}
+            model = self.fit(self.data, held)
+            documents.update({d.name: probabilities_in(model, [u.text for u in d.units], classes)
+                              for d in self.data.documents if d.name in held and d.units})
+        devset = {d.name for d in self.data.documents if d.corpus == "devset"}
+        model = self.fit(self.data, devset)
+        held_out = {d.name: probabilities_in(model, [u.text for u in d.units], classes)
+                    for d in self.data.documents if d.name in devset}
+        rows = labelled_views(self.data, documents, classes)
+        logs = np.stack([r[0][0] for r in rows])
+        y = np.array([r[1] for r in rows])
+        folds = np.array([fold[r[2].name] for r in rows])
+        dev = np.array([r[2].name in devset for r in rows])
+        test = labelled_views(self.data, held_out, classes)
+        test_logs = np.stack([r[0][0] for r in test])
+        n_classes = len(classes)
+
+        def temperature(x, target):
+            w, b = fit_combination(x[:, None, :], target)
+            return lambda z: combine(z[:, None, :], w, b)
+
+        def vector(x, target):
+            def loss(t):
+                z = x * t[:n_classes] + t[n_classes:]
+                z = z - z.max(axis=1, keepdims=True)
+                z = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+                return (-z[np.arange(len(target)), target].mean()
+                        + 1e-3 * ((t[:n_classes] - 1) ** 2).sum())
+
+            t = minimize(loss, np.r_[np.ones(n_classes), np.zeros(n_classes)],
+                         method="L-BFGS-B").x
+
+            def proba(z):
+                z = z * t[:n_classes] + t[n_classes:]
+                z = np.exp(z - z.max(axis=1, keepdims=True))
+                return z / z.sum(axis=1, keepdims=True)
+            return proba
+
+        def matrix(c):
+            def fit(x, target):
+                return LogisticRegression(C=c, max_iter=2000).fit(x, target).predict_proba
+            return fit
+
+        for name, fitter in (("temperature and biases (shipped)", temperature),
+                             ("a temperature per theme", vector),
+                             *((f"matrix scaling C={c}", matrix(c)) for c in (0.1, 1.0, 10.0))):
+            alone = np.zeros((len(y), n_classes))
+            for number in sorted(set(folds.tolist())):
+                inside = folds == number
+                alone[inside] = fitter(logs[~inside], y[~inside])(logs[inside])
+            split1 = self._score([classes[i] for i in y[dev]], alone[dev], classes)
+            proba = fitter(logs[~dev], y[~dev])(test_logs)
+            split2 = self._score([classes[r[1]] for r in test], proba, classes)
+            print(json.dumps({"calibration": name, "split1_alone": round(split1[0], 4),
+                              "split1_alone_ece": round(split1[1], 4),
+                              "split2_alone": round(split2[0], 4),
+                              "split2_alone_ece": round(split2[1], 4)}), flush=True)
+
+    def consistency(self) -> None:
+        """A model trained on the devset's agreed units labels the written documents' (and back)."""
+        dev = [s for s in self.data.sentences if s.group.startswith("devset/")]
+        written = [s for s in self.data.sentences if s.group.startswith("written/")]
+        for name, train, test in (("devset -> written", dev, written),
+                                  ("written -> devset", written, dev)):
+            model = ThemeClassifier(taxonomy=self.taxonomy, segmenter=self.segmenter,
+                                    random_state=0).fit([s.text for s in train],
+                                                        [s.label for s in train],
+                                                        sample_weight=[s.weight for s in train])
+            proba = model.predict_proba([s.text for s in test])
+            predicted = model.classes_[proba.argmax(axis=1)]
+            confident = proba.max(axis=1) > 0.7
+            gold = Counter(s.label for s in test)
+            accuracy = np.mean([s.label == p for s, p in zip(test, predicted, strict=True)])
+            print(f"{name}: accuracy {accuracy:.3f} on {len(test)} units")
+            cells = Counter((s.label, p) for s, p in zip(test, predicted, strict=True)
+                            if s.label != p)
+            for (g, p), n in cells.most_common(12):
+                sure = sum(1 for s, q, c in zip(test, predicted, confident, strict=True)
+                           if (s.label, q) == (g, p) and c)
+                print(f"  gold {g:12s} predicted {p:12s} {n:4d} ({n / gold[g]:.1%} of gold), "
+                      f"{sure} with confidence > 0.7")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("trials", nargs="*", default=["baseline"])
+    parser.add_argument("--list", action="store_true", help="name the trials")
+    parser.add_argument("--consistency", action="store_true",
+                        help="devset-only model on the written documents, and back")
+    parser.add_argument("--calibrations", action="store_true",
+                        help="richer calibrations of units alone over the baseline's first stage")
+    args = parser.parse_args()
+    harness = Harness()
+    known = harness.trials()
+    if args.list:
+        print(" ".join(known))
+        return
+    if args.consistency:
+        harness.consistency()
+        return
+    if args.calibrations:
+        harness.calibrations()
+        return
+    for name in args.trials:
+        spec = known[name]()
+        harness.params = {"random_state": 0, **spec.pop("params", {})}
+        print(json.dumps(harness.run(name, **spec), ensure_ascii=False), flush=True)
+
+
+if __name__ == "__main__":
+    main()
