@@ -2,35 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import platform
 import random
-import sys
 from importlib import metadata
 from pathlib import Path
-
-
-def _load_package() -> None:
-    """Import the ``topics`` package, not ``bench/topics.py``, which has its name.
-
-    A script run from this folder has it first on ``sys.path``; the scripts import ``common``
-    before ``topics`` (sorted imports), so the package is loaded here with the folder off the
-    path, and later ``from topics import ...`` finds it in ``sys.modules``.
-    """
-    if "topics" in sys.modules:
-        return
-    here = Path(__file__).resolve().parent
-    saved = sys.path[:]
-    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != here]
-    try:
-        importlib.import_module("topics")
-    finally:
-        sys.path[:] = saved
-
-
-_load_package()
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
