@@ -175,3 +175,33 @@ def test_same_data_same_seed_gives_byte_identical_artifacts_and_output(taxonomy,
     assert outputs[0] == outputs[1]
     for relative in outputs[0][0]:
         assert (tmp_path / "a" / relative).read_bytes() == (tmp_path / "b" / relative).read_bytes()
+
+
+def test_a_document_that_passed_its_schema_is_not_checked_again_unless_it_changed(
+        tmp_path, monkeypatch):
+    import json
+
+    from topics import bundle_schema
+    from topics.errors import ModelError
+
+    monkeypatch.setenv("TOPICS_HOME", str(tmp_path))
+    bundle_schema._kept_validations.cache_clear()
+    schema = {"type": "object", "required": ["n"], "properties": {"n": {"type": "integer"}}}
+    good, bad = b'{"n": 1}', b'{"n": "x"}'
+    bundle_schema.validate(json.loads(good), schema, "m.json", good)
+    with pytest.raises(ModelError, match="m.json: field n"):
+        bundle_schema.validate(json.loads(bad), schema, "m.json", bad)
+    kept = json.loads((tmp_path / "validated.json").read_text(encoding="utf-8"))
+    assert len(kept) == 1  # the one that passed
+    bundle_schema._kept_validations.cache_clear()  # as a new process reads it
+
+    def no_checking():
+        raise AssertionError("checked again")
+
+    monkeypatch.setattr(bundle_schema, "_validator_class", no_checking)
+    bundle_schema.validate(json.loads(good), schema, "m.json", good)  # kept: not checked
+    with pytest.raises(AssertionError, match="checked again"):  # other bytes are checked
+        bundle_schema.validate(json.loads(bad), schema, "m.json", bad)
+    with pytest.raises(AssertionError, match="checked again"):  # so is another schema
+        bundle_schema.validate(json.loads(good), {**schema, "minProperties": 1}, "m.json", good)
+    bundle_schema._kept_validations.cache_clear()

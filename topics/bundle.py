@@ -403,7 +403,7 @@ def read_manifest(path: str | os.PathLike) -> dict:
         raise ModelError(
             f"{folder}: model format version {version} is older than this topics reads "
             f"({FORMAT_VERSION}); retrain it with `topics train --out {folder}`")
-    validate(manifest, MANIFEST_SCHEMA, str(manifest_path))
+    validate(manifest, MANIFEST_SCHEMA, str(manifest_path), data)
     if manifest[MANIFEST_DIGEST] != _manifest_digest(manifest):
         raise ModelError(f"{manifest_path}: does not match its sha256 (damaged or edited since "
                          f"training); retrain with `topics train --out {folder}`")
@@ -473,7 +473,7 @@ def load_model(path: str | os.PathLike, manifest: dict | None = None) -> ThemeMo
         where = f"{folder}: {name}"
         if name.endswith(".json"):
             documents[name] = _parse_json(blobs[name], where, allow_nan=name == "topics.json")
-            validate(documents[name], ARTIFACT_SCHEMAS[name], where)
+            validate(documents[name], ARTIFACT_SCHEMAS[name], where, blobs[name])
         else:
             prefix, key, _npy = name.split(".")
             arrays.setdefault(prefix, {})[key] = parse_npy(blobs[name], where)

@@ -24,7 +24,7 @@ import math
 
 import numpy as np
 
-from .errors import ModelError
+from .errors import ModelError, OutputError
 
 #: The files of a bundle's data folder: the loader reads these and nothing else.
 ARTIFACTS = (
@@ -194,13 +194,85 @@ def _validator_class():
     return validators.extend(Draft202012Validator, {"itemType": _item_type})
 
 
-def validate(data, schema: dict, where: str) -> None:
-    """Raise ``ModelError("WHERE: FIELD: PROBLEM")`` unless ``data`` fits ``schema``."""
+def validate(data, schema: dict, where: str, raw: bytes | None = None) -> None:
+    """Raise ``ModelError("WHERE: FIELD: PROBLEM")`` unless ``data`` fits ``schema``.
+
+    With ``raw``, the bytes ``data`` was parsed from, a document that passed this very
+    check before is not checked again: the sha256 of its bytes, the schema and this
+    module's code is kept in the user cache (``validated.json``) when it passes. Loading
+    a model already checked once then does not import jsonschema (0.1-0.2 s a process).
+    """
+    key = None if raw is None else _validation_key(raw, schema)
+    if key is not None and key in _kept_validations():
+        return
     from jsonschema.exceptions import best_match
 
     error = best_match(_validator_class()(schema).iter_errors(data))
     if error is not None:
         raise ModelError(f"{where}: field {_where(error)} {_short(error)}")
+    if key is not None:
+        _keep_validation(key)
+
+
+#: Validations kept in the user cache, the latest last (see :func:`validate`).
+KEPT_VALIDATIONS = 256
+
+
+def _validation_key(raw: bytes, schema: dict) -> str:
+    import hashlib
+    import json
+
+    digest = hashlib.sha256(_code_digest().encode())
+    digest.update(json.dumps(schema, sort_keys=True).encode() + b"\0")
+    digest.update(hashlib.sha256(raw).digest())
+    return digest.hexdigest()
+
+
+@functools.cache
+def _code_digest() -> str:
+    """sha256 of this module's source: checking code changed, nothing kept is trusted."""
+    import hashlib
+    from pathlib import Path
+
+    try:
+        return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    except OSError:
+        return "unknown"
+
+
+def _validations_path():
+    from .config import cache_dir
+
+    return cache_dir() / "validated.json"
+
+
+@functools.cache
+def _kept_validations() -> list[str]:
+    """The keys of the validations passed before (read once a process; none if unreadable)."""
+    import json
+
+    try:
+        kept = json.loads(_validations_path().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [k for k in kept if isinstance(k, str)] if isinstance(kept, list) else []
+
+
+def _keep_validation(key: str) -> None:
+    """Add ``key`` to the kept validations (the cache is only an aid: errors are ignored)."""
+    import json
+
+    from .fileio import atomic_write
+
+    kept = _kept_validations()
+    kept.append(key)
+    del kept[:-KEPT_VALIDATIONS]
+    try:
+        path = _validations_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, json.dumps(kept))
+    except (OSError, OutputError):
+        pass
 
 
 def parse_npy(data: bytes, where: str) -> np.ndarray:

@@ -69,17 +69,61 @@ def seed_paths() -> list[Path]:
 
 
 def data_fingerprint() -> str:
-    """sha256 of the package version, shipped data and word lists; a change rebuilds the default."""
+    """sha256 of the package version, shipped data and word lists; a change rebuilds the default.
+
+    The digest is kept in the user cache (``fingerprints.json``) under the files' paths,
+    sizes and modification times: a command hashes the shipped data again only when one
+    of them changed (or the version did).
+    """
     from importlib import metadata
 
-    digest = hashlib.sha256(metadata.version("topics").encode())
+    version = metadata.version("topics")
     documents = [path for docs, labels in document_sets()
                  for path in (labels, *sorted(docs.glob("*.txt")))]
     files = [taxonomy_path(), *label_paths(), *seed_paths(), *documents,
              *sorted((Path(__file__).resolve().parent / "resources").glob("*.txt"))]
+    return _cached_digest("data", version, files, lambda: _data_digest(version, files))
+
+
+def _data_digest(version: str, files: list[Path]) -> str:
+    digest = hashlib.sha256(version.encode())
     for path in files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
+
+
+def _cached_digest(kind: str, version: str, files: list[Path], compute) -> str:
+    """``compute()``, or the digest kept for the same files unchanged (by ``os.stat``).
+
+    The cache is only an aid: unreadable or unwritable, the digest is computed.
+    """
+    import json
+
+    try:
+        stats = [(str(path), s.st_size, s.st_mtime_ns, s.st_ino)
+                 for path, s in ((path, path.stat()) for path in files)]
+    except OSError:
+        return compute()
+    key = hashlib.sha256(json.dumps([kind, version, stats]).encode()).hexdigest()
+    cache = cache_dir() / "fingerprints.json"
+    try:
+        kept = json.loads(cache.read_text(encoding="utf-8"))
+        if kept.get(kind, {}).get("key") == key:
+            return kept[kind]["digest"]
+    except (OSError, ValueError, AttributeError, TypeError, KeyError):
+        kept = {}
+    digest = compute()
+    if not isinstance(kept, dict):
+        kept = {}
+    kept[kind] = {"key": key, "digest": digest}
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        temporary = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
+        temporary.write_text(json.dumps(kept), encoding="utf-8")
+        os.replace(temporary, cache)
+    except OSError:
+        pass
+    return digest
 
 
 #: Modules and folders of the package that cannot change what cross-validation gives the

@@ -148,3 +148,81 @@ def test_jsonl_of_labelled_columns_equals_the_results(tiny_model_dir, batch_unit
             assert [r.text for r in results] == [u.shown for u in loaded.units]
             assert (results[0].evidence is None) == (n_evidence is None)
             assert (results[0].topic is None) == (not topics)
+
+
+def test_batches_are_consecutive_files_within_a_budget(tmp_path):
+    from topics.errors import InputError
+
+    sizes = [10, 3_000, 200_000, 0, 50, 700_000, 40_000, 40_000, 40_000, 5] + [2_000] * 200
+    items = []
+    for number, size in enumerate(sizes):
+        path = tmp_path / f"{number:03d}.txt"
+        path.write_bytes(b"x" * size)
+        items.append(str(path))
+    items[3:3] = [InputError("gone.txt: not found"), str(tmp_path / "missing.txt")]
+    for processes in (1, 2, 4):
+        made = batch.batches(items, processes)
+        assert [item for batch in made for item in batch] == items  # order, nothing lost
+        budget = min(batch.MAX_BATCH_BYTES,
+                     max(batch.MIN_BATCH_BYTES,
+                         (sum(sizes) + len(items) * batch.FILE_BYTES) // (4 * processes)))
+        for files in made:
+            held = sum(batch._size(f) + batch.FILE_BYTES for f in files)
+            assert len(files) == 1 or held <= budget
+        assert [str(tmp_path / "005.txt")] in made  # larger than any budget: alone
+        assert len(made) < len(items) / 5  # small files go together
+        assert len(made) >= min(4 * processes, 8)  # and every process gets several batches
+
+
+def _many_small_reports(tmp_path, count=40):
+    texts = ["一、加强政治建设\n坚持党的绝对领导。深入学习贯彻。", "严格执行三个规定。",
+             "开展警示教育，筑牢廉洁防线。", "举办业务培训班，提升检察官素能。"]
+    items = []
+    for number in range(count):
+        path = tmp_path / f"r{number:02d}.txt"
+        path.write_text(texts[number % len(texts)] * (1 + number % 5), encoding="utf-8")
+        items.append(str(path))
+    broken = tmp_path / "broken.docx"
+    broken.write_bytes(b"not a zip")
+    items[7:7] = [str(broken)]
+    items[20:20] = [str(tmp_path / "missing.txt")]
+    return items
+
+
+def _comparable(outcomes):
+    from topics.errors import InputError
+
+    return [str(o) if isinstance(o, InputError) else o for o in outcomes]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "explained jsonl"])
+def test_small_files_in_batches_in_workers_give_what_one_process_gives(
+        tiny_model_dir, tmp_path, monkeypatch, fmt):
+    """Batches of files, shared with a worker: same outcomes, bad files reported in place."""
+    from topics.bundle import load_model
+    from topics.errors import InputError
+    from topics.render.outputs import renderer
+
+    model = load_model(tiny_model_dir)
+    render = renderer("jsonl", model.taxonomy, explain=fmt.startswith("explained"))
+    items = _many_small_reports(tmp_path)
+    monkeypatch.setattr(batch, "MIN_BATCH_BYTES", 1_500)  # several batches of a few files
+    assert 5 < len(batch.batches(items, 2)) < len(items) / 2
+    one = list(batch.label_files(model, items, None, 10 ** 7, n_jobs=1, render=render))
+    two = list(batch.label_files(model, items, None, 10 ** 7, n_jobs=2, render=render))
+    assert len(one) == len(items)
+    assert [i for i, o in enumerate(one) if isinstance(o, InputError)] == [7, 20]
+    assert _comparable(two) == _comparable(one)
+
+
+def test_a_worker_labels_its_batch_as_this_process_labels_files_in_turn(tiny_model_dir,
+                                                                        tmp_path):
+    from topics.bundle import load_model
+    from topics.parallel.worker import label_in_worker
+    from topics.pipeline.label import label_files_in_turn
+
+    items = _many_small_reports(tmp_path, 12)
+    got = label_in_worker(str(tiny_model_dir), items, None, 10 ** 7, None)
+    expected = list(label_files_in_turn(load_model(tiny_model_dir), items, None, 10 ** 7))
+    assert len(got) == len(items)
+    assert _comparable(got) == _comparable(expected)

@@ -66,3 +66,11 @@ def test_the_plain_command_says_with_v_how_many_processes_it_chose(tiny_model_di
     assert done.returncode == 0, done.stderr
     assert "topics: 1 process (1 file, 0.0 MB" in done.stderr
     assert done.stdout.count("\n") > 1
+
+
+@pytest.mark.parametrize(("load", "expected"), [(0.0, 2), (1.0, 2), (1.6, 1), (5.5, 1)])
+def test_many_small_reports_get_a_worker_on_an_idle_two_core_machine(tmp_path, load, expected):
+    """728 small texts of 2 MB in all (the shipped ones): shared in batches, a worker pays."""
+    paths = _files(tmp_path, [2_700] * 728)
+    assert choose_processes(paths, cores=2, load=load)[0] == expected
+    assert choose_processes(paths[:200], cores=2, load=0.0)[0] == 1  # 0.5 MB: not worth it

@@ -53,3 +53,27 @@ def test_expand_inputs(tmp_path):
     assert out[:3] == [str(tmp_path / "d" / "b.txt"), str(tmp_path / "d" / "sub" / "a.md"), "-"]
     assert [str(e) for e in out[3:]] == [f"{tmp_path / 'none'}: no such file or directory",
                                         f"{tmp_path / 'empty'}: directory holds no reports (.txt, .md, .docx, .pdf)"]
+
+
+@pytest.mark.parametrize("grown", [False, True])
+def test_a_file_is_read_whole_and_one_that_grew_past_the_limit_is_refused(tmp_path, monkeypatch,
+                                                                        grown):
+    """read_bytes reads what fstat says, then on up to the limit if the file grew meanwhile."""
+    import os
+
+    from topics.read import files
+
+    path = tmp_path / "r.txt"
+    path.write_bytes(b"x" * 100)
+    if grown:  # the file grows between the size taken and the read: fstat says 3 bytes
+        real = os.fstat
+
+        def fstat(fd):
+            stat = real(fd)
+            return os.stat_result((*stat[:6], 3, *stat[7:])) if stat.st_size == 100 else stat
+
+        monkeypatch.setattr(files.os, "fstat", fstat)
+    assert files.read_bytes(path, 1000) == b"x" * 100
+    assert files.read_bytes(path, 100) == b"x" * 100
+    with pytest.raises(InputError, match="r.txt"):
+        files.read_bytes(path, 99)

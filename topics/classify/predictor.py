@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
-import scipy.sparse as sp
 
 from ..config import N_EVIDENCE
 from ..features.cues import CueMatcher
 from ..features.definition import FeatureBlocks, display_name, feature_blocks, weighted_matrix
+from ..features.sparse import sp
 from ..features.vectorize import CharNgramIndex, WordNgramIndex
 from ..taxonomy import Taxonomy
 from ..text.segment import Segmenter

@@ -10,10 +10,10 @@ import re
 from typing import NamedTuple
 
 import numpy as np
-import scipy.sparse as sp
 
 from ..text.simplify import map_joined
 from .cues import CueMatcher
+from .sparse import sp
 
 _DIGITS = re.compile(r"[0-9０-９]+(?:[.,][0-9]+)?")
 

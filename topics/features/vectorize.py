@@ -15,9 +15,9 @@ from itertools import chain, repeat
 from typing import NamedTuple
 
 import numpy as np
-import scipy.sparse as sp
 
 from ..text.simplify import map_joined
+from .sparse import sp
 
 _BITS = 21  # every code point is below 2**21
 _UNKNOWN, _DROPPED, _UNSEEN = -1, -2, -3  # codes of tokens that are not vocabulary ids

@@ -1,19 +1,22 @@
 """Label many report files in this process and worker processes that share them.
 
 Results come back in input order whatever the number of processes, and each worker
-loads the model once. Labelling a sentence does not depend on the other sentences of
-its batch, so the output is the same, byte for byte, with one process or several.
+loads the model once. The files are shared in batches of consecutive files (:func:`batches`),
+each labelled as one process labels files in turn, small reports together. Labelling a
+sentence does not depend on the other sentences of its batch, so the output is the same,
+byte for byte, with one process or several.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 
 from ..errors import WorkerError
-from ..pipeline.label import Outcome, Render, label_files_in_turn, label_or_error
+from ..pipeline.label import Outcome, Render, label_files_in_turn
 from ..pipeline.model import ThemeModel
 from .pool import WorkerPool, worker_pool
 from .worker import label_in_worker
@@ -39,16 +42,59 @@ def label_files(model: ThemeModel, items: Iterable, encoding: str | None, max_by
         yield from _label_shared(model, items, encoding, max_bytes, pool, render)
 
 
+#: Bounds of the input bytes of a batch of files handed to one process (see :func:`batches`).
+MIN_BATCH_BYTES, MAX_BATCH_BYTES = 64_000, 512_000
+#: What a file counts for beyond its bytes: its opening, reading and output records.
+FILE_BYTES = 1_000
+
+
+def _size(item) -> int:
+    """The bytes of a file for :func:`batches` (an unreadable one or an error: none)."""
+    try:
+        return os.stat(item).st_size if isinstance(item, str) else 0
+    except (OSError, ValueError):
+        return 0
+
+
+def batches(items: list, processes: int) -> list[list]:
+    """``items`` in batches of consecutive files, for ``processes`` that share them.
+
+    A batch holds files until their bytes (each counting :data:`FILE_BYTES` more) reach a
+    budget: a quarter of one process's share of the input, within
+    :data:`MIN_BATCH_BYTES` and :data:`MAX_BATCH_BYTES` (512 KB: about 4,000 units of
+    report text, a full batch of the first stage). So many small reports are labelled
+    together wherever they go, and each process still gets several batches to even out
+    the work. A file larger than the budget is a batch alone.
+    """
+    sizes = [_size(item) + FILE_BYTES for item in items]
+    budget = min(MAX_BATCH_BYTES,
+                 max(MIN_BATCH_BYTES, sum(sizes) // (4 * max(1, processes))))
+    out: list[list] = []
+    current: list = []
+    held = 0
+    for item, size in zip(items, sizes, strict=True):
+        if current and held + size > budget:
+            out.append(current)
+            current, held = [], 0
+        current.append(item)
+        held += size
+    if current:
+        out.append(current)
+    return out
+
+
 def _label_shared(model: ThemeModel, items: list, encoding: str | None, max_bytes: int,
                   pool: WorkerPool, render: Render | None) -> Iterator[Outcome]:
-    """Label ``items`` here and in the ``pool``'s workers; yield in input order."""
+    """Label ``items`` here and in the ``pool``'s workers, in batches; yield in input order."""
     sharing = _Sharing(pool.executor, pool.size,
-                       lambda item: label_or_error(model, item, encoding, max_bytes, render),
-                       lambda item: (label_in_worker, model.path, item, encoding, max_bytes,
-                                     render),  # a worker loads the saved model
-                       items)
+                       lambda batch: list(label_files_in_turn(model, batch, encoding,
+                                                              max_bytes, render)),
+                       lambda batch: (label_in_worker, model.path, batch, encoding,
+                                      max_bytes, render),  # a worker loads the saved model
+                       batches(items, pool.size + 1))
     try:
-        yield from sharing.outcomes()
+        for outcomes in sharing.outcomes():
+            yield from outcomes
     except BrokenProcessPool as exc:
         raise WorkerError(f"a worker process died ({exc}); was it out of memory?") from None
     finally:
@@ -56,13 +102,13 @@ def _label_shared(model: ThemeModel, items: list, encoding: str | None, max_byte
 
 
 class _Sharing:
-    """Files shared between this process and worker processes, taken in input order.
+    """Items (batches of files) shared between this process and worker processes, in order.
 
-    Each worker has one file at a time; when it finishes, the executor's result thread
-    hands it the next untaken file (:meth:`_feed`). While the file whose turn it is to be
-    yielded is still with a worker, this process labels the next untaken file itself
+    Each worker has one item at a time; when it finishes, the executor's result thread
+    hands it the next untaken item (:meth:`_feed`). While the item whose turn it is to be
+    yielded is still with a worker, this process labels the next untaken item itself
     instead of waiting, the workers' start-up included. At most ``4 * (n_workers + 1)``
-    files are taken and not yet yielded: memory stays bounded however many there are.
+    items are taken and not yet yielded: memory stays bounded however many there are.
     """
 
     def __init__(self, executor, n_workers: int, label_here, task, items: list):

@@ -10,11 +10,16 @@ import gc
 import os
 from collections.abc import Sequence
 
-#: Input bytes worth one more process. A worker costs about a second of start-up (spawn,
-#: imports, model load) while this process labels; one process labels 2-4 MB a second of
-#: plain text (less with evidence and topics), so below this much per process a worker
-#: does not pay for its start on a busy machine. See bench/RESULTS.md.
-BYTES_PER_PROCESS = 4_000_000
+#: Input bytes worth one more process. A worker costs about a second of CPU to start
+#: (spawn, imports, model load), spent on an idle core while this process starts too; then
+#: the two share the labelling, small files in batches as large ones (0.5-0.7 s of CPU per
+#: MB of report text). From those CPU times (the machine was never idle to time it), the
+#: half a worker takes over pays for its start from ~1 MB; one more process per 1.5 MB
+#: leaves a margin (the 728 shipped texts, 2 MB, get two on an idle 2-core machine). A busy
+#: machine gets no worker at all (see :func:`choose_processes`): at load 5-6 on 2 cores two
+#: processes took 1.13-1.16x the time of one on 20 MB of reports (the work evenly shared)
+#: and 1.1-1.7x on the shipped texts. See bench/RESULTS.md.
+BYTES_PER_PROCESS = 1_500_000
 
 
 def usable_cores() -> int:
@@ -56,7 +61,7 @@ def choose_processes(paths: Sequence, cores: int | None = None,
     processes = max(1, min(cores, 1 + idle, len(paths), by_size))
     why = (f"{len(paths)} file{'s' * (len(paths) != 1)}, {total / 1e6:.1f} MB, {cores} "
            f"core{'s' * (cores != 1)}, load {load:.1f}: one process per "
-           f"{BYTES_PER_PROCESS / 1e6:.0f} MB of input, at most one per file and one more "
+           f"{BYTES_PER_PROCESS / 1e6:g} MB of input, at most one per file and one more "
            f"per idle core")
     return processes, why
 

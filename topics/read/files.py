@@ -193,7 +193,12 @@ def read_bytes(path: str | os.PathLike, max_bytes: int = MAX_BYTES) -> bytes:
     """
     with open_regular(path, max_bytes) as handle:
         try:
-            data = handle.read(max_bytes + 1)
+            # as much as the file holds (read(n) makes a buffer of n bytes first), and
+            # on up to the limit if it grew meanwhile
+            size = min(os.fstat(handle.fileno()).st_size, max_bytes)
+            data = handle.read(size + 1)
+            if len(data) > size:
+                data += handle.read(max_bytes - len(data) + 1)
         except OSError as exc:
             raise InputError(f"{printable(path)}: {_os_problem(exc)}") from None
     if len(data) > max_bytes:
