@@ -5,7 +5,8 @@ Writes its part of bench/RESULTS.md (after bench/run.py's). Corpora (built under
 bench/out/, kept between runs):
 
 - ``shipped``: the seed reports and every document of labels/documents (devset and
-  written), as they are (728 small .txt files);
+  written), as they are (small .txt files: 728, and 872 since the sixth round of written
+  documents);
 - ``seeds-20mb``: 20 reports of about 1 MB, each the seed reports concatenated;
 - ``docx`` and ``pdf``: the development set's documents and the seeds, written as Word
   files (python-docx) and as PDF (reportlab, its built-in CJK font STSong-Light; skipped
@@ -29,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -113,11 +115,14 @@ def shipped_texts() -> list[tuple[str, str]]:
 
 def corpus_shipped() -> Path:
     folder = OUT / "real-shipped"
-    if not (folder / "DONE").exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        for name, text in shipped_texts():
+    texts = list(shipped_texts())
+    done = folder / "DONE"
+    if not done.exists() or done.read_text() != str(len(texts)):
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        for name, text in texts:
             (folder / name).write_text(text, encoding="utf-8")
-        (folder / "DONE").write_text("")
+        done.write_text(str(len(texts)))
     return folder
 
 
@@ -261,7 +266,9 @@ def main() -> None:
     baseline = OUT / "baseline.py"
     baseline.write_text(BASELINE, encoding="utf-8")
     pdf = corpus_pdf()
-    corpora = {"shipped (728 .txt)": corpus_shipped(),
+    shipped = corpus_shipped()
+    shipped_name = f"shipped ({sum(1 for _ in shipped.rglob('*.txt'))} .txt)"
+    corpora = {shipped_name: shipped,
                "seeds, 20 x 1 MB (.txt)": corpus_seeds(),
                "devset + seeds as .docx": corpus_docx()}
     notes = []
@@ -309,8 +316,7 @@ def main() -> None:
                                            str(OUT / f"real-x-{key}.{suffix}")], path)
         x_times, x_cpu = take_turns(x_commands, args.runs)
         explained.append((name, split["mb"], times["jobs1"], x_times, x_cpu))
-    context = child(CONTEXT, [model_dir, str(corpora.get("shipped (728 .txt)",
-                                                          corpus_shipped())), str(args.runs)])
+    context = child(CONTEXT, [model_dir, str(shipped), str(args.runs)])
     lines = ["# Benchmark on real-style text", "",
              f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} with "
              f"`python bench/real.py --runs {args.runs}"
