@@ -2,8 +2,8 @@
 
 Writes ``bench/TOPICS.md`` (and the select-k chart ``bench/topics_k.html``)::
 
-    python bench/topics.py            # everything (about 15 min on a quiet 2-core machine)
-    python bench/topics.py --no-grid  # the targets and the choice of k only
+    python bench/topics_settings.py   # the settings table, both measures (bench/topics_settings.md)
+    python bench/topics.py            # the targets and the choice of k; puts the table in
 
 Terms:
 
@@ -57,29 +57,6 @@ from topics.topic.select import (  # noqa: E402
 from topics.topic.vocabulary import load_topic_stopwords  # noqa: E402
 from topics.train import _segmented  # noqa: E402
 
-#: Settings tried around the default, one change at a time (items 1-3 of issue 17).
-GRID = [
-    ("default", {}),
-    ("sentences, not windows (the old documents)", {"window": 1}),
-    ("windows of 3 units", {"window": 3}),
-    ("windows of 8 units", {"window": 8}),
-    ("no authored examples", {"authored": False}),
-    ("no collocations", {"phrase_min_count": 0}),
-    ("collocations npmi >= 0.5, count >= 5", {"phrase_min_count": 5, "phrase_threshold": 0.5}),
-    ("collocations npmi >= 0.7, count >= 10", {"phrase_min_count": 10, "phrase_threshold": 0.7}),
-    ("no topic stop list", {"stop_words": ()}),
-    ("no_below 2", {"no_below": 2}),
-    ("no_below 20", {"no_below": 20}),
-    ("no_above 0.1", {"no_above": 0.1}),
-    ("seed strength 0.25", {"seed_strength": 0.25}),
-    ("seed strength 0.5", {"seed_strength": 0.5}),
-    ("seed strength 2", {"seed_strength": 2.0}),
-    ("seed strength 4", {"seed_strength": 4.0}),
-    ("free topics not barred from cue words", {"bar_free": False}),
-    ("0 free topics", {"n_free_topics": 0}),
-    ("1 free topic", {"n_free_topics": 1}),
-    ("5 free topics", {"n_free_topics": 5}),
-]
 KS = [8, 9, 10, 11, 12, 14]
 #: How the defaults were chosen and what is left (kept with the tables it reads).
 NOTES = """## How the defaults were chosen, and what is not met
@@ -224,28 +201,9 @@ def bad_words(model) -> list[str]:
             if w in stop or is_noise(w)]
 
 
-def grid_rows(corpus: Corpus) -> list[str]:
-    rows = ["| setting | documents | k | fit CPU s | c_v seed sentences | c_v tied topics | "
-            "themes owning a topic | tied topics owned by their theme |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|"]
-    for name, setting in GRID:
-        model, seconds, n_docs = fit(corpus, setting)
-        inference = model.inference_
-        per_topic = coherence(top_word_lists(inference),
-                              inference.vocabulary_.prepare_many(corpus.sentences))
-        n_tied = sum(t is not None for t in model.topic_themes_)
-        owned, own = aligned(model, corpus.taxonomy)
-        rows.append(f"| {name} | {n_docs} | {inference.n_topics} | {seconds:.1f} | "
-                    f"{np.mean(per_topic):.3f} | {np.mean(per_topic[:n_tied]):.3f} | "
-                    f"{owned} | {own} of {n_tied} |")
-        print(rows[-1], flush=True)
-    return rows
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--no-grid", action="store_true", help="skip the settings table")
-    args = parser.parse_args()
+    parser.parse_args()
     started = time.monotonic()
     corpus = Corpus()
     out = ["# The topic model measured (issue 17)", "",
@@ -258,6 +216,7 @@ def main() -> None:
     k = model.inference_.n_topics
     old, old_seconds, _ = fit(corpus, {"window": 1, "stop_words": (), "phrase_min_count": 0,
                                        "no_below": 2, "no_above": 0.3, "bar_free": False,
+                                       "alpha": "asymmetric", "n_free_topics": 3,
                                        "seed_strength": 2.0 / _mean_count(corpus),
                                        "document_visits": 50_000})
     seeds = [model] + [fit(corpus, {}, seed)[0] for seed in range(1, 5)]
@@ -324,11 +283,10 @@ def main() -> None:
             f"{s.tied_stability:.2f} | {s.themes_owned} | {'yes' if s.same_alignment else 'no'}"
             f" | {s.fit_seconds:.1f} |" for s in scores]
     out += ["", f"Chosen: k = {chosen.k}. Chart: `bench/topics_k.html`.", ""]
-    if not args.no_grid:
-        out += ["## Settings, one change at a time from the default", "",
-                "c_v over the seed sentences; fit CPU s of one fit including its coherence "
-                "(measured while other work shared the machine).", ""]
-        out += grid_rows(corpus)
+    settings = HERE / "topics_settings.md"
+    if settings.exists():
+        out += ["## Settings, one or two changes at a time from the default", "",
+                settings.read_text(encoding="utf-8")]
     out += ["", NOTES, f"Whole run: {time.monotonic() - started:.0f} s.", ""]
     (HERE / "TOPICS.md").write_text("\n".join(out), encoding="utf-8")
 
