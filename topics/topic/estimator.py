@@ -94,7 +94,7 @@ class ThemeTopicModel(BaseEstimator):
                  seed_strength: float = 0.5, passes: int = 20, iterations: int = 200,
                  no_below: int = 10, no_above: float = 0.3, random_state: int = 0,
                  document_visits: int = 18_000, stop_words: Iterable[str] | None = None,
-                 phrase_min_count: int = 10, phrase_threshold: float = 0.8,
+                 phrase_min_count: int = 10, phrase_threshold: float = 0.9,
                  bar_free: bool = True, alpha: str = "symmetric", eta_base: float | None = None):
         self.alpha = alpha
         self.eta_base = eta_base
