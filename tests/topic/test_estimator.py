@@ -157,3 +157,14 @@ def test_inference_equals_the_sparse_product_reference_exactly(fitted, documents
     batch = documents[:20] + [[], ["未知的词"], documents[0] * 3]
     assert np.array_equal(fitted.transform(batch), _transform_reference(fitted, batch))
     assert np.array_equal(fitted.transform(batch[:1]), _transform_reference(fitted, batch[:1]))
+
+
+def test_alpha_and_the_prior_off_the_cues_are_settings(taxonomy, documents, fitted):
+    assert np.allclose(fitted.alpha_, fitted.alpha_[0])  # symmetric, the default
+    other = ThemeTopicModel(taxonomy=taxonomy, n_free_topics=2, no_below=1, no_above=0.9,
+                            passes=5, alpha="asymmetric", eta_base=0.01).fit(documents).inference_
+    assert other.alpha_[0] > other.alpha_[-1]
+    assert other.eta_.min() < fitted.eta_.min()
+    assert np.isclose(other.eta_, 0.01).any()
+    assert np.isclose(fitted.eta_, 1 / fitted.n_topics).any()
+    assert not np.isclose(other.eta_, 1 / other.n_topics).any()

@@ -81,16 +81,23 @@ class ThemeTopicModel(BaseEstimator):
     bar_free : bool
         Cue words are all but barred from the free topics too (as from other themes' topics),
         so that a theme's words cannot gather in a free topic and leave its own topic empty.
+    alpha : str
+        gensim's document-topic prior: ``"symmetric"`` (every topic alike), ``"asymmetric"``
+        or ``"auto"`` (learnt).
+    eta_base : float or None
+        The topic-word prior off the cue words (None: 1 / number of topics, gensim's default).
     random_state : int
         Seed; training is single-process (``LdaModel``) so the seed fixes the result.
     """
 
-    def __init__(self, taxonomy: Taxonomy | None = None, n_free_topics: int = 3,
-                 seed_strength: float = 1.0, passes: int = 20, iterations: int = 200,
+    def __init__(self, taxonomy: Taxonomy | None = None, n_free_topics: int = 1,
+                 seed_strength: float = 0.5, passes: int = 20, iterations: int = 200,
                  no_below: int = 10, no_above: float = 0.3, random_state: int = 0,
                  document_visits: int = 18_000, stop_words: Iterable[str] | None = None,
-                 phrase_min_count: int = 10, phrase_threshold: float = 0.8,
-                 bar_free: bool = True):
+                 phrase_min_count: int = 10, phrase_threshold: float = 0.9,
+                 bar_free: bool = True, alpha: str = "symmetric", eta_base: float | None = None):
+        self.alpha = alpha
+        self.eta_base = eta_base
         self.bar_free = bar_free
         self.taxonomy = taxonomy
         self.stop_words = stop_words
@@ -152,7 +159,7 @@ class ThemeTopicModel(BaseEstimator):
             lda = LdaModel(
                 corpus=corpus, id2word=dictionary, num_topics=n_topics,
                 eta=self._prior(tied, n_topics, len(dictionary),
-                                dictionary.num_pos / max(len(dictionary), 1)), alpha="asymmetric",
+                                dictionary.num_pos / max(len(dictionary), 1)), alpha=self.alpha,
                 passes=self.passes_, iterations=self.iterations, chunksize=CHUNK_DOCUMENTS,
                 random_state=self.random_state, eval_every=None, minimum_probability=0.0,
                 dtype=np.float64)
@@ -208,7 +215,7 @@ class ThemeTopicModel(BaseEstimator):
         ``mean_count`` is the corpus's mean count of a dictionary word: the prior keeps its
         pull whatever the size of the corpus.
         """
-        base = 1.0 / n_topics
+        base = 1.0 / n_topics if self.eta_base is None else self.eta_base
         eta = np.full((n_topics, n_words), base)
         for topic, (_, ids) in enumerate(tied):
             # Cue words of the other themes are all but barred from this topic.
