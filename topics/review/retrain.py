@@ -1,10 +1,18 @@
 """Retrain from the review: the shipped data plus the analyst's labels, in a background thread.
 
+The first stage learns from the shipped sentences and the analyst's labelled units (weight 1
+each); the second stage from the shipped documents and the reviewed reports, each reviewed
+unit in its report with its neighbours and headings (:func:`review_training`). The shipped
+data's cross-validation (the second stage's held-out rows) and a first stage fitted on the
+shipped data alone (the reviewed reports' held-out views) are computed at the first
+retraining of a review and kept for the next ones (:class:`ReviewBase`).
+
 The new model is saved beside the labels file (``models/review-TIME``) and the reports are
 labelled with it, so that the page can show, before anyone switches:
 
 - the cross-validated scores recorded in the old and the new model's manifests (the new
-  one's folds hold the reviewed units too, so the two are close but not the same test);
+  one's second stage is cross-validated with the reviewed reports in its folds, so the two
+  are close but not the same test);
 - how many of the reviewed units each model labels as the analyst did (the new model was
   trained on them: that count says it learnt them, not that it generalises).
 
