@@ -219,3 +219,19 @@ def test_the_second_stage_learns_from_the_reviewed_units_in_their_reports(sessio
     assert record["metrics"]["context_cv"]["reviewed_documents"] == 1
     model = train_model(taxonomy, data, recorded=record, n_free_topics=1, evaluate=False)
     assert model.context.meta["units"] == shipped + 3
+
+
+def test_units_of_no_one_report_bring_no_context(tmp_path):
+    """A .jsonl of units read alone, or of two reports, is no reviewed document."""
+    alone = tmp_path / "alone.jsonl"
+    alone.write_text('{"text": "甲。"}\n{"text": "乙。"}\n', encoding="utf-8")
+    two = tmp_path / "two.jsonl"
+    two.write_text('{"text": "甲。", "report": "x"}\n{"text": "乙。", "report": "y"}\n',
+                   encoding="utf-8")
+    one = tmp_path / "one.jsonl"
+    one.write_text('{"text": "甲。", "report": "x"}\n{"text": "乙。", "report": "x"}\n',
+                   encoding="utf-8")
+    corrections = [LabelledSentence("甲。", "other", name, 0)
+                   for name in ("alone.jsonl", "two.jsonl", "one.jsonl")]
+    docs = reviewed_documents([(p.name, str(p)) for p in (alone, two, one)], corrections)
+    assert [(d.name, d.gold) for d in docs] == [("reviewed/one.jsonl", ["other", None])]

@@ -89,7 +89,8 @@ def reviewed_documents(reports: list[tuple[str, str]], corrections: list[Labelle
     ``reports`` are ``(name, path)`` pairs, as the review names them; a unit is labelled
     when a correction names its report and index and has its text (a report changed since
     it was reviewed keeps only the units that still match). Reports without a reviewed
-    unit, or that cannot be read again, are left out.
+    unit, that cannot be read again, or ``.jsonl`` files of units that are not one report's,
+    are left out.
     """
     from ..pipeline.inputs import load_input
 
@@ -103,9 +104,12 @@ def reviewed_documents(reports: list[tuple[str, str]], corrections: list[Labelle
         if not mine:
             continue
         try:
-            units = load_input(path, encoding, max_bytes).units
+            read = load_input(path, encoding, max_bytes)
         except InputError:
             continue
+        units = read.units
+        if not read.in_context or len({u.report for u in units}) != 1:
+            continue  # units of no report, or of several: no one report's context
         gold = [mine[u.index].label if u.index in mine and mine[u.index].text in (
             u.shown, u.text) else None for u in units]
         if any(gold):
