@@ -18,6 +18,7 @@ from topics.bundle import MANIFEST, load_model, save_model
 from topics.cli import main
 from topics.errors import LabelError
 from topics.labels import load_labels
+from topics.text.segment import Segmenter
 
 
 @pytest.mark.parametrize("seed", ["-1", "4294967296"])
@@ -127,3 +128,33 @@ def test_a_signal_while_writing_keeps_the_old_model_and_removes_the_temporary_fo
     assert not [p.name for p in target.iterdir() if p.name.startswith(".tmp-")]
     assert (target / MANIFEST).read_bytes() == before
     assert json.loads(before)["seed"] == load_model(target).manifest["seed"] == 0
+
+
+def test_a_reviewed_labels_file_with_its_report_gives_the_second_stage_the_report(
+        write_jsonl, taxonomy, tmp_path):
+    """`topics train --labels reviewed.jsonl REPORT`: the reviewed units in their report.
+
+    The review writes report (the file's name) and index: with the report given, its units
+    (headings too) become a labelled document, the reviewed ones labelled, held out together.
+    """
+    from tests.conftest import REPORT
+    from topics.classify.context import heading_positions
+    from topics.text.sentences import split_units
+    from topics.train import collect_training_data, cross_predict
+
+    report = tmp_path / "a.txt"
+    report.write_text(REPORT, encoding="utf-8")
+    units = split_units(REPORT, "a.txt")
+    chosen = {units[1].index: "political", units[2].index: "political",
+              units[4].index: "talent"}
+    labels = write_jsonl("reviewed.jsonl", [
+        {"report": "a.txt", "index": u.index, "text": u.shown, "label": chosen[u.index],
+         "model_label": "other", "confidence": 0.5, "time": "2026-12-01T17:00:00Z"}
+        for u in units if u.index in chosen] + [{"text": t, "label": label} for t, label in TINY])
+    data = collect_training_data(taxonomy, [labels], [report])
+    [doc] = data.documents
+    assert doc.name == "a.txt" and [u.index for u in doc.units] == [u.index for u in units]
+    assert {u.index: g for u, g in zip(doc.units, doc.gold, strict=True) if g} == chosen
+    assert heading_positions(doc.units) == heading_positions(units)
+    cv = cross_predict(data, taxonomy, {"random_state": 0}, Segmenter())
+    assert "a.txt" in cv.documents and cv.documents["a.txt"].shape[0] == len(units)

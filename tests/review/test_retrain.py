@@ -1,12 +1,22 @@
 import json
 import time
+from pathlib import Path
 
 import pytest
 
+from tests.conftest import TINY
 from topics.bundle import load_model
+from topics.classify.context import heading_positions
+from topics.errors import TopicsError
 from topics.labels import LabelledSentence, load_labels
 from topics.review.app import create_app
-from topics.review.retrain import Retrainer, with_corrections
+from topics.review.retrain import (
+    Retrainer,
+    ReviewBase,
+    review_training,
+    reviewed_documents,
+    with_corrections,
+)
 from topics.review.session import open_review
 from topics.train import TrainingData, train_model
 
@@ -124,3 +134,104 @@ def test_the_analysts_label_replaces_a_shipped_one_of_the_same_text():
     out = with_corrections(data, mine)
     assert [(s.text, s.label) for s in out.sentences] == [("乙", "other"), ("甲", "reform")]
     assert [s.label for s in data.sentences] == ["talent", "other"]  # not changed in place
+
+
+def reviewed_file(session, labels):
+    """Review units 0, 2 and 3 of a.txt (0 is its title) in ``session`` as ``labels``."""
+    report = session.reports[0]
+    assert report.name == "a.txt"
+    for position, label in zip((0, 2, 3), labels, strict=True):
+        session.label(0, position, label)
+    return report
+
+
+def test_the_default_trainer_is_given_the_reviewed_reports(session, monkeypatch):
+    """Retrain hands the trainer the reports (name, path), not the labels file alone."""
+    from topics.review import retrain
+
+    calls = []
+
+    def train(labels, progress, reports, encoding, max_bytes, cache):
+        calls.append((labels, reports, cache))
+        raise TopicsError("stop here")
+
+    monkeypatch.setattr(retrain, "train_with_corrections", train)
+    reviewed_file(session, ["political", "political", "talent"])
+    retrainer = Retrainer(session)
+    retrainer.start()
+    retrainer._thread.join(30)
+    assert retrainer.status() == {"state": "failed", "error": "stop here"}
+    [(labels, reports, cache)] = calls
+    assert labels == session.store.path
+    assert reports == [(r.name, r.path) for r in session.reports]
+    assert all(Path(path).is_file() for _, path in reports)
+    assert cache is retrainer._cache  # kept for the next retraining
+
+
+def test_reviewed_reports_become_labelled_documents_with_their_headings(session, taxonomy):
+    report = reviewed_file(session, ["political", "political", "talent"])
+    corrections = load_labels(session.store.path, taxonomy)
+    corrections.append(LabelledSentence("changed since", "other", "a.txt",
+                                        report.results[4].index))
+    docs = reviewed_documents([(r.name, r.path) for r in session.reports], corrections)
+    [doc] = docs  # b.txt has no reviewed unit
+    assert doc.name == "reviewed/a.txt" and doc.corpus == "reviewed"
+    assert [u.index for u in doc.units] == [r.index for r in report.results]  # every unit
+    labelled = {u.index: g for u, g in zip(doc.units, doc.gold, strict=True) if g}
+    assert labelled == {report.results[0].index: "political",
+                        report.results[2].index: "political",
+                        report.results[3].index: "talent"}  # not the changed text
+    headings = heading_positions(doc.units)
+    assert headings[0] is None and any(h is not None for h in headings)  # the context
+
+
+def docs_data(taxonomy):
+    """Six small labelled documents of the tiny corpus (enough rows for a second stage)."""
+    from topics.labelled_docs import LabelledDocument
+    from topics.text.sentences import split_units
+
+    sentences, documents = [], []
+    for number in range(6):
+        pairs = TINY[number % 3:] + TINY[:number % 3]
+        name = f"set/d{number}"
+        units = split_units("\n".join(text for text, _ in pairs), name)
+        assert [u.shown for u in units] == [text for text, _ in pairs]
+        gold = [label for _, label in pairs]
+        documents.append(LabelledDocument(name, units, gold))
+        sentences += [LabelledSentence(u.text, g, name, u.index, name)
+                      for u, g in zip(units, gold, strict=True)]
+    return TrainingData(sentences, {}, documents=documents)
+
+
+def test_the_second_stage_learns_from_the_reviewed_units_in_their_reports(session, taxonomy):
+    base = ReviewBase.fit(taxonomy, docs_data(taxonomy))
+    reviewed_file(session, ["political", "political", "talent"])
+    corrections = load_labels(session.store.path, taxonomy)
+    docs = reviewed_documents([(r.name, r.path) for r in session.reports], corrections)
+    without_data, without = review_training(base, corrections, [])
+    data, record = review_training(base, corrections, docs)
+    assert without_data.sentences == data.sentences  # the first stage: the same data
+    assert corrections[0] in data.sentences
+    shipped = without["second_stage"]["meta"]["units"]
+    assert shipped == 6 * len(TINY)
+    assert record["second_stage"]["meta"]["units"] == shipped + 3  # the reviewed units
+    assert record["second_stage"]["arrays"] != without["second_stage"]["arrays"]
+    assert record["metrics"]["context_cv"]["reviewed_documents"] == 1
+    model = train_model(taxonomy, data, recorded=record, n_free_topics=1, evaluate=False)
+    assert model.context.meta["units"] == shipped + 3
+
+
+def test_units_of_no_one_report_bring_no_context(tmp_path):
+    """A .jsonl of units read alone, or of two reports, is no reviewed document."""
+    alone = tmp_path / "alone.jsonl"
+    alone.write_text('{"text": "甲。"}\n{"text": "乙。"}\n', encoding="utf-8")
+    two = tmp_path / "two.jsonl"
+    two.write_text('{"text": "甲。", "report": "x"}\n{"text": "乙。", "report": "y"}\n',
+                   encoding="utf-8")
+    one = tmp_path / "one.jsonl"
+    one.write_text('{"text": "甲。", "report": "x"}\n{"text": "乙。", "report": "x"}\n',
+                   encoding="utf-8")
+    corrections = [LabelledSentence("甲。", "other", name, 0)
+                   for name in ("alone.jsonl", "two.jsonl", "one.jsonl")]
+    docs = reviewed_documents([(p.name, str(p)) for p in (alone, two, one)], corrections)
+    assert [(d.name, d.gold) for d in docs] == [("reviewed/one.jsonl", ["other", None])]

@@ -1,10 +1,18 @@
 """Retrain from the review: the shipped data plus the analyst's labels, in a background thread.
 
+The first stage learns from the shipped sentences and the analyst's labelled units (weight 1
+each); the second stage from the shipped documents and the reviewed reports, each reviewed
+unit in its report with its neighbours and headings (:func:`review_training`). The shipped
+data's cross-validation (the second stage's held-out rows) and a first stage fitted on the
+shipped data alone (the reviewed reports' held-out views) are computed at the first
+retraining of a review and kept for the next ones (:class:`ReviewBase`).
+
 The new model is saved beside the labels file (``models/review-TIME``) and the reports are
 labelled with it, so that the page can show, before anyone switches:
 
 - the cross-validated scores recorded in the old and the new model's manifests (the new
-  one's folds hold the reviewed units too, so the two are close but not the same test);
+  one's second stage is cross-validated with the reviewed reports in its folds, so the two
+  are close but not the same test);
 - how many of the reviewed units each model labels as the analyst did (the new model was
   trained on them: that count says it learnt them, not that it generalises).
 
@@ -21,34 +29,168 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..errors import TopicsError, UsageError
+import numpy as np
+
+from ..classify.context import ContextModel
+from ..config import MAX_BYTES
+from ..errors import InputError, TopicsError, UsageError
+from ..labelled_docs import LabelledDocument
 from ..labels import LabelledSentence
 from ..pipeline.model import ThemeModel
-from ..train import TrainingData
+from ..taxonomy import Taxonomy
+from ..train import CrossValidated, TrainingData
 from .session import Report, ReviewSession, relabel
 
 #: A function that trains a model from a labels file, telling its progress.
 Trainer = Callable[[Path, Callable[[str], None]], ThemeModel]
 
 
-def train_with_corrections(labels: Path, progress: Callable[[str], None]) -> ThemeModel:
+@dataclasses.dataclass
+class ReviewBase:
+    """What every retraining of a review shares: computed once, then kept by the retrainer.
+
+    ``data``: the training data without the analyst's labels (the shipped data); ``cv``: its
+    cross-validated first-stage probabilities (the second stage's training rows);
+    ``classifier_cv``: the first stage's cross-validated scores; ``first``: a first stage
+    fitted on ``data`` alone, which never saw a reviewed report, to give the reviewed units
+    their held-out views as ``cv`` gives the shipped documents theirs.
+    """
+
+    taxonomy: Taxonomy
+    data: TrainingData
+    params: dict
+    cv: CrossValidated
+    classifier_cv: dict
+    first: Callable[[list[str]], np.ndarray] | None = None  # texts -> probabilities (cv order)
+
+    @classmethod
+    def fit(cls, taxonomy: Taxonomy, data: TrainingData, seed: int = 0,
+            progress: Callable[[str], None] = lambda _m: None) -> ReviewBase:
+        """Cross-validate the first stage on ``data`` and fit it once on all of it."""
+        from ..text.segment import Segmenter
+        from ..train import cross_predict, cross_validate, fit_first_stage, probabilities_in
+
+        segmenter, params = Segmenter(), {"random_state": seed}
+        cv = cross_predict(data, taxonomy, params, segmenter, seed, progress)
+        if cv is None:
+            raise UsageError("the training data has fewer than two labelled documents")
+        progress("fitting the first stage on the shipped data (for the reviewed reports)")
+        first = fit_first_stage(data, taxonomy, params, segmenter)
+        return cls(taxonomy, data, params, cv,
+                   cross_validate(data, taxonomy, params, segmenter, cv=cv),
+                   lambda texts: probabilities_in(first, texts, cv.classes))
+
+
+def reviewed_documents(reports: list[tuple[str, str]], corrections: list[LabelledSentence],
+                       encoding: str | None = None, max_bytes: int = MAX_BYTES
+                       ) -> list[LabelledDocument]:
+    """The reviewed reports as labelled documents: every unit, the reviewed ones labelled.
+
+    ``reports`` are ``(name, path)`` pairs, as the review names them; a unit is labelled
+    when a correction names its report and index and has its text (a report changed since
+    it was reviewed keeps only the units that still match). Reports without a reviewed
+    unit, that cannot be read again, or ``.jsonl`` files of units that are not one report's,
+    are left out.
+    """
+    from ..pipeline.inputs import load_input
+
+    labels: dict[str, dict[int, LabelledSentence]] = {}
+    for s in corrections:
+        if s.report and s.index is not None:
+            labels.setdefault(s.report, {})[s.index] = s
+    documents = []
+    for name, path in reports:
+        mine = labels.get(name)
+        if not mine:
+            continue
+        try:
+            read = load_input(path, encoding, max_bytes)
+        except InputError:
+            continue
+        units = read.units
+        if not read.in_context or len({u.report for u in units}) != 1:
+            continue  # units of no report, or of several: no one report's context
+        gold = [mine[u.index].label if u.index in mine and mine[u.index].text in (
+            u.shown, u.text) else None for u in units]
+        if any(gold):
+            documents.append(LabelledDocument(f"reviewed/{name}", units, gold,
+                                              corpus="reviewed"))
+    return documents
+
+
+def second_stage(base: ReviewBase, documents: list[LabelledDocument],
+                 probas: dict[str, np.ndarray]) -> tuple[ContextModel, dict]:
+    """The second stage fitted on the shipped documents and the reviewed ones together.
+
+    ``probas`` are the reviewed documents' first-stage probabilities (by name) from a first
+    stage that never saw them; each reviewed document joins a cross-validation fold (dealt
+    round the folds in name order) so that the nested scores hold it out too.
+    """
+    from ..train import first_stage_threshold, fit_context
+
+    n_folds = max(base.cv.fold.values()) + 1
+    fold = dict(base.cv.fold)
+    for number, doc in enumerate(sorted(documents, key=lambda d: d.name)):
+        fold[doc.name] = number % n_folds
+    cv = dataclasses.replace(base.cv, fold=fold, documents={**base.cv.documents, **probas})
+    data = dataclasses.replace(base.data, documents=[*base.data.documents, *documents])
+    return fit_context(data, base.taxonomy, cv, first_stage_threshold(base.params))
+
+
+def review_training(base: ReviewBase, corrections: list[LabelledSentence],
+                    documents: list[LabelledDocument]) -> tuple[TrainingData, dict]:
+    """The training data and the cross-validated record :func:`train_model` is given.
+
+    The first stage learns from the shipped sentences and the analyst's (weight 1 each);
+    the second stage from the shipped documents and the reviewed units in their reports.
+    """
+    from ..text.simplify import to_simplified_many
+    from ..train import cross_validated_record
+
+    probas = {doc.name: base.first(to_simplified_many([u.text for u in doc.units]))
+              for doc in documents}
+    context, context_cv = second_stage(base, documents, probas)
+    metrics = {"classifier_cv": base.classifier_cv}
+    if context_cv:
+        metrics["context_cv"] = dict(context_cv, reviewed_documents=len(documents))
+    record = cross_validated_record(context, metrics)
+    return with_corrections(base.data, corrections), record
+
+
+def train_with_corrections(labels: Path, progress: Callable[[str], None],
+                           reports: list[tuple[str, str]] = (), encoding: str | None = None,
+                           max_bytes: int = MAX_BYTES, cache: dict | None = None
+                           ) -> ThemeModel:
     """The default model's training data and recipe, with the analyst's labels added.
 
-    A shipped label of a sentence the analyst labelled gives way to the analyst's.
+    A shipped label of a sentence the analyst labelled gives way to the analyst's. The
+    second stage also learns from the reviewed units in their ``reports`` (``(name, path)``
+    pairs): their neighbours and headings. The shipped data's cross-validation is computed
+    once and kept in ``cache`` (a dict the caller keeps) for the next retraining.
     """
     from .. import config
     from ..labels import load_labels
     from ..taxonomy import load_taxonomy
     from ..train import collect_training_data, train_model
 
+    cache = {} if cache is None else cache
     taxonomy = load_taxonomy(config.taxonomy_path())
     corrections = load_labels(labels, taxonomy)
-    progress(f"reading the shipped data and {len(corrections)} reviewed units")
-    data = collect_training_data(taxonomy, config.label_paths(), config.seed_paths(),
-                                 document_sets=config.document_sets())
-    model = train_model(taxonomy, with_corrections(data, corrections), progress=progress)
+    base = cache.get("base")
+    if base is None:
+        progress("reading the shipped data")
+        data = collect_training_data(taxonomy, config.label_paths(), config.seed_paths(),
+                                     document_sets=config.document_sets())
+        base = cache["base"] = ReviewBase.fit(taxonomy, data, progress=progress)
+    progress(f"reading the reviewed reports ({len(corrections)} reviewed units)")
+    documents = reviewed_documents(list(reports), corrections, encoding, max_bytes)
+    progress(f"fitting the second stage with {len(documents)} reviewed reports")
+    data, record = review_training(base, corrections, documents)
+    model = train_model(taxonomy, data, recorded=record, progress=progress)
+    model.manifest["metrics"].pop("recorded", None)
     model.manifest["name"] = "review"
     model.manifest["reviewed_labels"] = str(labels)
+    model.manifest["reviewed_documents"] = [doc.name for doc in documents]
     return model
 
 
@@ -85,14 +227,22 @@ def agreement(session: ReviewSession, reports: list[Report]) -> int:
 class Retrainer:
     """One retraining at a time for a review, and its outcome until the analyst decides."""
 
-    def __init__(self, session: ReviewSession, train: Trainer = train_with_corrections):
+    def __init__(self, session: ReviewSession, train: Trainer | None = None):
         self.session = session
-        self._train = train
+        self._train = train or self.with_reports
+        self._cache: dict = {}  # the shipped data's cross-validation, once computed
         self.models_dir = session.store.path.parent / "models"
         self._lock = threading.Lock()
         self._state: dict = {"state": "idle"}
         self._new: tuple[ThemeModel, list[Report]] | None = None
         self._thread: threading.Thread | None = None
+
+    def with_reports(self, labels: Path, progress: Callable[[str], None]) -> ThemeModel:
+        """:func:`train_with_corrections` given the review's reports (their context)."""
+        session = self.session
+        return train_with_corrections(labels, progress,
+                                      [(r.name, r.path) for r in session.reports if r.path],
+                                      session.encoding, session.max_bytes, self._cache)
 
     def status(self) -> dict:
         """What the page shows: idle, running (with its steps), done (scores), failed."""

@@ -274,7 +274,7 @@
       table.appendChild(row);
     });
     box.appendChild(table);
-    box.appendChild(el('div', 'muted', '新模型的交叉验证包含已审阅的单元；审阅单元的一致数是在训练数据上 · the new CV folds include the reviewed units; the reviewed units were trained on'));
+    box.appendChild(el('div', 'muted', '新模型第二阶段的交叉验证包含已审阅的报告；审阅单元的一致数是在训练数据上 · the CV folds of the new second stage include the reviewed reports; the reviewed units were trained on'));
     var sw = el('button', '', '切换到新模型 Switch'), keep = el('button', '', '保留旧模型 Keep old');
     sw.id = 'retrain-switch';
     keep.id = 'retrain-keep';
