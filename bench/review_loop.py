@@ -46,26 +46,21 @@ import time
 import types
 from pathlib import Path
 
-# bench/topics.py has the package's name: import the package with this folder off the path
-_BENCH = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _BENCH]
-import numpy as np  # noqa: E402
+import numpy as np
+from common import HERE, OUT, machine, shipped_data
 
-from topics import config  # noqa: E402
-from topics.classify.context import ContextModel, heading_positions  # noqa: E402
-from topics.classify.estimator import ThemeClassifier  # noqa: E402
-from topics.evaluate import score_predictions  # noqa: E402
-from topics.labelled_docs import LabelledDocument  # noqa: E402
-from topics.labels import LabelledSentence  # noqa: E402
-from topics.pipeline.model import ThemeModel  # noqa: E402
-from topics.review.queue import least_sure_first  # noqa: E402
-from topics.review.retrain import ReviewBase, review_training  # noqa: E402
-from topics.text.segment import Segmenter  # noqa: E402
-from topics.text.simplify import to_simplified_many  # noqa: E402
-from topics.train import first_stage_threshold, fit_context  # noqa: E402
-
-sys.path.append(str(_BENCH))
-from common import HERE, OUT, machine, shipped_data  # noqa: E402
+from topics import config
+from topics.classify.context import ContextModel, heading_positions
+from topics.classify.estimator import ThemeClassifier
+from topics.evaluate import score_predictions
+from topics.labelled_docs import LabelledDocument
+from topics.labels import LabelledSentence
+from topics.pipeline.model import ThemeModel
+from topics.review.queue import least_sure_first
+from topics.review.retrain import ReviewBase, review_training
+from topics.text.segment import Segmenter
+from topics.text.simplify import to_simplified_many
+from topics.train import first_stage_threshold, fit_context
 
 SIZES = (50, 100, 200)
 QUEUES = ("margin", "entropy")
