@@ -267,19 +267,19 @@ def test_ctrl_c_at_the_terminal_with_worker_processes(tmp_path, tiny_model_dir):
     """Ctrl-C reaches the whole process group: the workers print nothing of their own."""
     folder = tmp_path / "many"
     folder.mkdir()
-    for i in range(400):
-        (folder / f"r{i:03d}.txt").write_text(REPORT, encoding="utf-8")
+    for i in range(4000):  # workers label batches of small reports, fast: many, to catch it
+        (folder / f"r{i:04d}.txt").write_text(REPORT, encoding="utf-8")
     out = tmp_path / "out.jsonl"
     process = _topics(tmp_path, tiny_model_dir, "classify", folder, "--jobs", "2", "--format",
                       "jsonl", "--out", out, stdout=subprocess.DEVNULL, start_new_session=True)
-    for _ in range(3000):
+    for _ in range(30000):
         if _temp_files(tmp_path) or process.poll() is not None:
             break
-        time.sleep(0.1)
+        time.sleep(0.01)
     assert _temp_files(tmp_path), "the run ended before the output was started"
     os.killpg(process.pid, signal.SIGINT)
     _, err = process.communicate(timeout=300)
-    assert process.returncode == 130 and err == b"Error: interrupted\n"
+    assert process.returncode == 130 and err == b"Error: interrupted\n", err.decode()
     assert _temp_files(tmp_path) == [] and not out.exists()
 
 

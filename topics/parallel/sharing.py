@@ -142,6 +142,9 @@ class _Sharing:
                 except BrokenProcessPool as exc:  # a worker died: the next turn raises it
                     self._broken, self._stopped = exc, True
                     return
+                except RuntimeError:  # the executor was shut down: the command is ending
+                    self._stopped = True
+                    return
                 self._idle -= 1
                 self._futures[position] = future
             future.add_done_callback(self._finished)
