@@ -41,3 +41,20 @@ def test_the_data_fingerprint_kept_is_the_one_computed(tmp_path, monkeypatch):
     files = [config.taxonomy_path(), *config.label_paths(), *config.seed_paths(), *documents,
              *sorted((config.recorded_fit_path().parent).glob("*.txt"))]
     assert first == config._data_digest(metadata.version("topics"), files)
+
+
+def test_a_same_size_edit_whose_modification_time_was_restored_is_seen(tmp_path, monkeypatch):
+    """cp -p, touch -r or rsync -t put the old mtime back: the kept digest must not be used."""
+    monkeypatch.setenv("TOPICS_HOME", str(tmp_path / "home"))
+    path = tmp_path / "labels.jsonl"
+    path.write_text('{"label": "talent"}\n', encoding="utf-8")
+
+    def compute():
+        return path.read_text(encoding="utf-8")
+
+    assert config._cached_digest("data", "1", [path], compute) == '{"label": "talent"}\n'
+    before = path.stat()
+    with open(path, "r+", encoding="utf-8") as handle:  # same size, same inode
+        handle.write('{"label": "reform"}\n')
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert config._cached_digest("data", "1", [path], compute) == '{"label": "reform"}\n'

@@ -100,7 +100,9 @@ def _cached_digest(kind: str, version: str, files: list[Path], compute) -> str:
     import json
 
     try:
-        stats = [(str(path), s.st_size, s.st_mtime_ns, s.st_ino)
+        # ctime too: a tool that restores the modification time (cp -p, touch -r, rsync -t)
+        # cannot restore it, so a same-size edit so hidden is still seen
+        stats = [(str(path), s.st_size, s.st_mtime_ns, s.st_ctime_ns, s.st_ino)
                  for path, s in ((path, path.stat()) for path in files)]
     except OSError:
         return compute()
