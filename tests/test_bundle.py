@@ -205,3 +205,33 @@ def test_a_document_that_passed_its_schema_is_not_checked_again_unless_it_change
     with pytest.raises(AssertionError, match="checked again"):  # so is another schema
         bundle_schema.validate(json.loads(good), {**schema, "minProperties": 1}, "m.json", good)
     bundle_schema._kept_validations.cache_clear()
+
+
+def test_kept_validations_never_go_through_a_link_or_a_fifo_in_the_cache(tmp_path, monkeypatch):
+    """A link or a FIFO planted at validated.json is replaced, never written through or read."""
+    import json
+    import os
+    import threading
+
+    from topics import bundle_schema
+
+    monkeypatch.setenv("TOPICS_HOME", str(tmp_path))
+    victim = tmp_path / "victim.txt"
+    victim.write_text("the user's file", encoding="utf-8")
+    kept = tmp_path / "validated.json"
+    kept.symlink_to(victim)
+    bundle_schema._kept_validations.cache_clear()
+    bundle_schema._keep_validation("a")
+    assert victim.read_text(encoding="utf-8") == "the user's file"
+    assert not kept.is_symlink() and json.loads(kept.read_text(encoding="utf-8")) == ["a"]
+
+    kept.unlink()
+    os.mkfifo(kept)
+    bundle_schema._kept_validations.cache_clear()
+    done = threading.Thread(target=bundle_schema._keep_validation, args=("b",), daemon=True)
+    done.start()
+    done.join(timeout=10)
+    assert not done.is_alive(), "blocked on the FIFO"
+    assert json.loads(kept.read_text(encoding="utf-8")) == ["b"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["validated.json", "victim.txt"]
+    bundle_schema._kept_validations.cache_clear()

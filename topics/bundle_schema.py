@@ -24,7 +24,7 @@ import math
 
 import numpy as np
 
-from .errors import ModelError, OutputError
+from .errors import ModelError
 
 #: The files of a bundle's data folder: the loader reads these and nothing else.
 ARTIFACTS = (
@@ -251,8 +251,10 @@ def _kept_validations() -> list[str]:
     """The keys of the validations passed before (read once a process; none if unreadable)."""
     import json
 
+    from .fileio import read_regular
+
     try:
-        kept = json.loads(_validations_path().read_text(encoding="utf-8"))
+        kept = json.loads(read_regular(_validations_path()) or b"[]")
     except (OSError, ValueError):
         return []
     return [k for k in kept if isinstance(k, str)] if isinstance(kept, list) else []
@@ -262,7 +264,7 @@ def _keep_validation(key: str) -> None:
     """Add ``key`` to the kept validations (the cache is only an aid: errors are ignored)."""
     import json
 
-    from .fileio import atomic_write
+    from .fileio import replace_file
 
     kept = _kept_validations()
     kept.append(key)
@@ -270,8 +272,8 @@ def _keep_validation(key: str) -> None:
     try:
         path = _validations_path()
         path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, json.dumps(kept))
-    except (OSError, OutputError):
+        replace_file(path, json.dumps(kept).encode())
+    except OSError:
         pass
 
 

@@ -144,6 +144,34 @@ def atomic_write(path: str | os.PathLike, data: str | bytes, encoding: str = "ut
         handle.write(data.encode(encoding, "backslashreplace") if isinstance(data, str) else data)
 
 
+def replace_file(path: str | os.PathLike, data: bytes) -> None:
+    """Put a new regular file holding ``data`` in ``path``'s place (for caches, not outputs).
+
+    Unlike :func:`atomic_write`, whatever is at ``path`` (a symbolic link, a FIFO) is replaced
+    itself: nothing is written through it. The temporary file is unique and never left behind.
+    """
+    path = Path(path)
+    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def read_regular(path: str | os.PathLike) -> bytes | None:
+    """``path``'s bytes if it is a regular file itself (not a link, FIFO or device), else None."""
+    try:
+        handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(handle, "rb") as file:
+        return file.read() if stat.S_ISREG(os.fstat(file.fileno()).st_mode) else None
+
+
 def file_sha256(path: str | os.PathLike) -> str:
     """sha256 of a file's bytes, read in blocks."""
     digest = hashlib.sha256()
