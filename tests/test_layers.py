@@ -15,7 +15,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "topics"
 #: Layers from the bottom up: the units (folders, or top-level modules) of each.
 LAYERS = [
     {"errors"},
-    {"config", "fileio", "resources"},
+    {"fileio"},
+    {"config", "resources"},
     {"taxonomy"},
     {"read"},
     {"text"},

@@ -99,6 +99,8 @@ def _cached_digest(kind: str, version: str, files: list[Path], compute) -> str:
     """
     import json
 
+    from .fileio import read_regular, replace_file
+
     try:
         # ctime too: a tool that restores the modification time (cp -p, touch -r, rsync -t)
         # cannot restore it, so a same-size edit so hidden is still seen
@@ -109,7 +111,7 @@ def _cached_digest(kind: str, version: str, files: list[Path], compute) -> str:
     key = hashlib.sha256(json.dumps([kind, version, stats]).encode()).hexdigest()
     cache = cache_dir() / "fingerprints.json"
     try:
-        kept = json.loads(cache.read_text(encoding="utf-8"))
+        kept = json.loads(read_regular(cache) or b"{}")
         if kept.get(kind, {}).get("key") == key:
             return kept[kind]["digest"]
     except (OSError, ValueError, AttributeError, TypeError, KeyError):
@@ -120,9 +122,7 @@ def _cached_digest(kind: str, version: str, files: list[Path], compute) -> str:
     kept[kind] = {"key": key, "digest": digest}
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
-        temporary = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
-        temporary.write_text(json.dumps(kept), encoding="utf-8")
-        os.replace(temporary, cache)
+        replace_file(cache, json.dumps(kept).encode())
     except OSError:
         pass
     return digest
