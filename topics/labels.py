@@ -61,3 +61,16 @@ def load_labels(path: str | Path, taxonomy: Taxonomy) -> list[LabelledSentence]:
         out.append(LabelledSentence(record["text"], label, report, index, group, source,
                                     float(weight)))
     return out
+
+
+def by_report(sentences: list[LabelledSentence]) -> dict[str, dict[int, LabelledSentence]]:
+    """The sentences that name a report and an index, by report name, then index.
+
+    They label units of that report in its context (a labelled document); a later sentence
+    of the same report and index wins.
+    """
+    out: dict[str, dict[int, LabelledSentence]] = {}
+    for s in sentences:
+        if s.report and s.index is not None:
+            out.setdefault(s.report, {})[s.index] = s
+    return out

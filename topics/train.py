@@ -28,7 +28,7 @@ from .errors import InputError, LabelError, UsageError, failed, printable
 from .evaluate import score_predictions, score_with_confidence
 from .fileio import file_sha256
 from .labelled_docs import LabelledDocument, load_document_set
-from .labels import LabelledSentence, load_labels
+from .labels import LabelledSentence, by_report, load_labels
 from .pipeline.model import BATCH_UNITS, ThemeModel
 from .read.documents import ReportText
 from .read.inputs import read_input
@@ -165,10 +165,7 @@ def collect_training_data(taxonomy: Taxonomy, label_files: list[str | os.PathLik
         for path in whole:
             inputs[path] = file_sha256(path)
         paths = [p for p in paths if p not in whole]
-    by_report: dict[str, dict[int, str]] = {}
-    for s in sentences:
-        if s.report and s.index is not None:
-            by_report.setdefault(s.report, {})[s.index] = s.label
+    labelled = by_report(sentences)
     weak_pairs: list[tuple[object, str]] = []
     weak_sample: list[tuple[int, LabelledSentence]] = []  # (position in the stream, ...)
     n_weak = 0
@@ -177,8 +174,9 @@ def collect_training_data(taxonomy: Taxonomy, label_files: list[str | os.PathLik
     for path, report in zip(paths, _results(mapper, weak_labels_of_report, paths,
                                             (taxonomy, max_bytes)), strict=True):
         inputs[path] = report.sha256
-        gold = by_report.get(report.name)
-        if gold is not None:
+        mine = labelled.get(report.name)
+        if mine is not None:
+            gold = {index: s.label for index, s in mine.items()}
             weak_pairs.extend((w, gold[index]) for index, _, w in report.units if index in gold)
             units = [Unit(report.name, index, text, 0, 0, heading=heading)
                      for (index, text, _), heading in zip(report.units, report.headings,

@@ -35,7 +35,7 @@ from ..classify.context import ContextModel
 from ..config import MAX_BYTES
 from ..errors import InputError, TopicsError, UsageError
 from ..labelled_docs import LabelledDocument
-from ..labels import LabelledSentence
+from ..labels import LabelledSentence, by_report
 from ..pipeline.model import ThemeModel
 from ..taxonomy import Taxonomy
 from ..train import CrossValidated, TrainingData
@@ -94,10 +94,7 @@ def reviewed_documents(reports: list[tuple[str, str]], corrections: list[Labelle
     """
     from ..pipeline.inputs import load_input
 
-    labels: dict[str, dict[int, LabelledSentence]] = {}
-    for s in corrections:
-        if s.report and s.index is not None:
-            labels.setdefault(s.report, {})[s.index] = s
+    labels = by_report(corrections)
     documents = []
     for name, path in reports:
         mine = labels.get(name)
