@@ -31,12 +31,12 @@ import numpy as np
 from common import HERE, machine, shipped_data
 
 from topics import config
-from topics.labelled_docs import strip_metadata  # noqa: E402
-from topics.text.segment import Segmenter, is_noise, load_stopwords  # noqa: E402
-from topics.text.sentences import split_units  # noqa: E402
-from topics.topic.corpus import windows  # noqa: E402
-from topics.topic.estimator import ThemeTopicModel  # noqa: E402
-from topics.topic.select import (  # noqa: E402
+from topics.labelled_docs import strip_metadata
+from topics.text.segment import Segmenter, is_noise, load_stopwords
+from topics.text.sentences import split_units
+from topics.topic.corpus import windows
+from topics.topic.estimator import ThemeTopicModel
+from topics.topic.select import (
     chart_html,
     coherence,
     score_models,
@@ -45,8 +45,8 @@ from topics.topic.select import (  # noqa: E402
     tied_overlap,
     top_word_lists,
 )
-from topics.topic.vocabulary import load_topic_stopwords  # noqa: E402
-from topics.train import _segmented  # noqa: E402
+from topics.topic.vocabulary import load_topic_stopwords
+from topics.train import _segmented
 
 KS = [8, 9, 10, 11, 12, 14]
 #: How the defaults were chosen and what is left (kept with the tables it reads).
