@@ -52,15 +52,16 @@ from common import HERE, OUT, machine, shipped_data
 from topics import config
 from topics.classify.context import ContextModel, heading_positions
 from topics.classify.estimator import ThemeClassifier
+from topics.classify.predictor import ThemePredictor
 from topics.evaluate import score_predictions
 from topics.labelled_docs import LabelledDocument
 from topics.labels import LabelledSentence
 from topics.pipeline.model import ThemeModel
 from topics.review.queue import least_sure_first
-from topics.review.retrain import ReviewBase, review_training
+from topics.review.retrain import ReviewBase, adapted_model, review_training
 from topics.text.segment import Segmenter
 from topics.text.simplify import to_simplified_many
-from topics.train import first_stage_threshold, fit_context
+from topics.train import first_stage_threshold, fit_context, fit_first_stage
 
 SIZES = (50, 100, 200)
 QUEUES = ("margin", "entropy")
@@ -91,6 +92,8 @@ class Bench:
     devset: dict  # name -> LabelledDocument
     threshold: float  # the base model's (its second stage's)
     cached: bool = False
+    adapt: float | None = None  # adapt the base model (this L2) rather than refit
+    model: ThemeModel | None = None  # the base model, for adaptations
 
     def first(self, texts: list[str]) -> np.ndarray:
         """The base first stage's probabilities of a devset document's (simplified) units."""
@@ -133,6 +136,32 @@ def load_bench(taxonomy, data, devset, seed: int, progress) -> Bench:
     return bench.ready()
 
 
+def base_model(bench: Bench, progress) -> ThemeModel:
+    """The base model itself (its first stage and second stage), cached beside the base.
+
+    What an adaptation starts from: the model the review opened with.
+    """
+    key = json.dumps([sorted(bench.base.data.inputs.items()),
+                      config.training_code_fingerprint(), bench.base.params, "review-model"])
+    path = OUT / f"review_loop_model-{hashlib.sha256(key.encode()).hexdigest()[:16]}.pkl"
+    taxonomy = bench.base.taxonomy
+    if path.exists():
+        (meta, arrays), (context_meta, context_arrays) = pickle.loads(path.read_bytes())
+    else:
+        progress("fitting the base model's first stage (for adaptations)")
+        first = fit_first_stage(bench.base.data, taxonomy, bench.base.params, Segmenter())
+        meta, arrays = first.to_state()
+        context, _ = fit_context(bench.base.data, taxonomy, bench.base.cv,
+                                 first_stage_threshold(bench.base.params))
+        context_meta, context_arrays = context.to_state()
+        temporary = path.with_suffix(".tmp")
+        temporary.write_bytes(pickle.dumps(((meta, arrays), (context_meta, context_arrays))))
+        temporary.replace(path)
+    predictor = ThemePredictor(meta, arrays, taxonomy, Segmenter())
+    return ThemeModel(taxonomy, predictor, types.SimpleNamespace(topic_themes_=[]), {},
+                      context=ContextModel(context_meta, context_arrays))
+
+
 def reviewed(bench: Bench, units: list[tuple[str, int, str]]
              ) -> tuple[list[LabelledSentence], list[LabelledDocument]]:
     """The labels file and the reviewed documents the app's Retrain would read.
@@ -153,11 +182,14 @@ def reviewed(bench: Bench, units: list[tuple[str, int, str]]
     return corrections, documents
 
 
-def retrain(bench: Bench, units: list[tuple[str, int, str]], tol: float | None = None
-            ) -> ThemeModel:
+def retrain(bench: Bench, units: list[tuple[str, int, str]], tol: float | None = None,
+            weight: float = 1.0) -> ThemeModel:
     """The app's retraining with the reviewed ``units``; no topic model (see the module)."""
     taxonomy = bench.base.taxonomy
     corrections, documents = reviewed(bench, units)
+    if bench.adapt is not None:
+        return adapted_model(bench.model, corrections, bench.adapt)
+    corrections = [dataclasses.replace(c, weight=weight) for c in corrections]
     data, record = review_training(bench.base, corrections, documents)
     stage = record["second_stage"]
     context = ContextModel(stage["meta"], {k: np.asarray(v, dtype=np.float64)
@@ -225,13 +257,13 @@ def order_of(strategy: str, units: list, seed: int = 0) -> list[int]:
 
 
 def curve(bench: Bench, units: list, order: list[int], sizes, names: list[str], progress,
-          tol: float | None = None) -> tuple[list[dict], list[int]]:
+          tol: float | None = None, weight: float = 1.0) -> tuple[list[dict], list[int]]:
     """Scores on ``names`` after each size of reviewed units, and how many were wrong."""
     scores, wrong = [], []
     for size in sizes:
         chosen = [units[k] for k in order[:size]]
         began = time.monotonic()
-        model = retrain(bench, [(n, i, g) for n, i, g, _ in chosen], tol)
+        model = retrain(bench, [(n, i, g) for n, i, g, _ in chosen], tol, weight)
         scores.append(score(model, bench, names))
         wrong.append(sum(g != max(s, key=s.get) for _, _, g, s in chosen))
         progress(f"  {size} units: macro-F1 {scores[-1]['macro_f1']:.4f} "
@@ -258,6 +290,11 @@ def main() -> None:
                         help="how much the solver's stopping point moves one retraining")
     parser.add_argument("--tol", type=float, help="the first stage's tolerance (default: "
                         "the recipe's)")
+    parser.add_argument("--weight", type=float, default=1.0,
+                        help="the reviewed units' sample weight in a full refit")
+    parser.add_argument("--adapt", type=float, nargs="+", metavar="L2",
+                        help="retrain as the app's Retrain does, adapting the base model "
+                        "(with each of these L2 strengths in turn), not by a full refit")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     started = time.monotonic()
@@ -268,10 +305,16 @@ def main() -> None:
     taxonomy, data = shipped_data()
     devset = [d for d in data.documents if d.corpus == "devset"]
     bench = load_bench(taxonomy, data, devset, args.seed, progress)
+    if args.adapt is not None:
+        bench.model = base_model(bench, progress)
     if args.solver:
         solver_check(bench, devset, progress)
-    else:
+    elif args.adapt is None:
         run(args, bench, devset, progress, started)
+    else:
+        for l2 in args.adapt:
+            bench.adapt = l2
+            run(args, bench, devset, progress, time.monotonic())
 
 
 def parts(devset: list, split: int, select: bool) -> tuple[list, list]:
@@ -300,7 +343,8 @@ def run(args, bench: Bench, devset: list, progress, started: float) -> None:
         cells: dict = {}
         for kind, order in orders:
             progress(f"split {split}, {kind}")
-            scores, found = curve(bench, units, order, args.sizes, names, progress, args.tol)
+            scores, found = curve(bench, units, order, args.sizes, names, progress, args.tol,
+                                  args.weight)
             for size, result, n in zip(args.sizes, scores, found, strict=True):
                 runs.setdefault((kind, size), []).append(result)
                 wrong.setdefault((kind, size), []).append(n)
@@ -314,12 +358,15 @@ def write(args, bench, runs, wrong, bases, per_split, seconds: float) -> None:
     scored = "validation part (1/3 of the pool)" if args.select else "test half"
     cached = ", base from the cache" if bench.cached else ""
     tol = f", first-stage tol {args.tol:g}" if args.tol else ""
+    how = (f"Retrained as the app's Retrain does: the base model adapted to the reviewed "
+           f"units (L2 {bench.adapt:g}; its second stage kept)" if bench.adapt is not None
+           else "Full refit (the shipped data plus the reviewed units at weight "
+           f"{args.weight:g}; the second stage learns from them in their documents)")
     lines = [f"# The review loop as the app retrains: the queue ({args.queue}) or random order",
              "", f"`{command}` ({seconds:.0f} s{cached}{tol}). Splits {args.splits} of the "
              f"development set by document; units reviewed from the pool"
              f"{' (its review part, 2/3)' if args.select else ''}, scored on the {scored}, "
-             "each document labelled whole. Retrained as the app's Retrain does (the second "
-             "stage learns from the reviewed units in their documents; weight 1). Queue: one "
+             f"each document labelled whole. {how}. Queue: one "
              f"order per split; random: {args.random} orders per split.", "",
              "## Macro-F1 (mean ± sd: queue over splits, random over splits × orders)", "",
              "| reviewed units | queue macro-F1 | random macro-F1 | queue accuracy | "
@@ -358,6 +405,8 @@ def write(args, bench, runs, wrong, bases, per_split, seconds: float) -> None:
               "", f"Machine: {machine(('numpy', 'scipy', 'scikit-learn'))}", ""]
     name = "REVIEW_LOOP_app_select.md" if args.select else "REVIEW_LOOP_app.md"
     out = args.out or HERE / name
+    if bench.adapt is not None and len(args.adapt) > 1:
+        out = out.with_name(f"{out.stem}_l2-{bench.adapt:g}{out.suffix}")
     out.write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
 

@@ -1,18 +1,19 @@
 import json
 import time
-from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.conftest import TINY
 from topics.bundle import load_model
 from topics.classify.context import heading_positions
-from topics.errors import TopicsError
 from topics.labels import LabelledSentence, load_labels
 from topics.review.app import create_app
 from topics.review.retrain import (
     Retrainer,
     ReviewBase,
+    adapted_model,
+    held_out_scores,
     review_training,
     reviewed_documents,
     with_corrections,
@@ -145,29 +146,6 @@ def reviewed_file(session, labels):
     return report
 
 
-def test_the_default_trainer_is_given_the_reviewed_reports(session, monkeypatch):
-    """Retrain hands the trainer the reports (name, path), not the labels file alone."""
-    from topics.review import retrain
-
-    calls = []
-
-    def train(labels, progress, reports, encoding, max_bytes, cache):
-        calls.append((labels, reports, cache))
-        raise TopicsError("stop here")
-
-    monkeypatch.setattr(retrain, "train_with_corrections", train)
-    reviewed_file(session, ["political", "political", "talent"])
-    retrainer = Retrainer(session)
-    retrainer.start()
-    retrainer._thread.join(30)
-    assert retrainer.status() == {"state": "failed", "error": "stop here"}
-    [(labels, reports, cache)] = calls
-    assert labels == session.store.path
-    assert reports == [(r.name, r.path) for r in session.reports]
-    assert all(Path(path).is_file() for _, path in reports)
-    assert cache is retrainer._cache  # kept for the next retraining
-
-
 def test_reviewed_reports_become_labelled_documents_with_their_headings(session, taxonomy):
     report = reviewed_file(session, ["political", "political", "talent"])
     corrections = load_labels(session.store.path, taxonomy)
@@ -235,3 +213,123 @@ def test_units_of_no_one_report_bring_no_context(tmp_path):
                    for name in ("alone.jsonl", "two.jsonl", "one.jsonl")]
     docs = reviewed_documents([(p.name, str(p)) for p in (alone, two, one)], corrections)
     assert [(d.name, d.gold) for d in docs] == [("reviewed/one.jsonl", ["other", None])]
+
+
+# -- the app's Retrain: the model the review opened with, adapted to the reviewed units ------
+
+#: A unit of b.txt the analyst relabels, and a near-duplicate in no report under review.
+TAUGHT = TINY[3][0]  # 举办业务培训班，提升干警履职素能。 (talent)
+NEAR = "举办业务培训班，提升干警综合素能。"
+
+
+def teach(session, label="reform"):
+    """The analyst labels b.txt's talent units (TINY[3:6]) ``label``; returns their count."""
+    report = session.reports[1]
+    positions = [p for p, r in enumerate(report.results) if r.text in {t for t, _ in TINY[3:6]}]
+    assert [report.results[p].text for p in positions][:1] == [TAUGHT]
+    for position in positions:
+        session.label(1, position, label)
+    return len(positions)
+
+
+def test_an_adaptation_moves_a_held_out_near_duplicate_towards_the_correction(session, taxonomy):
+    base = session.model
+    before = base.label([NEAR], None, False)[0][0]
+    assert before.theme == "talent"
+    teach(session)
+    corrections = load_labels(session.store.path, taxonomy)
+    model = adapted_model(base, corrections)
+    after = model.label([NEAR], None, False)[0][0]
+    assert after.theme == "reform" and after.scores["reform"] > before.scores["reform"]
+    assert model.predict([TAUGHT]) == ["reform"]
+    # the same labels give the same model, and the model it adapts is left as it was
+    again = adapted_model(base, corrections)
+    assert np.array_equal(again.classifier.coef_, model.classifier.coef_)
+    assert base.label([NEAR], None, False)[0][0].scores == before.scores
+    # only the features of the reviewed units change; the intercepts and the second stage stay
+    changed = np.flatnonzero(np.any(model.classifier.coef_ != base.classifier.coef_, axis=0))
+    taught = base.classifier.features([s.text for s in corrections]).tocsc()
+    assert set(changed) <= set(np.flatnonzero(np.diff(taught.indptr)))
+    assert np.array_equal(model.classifier.intercept_, base.classifier.intercept_)
+    assert model.context is base.context
+    assert model.manifest["adapted"]["reviewed_units"] == len(corrections)
+
+
+def test_a_weaker_hold_lets_the_corrections_count_more(session, taxonomy):
+    teach(session)
+    corrections = load_labels(session.store.path, taxonomy)
+    reform = [adapted_model(session.model, corrections, l2).label([NEAR], None, False)[0][0]
+              .scores["reform"] for l2 in (100.0, 1.0, 0.01)]
+    assert reform[0] < reform[1] < reform[2]
+
+
+def reviewed_pair(tmp_path, tiny_model_dir):
+    """A review of two reports holding near-duplicates of each other's units."""
+    folder = tmp_path / "pair"
+    folder.mkdir()
+    (folder / "one.txt").write_text(f"# 一\n\n{TAUGHT}\n{TINY[0][0]}\n", encoding="utf-8")
+    (folder / "two.txt").write_text(f"# 二\n\n{NEAR}\n{TINY[1][0]}\n", encoding="utf-8")
+    return open_review(load_model(tiny_model_dir), [str(folder)])
+
+
+def test_held_out_scores_hold_each_report_out(tmp_path, tiny_model_dir, taxonomy):
+    session = reviewed_pair(tmp_path, tiny_model_dir)
+    try:
+        for number, report in enumerate(session.reports):
+            for position, result in enumerate(report.results):
+                if result.text in (TAUGHT, NEAR):
+                    session.label(number, position, "reform")
+        corrections = load_labels(session.store.path, taxonomy)
+        docs = reviewed_documents([(r.name, r.path) for r in session.reports], corrections)
+        assert len(docs) == 2 and len(corrections) == 2
+        scores = held_out_scores(session.model, corrections, docs)
+        # the model the review opened with says talent for both; each report's unit, held
+        # out, is labelled by the model adapted to the other report's near-duplicate
+        assert scores["before"]["n"] == scores["after"]["n"] == 2
+        assert scores["before"]["accuracy"] == 0.0 < scores["after"]["accuracy"]
+        held_out = [adapted_model(session.model, [s for s in corrections if s.text != text])
+                    .predict([text])[0] for text in (TAUGHT, NEAR)]
+        assert scores["after"]["accuracy"] == sum(t == "reform" for t in held_out) / 2
+        # learnt from (not held out), both would be right: the scores do not say that
+        assert adapted_model(session.model, corrections).predict([TAUGHT, NEAR]) == [
+            "reform", "reform"]
+        assert "each report held out (2 reports" in scores["after"]["how"]
+        # with one report's corrections alone nothing can be held out
+        one = [s for s in corrections if s.report == docs[0].name.removeprefix("reviewed/")]
+        assert held_out_scores(session.model, one, docs[:1]) is None
+    finally:
+        session.close()
+
+
+def test_retrain_from_the_page_adapts_the_first_model(tmp_path, tiny_model_dir, taxonomy):
+    session = reviewed_pair(tmp_path, tiny_model_dir)
+    try:
+        retrainer = Retrainer(session)  # the app's own Retrain (no trainer given)
+        app = create_app(session, "127.0.0.1", 8765, token="t", retrainer=retrainer)
+        get, post = client_of(app)
+        first = session.model
+        for number, report in enumerate(session.reports):
+            for position, result in enumerate(report.results):
+                if result.text in (TAUGHT, NEAR):
+                    assert post("/api/label", {"r": number, "u": position,
+                                               "label": "reform"}).status_code == 200
+        post("/api/retrain")
+        state = wait_done(get)
+        assert state["state"] == "done", state
+        assert state["before"]["accuracy"] == 0.0 < state["after"]["accuracy"]
+        assert "held out" in state["before"]["how"]
+        assert state["right_before"] == 0 and state["right_after"] == 2
+        saved = load_model(state["model"])
+        assert saved.manifest["metrics"]["review_cv"]["after"]["n"] == 2
+        assert saved.predict([NEAR, TAUGHT]) == ["reform", "reform"]
+        post("/api/retrain/switch")
+        assert session.model is not first
+        # a second retraining adapts the model the review opened with, not the switched one:
+        # the same labels give the same model again
+        post("/api/retrain")
+        again = wait_done(get)
+        assert again["state"] == "done" and again["model"] != state["model"]
+        assert np.array_equal(load_model(again["model"]).classifier.coef_,
+                              saved.classifier.coef_)
+    finally:
+        session.close()

@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from ..classify.context import ContextModel
+from ..classify.predictor import ThemePredictor
 from ..config import MAX_BYTES
 from ..errors import InputError, TopicsError, UsageError
 from ..labelled_docs import LabelledDocument
@@ -79,6 +80,118 @@ class ReviewBase:
         return cls(taxonomy, data, params, cv,
                    cross_validate(data, taxonomy, params, segmenter, cv=cv),
                    lambda texts: probabilities_in(first, texts, cv.classes))
+
+
+#: How strongly an adaptation is held to the model it adapts (the L2 penalty on the change of
+#: its coefficients, per reviewed unit of weight 1): chosen on validation parts of the
+#: development set's pools, never on its test halves (``bench/REVIEW_LOOP.md``).
+ADAPT_L2 = 0.1
+
+
+def adapted_classifier(classifier: ThemePredictor, texts: list[str], labels: list[str],
+                       l2: float = ADAPT_L2, intercept: bool = False,
+                       balanced: bool = True) -> ThemePredictor:
+    """``classifier`` adapted to the analyst's labelled ``texts``: the same features, new weights.
+
+    A multinomial logistic regression is fitted on the labelled texts alone with the
+    classifier's own scores as a fixed offset: it learns only the change, ``coef + W`` and
+    ``intercept + b``, with an L2 penalty ``l2 / 2 * |(W, b)|²`` that holds it to the
+    classifier (a feature no labelled text has keeps its weights). The features are the
+    classifier's (its vocabularies and idf), so the coefficients line up and the result is
+    a classifier of the same kind, labelling as fast. The objective is strictly convex and
+    solved to convergence (L-BFGS, tight tolerances): the same labels give the same model.
+    A label the classifier has no class for is left out.
+    """
+    from scipy.optimize import minimize
+
+    from ..text.simplify import to_simplified_many
+
+    classes = [str(c) for c in classifier.classes_]
+    keep = [k for k, label in enumerate(labels) if label in classes]
+    if not keep:
+        return classifier
+    y = np.array([classes.index(labels[k]) for k in keep])
+    features = classifier.features(to_simplified_many([texts[k] for k in keep])).tocsr()
+    offset = np.asarray(features @ classifier.coef_.T) + classifier.intercept_
+    columns = np.unique(features.indices)
+    x = features[:, columns].astype(np.float64).tocsr()
+    n, m, c = x.shape[0], len(columns), len(classes)
+    rows = np.arange(n)
+    counts = np.bincount(y, minlength=c)
+    weight = n / (len(set(y)) * counts[y]) if balanced else np.ones(n)
+    free = np.r_[np.ones(c * m), np.full(c, float(intercept))]
+
+    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        w, b = theta[:c * m].reshape(c, m), theta[c * m:]
+        z = offset + np.asarray(x @ w.T) + b
+        z -= z.max(axis=1, keepdims=True)
+        log_norm = np.log(np.exp(z).sum(axis=1))
+        value = (weight * (log_norm - z[rows, y])).sum() + 0.5 * l2 * (theta @ theta)
+        grad = np.exp(z - log_norm[:, None])
+        grad[rows, y] -= 1.0
+        grad *= weight[:, None]
+        full = np.concatenate([np.asarray(x.T @ grad).T.ravel(), grad.sum(axis=0)])
+        return value, (full + l2 * theta) * free
+
+    theta = minimize(loss, np.zeros(c * m + c), jac=True, method="L-BFGS-B",
+                     options={"maxiter": 10000, "ftol": 1e-12, "gtol": 1e-9}).x
+    meta, arrays = classifier.to_state()
+    coef = np.array(arrays["coef"], dtype=np.float64)
+    coef[:, columns] += theta[:c * m].reshape(c, m)
+    arrays = dict(arrays, coef=coef, intercept=arrays["intercept"] + theta[c * m:])
+    return ThemePredictor(meta, arrays, classifier.taxonomy, classifier.segmenter)
+
+
+def adapted_model(base: ThemeModel, corrections: list[LabelledSentence],
+                  l2: float = ADAPT_L2) -> ThemeModel:
+    """``base`` with its classifier adapted to ``corrections`` (its second stage, topics kept)."""
+    classifier = adapted_classifier(base.classifier, [s.text for s in corrections],
+                                    [s.label for s in corrections], l2)
+    manifest = {k: v for k, v in base.manifest.items()
+                if k not in ("metrics", "name", "data_fingerprint", "code_fingerprint")}
+    manifest.update(name="review", metrics={}, adapted={
+        "from": base.manifest.get("name") or str(base.path or ""),
+        "from_metrics": base.manifest.get("metrics", {}), "l2": l2,
+        "reviewed_units": len(corrections)})
+    return dataclasses.replace(base, classifier=classifier, manifest=manifest, path=None)
+
+
+def held_out_scores(base: ThemeModel, corrections: list[LabelledSentence],
+                    documents: list[LabelledDocument], l2: float = ADAPT_L2,
+                    folds: int = 5) -> dict | None:
+    """The base model's and the adaptation's scores on reviewed units it never learnt from.
+
+    The reviewed ``documents`` (reports with their reviewed units labelled) are dealt round
+    ``folds`` folds in name order; each fold's reports are labelled in context by ``base``
+    adapted to the corrections of every *other* report, and by ``base`` itself: the two are
+    scored on the same units (accuracy, macro-F1). None with fewer than two reports.
+    """
+    from ..evaluate import score_predictions
+
+    documents = sorted(documents, key=lambda d: d.name)
+    if len(documents) < 2:
+        return None
+    folds = min(folds, len(documents))
+    ids = base.taxonomy.ids
+    gold, before, after = [], [], []
+    for fold in range(folds):
+        held = documents[fold::folds]
+        names = {d.name.removeprefix("reviewed/") for d in held}
+        model = adapted_model(base, [s for s in corrections if s.report not in names], l2)
+        inputs = [(d.units, None, True) for d in held]
+        for doc, old, new in zip(held, base.label_units_many(inputs, n_evidence=None,
+                                                              topics=False),
+                                 model.label_units_many(inputs, n_evidence=None, topics=False),
+                                 strict=True):
+            for truth, a, b in zip(doc.gold, old.columns.themes, new.columns.themes,
+                                   strict=True):
+                if truth is not None:
+                    gold.append(truth)
+                    before.append(str(a))
+                    after.append(str(b))
+    how = f"reviewed units, each report held out ({len(documents)} reports, {folds} folds)"
+    return {"before": dict(score_predictions(gold, before, ids), how=how),
+            "after": dict(score_predictions(gold, after, ids), how=how)}
 
 
 def reviewed_documents(reports: list[tuple[str, str]], corrections: list[LabelledSentence],
@@ -211,6 +324,22 @@ def scores(model: ThemeModel) -> dict | None:
     return {"accuracy": part["accuracy"], "macro_f1": part["macro_f1"], "how": how}
 
 
+def before_after(old: ThemeModel, new: ThemeModel) -> tuple[dict | None, dict | None]:
+    """The scores the page compares: on the same test, or None.
+
+    An adaptation's are its held-out scores on the reviewed units (the first model's and
+    its own, see :func:`held_out_scores`); a model trained otherwise, the cross-validated
+    scores of both manifests (:func:`scores`).
+    """
+    held_out = new.manifest.get("metrics", {}).get("review_cv")
+    if held_out:
+        return tuple({"accuracy": held_out[k]["accuracy"], "macro_f1": held_out[k]["macro_f1"],
+                      "how": held_out[k]["how"]} for k in ("before", "after"))
+    if new.manifest.get("adapted"):
+        return None, None  # reviewed units in fewer than two reports: nothing held out
+    return scores(old), scores(new)
+
+
 def agreement(session: ReviewSession, reports: list[Report]) -> int:
     """How many reviewed units ``reports``' labels give the analyst's label."""
     right = 0
@@ -226,20 +355,34 @@ class Retrainer:
 
     def __init__(self, session: ReviewSession, train: Trainer | None = None):
         self.session = session
-        self._train = train or self.with_reports
-        self._cache: dict = {}  # the shipped data's cross-validation, once computed
+        self.base = session.model  # what every retraining adapts: the model the review opened
+        self._train = train or self.adapt
         self.models_dir = session.store.path.parent / "models"
         self._lock = threading.Lock()
         self._state: dict = {"state": "idle"}
         self._new: tuple[ThemeModel, list[Report]] | None = None
         self._thread: threading.Thread | None = None
 
-    def with_reports(self, labels: Path, progress: Callable[[str], None]) -> ThemeModel:
-        """:func:`train_with_corrections` given the review's reports (their context)."""
+    def adapt(self, labels: Path, progress: Callable[[str], None]) -> ThemeModel:
+        """:func:`adapted_model` of the review's first model to every label in ``labels``.
+
+        Its manifest's ``metrics["review_cv"]`` holds :func:`held_out_scores`: the first
+        model's and the adaptation's scores on the reviewed units, each report held out.
+        """
+        from ..labels import load_labels
+
         session = self.session
-        return train_with_corrections(labels, progress,
-                                      [(r.name, r.path) for r in session.reports if r.path],
-                                      session.encoding, session.max_bytes, self._cache)
+        corrections = load_labels(labels, self.base.taxonomy)
+        progress(f"adapting the model to {len(corrections)} reviewed units")
+        model = adapted_model(self.base, corrections)
+        progress("scoring the reviewed units, each report held out")
+        documents = reviewed_documents([(r.name, r.path) for r in session.reports if r.path],
+                                       corrections, session.encoding, session.max_bytes)
+        held_out = held_out_scores(self.base, corrections, documents)
+        if held_out:
+            model.manifest["metrics"]["review_cv"] = held_out
+        model.manifest["reviewed_labels"] = str(labels)
+        return model
 
     def status(self) -> dict:
         """What the page shows: idle, running (with its steps), done (scores), failed."""
@@ -274,7 +417,11 @@ class Retrainer:
         started = time.monotonic()
         try:
             model = self._train(session.store.path, self._step)
-            folder = self.models_dir / f"review-{datetime.now(UTC):%Y%m%dT%H%M%S}"
+            folder = stamped = self.models_dir / f"review-{datetime.now(UTC):%Y%m%dT%H%M%S}"
+            for number in range(2, 1000):  # two retrainings in one second: never the same
+                if not folder.exists():
+                    break
+                folder = stamped.with_name(f"{stamped.name}-{number}")
             self._step(f"saving the new model in {folder}")
             from ..bundle import save_model
 
@@ -282,9 +429,10 @@ class Retrainer:
             model.path = folder
             self._step("labelling the reports with the new model")
             reports = relabel(model, session.reports, session.encoding, session.max_bytes)
+            before, after = before_after(session.model, model)
             result = {"state": "done", "model": str(folder),
                       "seconds": round(time.monotonic() - started, 1),
-                      "before": scores(session.model), "after": scores(model),
+                      "before": before, "after": after,
                       "reviewed": session.progress()["reviewed"],
                       "right_before": agreement(session, session.reports),
                       "right_after": agreement(session, reports)}

@@ -274,7 +274,10 @@
       table.appendChild(row);
     });
     box.appendChild(table);
-    box.appendChild(el('div', 'muted', '新模型第二阶段的交叉验证包含已审阅的报告；审阅单元的一致数是在训练数据上 · the CV folds of the new second stage include the reviewed reports; the reviewed units were trained on'));
+    box.appendChild(el('div', 'muted', (st.before && st.before.how
+      ? '交叉验证 CV: ' + st.before.how + ' (旧 = 审阅开始时的模型 old = the model the review opened with) · '
+      : (st.after ? '' : '交叉验证需要两份以上已审阅的报告 CV needs reviewed units in two reports or more · ')) +
+      '审阅单元的一致数是在训练数据上 the reviewed units it gets right were learnt from'));
     var sw = el('button', '', '切换到新模型 Switch'), keep = el('button', '', '保留旧模型 Keep old');
     sw.id = 'retrain-switch';
     keep.id = 'retrain-keep';
