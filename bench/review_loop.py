@@ -57,14 +57,14 @@ from topics.evaluate import score_predictions
 from topics.labelled_docs import LabelledDocument
 from topics.labels import LabelledSentence
 from topics.pipeline.model import ThemeModel
-from topics.review.queue import least_sure_first
+from topics.review.queue import least_sure_first, one_per_group
 from topics.review.retrain import ReviewBase, adapted_model, review_training
 from topics.text.segment import Segmenter
 from topics.text.simplify import to_simplified_many
 from topics.train import first_stage_threshold, fit_context, fit_first_stage
 
 SIZES = (50, 100, 200)
-QUEUES = ("margin", "entropy")
+QUEUES = ("margin", "entropy", "margin-per-report")
 
 
 def split_documents(documents: list, seed: int, share: float = 0.5) -> tuple[list, list]:
@@ -249,6 +249,8 @@ def order_of(strategy: str, units: list, seed: int = 0) -> list[int]:
     """Positions of ``units`` in the order an analyst reviews them."""
     if strategy == "margin":
         return least_sure_first((k, u[3]) for k, u in enumerate(units))
+    if strategy == "margin-per-report":
+        return one_per_group(order_of("margin", units), lambda k: units[k][0])
     if strategy == "entropy":
         return sorted(range(len(units)), key=lambda k: (-entropy(units[k][3]), k))
     if strategy == "random":

@@ -982,6 +982,20 @@ def info(obj, model_dir, fmt):
     obj.say(f"topics: {_model_line(model)}, {time.monotonic() - started:.1f}s")
 
 
+def _adapted_text(manifest: dict) -> str:
+    """What ``topics review``'s Retrain adapted a model from, and its held-out scores."""
+    adapted = manifest["adapted"]
+    text = (f"\nAdapted by topics review from {adapted.get('from') or 'a model'} to "
+            f"{adapted.get('reviewed_units', '?')} reviewed units (L2 {adapted.get('l2')})")
+    held = manifest.get("metrics", {}).get("review_cv")
+    if not held:
+        return text + "; not scored (reviewed units in fewer than two reports)"
+    before, after = held["before"], held["after"]
+    return (text + f"\nOn the reviewed units, {after['how']}: accuracy {before['accuracy']:.3f} "
+            f"-> {after['accuracy']:.3f}, macro-F1 {before['macro_f1']:.3f} -> "
+            f"{after['macro_f1']:.3f} (before: the model it was adapted from)")
+
+
 def _info_text(model) -> str:
     """A model's summary: where, when, from what, and its cross-validated scores per theme."""
     from .render.tables import pad
@@ -1023,6 +1037,8 @@ def _info_text(model) -> str:
                          f"{cv['accuracy']:.3f}, macro-F1 {cv['macro_f1']:.3f}")
             lines.append("  F1 per theme: " + "  ".join(
                 f"{names[t]} {cv['per_theme'][t]['f1']:.2f}" for t in model.taxonomy.ids))
+        elif manifest.get("adapted"):
+            lines.append(_adapted_text(manifest))
         else:
             lines.append("not cross-validated (fewer than two hand-labelled reports, or "
                          "--no-eval)")

@@ -3,10 +3,12 @@ import time
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 
 from tests.conftest import TINY
 from topics.bundle import load_model
 from topics.classify.context import heading_positions
+from topics.cli import main
 from topics.labels import LabelledSentence, load_labels
 from topics.review.app import create_app
 from topics.review.retrain import (
@@ -322,6 +324,10 @@ def test_retrain_from_the_page_adapts_the_first_model(tmp_path, tiny_model_dir, 
         saved = load_model(state["model"])
         assert saved.manifest["metrics"]["review_cv"]["after"]["n"] == 2
         assert saved.predict([NEAR, TAUGHT]) == ["reform", "reform"]
+        info = CliRunner().invoke(main, ["info", "--model", state["model"]])
+        assert info.exit_code == 0, info.output
+        assert "Adapted by topics review" in info.output and "2 reviewed units" in info.output
+        assert "each report held out" in info.output and "accuracy 0.000 ->" in info.output
         post("/api/retrain/switch")
         assert session.model is not first
         # a second retraining adapts the model the review opened with, not the switched one:
