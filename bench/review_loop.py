@@ -8,26 +8,35 @@ confirming or correcting it would give, in the order of
 
 - the *queue* (``margin``: what ``topics review``'s queue shows first,
   :func:`topics.review.queue.least_sure_first` on the base model's in-context probabilities;
-  ``entropy``: highest entropy first);
+  ``entropy``: highest entropy first; ``margin-per-report``: the margin queue taking turns
+  between reports, :func:`one_per_group`);
 - or a seeded shuffle (``--random`` orders per split).
 
-After 50, 100 and 200 reviewed units the model is retrained as the app's **Retrain** does
-(:mod:`topics.review.retrain`): the same :class:`ReviewBase` (the base data's cross-validation
-and a first stage fitted on it alone, computed once), the same :func:`review_training` (the
-reviewed units join the first stage's sentences, weight 1, and the second stage learns from
-them in their documents, with their neighbours and headings), then the first stage fitted as
-:func:`topics.train.train_model` fits it (same class, parameters, sentences, weights and
-documents). Only the topic model is not fitted: it does not touch the theme labels. The test
-half's documents are then labelled whole by :meth:`ThemeModel.label_units_many` (the labelling
-path of ``classify``), and their labelled units scored: macro-F1 and accuracy.
+After 50, 100 and 200 reviewed units the model is retrained, in one of two ways:
+
+- ``--adapt L2`` (the app's **Retrain**, :func:`topics.review.retrain.adapted_model`): the
+  base model (its first stage fitted on the base data, its second stage fitted on the base
+  data's cross-validation; cached in ``bench/out/``) adapted to the reviewed units: a
+  few seconds a retraining. Several values are run in turn (``--adapt 0.3 1 3``).
+- without ``--adapt``, the full refit the app's Retrain did before (kept for comparison):
+  the same :class:`ReviewBase` (the base data's cross-validation and a first stage fitted on
+  it alone, computed once), the same :func:`review_training` (the reviewed units join the
+  first stage's sentences at ``--weight``, default 1, and the second stage learns from them
+  in their documents), then the first stage fitted as :func:`topics.train.train_model` fits
+  it. About a minute a retraining on a busy 2-core machine.
+
+Only the topic model is not fitted: it does not touch the theme labels. The test half's
+documents are then labelled whole by :meth:`ThemeModel.label_units_many` (the labelling path
+of ``classify``), and their labelled units scored: macro-F1 and accuracy.
 
 The base (about 5 minutes) is cached in ``bench/out/`` (keyed by the data, the training code
 and the seed). Choosing anything never looks at a test half: ``--select`` splits each pool
-again by document into a review part (2/3) and a validation part (1/3) and scores those.
-About a minute a retraining on a busy 2-core machine::
+again by document into a review part (2/3) and a validation part (1/3) and scores those::
 
-    python bench/review_loop.py                        # -> bench/REVIEW_LOOP_app.md
-    python bench/review_loop.py --select --sizes 200   # -> bench/REVIEW_LOOP_app_select.md
+    python bench/review_loop.py --adapt 1 --random 8   # -> bench/REVIEW_LOOP_adapt.md
+    python bench/review_loop.py --select --adapt 0.3 1 3 --random 4
+                                             # -> bench/REVIEW_LOOP_adapt_select_l2-*.md
+    python bench/review_loop.py --select --weight 16   # a full refit, reviewed units weighted
     python bench/review_loop.py --solver               # the solver's stopping point, validation
 """
 
@@ -57,7 +66,7 @@ from topics.evaluate import score_predictions
 from topics.labelled_docs import LabelledDocument
 from topics.labels import LabelledSentence
 from topics.pipeline.model import ThemeModel
-from topics.review.queue import least_sure_first, one_per_group
+from topics.review.queue import least_sure_first
 from topics.review.retrain import ReviewBase, adapted_model, review_training
 from topics.text.segment import Segmenter
 from topics.text.simplify import to_simplified_many
@@ -245,6 +254,22 @@ def entropy(scores: dict) -> float:
     return -sum(p * math.log(p) for p in scores.values() if p > 0)
 
 
+def one_per_group(keys: list, group_of) -> list:
+    """``keys`` (already least sure first) taking turns between groups (reports).
+
+    Every group's least sure key first (in the order of ``keys``), then every group's
+    second, and so on (a queue variant measured on validation, not adopted).
+    """
+    rank: dict = {}
+    ranked = []
+    for position, key in enumerate(keys):
+        group = group_of(key)
+        rank[group] = rank.get(group, -1) + 1
+        ranked.append((rank[group], position, key))
+    ranked.sort(key=lambda item: item[:2])
+    return [key for *_, key in ranked]
+
+
 def order_of(strategy: str, units: list, seed: int = 0) -> list[int]:
     """Positions of ``units`` in the order an analyst reviews them."""
     if strategy == "margin":
@@ -405,7 +430,8 @@ def write(args, bench, runs, wrong, bases, per_split, seconds: float) -> None:
         mean_sd(by_size[s], 4, "+") for s in args.sizes) + " |")
     lines += ["", f"The queue beats {wins} of {total} (split, size, random order) runs.",
               "", f"Machine: {machine(('numpy', 'scipy', 'scikit-learn'))}", ""]
-    name = "REVIEW_LOOP_app_select.md" if args.select else "REVIEW_LOOP_app.md"
+    name = (f"REVIEW_LOOP_{'adapt' if bench.adapt is not None else 'app'}"
+            f"{'_select' if args.select else ''}.md")
     out = args.out or HERE / name
     if bench.adapt is not None and len(args.adapt) > 1:
         out = out.with_name(f"{out.stem}_l2-{bench.adapt:g}{out.suffix}")

@@ -8,7 +8,7 @@ the order is stable.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 
 def margin(scores: Mapping[str, float]) -> float:
@@ -24,20 +24,4 @@ def least_sure_first(units: Iterable[tuple[object, Mapping[str, float]]]) -> lis
     ranked = [(margin(scores), max(scores.values(), default=0.0), n, key)
               for n, (key, scores) in enumerate(units)]
     ranked.sort(key=lambda item: item[:3])
-    return [key for *_, key in ranked]
-
-
-def one_per_group(keys: list, group_of: Callable[[object], object]) -> list:
-    """``keys`` (already least sure first) taking turns between groups (e.g. reports).
-
-    Every group's least sure key first (in the order of ``keys``), then every group's
-    second, and so on: the first keys spread over as many groups as there are.
-    """
-    rank: dict = {}
-    ranked = []
-    for position, key in enumerate(keys):
-        group = group_of(key)
-        rank[group] = rank.get(group, -1) + 1
-        ranked.append((rank[group], position, key))
-    ranked.sort(key=lambda item: item[:2])
     return [key for *_, key in ranked]

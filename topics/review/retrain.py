@@ -92,7 +92,7 @@ class ReviewBase:
 #: How strongly an adaptation is held to the model it adapts (the L2 penalty on the change of
 #: its coefficients, per reviewed unit of weight 1): chosen on validation parts of the
 #: development set's pools, never on its test halves (``bench/REVIEW_LOOP.md``).
-ADAPT_L2 = 0.1
+ADAPT_L2 = 1.0
 
 
 def adapted_classifier(classifier: ThemePredictor, texts: list[str], labels: list[str],
@@ -323,9 +323,11 @@ def agreement(session: ReviewSession, reports: list[Report]) -> int:
 class Retrainer:
     """One retraining at a time for a review, and its outcome until the analyst decides."""
 
-    def __init__(self, session: ReviewSession, train: Trainer | None = None):
+    def __init__(self, session: ReviewSession, train: Trainer | None = None,
+                 l2: float = ADAPT_L2):
         self.session = session
         self.base = session.model  # what every retraining adapts: the model the review opened
+        self.l2 = l2
         self._train = train or self.adapt
         self.models_dir = session.store.path.parent / "models"
         self._lock = threading.Lock()
@@ -344,11 +346,11 @@ class Retrainer:
         session = self.session
         corrections = load_labels(labels, self.base.taxonomy)
         progress(f"adapting the model to {len(corrections)} reviewed units")
-        model = adapted_model(self.base, corrections)
+        model = adapted_model(self.base, corrections, self.l2)
         progress("scoring the reviewed units, each report held out")
         documents = reviewed_documents([(r.name, r.path) for r in session.reports if r.path],
                                        corrections, session.encoding, session.max_bytes)
-        held_out = held_out_scores(self.base, corrections, documents)
+        held_out = held_out_scores(self.base, corrections, documents, self.l2)
         if held_out:
             model.manifest["metrics"]["review_cv"] = held_out
         model.manifest["reviewed_labels"] = str(labels)
