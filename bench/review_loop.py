@@ -103,6 +103,7 @@ class Bench:
     cached: bool = False
     adapt: float | None = None  # adapt the base model (this L2) rather than refit
     model: ThemeModel | None = None  # the base model, for adaptations
+    adapt_options: dict | None = None  # adapted_model's options: intercept, balanced
 
     def first(self, texts: list[str]) -> np.ndarray:
         """The base first stage's probabilities of a devset document's (simplified) units."""
@@ -197,7 +198,7 @@ def retrain(bench: Bench, units: list[tuple[str, int, str]], tol: float | None =
     taxonomy = bench.base.taxonomy
     corrections, documents = reviewed(bench, units)
     if bench.adapt is not None:
-        return adapted_model(bench.model, corrections, bench.adapt)
+        return adapted_model(bench.model, corrections, bench.adapt, **(bench.adapt_options or {}))
     corrections = [dataclasses.replace(c, weight=weight) for c in corrections]
     data, record = review_training(bench.base, corrections, documents)
     stage = record["second_stage"]
@@ -317,6 +318,10 @@ def main() -> None:
                         help="how much the solver's stopping point moves one retraining")
     parser.add_argument("--tol", type=float, help="the first stage's tolerance (default: "
                         "the recipe's)")
+    parser.add_argument("--intercept", action="store_true",
+                        help="with --adapt: let the intercepts change too (not the app's)")
+    parser.add_argument("--balanced", action="store_true",
+                        help="with --adapt: weigh reviewed units by theme (not the app's)")
     parser.add_argument("--weight", type=float, default=1.0,
                         help="the reviewed units' sample weight in a full refit")
     parser.add_argument("--adapt", type=float, nargs="+", metavar="L2",
@@ -334,6 +339,7 @@ def main() -> None:
     bench = load_bench(taxonomy, data, devset, args.seed, progress)
     if args.adapt is not None:
         bench.model = base_model(bench, progress)
+        bench.adapt_options = {k: True for k in ("intercept", "balanced") if getattr(args, k)}
     if args.solver:
         solver_check(bench, devset, progress)
     elif args.adapt is None:
@@ -386,7 +392,8 @@ def write(args, bench, runs, wrong, bases, per_split, seconds: float) -> None:
     cached = ", base from the cache" if bench.cached else ""
     tol = f", first-stage tol {args.tol:g}" if args.tol else ""
     how = (f"Retrained as the app's Retrain does: the base model adapted to the reviewed "
-           f"units (L2 {bench.adapt:g}; its second stage kept)" if bench.adapt is not None
+           f"units (L2 {bench.adapt:g}{''.join(f', {k}' for k in bench.adapt_options or ())}; its "
+           "second stage kept)" if bench.adapt is not None
            else "Full refit (the shipped data plus the reviewed units at weight "
            f"{args.weight:g}; the second stage learns from them in their documents)")
     lines = [f"# The review loop as the app retrains: the queue ({args.queue}) or random order",
@@ -428,7 +435,24 @@ def write(args, bench, runs, wrong, bases, per_split, seconds: float) -> None:
         lines.append(f"| {split} | {base_f1:.3f} | " + " | ".join(row) + " |")
     lines.append("| mean of splits (sd over splits) | | " + " | ".join(
         mean_sd(by_size[s], 4, "+") for s in args.sizes) + " |")
-    lines += ["", f"The queue beats {wins} of {total} (split, size, random order) runs.",
+    lines += ["", f"The queue beats {wins} of {total} (split, size, random order) runs.", "",
+              "## Paired: after reviewing − the base model, within each split", "",
+              "Does reviewing pay off at all? Per size: the retrained model's macro-F1 less the "
+              "base model's on the same split, mean ± sd over the splits (random: each split's "
+              "mean over its orders), and in how many (split, order) runs it is above the base.",
+              "", "| reviewed units | queue − base | above base | random − base | above base |",
+              "| ---: | ---: | ---: | ---: | ---: |"]
+    for size in args.sizes:
+        queue_gain = [cells[(size, "queue")][0] - base_f1 for _, base_f1, cells in per_split]
+        random_gain = [statistics.mean(cells[(size, "random")]) - base_f1
+                       for _, base_f1, cells in per_split]
+        above_random = sum(r > base_f1 for _, base_f1, cells in per_split
+                           for r in cells[(size, "random")])
+        lines.append(f"| {size} | {mean_sd(queue_gain, 4, '+')} | "
+                     f"{sum(g > 0 for g in queue_gain)}/{len(queue_gain)} | "
+                     f"{mean_sd(random_gain, 4, '+')} | {above_random}/"
+                     f"{sum(len(cells[(size, 'random')]) for *_, cells in per_split)} |")
+    lines += ["",
               "", f"Machine: {machine(('numpy', 'scipy', 'scikit-learn'))}", ""]
     name = (f"REVIEW_LOOP_{'adapt' if bench.adapt is not None else 'app'}"
             f"{'_select' if args.select else ''}.md")

@@ -108,6 +108,10 @@ def adapted_classifier(classifier: ThemePredictor, texts: list[str], labels: lis
     a classifier of the same kind, labelling as fast. The objective is strictly convex and
     solved to convergence (L-BFGS, tight tolerances): the same labels give the same model.
     A label the classifier has no class for is left out.
+
+    ``intercept``: let the intercepts change too; ``balanced``: weigh the reviewed units
+    inversely to their theme's share. Neither by default: measured on validation, both
+    learnt the reviewed sample's theme shares rather than the texts and cost macro-F1.
     """
     from scipy.optimize import minimize
 
@@ -150,16 +154,20 @@ def adapted_classifier(classifier: ThemePredictor, texts: list[str], labels: lis
 
 
 def adapted_model(base: ThemeModel, corrections: list[LabelledSentence],
-                  l2: float = ADAPT_L2) -> ThemeModel:
-    """``base`` with its classifier adapted to ``corrections`` (its second stage, topics kept)."""
+                  l2: float = ADAPT_L2, **options) -> ThemeModel:
+    """``base`` with its classifier adapted to ``corrections`` (its second stage, topics kept).
+
+    ``options`` go to :func:`adapted_classifier` (``intercept``, ``balanced``: the variants
+    ``bench/review_loop.py`` measured).
+    """
     classifier = adapted_classifier(base.classifier, [s.text for s in corrections],
-                                    [s.label for s in corrections], l2)
+                                    [s.label for s in corrections], l2, **options)
     manifest = {k: v for k, v in base.manifest.items()
                 if k not in ("metrics", "name", "data_fingerprint", "code_fingerprint")}
     manifest.update(name="review", metrics={}, adapted={
         "from": base.manifest.get("name") or str(base.path or ""),
         "from_metrics": base.manifest.get("metrics", {}), "l2": l2,
-        "reviewed_units": len(corrections)})
+        "reviewed_units": len(corrections), **options})
     return dataclasses.replace(base, classifier=classifier, manifest=manifest, path=None)
 
 
