@@ -101,17 +101,19 @@ def adapted_classifier(classifier: ThemePredictor, texts: list[str], labels: lis
     """``classifier`` adapted to the analyst's labelled ``texts``: the same features, new weights.
 
     A multinomial logistic regression is fitted on the labelled texts alone with the
-    classifier's own scores as a fixed offset: it learns only the change, ``coef + W`` and
-    ``intercept + b``, with an L2 penalty ``l2 / 2 * |(W, b)|²`` that holds it to the
-    classifier (a feature no labelled text has keeps its weights). The features are the
+    classifier's own scores as a fixed offset: it learns only the change of the weights,
+    ``coef + W``, with an L2 penalty ``l2 / 2 * |W|²`` that holds it to the classifier (a
+    feature no labelled text has keeps its weights; the intercepts are kept). The features are the
     classifier's (its vocabularies and idf), so the coefficients line up and the result is
     a classifier of the same kind, labelling as fast. The objective is strictly convex and
     solved to convergence (L-BFGS, tight tolerances): the same labels give the same model.
     A label the classifier has no class for is left out.
 
-    ``intercept``: let the intercepts change too; ``balanced``: weigh the reviewed units
-    inversely to their theme's share. Neither by default: measured on validation, both
-    learnt the reviewed sample's theme shares rather than the texts and cost macro-F1.
+    ``intercept``: let the intercepts change too (``+ b``, penalised alike); ``balanced``:
+    weigh the reviewed units inversely to their theme's share. Neither by default: on
+    validation, adapted intercepts learnt the reviewed sample's theme shares rather than
+    its texts and cost 0.01-0.03 macro-F1; balanced weights changed little, not for the
+    better (``bench/REVIEW_LOOP.md``).
     """
     from scipy.optimize import minimize
 
