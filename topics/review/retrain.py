@@ -4,9 +4,10 @@
 the model the review opened with (:func:`adapted_model`). Its classifier keeps its features
 (vocabularies, idf) and learns, from the reviewed units alone, a change of its weights held to
 it by an L2 penalty (:func:`adapted_classifier`); its second stage (context, calibration) and
-topic model are kept. That takes seconds, gives the same model for the same labels, and lets a
-few hundred corrections count against the ~17,000 shipped sentences (a refit with them at
-weight 1 hardly moved: ``bench/REVIEW_LOOP.md``). Every retraining adapts the first model to
+topic model are kept. That takes seconds, is converged (the same labels give the same model),
+and needs neither the shipped data nor its cross-validation; a refit of the shipped data
+with the corrections at weight 1 took minutes and did no better on validation
+(``bench/REVIEW_LOOP.md``). Every retraining adapts the first model to
 every label in the file, so retraining after a switch does not adapt an adaptation.
 
 The new model is saved beside the labels file (``models/review-TIME``) and the reports are
@@ -112,7 +113,7 @@ def adapted_classifier(classifier: ThemePredictor, texts: list[str], labels: lis
     ``intercept``: let the intercepts change too (``+ b``, penalised alike); ``balanced``:
     weigh the reviewed units inversely to their theme's share. Neither by default: on
     validation, adapted intercepts learnt the reviewed sample's theme shares rather than
-    its texts and cost 0.01-0.03 macro-F1; balanced weights changed little, not for the
+    its texts and cost 0.02-0.04 macro-F1; balanced weights changed little, not for the
     better (``bench/REVIEW_LOOP.md``).
     """
     from scipy.optimize import minimize
