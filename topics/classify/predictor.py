@@ -142,10 +142,10 @@ class ThemePredictor:
         if self._indexes is None:
             word_range = tuple(self.params["word_ngrams"])
             char_range = tuple(self.params["char_ngrams"])
-            if (WordNgramIndex.supports(self.word_vocabulary, word_range)
-                    and char_range[1] <= 3):
-                words = WordNgramIndex(self.word_vocabulary, self.word_idf, word_range, True,
+            words = (WordNgramIndex.of(self.word_vocabulary, self.word_idf, word_range, True,
                                        keep=self.segmenter.is_content)
+                     if char_range[1] <= 3 else None)
+            if words is not None:
                 chars = CharNgramIndex(self.char_vocabulary, self.char_idf, char_range, True,
                                        True)
                 self._indexes = (words.transform, chars.transform)
