@@ -23,6 +23,7 @@ _CLOSERS = "”’」』》）)】\"'"
 # Terminals inside a book title end nothing; inside quotes they do (a quoted speech is
 # several sentences, each a unit, as readers and the labelling guide count them).
 _QUOTE_PAIRS = {"《": "》"}
+(_QUOTE_OPENER,) = _QUOTE_PAIRS  # the one opener (the fast path of _sentence_spans)
 _MAX_QUOTE_CHARS = 150
 _BRACKETS = (("“", "”"), ("《", "》"), ("（", "）"), ("(", ")"))
 _SOFT_BREAKS = "，,、：:"
@@ -247,7 +248,9 @@ def _clean_spaces(raw: str, pos: int, base: int, md_level: int | None) -> _Line:
         run, piece = pieces[i], pieces[i + 1]
         at += len(run)
         if prev and piece:
-            if not (_is_cjk(prev) or _is_cjk(piece[0])):
+            nxt = piece[0]  # below U+2018 nothing is Chinese (_is_cjk): most letters, digits
+            if ((prev < "\u2018" or not _is_cjk(prev))
+                    and (nxt < "\u2018" or not _is_cjk(nxt))):
                 chars.append(" ")
                 starts.append(base + at - 1)
                 ends.append(base + at)
@@ -276,6 +279,8 @@ def _clean_spaces(raw: str, pos: int, base: int, md_level: int | None) -> _Line:
 
 # A line that may be a markdown heading or that needs cleaning (see ``_clean_line``).
 _LINE_NEEDS_WORK = re.compile(r"^#|" + _NEEDS_CLEANING.pattern)
+# A character that every match of _LINE_NEEDS_WORK holds: a plain scan rules most lines out.
+_MAY_NEED_WORK = re.compile(r"[#\s\ufeff\\*_]")
 
 
 def _lines(text: str, plain_lines: frozenset[int] = frozenset()) -> list[_Line]:
@@ -285,17 +290,18 @@ def _lines(text: str, plain_lines: frozenset[int] = frozenset()) -> list[_Line]:
     """
     lines: list[_Line] = []
     add, needs_work, alnum = lines.append, _LINE_NEEDS_WORK.search, _ALNUM.search
+    may_need_work = _MAY_NEED_WORK.search
     base = 0
     for number, raw in enumerate(text.splitlines(keepends=True)):
         line = raw.rstrip("\r\n")
         if line:
-            if needs_work(line):
+            if may_need_work(line) and needs_work(line):
                 cleaned = _clean_line(line, base)
                 if cleaned.chars:
                     add(cleaned)
                     if plain_lines and number in plain_lines:
                         cleaned.plain, cleaned.md_level = True, None
-            elif alnum(line):  # as _clean_line does with such a line, sooner
+            elif line[0].isalnum() or alnum(line):  # as _clean_line does with it, sooner
                 add(_Line(line, range(base, base + len(line)), None,
                           plain=bool(plain_lines) and number in plain_lines))
         base += len(raw)
@@ -376,7 +382,7 @@ def _sentence_spans(text: str) -> list[tuple[int, int]]:
     A sentence runs to its first terminal, with the terminals and closers after it;
     terminals inside quotes and book titles are hidden first, so they end nothing.
     """
-    if not _QUOTE_OPEN.search(text):  # no book title: most paragraphs are one sentence
+    if _QUOTE_OPENER not in text:  # no book title: most paragraphs are one sentence
         first = _TERMINAL.search(text)
         if first is None or _TERMINAL_TAIL.match(text, first.end()).end() == len(text):
             return [(0, len(text))] if text.strip() else []
