@@ -137,7 +137,7 @@ class _Line:
             return True
         if outline_level(self.chars) is None:
             return False
-        return len(self.chars) <= 60 and not any(c in _TERMINALS for c in self.chars[:-1])
+        return len(self.chars) <= 60 and not _TERMINAL.search(self.chars, 0, len(self.chars) - 1)
 
     @property
     def stands_alone(self) -> bool:
