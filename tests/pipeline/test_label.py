@@ -74,27 +74,3 @@ def test_first_stage_scores_do_not_depend_on_the_batch(model, monkeypatch):
         for one, many in zip(alone, together, strict=False):
             assert np.array_equal(one.probabilities, many.probabilities)
             assert (one.themes, one.confidences) == (many.themes, many.confidences)
-
-
-@pytest.mark.parametrize("explain", [False, True])
-@pytest.mark.parametrize("batch_units", [4096, 37])
-def test_repeated_units_are_labelled_as_if_each_were_read(model, monkeypatch, explain,
-                                                          batch_units):
-    """A text met again (in a report or another input) is read once, with the same outcome."""
-    from topics.pipeline import model as model_module
-
-    monkeypatch.setattr("topics.pipeline.model.BATCH_UNITS", batch_units)
-    seeds = [load_input(str(p)).units for p in config.seed_paths()[:2]]
-    twice = [dataclasses.replace(u, index=u.index + len(seeds[0])) for u in seeds[0]]
-    inputs = [(seeds[0] + twice, None, True), (seeds[1], None, True),
-              (seeds[0][:5], None, False)]
-    assert len({u.text for group, _, _ in inputs for u in group}) < \
-        sum(len(group) for group, _, _ in inputs)
-    kwargs = {"n_evidence": 3 if explain else None, "topics": explain}
-    once = model.label_units_many(inputs, **kwargs)
-    monkeypatch.setattr(model_module, "_distinct", lambda texts: (texts, None))
-    each = model.label_units_many(inputs, **kwargs)
-    for a, b in zip(once, each, strict=True):
-        assert np.array_equal(a.columns.probabilities, b.columns.probabilities)
-        assert (a.columns.themes, a.columns.confidences, a.columns.evidence, a.topics) == \
-            (b.columns.themes, b.columns.confidences, b.columns.evidence, b.topics)

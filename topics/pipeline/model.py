@@ -5,15 +5,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import count
 
 import numpy as np
 
 from ..classify.context import ContextModel, heading_positions
 from ..classify.predictor import PredictionColumns, ThemePredictor
 from ..config import N_EVIDENCE
-from ..features.definition import FeatureBlocks
-from ..features.sparse import sp
 from ..taxonomy import Taxonomy
 from ..text.sentences import Unit, section_paths, split_units
 from ..text.simplify import to_simplified_many
@@ -81,43 +78,6 @@ class LabelledUnits:
                 for unit, theme, confidence, scores, terms, topic, unit_id, section in zip(
                     self.units, columns.themes, columns.confidences, columns.scores,
                     columns.evidence, topics, ids, self.sections, strict=True)]
-
-
-def _distinct(texts: list[str]) -> tuple[list[str], np.ndarray | None]:
-    """The distinct texts in first-seen order, and each text's position among them.
-
-    The positions are None when every text is distinct (the texts are returned as given).
-    """
-    distinct = list(dict.fromkeys(texts))
-    if len(distinct) == len(texts):
-        return texts, None
-    positions = dict(zip(distinct, count()))
-    return distinct, np.fromiter(map(positions.__getitem__, texts), dtype=np.int64,
-                                 count=len(texts))
-
-
-def _expanded(kept: list[tuple[list[str], list[list[str]], FeatureBlocks]],
-              inverse: np.ndarray) -> list[tuple[list[str], list[list[str]], FeatureBlocks]]:
-    """Batches of distinct texts' (texts, tokens, features) as batches of every unit's.
-
-    ``inverse`` gives each unit's row among the distinct texts; rows are copied as they are.
-    """
-    texts = [t for batch, _, _ in kept for t in batch]
-    segmented = [tokens for _, batch, _ in kept for tokens in batch]
-    blocks = [b for _, _, b in kept]
-    if len(blocks) == 1:
-        words, chars, cues = blocks[0]
-    else:
-        words = sp.vstack([b.words for b in blocks], format="csr")
-        chars = sp.vstack([b.chars for b in blocks], format="csr")
-        cues = np.vstack([b.cues for b in blocks])
-    out = []
-    for first in range(0, len(inverse), BATCH_UNITS):
-        rows = inverse[first:first + BATCH_UNITS]
-        row_list = rows.tolist()
-        out.append(([texts[r] for r in row_list], [segmented[r] for r in row_list],
-                    FeatureBlocks(words[rows], chars[rows], cues[rows])))
-    return out
 
 
 def _joined(parts: list[PredictionColumns]) -> PredictionColumns:
@@ -285,11 +245,9 @@ class ThemeModel:
                 raise ValueError(f"{len(group_ids)} ids for {len(group)} units")
         explain = n_evidence is not None or topics
         units = [unit for group, _, _ in inputs for unit in group]
-        # Each distinct text is read once: its first stage does not depend on the others.
-        distinct, inverse = _distinct([u.text for u in units])
         parts, kept = [], []
-        for batch in _batches(distinct):
-            texts = to_simplified_many(batch)
+        for batch in _batches(units):
+            texts = to_simplified_many([u.text for u in batch])
             segmented = self.classifier.segmenter.tokens_many(texts)
             proba, blocks = self._first_stage(texts, segmented)
             parts.append(proba)
@@ -297,10 +255,6 @@ class ThemeModel:
                 kept.append((texts, segmented, blocks))
         proba = (np.vstack(parts) if parts
                  else np.zeros((0, len(self.classifier.classes_))))
-        if inverse is not None:
-            proba = proba[inverse]
-            if kept:
-                kept = _expanded(kept, inverse)
         bounds, start = [], 0
         for group, _, in_context in inputs:
             bounds.append((start, start + len(group)))
