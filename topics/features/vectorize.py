@@ -125,9 +125,10 @@ def _weighted(rows: np.ndarray, columns: np.ndarray, n_rows: int, idf: np.ndarra
     np.not_equal(keys[1:], keys[:-1], out=first[1:])
     starts = np.flatnonzero(first)
     values = np.diff(starts, append=len(keys)).astype(np.float64)  # counts
-    keys = keys[starts]
-    row_of = keys // width
-    indices = keys - row_of * width
+    # sorted, the keys run row by row, each row as many times as it has pairs: no division
+    row_of = np.repeat(np.arange(n_rows, dtype=np.int64),
+                       np.bincount(rows, minlength=n_rows))[starts]
+    indices = keys[starts] - row_of * width
     if sublinear:
         np.log(values, out=values)
         values += 1.0
