@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import chain, compress, groupby, repeat
-from operator import attrgetter, is_not
+from itertools import accumulate, chain, compress, groupby, repeat
+from operator import attrgetter, gt, is_not
 
 #: Longest unit, in characters; longer runs are split at commas or hard-wrapped.
 MAX_UNIT_CHARS = 300
@@ -26,6 +26,7 @@ _QUOTE_PAIRS = {"《": "》"}
 (_QUOTE_OPENER,) = _QUOTE_PAIRS  # the one opener (the fast path of _sentence_spans)
 _MAX_QUOTE_CHARS = 150
 _BRACKETS = (("“", "”"), ("《", "》"), ("（", "）"), ("(", ")"))
+_OPENING, _CLOSING = (tuple(pair[i] for pair in _BRACKETS) for i in (0, 1))
 _SOFT_BREAKS = "，,、：:"
 
 _CN_NUM = "一二三四五六七八九十"
@@ -147,12 +148,14 @@ class _Line:
         return self.gaps or _SCAFFOLD.search(self.chars) is not None
 
 
+_TITLE_ENDS = _TERMINALS + "：:，,"  # a title ends with none of these (closers aside)
+
+
 def _is_title(chars: str) -> bool:
     """A short standalone line with no sentence end: a title, subtitle or byline."""
-    tail = chars.rstrip(_CLOSERS) or chars
     return (
         len(chars) <= _TITLE_MAX_CHARS
-        and tail[-1] not in _TERMINALS + "：:，,"
+        and (chars.rstrip(_CLOSERS) or chars)[-1] not in _TITLE_ENDS
         and outline_level(chars) is None
     )
 
@@ -239,7 +242,21 @@ def _clean_spaces(raw: str, pos: int, base: int, md_level: int | None) -> _Line:
     in ``spaces``; runs at either end go. Piece by piece, not character by character: the
     same line as the general loop's (tested).
     """
-    pieces = _SPACE_RUNS.split(raw[pos:] if pos else raw)  # text, run, text, ..., text
+    line = raw[pos:] if pos else raw
+    pieces = _SPACE_RUNS.split(line)  # text, run, text, ..., text (only the ends may be "")
+    if line.isascii():  # nothing Chinese: every run between two characters is one space
+        text = " ".join(filter(None, pieces[0::2]))
+        if not _ALNUM.search(text):
+            return _Line("", [], None)
+        bounds = list(accumulate(map(len, pieces), initial=base + pos))  # of each piece
+        starts = bounds[:-1]  # a run keeps its last space; one at either end, nothing
+        starts[1::2] = [end - 1 for end in bounds[2::2]]
+        if not pieces[0]:
+            starts[1] += 1
+        if not pieces[-1]:
+            starts[-2] += 1
+        return _Line(text, list(chain.from_iterable(map(range, starts, bounds[1:]))),
+                     md_level)
     first = pieces[0]
     chars, starts, ends = [first], [base + pos], [base + pos + len(first)]
     spaces: list[tuple[int, str]] = []
@@ -302,8 +319,8 @@ def _lines(text: str, plain_lines: frozenset[int] = frozenset()) -> list[_Line]:
                     if plain_lines and number in plain_lines:
                         cleaned.plain, cleaned.md_level = True, None
             elif line[0].isalnum() or alnum(line):  # as _clean_line does with it, sooner
-                add(_Line(line, range(base, base + len(line)), None,
-                          plain=bool(plain_lines) and number in plain_lines))
+                add(_Line(line, range(base, base + len(line)), None, (),
+                          bool(plain_lines) and number in plain_lines))
         base += len(raw)
     return lines
 
@@ -322,9 +339,9 @@ def _continues(prev: _Line, nxt: _Line, min_chars: int = _JOIN_MIN_CHARS) -> boo
         return False
     if prev.stands_alone or nxt.stands_alone or prev.plain or nxt.plain:
         return False
-    last = max(prev.chars.rfind(c) for c in _TERMINALS)
+    last = max(map(prev.chars.rfind, _TERMINALS))
     open_part = prev.chars[last + 1:]
-    if any(open_part.count(o) > open_part.count(c) for o, c in _BRACKETS):
+    if any(map(gt, map(open_part.count, _OPENING), map(open_part.count, _CLOSING))):
         return True  # an unclosed quote or bracket goes on in the next line
     return (last >= 0 and len(prev.chars) >= min(min_chars, 20)) or len(prev.chars) >= min_chars
 
