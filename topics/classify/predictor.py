@@ -197,8 +197,8 @@ class ThemePredictor:
             ends = np.cumsum([0, len(self.word_vocabulary), len(self.char_vocabulary),
                               len(self.taxonomy.ids)])
             slices = zip(weights, ends[:-1], ends[1:], strict=True)
-            self._block_coefs = [np.ascontiguousarray(weight * self.coef_[:, start:end].T)
-                                 for weight, start, end in slices]
+            self._block_coefs = [np.multiply(self.coef_[:, start:end].T, weight, order="C")
+                                 for weight, start, end in slices]  # one pass, C order
         word_coef, char_coef, cue_coef = self._block_coefs
         decision = np.asarray(blocks.words @ word_coef)
         decision += blocks.chars @ char_coef
