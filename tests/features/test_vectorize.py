@@ -106,6 +106,8 @@ def test_word_index_equals_sklearn():
     index = WordNgramIndex(vocabulary, vectorizer.idf_, (1, 2), True)
     probe = tokens + [[], ["未知"], tokens[0][::-1], tokens[0] + tokens[1], ["检察", "检察"]]
     _same(vectorizer.transform(probe), index.transform(probe))
+    _same(vectorizer.transform(probe),
+          WordNgramIndex.of(vocabulary, vectorizer.idf_, (1, 2), True).transform(probe))
 
 
 @settings(max_examples=60, deadline=None)
@@ -170,6 +172,8 @@ def test_word_index_refuses_what_it_cannot_reproduce():
     assert not WordNgramIndex.supports(["a", "a b c"], (1, 2))  # a bigram of 3 parts
     assert not WordNgramIndex.supports(["a b"], (1, 2))  # parts not in the vocabulary
     assert not WordNgramIndex.supports(["a"], (1, 3))
+    for vocabulary, ngrams in ((["a", "a b c"], (1, 2)), (["a b"], (1, 2)), (["a"], (1, 3))):
+        assert WordNgramIndex.of(vocabulary, np.ones(len(vocabulary)), ngrams) is None
 
 
 @settings(max_examples=60, deadline=None)

@@ -119,6 +119,32 @@ def _reference_sections(units):
     return paths
 
 
+@settings(max_examples=2000, deadline=None)
+@given(st.text(st.sampled_from(list(" \t\u3000\xa0#aZ1检。，“*_ \u2028")), max_size=24),
+       st.integers(0, 5))
+def test_lines_of_spaces_alone_are_cleaned_as_by_the_general_loop(raw, base):
+    """Lines whose only characters to strip are spaces (their own path), as the loop does.
+
+    Spaces noted where they were dropped included; and as the reference.
+    """
+    import re
+
+    from topics.text import sentences
+
+    fast = sentences._clean_line(raw, base)
+    original = sentences._MARKUP
+    try:
+        sentences._MARKUP = re.compile("")  # every line through the general loop
+        general = sentences._clean_line(raw, base)
+    finally:
+        sentences._MARKUP = original
+    assert (fast.chars, list(fast.offsets), fast.md_level, fast.spaces) == \
+        (general.chars, list(general.offsets), general.md_level, general.spaces)
+    expected = _clean_line_reference(raw, base)
+    if expected[0]:
+        assert (fast.chars, list(fast.offsets), fast.md_level, fast.gaps) == expected
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.lists(st.sampled_from(
     ["# 报告", "## 一、甲", "一、乙", "（一）丙 丁", "1.戊", "正文。", "标题行", "\n"]), max_size=8),
@@ -367,3 +393,4 @@ def test_lines_are_the_cleaned_lines_that_hold_a_letter_or_digit(raw_lines):
         base += len(raw)
     assert [(line.chars, list(line.offsets), line.md_level, line.gaps)
             for line in _lines(text)] == expected
+

@@ -142,10 +142,10 @@ class ThemePredictor:
         if self._indexes is None:
             word_range = tuple(self.params["word_ngrams"])
             char_range = tuple(self.params["char_ngrams"])
-            if (WordNgramIndex.supports(self.word_vocabulary, word_range)
-                    and char_range[1] <= 3):
-                words = WordNgramIndex(self.word_vocabulary, self.word_idf, word_range, True,
+            words = (WordNgramIndex.of(self.word_vocabulary, self.word_idf, word_range, True,
                                        keep=self.segmenter.is_content)
+                     if char_range[1] <= 3 else None)
+            if words is not None:
                 chars = CharNgramIndex(self.char_vocabulary, self.char_idf, char_range, True,
                                        True)
                 self._indexes = (words.transform, chars.transform)
@@ -197,8 +197,8 @@ class ThemePredictor:
             ends = np.cumsum([0, len(self.word_vocabulary), len(self.char_vocabulary),
                               len(self.taxonomy.ids)])
             slices = zip(weights, ends[:-1], ends[1:], strict=True)
-            self._block_coefs = [np.ascontiguousarray(weight * self.coef_[:, start:end].T)
-                                 for weight, start, end in slices]
+            self._block_coefs = [np.multiply(self.coef_[:, start:end].T, weight, order="C")
+                                 for weight, start, end in slices]  # one pass, C order
         word_coef, char_coef, cue_coef = self._block_coefs
         decision = np.asarray(blocks.words @ word_coef)
         decision += blocks.chars @ char_coef

@@ -115,20 +115,20 @@ def _weighted(rows: np.ndarray, columns: np.ndarray, n_rows: int, idf: np.ndarra
               sublinear: bool) -> sp.csr_matrix:
     """Counts of (row, column) pairs as l2-normalised TF-IDF rows (sorted, no duplicates).
 
-    The pairs come as a few runs that are each in row order (one per n), so a stable sort
-    of ``row * width + column`` merges them; the sums are scipy's ``sum_duplicates``'.
+    The pairs are sorted by ``row * width + column``; the sums are scipy's ``sum_duplicates``'.
     """
     width = len(idf)
     keys = rows * width + columns
-    keys.sort(kind="stable")
+    keys.sort()  # keys alone: every algorithm gives the same array; the default is the fastest
     first = np.empty(len(keys), dtype=bool)
     first[:1] = True
     np.not_equal(keys[1:], keys[:-1], out=first[1:])
     starts = np.flatnonzero(first)
     values = np.diff(starts, append=len(keys)).astype(np.float64)  # counts
-    keys = keys[starts]
-    row_of = keys // width
-    indices = keys - row_of * width
+    # sorted, the keys run row by row, each row as many times as it has pairs: no division
+    row_of = np.repeat(np.arange(n_rows, dtype=np.int64),
+                       np.bincount(rows, minlength=n_rows))[starts]
+    indices = keys[starts] - row_of * width
     if sublinear:
         np.log(values, out=values)
         values += 1.0
@@ -372,7 +372,8 @@ class WordNgramIndex:
     """
 
     def __init__(self, vocabulary: list[str], idf: np.ndarray, ngram_range: tuple[int, int],
-                 sublinear_tf: bool = True, keep: Callable[[str], bool] | None = None):
+                 sublinear_tf: bool = True, keep: Callable[[str], bool] | None = None,
+                 _parts: tuple | None = None):
         self.keep = keep
         self._codes: dict[str, int] = {}  # with keep: vocabulary id, _UNKNOWN or _DROPPED
         self.ngram_range = tuple(ngram_range)
@@ -380,7 +381,7 @@ class WordNgramIndex:
         self.idf = np.asarray(idf, dtype=np.float64)
         self._unigrams = {t: i for i, t in enumerate(vocabulary) if " " not in t}
         size = len(vocabulary) + 1
-        columns, first_words, second_words, _ = _bigram_parts(vocabulary)
+        columns, first_words, second_words, _ = _parts or _bigram_parts(vocabulary)
         count = len(columns)
         firsts, seconds = (np.fromiter(map(self._unigrams.__getitem__, words), dtype=np.int64,
                                        count=count) for words in (first_words, second_words))
@@ -393,14 +394,33 @@ class WordNgramIndex:
     @staticmethod
     def supports(vocabulary: list[str], ngram_range: tuple[int, int]) -> bool:
         """Whether this index reproduces the vectorizer exactly for ``vocabulary``."""
+        return WordNgramIndex._supported_parts(vocabulary, ngram_range) is not None
+
+    @staticmethod
+    def _supported_parts(vocabulary: list[str], ngram_range: tuple[int, int]) -> tuple | None:
+        """``_bigram_parts(vocabulary)`` where :meth:`supports` holds, else None."""
         if not 1 <= ngram_range[0] <= ngram_range[1] <= 2:
-            return False
-        _, firsts, seconds, all_pairs = _bigram_parts(vocabulary)
+            return None
+        parts = _bigram_parts(vocabulary)
+        _, firsts, seconds, all_pairs = parts
         if not all_pairs or "" in vocabulary:
-            return False
+            return None
         unigrams = {t for t in vocabulary if " " not in t}
-        return "" not in firsts and "" not in seconds and unigrams.issuperset(firsts) and \
-            unigrams.issuperset(seconds)
+        supported = "" not in firsts and "" not in seconds and unigrams.issuperset(firsts) \
+            and unigrams.issuperset(seconds)
+        return parts if supported else None
+
+    @classmethod
+    def of(cls, vocabulary: list[str], idf: np.ndarray, ngram_range: tuple[int, int],
+           sublinear_tf: bool = True, keep: Callable[[str], bool] | None = None
+           ) -> WordNgramIndex | None:
+        """The index of ``vocabulary``, or None where it does not :meth:`supports` it.
+
+        The vocabulary's word pairs are split once, for the check and the index alike.
+        """
+        parts = cls._supported_parts(vocabulary, ngram_range)
+        return None if parts is None else cls(vocabulary, idf, ngram_range, sublinear_tf, keep,
+                                              _parts=parts)
 
     def _ids(self, token_lists: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
         """Vocabulary id (or -1) of every kept token, and the number of its list."""

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import compress, groupby, repeat
-from operator import attrgetter, is_not
+from itertools import accumulate, chain, compress, groupby, repeat
+from operator import attrgetter, gt, is_not
 
 #: Longest unit, in characters; longer runs are split at commas or hard-wrapped.
 MAX_UNIT_CHARS = 300
@@ -23,8 +23,10 @@ _CLOSERS = "”’」』》）)】\"'"
 # Terminals inside a book title end nothing; inside quotes they do (a quoted speech is
 # several sentences, each a unit, as readers and the labelling guide count them).
 _QUOTE_PAIRS = {"《": "》"}
+(_QUOTE_OPENER,) = _QUOTE_PAIRS  # the one opener (the fast path of _sentence_spans)
 _MAX_QUOTE_CHARS = 150
 _BRACKETS = (("“", "”"), ("《", "》"), ("（", "）"), ("(", ")"))
+_OPENING, _CLOSING = (tuple(pair[i] for pair in _BRACKETS) for i in (0, 1))
 _SOFT_BREAKS = "，,、：:"
 
 _CN_NUM = "一二三四五六七八九十"
@@ -136,7 +138,7 @@ class _Line:
             return True
         if outline_level(self.chars) is None:
             return False
-        return len(self.chars) <= 60 and not any(c in _TERMINALS for c in self.chars[:-1])
+        return len(self.chars) <= 60 and not _TERMINAL.search(self.chars, 0, len(self.chars) - 1)
 
     @property
     def stands_alone(self) -> bool:
@@ -146,12 +148,14 @@ class _Line:
         return self.gaps or _SCAFFOLD.search(self.chars) is not None
 
 
+_TITLE_ENDS = _TERMINALS + "：:，,"  # a title ends with none of these (closers aside)
+
+
 def _is_title(chars: str) -> bool:
     """A short standalone line with no sentence end: a title, subtitle or byline."""
-    tail = chars.rstrip(_CLOSERS) or chars
     return (
         len(chars) <= _TITLE_MAX_CHARS
-        and tail[-1] not in _TERMINALS + "：:，,"
+        and (chars.rstrip(_CLOSERS) or chars)[-1] not in _TITLE_ENDS
         and outline_level(chars) is None
     )
 
@@ -179,6 +183,8 @@ def _clean_line(raw: str, base: int) -> _Line:
         if not _ALNUM.search(raw, pos):
             return _Line("", [], None)
         return _Line(raw[pos:], range(base + pos, base + len(raw)), md_level)
+    if not _MARKUP.search(raw, pos):  # most of the others: spaces alone
+        return _clean_spaces(raw, pos, base, md_level)
     chars: list[str] = []  # kept pieces of raw, and inserted single spaces
     offsets: list[int] = []
     spaces: list[tuple[int, str]] = []  # (position in the kept text, the space dropped)
@@ -223,29 +229,100 @@ def _clean_line(raw: str, base: int) -> _Line:
     return _Line(text, offsets, md_level, tuple(spaces))
 
 
+# What ``_clean_line`` strips other than spaces: a BOM, a backslash, ``**`` or ``__``.
+_MARKUP = re.compile(r"[\ufeff\\]|\*\*|__")
+_SPACE_RUNS = re.compile(r"(\s+)")
+
+
+def _clean_spaces(raw: str, pos: int, base: int, md_level: int | None) -> _Line:
+    """``_clean_line`` of a line whose only characters to strip from ``pos`` are spaces.
+
+    Each run of spaces acts by its last space, between the characters around it (never
+    spaces): between two that are not Chinese it is kept as one space; else it goes, noted
+    in ``spaces``; runs at either end go. Piece by piece, not character by character: the
+    same line as the general loop's (tested).
+    """
+    line = raw[pos:] if pos else raw
+    pieces = _SPACE_RUNS.split(line)  # text, run, text, ..., text (only the ends may be "")
+    if line.isascii():  # nothing Chinese: every run between two characters is one space
+        text = " ".join(filter(None, pieces[0::2]))
+        if not _ALNUM.search(text):
+            return _Line("", [], None)
+        bounds = list(accumulate(map(len, pieces), initial=base + pos))  # of each piece
+        starts = bounds[:-1]  # a run keeps its last space; one at either end, nothing
+        starts[1::2] = [end - 1 for end in bounds[2::2]]
+        if not pieces[0]:
+            starts[1] += 1
+        if not pieces[-1]:
+            starts[-2] += 1
+        return _Line(text, list(chain.from_iterable(map(range, starts, bounds[1:]))),
+                     md_level)
+    first = pieces[0]
+    chars, starts, ends = [first], [base + pos], [base + pos + len(first)]
+    spaces: list[tuple[int, str]] = []
+    length, at, prev = len(first), pos + len(first), first[-1:]
+    for i in range(1, len(pieces), 2):
+        run, piece = pieces[i], pieces[i + 1]
+        at += len(run)
+        if prev and piece:
+            nxt = piece[0]  # below U+2018 nothing is Chinese (_is_cjk): most letters, digits
+            if ((prev < "\u2018" or not _is_cjk(prev))
+                    and (nxt < "\u2018" or not _is_cjk(nxt))):
+                chars.append(" ")
+                starts.append(base + at - 1)
+                ends.append(base + at)
+                length += 1
+            else:
+                spaces.append((length, "\u3000" if run[-1] == "\u3000" else " "))
+            chars.append(piece)
+            starts.append(base + at)
+            at += len(piece)
+            ends.append(base + at)
+            length += len(piece)
+            prev = piece[-1]
+        elif piece:  # the line's first characters, after spaces
+            chars.append(piece)
+            starts.append(base + at)
+            at += len(piece)
+            ends.append(base + at)
+            length += len(piece)
+            prev = piece[-1]
+    text = "".join(chars)
+    if not _ALNUM.search(text):
+        return _Line("", [], None)
+    return _Line(text, list(chain.from_iterable(map(range, starts, ends))), md_level,
+                 tuple(spaces))
+
+
 # A line that may be a markdown heading or that needs cleaning (see ``_clean_line``).
 _LINE_NEEDS_WORK = re.compile(r"^#|" + _NEEDS_CLEANING.pattern)
+# A character that every match of _LINE_NEEDS_WORK holds: a plain scan rules most lines out.
+_MAY_NEED_WORK = re.compile(r"[#\s\ufeff\\*_]")
 
 
-def _lines(text: str, plain_lines: frozenset[int] = frozenset()) -> Iterator[_Line]:
+def _lines(text: str, plain_lines: frozenset[int] = frozenset()) -> list[_Line]:
     """The cleaned lines of ``text`` that hold a letter or a digit, in order.
 
     Lines numbered (from 0) in ``plain_lines`` are body text whatever they look like.
     """
+    lines: list[_Line] = []
+    add, needs_work, alnum = lines.append, _LINE_NEEDS_WORK.search, _ALNUM.search
+    may_need_work = _MAY_NEED_WORK.search
     base = 0
     for number, raw in enumerate(text.splitlines(keepends=True)):
         line = raw.rstrip("\r\n")
-        cleaned = None
         if line:
-            if _LINE_NEEDS_WORK.search(line):
+            if may_need_work(line) and needs_work(line):
                 cleaned = _clean_line(line, base)
-            elif _ALNUM.search(line):  # as _clean_line does with such a line, sooner
-                cleaned = _Line(line, range(base, base + len(line)), None)
-        if cleaned is not None and cleaned.chars:
-            if number in plain_lines:
-                cleaned.plain, cleaned.md_level = True, None
-            yield cleaned
+                if cleaned.chars:
+                    add(cleaned)
+                    if plain_lines and number in plain_lines:
+                        cleaned.plain, cleaned.md_level = True, None
+            elif line[0].isalnum() or alnum(line):  # as _clean_line does with it, sooner
+                add(_Line(line, range(base, base + len(line)), None, (),
+                          bool(plain_lines) and number in plain_lines))
         base += len(raw)
+    return lines
 
 
 def _continues(prev: _Line, nxt: _Line, min_chars: int = _JOIN_MIN_CHARS) -> bool:
@@ -256,17 +333,20 @@ def _continues(prev: _Line, nxt: _Line, min_chars: int = _JOIN_MIN_CHARS) -> boo
     as the layout's full lines. Headings, datelines, bylines and captions stand alone.
     """
     tail = prev.chars.rstrip(_CLOSERS) or prev.chars
-    if tail[-1] in _TERMINALS + "：:":
+    if tail[-1] in _ENDS:
         return False
     if prev.looks_like_heading or nxt.looks_like_heading:
         return False
     if prev.stands_alone or nxt.stands_alone or prev.plain or nxt.plain:
         return False
-    last = max(prev.chars.rfind(c) for c in _TERMINALS)
+    last = max(map(prev.chars.rfind, _TERMINALS))
     open_part = prev.chars[last + 1:]
-    if any(open_part.count(o) > open_part.count(c) for o, c in _BRACKETS):
+    if any(map(gt, map(open_part.count, _OPENING), map(open_part.count, _CLOSING))):
         return True  # an unclosed quote or bracket goes on in the next line
     return (last >= 0 and len(prev.chars) >= min(min_chars, 20)) or len(prev.chars) >= min_chars
+
+
+_ENDS = _TERMINALS + "：:"  # a line that ends with one of these (closers aside) goes on not
 
 
 def _join_width(lines: list[_Line]) -> int:
@@ -280,11 +360,13 @@ def _join_width(lines: list[_Line]) -> int:
 
 def _paragraphs(text: str, rejoin: bool = True,
                 plain_lines: frozenset[int] = frozenset()) -> Iterator[_Line]:
-    lines = list(_lines(text, plain_lines))
+    lines = _lines(text, plain_lines)
     width = _join_width(lines)
     current: _Line | None = None
     for line in lines:
-        if rejoin and current is not None and _continues(current, line, width):
+        if (rejoin and current is not None
+                and (current.chars.rstrip(_CLOSERS) or current.chars)[-1] not in _ENDS
+                and _continues(current, line, width)):
             shift = len(current.chars)
             current = _Line(current.chars + line.chars, [*current.offsets, *line.offsets], None,
                             current.spaces + tuple((p + shift, c) for p, c in line.spaces))
@@ -317,6 +399,10 @@ def _sentence_spans(text: str) -> list[tuple[int, int]]:
     A sentence runs to its first terminal, with the terminals and closers after it;
     terminals inside quotes and book titles are hidden first, so they end nothing.
     """
+    if _QUOTE_OPENER not in text:  # no book title: most paragraphs are one sentence
+        first = _TERMINAL.search(text)
+        if first is None or _TERMINAL_TAIL.match(text, first.end()).end() == len(text):
+            return [(0, len(text))] if text.strip() else []
     masked = text
     quotes = _quote_spans(text)
     if quotes:
@@ -407,10 +493,12 @@ def split_units(text: str, report: str = "", max_chars: int = MAX_UNIT_CHARS,
         In text order, with ``index`` counting from 0.
     """
     units: list[Unit] = []
+    add = units.append
     stack: list[tuple[int, int]] = []  # (level, unit index) of open headings
     for number, para in enumerate(_paragraphs(text, rejoin, plain_lines)):
-        chars, offsets = para.chars, para.offsets
-        standalone_title = not para.plain and (para.md_level is not None or _is_title(chars))
+        chars, offsets, plain, md_level, spaces = (para.chars, para.offsets, para.plain,
+                                                   para.md_level, para.spaces)
+        standalone_title = not plain and (md_level is not None or _is_title(chars))
         spans = _run_in_lists(chars, _sentence_spans(chars))
         for position, (s, e) in enumerate(spans):
             pieces = ((s, e),) if e - s <= max_chars else _cap_span(chars, s, e, max_chars)
@@ -420,20 +508,24 @@ def split_units(text: str, report: str = "", max_chars: int = MAX_UNIT_CHARS,
                 piece = chars[cs:ce].rstrip()
                 if not piece:
                     continue
-                level = None if para.plain else outline_level(piece)
+                # outline_level's own first check, here: most pieces start with no marker
+                level = (None if plain or not (piece[0] in _OUTLINE_FIRST or piece[0].isdecimal())
+                         else outline_level(piece))
                 if level is None and position == 0 and cs == s and standalone_title:
-                    level = para.md_level - 7 if para.md_level is not None else 0
-                is_heading = level is not None and cs == s
-                if is_heading:
+                    level = md_level - 7 if md_level is not None else 0
+                if level is not None and cs == s:  # a heading
                     while stack and stack[-1][0] >= level:
                         stack.pop()
-                parent = stack[-1][1] if stack else None
-                if is_heading:
-                    stack.append((level, len(units)))
-                units.append(Unit(report, len(units), piece, offsets[cs],
-                                  offsets[cs + len(piece) - 1] + 1, is_heading,
-                                  level if is_heading else None, parent, number,
-                                  _written(piece, cs, para.spaces) if para.spaces else None))
+                    add(Unit(report, len(units), piece, offsets[cs],
+                             offsets[cs + len(piece) - 1] + 1, True, level,
+                             stack[-1][1] if stack else None, number,
+                             _written(piece, cs, spaces) if spaces else None))
+                    stack.append((level, len(units) - 1))
+                else:
+                    add(Unit(report, len(units), piece, offsets[cs],
+                             offsets[cs + len(piece) - 1] + 1, False, None,
+                             stack[-1][1] if stack else None, number,
+                             _written(piece, cs, spaces) if spaces else None))
     return units
 
 
