@@ -115,9 +115,15 @@ class Corpus:
                                          self.segmenter))
 
     def documents(self, window: int = 5, authored: bool = True) -> list[list[str]]:
-        out = list(self.lone) if authored else []
-        for units in self.units:
-            out.extend(windows(units, window))
+        return [d for d, _ in self.tagged(window, authored)]
+
+    def tagged(self, window: int = 5, authored: bool = True
+               ) -> list[tuple[list[str], str | None]]:
+        """``(tokens, genre)`` of every document, as training gives them to the topic model."""
+        out = [(d, None) for d in self.lone] if authored else []
+        for doc, units in zip(self.data.documents, self.units, strict=True):
+            genre = doc.genre or doc.corpus or "reports"
+            out.extend((w, genre) for w in windows(units, window))
         return out
 
 
@@ -135,11 +141,11 @@ def held_out_texts(segmenter: Segmenter) -> list[list[str]]:
 def fit(corpus: Corpus, setting: dict, seed: int = 0):
     setting = dict(setting)
     window, authored = setting.pop("window", 5), setting.pop("authored", True)
-    documents = corpus.documents(window, authored)
+    tagged = corpus.tagged(window, authored)
     started = time.process_time()
     model = ThemeTopicModel(taxonomy=corpus.taxonomy, random_state=seed, **setting)
-    model.fit(documents)
-    return model, time.process_time() - started, len(documents)
+    model.fit([d for d, _ in tagged], genres=[g for _, g in tagged])
+    return model, time.process_time() - started, len(tagged)
 
 
 def c_v(model, texts) -> float:
@@ -273,7 +279,9 @@ def main() -> None:
     out += [f"- {' '.join(ws)}" for ws in plain_words]
     print("\n".join(out), flush=True)
 
-    chosen, scores = select_k(corpus.documents(), corpus.taxonomy, KS,
+    tagged = corpus.tagged()
+    chosen, scores = select_k([d for d, _ in tagged], corpus.taxonomy, KS,
+                              genres=[g for _, g in tagged],
                               texts=corpus.sentences, progress=print)
     (HERE / "topics_k.html").write_text(chart_html(chosen, scores), encoding="utf-8")
     out += ["", "## Choosing k (`topics select-k`, here over the seed sentences)", "",

@@ -168,3 +168,37 @@ def test_alpha_and_the_prior_off_the_cues_are_settings(taxonomy, documents, fitt
     assert np.isclose(other.eta_, 0.01).any()
     assert np.isclose(fitted.eta_, 1 / fitted.n_topics).any()
     assert not np.isclose(other.eta_, 1 / other.n_topics).any()
+
+
+def test_a_word_of_too_few_genres_is_left_out(taxonomy, documents):
+    """genre_share: a word only one genre's documents hold does not enter the topic model."""
+    # the three copies of the tiny corpus are three genres: its words are in every genre
+    third = len(documents) // 3
+    genres = ["news"] * third + ["notice"] * third + ["report"] * (len(documents) - 2 * third)
+    # 共有词 in every other document of every genre, 独有词 in news only
+    marked = [d + ["共有词"] if i % 2 else d + ["独有词"] * (g == "news")
+              for i, (d, g) in enumerate(zip(documents, genres))]
+
+    # (no free topics: the tiny corpus has just enough words for 8 topics, see fit)
+    def vocabulary(**kwargs):
+        model = ThemeTopicModel(taxonomy=taxonomy, n_free_topics=0, no_below=1, no_above=0.9,
+                                passes=1, phrase_min_count=0, **kwargs)
+        return set(model.fit(marked, **({"genres": genres} if "genre_share" in kwargs else {}))
+                   .inference_.tokens_)
+
+    assert {"独有词", "共有词"} <= vocabulary()  # no filter
+    assert {"独有词", "共有词"} <= vocabulary(genre_share=0.0)
+    kept = vocabulary(genre_share=0.5)
+    assert "独有词" not in kept and "共有词" in kept
+    # without genres (or with one only) there is nothing to share: every word stays
+    model = ThemeTopicModel(taxonomy=taxonomy, n_free_topics=0, no_below=1, no_above=0.9,
+                            passes=1, phrase_min_count=0, genre_share=0.5)
+    assert "独有词" in model.fit(marked, genres=["news"] * len(marked)).inference_.tokens_
+    assert "独有词" in model.fit(marked).inference_.tokens_
+
+
+def test_genre_counts_count_distinct_known_genres():
+    from topics.topic.corpus import genre_counts
+
+    counts = genre_counts([["a", "b"], ["a", "a"], ["b"], ["c"]], ["x", "y", "x", None])
+    assert counts == {"a": 2, "b": 1}

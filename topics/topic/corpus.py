@@ -74,6 +74,20 @@ def write_corpus(documents: Iterable[list[str]], folder: str | Path, seed: int =
     return StreamedCorpus(dictionary, TokenLines(path), count, sample)
 
 
+def genre_counts(tokens: Iterable[list[str]], genres: list[str | None]) -> dict[str, int]:
+    """For each token, the number of distinct genres whose documents hold it.
+
+    ``genres`` names each document's genre in the order of ``tokens`` (None: unknown, counted
+    for no genre).
+    """
+    seen: dict[str, set[str]] = {}
+    for document, genre in zip(tokens, genres, strict=True):
+        if genre is not None:
+            for token in set(document):
+                seen.setdefault(token, set()).add(genre)
+    return {token: len(found) for token, found in seen.items()}
+
+
 def bag_of_words_file(corpus: StreamedCorpus, dictionary, folder: str | Path):
     """Serialise every document as a bag of words over ``dictionary``; a streamed reader."""
     from gensim.corpora import MmCorpus

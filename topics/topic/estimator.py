@@ -86,6 +86,11 @@ class ThemeTopicModel(BaseEstimator):
         or ``"auto"`` (learnt).
     eta_base : float or None
         The topic-word prior off the cue words (None: 1 / number of topics, gensim's default).
+    genre_share : float
+        Words shared by kinds of text: when documents come with their genres (``fit``'s
+        ``genres``, at least two distinct), a word enters the topic model only if documents of
+        at least this share of the genres hold it (0: every word). A word one kind of text
+        uses (one genre's formulas, one batch's subject) does not become a topic word.
     random_state : int
         Seed; training is single-process (``LdaModel``) so the seed fixes the result.
     """
@@ -95,7 +100,9 @@ class ThemeTopicModel(BaseEstimator):
                  no_below: int = 10, no_above: float = 0.3, random_state: int = 0,
                  document_visits: int = 18_000, stop_words: Iterable[str] | None = None,
                  phrase_min_count: int = 10, phrase_threshold: float = 0.9,
-                 bar_free: bool = True, alpha: str = "symmetric", eta_base: float | None = None):
+                 bar_free: bool = True, alpha: str = "symmetric", eta_base: float | None = None,
+                 genre_share: float = 0.0):
+        self.genre_share = genre_share
         self.alpha = alpha
         self.eta_base = eta_base
         self.bar_free = bar_free
@@ -112,11 +119,14 @@ class ThemeTopicModel(BaseEstimator):
         self.random_state = random_state
         self.document_visits = document_visits
 
-    def fit(self, documents: Iterable[list[str]], y=None):
+    def fit(self, documents: Iterable[list[str]], y=None,
+            genres: Iterable[str | None] | None = None):
         """Build the dictionary and train LDA on token lists, streamed (see ``corpus``).
 
         ``documents`` is read once; the corpus then lives in a temporary folder and LDA
-        reads it in chunks, so memory does not grow with the corpus.
+        reads it in chunks, so memory does not grow with the corpus. ``genres``, read
+        alongside ``documents``, names each document's genre (None: unknown, counts for none)
+        for ``genre_share``.
         """
         import copy
         import tempfile
@@ -124,7 +134,7 @@ class ThemeTopicModel(BaseEstimator):
 
         from gensim.models import LdaModel
 
-        from .corpus import bag_of_words_file, write_corpus
+        from .corpus import bag_of_words_file, genre_counts, write_corpus
         from .vocabulary import TopicVocabulary, learn_phrases, load_topic_stopwords
 
         stop_words = (load_topic_stopwords() if self.stop_words is None
@@ -133,8 +143,18 @@ class ThemeTopicModel(BaseEstimator):
             vocabulary = TopicVocabulary(stop_words)
             raw = Path(folder) / "raw"
             raw.mkdir()
-            streamed = write_corpus(filter(None, map(vocabulary.prepare, documents)), raw,
-                                    seed=self.random_state)
+            kept_genres: list[str | None] = []  # the genre of each document kept, in order
+            pairs = (zip(documents, genres, strict=True) if genres is not None
+                     else ((d, None) for d in documents))
+
+            def prepared():
+                for document, genre in pairs:
+                    tokens = vocabulary.prepare(document)
+                    if tokens:
+                        kept_genres.append(genre)
+                        yield tokens
+
+            streamed = write_corpus(prepared(), raw, seed=self.random_state)
             if self.phrase_min_count > 0:
                 phrases = learn_phrases(streamed.tokens, self.phrase_min_count,
                                         self.phrase_threshold)
@@ -146,6 +166,12 @@ class ThemeTopicModel(BaseEstimator):
             filtered = copy.deepcopy(dictionary)
             filtered.filter_extremes(no_below=self.no_below, no_above=self.no_above,
                                      keep_n=None)
+            n_genres = len({g for g in kept_genres if g is not None})
+            if self.genre_share > 0 and n_genres >= 2:
+                need = self.genre_share * n_genres
+                spread = genre_counts(streamed.tokens, kept_genres)
+                filtered.filter_tokens(bad_ids=[i for i, token in filtered.items()
+                                                if spread.get(token, 0) < need - 1e-9])
             if len(filtered) >= 10 * (len(self.taxonomy.themes) + self.n_free_topics):
                 dictionary = filtered  # a tiny corpus keeps every word instead
             if len(dictionary) < 2:
