@@ -115,15 +115,16 @@ class Corpus:
                                          self.segmenter))
 
     def documents(self, window: int = 5, authored: bool = True) -> list[list[str]]:
-        return [d for d, _ in self.tagged(window, authored)]
+        return [d for d, _, _ in self.tagged(window, authored)]
 
     def tagged(self, window: int = 5, authored: bool = True
-               ) -> list[tuple[list[str], str | None]]:
-        """``(tokens, genre)`` of every document, as training gives them to the topic model."""
-        out = [(d, None) for d in self.lone] if authored else []
+               ) -> list[tuple[list[str], str | None, int | None]]:
+        """``(tokens, genre, year)`` of every document, as training gives them to the topic
+        model."""
+        out = [(d, None, None) for d in self.lone] if authored else []
         for doc, units in zip(self.data.documents, self.units, strict=True):
             genre = doc.genre or doc.corpus or "reports"
-            out.extend((w, genre) for w in windows(units, window))
+            out.extend((w, genre, doc.year) for w in windows(units, window))
         return out
 
 
@@ -144,7 +145,8 @@ def fit(corpus: Corpus, setting: dict, seed: int = 0):
     tagged = corpus.tagged(window, authored)
     started = time.process_time()
     model = ThemeTopicModel(taxonomy=corpus.taxonomy, random_state=seed, **setting)
-    model.fit([d for d, _ in tagged], genres=[g for _, g in tagged])
+    model.fit([d for d, _, _ in tagged], genres=[g for _, g, _ in tagged],
+              years=[y for _, _, y in tagged])
     return model, time.process_time() - started, len(tagged)
 
 
@@ -280,8 +282,8 @@ def main() -> None:
     print("\n".join(out), flush=True)
 
     tagged = corpus.tagged()
-    chosen, scores = select_k([d for d, _ in tagged], corpus.taxonomy, KS,
-                              genres=[g for _, g in tagged],
+    chosen, scores = select_k([d for d, _, _ in tagged], corpus.taxonomy, KS,
+                              genres=[g for _, g, _ in tagged], years=[y for _, _, y in tagged],
                               texts=corpus.sentences, progress=print)
     (HERE / "topics_k.html").write_text(chart_html(chosen, scores), encoding="utf-8")
     out += ["", "## Choosing k (`topics select-k`, here over the seed sentences)", "",

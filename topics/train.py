@@ -704,11 +704,13 @@ def _fit_topic_model(taxonomy: Taxonomy, n_free_topics: int, seed: int, data: Tr
                      segmenter: Segmenter, mapper: Mapper = map_here) -> ThemeTopicModel:
     import itertools
 
-    # read in step by the fit, so the two copies of the stream stay one document apart
-    documents, genres = itertools.tee(_topic_documents(data, segmenter, mapper, genres=True))
+    # read in step by the fit, so the copies of the stream stay one document apart
+    documents, genres, years = itertools.tee(
+        _topic_documents(data, segmenter, mapper, sources=True), 3)
     return ThemeTopicModel(taxonomy=taxonomy, n_free_topics=n_free_topics,
-                           random_state=seed).fit((d for d, _ in documents),
-                                                  genres=(g for _, g in genres))
+                           random_state=seed).fit((d for d, _, _ in documents),
+                                                  genres=(g for _, g, _ in genres),
+                                                  years=(y for _, _, y in years))
 
 
 class _TopicJob:
@@ -746,20 +748,21 @@ class _TopicJob:
 
 
 def _topic_documents(data: TrainingData, segmenter: Segmenter,
-                     mapper: Mapper = map_here, genres: bool = False) -> Iterator:
+                     mapper: Mapper = map_here, sources: bool = False) -> Iterator:
     """Token lists for the topic model, streamed: windows of neighbouring units.
 
     Every labelled document (shipped document sets, hand-labelled reports) and every report
     without hand labels (read again one at a time, by ``mapper``) gives windows of
     :data:`~topics.topic.corpus.WINDOW_UNITS` units in order; labelled sentences of no
     document (authored examples, label files without their reports) stay one each.
-    With ``genres``, ``(tokens, genre)`` pairs: a labelled document's genre (hand-labelled
-    reports: ``reports``), None for the others (see ``ThemeTopicModel``'s ``genre_share``).
+    With ``sources``, ``(tokens, genre, year)``: a labelled document's genre (hand-labelled
+    reports: ``reports``) and year, None for the others (see ``ThemeTopicModel``'s
+    ``genre_share`` and ``min_years``).
     """
     from .topic.corpus import windows
 
-    def tagged(documents, genre):
-        return ((d, genre) for d in documents) if genres else documents
+    def tagged(documents, genre, year=None):
+        return ((d, genre, year) for d in documents) if sources else documents
 
     in_documents = {doc.name for doc in data.documents}
     lone = dict.fromkeys(s.text for s in data.sentences
@@ -768,7 +771,7 @@ def _topic_documents(data: TrainingData, segmenter: Segmenter,
     for doc in data.documents:
         texts = [u.text for u in doc.units]
         yield from tagged(windows(segmenter.content_tokens_many(texts)),
-                          doc.genre or doc.corpus or "reports")
+                          doc.genre or doc.corpus or "reports", doc.year)
     for documents in _results(mapper, documents_of_report, data.unlabelled_reports,
                               (segmenter, data.max_bytes)):
         yield from tagged(windows(documents), None)
@@ -798,8 +801,8 @@ def select_n_topics(taxonomy: Taxonomy, data: TrainingData, ks: list[int],
 
     segmenter = segmenter or Segmenter()
     progress("reading and segmenting the topic model's documents")
-    pairs = list(_topic_documents(data, segmenter, mapper, genres=True))
-    documents, genres = [d for d, _ in pairs], [g for _, g in pairs]
+    tagged = list(_topic_documents(data, segmenter, mapper, sources=True))
+    documents = [d for d, _, _ in tagged]
     progress(f"{len(documents)} documents; fitting {n_seeds or N_SEEDS} models per k")
     return select_k(documents, taxonomy, ks, n_seeds=n_seeds or N_SEEDS, progress=progress,
-                    genres=genres)
+                    genres=[g for _, g, _ in tagged], years=[y for _, _, y in tagged])

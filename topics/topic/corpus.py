@@ -74,17 +74,17 @@ def write_corpus(documents: Iterable[list[str]], folder: str | Path, seed: int =
     return StreamedCorpus(dictionary, TokenLines(path), count, sample)
 
 
-def genre_counts(tokens: Iterable[list[str]], genres: list[str | None]) -> dict[str, int]:
-    """For each token, the number of distinct genres whose documents hold it.
+def tag_counts(tokens: Iterable[list[str]], tags: list) -> dict[str, int]:
+    """For each token, the number of distinct tags (genres, years) of the documents holding it.
 
-    ``genres`` names each document's genre in the order of ``tokens`` (None: unknown, counted
-    for no genre).
+    ``tags`` gives each document's tag in the order of ``tokens`` (None: unknown, counted
+    for none).
     """
-    seen: dict[str, set[str]] = {}
-    for document, genre in zip(tokens, genres, strict=True):
-        if genre is not None:
+    seen: dict[str, set] = {}
+    for document, tag in zip(tokens, tags, strict=True):
+        if tag is not None:
             for token in set(document):
-                seen.setdefault(token, set()).add(genre)
+                seen.setdefault(token, set()).add(tag)
     return {token: len(found) for token, found in seen.items()}
 
 

@@ -48,6 +48,17 @@ def _cue_tokens(token_ids: dict[str, int], taxonomy: Taxonomy) -> list[tuple[str
     return [(theme.id, ids) for theme, ids in zip(taxonomy.themes, out, strict=True) if ids]
 
 
+def _tagged(documents: Iterable, genres: Iterable | None, years: Iterable | None) -> Iterable:
+    """``(document, genre, year)`` of every document (None where not given)."""
+    if genres is None and years is None:
+        return ((d, None, None) for d in documents)
+    if years is None:
+        return ((d, g, None) for d, g in zip(documents, genres, strict=True))
+    if genres is None:
+        return ((d, None, y) for d, y in zip(documents, years, strict=True))
+    return zip(documents, genres, years, strict=True)
+
+
 class ThemeTopicModel(BaseEstimator):
     """LDA whose first topics start as the taxonomy's themes.
 
@@ -91,6 +102,11 @@ class ThemeTopicModel(BaseEstimator):
         ``genres``, at least two distinct), a word enters the topic model only if documents of
         at least this share of the genres hold it (0: every word). A word one kind of text
         uses (one genre's formulas, one batch's subject) does not become a topic word.
+    min_years : int
+        Words shared across periods: when documents come with their years (``fit``'s
+        ``years``, at least twice this many distinct), a word that seeds no theme's topic
+        enters only if documents of at least this many years hold it (0: every word). A
+        word of one period (疫情, a campaign's slogan) does not become a topic word.
     random_state : int
         Seed; training is single-process (``LdaModel``) so the seed fixes the result.
     """
@@ -101,8 +117,9 @@ class ThemeTopicModel(BaseEstimator):
                  document_visits: int = 18_000, stop_words: Iterable[str] | None = None,
                  phrase_min_count: int = 10, phrase_threshold: float = 0.9,
                  bar_free: bool = True, alpha: str = "symmetric", eta_base: float | None = None,
-                 genre_share: float = 0.0):
+                 genre_share: float = 0.0, min_years: int = 0):
         self.genre_share = genre_share
+        self.min_years = min_years
         self.alpha = alpha
         self.eta_base = eta_base
         self.bar_free = bar_free
@@ -120,13 +137,14 @@ class ThemeTopicModel(BaseEstimator):
         self.document_visits = document_visits
 
     def fit(self, documents: Iterable[list[str]], y=None,
-            genres: Iterable[str | None] | None = None):
+            genres: Iterable[str | None] | None = None,
+            years: Iterable[int | None] | None = None):
         """Build the dictionary and train LDA on token lists, streamed (see ``corpus``).
 
         ``documents`` is read once; the corpus then lives in a temporary folder and LDA
-        reads it in chunks, so memory does not grow with the corpus. ``genres``, read
-        alongside ``documents``, names each document's genre (None: unknown, counts for none)
-        for ``genre_share``.
+        reads it in chunks, so memory does not grow with the corpus. ``genres`` and
+        ``years``, read alongside ``documents``, give each document's genre and year (None:
+        unknown, counts for none) for ``genre_share`` and ``min_years``.
         """
         import copy
         import tempfile
@@ -134,7 +152,7 @@ class ThemeTopicModel(BaseEstimator):
 
         from gensim.models import LdaModel
 
-        from .corpus import bag_of_words_file, genre_counts, write_corpus
+        from .corpus import bag_of_words_file, write_corpus
         from .vocabulary import TopicVocabulary, learn_phrases, load_topic_stopwords
 
         stop_words = (load_topic_stopwords() if self.stop_words is None
@@ -144,17 +162,25 @@ class ThemeTopicModel(BaseEstimator):
             raw = Path(folder) / "raw"
             raw.mkdir()
             kept_genres: list[str | None] = []  # the genre of each document kept, in order
-            pairs = (zip(documents, genres, strict=True) if genres is not None
-                     else ((d, None) for d in documents))
+            kept_years: list[int | None] = []
+            triples = _tagged(documents, genres, years)
 
             def prepared():
-                for document, genre in pairs:
+                for document, genre, year in triples:
                     tokens = vocabulary.prepare(document)
                     if tokens:
                         kept_genres.append(genre)
+                        kept_years.append(year)
                         yield tokens
 
             streamed = write_corpus(prepared(), raw, seed=self.random_state)
+            unshared = self._unshared(streamed, kept_genres, kept_years)
+            if unshared:  # left out before collocations are learnt, as if never written
+                shared = Path(folder) / "shared"
+                shared.mkdir()
+                streamed = write_corpus(
+                    filter(None, ([t for t in d if t not in unshared] for d in streamed.tokens)),
+                    shared, seed=self.random_state)
             if self.phrase_min_count > 0:
                 phrases = learn_phrases(streamed.tokens, self.phrase_min_count,
                                         self.phrase_threshold)
@@ -166,12 +192,6 @@ class ThemeTopicModel(BaseEstimator):
             filtered = copy.deepcopy(dictionary)
             filtered.filter_extremes(no_below=self.no_below, no_above=self.no_above,
                                      keep_n=None)
-            n_genres = len({g for g in kept_genres if g is not None})
-            if self.genre_share > 0 and n_genres >= 2:
-                need = self.genre_share * n_genres
-                spread = genre_counts(streamed.tokens, kept_genres)
-                filtered.filter_tokens(bad_ids=[i for i, token in filtered.items()
-                                                if spread.get(token, 0) < need - 1e-9])
             if len(filtered) >= 10 * (len(self.taxonomy.themes) + self.n_free_topics):
                 dictionary = filtered  # a tiny corpus keeps every word instead
             if len(dictionary) < 2:
@@ -206,6 +226,30 @@ class ThemeTopicModel(BaseEstimator):
         self.inference_ = TopicInference(meta, {"alpha": lda.alpha, "eta": lda.eta,
                                                 "sstats": lda.state.sstats})
         return self
+
+    def _unshared(self, streamed, genres: list, years: list) -> set[str]:
+        """Words too few genres (``genre_share``) or years (``min_years``) share.
+
+        Nothing when the documents have fewer than two genres (or ``2 * min_years`` years)
+        or when too few words would be left for the topics (as for a tiny corpus in ``fit``).
+        """
+        from .corpus import tag_counts
+
+        out: set[str] = set()
+        tokens = streamed.dictionary.token2id
+        n_genres = len({g for g in genres if g is not None})
+        if self.genre_share > 0 and n_genres >= 2:
+            spread = tag_counts(streamed.tokens, genres)
+            need = self.genre_share * n_genres
+            out |= {t for t in tokens if spread.get(t, 0) < need - 1e-9}
+        if self.min_years > 0 and len({y for y in years if y is not None}) >= 2 * self.min_years:
+            spread = tag_counts(streamed.tokens, years)
+            seeding = {i for _, ids in _cue_tokens(tokens, self.taxonomy) for i in ids}
+            out |= {t for t, i in tokens.items()
+                    if i not in seeding and spread.get(t, 0) < self.min_years}
+        if len(tokens) - len(out) < 10 * (len(self.taxonomy.themes) + self.n_free_topics):
+            return set()
+        return out
 
     @property
     def topic_themes_(self) -> list[str | None]:
