@@ -117,7 +117,7 @@ class ThemeTopicModel(BaseEstimator):
                  document_visits: int = 18_000, stop_words: Iterable[str] | None = None,
                  phrase_min_count: int = 10, phrase_threshold: float = 0.9,
                  bar_free: bool = True, alpha: str = "symmetric", eta_base: float | None = None,
-                 genre_share: float = 0.0, min_years: int = 0):
+                 genre_share: float = 0.6, min_years: int = 5):
         self.genre_share = genre_share
         self.min_years = min_years
         self.alpha = alpha
