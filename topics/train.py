@@ -544,7 +544,7 @@ def fit_cross_validated(data: TrainingData, taxonomy: Taxonomy, params: dict,
     return context, metrics
 
 
-def train_model(taxonomy: Taxonomy, data: TrainingData, seed: int = 0, n_free_topics: int = 1,
+def train_model(taxonomy: Taxonomy, data: TrainingData, seed: int = 0, n_free_topics: int = 0,
                 classifier_params: dict | None = None, segmenter: Segmenter | None = None,
                 evaluate: bool = True, progress: Progress = _quiet,
                 mapper: Mapper = map_here, recorded: dict | None = None) -> ThemeModel:

@@ -111,13 +111,13 @@ class ThemeTopicModel(BaseEstimator):
         Seed; training is single-process (``LdaModel``) so the seed fixes the result.
     """
 
-    def __init__(self, taxonomy: Taxonomy | None = None, n_free_topics: int = 1,
+    def __init__(self, taxonomy: Taxonomy | None = None, n_free_topics: int = 0,
                  seed_strength: float = 0.5, passes: int = 20, iterations: int = 200,
                  no_below: int = 10, no_above: float = 0.3, random_state: int = 0,
                  document_visits: int = 18_000, stop_words: Iterable[str] | None = None,
                  phrase_min_count: int = 10, phrase_threshold: float = 0.9,
                  bar_free: bool = True, alpha: str = "symmetric", eta_base: float | None = None,
-                 genre_share: float = 0.6, min_years: int = 5):
+                 genre_share: float = 0.0, min_years: int = 5):
         self.genre_share = genre_share
         self.min_years = min_years
         self.alpha = alpha
