@@ -83,22 +83,38 @@ NOTES = """## How the defaults were chosen, and what is not met
   | >= 60% of the genres and non-cue words of >= 5 years | 0.333 (7 seeds 0.338) | 0.519 |
   | the same, >= 6 years (7 themes own a topic) | 0.346 (7 seeds 0.327) | 0.545 |
 
-- **The rule** (stated after the harness runs above, before the final runs): among settings that
-  keep 8 themes owning a topic and the tied topics owned by their theme, c_v over the seed
-  sentences >= 0.50 (its target) and tied stability >= 0.7, the highest held-out c_v (mean of 7
-  seeds), since held out is the target that is not met and the proxy for the hidden real texts;
-  seed-sentence c_v only as the bound. Chosen: words of >= 60% of the genres and, unless a cue
-  word, of >= 5 years (held out 0.338 over 7 seeds against 0.298 for the previous default; seed
-  sentences 0.519 against 0.551). With the two measures summed with equal weights instead, the
-  genre filter alone (0.320 + 0.548 = 0.868) would edge it (0.338 + 0.519 = 0.857): 0.011, under
-  the seed spread. The year filter costs seed-sentence c_v because epidemic words cohere well in
-  the training sentences themselves.
-- **Not met: held out is still under +0.05 above plain** (about +0.02 as a 7-seed mean; see the
-  settings table and `python bench/topics_heldout_seeds.py`). What is left is mostly 受理 in the
-  performance topic (every seed) and 防控 (the year filter keeps it: 14 different years), which the
-  development documents never use; dropping them would need a rule read off the development set
-  itself, which the brief forbids. Both are ordinary words of real work reports and news; whether
-  the hidden real texts hold them is not known here.
+- **More, on the product code** (held out over 7 seeds, 0-6, minus plain gensim of the same k
+  over the same 7 seeds: k = 9 plain 0.326, k = 8 plain 0.322; seed sentences: seeds 0-2, or
+  seed 0 where marked):
+
+  | setting | k | held out | minus plain | seed sentences |
+  |---|---:|---:|---:|---:|
+  | previous default (no filter, 1 free topic) | 9 | 0.298 | -0.028 | 0.551 |
+  | genres >= 60% and years >= 5, 1 free topic | 9 | 0.338 | +0.012 | 0.519 |
+  | years >= 5, 1 free topic | 9 | 0.345 | +0.019 | 0.553 (seed 0) |
+  | genres >= 60% and years >= 5, 0 free topics | 8 | 0.322 | +0.000 | 0.534 (seed 0) |
+  | **years >= 5, 0 free topics (the default)** | 8 | 0.362 | **+0.040** | 0.555 |
+
+  With one free topic, that topic gathers 防控 (absent from the development documents, so it
+  scores 0); with none, the epidemic and duty words spread thinly over the tied topics. A
+  settings table of 12 rows around the k = 9 genre-and-year setting (same run) gave, 4 seeds,
+  held out / seed sentences (seed 0): genres >= 50% 0.331 / 0.529, >= 70% 0.326 / 0.492, years
+  >= 4 0.299 / 0.476, years >= 6 0.327 / 0.514, 2 free topics (k = 10) 0.321 / 0.510, seed
+  strength 1 0.322 / 0.509 (approximately), no scaffolding stop words 0.322 / 0.526.
+- **The rule** (stated after the harness runs, before the final runs): among settings that keep
+  8 themes owning a topic, the tied topics owned by their theme, c_v over the seed sentences
+  >= 0.50 (its target) and tied stability >= 0.7, the highest held-out c_v minus plain of the
+  same k (mean of 7 seeds of both), since held out is the target that is not met and the proxy
+  for the hidden real texts; seed-sentence c_v only as the bound. Chosen: words that seed no
+  theme of >= 5 years, no genre filter, no free topic (k = 8). It is also the best on the
+  equal-weight sum of both measures (0.362 + 0.555), so the choice does not hang on the
+  weighting. select-k's own rule (seed sentences only) picks k = 8 as well.
+- **Not met, by a little: held out is +0.04 above plain, under +0.05** (7-seed means; per-seed
+  spread about 0.03-0.05; `python bench/topics_heldout_seeds.py` reads it again). What is
+  left is mostly 受理 in the performance topic (every seed) and now and then 防控, 保密 or
+  涉密, which the development documents never use; dropping them would need a rule read off the
+  development set itself, which the brief forbids. They are ordinary words of real work
+  reports, news and notices; whether the hidden real texts hold them is not known here.
 - Earlier sessions: the scaffolding stop words (代表 主任 会议 审议 请予审议 如下 现将 附件 谢谢
   本报 本报讯 本报记者 编者按 图为) name no subject; symmetric alpha, one free topic, cue
   strength 0.5 and collocations at npmi >= 0.9 were chosen on the data of that time (4,657
