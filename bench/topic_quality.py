@@ -52,46 +52,89 @@ KS = [8, 9, 10, 11, 12, 14]
 #: How the defaults were chosen and what is left (kept with the tables it reads).
 NOTES = """## How the defaults were chosen, and what is not met
 
-- Diagnosis (the branch's previous default, k = 11, c_v per topic over the seed sentences):
-  the `other` topic (代表 主任 会议 如下 现将 图为 本报记者 审议 请予审议 附件: formulas and
-  bylines of other genres, 0.344) and management (0.379), performance (0.401), discipline
-  (0.436), a free topic (办案 案件 办理 管理 案例 ..., 0.430) pulled the mean (0.466) down;
-  political (0.546), culture (0.576), reform (0.507), two free topics (0.52-0.54) held it up.
-- Scaffolding: report formulas and news bylines (代表 主任 会议 审议 请予审议 如下 现将 附件
-  谢谢 本报 本报讯 本报记者 编者按 图为) are now topic stop words. They name no subject; the
-  `other` theme's cue words are mostly such formulas, so its topic now gathers everyday case
-  work (案件 办理 办案 ...); the owner measure still gives it to `other` (its cues 下一步 and
-  the like are over-represented there). Left in, the formulas become the `other` topic's top
-  words, most of them absent from the held-out documents (NaN, counted 0).
-- The rule: a setting must keep 8 themes owning a topic and the tied topics owned by their
-  own theme; among those, the highest sum of c_v over the seed sentences and held-out c_v
-  (NaN counted as 0, mean of 4 seeds), so the held-out measure weighs as much as the seed one
-  (held out spreads 0.05-0.1 across seeds; a difference under 0.02 in one row is noise). The
-  settings table measures each change from the chosen default; the search went one change at
-  a time from the previous default, then combined the ones that gained on both measures:
-  symmetric alpha (+0.02 seed), one free topic (+0.01 seed; 3 free topics mixed
-  办案/案件/教育/学习), the scaffolding stop words, cue strength 0.5 (with the others; alone it
-  lost on held-out) and collocations at npmi >= 0.9 (fewer rare joined tokens: held out
-  +0.03). The default's sum is 0.932; the next are 'auto' alpha 0.911 and twice the passes
-  0.910 (slower). Tried the same way on the way there but not kept in the table: `no_below`
-  15 and 30, eta off the cue words 0.01 and 0.05 (top words unchanged), each no better.
-- Free topics: 1 (k = 9, `--topics 9`, config.N_TOPICS). select-k's rule reads the seed
-  sentences only and picks k = 8 (c_v 0.509 against 0.504); held out, 0 free topics (k = 8)
-  scores 0.380 against 0.428 for k = 9 (settings table), and 3 free topics (k = 11) 0.347,
-  so k = 9 is kept. Stability of the tied topics across seeds fell from 0.89 to 0.77 with
-  the weaker cue prior (cue strength 1: held out 0.414, seed sentences 0.475).
-- Not met, or met by a hair: c_v over the seed sentences is 0.504, within the spread of
-  seeds. Held out, NaN counted as 0, ours is +0.09 to +0.10 above plain (this run, and the
-  4-seed mean of the settings table). With topics holding an absent word left out the
-  margin is under +0.05: +0.000 in this run (ours over 9 topics, plain over its 7 whose words
-  all occur) and +0.031 as a 4-seed mean; the previous default gives +0.015 with the same stop
-  words (plain also drops the scaffolding words, which lifts it). Nothing tried got that
-  reading to +0.05 without losing the other (settings table).
-- Held-out c_v is measured on 99 documents: a topic word they never hold gives gensim NaN,
-  counted as 0 in the first row and left out in the second.
+- **Diagnosis (session 23, on the current data: 872 labelled documents, 768 written).** The
+  held-out deficit is almost all topics scored 0: gensim gives NaN (counted 0) to a topic
+  whose top ten holds a word the 99 development documents never use. Per seed (previous
+  default, held-out models, seeds 0-3), 1-2 of the 9 topics were 0 in every seed: the
+  performance topic in all four (受理, a performance cue word, in its top ten; the development
+  documents never say 受理, their work reports being mostly opening parts), and one more topic
+  through the epidemic and duty words of the written notices and care news: 疫情 in the reform
+  or `other` topic, 疫情 防控 慰问 in management, 保密 涉密 in `other`. The other topics score
+  0.24-0.58 (political highest, discipline lowest), about what plain gensim's do. 疫情 is in 81 of
+  the 773 training documents, in 19 of 20 genres and all 32 written batches, so no document or
+  genre count removes it; but its documents are all of 2020-2022 (one 2024): a word of one period.
+- **What was tried** (a scratch harness in the ignored bench/out, not kept: filters there were
+  applied to the tokens before fitting, the way the product now does; the rows on the product
+  code are made again by bench/topics_settings.py and bench/topics_heldout_seeds.py. Held out =
+  mean c_v over the development documents of models fitted without them, seeds 0-3, and where
+  marked 0-6; seed sentences = mean of seeds 0-2; plain = 0.322, 4 seeds, k = 9; 0.301 for k =
+  10 and k = 8):
+
+  | setting | held out | seed sentences |
+  |---|---:|---:|
+  | previous default | 0.292 (7 seeds 0.298) | 0.551 |
+  | a free topic seeded with epidemic/duty words (k = 10; it scores 0 itself) | 0.310 | 0.537 |
+  | the same instead of the free topic (k = 9) | 0.310 | 0.548 |
+  | 0 / 2 free topics | 0.290 / 0.283 | 0.561 / 0.547 |
+  | seed strength 1 / 0.25 | 0.300 / 0.272 | 0.508 / 0.548 |
+  | words of >= 40 whole documents and >= 12 of 20 genres | 0.320 | 0.494 |
+  | words of >= 12 genres (60%) | 0.330 (7 seeds 0.320) | 0.548 |
+  | the same, filtered after the collocations instead of before | 0.312 | 0.498 |
+  | words of >= 15 genres | 0.310 | 0.516 |
+  | non-cue words of >= 5 years only | 0.314 | 0.564 |
+  | >= 60% of the genres and non-cue words of >= 4 years | 0.330 | 0.516 |
+  | >= 60% of the genres and non-cue words of >= 5 years | 0.333 (7 seeds 0.338) | 0.519 |
+  | the same, >= 6 years (7 themes own a topic) | 0.346 (7 seeds 0.327) | 0.545 |
+
+- **More, on the product code** (held out over 7 seeds, 0-6, minus plain gensim of the same k
+  over the same 7 seeds: k = 9 plain 0.326, k = 8 plain 0.322; seed sentences: seeds 0-2, or
+  seed 0 where marked):
+
+  | setting | k | held out | minus plain | seed sentences |
+  |---|---:|---:|---:|---:|
+  | previous default (no filter, 1 free topic) | 9 | 0.298 | -0.028 | 0.551 |
+  | genres >= 60% and years >= 5, 1 free topic | 9 | 0.338 | +0.012 | 0.519 |
+  | years >= 5, 1 free topic | 9 | 0.345 | +0.019 | 0.553 (seed 0) |
+  | genres >= 60% and years >= 5, 0 free topics | 8 | 0.322 | +0.000 | 0.534 (seed 0) |
+  | **years >= 5, 0 free topics (the default)** | 8 | 0.362 | **+0.040** | 0.555 |
+
+  With one free topic, that topic gathers 防控 (absent from the development documents, so it
+  scores 0); with none, the epidemic and duty words spread thinly over the tied topics. A
+  settings table of 12 rows around the k = 9 genre-and-year setting (bench/topics_settings.py
+  with that as the default, 4 seeds) gave, held out / seed sentences (seed 0), each with
+  genres >= 60%, years >= 5 and one free topic unless it says otherwise: that setting 0.333 /
+  0.519, genres >= 50% 0.331 / 0.529, >= 70% 0.326 / 0.492, years >= 4 0.299 / 0.476, years >= 6
+  0.327 / 0.514, 2 free topics (k = 10) 0.321 / 0.510, seed strength 1 0.358 / 0.506, no
+  scaffolding stop words 0.322 / 0.526. Seed strength 1 was the best held out there; it was
+  not tried with the final default (no time left): a lead for the next session.
+- **The rule** (stated after the harness runs, before the final runs): among settings that keep
+  8 themes owning a topic, the tied topics owned by their theme, c_v over the seed sentences
+  >= 0.50 (its target) and tied stability >= 0.7, the highest held-out c_v minus plain of the
+  same k (mean of 7 seeds of both), since held out is the target that is not met and the proxy
+  for the hidden real texts; seed-sentence c_v only as the bound. Chosen: words that seed no
+  theme of >= 5 years, no genre filter, no free topic (k = 8). It is also the best on the
+  equal-weight sum of both measures (0.362 + 0.555), so the choice does not hang on the
+  weighting. select-k's own rule (seed sentences only) picks k = 8 as well.
+- **Not met, by a little: held out is +0.04 above plain, under +0.05** (7-seed means; per-seed
+  spread about 0.03-0.05). `python bench/topics_heldout_seeds.py`, final run: ours 0.315 0.423
+  0.383 0.299 0.385 0.364 0.366, plain 0.316 0.326 0.257 0.304 0.323 0.378 0.354, mean
+  difference +0.040 (previous default -0.029); with topics holding a word absent from the
+  development documents left out instead of counted 0, -0.001 (previous default -0.021): the
+  gain is in fewer zeroed topics, not in more coherent ones. Seed 0 alone (the targets table)
+  is one of the weak seeds: -0.001. Stability of the tied topics across five seeds fell to
+  0.73 (per seed 0.64-0.79; target 0.7) from 0.80, as the epidemic and duty words, with no free
+  topic to hold them, move between tied topics from seed to seed. What is
+  left is mostly 受理 in the performance topic (every seed) and now and then 防控, 保密 or
+  涉密, which the development documents never use; dropping them would need a rule read off the
+  development set itself, which the brief forbids. They are ordinary words of real work
+  reports, news and notices; whether the hidden real texts hold them is not known here.
+- Earlier sessions: the scaffolding stop words (代表 主任 会议 审议 请予审议 如下 现将 附件 谢谢
+  本报 本报讯 本报记者 编者按 图为) name no subject; symmetric alpha, one free topic, cue
+  strength 0.5 and collocations at npmi >= 0.9 were chosen on the data of that time (4,657
+  documents). Held-out c_v is measured on 99 documents: a topic word they never hold gives
+  gensim NaN, counted as 0 in the first reading and left out in the second.
 - Fit CPU seconds are `time.process_time()` of one fit in this process (segmenting, both
-  corpus passes, collocations, LDA, coherence), measured while other work shared the machine
-  (the default: 4.4 s to 7.1 s across runs, 5.7 s in the settings run).
+  corpus passes, collocations, LDA, coherence), measured while other work shared the machine.
 """
 
 
@@ -115,9 +158,16 @@ class Corpus:
                                          self.segmenter))
 
     def documents(self, window: int = 5, authored: bool = True) -> list[list[str]]:
-        out = list(self.lone) if authored else []
-        for units in self.units:
-            out.extend(windows(units, window))
+        return [d for d, _, _ in self.tagged(window, authored)]
+
+    def tagged(self, window: int = 5, authored: bool = True
+               ) -> list[tuple[list[str], str | None, int | None]]:
+        """``(tokens, genre, year)`` of every document, as training gives them to the topic
+        model."""
+        out = [(d, None, None) for d in self.lone] if authored else []
+        for doc, units in zip(self.data.documents, self.units, strict=True):
+            genre = doc.genre or doc.corpus or "reports"
+            out.extend((w, genre, doc.year) for w in windows(units, window))
         return out
 
 
@@ -135,11 +185,12 @@ def held_out_texts(segmenter: Segmenter) -> list[list[str]]:
 def fit(corpus: Corpus, setting: dict, seed: int = 0):
     setting = dict(setting)
     window, authored = setting.pop("window", 5), setting.pop("authored", True)
-    documents = corpus.documents(window, authored)
+    tagged = corpus.tagged(window, authored)
     started = time.process_time()
     model = ThemeTopicModel(taxonomy=corpus.taxonomy, random_state=seed, **setting)
-    model.fit(documents)
-    return model, time.process_time() - started, len(documents)
+    model.fit([d for d, _, _ in tagged], genres=[g for _, g, _ in tagged],
+              years=[y for _, _, y in tagged])
+    return model, time.process_time() - started, len(tagged)
 
 
 def c_v(model, texts) -> float:
@@ -273,7 +324,9 @@ def main() -> None:
     out += [f"- {' '.join(ws)}" for ws in plain_words]
     print("\n".join(out), flush=True)
 
-    chosen, scores = select_k(corpus.documents(), corpus.taxonomy, KS,
+    tagged = corpus.tagged()
+    chosen, scores = select_k([d for d, _, _ in tagged], corpus.taxonomy, KS,
+                              genres=[g for _, g, _ in tagged], years=[y for _, _, y in tagged],
                               texts=corpus.sentences, progress=print)
     (HERE / "topics_k.html").write_text(chart_html(chosen, scores), encoding="utf-8")
     out += ["", "## Choosing k (`topics select-k`, here over the seed sentences)", "",

@@ -42,24 +42,16 @@ SEEDS = (0, 1, 2, 3)
 SCAFFOLDING = frozenset(
     "图为 本报记者 本报讯 本报 编者按 如下 现将 附件 请予审议 审议 代表 主任 会议 谢谢".split())
 ROWS = [
-    ("default (symmetric alpha, 1 free topic, seed strength 0.5, collocations npmi >= 0.9, "
-     "scaffolding stop words)", {}),
-    ("old default: asymmetric alpha, 3 free topics, seed strength 1, collocations npmi >= 0.8, "
-     "no scaffolding stop words", {"alpha": "asymmetric", "n_free_topics": 3,
-                                   "seed_strength": 1.0, "phrase_threshold": 0.8,
-                                   "stop": "without"}),
-    ("no scaffolding stop words", {"stop": "without"}),
-    ("asymmetric alpha", {"alpha": "asymmetric"}),
-    ("alpha 'auto'", {"alpha": "auto"}),
-    ("0 free topics", {"n_free_topics": 0}),
-    ("3 free topics", {"n_free_topics": 3}),
-    ("windows of 8 units", {"window": 8}),
-    ("twice the passes (document_visits 36000)", {"document_visits": 36_000}),
-    ("no collocations", {"phrase_min_count": 0}),
-    ("collocations npmi >= 0.8", {"phrase_threshold": 0.8}),
-    ("no_below 20", {"no_below": 20}),
-    ("seed strength 0.25", {"seed_strength": 0.25}),
-    ("seed strength 1", {"seed_strength": 1.0}),
+    ("default (words that seed no theme of >= 5 years, no genre filter, 0 free topics; "
+     "symmetric alpha, seed strength 0.5, collocations npmi >= 0.9, scaffolding stop words)", {}),
+    ("previous default: no year filter, 1 free topic", {"min_years": 0, "n_free_topics": 1}),
+    ("years >= 5, 1 free topic", {"n_free_topics": 1}),
+    ("genres >= 60% and years >= 5, 1 free topic (this session's first choice)",
+     {"genre_share": 0.6, "n_free_topics": 1}),
+    ("genres >= 60% and years >= 5", {"genre_share": 0.6}),
+    ("no year filter", {"min_years": 0}),
+    ("years >= 4", {"min_years": 4}),
+    ("years >= 6", {"min_years": 6}),
 ]
 
 

@@ -5,11 +5,17 @@ import json
 import pytest
 
 from topics.errors import LabelError
-from topics.labelled_docs import load_document_set, match_labels, strip_metadata
+from topics.labelled_docs import load_document_set, match_labels, metadata_year, strip_metadata
 
 
 def test_metadata_lines_are_not_text():
     assert strip_metadata("# genre: news\n# style-of: x\n标题\n正文。") == "标题\n正文。"
+
+
+def test_the_year_is_the_last_one_the_style_of_line_names():
+    assert metadata_year("# genre: news\n# style-of: county news on a 2019 event, 2021\n2008年") == 2021
+    assert metadata_year("# genre: news\n正文，2021年。") is None  # years of the text are text
+    assert metadata_year("# style-of: report no. 12345\n") is None
 
 
 def test_each_label_goes_to_the_unit_it_covers_and_disagreements_label_nothing():
@@ -32,12 +38,14 @@ def test_a_label_whose_text_was_cleaned_is_matched_by_shared_characters():
 def test_a_document_set_is_loaded_and_bad_labels_are_named(tmp_path, taxonomy):
     docs = tmp_path / "set" / "docs"
     docs.mkdir(parents=True)
-    (docs / "a.txt").write_text("# genre: news\n举办业务培训班。", encoding="utf-8")
+    (docs / "a.txt").write_text("# genre: news\n# style-of: county news, 2016\n举办业务培训班。",
+                                encoding="utf-8")
     labels = tmp_path / "set" / "labels.jsonl"
     labels.write_text(json.dumps({"doc": "a.txt", "text": "举办业务培训班。", "label": "talent",
                                   "genre": "news"}, ensure_ascii=False) + "\n", encoding="utf-8")
     [doc] = load_document_set(docs, labels, taxonomy, "set")
     assert doc.name == "set/a.txt" and doc.gold == ["talent"] and doc.genre == "news"
+    assert doc.year == 2016
     labels.write_text(json.dumps({"doc": "b.txt", "text": "x", "label": "talent"}) + "\n",
                       encoding="utf-8")
     with pytest.raises(LabelError, match="b.txt, which is not in"):

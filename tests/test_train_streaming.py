@@ -79,6 +79,13 @@ def test_topic_documents_window_labelled_documents_and_keep_lone_sentences(taxon
     assert documents[1] == expected_doc
     assert sum(len(d) for d in documents[1:]) == sum(
         len(segmenter.content_tokens(u.text)) for u in units)
+    # with sources: the same documents, the labelled document's genre and year, None for a
+    # lone sentence
+    doc.genre, doc.year = "news", 2021
+    tagged = list(_topic_documents(data, segmenter, sources=True))
+    assert [d for d, _, _ in tagged] == documents
+    assert [(g, y) for _, g, y in tagged] == [(None, None)] + [("news", 2021)] * (
+        len(documents) - 1)
 
 
 def _units(path):

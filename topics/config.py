@@ -10,8 +10,9 @@ from pathlib import Path
 MAX_SIZE_MB = 20.0
 #: Most weak-labelled sentences the classifier trains on (a seeded sample; ``--max-weak``).
 MAX_WEAK = 50_000
-#: LDA topics of a model: one per theme with cue words, the rest free (``--topics``).
-N_TOPICS = 9
+#: LDA topics of a model: one per theme with cue words, the rest free (``--topics``; none by
+#: default: bench/TOPICS.md).
+N_TOPICS = 8
 #: Evidence terms given for each labelled unit.
 N_EVIDENCE = 5
 #: Words per topic in the outputs that show the topic model (xlsx, html).

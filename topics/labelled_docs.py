@@ -31,6 +31,20 @@ class LabelledDocument:
     gold: list[str | None]
     genre: str = ""
     corpus: str = ""
+    year: int | None = None  # the year its ``# style-of:`` line names, if any
+
+
+def metadata_year(text: str) -> int | None:
+    """The year (1900-2099) a leading ``# style-of:`` line names last, or None."""
+    import re
+
+    for line in text.split("\n"):
+        if not line.startswith(_META):
+            break
+        if line.startswith("# style-of:"):
+            years = re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)", line)
+            return int(years[-1]) if years else None
+    return None
 
 
 def strip_metadata(text: str) -> str:
@@ -104,8 +118,8 @@ def load_document_set(folder: str | os.PathLike, labels: str | os.PathLike,
         if not path.is_file():
             raise LabelError(f"{labels}: labels for {doc}, which is not in {folder}")
         name = f"{corpus}/{doc}" if corpus else doc
-        units, gold = match_labels(strip_metadata(path.read_text(encoding="utf-8")), name,
-                                   records)
+        text = path.read_text(encoding="utf-8")
+        units, gold = match_labels(strip_metadata(text), name, records)
         documents.append(LabelledDocument(name, units, gold, str(records[0].get("genre", "")),
-                                          corpus))
+                                          corpus, metadata_year(text)))
     return documents

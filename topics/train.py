@@ -544,7 +544,7 @@ def fit_cross_validated(data: TrainingData, taxonomy: Taxonomy, params: dict,
     return context, metrics
 
 
-def train_model(taxonomy: Taxonomy, data: TrainingData, seed: int = 0, n_free_topics: int = 1,
+def train_model(taxonomy: Taxonomy, data: TrainingData, seed: int = 0, n_free_topics: int = 0,
                 classifier_params: dict | None = None, segmenter: Segmenter | None = None,
                 evaluate: bool = True, progress: Progress = _quiet,
                 mapper: Mapper = map_here, recorded: dict | None = None) -> ThemeModel:
@@ -702,8 +702,15 @@ def train_to(out: str | os.PathLike, reports: Iterable[str] = (),
 
 def _fit_topic_model(taxonomy: Taxonomy, n_free_topics: int, seed: int, data: TrainingData,
                      segmenter: Segmenter, mapper: Mapper = map_here) -> ThemeTopicModel:
+    import itertools
+
+    # read in step by the fit, so the copies of the stream stay one document apart
+    documents, genres, years = itertools.tee(
+        _topic_documents(data, segmenter, mapper, sources=True), 3)
     return ThemeTopicModel(taxonomy=taxonomy, n_free_topics=n_free_topics,
-                           random_state=seed).fit(_topic_documents(data, segmenter, mapper))
+                           random_state=seed).fit((d for d, _, _ in documents),
+                                                  genres=(g for _, g, _ in genres),
+                                                  years=(y for _, _, y in years))
 
 
 class _TopicJob:
@@ -741,26 +748,33 @@ class _TopicJob:
 
 
 def _topic_documents(data: TrainingData, segmenter: Segmenter,
-                     mapper: Mapper = map_here) -> Iterator[list[str]]:
+                     mapper: Mapper = map_here, sources: bool = False) -> Iterator:
     """Token lists for the topic model, streamed: windows of neighbouring units.
 
     Every labelled document (shipped document sets, hand-labelled reports) and every report
     without hand labels (read again one at a time, by ``mapper``) gives windows of
     :data:`~topics.topic.corpus.WINDOW_UNITS` units in order; labelled sentences of no
     document (authored examples, label files without their reports) stay one each.
+    With ``sources``, ``(tokens, genre, year)``: a labelled document's genre (hand-labelled
+    reports: ``reports``) and year, None for the others (see ``ThemeTopicModel``'s
+    ``genre_share`` and ``min_years``).
     """
     from .topic.corpus import windows
+
+    def tagged(documents, genre, year=None):
+        return ((d, genre, year) for d in documents) if sources else documents
 
     in_documents = {doc.name for doc in data.documents}
     lone = dict.fromkeys(s.text for s in data.sentences
                          if not s.source.startswith("weak") and s.group not in in_documents)
-    yield from _segmented(list(lone), segmenter)
+    yield from tagged(_segmented(list(lone), segmenter), None)
     for doc in data.documents:
         texts = [u.text for u in doc.units]
-        yield from windows(segmenter.content_tokens_many(texts))
+        yield from tagged(windows(segmenter.content_tokens_many(texts)),
+                          doc.genre or doc.corpus or "reports", doc.year)
     for documents in _results(mapper, documents_of_report, data.unlabelled_reports,
                               (segmenter, data.max_bytes)):
-        yield from windows(documents)
+        yield from tagged(windows(documents), None)
 
 
 def _segmented(texts: list[str], segmenter: Segmenter) -> Iterator[list[str]]:
@@ -787,6 +801,8 @@ def select_n_topics(taxonomy: Taxonomy, data: TrainingData, ks: list[int],
 
     segmenter = segmenter or Segmenter()
     progress("reading and segmenting the topic model's documents")
-    documents = list(_topic_documents(data, segmenter, mapper))
+    tagged = list(_topic_documents(data, segmenter, mapper, sources=True))
+    documents = [d for d, _, _ in tagged]
     progress(f"{len(documents)} documents; fitting {n_seeds or N_SEEDS} models per k")
-    return select_k(documents, taxonomy, ks, n_seeds=n_seeds or N_SEEDS, progress=progress)
+    return select_k(documents, taxonomy, ks, n_seeds=n_seeds or N_SEEDS, progress=progress,
+                    genres=[g for _, g, _ in tagged], years=[y for _, _, y in tagged])

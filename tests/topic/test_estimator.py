@@ -168,3 +168,60 @@ def test_alpha_and_the_prior_off_the_cues_are_settings(taxonomy, documents, fitt
     assert np.isclose(other.eta_, 0.01).any()
     assert np.isclose(fitted.eta_, 1 / fitted.n_topics).any()
     assert not np.isclose(other.eta_, 1 / other.n_topics).any()
+
+
+def test_a_word_of_too_few_genres_is_left_out(taxonomy, documents):
+    """genre_share: a word only one genre's documents hold does not enter the topic model."""
+    # the three copies of the tiny corpus are three genres: its words are in every genre
+    third = len(documents) // 3
+    genres = ["news"] * third + ["notice"] * third + ["report"] * (len(documents) - 2 * third)
+    # 共有词 in every other document of every genre, 独有词 in news only
+    marked = [d + ["共有词"] if i % 2 else d + ["独有词"] * (g == "news")
+              for i, (d, g) in enumerate(zip(documents, genres, strict=True))]
+
+    # (no free topics: the tiny corpus has just enough words for 8 topics, see fit)
+    def vocabulary(**kwargs):
+        model = ThemeTopicModel(taxonomy=taxonomy, n_free_topics=0, no_below=1, no_above=0.9,
+                                passes=1, phrase_min_count=0, **kwargs)
+        return set(model.fit(marked, **({"genres": genres} if "genre_share" in kwargs else {}))
+                   .inference_.tokens_)
+
+    assert {"独有词", "共有词"} <= vocabulary()  # no filter
+    assert {"独有词", "共有词"} <= vocabulary(genre_share=0.0)
+    kept = vocabulary(genre_share=0.5)
+    assert "独有词" not in kept and "共有词" in kept
+    # without genres (or with one only) there is nothing to share: every word stays
+    model = ThemeTopicModel(taxonomy=taxonomy, n_free_topics=0, no_below=1, no_above=0.9,
+                            passes=1, phrase_min_count=0, genre_share=0.5)
+    assert "独有词" in model.fit(marked, genres=["news"] * len(marked)).inference_.tokens_
+    assert "独有词" in model.fit(marked).inference_.tokens_
+
+
+def test_tag_counts_count_distinct_known_tags():
+    from topics.topic.corpus import tag_counts
+
+    counts = tag_counts([["a", "b"], ["a", "a"], ["b"], ["c"]], ["x", "y", "x", None])
+    assert counts == {"a": 2, "b": 1}
+
+
+def test_a_word_of_too_few_years_is_left_out_unless_it_seeds_a_theme(taxonomy, documents):
+    """min_years: a word of one period does not enter; a theme's cue word still may."""
+    words = {t for d in documents for t in d}
+    cue = next(c for c in taxonomy["discipline"].cues if c not in words and len(c) > 2)
+    quarter = len(documents) // 4
+    years = [2010 + 4 * min(i // quarter, 3) for i in range(len(documents))]
+    # 疫情期 and the cue word only in 2022's documents, 共有词 in every year's
+    marked = [d + ["共有词"] if i % 2 else d + ["疫情期", cue] * (y == 2022)
+              for i, (d, y) in enumerate(zip(documents, years, strict=True))]
+
+    def vocabulary(min_years, given=years):
+        model = ThemeTopicModel(taxonomy=taxonomy, n_free_topics=0, no_below=1, no_above=0.9,
+                                passes=1, phrase_min_count=0, min_years=min_years)
+        return set(model.fit(marked, years=given).inference_.tokens_)
+
+    assert {"疫情期", "共有词", cue} <= vocabulary(0)
+    kept = vocabulary(2)
+    assert "疫情期" not in kept and {"共有词", cue} <= kept
+    # documents of fewer than 2 * min_years years: nothing to compare, every word stays
+    assert "疫情期" in vocabulary(3)
+    assert "疫情期" in vocabulary(2, [None] * len(marked))

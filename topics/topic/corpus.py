@@ -74,6 +74,20 @@ def write_corpus(documents: Iterable[list[str]], folder: str | Path, seed: int =
     return StreamedCorpus(dictionary, TokenLines(path), count, sample)
 
 
+def tag_counts(tokens: Iterable[list[str]], tags: list) -> dict[str, int]:
+    """For each token, the number of distinct tags (genres, years) of the documents holding it.
+
+    ``tags`` gives each document's tag in the order of ``tokens`` (None: unknown, counted
+    for none).
+    """
+    seen: dict[str, set] = {}
+    for document, tag in zip(tokens, tags, strict=True):
+        if tag is not None:
+            for token in set(document):
+                seen.setdefault(token, set()).add(tag)
+    return {token: len(found) for token, found in seen.items()}
+
+
 def bag_of_words_file(corpus: StreamedCorpus, dictionary, folder: str | Path):
     """Serialise every document as a bag of words over ``dictionary``; a streamed reader."""
     from gensim.corpora import MmCorpus

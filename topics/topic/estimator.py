@@ -48,6 +48,17 @@ def _cue_tokens(token_ids: dict[str, int], taxonomy: Taxonomy) -> list[tuple[str
     return [(theme.id, ids) for theme, ids in zip(taxonomy.themes, out, strict=True) if ids]
 
 
+def _tagged(documents: Iterable, genres: Iterable | None, years: Iterable | None) -> Iterable:
+    """``(document, genre, year)`` of every document (None where not given)."""
+    if genres is None and years is None:
+        return ((d, None, None) for d in documents)
+    if years is None:
+        return ((d, g, None) for d, g in zip(documents, genres, strict=True))
+    if genres is None:
+        return ((d, None, y) for d, y in zip(documents, years, strict=True))
+    return zip(documents, genres, years, strict=True)
+
+
 class ThemeTopicModel(BaseEstimator):
     """LDA whose first topics start as the taxonomy's themes.
 
@@ -86,16 +97,29 @@ class ThemeTopicModel(BaseEstimator):
         or ``"auto"`` (learnt).
     eta_base : float or None
         The topic-word prior off the cue words (None: 1 / number of topics, gensim's default).
+    genre_share : float
+        Words shared by kinds of text: when documents come with their genres (``fit``'s
+        ``genres``, at least two distinct), a word enters the topic model only if documents of
+        at least this share of the genres hold it (0: every word). A word one kind of text
+        uses (one genre's formulas, one batch's subject) does not become a topic word.
+    min_years : int
+        Words shared across periods: when documents come with their years (``fit``'s
+        ``years``, at least twice this many distinct), a word that seeds no theme's topic
+        enters only if documents of at least this many years hold it (0: every word). A
+        word of one period (疫情, a campaign's slogan) does not become a topic word.
     random_state : int
         Seed; training is single-process (``LdaModel``) so the seed fixes the result.
     """
 
-    def __init__(self, taxonomy: Taxonomy | None = None, n_free_topics: int = 1,
+    def __init__(self, taxonomy: Taxonomy | None = None, n_free_topics: int = 0,
                  seed_strength: float = 0.5, passes: int = 20, iterations: int = 200,
                  no_below: int = 10, no_above: float = 0.3, random_state: int = 0,
                  document_visits: int = 18_000, stop_words: Iterable[str] | None = None,
                  phrase_min_count: int = 10, phrase_threshold: float = 0.9,
-                 bar_free: bool = True, alpha: str = "symmetric", eta_base: float | None = None):
+                 bar_free: bool = True, alpha: str = "symmetric", eta_base: float | None = None,
+                 genre_share: float = 0.0, min_years: int = 5):
+        self.genre_share = genre_share
+        self.min_years = min_years
         self.alpha = alpha
         self.eta_base = eta_base
         self.bar_free = bar_free
@@ -112,11 +136,15 @@ class ThemeTopicModel(BaseEstimator):
         self.random_state = random_state
         self.document_visits = document_visits
 
-    def fit(self, documents: Iterable[list[str]], y=None):
+    def fit(self, documents: Iterable[list[str]], y=None,
+            genres: Iterable[str | None] | None = None,
+            years: Iterable[int | None] | None = None):
         """Build the dictionary and train LDA on token lists, streamed (see ``corpus``).
 
         ``documents`` is read once; the corpus then lives in a temporary folder and LDA
-        reads it in chunks, so memory does not grow with the corpus.
+        reads it in chunks, so memory does not grow with the corpus. ``genres`` and
+        ``years``, read alongside ``documents``, give each document's genre and year (None:
+        unknown, counts for none) for ``genre_share`` and ``min_years``.
         """
         import copy
         import tempfile
@@ -133,8 +161,26 @@ class ThemeTopicModel(BaseEstimator):
             vocabulary = TopicVocabulary(stop_words)
             raw = Path(folder) / "raw"
             raw.mkdir()
-            streamed = write_corpus(filter(None, map(vocabulary.prepare, documents)), raw,
-                                    seed=self.random_state)
+            kept_genres: list[str | None] = []  # the genre of each document kept, in order
+            kept_years: list[int | None] = []
+            triples = _tagged(documents, genres, years)
+
+            def prepared():
+                for document, genre, year in triples:
+                    tokens = vocabulary.prepare(document)
+                    if tokens:
+                        kept_genres.append(genre)
+                        kept_years.append(year)
+                        yield tokens
+
+            streamed = write_corpus(prepared(), raw, seed=self.random_state)
+            unshared = self._unshared(streamed, kept_genres, kept_years)
+            if unshared:  # left out before collocations are learnt, as if never written
+                shared = Path(folder) / "shared"
+                shared.mkdir()
+                streamed = write_corpus(
+                    filter(None, ([t for t in d if t not in unshared] for d in streamed.tokens)),
+                    shared, seed=self.random_state)
             if self.phrase_min_count > 0:
                 phrases = learn_phrases(streamed.tokens, self.phrase_min_count,
                                         self.phrase_threshold)
@@ -180,6 +226,30 @@ class ThemeTopicModel(BaseEstimator):
         self.inference_ = TopicInference(meta, {"alpha": lda.alpha, "eta": lda.eta,
                                                 "sstats": lda.state.sstats})
         return self
+
+    def _unshared(self, streamed, genres: list, years: list) -> set[str]:
+        """Words too few genres (``genre_share``) or years (``min_years``) share.
+
+        Nothing when the documents have fewer than two genres (or ``2 * min_years`` years)
+        or when too few words would be left for the topics (as for a tiny corpus in ``fit``).
+        """
+        from .corpus import tag_counts
+
+        out: set[str] = set()
+        tokens = streamed.dictionary.token2id
+        n_genres = len({g for g in genres if g is not None})
+        if self.genre_share > 0 and n_genres >= 2:
+            spread = tag_counts(streamed.tokens, genres)
+            need = self.genre_share * n_genres
+            out |= {t for t in tokens if spread.get(t, 0) < need - 1e-9}
+        if self.min_years > 0 and len({y for y in years if y is not None}) >= 2 * self.min_years:
+            spread = tag_counts(streamed.tokens, years)
+            seeding = {i for _, ids in _cue_tokens(tokens, self.taxonomy) for i in ids}
+            out |= {t for t, i in tokens.items()
+                    if i not in seeding and spread.get(t, 0) < self.min_years}
+        if len(tokens) - len(out) < 10 * (len(self.taxonomy.themes) + self.n_free_topics):
+            return set()
+        return out
 
     @property
     def topic_themes_(self) -> list[str | None]:

@@ -141,12 +141,14 @@ def choose_k(scores: list[KScore]) -> KScore:
 
 def select_k(documents: list[list[str]], taxonomy: Taxonomy, ks: Sequence[int],
              texts: list[list[str]] | None = None, n_seeds: int = N_SEEDS,
-             params: dict | None = None, progress: Callable[[str], None] = lambda _m: None
+             params: dict | None = None, progress: Callable[[str], None] = lambda _m: None,
+             genres: list[str | None] | None = None, years: list[int | None] | None = None
              ) -> tuple[KScore, list[KScore]]:
     """Fit the topic model for every k and seed; score each k; the chosen k and all scores.
 
-    ``documents`` are the training documents (content tokens); ``texts`` those coherence is
-    measured over (default: the documents). Each k has one topic per theme with cue words in
+    ``documents`` are the training documents (content tokens), ``genres`` and ``years`` theirs
+    (see ``ThemeTopicModel.fit``); ``texts`` those coherence is measured over (default: the
+    documents). Each k has one topic per theme with cue words in
     the vocabulary; a k smaller than that many is left out.
     """
     import time
@@ -163,7 +165,7 @@ def select_k(documents: list[list[str]], taxonomy: Taxonomy, ks: Sequence[int],
             started = time.process_time()
             model = ThemeTopicModel(taxonomy=taxonomy, **{
                 **(params or {}), "n_free_topics": k - n_tied, "random_state": seed})
-            models.append(model.fit(documents).inference_)
+            models.append(model.fit(documents, genres=genres, years=years).inference_)
             seconds += time.process_time() - started
         # the k asked for, which `topics train --topics k` takes: a theme whose cue words
         # are not in the vocabulary gets no topic, so the models may hold fewer than k
