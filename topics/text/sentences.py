@@ -274,13 +274,7 @@ def _clean_spaces(raw: str, pos: int, base: int, md_level: int | None) -> _Line:
                 length += 1
             else:
                 spaces.append((length, "\u3000" if run[-1] == "\u3000" else " "))
-            chars.append(piece)
-            starts.append(base + at)
-            at += len(piece)
-            ends.append(base + at)
-            length += len(piece)
-            prev = piece[-1]
-        elif piece:  # the line's first characters, after spaces
+        if piece:  # after a space kept or dropped, or the line's first characters
             chars.append(piece)
             starts.append(base + at)
             at += len(piece)
