@@ -9,7 +9,8 @@ confirming or correcting it would give, in the order of
 - the *queue* (``margin``: what ``topics review``'s queue shows first,
   :func:`topics.review.queue.least_sure_first` on the base model's in-context probabilities;
   ``entropy``: highest entropy first; ``margin-per-report``: the margin queue taking turns
-  between reports, :func:`one_per_group`);
+  between reports, :func:`one_per_group`; ``margin-density``: one minus the margin times the
+  unit's mean similarity to the pool's units, :func:`density`);
 - or a seeded shuffle (``--random`` orders per split).
 
 After 50, 100 and 200 reviewed units the model is retrained, in one of two ways:
@@ -66,14 +67,14 @@ from topics.evaluate import score_predictions
 from topics.labelled_docs import LabelledDocument
 from topics.labels import LabelledSentence
 from topics.pipeline.model import ThemeModel
-from topics.review.queue import least_sure_first
+from topics.review.queue import least_sure_first, margin
 from topics.review.retrain import ReviewBase, adapted_model, review_training
 from topics.text.segment import Segmenter
 from topics.text.simplify import to_simplified_many
 from topics.train import first_stage_threshold, fit_context, fit_first_stage
 
 SIZES = (50, 100, 200)
-QUEUES = ("margin", "entropy", "margin-per-report")
+QUEUES = ("margin", "entropy", "margin-per-report", "margin-density")
 
 
 def split_documents(documents: list, seed: int, share: float = 0.5) -> tuple[list, list]:
@@ -255,6 +256,15 @@ def entropy(scores: dict) -> float:
     return -sum(p * math.log(p) for p in scores.values() if p > 0)
 
 
+def density(texts: list[str]) -> list[float]:
+    """Each text's mean cosine similarity (character 1-2-grams, TF-IDF) to the others."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    matrix = TfidfVectorizer(analyzer="char", ngram_range=(1, 2)).fit_transform(texts)
+    similar = np.asarray((matrix @ matrix.T).sum(axis=1)).ravel() - 1.0
+    return list(similar / max(len(texts) - 1, 1))
+
+
 def one_per_group(keys: list, group_of) -> list:
     """``keys`` (already least sure first) taking turns between groups (reports).
 
@@ -271,7 +281,8 @@ def one_per_group(keys: list, group_of) -> list:
     return [key for *_, key in ranked]
 
 
-def order_of(strategy: str, units: list, seed: int = 0) -> list[int]:
+def order_of(strategy: str, units: list, seed: int = 0, texts: list[str] | None = None
+             ) -> list[int]:
     """Positions of ``units`` in the order an analyst reviews them."""
     if strategy == "margin":
         return least_sure_first((k, u[3]) for k, u in enumerate(units))
@@ -279,6 +290,10 @@ def order_of(strategy: str, units: list, seed: int = 0) -> list[int]:
         return one_per_group(order_of("margin", units), lambda k: units[k][0])
     if strategy == "entropy":
         return sorted(range(len(units)), key=lambda k: (-entropy(units[k][3]), k))
+    if strategy == "margin-density":
+        weight = density(texts)
+        return sorted(range(len(units)), key=lambda k: (
+            -(1 - margin(units[k][3])) * weight[k], k))
     if strategy == "random":
         return random.Random(seed).sample(range(len(units)), len(units))
     raise ValueError(strategy)
@@ -370,7 +385,8 @@ def run(args, bench: Bench, devset: list, progress, started: float) -> None:
         bases.append(base_score(bench, names))
         progress(f"split {split}: {len(pool)} documents reviewed from ({len(units)} units), "
                  f"{len(names)} scored; base macro-F1 {bases[-1]['macro_f1']:.4f}")
-        orders = [("queue", order_of(args.queue, units))]
+        texts = [bench.devset[n].units[i].text for n, i, _, _ in units]
+        orders = [("queue", order_of(args.queue, units, texts=texts))]
         orders += [("random", order_of("random", units, 100 * split + r))
                    for r in range(args.random)]
         cells: dict = {}
