@@ -717,34 +717,62 @@ class _TopicJob:
     """The topic model fitted in a child process while this one fits the classifier.
 
     Only where ``fork`` is available and there is more than one core; otherwise (and if the
-    child cannot start) it is fitted here when :meth:`result` is asked for. The two fits
-    share no state and each is seeded, so the model is the same either way.
+    child cannot start, or dies before it sends its model) it is fitted here when
+    :meth:`result` is asked for. The two fits share no state and each is seeded, so the
+    model is the same either way. The child does one job and exits: it never waits for
+    work, so a parent killed outright leaves no process behind (the child's send fails on
+    the closed pipe, or it is a daemon ended with a parent that exits).
     """
 
     def __init__(self, *args):
         import multiprocessing
 
-        self._args, self._future, self._pool = args, None, None
+        self._args, self._process, self._receive = args, None, None
         if (os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods():
-            from concurrent.futures import ProcessPoolExecutor
-
+            context = multiprocessing.get_context("fork")
             try:
-                self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
-                self._future = self._pool.submit(_fit_topic_model, *args)
+                receive, send = context.Pipe(duplex=False)
+                self._process = context.Process(target=_send_topic_model,
+                                                args=(receive, send, args), daemon=True)
+                self._process.start()
             except OSError:
-                self._pool = self._future = None
+                self._process = None
+            else:
+                send.close()  # only the child writes: its end closes when it exits
+                self._receive = receive
 
     @property
     def apart(self) -> bool:
-        return self._future is not None
+        return self._process is not None
 
     def result(self) -> ThemeTopicModel:
-        if self._future is None:
+        if self._process is None:
             return _fit_topic_model(*self._args)
         try:
-            return self._future.result()
+            ok, value = self._receive.recv()
+        except EOFError:  # the child died before sending: fit it here
+            return _fit_topic_model(*self._args)
         finally:
-            self._pool.shutdown(cancel_futures=True)
+            self._receive.close()
+            self._process.join()
+        if not ok:
+            raise value
+        return value
+
+
+def _send_topic_model(receive, send, args) -> None:
+    """In the child: fit the topic model and send it (or the exception) to the parent."""
+    receive.close()  # the parent's end: held here too, a dead parent would never be noticed
+    try:
+        message = (True, _fit_topic_model(*args))
+    except Exception as error:  # raised again in the parent
+        message = (False, error)
+    try:
+        send.send(message)
+    except Exception:  # the parent is gone (or the error does not pickle): it fits the model
+        pass
+    finally:
+        send.close()
 
 
 def _topic_documents(data: TrainingData, segmenter: Segmenter,

@@ -78,3 +78,31 @@ def test_two_trainings_into_one_folder_do_not_interleave(tiny_model, labels, tmp
     model = load_model(target)
     assert model.manifest["seed"] in (3, 4)
     assert len([p for p in target.iterdir() if p.name.startswith("data-")]) == 1
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+def test_a_killed_training_leaves_no_process_behind(labels, tmp_path):
+    import psutil
+
+    killed = 0
+    for attempt in range(6):
+        process = _train(labels, tmp_path / f"m{attempt}", seed=attempt)
+        parent = psutil.Process(process.pid)
+        children: list = []
+        deadline = time.monotonic() + 60
+        while not children and process.poll() is None and time.monotonic() < deadline:
+            children = parent.children(recursive=True)
+            time.sleep(0.005)
+        if not children:  # finished (or a single core: no child) before one was seen
+            process.wait(timeout=60)
+            continue
+        time.sleep(0.05 * attempt)  # while the child fits, or after it has sent its model
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=60)
+        killed += 1
+        _, alive = psutil.wait_procs(children, timeout=60)
+        for child in alive:
+            child.kill()
+        assert not alive, f"{len(alive)} process(es) of a killed training still running"
+    if not killed:
+        pytest.skip("no training ran a child process here (one core?)")
