@@ -106,3 +106,35 @@ def test_a_killed_training_leaves_no_process_behind(labels, tmp_path):
         assert not alive, f"{len(alive)} process(es) of a killed training still running"
     if not killed:
         pytest.skip("no training ran a child process here (one core?)")
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+def test_a_killed_classify_leaves_no_worker_behind(tiny_model_dir, tmp_path):
+    import psutil
+
+    from tests.conftest import TINY
+
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    text = "\n".join(t for t, _ in TINY)
+    for n in range(40):
+        (reports / f"r{n:02d}.txt").write_text(text * 200, encoding="utf-8")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "topics", "classify", str(reports), "--model", str(tiny_model_dir),
+         "--jobs", "2", "--format", "jsonl", "--out", str(tmp_path / "out.jsonl")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    parent = psutil.Process(process.pid)
+    workers: list = []
+    deadline = time.monotonic() + 60
+    while len(workers) < 2 and process.poll() is None and time.monotonic() < deadline:
+        workers = parent.children(recursive=True)
+        time.sleep(0.01)
+    assert len(workers) >= 2, "the workers did not start"
+    time.sleep(1.0)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=60)
+    _, alive = psutil.wait_procs(workers, timeout=30)
+    for worker in alive:
+        worker.kill()
+    assert not alive, f"{len(alive)} worker(s) of a killed classify still running"
+    assert not (tmp_path / "out.jsonl").exists()

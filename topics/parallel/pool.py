@@ -21,15 +21,29 @@ class WorkerPool(NamedTuple):
     size: int
 
 
-def _leave_interrupts_to_the_parent() -> None:
-    """Ignore Ctrl-C in a worker: the process that started it stops the pool.
+def _start_worker() -> None:
+    """Ignore Ctrl-C in a worker, and end it when the process that started it is gone.
 
     Ctrl-C reaches every process of the terminal's group; a worker that took it would print
-    a traceback of its own.
+    a traceback of its own: the process that started it stops the pool. A worker waits on
+    the pool's queue, whose pipe it holds both ends of, so it would never see that process
+    killed outright (SIGKILL, the OOM killer): a thread ends it within a second of its
+    parent changing.
     """
+    import os
     import signal
+    import threading
+    import time
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
+
+    def end_with_the_parent() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=end_with_the_parent, name="end-with-the-parent", daemon=True).start()
 
 
 def _warm_up() -> None:
@@ -50,7 +64,7 @@ def worker_pool(n_workers: int) -> Iterator[WorkerPool | None]:
         yield None
         return
     executor = ProcessPoolExecutor(n_workers, multiprocessing.get_context("spawn"),
-                                   initializer=_leave_interrupts_to_the_parent)
+                                   initializer=_start_worker)
     try:
         for _ in range(n_workers):
             executor.submit(_warm_up)
