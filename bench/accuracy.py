@@ -63,23 +63,35 @@ def _table(title: str, parts: dict[str, tuple[dict, dict]], ids: list[str]) -> l
     return lines + [""]
 
 
+def held_out_probabilities(first, data, views: np.ndarray, y: np.ndarray, train: np.ndarray,
+                           held: set[str], classes: list[str]
+                           ) -> tuple[list, np.ndarray, np.ndarray]:
+    """Gold labels and the alone and in-context probabilities of the units of ``held``.
+
+    ``first`` is a first stage fitted without them; both calibrations (alone: the first
+    view only; in context: every view) are fitted on the training ``views[train]``.
+    """
+    probas = {d.name: probabilities_in(first, [u.text for u in d.units], classes)
+              for d in data.documents if d.name in held}
+    weights, bias = fit_combination(views[train], y[train])
+    alone_w, alone_b = fit_combination(views[train][:, :1], y[train])
+    test = labelled_views(data, probas, classes)
+    test_views = np.stack([r[0] for r in test])
+    gold = [classes[r[1]] for r in test]
+    return (gold, combine(test_views[:, :1], alone_w, alone_b),
+            combine(test_views, weights, bias))
+
+
 def _held_out(data, taxonomy, segmenter, cv, held: set[str]) -> tuple[dict, dict]:
     """Both stages trained without the documents in ``held``; scores on them."""
     classes = cv.classes
     first = fit_first_stage(data, taxonomy, PARAMS, segmenter, held)
-    probas = {d.name: probabilities_in(first, [u.text for u in d.units], classes)
-              for d in data.documents if d.name in held}
-    train_rows = [r for r in labelled_views(data, cv.documents, classes)
-                  if r[2].name not in held]
-    views = np.stack([r[0] for r in train_rows])
-    y = np.array([r[1] for r in train_rows])
-    weights, bias = fit_combination(views, y)
-    alone_w, alone_b = fit_combination(views[:, :1], y)
-    test = labelled_views(data, probas, classes)
-    test_views = np.stack([r[0] for r in test])
-    gold = [classes[r[1]] for r in test]
-    return (_score(gold, combine(test_views[:, :1], alone_w, alone_b), classes, taxonomy),
-            _score(gold, combine(test_views, weights, bias), classes, taxonomy))
+    rows = labelled_views(data, cv.documents, classes)
+    views = np.stack([r[0] for r in rows])
+    y = np.array([r[1] for r in rows])
+    train = np.array([r[2].name not in held for r in rows])
+    gold, alone, context = held_out_probabilities(first, data, views, y, train, held, classes)
+    return (_score(gold, alone, classes, taxonomy), _score(gold, context, classes, taxonomy))
 
 
 def _merged_units(data) -> tuple[int, int]:

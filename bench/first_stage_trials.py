@@ -26,6 +26,7 @@ from dataclasses import replace
 
 import numpy as np
 import scipy.sparse as sp
+from accuracy import held_out_probabilities
 from common import shipped_data
 from sklearn.preprocessing import normalize
 
@@ -158,18 +159,12 @@ class Harness:
                "split1_alone_ece": self._score(gold, alone[dev], classes)[1]}
         if split2:
             held = {d.name for d in data.documents if d.corpus == "devset"}
-            model = self.fit(data, held, blend)
-            probas = {d.name: probabilities_in(model, [u.text for u in d.units], classes)
-                      for d in data.documents if d.name in held}
-            train = [i for i, r in enumerate(rows) if r[2].name not in held]
-            weights, bias = fit_combination(views[train], y[train])
-            alone_w, alone_b = fit_combination(views[train][:, :1], y[train])
-            test = labelled_views(data, probas, classes)
-            test_views = np.stack([r[0] for r in test])
-            gold = [classes[r[1]] for r in test]
-            a = self._score(gold, combine(test_views[:, :1], alone_w, alone_b), classes)
-            out.update(split2_alone=a[0], split2_alone_ece=a[1], split2_context=self._score(
-                gold, combine(test_views, weights, bias), classes)[0])
+            train = np.array([r[2].name not in held for r in rows])
+            gold, alone, context = held_out_probabilities(
+                self.fit(data, held, blend), data, views, y, train, held, classes)
+            a = self._score(gold, alone, classes)
+            out.update(split2_alone=a[0], split2_alone_ece=a[1],
+                       split2_context=self._score(gold, context, classes)[0])
         out["seconds"] = round(time.monotonic() - started)
         return {k: round(v, 4) if isinstance(v, float) else v for k, v in out.items()}
 
