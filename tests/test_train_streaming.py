@@ -48,7 +48,7 @@ def test_topic_documents_are_windows_of_every_unit_of_unlabelled_reports(taxonom
         return map_here(function, paths, args)
 
     segmenter = Segmenter()
-    documents = list(_topic_documents(data, segmenter, mapper))
+    documents = [d for d, _, _ in _topic_documents(data, segmenter, mapper)]
     from topics.topic.corpus import WINDOW_UNITS, windows
 
     units = [d for d in (segmenter.content_tokens(t) for t in _units(reports[0])) if d]
@@ -73,16 +73,16 @@ def test_topic_documents_window_labelled_documents_and_keep_lone_sentences(taxon
     inside = LabelledSentence(units[1].text, "other", "set/doc", 1, "set/doc")
     data = TrainingData([lone, inside, lone], {}, documents=[doc])
     segmenter = Segmenter()
-    documents = list(_topic_documents(data, segmenter))
+    tagged = list(_topic_documents(data, segmenter))
+    documents = [d for d, _, _ in tagged]
     expected_doc = [t for u in units[:5] for t in segmenter.content_tokens(u.text)]
     assert documents[0] == segmenter.content_tokens(lone.text)  # once, alone
     assert documents[1] == expected_doc
     assert sum(len(d) for d in documents[1:]) == sum(
         len(segmenter.content_tokens(u.text)) for u in units)
-    # with sources: the same documents, the labelled document's genre and year, None for a
-    # lone sentence
+    # each with the labelled document's genre and year, None for a lone sentence
     doc.genre, doc.year = "news", 2021
-    tagged = list(_topic_documents(data, segmenter, sources=True))
+    tagged = list(_topic_documents(data, segmenter))
     assert [d for d, _, _ in tagged] == documents
     assert [(g, y) for _, g, y in tagged] == [(None, None)] + [("news", 2021)] * (
         len(documents) - 1)

@@ -706,7 +706,7 @@ def _fit_topic_model(taxonomy: Taxonomy, n_free_topics: int, seed: int, data: Tr
 
     # read in step by the fit, so the copies of the stream stay one document apart
     documents, genres, years = itertools.tee(
-        _topic_documents(data, segmenter, mapper, sources=True), 3)
+        _topic_documents(data, segmenter, mapper), 3)
     return ThemeTopicModel(taxonomy=taxonomy, n_free_topics=n_free_topics,
                            random_state=seed).fit((d for d, _, _ in documents),
                                                   genres=(g for _, g, _ in genres),
@@ -775,22 +775,21 @@ def _send_topic_model(receive, send, args) -> None:
         send.close()
 
 
-def _topic_documents(data: TrainingData, segmenter: Segmenter,
-                     mapper: Mapper = map_here, sources: bool = False) -> Iterator:
-    """Token lists for the topic model, streamed: windows of neighbouring units.
+def _topic_documents(data: TrainingData, segmenter: Segmenter, mapper: Mapper = map_here
+                     ) -> Iterator[tuple[list[str], str | None, int | None]]:
+    """``(tokens, genre, year)`` for the topic model, streamed: windows of neighbouring units.
 
     Every labelled document (shipped document sets, hand-labelled reports) and every report
     without hand labels (read again one at a time, by ``mapper``) gives windows of
     :data:`~topics.topic.corpus.WINDOW_UNITS` units in order; labelled sentences of no
     document (authored examples, label files without their reports) stay one each.
-    With ``sources``, ``(tokens, genre, year)``: a labelled document's genre (hand-labelled
-    reports: ``reports``) and year, None for the others (see ``ThemeTopicModel``'s
-    ``genre_share`` and ``min_years``).
+    Each comes with a labelled document's genre (hand-labelled reports: ``reports``) and
+    year, None for the others (see ``ThemeTopicModel``'s ``genre_share`` and ``min_years``).
     """
     from .topic.corpus import windows
 
     def tagged(documents, genre, year=None):
-        return ((d, genre, year) for d in documents) if sources else documents
+        return ((d, genre, year) for d in documents)
 
     in_documents = {doc.name for doc in data.documents}
     lone = dict.fromkeys(s.text for s in data.sentences
@@ -829,7 +828,7 @@ def select_n_topics(taxonomy: Taxonomy, data: TrainingData, ks: list[int],
 
     segmenter = segmenter or Segmenter()
     progress("reading and segmenting the topic model's documents")
-    tagged = list(_topic_documents(data, segmenter, mapper, sources=True))
+    tagged = list(_topic_documents(data, segmenter, mapper))
     documents = [d for d, _, _ in tagged]
     progress(f"{len(documents)} documents; fitting {n_seeds or N_SEEDS} models per k")
     return select_k(documents, taxonomy, ks, n_seeds=n_seeds or N_SEEDS, progress=progress,
