@@ -58,6 +58,7 @@ from pathlib import Path
 
 import numpy as np
 from common import HERE, OUT, machine, shipped_data
+from review_refit import ReviewBase, review_training
 
 from topics import config
 from topics.classify.context import ContextModel, heading_positions
@@ -68,7 +69,7 @@ from topics.labelled_docs import LabelledDocument
 from topics.labels import LabelledSentence
 from topics.pipeline.model import ThemeModel
 from topics.review.queue import least_sure_first, margin
-from topics.review.retrain import ReviewBase, adapted_model, review_training
+from topics.review.retrain import adapted_model
 from topics.text.segment import Segmenter
 from topics.text.simplify import to_simplified_many
 from topics.train import first_stage_threshold, fit_context, fit_first_stage

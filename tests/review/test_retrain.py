@@ -13,10 +13,8 @@ from topics.labels import LabelledSentence, load_labels
 from topics.review.app import create_app
 from topics.review.retrain import (
     Retrainer,
-    ReviewBase,
     adapted_model,
     held_out_scores,
-    review_training,
     reviewed_documents,
     with_corrections,
 )
@@ -163,42 +161,6 @@ def test_reviewed_reports_become_labelled_documents_with_their_headings(session,
                         report.results[3].index: "talent"}  # not the changed text
     headings = heading_positions(doc.units)
     assert headings[0] is None and any(h is not None for h in headings)  # the context
-
-
-def docs_data(taxonomy):
-    """Six small labelled documents of the tiny corpus (enough rows for a second stage)."""
-    from topics.labelled_docs import LabelledDocument
-    from topics.text.sentences import split_units
-
-    sentences, documents = [], []
-    for number in range(6):
-        pairs = TINY[number % 3:] + TINY[:number % 3]
-        name = f"set/d{number}"
-        units = split_units("\n".join(text for text, _ in pairs), name)
-        assert [u.shown for u in units] == [text for text, _ in pairs]
-        gold = [label for _, label in pairs]
-        documents.append(LabelledDocument(name, units, gold))
-        sentences += [LabelledSentence(u.text, g, name, u.index, name)
-                      for u, g in zip(units, gold, strict=True)]
-    return TrainingData(sentences, {}, documents=documents)
-
-
-def test_the_second_stage_learns_from_the_reviewed_units_in_their_reports(session, taxonomy):
-    base = ReviewBase.fit(taxonomy, docs_data(taxonomy))
-    reviewed_file(session, ["political", "political", "talent"])
-    corrections = load_labels(session.store.path, taxonomy)
-    docs = reviewed_documents([(r.name, r.path) for r in session.reports], corrections)
-    without_data, without = review_training(base, corrections, [])
-    data, record = review_training(base, corrections, docs)
-    assert without_data.sentences == data.sentences  # the first stage: the same data
-    assert corrections[0] in data.sentences
-    shipped = without["second_stage"]["meta"]["units"]
-    assert shipped == 6 * len(TINY)
-    assert record["second_stage"]["meta"]["units"] == shipped + 3  # the reviewed units
-    assert record["second_stage"]["arrays"] != without["second_stage"]["arrays"]
-    assert record["metrics"]["context_cv"]["reviewed_documents"] == 1
-    model = train_model(taxonomy, data, recorded=record, n_free_topics=1, evaluate=False)
-    assert model.context.meta["units"] == shipped + 3
 
 
 def test_units_of_no_one_report_bring_no_context(tmp_path):

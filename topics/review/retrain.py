@@ -22,10 +22,9 @@ labelled with it, so that the page can show, before anyone switches:
 The old model stays in use until :meth:`Retrainer.switch`; :meth:`Retrainer.keep` forgets
 the new one (its folder stays on disk).
 
-The full refit (:class:`ReviewBase`, :func:`review_training`: the shipped data plus the
-reviewed units, the second stage learning from them in their reports) is what
-``bench/review_loop.py --weight`` compares the adaptation with; ``topics train --labels
-reviewed.jsonl REPORT…`` is such a refit too (without the shipped labels).
+``topics train --labels reviewed.jsonl REPORT…`` is a full refit instead (without the
+shipped labels); ``bench/review_refit.py`` holds the refit with the shipped data that
+``bench/review_loop.py --weight`` compares the adaptation with.
 """
 
 from __future__ import annotations
@@ -39,55 +38,17 @@ from pathlib import Path
 
 import numpy as np
 
-from ..classify.context import ContextModel
 from ..classify.predictor import ThemePredictor
 from ..config import MAX_BYTES
 from ..errors import InputError, TopicsError, UsageError
 from ..labelled_docs import LabelledDocument
 from ..labels import LabelledSentence, by_report
 from ..pipeline.model import ThemeModel
-from ..taxonomy import Taxonomy
-from ..train import CrossValidated, TrainingData
+from ..train import TrainingData
 from .session import Report, ReviewSession, relabel
 
 #: A function that trains a model from a labels file, telling its progress.
 Trainer = Callable[[Path, Callable[[str], None]], ThemeModel]
-
-
-@dataclasses.dataclass
-class ReviewBase:
-    """What every retraining of a review shares: computed once, then kept by the retrainer.
-
-    ``data``: the training data without the analyst's labels (the shipped data); ``cv``: its
-    cross-validated first-stage probabilities (the second stage's training rows);
-    ``classifier_cv``: the first stage's cross-validated scores; ``first``: a first stage
-    fitted on ``data`` alone, which never saw a reviewed report, to give the reviewed units
-    their held-out views as ``cv`` gives the shipped documents theirs.
-    """
-
-    taxonomy: Taxonomy
-    data: TrainingData
-    params: dict
-    cv: CrossValidated
-    classifier_cv: dict
-    first: Callable[[list[str]], np.ndarray] | None = None  # texts -> probabilities (cv order)
-
-    @classmethod
-    def fit(cls, taxonomy: Taxonomy, data: TrainingData, seed: int = 0,
-            progress: Callable[[str], None] = lambda _m: None) -> ReviewBase:
-        """Cross-validate the first stage on ``data`` and fit it once on all of it."""
-        from ..text.segment import Segmenter
-        from ..train import cross_predict, cross_validate, fit_first_stage, probabilities_in
-
-        segmenter, params = Segmenter(), {"random_state": seed}
-        cv = cross_predict(data, taxonomy, params, segmenter, seed, progress)
-        if cv is None:
-            raise UsageError("the training data has fewer than two labelled documents")
-        progress("fitting the first stage on the shipped data (for the reviewed reports)")
-        first = fit_first_stage(data, taxonomy, params, segmenter)
-        return cls(taxonomy, data, params, cv,
-                   cross_validate(data, taxonomy, params, segmenter, cv=cv),
-                   lambda texts: probabilities_in(first, texts, cv.classes))
 
 
 #: How strongly an adaptation is held to the model it adapts (the L2 penalty on the change of
@@ -244,45 +205,6 @@ def reviewed_documents(reports: list[tuple[str, str]], corrections: list[Labelle
             documents.append(LabelledDocument(f"reviewed/{name}", units, gold,
                                               corpus="reviewed"))
     return documents
-
-
-def second_stage(base: ReviewBase, documents: list[LabelledDocument],
-                 probas: dict[str, np.ndarray]) -> tuple[ContextModel, dict]:
-    """The second stage fitted on the shipped documents and the reviewed ones together.
-
-    ``probas`` are the reviewed documents' first-stage probabilities (by name) from a first
-    stage that never saw them; each reviewed document joins a cross-validation fold (dealt
-    round the folds in name order) so that the nested scores hold it out too.
-    """
-    from ..train import first_stage_threshold, fit_context
-
-    n_folds = max(base.cv.fold.values()) + 1
-    fold = dict(base.cv.fold)
-    for number, doc in enumerate(sorted(documents, key=lambda d: d.name)):
-        fold[doc.name] = number % n_folds
-    cv = dataclasses.replace(base.cv, fold=fold, documents={**base.cv.documents, **probas})
-    data = dataclasses.replace(base.data, documents=[*base.data.documents, *documents])
-    return fit_context(data, base.taxonomy, cv, first_stage_threshold(base.params))
-
-
-def review_training(base: ReviewBase, corrections: list[LabelledSentence],
-                    documents: list[LabelledDocument]) -> tuple[TrainingData, dict]:
-    """The training data and the cross-validated record :func:`train_model` is given.
-
-    The first stage learns from the shipped sentences and the analyst's (weight 1 each);
-    the second stage from the shipped documents and the reviewed units in their reports.
-    """
-    from ..text.simplify import to_simplified_many
-    from ..train import cross_validated_record
-
-    probas = {doc.name: base.first(to_simplified_many([u.text for u in doc.units]))
-              for doc in documents}
-    context, context_cv = second_stage(base, documents, probas)
-    metrics = {"classifier_cv": base.classifier_cv}
-    if context_cv:
-        metrics["context_cv"] = dict(context_cv, reviewed_documents=len(documents))
-    record = cross_validated_record(context, metrics)
-    return with_corrections(base.data, corrections), record
 
 
 def with_corrections(data: TrainingData, corrections: list[LabelledSentence]) -> TrainingData:
