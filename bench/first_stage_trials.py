@@ -10,6 +10,7 @@ document, nested second stage) and split 2 (the development set held out whole),
     python bench/first_stage_trials.py --list
     python bench/first_stage_trials.py --consistency   # devset-only model on written units
     python bench/first_stage_trials.py --calibrations  # richer calibrations of units alone
+    python bench/first_stage_trials.py --curve         # learning curve: devset alone vs data
 
 Results of a run are in the hand-written part of ``bench/ACCURACY.md``.
 """
@@ -269,6 +270,35 @@ class Harness:
                               "split2_alone": round(split2[0], 4),
                               "split2_alone_ece": round(split2[1], 4)}), flush=True)
 
+    def curve(self, fractions=(0.125, 0.25, 0.5, 1.0), seeds=(0, 1, 2)) -> None:
+        """Development-set macro-F1 alone of first stages fitted on a share of the other data.
+
+        The first stage is fitted without the development set (split 2) on ``fraction`` of the
+        other hand-labelled documents (drawn by document, one draw per seed; the authored
+        examples always in), and labels each agreed development-set unit alone (its most
+        probable theme, before calibration).
+        """
+        devset = {d.name for d in self.data.documents if d.corpus == "devset"}
+        dev = [s for s in self.data.sentences if s.group in devset]
+        gold = [s.label for s in dev]
+        groups = sorted({s.group for s in self.data.sentences
+                         if s.group not in devset and s.source == "hand"})
+        for fraction in fractions:
+            scores, units = [], 0
+            for seed in seeds if fraction < 1 else seeds[:1]:
+                order = list(groups)
+                random.Random(seed).shuffle(order)
+                held = set(order[round(len(order) * fraction):]) | devset
+                model = self.fit(self.data, held)
+                classes = list(model.classes_)
+                proba = probabilities_in(model, [s.text for s in dev], classes)
+                scores.append(score_probabilities(gold, proba, classes, self.taxonomy,
+                                                  0.0)["macro_f1"])
+                units = sum(1 for s in self.data.sentences if s.group not in held)
+            print(json.dumps({"fraction": fraction, "training_units": units,
+                              "devset_alone": [round(x, 4) for x in scores],
+                              "mean": round(float(np.mean(scores)), 4)}), flush=True)
+
     def consistency(self) -> None:
         """A model trained on the devset's agreed units labels the written documents' (and back)."""
         dev = [s for s in self.data.sentences if s.group.startswith("devset/")]
@@ -302,6 +332,8 @@ def main() -> None:
                         help="devset-only model on the written documents, and back")
     parser.add_argument("--calibrations", action="store_true",
                         help="richer calibrations of units alone over the baseline's first stage")
+    parser.add_argument("--curve", action="store_true",
+                        help="learning curve: devset alone against a share of the other data")
     args = parser.parse_args()
     harness = Harness()
     known = harness.trials()
@@ -313,6 +345,9 @@ def main() -> None:
         return
     if args.calibrations:
         harness.calibrations()
+        return
+    if args.curve:
+        harness.curve()
         return
     for name in args.trials:
         spec = known[name]()
