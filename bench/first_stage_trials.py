@@ -11,6 +11,7 @@ document, nested second stage) and split 2 (the development set held out whole),
     python bench/first_stage_trials.py --consistency   # devset-only model on written units
     python bench/first_stage_trials.py --calibrations  # richer calibrations of units alone
     python bench/first_stage_trials.py --curve         # learning curve: devset alone vs data
+    python bench/first_stage_trials.py --paraphrases   # devset documents paraphrased, in training
 
 Results of a run are in the hand-written part of ``bench/ACCURACY.md``.
 """
@@ -299,6 +300,53 @@ class Harness:
                               "devset_alone": [round(x, 4) for x in scores],
                               "mean": round(float(np.mean(scores)), 4)}), flush=True)
 
+    def paraphrases(self) -> None:
+        """Development-set documents paraphrased unit by unit, added to the first stage's data.
+
+        ``bench/devset_paraphrases.jsonl`` holds one paraphrase of every development-set unit
+        (same document and index; names, numbers and wording changed, the function and the
+        implicitness kept), written in session 24 by helper sessions that saw the units only.
+        Each paraphrase takes its original's agreed label and its document's group, so a
+        fold that holds a document out holds its paraphrase out too. 5 folds over the
+        development set's documents; every other labelled unit always trains; macro-F1 of
+        each development-set unit alone (most probable theme, before calibration).
+        """
+        from topics.labels import LabelledSentence
+
+        here = __import__("pathlib").Path(__file__).resolve().parent
+        labels = next(path for _docs, path in config.document_sets()
+                      if path.parent.name == "devset")  # its index: the paraphrases' index
+        gold = {(r["doc"], r["index"]): r["label"] for r in map(
+            json.loads, labels.read_text(encoding="utf-8").splitlines()) if r["agreed"]}
+        extra = []
+        for line in (here / "devset_paraphrases.jsonl").read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            label = gold.get((record["doc"], record["index"]))
+            if label is not None:
+                extra.append(LabelledSentence(record["text"], label, f"paraphrase/{record['doc']}",
+                                              record["index"], f"devset/{record['doc']}"))
+        devset = sorted({s.group for s in self.data.sentences if s.group.startswith("devset/")})
+        order = list(devset)
+        random.Random(0).shuffle(order)
+        fold = {group: number % 5 for number, group in enumerate(order)}
+        dev = [s for s in self.data.sentences if s.group in fold]
+        for name, added in (("without", []), ("with the paraphrases", extra)):
+            data = self.with_sentences(self.data.sentences + added)
+            truth, predicted = [], []
+            for number in range(5):
+                held = {group for group, f in fold.items() if f == number}
+                model = self.fit(data, held)
+                classes = list(model.classes_)
+                test = [s for s in dev if s.group in held]
+                proba = probabilities_in(model, [s.text for s in test], classes)
+                predicted += [classes[i] for i in proba.argmax(axis=1)]
+                truth += [s.label for s in test]
+            score = score_probabilities(truth, np.eye(len(self.taxonomy.ids))[[
+                sorted(self.taxonomy.ids).index(p) for p in predicted]],
+                sorted(self.taxonomy.ids), self.taxonomy, 0.0)["macro_f1"]
+            print(json.dumps({"devset 5-fold, alone": name, "units added": len(added),
+                              "macro_f1": round(score, 4)}), flush=True)
+
     def consistency(self) -> None:
         """A model trained on the devset's agreed units labels the written documents' (and back)."""
         dev = [s for s in self.data.sentences if s.group.startswith("devset/")]
@@ -332,6 +380,8 @@ def main() -> None:
                         help="devset-only model on the written documents, and back")
     parser.add_argument("--calibrations", action="store_true",
                         help="richer calibrations of units alone over the baseline's first stage")
+    parser.add_argument("--paraphrases", action="store_true",
+                        help="the development set's paraphrases in training, 5 folds over it")
     parser.add_argument("--curve", action="store_true",
                         help="learning curve: devset alone against a share of the other data")
     args = parser.parse_args()
@@ -348,6 +398,9 @@ def main() -> None:
         return
     if args.curve:
         harness.curve()
+        return
+    if args.paraphrases:
+        harness.paraphrases()
         return
     for name in args.trials:
         spec = known[name]()
