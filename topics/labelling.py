@@ -32,8 +32,32 @@ from .pipeline.model import ThemeModel, UnitResult
 _log = logging.getLogger("topics")
 
 #: A model, or a function that loads one: called once the worker processes have started,
-#: so that they import the labelling code while this process loads the model.
+#: so that they import the labelling code while this process loads the model. Such a
+#: function may name the folder it loads from (its ``folder`` attribute, see
+#: :func:`model_loader`): the workers then load the model meanwhile too.
 ModelSource = ThemeModel | Callable[[], ThemeModel]
+
+
+def model_loader(load: Callable[[], ThemeModel], folder: str | os.PathLike | None
+                 ) -> Callable[[], ThemeModel]:
+    """``load``, naming the ``folder`` of the saved model it loads (None: not known yet).
+
+    Worker processes load the model from that folder while ``load`` runs here; they label
+    with it only if it is the model ``load`` gave (its manifest), else they load it again.
+    """
+
+    def loader() -> ThemeModel:
+        return load()
+
+    loader.folder = None if folder is None else str(folder)
+    return loader
+
+
+def _folder(model: ModelSource) -> str | None:
+    """The folder of the saved model of ``model``, when known before it is loaded."""
+    if isinstance(model, ThemeModel):
+        return model.path
+    return getattr(model, "folder", None)
 #: A renderer (``topics.render.outputs.renderer``), or a function of the loaded model that
 #: makes one (its taxonomy names the score columns); None: results, not text.
 RenderSource = Render | Callable[[ThemeModel], Render | None] | None
@@ -192,7 +216,8 @@ class Labelling:
         with contextlib.ExitStack() as stack:
             # the workers start first and import while this process loads the model
             pool = stack.enter_context(worker_pool(
-                0 if self._scheduler else worker_count(self._jobs, self.items)))
+                0 if self._scheduler else worker_count(self._jobs, self.items),
+                _folder(self._load or self.model)))
             model = self.model = loaded(self._load or self.model)
             render = self._render
             if render is not None and not hasattr(render, "explain"):  # a factory

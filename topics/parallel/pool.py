@@ -46,19 +46,29 @@ def _start_worker() -> None:
     threading.Thread(target=end_with_the_parent, name="end-with-the-parent", daemon=True).start()
 
 
-def _warm_up() -> None:
-    """Import the labelling code (numpy, scipy, the model classes) in a new worker."""
-    from . import worker  # noqa: F401
+def _warm_up(model_path: str | None) -> None:
+    """Import the labelling code (numpy, scipy, the model classes) in a new worker.
+
+    Then, given the folder of the model, load it and make it ready (``worker.preload``); a
+    model that cannot be loaded is left to the first batch, which says why.
+    """
+    from . import worker
+
+    if model_path is not None:
+        with contextlib.suppress(Exception):  # the first batch loads it again, and says why
+            worker.preload(model_path)
 
 
 @contextlib.contextmanager
-def worker_pool(n_workers: int) -> Iterator[WorkerPool | None]:
+def worker_pool(n_workers: int, model_path: str | None = None
+                ) -> Iterator[WorkerPool | None]:
     """``n_workers`` worker processes (None for none), started now and stopped at the end.
 
     Started before this process loads its model, they import the labelling code
-    meanwhile. They are spawned, not forked (a forked copy of a process with threads can
-    hang): like ``multiprocessing``, a script that starts them needs the
-    ``if __name__ == "__main__":`` guard.
+    meanwhile, and load the model at ``model_path`` when it is given (its folder, when
+    known before the model is loaded). They are spawned, not forked (a forked copy of a
+    process with threads can hang): like ``multiprocessing``, a script that starts them
+    needs the ``if __name__ == "__main__":`` guard.
     """
     if n_workers < 1:
         yield None
@@ -67,7 +77,7 @@ def worker_pool(n_workers: int) -> Iterator[WorkerPool | None]:
                                    initializer=_start_worker)
     try:
         for _ in range(n_workers):
-            executor.submit(_warm_up)
+            executor.submit(_warm_up, model_path)
         yield WorkerPool(executor, n_workers)
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
