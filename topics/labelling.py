@@ -67,16 +67,18 @@ def _quiet(_message: str) -> None:
     pass
 
 
-def loaded(model: ModelSource) -> ThemeModel:
+def loaded(model: ModelSource, background: bool = False) -> ThemeModel:
     """The model; a function that loads one is called, and this process tuned to keep it.
 
-    Such a model lives as long as this process labels (see ``parallel.tuning``).
+    Such a model lives as long as this process labels (see ``parallel.tuning``); what it
+    builds on first use is built now (``ThemeModel.prepare``: with ``background``, partly
+    in a thread, for a process that labels alone).
     """
     if isinstance(model, ThemeModel):
         return model
     from .parallel.tuning import settle_for_labelling
 
-    model = model()
+    model = model().prepare(background)
     settle_for_labelling()
     return model
 
@@ -218,7 +220,7 @@ class Labelling:
             pool = stack.enter_context(worker_pool(
                 0 if self._scheduler else worker_count(self._jobs, self.items),
                 _folder(self._load or self.model)))
-            model = self.model = loaded(self._load or self.model)
+            model = self.model = loaded(self._load or self.model, background=pool is None)
             render = self._render
             if render is not None and not hasattr(render, "explain"):  # a factory
                 render = render(model)

@@ -30,7 +30,7 @@ def _model(model_path: str) -> tuple[str, ThemeModel]:
     if held is None:
         from ..bundle import load_model
 
-        model = load_model(model_path)
+        model = load_model(model_path).prepare(background=False)
         held = _MODELS[model_path] = (manifest_key(model), model)
         settle_for_labelling()
     return held

@@ -171,6 +171,16 @@ class ThemeModel:
         """Probability under which the fallback theme is given (the second stage's)."""
         return None if self.context is None else self.context.threshold
 
+    def prepare(self, background: bool = True) -> ThemeModel:
+        """Build now what labelling builds on first use (``ThemePredictor.prepare``); self.
+
+        A process that is about to label calls it once the model is loaded. With
+        ``background`` part of the work runs in a thread while the process goes on: worth
+        it where a core is free (one process labelling), not where every core labels.
+        """
+        self.classifier.prepare(background)
+        return self
+
     def label(self, texts: list[str], n_evidence: int | None = N_EVIDENCE, topics: bool = True):
         """Predictions and topics for plain sentences, each alone: ``(predictions, topics)``.
 
