@@ -702,8 +702,9 @@ def classify(obj, inputs, model_dir, fmt, out, encoding, max_size, explain, wide
 
     Example: topics classify reports/ --format html --out report.html
     """
-    from .labelling import label_many
+    from .labelling import label_many, model_loader
     from .render.outputs import renderer
+    from .resolve import model_folder
 
     _check_out(fmt, out)
     for flag, given in (("--wide", wide), ("--profile-only", profile_only)):
@@ -714,7 +715,8 @@ def classify(obj, inputs, model_dir, fmt, out, encoding, max_size, explain, wide
                                "csv with --explain, or xlsx or html (they always have it)")
     width = _table_width(wide, out)
     started, progress, skips = time.monotonic(), _Progress(obj), _Skips(obj)
-    labelled = label_many(lambda: _load(obj, model_dir), inputs,
+    labelled = label_many(model_loader(lambda: _load(obj, model_dir), model_folder(model_dir)),
+                          inputs,
                           lambda model: renderer(fmt, model.taxonomy, explain, width,
                                                  profile_only), jobs=jobs,
                           scheduler=scheduler, encoding=encoding,

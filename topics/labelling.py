@@ -32,8 +32,32 @@ from .pipeline.model import ThemeModel, UnitResult
 _log = logging.getLogger("topics")
 
 #: A model, or a function that loads one: called once the worker processes have started,
-#: so that they import the labelling code while this process loads the model.
+#: so that they import the labelling code while this process loads the model. Such a
+#: function may name the folder it loads from (its ``folder`` attribute, see
+#: :func:`model_loader`): the workers then load the model meanwhile too.
 ModelSource = ThemeModel | Callable[[], ThemeModel]
+
+
+def model_loader(load: Callable[[], ThemeModel], folder: str | os.PathLike | None
+                 ) -> Callable[[], ThemeModel]:
+    """``load``, naming the ``folder`` of the saved model it loads (None: not known yet).
+
+    Worker processes load the model from that folder while ``load`` runs here; they label
+    with it only if it is the model ``load`` gave (its manifest), else they load it again.
+    """
+
+    def loader() -> ThemeModel:
+        return load()
+
+    loader.folder = None if folder is None else str(folder)
+    return loader
+
+
+def _folder(model: ModelSource) -> str | None:
+    """The folder of the saved model of ``model``, when known before it is loaded."""
+    if isinstance(model, ThemeModel):
+        return model.path
+    return getattr(model, "folder", None)
 #: A renderer (``topics.render.outputs.renderer``), or a function of the loaded model that
 #: makes one (its taxonomy names the score columns); None: results, not text.
 RenderSource = Render | Callable[[ThemeModel], Render | None] | None
@@ -43,16 +67,18 @@ def _quiet(_message: str) -> None:
     pass
 
 
-def loaded(model: ModelSource) -> ThemeModel:
+def loaded(model: ModelSource, background: bool = False) -> ThemeModel:
     """The model; a function that loads one is called, and this process tuned to keep it.
 
-    Such a model lives as long as this process labels (see ``parallel.tuning``).
+    Such a model lives as long as this process labels (see ``parallel.tuning``); what it
+    builds on first use is built now (``ThemeModel.prepare``: with ``background``, partly
+    in a thread, for a process that labels alone).
     """
     if isinstance(model, ThemeModel):
         return model
     from .parallel.tuning import settle_for_labelling
 
-    model = model()
+    model = model().prepare(background)
     settle_for_labelling()
     return model
 
@@ -192,8 +218,9 @@ class Labelling:
         with contextlib.ExitStack() as stack:
             # the workers start first and import while this process loads the model
             pool = stack.enter_context(worker_pool(
-                0 if self._scheduler else worker_count(self._jobs, self.items)))
-            model = self.model = loaded(self._load or self.model)
+                0 if self._scheduler else worker_count(self._jobs, self.items),
+                _folder(self._load or self.model)))
+            model = self.model = loaded(self._load or self.model, background=pool is None)
             render = self._render
             if render is not None and not hasattr(render, "explain"):  # a factory
                 render = render(model)

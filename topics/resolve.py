@@ -140,6 +140,20 @@ def resolve_model(path: str | os.PathLike | None,
     return default_model(progress, notice)
 
 
+def model_folder(path: str | os.PathLike | None) -> Path | None:
+    """The folder :func:`resolve_model` loads for ``path``, when it need not build one.
+
+    ``path`` itself; without one, ``./models/default`` or the built-in default model's
+    folder when it holds a model (which may still turn out stale and be rebuilt), else None.
+    """
+    if path:
+        return Path(path)
+    for folder in (config.LOCAL_MODEL_DIR, config.builtin_model_dir()):
+        if (folder / "manifest.json").exists():
+            return folder
+    return None
+
+
 def describe_model(model: ThemeModel) -> str:
     """Which model this is, for a summary line: where, when and from what it was trained."""
     manifest = model.manifest

@@ -5,7 +5,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from topics.classify.context import VIEWS, ContextModel, combine, context_views, fit_combination
+from topics.classify.context import (
+    VIEWS,
+    ContextModel,
+    combine,
+    context_views,
+    context_views_many,
+    fit_combination,
+)
 
 
 def _reference_views(proba, headings):
@@ -36,6 +43,29 @@ def test_views_equal_the_unit_by_unit_reference(case):
     # a heading comes before the units under it
     headings = [h if h is not None and h < i else None for i, h in enumerate(raw_headings)]
     np.testing.assert_allclose(context_views(proba, headings), _reference_views(proba, headings))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(1, 9), min_size=1, max_size=6), st.randoms(use_true_random=False))
+def test_views_of_many_reports_at_once_are_each_reports_own_number_for_number(lengths, rng):
+    reports, headings = [], []
+    for n in lengths:
+        proba = np.array([[rng.uniform(0.0, 1.0) for _ in range(4)] for _ in range(n)])
+        proba[rng.randrange(n), rng.randrange(4)] = 0.0  # clipped by the log
+        reports.append(proba / np.maximum(proba.sum(axis=1, keepdims=True), 1e-9))
+        headings.append([rng.randrange(i) if i and rng.random() < 0.6 else None
+                         for i in range(n)])
+    together = context_views_many(np.vstack(reports), lengths, headings)
+    alone = np.vstack([context_views(proba, h) for proba, h in zip(reports, headings,
+                                                                    strict=True)])
+    assert np.array_equal(together, alone)  # exactly: no number may change in the output
+    model = ContextModel({"classes": list("abcd"), "threshold": 0.3},
+                         {"weights": np.array([0.9, 0.3, 0.1, 0.4, 0.2, 0.5]),
+                          "bias": np.array([0.1, -0.2, 0.0, 0.3]),
+                          "alone_weights": np.ones(1), "alone_bias": np.zeros(4)})
+    assert np.array_equal(model.in_context_many(np.vstack(reports), lengths, headings),
+                          np.vstack([model.in_context(proba, h) for proba, h in zip(
+                              reports, headings, strict=True)]))
 
 
 def test_combination_gives_probabilities_and_the_identity_keeps_the_first_stage():

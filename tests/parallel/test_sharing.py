@@ -218,11 +218,64 @@ def test_small_files_in_batches_in_workers_give_what_one_process_gives(
 def test_a_worker_labels_its_batch_as_this_process_labels_files_in_turn(tiny_model_dir,
                                                                         tmp_path):
     from topics.bundle import load_model
-    from topics.parallel.worker import label_in_worker
+    from topics.parallel.worker import label_in_worker, manifest_key
     from topics.pipeline.label import label_files_in_turn
 
     items = _many_small_reports(tmp_path, 12)
-    got = label_in_worker(str(tiny_model_dir), items, None, 10 ** 7, None)
-    expected = list(label_files_in_turn(load_model(tiny_model_dir), items, None, 10 ** 7))
+    model = load_model(tiny_model_dir)
+    got = label_in_worker(str(tiny_model_dir), manifest_key(model), items, None, 10 ** 7, None)
+    expected = list(label_files_in_turn(model, items, None, 10 ** 7))
     assert len(got) == len(items)
     assert _comparable(got) == _comparable(expected)
+
+
+def test_the_last_batches_shrink_so_that_no_process_waits_long_for_another(tmp_path):
+    items = []
+    for number in range(300):
+        path = tmp_path / f"{number:03d}.txt"
+        path.write_bytes(b"x" * 3_000)
+        items.append(str(path))
+    for processes in (2, 3):
+        made = batch.batches(items, processes)
+        assert [item for files in made for item in files] == items
+        held = [sum(batch._size(f) + batch.FILE_BYTES for f in files) for files in made]
+        first = min(batch.MAX_BATCH_BYTES, sum(held) // (4 * processes))
+        assert held[0] > batch.MIN_BATCH_BYTES and held[0] <= first
+        assert all(later <= earlier for earlier, later in zip(held, held[1:], strict=False))
+        assert max(held[-3:]) <= batch.MIN_BATCH_BYTES  # the end: small batches
+
+
+def _held_models():
+    from topics.parallel import worker
+
+    return sorted(worker._MODELS)
+
+
+def test_workers_load_the_model_of_a_folder_given_before_any_file(tiny_model_dir):
+    from topics.parallel.pool import worker_pool
+
+    with worker_pool(1, str(tiny_model_dir)) as pool:  # its tasks run in the order given
+        assert pool.executor.submit(_held_models).result() == [str(tiny_model_dir)]
+    with worker_pool(1) as pool:
+        assert pool.executor.submit(_held_models).result() == []
+
+
+def test_a_worker_labels_with_the_model_it_was_given_not_one_preloaded_before(
+        tiny_model_dir, tmp_path, monkeypatch):
+    from topics.bundle import load_model
+    from topics.errors import ModelError
+    from topics.parallel import worker
+    from topics.pipeline.label import label_files_in_turn
+
+    monkeypatch.setattr(worker, "_MODELS", {})
+    items = _many_small_reports(tmp_path, 6)
+    model = load_model(tiny_model_dir)
+    key, folder = worker.manifest_key(model), str(tiny_model_dir)
+    worker.preload(folder)
+    assert worker._MODELS[folder][0] == key
+    worker._MODELS[folder] = ("a model since replaced on disk", None)
+    got = worker.label_in_worker(folder, key, items, None, 10 ** 7, None)
+    assert _comparable(got) == _comparable(list(label_files_in_turn(model, items, None, 10 ** 7)))
+    assert worker._MODELS[folder][0] == key  # loaded again from the folder
+    with pytest.raises(ModelError, match="changed on disk since it was loaded"):
+        worker.label_in_worker(folder, "the key of another model", items, None, 10 ** 7, None)

@@ -141,8 +141,34 @@ def test_pickled_state_leaves_out_everything_built_while_working():
     from topics.text.segment import Segmenter
 
     fresh, used = Segmenter(), Segmenter()
+    used.prepare()  # a tokenizer being built in a thread is left out too
+    assert set(used.__getstate__()) <= set(vars(fresh)) | {"entries", "stopwords"}
     used.tokens_many(["加强党的建设，全面从严治检。", "xx.x%的2024-05-16"])
     [used.is_content(t) for t in ("检察", "的")]
     kept = set(vars(fresh)) | {"entries", "stopwords"}  # the dictionary lists are data
     assert set(used.__getstate__()) <= kept
     assert pickle.loads(pickle.dumps(used)).tokens("全面从严治检") == used.tokens("全面从严治检")
+
+
+def test_a_tokenizer_prepared_in_the_background_cuts_as_one_built_on_first_use():
+    texts = ["加强党的建设，全面从严治检。", "xx.x%的2024-05-16", "检察官 张三 在 2023 年"]
+    prepared = Segmenter(user_dicts=(), stopword_files=())
+    prepared.prepare()
+    prepared.prepare()  # once is enough: a second call builds nothing more
+    assert prepared.tokens_many(texts) == Segmenter().tokens_many(texts)
+    assert "_building" not in vars(prepared)
+
+
+def test_a_failure_to_build_the_tokenizer_in_the_background_is_raised_where_it_is_used(
+        monkeypatch):
+    if Segmenter().backend_name != "rjieba":
+        pytest.skip("rjieba is not installed: nothing is built in the background")
+
+    def fails(self):
+        raise InputError("the dictionary is broken")
+
+    monkeypatch.setattr(Segmenter, "_new_rjieba", fails)
+    segmenter = Segmenter()
+    segmenter.prepare()  # does not raise: the thread keeps the error
+    with pytest.raises(InputError, match="the dictionary is broken"):
+        segmenter.tokens("全面从严治检")

@@ -137,6 +137,16 @@ class ThemePredictor:
                   "intercept": self.intercept_, "word_documents": self.word_documents}
         return self.meta, arrays
 
+    def prepare(self, background: bool = True) -> None:
+        """Build what labelling builds on first use: the feature transforms, the tokenizer.
+
+        With ``background`` the segmenter's tokenizer is built in a background thread
+        (``Segmenter.prepare``) while this one builds the transforms; else on first use.
+        """
+        if background:
+            self.segmenter.prepare()
+        self._transforms()
+
     def _transforms(self):
         """Batch transforms for words and characters (see ``vectorize``)."""
         if self._indexes is None:

@@ -19,7 +19,7 @@ from ..errors import WorkerError
 from ..pipeline.label import Outcome, Render, label_files_in_turn
 from ..pipeline.model import ThemeModel
 from .pool import WorkerPool, worker_pool
-from .worker import label_in_worker
+from .worker import label_in_worker, manifest_key
 
 
 def label_files(model: ThemeModel, items: Iterable, encoding: str | None, max_bytes: int,
@@ -36,7 +36,7 @@ def label_files(model: ThemeModel, items: Iterable, encoding: str | None, max_by
     if len(items) < 2 or not model.path or (pool is None and n_jobs == 1):
         yield from label_files_in_turn(model, items, encoding, max_bytes, render)
     elif pool is None:
-        with worker_pool(n_jobs - 1) as pool:
+        with worker_pool(n_jobs - 1, model.path) as pool:
             yield from _label_shared(model, items, encoding, max_bytes, pool, render)
     else:
         yield from _label_shared(model, items, encoding, max_bytes, pool, render)
@@ -64,18 +64,22 @@ def batches(items: list, processes: int) -> list[list]:
     :data:`MIN_BATCH_BYTES` and :data:`MAX_BATCH_BYTES` (512 KB: about 4,000 units of
     report text, a full batch of the first stage). So many small reports are labelled
     together wherever they go, and each process still gets several batches to even out
-    the work. A file larger than the budget is a batch alone.
+    the work. Towards the end the budget shrinks with what is left (half of its share per
+    process, no less than :data:`MIN_BATCH_BYTES`), so that the last batches are small and
+    no process labels a large one while the others wait. A file larger than the budget is
+    a batch alone.
     """
     sizes = [_size(item) + FILE_BYTES for item in items]
-    budget = min(MAX_BATCH_BYTES,
-                 max(MIN_BATCH_BYTES, sum(sizes) // (4 * max(1, processes))))
+    processes = max(1, processes)
+    left = sum(sizes)
+    budget = min(MAX_BATCH_BYTES, max(MIN_BATCH_BYTES, left // (4 * processes)))
     out: list[list] = []
     current: list = []
     held = 0
     for item, size in zip(items, sizes, strict=True):
-        if current and held + size > budget:
+        if current and held + size > min(budget, max(MIN_BATCH_BYTES, left // (2 * processes))):
             out.append(current)
-            current, held = [], 0
+            current, left, held = [], left - held, 0
         current.append(item)
         held += size
     if current:
@@ -86,10 +90,11 @@ def batches(items: list, processes: int) -> list[list]:
 def _label_shared(model: ThemeModel, items: list, encoding: str | None, max_bytes: int,
                   pool: WorkerPool, render: Render | None) -> Iterator[Outcome]:
     """Label ``items`` here and in the ``pool``'s workers, in batches; yield in input order."""
+    key = manifest_key(model)  # a worker labels with the model of this key alone
     sharing = _Sharing(pool.executor, pool.size,
                        lambda batch: list(label_files_in_turn(model, batch, encoding,
                                                               max_bytes, render)),
-                       lambda batch: (label_in_worker, model.path, batch, encoding,
+                       lambda batch: (label_in_worker, model.path, key, batch, encoding,
                                       max_bytes, render),  # a worker loads the saved model
                        batches(items, pool.size + 1))
     try:

@@ -171,6 +171,16 @@ class ThemeModel:
         """Probability under which the fallback theme is given (the second stage's)."""
         return None if self.context is None else self.context.threshold
 
+    def prepare(self, background: bool = True) -> ThemeModel:
+        """Build now what labelling builds on first use (``ThemePredictor.prepare``); self.
+
+        A process that is about to label calls it once the model is loaded. With
+        ``background`` part of the work runs in a thread while the process goes on: worth
+        it where a core is free (one process labelling), not where every core labels.
+        """
+        self.classifier.prepare(background)
+        return self
+
     def label(self, texts: list[str], n_evidence: int | None = N_EVIDENCE, topics: bool = True):
         """Predictions and topics for plain sentences, each alone: ``(predictions, topics)``.
 
@@ -201,6 +211,22 @@ class ThemeModel:
             out[start:end] = self.context.in_context(proba[start:end],
                                                      heading_positions(units[start:end]))
         return out
+
+    def _in_context(self, proba: np.ndarray, runs: list[tuple[int, int, list[Unit]]]) -> None:
+        """:meth:`_second_stage` in context of each report ``(start, end, units)``, in place.
+
+        The reports are read together (``ContextModel.in_context_many``): the same numbers
+        as report by report.
+        """
+        lengths = [end - start for start, end, _ in runs]
+        headings = [heading_positions(units) for _, _, units in runs]
+        first, last = runs[0][0], runs[-1][1]
+        if sum(lengths) == last - first:  # one after the other: every input in context
+            proba[first:last] = self.context.in_context_many(proba[first:last], lengths,
+                                                             headings)
+        else:
+            rows = np.concatenate([np.arange(start, end) for start, end, _ in runs])
+            proba[rows] = self.context.in_context_many(proba[rows], lengths, headings)
 
     def _columns(self, texts: list[str], segmented: list[list[str]] | None, proba: np.ndarray,
                  n_evidence: int | None, topics: bool, blocks=None
@@ -255,13 +281,17 @@ class ThemeModel:
                 kept.append((texts, segmented, blocks))
         proba = (np.vstack(parts) if parts
                  else np.zeros((0, len(self.classifier.classes_))))
-        bounds, start = [], 0
+        bounds, start, runs = [], 0, []
         for group, _, in_context in inputs:
             bounds.append((start, start + len(group)))
-            if group:
+            if group and in_context and self.context is not None:  # the reports of all inputs
+                runs += [(start + s, start + e, group[s:e]) for s, e in _report_runs(group)]
+            elif group:
                 proba[start:start + len(group)] = self._second_stage(
                     group, proba[start:start + len(group)], in_context)
             start += len(group)
+        if runs:
+            self._in_context(proba, runs)
         topic_ids = [] if topics else None
         if explain:
             columns, start = [], 0

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import threading
+from concurrent.futures import Future
 from functools import cached_property
 from importlib import resources
 from itertools import chain, repeat
@@ -134,7 +136,7 @@ class Segmenter:
     #: What an instance builds for itself while it works, left out of its pickled state:
     #: the tokenizers (not picklable) and the memory of judged tokens. Every attribute set
     #: outside ``__init__`` and the cached dictionary lists must be named here (tested).
-    _RUNTIME = ("_tokenizer", "_fast", "_judged", "_content")
+    _RUNTIME = ("_tokenizer", "_fast", "_judged", "_content", "_building")
 
     def __getstate__(self):
         return {k: v for k, v in self.__dict__.items() if k not in self._RUNTIME}
@@ -165,13 +167,44 @@ class Segmenter:
     def _rjieba(self):
         fast = self.__dict__.get("_fast")
         if fast is None:
-            fast = rjieba_class()()
-            for word, freq, tag in self._entries_parsed():
-                if freq is None:  # as jieba does: just enough to keep the word whole
-                    freq = self._jieba.suggest_freq(word, False)
-                fast.add_word(word, freq, tag)
+            building = self.__dict__.pop("_building", None)  # see prepare
+            fast = building.result() if building is not None else self._new_rjieba()
             self.__dict__["_fast"] = fast
         return fast
+
+    def _new_rjieba(self):
+        fast = rjieba_class()()
+        for word, freq, tag in self._entries_parsed():
+            if freq is None:  # as jieba does: just enough to keep the word whole
+                freq = self._jieba.suggest_freq(word, False)
+            fast.add_word(word, freq, tag)
+        return fast
+
+    def prepare(self) -> None:
+        """Start building the rjieba tokenizer in a background thread (when it is used).
+
+        jieba-rs builds its dictionary (about 0.1 s) without holding the GIL, so the
+        process goes on meanwhile (loading the rest of a model, reading reports) on another
+        core; the first segmentation takes the tokenizer, waiting for it if need be. The
+        tokenizer is the one built otherwise, and a failure is raised there as it would be.
+        """
+        if "_fast" in self.__dict__ or "_building" in self.__dict__:
+            return
+        try:
+            if self.backend_name != "rjieba":
+                return
+        except InputError:  # an unknown backend: the first segmentation says so
+            return
+        building: Future = Future()
+
+        def build() -> None:
+            try:
+                building.set_result(self._new_rjieba())
+            except BaseException as exc:  # raised where the tokenizer is taken
+                building.set_exception(exc)
+
+        self.__dict__["_building"] = building
+        threading.Thread(target=build, name="rjieba-dictionary", daemon=True).start()
 
     def __setstate__(self, state):
         self.__dict__.update(state)
