@@ -128,6 +128,74 @@ NOTES = """## How the defaults were chosen, and what is not met
   涉密, which the development documents never use; dropping them would need a rule read off the
   development set itself, which the brief forbids. They are ordinary words of real work
   reports, news and notices; whether the hidden real texts hold them is not known here.
+- **Session 24: everything else tried; the default is unchanged.** On the product code
+  (`ThemeTopicModel` settings; scratch harness in the ignored bench/out, the main rows made
+  again by bench/topics_settings.py above). Held out = mean c_v over the development documents
+  of models fitted without them, seeds 0-6, NaN counted 0, minus plain k = 8 over the same
+  seeds (0.322); "present" = topics with a word absent from the development documents left
+  out, minus plain (0.431); zeroed = such topics over the 7 seeds; seed sentences = seed 0;
+  tied stability = top-10 overlap of the tied topics, seed 0 against seeds 1-4 (bound 0.7);
+  s = fit CPU s of one held-out fit while two jobs shared the 2 cores; "themeless" = words
+  whose largest lift over the labelled sentences' theme shares is < 2.0 (38 words) or < 2.3
+  (72), in >= 30 sentences (队伍 最高人民检察院 意见 领导 办公室 检察官助理 ...); "most
+  coherent" = mean c_v over the fit's own training windows; "0.3, ..." = seed strength 0.3:
+
+  | setting | held | - plain | present - plain | zeroed | seed sent. | tied stab. | s |
+  |---|---:|---:|---:|---:|---:|---:|---:|
+  | **default (seed strength 0.5)** | 0.362 | **+0.040** | -0.001 | 9 | 0.555 | 0.73 | 5.4 |
+  | seed strength 1 | 0.352 | +0.030 | -0.029 | 7 | 0.531 |  | 5.8 |
+  | seed strength 0.75 | 0.356 | +0.033 | -0.016 | 8 | 0.537 |  | 5.8 |
+  | seed strength 0.4 | 0.362 | +0.039 | -0.002 | 9 | 0.550 |  | 4.9 |
+  | seed strength 0.35 | 0.371 | +0.048 | -0.001 | 8 | 0.542 | 0.63 | 5.3 |
+  | seed strength 0.3 | 0.371 | +0.049 | -0.000 | 8 | 0.544 | 0.61 | 5.5 |
+  | seed strength 0.25 | 0.385 | +0.062 | +0.007 | 7 | 0.535 | 0.56 | 4.9 |
+  | seed strength 0.15 (7 themes) | 0.337 | +0.015 | -0.002 | 12 | 0.482 |  | 6.0 |
+  | eta_base 0.05 or 0.02 | 0.363 | +0.041 | +0.000 | 9 | 0.555 |  | 6.1 |
+  | alpha auto | 0.363 | +0.041 | +0.000 | 9 | 0.555 |  | 5.0 |
+  | alpha asymmetric | 0.339 | +0.017 | -0.009 | 11 | 0.537 |  | 5.7 |
+  | 10 passes, not 4 | 0.355 | +0.032 | +0.000 | 10 | 0.578 |  | 10.7 |
+  | no_above 0.2 or 0.5 | 0.362 | +0.040 | -0.001 | 9 | 0.555 |  | 5.7 |
+  | no_below 5 | 0.337 | +0.015 | -0.003 | 12 | 0.549 |  | 5.7 |
+  | no_below 20 | 0.335 | +0.012 | -0.040 | 8 | 0.564 |  | 4.9 |
+  | windows of 3 units | 0.331 | +0.009 | -0.027 | 10 | 0.600 |  | 5.7 |
+  | windows of 8 units | 0.302 | -0.020 | -0.019 | 15 | 0.486 |  | 6.1 |
+  | windows of 12 units | 0.307 | -0.015 | -0.003 | 16 | 0.548 |  | 5.2 |
+  | stop list + 38 themeless | 0.352 | +0.029 | -0.003 | 10 | 0.568 |  | 6.1 |
+  | stop list + 72 themeless | 0.332 | +0.009 | -0.018 | 11 | 0.592 |  | 6.2 |
+  | most coherent of 2 fits | 0.345 | +0.022 | +0.007 | 12 | 0.555 |  | 8.8 |
+  | most coherent of 3 fits | 0.352 | +0.029 | +0.006 | 11 | 0.555 |  | 13.0 |
+  | 0.3, most coherent of 3 | 0.370 | +0.048 | +0.029 | 11 | 0.576 | 0.64 | 14.5 |
+  | mean of 3 fits | 0.331 | +0.008 | -0.029 | 10 | 0.587 | 0.82 | 13.8 |
+  | 0.3, mean of 3 fits | 0.352 | +0.029 | -0.012 | 9 | 0.604 | 0.75 | 14.6 |
+  | 0.25, mean of 3 fits | 0.350 | +0.027 | -0.005 | 10 | 0.578 | 0.72 | 15.0 |
+
+  Screened on seeds 0-3 only (default 0.355, plain 0.301): no collocations 0.326, collocations
+  at npmi >= 0.8 0.353, no_below 15 0.314, 50 iterations instead of 200 0.349, 2 passes
+  (document_visits 10000) 0.348: none better. Rows of the previous settings table dropped
+  from it this session (4 seeds, k = 8 unless marked; plain k = 8 0.316, k = 9 0.372): genres
+  >= 60% and years >= 5 with 1 free topic 0.333, without 0.340; no year filter 0.290; years
+  >= 4 0.328; years >= 6 0.300.
+
+  A weaker cue prior is the one lever that raises held out: under 0.4 the performance topic
+  sometimes loses 受理 from its top ten (fewer zeroed topics; present-topic coherence stays
+  level with plain), but the tied topics then wander between seeds (stability 0.56-0.63 at
+  0.25-0.35, under the 0.7 bound), so by the rule none of them is chosen. Averaging 3 fits
+  steadies them (0.72-0.82) and gives the best seed-sentence c_v (0.60) but loses the held-out
+  gain (the averaged topics keep the words every fit shares, 防控 among them), at 3x the fit
+  cost (~14 CPU s, over the ~7 s first-use budget). Keeping the fit most coherent on its own
+  training documents helps present-topic coherence a little (+0.006 to +0.029) but zeroes more
+  topics: over 14 seeds of the default, a fit's c_v over its training windows and its held-out
+  c_v correlate only r = 0.49. More passes, eta, alpha, the document-frequency filters, other
+  window sizes and a longer stop list all score lower held out or no different; windows of 3
+  and the longer stop list raise seed-sentence c_v (0.59-0.60) while lowering held out.
+- **Not met: +0.05 above plain held out.** The best setting within the bounds is still the
+  default, +0.040 over seeds 0-6. Over seeds 7-13 too (same harness) the default scores less:
+  0.314 vs plain 0.305 (+0.009), so over 14 seeds it is **+0.024** (0.338 vs 0.314): seed 0-6
+  was a kind draw, and any setting's 7-seed mean carries about +-0.02. Seed strength 0.3 over
+  seeds 7-13 scores 0.312 (+0.006; 16 topics zeroed), so over 14 seeds +0.027, no better than
+  the default's +0.024: its +0.049 on seeds 0-6 was the same luck. Present-topic coherence
+  is level with plain in every setting within the bounds (-0.002 to +0.000): seeding here buys
+  theme alignment and fewer zeroed topics, not more coherent topics on these 99 documents.
 - Earlier sessions: the scaffolding stop words (代表 主任 会议 审议 请予审议 如下 现将 附件 谢谢
   本报 本报讯 本报记者 编者按 图为) name no subject; symmetric alpha, one free topic, cue
   strength 0.5 and collocations at npmi >= 0.9 were chosen on the data of that time (4,657
