@@ -34,7 +34,7 @@ from topics import config
 from topics.labelled_docs import strip_metadata
 from topics.text.segment import Segmenter, is_noise, load_stopwords
 from topics.text.sentences import split_units
-from topics.topic.corpus import windows
+from topics.topic.corpus import paragraphs, windows
 from topics.topic.estimator import ThemeTopicModel
 from topics.topic.select import (
     chart_html,
@@ -225,17 +225,19 @@ class Corpus:
         self.sentences = list(_segmented(list(dict.fromkeys(s.text for s in data.sentences)),
                                          self.segmenter))
 
-    def documents(self, window: int = 5, authored: bool = True) -> list[list[str]]:
+    def documents(self, window: int | None = None, authored: bool = True) -> list[list[str]]:
         return [d for d, _, _ in self.tagged(window, authored)]
 
-    def tagged(self, window: int = 5, authored: bool = True
+    def tagged(self, window: int | None = None, authored: bool = True
                ) -> list[tuple[list[str], str | None, int | None]]:
         """``(tokens, genre, year)`` of every document, as training gives them to the topic
-        model."""
+        model: paragraphs (``window`` None), or windows of ``window`` units."""
         out = [(d, None, None) for d in self.lone] if authored else []
         for doc, units in zip(self.data.documents, self.units, strict=True):
             genre = doc.genre or doc.corpus or "reports"
-            out.extend((w, genre, doc.year) for w in windows(units, window))
+            parts = (windows(units, window) if window else
+                     paragraphs(units, [u.paragraph for u in doc.units]))
+            out.extend((w, genre, doc.year) for w in parts)
         return out
 
 
@@ -252,7 +254,7 @@ def held_out_texts(segmenter: Segmenter) -> list[list[str]]:
 
 def fit(corpus: Corpus, setting: dict, seed: int = 0):
     setting = dict(setting)
-    window, authored = setting.pop("window", 5), setting.pop("authored", True)
+    window, authored = setting.pop("window", None), setting.pop("authored", True)
     tagged = corpus.tagged(window, authored)
     started = time.process_time()
     model = ThemeTopicModel(taxonomy=corpus.taxonomy, random_state=seed, **setting)
@@ -381,7 +383,7 @@ def main() -> None:
             f"| five seeds: mean best-match overlap, all topics | | {stability.stability:.2f} | |",
             f"| fit CPU seconds, first use (incl. coherence) | <= ~7 | {seconds:.1f} | "
             f"{old_seconds:.1f} |", "",
-            f"Default settings: {n_docs} documents (windows of 5 units of every shipped "
+            f"Default settings: {n_docs} documents (the paragraphs of every shipped "
             f"document, authored examples one each), {json.dumps(model.inference_.params)}; "
             f"{len(model.inference_.vocabulary_.phrases)} collocations, "
             f"{len(model.inference_.vocabulary_.stopwords)} topic stop words.", "",

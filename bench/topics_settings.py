@@ -42,10 +42,12 @@ SEEDS = (0, 1, 2, 3)
 SCAFFOLDING = frozenset(
     "图为 本报记者 本报讯 本报 编者按 如下 现将 附件 请予审议 审议 代表 主任 会议 谢谢".split())
 ROWS = [
-    ("default (words that seed no theme of >= 5 years, no genre filter, 0 free topics; "
-     "symmetric alpha, seed strength 0.5, collocations npmi >= 0.9, scaffolding stop words, "
-     "windows of 5 units, one fit)", {}),
-    ("previous default: no year filter, 1 free topic", {"min_years": 0, "n_free_topics": 1}),
+    ("default (the paragraphs of every document; words that seed no theme of >= 5 years, no "
+     "genre filter, 0 free topics; symmetric alpha, seed strength 0.5, collocations npmi >= "
+     "0.9, scaffolding stop words, one fit)", {}),
+    ("previous default: windows of 5 units", {"window": 5}),
+    ("windows of 5 units, no year filter, 1 free topic (the default before that)",
+     {"window": 5, "min_years": 0, "n_free_topics": 1}),
     ("years >= 5, 1 free topic", {"n_free_topics": 1}),
     ("seed strength 1", {"seed_strength": 1.0}),
     ("seed strength 0.75", {"seed_strength": 0.75}),
