@@ -97,7 +97,8 @@ def bag_of_words_file(corpus: StreamedCorpus, dictionary, folder: str | Path):
     return MmCorpus(path)
 
 
-#: Neighbouring units (sentences, headings) joined into one document of the topic model.
+#: Neighbouring units (sentences, headings) joined into one document of the topic model
+#: where a document has no paragraphs (see :func:`paragraphs`).
 WINDOW_UNITS = 5
 
 

@@ -1,4 +1,4 @@
-"""The topic model: gensim LDA over windows of neighbouring units, seeded from the cue words."""
+"""The topic model: gensim LDA over paragraphs of units, seeded from the cue words."""
 
 from __future__ import annotations
 
