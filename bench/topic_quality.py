@@ -128,7 +128,11 @@ NOTES = """## How the defaults were chosen, and what is not met
   涉密, which the development documents never use; dropping them would need a rule read off the
   development set itself, which the brief forbids. They are ordinary words of real work
   reports, news and notices; whether the hidden real texts hold them is not known here.
-- **Session 24: everything else tried; the default is unchanged.** On the product code
+- **Session 24: the topic model learns from whole paragraphs (new default).** Every setting
+  below was first tried on windows of 5 units, the default then; only the last idea of the
+  brief, documents that are the writer's own paragraphs (units joined by paragraph number,
+  windows of 5 units for a document without paragraphs; 15,000 short documents instead of
+  5,300 windows), beat it, and by far. On the product code
   (`ThemeTopicModel` settings; scratch harness in the ignored bench/out, the main rows made
   again by bench/topics_settings.py above). Held out = mean c_v over the development documents
   of models fitted without them, seeds 0-6, NaN counted 0, minus plain k = 8 over the same
@@ -142,7 +146,8 @@ NOTES = """## How the defaults were chosen, and what is not met
 
   | setting | held | - plain | present - plain | zeroed | seed sent. | tied stab. | s |
   |---|---:|---:|---:|---:|---:|---:|---:|
-  | **default (seed strength 0.5)** | 0.362 | **+0.040** | -0.001 | 9 | 0.555 | 0.73 | 5.4 |
+  | **paragraphs (the default now)** | 0.401 | **+0.078** | +0.036 | 8 | 0.573 | 0.75 | 7.4 |
+  | windows of 5 units, seed strength 0.5 | 0.362 | +0.040 | -0.001 | 9 | 0.555 | 0.73 | 5.4 |
   | seed strength 1 | 0.352 | +0.030 | -0.029 | 7 | 0.531 |  | 5.8 |
   | seed strength 0.75 | 0.356 | +0.033 | -0.016 | 8 | 0.537 |  | 5.8 |
   | seed strength 0.4 | 0.362 | +0.039 | -0.002 | 9 | 0.550 |  | 4.9 |
@@ -188,14 +193,29 @@ NOTES = """## How the defaults were chosen, and what is not met
   c_v correlate only r = 0.49. More passes, eta, alpha, the document-frequency filters, other
   window sizes and a longer stop list all score lower held out or no different; windows of 3
   and the longer stop list raise seed-sentence c_v (0.59-0.60) while lowering held out.
-- **Not met: +0.05 above plain held out.** The best setting within the bounds is still the
-  default, +0.040 over seeds 0-6. Over seeds 7-13 too (same harness) the default scores less:
-  0.314 vs plain 0.305 (+0.009), so over 14 seeds it is **+0.024** (0.338 vs 0.314): seed 0-6
-  was a kind draw, and any setting's 7-seed mean carries about +-0.02. Seed strength 0.3 over
-  seeds 7-13 scores 0.312 (+0.006; 16 topics zeroed), so over 14 seeds +0.027, no better than
-  the default's +0.024: its +0.049 on seeds 0-6 was the same luck. Present-topic coherence
-  is level with plain in every setting within the bounds (-0.002 to +0.000): seeding here buys
-  theme alignment and fewer zeroed topics, not more coherent topics on these 99 documents.
+  Paragraphs differ from windows of 3 (about as short) in where they cut: a window runs across
+  the writer's paragraph breaks, mixing the end of one subject with the start of the next; a
+  paragraph holds one. Rows after the first two are on windows of 5 units (not run again on
+  paragraphs: no time left).
+- **Met on the development documents: held out +0.078 above plain (7 seeds), +0.087 over 14.**
+  With windows of 5 units the default was +0.040 over seeds 0-6 but only +0.009 over seeds 7-13
+  (0.314 vs plain 0.305; +0.024 over 14 seeds): seeds 0-6 were a kind draw for windows, and any
+  setting's 7-seed mean carries about +-0.02 (seed strength 0.3, +0.049 on seeds 0-6, scored
+  +0.006 on seeds 7-13). Paragraphs hold up: 0.401 over seeds 0-6, 0.400 over seeds 7-13 (plain
+  0.305; +0.095), 8 and 9 zeroed topics in those 7 seeds (windows: 9), but the topics that are
+  scored are more coherent than plain's (+0.036 with absent-word topics left out; windows:
+  -0.001): the first setting that is ahead on both readings. Seed-sentence c_v 0.573, tied
+  stability 0.75 (per seed 0.76 0.74 0.78 0.71), 8 themes own a topic, tied topics by their own
+  theme. `python bench/topics_heldout_seeds.py` below gives the 7-seed final numbers. The hidden
+  real texts may hold other absent words (受理 is still in the performance topic now and then), so
+  the margin there is not known; it is wider here than the seed-to-seed spread. Final run
+  (`python bench/topics_heldout_seeds.py`): ours 0.419 0.410 0.406 0.438 0.322 0.380 0.431,
+  plain 0.316 0.326 0.257 0.304 0.323 0.378 0.354: +0.078; absent-word topics left out: ours
+  0.479 0.469 0.464 0.501 0.429 0.435 0.493, plain 0.422 0.435 0.343 0.487 0.431 0.432 0.472:
+  +0.036. Fit cost: 16,265 documents, 2 passes (document_visits 18,000; windows: 5,324 and 4),
+  7.4 CPU s in the targets table's run, measured while three jobs shared the 2 cores (the
+  windows model's 5.4 s in the harness had two); the first-use budget (~7 s) may be a little
+  over on a quiet machine, not measured.
 - Earlier sessions: the scaffolding stop words (代表 主任 会议 审议 请予审议 如下 现将 附件 谢谢
   本报 本报讯 本报记者 编者按 图为) name no subject; symmetric alpha, one free topic, cue
   strength 0.5 and collocations at npmi >= 0.9 were chosen on the data of that time (4,657
