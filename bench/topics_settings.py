@@ -42,16 +42,23 @@ SEEDS = (0, 1, 2, 3)
 SCAFFOLDING = frozenset(
     "图为 本报记者 本报讯 本报 编者按 如下 现将 附件 请予审议 审议 代表 主任 会议 谢谢".split())
 ROWS = [
-    ("default (words that seed no theme of >= 5 years, no genre filter, 0 free topics; "
-     "symmetric alpha, seed strength 0.5, collocations npmi >= 0.9, scaffolding stop words)", {}),
-    ("previous default: no year filter, 1 free topic", {"min_years": 0, "n_free_topics": 1}),
+    ("default (the paragraphs of every document; words that seed no theme of >= 5 years, no "
+     "genre filter, 0 free topics; symmetric alpha, seed strength 0.5, collocations npmi >= "
+     "0.9, scaffolding stop words, one fit)", {}),
+    ("previous default: windows of 5 units", {"window": 5}),
+    ("windows of 5 units, no year filter, 1 free topic (the default before that)",
+     {"window": 5, "min_years": 0, "n_free_topics": 1}),
     ("years >= 5, 1 free topic", {"n_free_topics": 1}),
-    ("genres >= 60% and years >= 5, 1 free topic (this session's first choice)",
-     {"genre_share": 0.6, "n_free_topics": 1}),
-    ("genres >= 60% and years >= 5", {"genre_share": 0.6}),
-    ("no year filter", {"min_years": 0}),
-    ("years >= 4", {"min_years": 4}),
-    ("years >= 6", {"min_years": 6}),
+    ("seed strength 1", {"seed_strength": 1.0}),
+    ("seed strength 0.75", {"seed_strength": 0.75}),
+    ("seed strength 0.35", {"seed_strength": 0.35}),
+    ("seed strength 0.25", {"seed_strength": 0.25}),
+    ("the most coherent on its training documents of 3 fits", {"n_fits": 3}),
+    ("the mean of 3 fits", {"n_fits": 3, "fit_choice": "mean"}),
+    ("seed strength 0.3, the mean of 3 fits",
+     {"seed_strength": 0.3, "n_fits": 3, "fit_choice": "mean"}),
+    ("windows of 3 units", {"window": 3}),
+    ("windows of 8 units", {"window": 8}),
 ]
 
 

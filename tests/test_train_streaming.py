@@ -39,7 +39,8 @@ def test_weak_labels_are_capped_by_a_seeded_sample(taxonomy, reports):
     assert capped.unlabelled_reports == reports
 
 
-def test_topic_documents_are_windows_of_every_unit_of_unlabelled_reports(taxonomy, reports):
+def test_topic_documents_are_the_paragraphs_of_every_unit_of_unlabelled_reports(taxonomy,
+                                                                                reports):
     data = collect_training_data(taxonomy, [], reports, max_weak=3)
     calls = []
 
@@ -49,13 +50,15 @@ def test_topic_documents_are_windows_of_every_unit_of_unlabelled_reports(taxonom
 
     segmenter = Segmenter()
     documents = [d for d, _, _ in _topic_documents(data, segmenter, mapper)]
-    from topics.topic.corpus import WINDOW_UNITS, windows
+    from topics.topic.corpus import paragraphs
 
-    units = [d for d in (segmenter.content_tokens(t) for t in _units(reports[0])) if d]
-    per_report = list(windows(units))
-    assert len(units) > WINDOW_UNITS and len(per_report) > 1
+    units = [(u.paragraph, segmenter.content_tokens(u.text)) for u in _units(reports[0])]
+    per_report = list(paragraphs([t for _, t in units], [n for n, _ in units]))
+    numbers = {n for n, tokens in units if tokens}
+    assert None not in numbers and len(per_report) == len(numbers) > 1
+    assert len(per_report) < len([t for _, t in units if t])  # some paragraphs join units
     # the three sampled weak sentences are not repeated: every report's units come once, in
-    # windows of neighbouring units that never join two reports
+    # paragraphs that never join two reports
     assert documents == per_report * len(reports)
     assert calls == [reports]
 
@@ -75,7 +78,8 @@ def test_topic_documents_window_labelled_documents_and_keep_lone_sentences(taxon
     segmenter = Segmenter()
     tagged = list(_topic_documents(data, segmenter))
     documents = [d for d, _, _ in tagged]
-    expected_doc = [t for u in units[:5] for t in segmenter.content_tokens(u.text)]
+    first = [u for u in units if u.paragraph == units[0].paragraph]
+    expected_doc = [t for u in first for t in segmenter.content_tokens(u.text)]
     assert documents[0] == segmenter.content_tokens(lone.text)  # once, alone
     assert documents[1] == expected_doc
     assert sum(len(d) for d in documents[1:]) == sum(
@@ -91,7 +95,7 @@ def test_topic_documents_window_labelled_documents_and_keep_lone_sentences(taxon
 def _units(path):
     from topics.text.sentences import split_units
 
-    return [u.text for u in split_units(Path(path).read_text(encoding="utf-8"), "r")]
+    return split_units(Path(path).read_text(encoding="utf-8"), "r")
 
 
 def test_a_bad_report_stops_training_with_its_name(taxonomy, reports, tmp_path):

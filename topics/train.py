@@ -115,13 +115,22 @@ def weak_labels_of_report(path: str, taxonomy: Taxonomy, max_bytes: int) -> Repo
 _SEGMENTERS: dict[str, Segmenter] = {}
 
 
-def documents_of_report(path: str, segmenter: Segmenter, max_bytes: int) -> list[list[str]]:
-    """The content tokens of every unit of one report (units without any left out)."""
+def documents_of_report(path: str, segmenter: Segmenter, max_bytes: int
+                        ) -> list[tuple[int | None, list[str]]]:
+    """``(paragraph number, content tokens)`` of every unit of one report.
+
+    Units without any content tokens are left out.
+    """
     segmenter = _SEGMENTERS.setdefault(segmenter.fingerprint(), segmenter)
     report = _report_of(path, max_bytes)
-    texts = [u.text for u in split_units(report.text, Path(path).name, rejoin=report.rejoin,
-                                          plain_lines=report.plain_lines)]
-    return list(_segmented(texts, segmenter))
+    units = split_units(report.text, Path(path).name, rejoin=report.rejoin,
+                        plain_lines=report.plain_lines)
+    out = []
+    for first in range(0, len(units), BATCH_UNITS):
+        batch = units[first:first + BATCH_UNITS]
+        tokens = segmenter.content_tokens_many([u.text for u in batch])
+        out.extend((u.paragraph, t) for u, t in zip(batch, tokens, strict=True) if t)
+    return out
 
 
 def collect_training_data(taxonomy: Taxonomy, label_files: list[str | os.PathLike],
@@ -777,16 +786,18 @@ def _send_topic_model(receive, send, args) -> None:
 
 def _topic_documents(data: TrainingData, segmenter: Segmenter, mapper: Mapper = map_here
                      ) -> Iterator[tuple[list[str], str | None, int | None]]:
-    """``(tokens, genre, year)`` for the topic model, streamed: windows of neighbouring units.
+    """``(tokens, genre, year)`` for the topic model, streamed: paragraphs of units.
 
     Every labelled document (shipped document sets, hand-labelled reports) and every report
-    without hand labels (read again one at a time, by ``mapper``) gives windows of
-    :data:`~topics.topic.corpus.WINDOW_UNITS` units in order; labelled sentences of no
+    without hand labels (read again one at a time, by ``mapper``) gives its paragraphs in
+    order (:func:`~topics.topic.corpus.paragraphs`: windows of
+    :data:`~topics.topic.corpus.WINDOW_UNITS` units where no paragraph is known); labelled
+    sentences of no
     document (authored examples, label files without their reports) stay one each.
     Each comes with a labelled document's genre (hand-labelled reports: ``reports``) and
     year, None for the others (see ``ThemeTopicModel``'s ``genre_share`` and ``min_years``).
     """
-    from .topic.corpus import windows
+    from .topic.corpus import paragraphs
 
     def tagged(documents, genre, year=None):
         return ((d, genre, year) for d in documents)
@@ -797,11 +808,12 @@ def _topic_documents(data: TrainingData, segmenter: Segmenter, mapper: Mapper = 
     yield from tagged(_segmented(list(lone), segmenter), None)
     for doc in data.documents:
         texts = [u.text for u in doc.units]
-        yield from tagged(windows(segmenter.content_tokens_many(texts)),
+        yield from tagged(paragraphs(segmenter.content_tokens_many(texts),
+                                     [u.paragraph for u in doc.units]),
                           doc.genre or doc.corpus or "reports", doc.year)
-    for documents in _results(mapper, documents_of_report, data.unlabelled_reports,
-                              (segmenter, data.max_bytes)):
-        yield from tagged(windows(documents), None)
+    for units in _results(mapper, documents_of_report, data.unlabelled_reports,
+                          (segmenter, data.max_bytes)):
+        yield from tagged(paragraphs([t for _, t in units], [n for n, _ in units]), None)
 
 
 def _segmented(texts: list[str], segmenter: Segmenter) -> Iterator[list[str]]:

@@ -225,3 +225,48 @@ def test_a_word_of_too_few_years_is_left_out_unless_it_seeds_a_theme(taxonomy, d
     # documents of fewer than 2 * min_years years: nothing to compare, every word stays
     assert "疫情期" in vocabulary(3)
     assert "疫情期" in vocabulary(2, [None] * len(marked))
+
+
+def test_several_fits_keep_the_one_most_coherent_on_its_training_documents(taxonomy, documents):
+    """n_fits=3: the model is the single fit (of the three seeds) whose mean training c_v is
+    highest; n_fits=1 is the plain fit of random_state."""
+    def fit(**kwargs):
+        return ThemeTopicModel(taxonomy=taxonomy, n_free_topics=1, no_below=1, no_above=0.9,
+                               passes=3, phrase_min_count=0, **kwargs).fit(documents).inference_
+
+    chosen = fit(n_fits=3, random_state=1)
+    seeds = ThemeTopicModel(n_fits=3, random_state=1).fit_seeds()
+    assert len(set(seeds)) == 3 and seeds[0] == 1
+    assert not set(seeds) & set(ThemeTopicModel(n_fits=3, random_state=2).fit_seeds())
+    singles = [fit(random_state=seed) for seed in seeds]
+    scores = [np.mean([c["c_v"] or 0.0 for c in m.coherence_]) for m in singles]
+    assert len({round(s, 6) for s in scores}) > 1  # the fits differ, so the choice matters
+    best = singles[int(np.argmax(scores))]
+    assert np.array_equal(chosen.sstats_, best.sstats_)
+    assert chosen.coherence_ == best.coherence_
+    assert np.array_equal(fit(n_fits=1, random_state=1).sstats_, singles[0].sstats_)
+
+
+def test_several_fits_averaged_are_the_mean_of_the_single_fits(taxonomy, documents):
+    def fit(**kwargs):
+        return ThemeTopicModel(taxonomy=taxonomy, n_free_topics=1, no_below=1, no_above=0.9,
+                               passes=3, phrase_min_count=0, **kwargs).fit(documents).inference_
+
+    mean = fit(n_fits=2, fit_choice="mean", random_state=1)
+    singles = [fit(random_state=seed) for seed in ThemeTopicModel(n_fits=2, random_state=1)
+               .fit_seeds()]
+    assert not np.allclose(singles[0].sstats_, singles[1].sstats_)
+    # one free topic: matched to the only free topic, so every row is the plain mean
+    assert np.allclose(mean.sstats_, (singles[0].sstats_ + singles[1].sstats_) / 2)
+
+
+def test_mean_counts_match_free_topics_and_keep_tied_ones_by_theme():
+    from topics.topic.estimator import _mean_sstats
+
+    rng = np.random.default_rng(0)
+    first = rng.random((4, 30)) * 10  # 2 tied topics, 2 free
+    other = first * 3
+    swapped = other[[0, 1, 3, 2]]  # the other fit found the free topics in the other order
+    assert np.allclose(_mean_sstats([first, swapped], n_tied=2), first * 2)
+    tied_swapped = other[[1, 0, 2, 3]]  # tied topics are never re-matched
+    assert np.allclose(_mean_sstats([first, tied_swapped], 2)[0], (first[0] + other[1]) / 2)

@@ -1,3 +1,4 @@
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -45,3 +46,16 @@ def test_topic_stop_list_holds_genre_words_and_is_apart_from_the_classifiers():
     topic = load_topic_stopwords()
     assert {"检察官", "检察院", "工作人员", "某某"} <= topic
     assert "检察官" not in load_stopwords()  # the classifier still sees it
+
+
+def test_paragraphs_join_the_units_of_one_paragraph_and_fall_back_to_windows():
+    from topics.topic.corpus import paragraphs
+
+    units = [["a"], ["b"], [], ["c", "d"], ["e"], ["f"]]
+    assert list(paragraphs(units, [0, 0, 1, 2, 2, 3])) == [["a", "b"], ["c", "d", "e"], ["f"]]
+    # the same number again later is another paragraph (never joined across others)
+    assert list(paragraphs(units[:3] + [["x"]], [0, 1, 1, 0])) == [["a"], ["b"], ["x"]]
+    # no paragraph numbers at all: windows of units
+    assert list(paragraphs(units, [None] * 6, 2)) == list(windows(units, 2))
+    with pytest.raises(ValueError):
+        list(paragraphs(units, [0]))

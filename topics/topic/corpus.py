@@ -97,7 +97,8 @@ def bag_of_words_file(corpus: StreamedCorpus, dictionary, folder: str | Path):
     return MmCorpus(path)
 
 
-#: Neighbouring units (sentences, headings) joined into one document of the topic model.
+#: Neighbouring units (sentences, headings) joined into one document of the topic model
+#: where a document has no paragraphs (see :func:`paragraphs`).
 WINDOW_UNITS = 5
 
 
@@ -118,3 +119,27 @@ def windows(units: Iterable[list[str]], size: int = WINDOW_UNITS) -> Iterator[li
             window, count = [], 0
     if window:
         yield window
+
+
+def paragraphs(units: Iterable[list[str]], numbers: Iterable[int | None],
+               size: int = WINDOW_UNITS) -> Iterator[list[str]]:
+    """Token lists of one document's paragraphs: its units, in order, joined by paragraph.
+
+    ``numbers`` gives each unit's paragraph number (see ``topics.text.sentences.Unit``);
+    neighbouring units of the same number make one document of the topic model, whose
+    writer kept them together (over windows of 5 units this raised held-out coherence,
+    bench/TOPICS.md). A document whose units have no paragraph numbers at all falls back to
+    :func:`windows` of ``size`` units. Empty paragraphs are left out.
+    """
+    import itertools
+
+    units, numbers = list(units), list(numbers)
+    if len(units) != len(numbers):
+        raise ValueError(f"{len(units)} units but {len(numbers)} paragraph numbers")
+    if all(n is None for n in numbers):
+        yield from windows(units, size)
+        return
+    for _, group in itertools.groupby(zip(numbers, units, strict=True), key=lambda x: x[0]):
+        paragraph = [t for _, tokens in group for t in tokens]
+        if paragraph:
+            yield paragraph

@@ -1,4 +1,4 @@
-"""The topic model: gensim LDA over windows of neighbouring units, seeded from the cue words."""
+"""The topic model: gensim LDA over paragraphs of units, seeded from the cue words."""
 
 from __future__ import annotations
 
@@ -14,6 +14,9 @@ from .inference import TopicInference
 
 #: Documents per online LDA update (gensim's default).
 CHUNK_DOCUMENTS = 2000
+#: Distance between the seeds of one model's LDA fits (``n_fits``), so that the fits of
+#: ``random_state`` 0, 1, 2 ... never share a seed.
+FIT_SEED_STEP = 10_000
 
 
 def _cue_tokens(token_ids: dict[str, int], taxonomy: Taxonomy) -> list[tuple[str, dict]]:
@@ -57,6 +60,27 @@ def _tagged(documents: Iterable, genres: Iterable | None, years: Iterable | None
     if genres is None:
         return ((d, None, y) for d, y in zip(documents, years, strict=True))
     return zip(documents, genres, years, strict=True)
+
+
+def _mean_sstats(sstats: list[np.ndarray], n_tied: int) -> np.ndarray:
+    """The mean of several fits' topic-word counts.
+
+    Tied topics are averaged by their theme, free topics matched to the first fit's (most
+    similar word distributions).
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    first = sstats[0]
+    total = first.copy()
+    unit = first[n_tied:] / np.linalg.norm(first[n_tied:], axis=1, keepdims=True)
+    for other in sstats[1:]:
+        total[:n_tied] += other[:n_tied]
+        if len(first) > n_tied:
+            free = other[n_tied:]
+            similarity = unit @ (free / np.linalg.norm(free, axis=1, keepdims=True)).T
+            _, columns = linear_sum_assignment(-similarity)
+            total[n_tied:] += free[columns]
+    return total / len(sstats)
 
 
 class ThemeTopicModel(BaseEstimator):
@@ -107,6 +131,13 @@ class ThemeTopicModel(BaseEstimator):
         ``years``, at least twice this many distinct), a word that seeds no theme's topic
         enters only if documents of at least this many years hold it (0: every word). A
         word of one period (疫情, a campaign's slogan) does not become a topic word.
+    n_fits : int
+        LDA is fitted this many times (seeds ``random_state``, ``random_state + 10000`` ...)
+        and combined by ``fit_choice``; 1: one fit of ``random_state``.
+    fit_choice : str
+        ``"best"``: the fit whose topics are the most coherent (mean c_v) over its own training
+        documents is kept; ``"mean"``: the fits' topic-word counts are averaged (tied topics by
+        theme, free topics matched), which gives steadier topics across seeds.
     random_state : int
         Seed; training is single-process (``LdaModel``) so the seed fixes the result.
     """
@@ -117,7 +148,10 @@ class ThemeTopicModel(BaseEstimator):
                  document_visits: int = 18_000, stop_words: Iterable[str] | None = None,
                  phrase_min_count: int = 10, phrase_threshold: float = 0.9,
                  bar_free: bool = True, alpha: str = "symmetric", eta_base: float | None = None,
-                 genre_share: float = 0.0, min_years: int = 5):
+                 genre_share: float = 0.0, min_years: int = 5, n_fits: int = 1,
+                 fit_choice: str = "best"):
+        self.n_fits = n_fits
+        self.fit_choice = fit_choice
         self.genre_share = genre_share
         self.min_years = min_years
         self.alpha = alpha
@@ -202,22 +236,35 @@ class ThemeTopicModel(BaseEstimator):
             corpus = bag_of_words_file(streamed, dictionary, folder)
             self.n_documents_ = streamed.n_documents
             self.passes_ = self.passes_for(streamed.n_documents)
-            lda = LdaModel(
-                corpus=corpus, id2word=dictionary, num_topics=n_topics,
-                eta=self._prior(tied, n_topics, len(dictionary),
-                                dictionary.num_pos / max(len(dictionary), 1)), alpha=self.alpha,
-                passes=self.passes_, iterations=self.iterations, chunksize=CHUNK_DOCUMENTS,
-                random_state=self.random_state, eval_every=None, minimum_probability=0.0,
-                dtype=np.float64)
-        sample = streamed.sample
+            eta = self._prior(tied, n_topics, len(dictionary),
+                              dictionary.num_pos / max(len(dictionary), 1))
+            sample = streamed.sample
+            sample_bows = [dictionary.doc2bow(d) for d in sample]
+            fits = [LdaModel(
+                corpus=corpus, id2word=dictionary, num_topics=n_topics, eta=eta,
+                alpha=self.alpha, passes=self.passes_, iterations=self.iterations,
+                chunksize=CHUNK_DOCUMENTS, random_state=seed, eval_every=None,
+                minimum_probability=0.0, dtype=np.float64) for seed in self.fit_seeds()]
+            if self.fit_choice == "mean" and len(fits) > 1:
+                lda = fits[0]
+                lda.state.sstats = _mean_sstats([f.state.sstats for f in fits], len(tied))
+                lda.sync_state()
+                coherence = self._coherence(lda, dictionary, sample, sample_bows)
+            else:
+                best = None  # (mean c_v over the training sample, model, coherence per topic)
+                for lda in fits:
+                    coherence = self._coherence(lda, dictionary, sample, sample_bows)
+                    score = float(np.mean([c["c_v"] or 0.0 for c in coherence]))
+                    if best is None or score > best[0]:
+                        best = (score, lda, coherence)
+                _, lda, coherence = best
         meta = {
             "params": {k: v for k, v in self.get_params().items()
                        if k not in ("taxonomy", "stop_words")},
             "stopwords": sorted(vocabulary.stopwords),
             "phrases": [list(pair) for pair in sorted(vocabulary.phrases)],
             "topic_themes": [theme_id for theme_id, _ in tied] + [None] * self.n_free_topics,
-            "coherence": self._coherence(lda, dictionary, sample,
-                                         [dictionary.doc2bow(d) for d in sample]),
+            "coherence": coherence,
             "dictionary": {"tokens": [dictionary[i] for i in range(len(dictionary))],
                            "dfs": [dictionary.dfs.get(i, 0) for i in range(len(dictionary))],
                            "num_docs": dictionary.num_docs, "num_pos": dictionary.num_pos,
@@ -272,6 +319,10 @@ class ThemeTopicModel(BaseEstimator):
         """Topic distribution of each token list (see :meth:`TopicInference.transform`)."""
         check_is_fitted(self, "inference_")
         return self.inference_.transform(documents)
+
+    def fit_seeds(self) -> list[int]:
+        """The seeds of the ``n_fits`` LDA fits: ``random_state`` first, then apart from it."""
+        return [self.random_state + FIT_SEED_STEP * j for j in range(max(1, self.n_fits))]
 
     def passes_for(self, n_documents: int) -> int:
         """Training passes: ``passes``, fewer on large corpora (about ``document_visits``)."""
