@@ -44,6 +44,23 @@ def test_stdin_bytes_give_a_bounded_text_or_a_clear_error(signature, data):
         assert report.text.strip() and len(report.text) <= expansion_limit(1000)
 
 
+def test_stdin_holding_a_zip_of_a_later_version_is_refused_clearly(tmp_path):
+    """zipfile raises NotImplementedError for a version it cannot extract (found by atheris)."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("word/document.xml", "<w:document/>")
+    data = bytearray(buffer.getvalue())
+    central = data.index(b"PK\x01\x02")
+    data[central + 6:central + 8] = (226).to_bytes(2, "little")  # version needed: 22.6
+    with pytest.raises(NotImplementedError):
+        zipfile.ZipFile(io.BytesIO(bytes(data)))
+    with pytest.raises(InputError, match="^<stdin>: "):
+        report_from_bytes(bytes(data), "<stdin>", "", None, 1000)
+
+
 @settings(deadline=None, max_examples=200, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(max_size=120))
 def test_segmentation_loses_no_characters(text):

@@ -67,8 +67,8 @@ def sniff(data: bytes) -> str | None:
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 names = set(archive.namelist())
-        except (zipfile.BadZipFile, ValueError, OSError):
-            return None
+        except (zipfile.BadZipFile, NotImplementedError, ValueError, OSError, EOFError):
+            return None  # no zip this module can open (NotImplementedError: a later zip version)
         return "docx" if "word/document.xml" in names else None
     return None
 
