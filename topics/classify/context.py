@@ -35,24 +35,9 @@ def context_views(proba: np.ndarray, headings: Sequence[int | None]) -> np.ndarr
     ``headings`` the index of each unit's innermost heading (None: none). A view a unit
     lacks (a neighbour beyond the report's ends, a heading) is the report's mean.
     """
-    n, n_classes = proba.shape
-    mean = proba.mean(axis=0) if n else np.zeros(n_classes)
-    zeros = np.zeros((2, n_classes))
-    padded = np.vstack([zeros, proba, zeros])
-    present = np.concatenate([np.zeros(2), np.ones(n), np.zeros(2)])
-
-    def neighbours(offset: int) -> np.ndarray:
-        """Mean of the units ``offset`` before and after; the report's mean if neither is."""
-        total = padded[2 - offset:2 - offset + n] + padded[2 + offset:2 + offset + n]
-        count = (present[2 - offset:2 - offset + n] + present[2 + offset:2 + offset + n])[:, None]
-        return np.where(count > 0, total / np.maximum(count, 1), mean)
-
-    head = np.array([-1 if h is None else h for h in headings], dtype=np.int64)
-    parent = np.where(head >= 0, head[np.maximum(head, 0)], -1) if n else head
-    extended = np.vstack([proba, mean])  # index -1: the report's mean
-    views = np.stack([proba, neighbours(1), neighbours(2), extended[head], extended[parent],
-                      np.broadcast_to(mean, proba.shape)], axis=1)
-    return _log(views)
+    if not len(proba):
+        return np.zeros((0, len(VIEWS), proba.shape[1]))
+    return context_views_many(proba, [len(proba)], [headings])
 
 
 def context_views_many(proba: np.ndarray, lengths: Sequence[int],
@@ -61,12 +46,10 @@ def context_views_many(proba: np.ndarray, lengths: Sequence[int],
 
     ``proba`` holds the rows of the reports of ``lengths`` units (none empty), in order;
     ``headings`` each report's heading positions, as :func:`context_views` takes them. The
-    views are those of :func:`context_views` of each report, number for number (tested):
-    each view is made of the same rows with the same operations, the report's mean
-    computed alone. Many small reports take a few array operations, not a dozen each.
+    views are each report's own, number for number (tested): each view is made of the
+    same rows with the same operations, the report's mean computed alone. Many small
+    reports take a few array operations, not a dozen each.
     """
-    if len(lengths) == 1:
-        return context_views(proba, headings[0])
     n = len(proba)
     sizes = np.asarray(lengths, dtype=np.int64)
     starts = np.cumsum(sizes) - sizes
@@ -77,7 +60,7 @@ def context_views_many(proba: np.ndarray, lengths: Sequence[int],
     position, size = rows - starts[report], sizes[report]
 
     def neighbours(offset: int) -> np.ndarray:
-        """As in :func:`context_views`: a missing neighbour adds a row of zeros."""
+        """Mean of the units ``offset`` before and after; the report's mean if neither is."""
         before, after = position >= offset, position + offset < size
         total = (np.where(before[:, None], proba[np.maximum(rows - offset, 0)], 0.0)
                  + np.where(after[:, None], proba[np.minimum(rows + offset, n - 1)], 0.0))

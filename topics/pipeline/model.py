@@ -220,13 +220,8 @@ class ThemeModel:
         """
         lengths = [end - start for start, end, _ in runs]
         headings = [heading_positions(units) for _, _, units in runs]
-        first, last = runs[0][0], runs[-1][1]
-        if sum(lengths) == last - first:  # one after the other: every input in context
-            proba[first:last] = self.context.in_context_many(proba[first:last], lengths,
-                                                             headings)
-        else:
-            rows = np.concatenate([np.arange(start, end) for start, end, _ in runs])
-            proba[rows] = self.context.in_context_many(proba[rows], lengths, headings)
+        rows = np.concatenate([np.arange(start, end) for start, end, _ in runs])
+        proba[rows] = self.context.in_context_many(proba[rows], lengths, headings)
 
     def _columns(self, texts: list[str], segmented: list[list[str]] | None, proba: np.ndarray,
                  n_evidence: int | None, topics: bool, blocks=None
