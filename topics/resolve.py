@@ -133,11 +133,17 @@ def resolve_model(path: str | os.PathLike | None,
                   progress: Callable[[str], None] = lambda _m: None,
                   notice: Callable[[str], None] | None = None) -> ThemeModel:
     """Load the model at ``path``; without one, ``./models/default`` or the built-in default."""
+    folder = _given_or_local(path)
+    return load_model(folder) if folder is not None else default_model(progress, notice)
+
+
+def _given_or_local(path: str | os.PathLike | None) -> Path | None:
+    """``path``; without one, ``./models/default`` if it holds a model; else None (the default)."""
     if path:
-        return load_model(path)
+        return Path(path)
     if (config.LOCAL_MODEL_DIR / "manifest.json").exists():
-        return load_model(config.LOCAL_MODEL_DIR)
-    return default_model(progress, notice)
+        return config.LOCAL_MODEL_DIR
+    return None
 
 
 def model_folder(path: str | os.PathLike | None) -> Path | None:
@@ -146,12 +152,10 @@ def model_folder(path: str | os.PathLike | None) -> Path | None:
     ``path`` itself; without one, ``./models/default`` or the built-in default model's
     folder when it holds a model (which may still turn out stale and be rebuilt), else None.
     """
-    if path:
-        return Path(path)
-    for folder in (config.LOCAL_MODEL_DIR, config.builtin_model_dir()):
-        if (folder / "manifest.json").exists():
-            return folder
-    return None
+    folder = _given_or_local(path)
+    if folder is None and (config.builtin_model_dir() / "manifest.json").exists():
+        folder = config.builtin_model_dir()
+    return folder
 
 
 def describe_model(model: ThemeModel) -> str:
