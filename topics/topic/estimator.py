@@ -226,7 +226,7 @@ class ThemeTopicModel(BaseEstimator):
             filtered = copy.deepcopy(dictionary)
             filtered.filter_extremes(no_below=self.no_below, no_above=self.no_above,
                                      keep_n=None)
-            if len(filtered) >= 10 * (len(self.taxonomy.themes) + self.n_free_topics):
+            if len(filtered) >= self._enough_words():
                 dictionary = filtered  # a tiny corpus keeps every word instead
             if len(dictionary) < 2:
                 raise TrainingError(
@@ -274,6 +274,10 @@ class ThemeTopicModel(BaseEstimator):
                                                 "sstats": lda.state.sstats})
         return self
 
+    def _enough_words(self) -> int:
+        """Fewer distinct words than this after a filter: a tiny corpus, kept unfiltered."""
+        return 10 * (len(self.taxonomy.themes) + self.n_free_topics)
+
     def _unshared(self, streamed, genres: list, years: list) -> set[str]:
         """Words too few genres (``genre_share``) or years (``min_years``) share.
 
@@ -294,7 +298,7 @@ class ThemeTopicModel(BaseEstimator):
             seeding = {i for _, ids in _cue_tokens(tokens, self.taxonomy) for i in ids}
             out |= {t for t, i in tokens.items()
                     if i not in seeding and spread.get(t, 0) < self.min_years}
-        if len(tokens) - len(out) < 10 * (len(self.taxonomy.themes) + self.n_free_topics):
+        if len(tokens) - len(out) < self._enough_words():
             return set()
         return out
 
