@@ -47,6 +47,9 @@ _HEX64 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
 _NGRAMS = {"type": "array", "prefixItems": [{"type": "integer", "minimum": 1, "maximum": 10}] * 2,
            "minItems": 2, "maxItems": 2}
 
+_WEIGHTED_WORDS = {"type": "object",
+                   "additionalProperties": {"type": "number", "exclusiveMinimum": 0}}
+
 MANIFEST_SCHEMA = {
     "type": "object",
     "required": ["format_version", "created", "versions", "platform", "taxonomy", "topics",
@@ -71,9 +74,8 @@ MANIFEST_SCHEMA = {
                         "name_zh": {"type": "string"},
                         "name_en": {"type": "string"},
                         "description": {"type": "string"},
-                        "cues": {"type": "object",
-                                 "additionalProperties": {"type": "number",
-                                                          "exclusiveMinimum": 0}},
+                        "cues": _WEIGHTED_WORDS,
+                        "hints": _WEIGHTED_WORDS,
                     }}},
             }},
         "topics": {"type": "object", "properties": {
@@ -108,6 +110,7 @@ ARTIFACT_SCHEMAS = {
                            "word_weight": {"type": "number"},
                            "char_weight": {"type": "number"},
                            "cue_weight": {"type": "number"},
+                           "hints": {"type": "boolean"},
                            "threshold": {"type": "number", "minimum": 0, "maximum": 1}}},
             "classes": {**_STRINGS, "minItems": 2},
             "word_vocabulary": _STRINGS,
@@ -347,13 +350,14 @@ def check_shapes(taxonomy_ids: list[str], json_files: dict, arrays: dict[str, di
         raise ModelError(f"{where}: the classifier's classes {strangers} are not themes of the "
                          f"manifest's taxonomy ({', '.join(taxonomy_ids)})")
     a = arrays["classifier"]
-    n_features = len(words) + len(chars) + len(taxonomy_ids)
+    n_cues = len(taxonomy_ids) * (2 if clf["params"].get("hints") else 1)  # cues (, hints)
+    n_features = len(words) + len(chars) + n_cues
     _shape(a["word_idf"], (len(words),), "classifier.word_idf.npy", "one per word", where)
     _shape(a["char_idf"], (len(chars),), "classifier.char_idf.npy", "one per character n-gram",
            where)
     _shape(a["coef"], (len(classes), n_features), "classifier.coef.npy",
            f"{len(classes)} classes x {len(words)} words + {len(chars)} character n-grams + "
-           f"{len(taxonomy_ids)} themes' cues", where)
+           f"{n_cues} themes' cue columns", where)
     _shape(a["intercept"], (len(classes),), "classifier.intercept.npy", "one per class", where)
     _shape(a["word_documents"], (len(words),), "classifier.word_documents.npy", "one per word",
            where)

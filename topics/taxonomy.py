@@ -1,4 +1,4 @@
-"""The theme taxonomy: ids, names, descriptions, weighted cue words and labelling rules."""
+"""The theme taxonomy: ids, names, descriptions, weighted cue and hint words, labelling rules."""
 
 from __future__ import annotations
 
@@ -16,13 +16,20 @@ FALLBACK_THEME = "other"
 
 @dataclass(frozen=True)
 class Theme:
-    """One theme: a stable id, names, a description and weighted cue words."""
+    """One theme: a stable id, names, a description, weighted cue and hint words.
+
+    ``cues`` are the theme's own terms: classifier features, weak labels from report
+    outlines, seeds of the topic model. ``hints`` are plain words that suggest the theme
+    (what a news story or a notice says of it): classifier features only, in a block of
+    their own, so that a unit can be read by words its training sentences never used.
+    """
 
     id: str
     name_zh: str
     name_en: str
     description: str
     cues: dict[str, float] = field(default_factory=dict)
+    hints: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -52,7 +59,8 @@ class Taxonomy:
             "rules": list(self.rules),
             "themes": [
                 {"id": t.id, "name_zh": t.name_zh, "name_en": t.name_en,
-                 "description": t.description, "cues": t.cues}
+                 "description": t.description, "cues": t.cues,
+                 **({"hints": t.hints} if t.hints else {})}
                 for t in self.themes
             ],
         }
@@ -80,16 +88,14 @@ def _build(data: dict, source: str) -> Taxonomy:
         if theme_id in seen:
             raise TaxonomyError(f"{source}: duplicate theme id {theme_id!r}")
         seen.add(theme_id)
-        cues = raw.get("cues", {})
-        if not isinstance(cues, dict) or not all(
-                isinstance(w, int | float) and w > 0 for w in cues.values()):
-            raise TaxonomyError(f"{source}: cues of {theme_id!r} must be 'word = positive weight'")
+        cues, hints = (_weighted_words(raw, key, theme_id, source) for key in ("cues", "hints"))
         themes.append(Theme(
             id=theme_id,
             name_zh=str(raw.get("name_zh", theme_id)),
             name_en=str(raw.get("name_en", theme_id)),
             description=str(raw.get("description", "")),
-            cues={str(k): float(v) for k, v in cues.items()},
+            cues=cues,
+            hints=hints,
         ))
     fallback = data.get("fallback", FALLBACK_THEME)
     if fallback not in seen:
@@ -114,3 +120,13 @@ def load_taxonomy(path: str | Path) -> Taxonomy:
     except tomllib.TOMLDecodeError as exc:
         raise TaxonomyError(f"{path}: not valid TOML: {exc}") from None
     return _build(data, str(path))
+
+
+def _weighted_words(raw: dict, key: str, theme_id: str, source: str) -> dict[str, float]:
+    """A theme's table of ``word = positive weight`` under ``key`` (empty when absent)."""
+    table = raw.get(key, {})
+    if not isinstance(table, dict) or not all(
+            isinstance(w, int | float) and not isinstance(w, bool) and w > 0
+            for w in table.values()):
+        raise TaxonomyError(f"{source}: {key} of {theme_id!r} must be 'word = positive weight'")
+    return {str(k): float(v) for k, v in table.items()}

@@ -67,6 +67,10 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
     nb_alpha : float
         The naive Bayes model's additive smoothing (0.03 to 0.01 gave the best
         document-grouped cross-validated macro-F1, alone and in context; 1.0 clearly less).
+    hints : bool
+        Score the taxonomy's hint words too, as a second block of cue columns (one per
+        theme, weighted by ``cue_weight``): words a theme's training sentences may never
+        use still speak for it (bench/ACCURACY.md: +0.007 macro-F1 on units alone).
     """
 
     def __init__(self, taxonomy: Taxonomy | None = None, segmenter: Segmenter | None = None,
@@ -75,7 +79,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
                  class_weight: str | None = "balanced", char_ngrams: tuple = (1, 3),
                  word_ngrams: tuple = (1, 2), random_state: int = 0,
                  solver: str = "newton-cg", tol: float = 1e-3, nb_weight: float = 0.3,
-                 nb_alpha: float = 0.03):
+                 nb_alpha: float = 0.03, hints: bool = True):
         self.taxonomy = taxonomy
         self.segmenter = segmenter
         self.C = C
@@ -91,6 +95,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         self.tol = tol
         self.nb_weight = nb_weight
         self.nb_alpha = nb_alpha
+        self.hints = hints
 
     def fit(self, X, y, sample_weight=None, documents=None):  # noqa: N803
         """Learn vocabularies and the model from sentences ``X`` and theme ids ``y``.
@@ -112,7 +117,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         self.segmenter_ = self.segmenter if self.segmenter is not None else Segmenter()
         words = word_vectorizer(self.word_ngrams)
         chars = char_fitter(self.char_ngrams)
-        matcher = CueMatcher(self.taxonomy)
+        matcher = CueMatcher(self.taxonomy, hints=self.hints)
         tokens = self.segmenter_.tokens_many(texts)
         features = feature_matrix(texts, self.segmenter_.content_of(tokens),
                                   matcher.matches_many(texts), matcher, words.fit_transform,

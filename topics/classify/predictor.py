@@ -122,10 +122,10 @@ class ThemePredictor:
         self.intercept_ = np.asarray(arrays["intercept"], dtype=np.float64)
         #: Per word feature, the number of training documents it occurs in (as written).
         self.word_documents = np.asarray(arrays["word_documents"], dtype=np.float64)
-        self.cue_matcher_ = CueMatcher(taxonomy)
-        self.feature_names_ = np.array(
+        self.cue_matcher_ = CueMatcher(taxonomy, hints=bool(self.params.get("hints")))
+        self.feature_names_ = np.array(  # a theme's cue and hint columns: one name
             self.word_vocabulary + self.char_vocabulary
-            + [f"cue:{t}" for t in taxonomy.ids], dtype=object)
+            + [f"cue:{t}" for t in self.cue_matcher_.column_themes], dtype=object)
         self._indexes = None
         self._display = None
         self._cue_flags = None
@@ -205,7 +205,7 @@ class ThemePredictor:
             weights = [self.params[name] for name in ("word_weight", "char_weight",
                                                       "cue_weight")]
             ends = np.cumsum([0, len(self.word_vocabulary), len(self.char_vocabulary),
-                              len(self.taxonomy.ids)])
+                              len(self.cue_matcher_.column_themes)])
             slices = zip(weights, ends[:-1], ends[1:], strict=True)
             self._block_coefs = [np.multiply(self.coef_[:, start:end].T, weight, order="C")
                                  for weight, start, end in slices]  # one pass, C order

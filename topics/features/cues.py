@@ -16,16 +16,26 @@ class CueMatcher:
     ----------
     taxonomy : Taxonomy
         Themes with weighted cue words; a word listed under two themes counts for both.
+    hints : bool
+        Also find the themes' hint words: scores then have a second column per theme (cues
+        in taxonomy order, then hints in taxonomy order), and a word that is a cue and a
+        hint counts in both. Cue and hint words are matched in one pass, so a longer hint
+        word hides a cue word inside it (and the reverse).
     """
 
-    def __init__(self, taxonomy: Taxonomy):
+    def __init__(self, taxonomy: Taxonomy, hints: bool = False):
         self.taxonomy = taxonomy
         self.theme_ids = taxonomy.ids
+        kinds = ("cues", "hints") if hints else ("cues",)
+        #: The theme of each score column (each theme once per kind of word).
+        self.column_themes = [t.id for _ in kinds for t in taxonomy.themes]
         self._weights: dict[str, list[tuple[int, float]]] = {}
-        for column, theme in enumerate(taxonomy.themes):
-            for word, weight in theme.cues.items():
-                if word:
-                    self._weights.setdefault(word, []).append((column, weight))
+        for block, kind in enumerate(kinds):
+            for number, theme in enumerate(taxonomy.themes):
+                for word, weight in getattr(theme, kind).items():
+                    if word:
+                        column = block * len(taxonomy.themes) + number
+                        self._weights.setdefault(word, []).append((column, weight))
         self._words = sorted(self._weights, key=lambda w: (-len(w), w))
         self._automaton = None
         self._weight_rows = None  # per cue word (in _words order), its weight per theme
@@ -67,7 +77,7 @@ class CueMatcher:
 
     def score_matrix_of_texts(self, texts: list[str]) -> np.ndarray:
         """``score_matrix(matches_many(texts))`` without making the lists of words."""
-        out = np.zeros((len(texts), len(self.theme_ids)))
+        out = np.zeros((len(texts), len(self.column_themes)))
         found, rows = self._found_rows(texts)
         if found:
             if self._weight_rows is None:
@@ -77,21 +87,22 @@ class CueMatcher:
         return out
 
     def themes_of(self, word: str) -> list[str]:
-        """The themes a cue word belongs to."""
-        return [self.theme_ids[column] for column, _ in self._weights.get(word, ())]
+        """The themes a cue (or hint) word belongs to."""
+        return list(dict.fromkeys(self.column_themes[column]
+                                  for column, _ in self._weights.get(word, ())))
 
     def scores_of_matches(self, words: list[str]) -> np.ndarray:
-        """Summed cue weights per theme (taxonomy order) of already matched cue words."""
+        """Summed cue weights per column (see ``column_themes``) of already matched words."""
         return self.score_matrix([words])[0]
 
     def scores(self, text: str) -> np.ndarray:
-        """Summed cue weights per theme, in taxonomy order."""
+        """Summed cue weights per column (per theme in taxonomy order, see ``hints``)."""
         return self.scores_of_matches(self.matches(text))
 
     def score_matrix(self, matches: Iterable[list[str]]) -> np.ndarray:
         """:meth:`scores_of_matches` for many texts' matches, one row each (summed in order)."""
         matches = list(matches)
-        out = np.zeros((len(matches), len(self.theme_ids)))
+        out = np.zeros((len(matches), len(self.column_themes)))
         entries = [(row, column, weight) for row, words in enumerate(matches)
                    for word in words for column, weight in self._weights[word]]
         if entries:
@@ -110,6 +121,7 @@ class CueMatcher:
     def decide_scores(self, scores: np.ndarray, min_score: float = 2.0,
                       margin: float = 2.0) -> str | None:
         """:meth:`decide` for a text whose :meth:`scores` are known."""
+        scores = scores[:len(self.theme_ids)]  # the cue words decide, never the hints
         if not len(scores):
             return None
         order = np.argsort(-scores, kind="stable")
