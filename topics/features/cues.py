@@ -47,9 +47,12 @@ class CueMatcher:
         if self._automaton is None:
             import ahocorasick_rs
 
-            self._automaton = ahocorasick_rs.AhoCorasick(  # DFA or not, the same matches
+            # Any implementation finds the same matches; a contiguous NFA is built 5x faster
+            # than a DFA for the default cues and hints (0.02 s, paid by each process) and
+            # matches as fast on report text.
+            self._automaton = ahocorasick_rs.AhoCorasick(
                 self._words, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest,
-                implementation=ahocorasick_rs.Implementation.DFA)
+                implementation=ahocorasick_rs.Implementation.ContiguousNFA)
         return self._automaton.find_matches_as_indexes(text, overlapping=False)
 
     def matches(self, text: str) -> list[str]:
