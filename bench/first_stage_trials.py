@@ -12,6 +12,8 @@ document, nested second stage) and split 2 (the development set held out whole),
     python bench/first_stage_trials.py --calibrations  # richer calibrations of units alone
     python bench/first_stage_trials.py --curve         # learning curve: devset alone vs data
     python bench/first_stage_trials.py --paraphrases   # devset documents paraphrased, in training
+    python bench/first_stage_trials.py no-hints hints-null hints-a hints-b hints-e hints-a+b \
+        hints-a+b-x2 hints-a+b+e hints-a+b-as-cues    # the hint lists (baseline: the shipped hints)
 
 Results of a run are in the hand-written part of ``bench/ACCURACY.md``.
 """
@@ -25,6 +27,7 @@ import random
 import time
 from collections import Counter
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
@@ -49,6 +52,40 @@ from topics.train import (
 )
 
 HARD_GENRES = {"care-news", "culture-feature", "culture-news", "training-news", "party-branch"}
+#: The hint lists the default taxonomy's hints were made of (``bench/hints/README.md``).
+HINTS = Path(__file__).resolve().parent / "hints"
+
+
+def hint_lists(*names: str) -> dict[str, tuple[str, float]]:
+    """``word -> (theme, weight)`` of the lists ``bench/hints/NAME.tsv``, as the taxonomy's
+    hints were made: a word two lists give to different themes is dropped, a word keeps the
+    highest weight it was given."""
+    votes: dict[str, list[tuple[str, float]]] = {}
+    for name in names:
+        for line in (HINTS / f"{name}.tsv").read_text(encoding="utf-8").splitlines():
+            theme, word, weight = line.split("\t")
+            votes.setdefault(word, []).append((theme, float(weight)))
+    return {word: (given[0][0], max(w for _, w in given)) for word, given in votes.items()
+            if len({t for t, _ in given}) == 1 and len(word) >= 2}
+
+
+def with_hints(taxonomy, words: dict[str, tuple[str, float]], as_cues: bool = False,
+               scale: float = 1.0):
+    """``taxonomy`` with ``words`` as its only hints (or added to its cues, none as hints)."""
+    themes = []
+    for theme in taxonomy.themes:
+        own = {w: weight * scale for w, (t, weight) in words.items() if t == theme.id}
+        if as_cues:
+            themes.append(replace(theme, cues={**own, **theme.cues}, hints={}))
+        else:
+            themes.append(replace(theme, hints=own))
+    return replace(taxonomy, themes=tuple(themes))
+
+
+def null_hints(words: dict[str, tuple[str, float]], ids: list[str]) -> dict:
+    """The same words, each given a theme drawn at random (seed 0), weight 1."""
+    rng = random.Random(0)
+    return {word: (rng.choice(ids), 1.0) for word in words}
 
 
 class Blend:
@@ -200,6 +237,19 @@ class Harness:
             "knn-words": lambda: {"blend": {"k": 20, "w": 0.3, "blocks": "w"}},
             "knn-strong": lambda: {"blend": {"k": 10, "w": 1.0, "blocks": "wc"}},
             "word-ngrams-1-3": lambda: {"params": {"word_ngrams": (1, 3)}},
+            "no-hints": lambda: {"params": {"hints": False}},
+            "hints-null": lambda: {"taxonomy": with_hints(
+                self.taxonomy, null_hints(hint_lists("a", "b"), self.taxonomy.ids))},
+            "hints-a": lambda: {"taxonomy": with_hints(self.taxonomy, hint_lists("a"))},
+            "hints-b": lambda: {"taxonomy": with_hints(self.taxonomy, hint_lists("b"))},
+            "hints-e": lambda: {"taxonomy": with_hints(self.taxonomy, hint_lists("e"))},
+            "hints-a+b": lambda: {"taxonomy": with_hints(self.taxonomy, hint_lists("a", "b"))},
+            "hints-a+b-x2": lambda: {"taxonomy": with_hints(
+                self.taxonomy, hint_lists("a", "b"), scale=2.0)},
+            "hints-a+b+e": lambda: {"taxonomy": with_hints(
+                self.taxonomy, hint_lists("a", "b", "e"))},
+            "hints-a+b-as-cues": lambda: {"taxonomy": with_hints(
+                self.taxonomy, hint_lists("a", "b"), as_cues=True)},
             "null-shuffle-1": lambda: shuffled(1),
             "null-shuffle-2": lambda: shuffled(2),
         }
@@ -405,7 +455,9 @@ def main() -> None:
     for name in args.trials:
         spec = known[name]()
         harness.params = {"random_state": 0, **spec.pop("params", {})}
+        shipped, harness.taxonomy = harness.taxonomy, spec.pop("taxonomy", harness.taxonomy)
         print(json.dumps(harness.run(name, **spec), ensure_ascii=False), flush=True)
+        harness.taxonomy = shipped
 
 
 if __name__ == "__main__":
