@@ -93,6 +93,30 @@ def decide(proba: np.ndarray, classes, fallback: str, threshold: float) -> np.nd
     return labels
 
 
+def _by_row_then_value(rows: np.ndarray, values: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """``order`` (ascending positions) sorted by row, then by value from the highest.
+
+    Ties keep their order (the stable sorts of values, then rows). Each position is one
+    distinct key, row then value's rank then position, which one plain sort puts in that
+    order (any algorithm: the keys are distinct); keys too wide for 63 bits take the two
+    stable sorts.
+    """
+    values = values[order]
+    distinct, rank = np.unique(-values, return_inverse=True)  # the same rank for equal ones
+    position_bits = len(order).bit_length()
+    rank_bits = len(distinct).bit_length()
+    if len(order) and int(rows[order[-1]]).bit_length() + rank_bits + position_bits < 63:
+        keys = (rows[order] << (rank_bits + position_bits)) | (rank.reshape(-1) << position_bits)
+        keys |= np.arange(len(order))
+        keys.sort()
+        return order[keys & ((1 << position_bits) - 1)]
+    order = order[np.argsort(-values, kind="stable")]  # ties: column order
+    row_keys = rows[order]
+    if len(row_keys) and row_keys.max() <= np.iinfo(np.uint16).max:  # a radix sort
+        row_keys = row_keys.astype(np.uint16)
+    return order[np.argsort(row_keys, kind="stable")]
+
+
 class ThemePredictor:
     """Labels sentences with the state of a fitted :class:`ThemeClassifier`.
 
@@ -129,6 +153,7 @@ class ThemePredictor:
         self._indexes = None
         self._display = None
         self._cue_flags = None
+        self._shown_columns = None
         self._block_coefs = None
 
     def to_state(self) -> tuple[dict, dict[str, np.ndarray]]:
@@ -285,13 +310,26 @@ class ThemePredictor:
         Names that :func:`shows_as_evidence` rejects are never evidence.
         """
         if self._display is None:
-            ids: dict[str, int] = {}
-            columns = np.array([ids.setdefault(display_name(name), len(ids))
-                                for name in self.feature_names_], dtype=np.int64)
-            names = list(ids)
-            stopwords = self.segmenter.stopwords
-            shown = np.array([shows_as_evidence(name, stopwords) for name in names], dtype=bool)
+            # display_name of every column; dict.fromkeys keeps the first of each name, in
+            # order: the ids setdefault gave name by name
+            shown_as = [display_name(name) for name in self.feature_names_.tolist()]
+            names = list(dict.fromkeys(shown_as))
+            ids = dict(zip(names, range(len(names)), strict=True))
+            columns = np.fromiter(map(ids.__getitem__, shown_as), dtype=np.int64,
+                                  count=len(shown_as))
+            # shows_as_evidence of every name, by sets: letters alone, less the one-character
+            # stop words; cues (named with a colon, so not letters) always
+            shown = np.fromiter(map(str.isalpha, names), dtype=bool, count=len(names))
+            for word in self.segmenter.stopwords:
+                if len(word) == 1 and word in ids:
+                    shown[ids[word]] = False
+            cue = np.zeros(len(names), dtype=bool)
+            for i in np.flatnonzero(~shown).tolist():
+                cue[i] = names[i].startswith("cue:")
+            shown |= cue
             self._display = (columns, names, shown)
+            self._cue_flags = cue
+            self._shown_columns = shown[columns]
         return self._display
 
     def _evidence(self, features, best: np.ndarray, matches: list[list[str]],
@@ -301,21 +339,19 @@ class ThemePredictor:
         n_rows = features.shape[0]
         rows = np.repeat(np.arange(n_rows), np.diff(features.indptr))
         values = features.data * coef[best[rows], features.indices]
-        name_of, names, shown = self._display_names()
-        keep = (values > 0) & shown[name_of[features.indices]]
+        name_of, names, _ = self._display_names()
+        keep = (values > 0) & self._shown_columns[features.indices]
         merged = sp.csr_matrix((values[keep], (rows[keep], name_of[features.indices[keep]])),
                                shape=(n_rows, len(names)))
         merged.sum_duplicates()
         rows = np.repeat(np.arange(n_rows), np.diff(merged.indptr))
         # Only terms worth showing are ranked: at least 1% of the row's strongest one.
         strongest = np.zeros(n_rows)
-        np.maximum.at(strongest, rows, merged.data)
-        order = np.flatnonzero(merged.data >= EVIDENCE_SHARE * strongest[rows])
-        order = order[np.argsort(-merged.data[order], kind="stable")]  # ties: column order
-        row_keys = rows[order]
-        if n_rows <= np.iinfo(np.uint16).max:  # small integers: a radix sort, same order
-            row_keys = row_keys.astype(np.uint16)
-        order = order[np.argsort(row_keys, kind="stable")]
+        filled = np.flatnonzero(np.diff(merged.indptr))
+        if len(filled):
+            strongest[filled] = np.maximum.reduceat(merged.data, merged.indptr[filled])
+        order = _by_row_then_value(
+            rows, merged.data, np.flatnonzero(merged.data >= EVIDENCE_SHARE * strongest[rows]))
         first = np.searchsorted(rows[order], np.arange(n_rows))
         rank = np.arange(len(order)) - first[rows[order]]
         # Two spare terms where a cue is among them: a cue's name (its words) may equal
@@ -348,8 +384,7 @@ class ThemePredictor:
     def _cue_names(self) -> np.ndarray:
         """Per display name (see :meth:`_display_names`), whether it is a cue's."""
         if self._cue_flags is None:
-            _, names, _ = self._display_names()
-            self._cue_flags = np.array([name.startswith("cue:") for name in names], dtype=bool)
+            self._display_names()  # which finds them
         return self._cue_flags
 
     def top_terms(self, n: int = 15) -> dict[str, list[tuple[str, float]]]:
