@@ -150,6 +150,9 @@ class ThemePredictor:
         self.feature_names_ = np.array(
             self.word_vocabulary + self.char_vocabulary
             + [f"cue:{t}" for t in taxonomy.ids], dtype=object)
+        #: Where the tables built on first use are kept between processes (``SavedTables``;
+        #: a loaded model's, see ``bundle.load_model``), or None.
+        self.tables = None
         self._indexes = None
         self._display = None
         self._cue_flags = None
@@ -177,12 +180,16 @@ class ThemePredictor:
         if self._indexes is None:
             word_range = tuple(self.params["word_ngrams"])
             char_range = tuple(self.params["char_ngrams"])
-            words = (WordNgramIndex.of(self.word_vocabulary, self.word_idf, word_range, True,
-                                       keep=self.segmenter.is_content)
-                     if char_range[1] <= 3 else None)
+            words, chars = self._saved_transforms(word_range, char_range)
+            if words is None and char_range[1] <= 3:
+                words = WordNgramIndex.of(self.word_vocabulary, self.word_idf, word_range, True,
+                                          keep=self.segmenter.is_content)
+                if words is not None:
+                    chars = CharNgramIndex(self.char_vocabulary, self.char_idf, char_range,
+                                           True, True)
+                    if self.tables is not None:
+                        self.tables.save("features", {**words.state(), **chars.state()})
             if words is not None:
-                chars = CharNgramIndex(self.char_vocabulary, self.char_idf, char_range, True,
-                                       True)
                 self._indexes = (words.transform, chars.transform)
             else:  # a vocabulary the fast transforms cannot reproduce: scikit-learn's own
                 from ..features.tfidf import fitted_vectorizers
@@ -192,6 +199,21 @@ class ThemePredictor:
                 self._indexes = (lambda segmented: words.transform(content_of(segmented)),
                                  chars.transform)
         return self._indexes
+
+    def _saved_transforms(self, word_range: tuple[int, int], char_range: tuple[int, int]
+                          ) -> tuple[WordNgramIndex | None, CharNgramIndex | None]:
+        """The transforms of :meth:`_transforms` from their kept tables, or ``(None, None)``."""
+        state = None if self.tables is None or char_range[1] > 3 else self.tables.load(
+            "features")
+        if state is None:
+            return None, None
+        try:
+            return (WordNgramIndex.of_state(state, self.word_vocabulary, self.word_idf,
+                                            word_range, True, keep=self.segmenter.is_content),
+                    CharNgramIndex.of_state(state, len(self.char_vocabulary), self.char_idf,
+                                            char_range, True, True))
+        except (KeyError, ValueError, TypeError, IndexError):  # not this model's tables
+            return None, None
 
     def blocks(self, texts: list[str], segmented: list[list[str]] | None = None,
                cue_scores: np.ndarray | None = None) -> FeatureBlocks:
@@ -309,7 +331,7 @@ class ThemePredictor:
         Cue features are named ``cue:THEME`` and shown as the cue words they matched.
         Names that :func:`shows_as_evidence` rejects are never evidence.
         """
-        if self._display is None:
+        if self._display is None and not self._saved_display():
             # display_name of every column; dict.fromkeys keeps the first of each name, in
             # order: the ids setdefault gave name by name
             shown_as = [display_name(name) for name in self.feature_names_.tolist()]
@@ -330,7 +352,31 @@ class ThemePredictor:
             self._display = (columns, names, shown)
             self._cue_flags = cue
             self._shown_columns = shown[columns]
+            joined = "\n".join(names)
+            if self.tables is not None and joined.count("\n") == len(names) - 1:
+                self.tables.save("display", {
+                    "columns": columns, "shown": shown, "cue": cue,
+                    "names": np.frombuffer(joined.encode("utf-8", "surrogatepass"), np.uint8)})
         return self._display
+
+    def _saved_display(self) -> bool:
+        """:meth:`_display_names` from their kept tables; whether they were kept."""
+        state = None if self.tables is None else self.tables.load("display")
+        if state is None:
+            return False
+        try:
+            columns, shown, cue = state["columns"], state["shown"], state["cue"]
+            names = state["names"].tobytes().decode("utf-8", "surrogatepass").split("\n")
+            if (columns.dtype != np.int64 or columns.shape != (len(self.feature_names_),)
+                    or shown.dtype != bool or cue.dtype != bool
+                    or shown.shape != (len(names),) or cue.shape != (len(names),)
+                    or columns.min() < 0 or columns.max() >= len(names)):
+                return False
+        except (KeyError, ValueError, AttributeError):
+            return False
+        self._display = (columns, names, shown)
+        self._cue_flags, self._shown_columns = cue, shown[columns]
+        return True
 
     def _evidence(self, features, best: np.ndarray, matches: list[list[str]],
                   n: int) -> list[list[tuple[str, float]]]:
