@@ -9,6 +9,7 @@ builds one of these directly, so ``topics classify`` never pays scikit-learn's i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import repeat
 from typing import NamedTuple
 
 import numpy as np
@@ -407,18 +408,22 @@ class ThemePredictor:
         cue_rows = np.zeros(n_rows, dtype=bool)
         cue_rows[rows[top][is_cue]] = True
         top = top[(rank[rank < n + 2] < n) | cue_rows[rows[top]]]
-        has_cue = cue_rows.tolist()
-        out: list[list[tuple[str, float]]] = [[] for _ in range(n_rows)]
+        top_rows, top_names, top_values = rows[top], merged.indices[top], merged.data[top]
+        # rows without a cue: their terms in order, each name once, sliced row by row
+        plain = ~cue_rows[top_rows]
+        terms = list(zip(map(names.__getitem__, top_names[plain].tolist()),
+                         map(round, top_values[plain].tolist(), repeat(4)), strict=True))
+        bounds = np.searchsorted(top_rows[plain], np.arange(n_rows + 1)).tolist()
+        out: list[list[tuple[str, float]]] = list(map(terms.__getitem__,
+                                                      map(slice, bounds[:-1], bounds[1:])))
         merging: dict[int, dict[str, float]] = {}
-        for row, name_id, value in zip(rows[top].tolist(), merged.indices[top].tolist(),
-                                       merged.data[top].tolist(), strict=True):
+        themes_of = self.cue_matcher_.themes_of
+        for row, name_id, value in zip(top_rows[~plain].tolist(), top_names[~plain].tolist(),
+                                       top_values[~plain].tolist(), strict=True):
             name = names[name_id]
-            if not has_cue[row]:
-                out[row].append((name, round(value, 4)))  # in order, each name once
-                continue
             if name.startswith("cue:"):
                 theme = name[4:]
-                words = [w for w in matches[row] if theme in self.cue_matcher_.themes_of(w)]
+                words = [w for w in matches[row] if theme in themes_of(w)]
                 name = "+".join(dict.fromkeys(words)) or name
             contributions = merging.setdefault(row, {})
             contributions[name] = contributions.get(name, 0.0) + value
