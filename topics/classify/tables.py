@@ -15,13 +15,15 @@ import functools
 import hashlib
 import io
 import json
+import os
+import stat
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from ..config import cache_dir
-from ..fileio import read_regular, replace_file
+from ..fileio import replace_file
 
 #: The models whose tables are kept: the others' files go, the oldest first.
 KEPT_MODELS = 3
@@ -67,14 +69,20 @@ class SavedTables:
         """The arrays kept of ``kind``, or None (none kept, or not readable as arrays)."""
         if self.key is None:
             return None
+        try:  # a regular file itself (not a link, FIFO or device), read where it is
+            handle = os.open(self._path(kind), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError:
+            return None
         try:
-            data = read_regular(self._path(kind))
-            if data is None:
+            if not stat.S_ISREG(os.fstat(handle).st_mode):
                 return None
-            with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+            with os.fdopen(handle, "rb", closefd=False) as file, \
+                    np.load(file, allow_pickle=False) as arrays:
                 return {name: arrays[name] for name in arrays.files}
         except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError):
             return None
+        finally:
+            os.close(handle)
 
     def save(self, kind: str, arrays: dict[str, np.ndarray]) -> None:
         """Keep ``arrays`` as the tables of ``kind``; the oldest models' go past the limit."""
