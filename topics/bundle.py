@@ -457,6 +457,7 @@ def load_model(path: str | os.PathLike, manifest: dict | None = None) -> ThemeMo
     """
     from .classify.context import ContextModel
     from .classify.predictor import ThemePredictor
+    from .classify.tables import SavedTables
     from .errors import TaxonomyError
     from .text.segment import Segmenter
     from .topic.inference import TopicInference
@@ -485,6 +486,7 @@ def load_model(path: str | os.PathLike, manifest: dict | None = None) -> ThemeMo
     try:
         classifier = ThemePredictor(documents["classifier.json"], arrays["classifier"],
                                     taxonomy, segmenter)
+        classifier.tables = SavedTables(manifest)  # what it builds, kept for the next process
         topic_model = TopicInference(documents["topics.json"], arrays["topics"])
         context = ContextModel(documents["context.json"], arrays["context"])
     except Exception as exc:  # checked above; a bug if it happens, said as a model error

@@ -86,3 +86,20 @@ def test_explained_results_do_not_depend_on_the_batches(tiny_model_dir, batch_un
     monkeypatch.setattr("topics.pipeline.model.BATCH_UNITS", batch_units)
     assert results_jsonl(model.classify_units(units)) == one_batch
     assert '"evidence"' in one_batch
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_row_then_value_order_equals_the_two_stable_sorts(seed):
+    """One sort of packed keys gives the stable sorts' order, ties (equal values) included."""
+    from topics.classify.predictor import _by_row_then_value
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 400))
+    rows = np.sort(rng.integers(0, 1 + n // 5, size=n)).astype(np.int64)
+    values = rng.choice(rng.random(max(1, n // 3)) + 0.01, size=n)  # many equal values
+    order = np.flatnonzero(rng.random(n) < 0.8)
+    stable = order[np.argsort(-values[order], kind="stable")]
+    stable = stable[np.argsort(rows[stable], kind="stable")]
+    assert np.array_equal(_by_row_then_value(rows, values, order), stable)
+    wide = rows << 50  # keys too wide for 63 bits: the stable sorts themselves
+    assert np.array_equal(_by_row_then_value(wide, values, order), stable)

@@ -270,3 +270,20 @@ def test_mean_counts_match_free_topics_and_keep_tied_ones_by_theme():
     assert np.allclose(_mean_sstats([first, swapped], n_tied=2), first * 2)
     tied_swapped = other[[1, 0, 2, 3]]  # tied topics are never re-matched
     assert np.allclose(_mean_sstats([first, tied_swapped], 2)[0], (first[0] + other[1]) / 2)
+
+
+def test_word_ids_read_each_document_as_prepare_does(fitted, documents):
+    """Documents without a collocation's first word take the lookup of known non-stop words."""
+    from topics.topic.inference import TopicInference
+
+    tokens = fitted.tokens_
+    meta = {**fitted.meta, "stopwords": tokens[:3],
+            "phrases": [[tokens[3], tokens[4]], [tokens[5], tokens[3]]]}
+    inference = TopicInference(meta, {"alpha": fitted.alpha_, "eta": fitted.eta_,
+                                      "sstats": fitted.sstats_})
+    batch = [*documents[:20], [], [tokens[3], tokens[0], tokens[4], tokens[6]],
+             [tokens[5], tokens[3], tokens[4], tokens[1]], [tokens[4], tokens[2]]]
+    prepare, lookup = inference.vocabulary_.prepare, inference.token2id_
+    expected = [[lookup[t] for t in prepare(doc) if t in lookup] for doc in batch]
+    assert inference._word_ids(batch) == expected
+    assert any(len(ids) < len(doc) for ids, doc in zip(expected, batch, strict=True))

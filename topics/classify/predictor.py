@@ -9,6 +9,7 @@ builds one of these directly, so ``topics classify`` never pays scikit-learn's i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import repeat
 from typing import NamedTuple
 
 import numpy as np
@@ -93,6 +94,30 @@ def decide(proba: np.ndarray, classes, fallback: str, threshold: float) -> np.nd
     return labels
 
 
+def _by_row_then_value(rows: np.ndarray, values: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """``order`` (ascending positions) sorted by row, then by value from the highest.
+
+    Ties keep their order (the stable sorts of values, then rows). Each position is one
+    distinct key, row then value's rank then position, which one plain sort puts in that
+    order (any algorithm: the keys are distinct); keys too wide for 63 bits take the two
+    stable sorts.
+    """
+    values = values[order]
+    distinct, rank = np.unique(-values, return_inverse=True)  # the same rank for equal ones
+    position_bits = len(order).bit_length()
+    rank_bits = len(distinct).bit_length()
+    if len(order) and int(rows[order[-1]]).bit_length() + rank_bits + position_bits < 63:
+        keys = (rows[order] << (rank_bits + position_bits)) | (rank.reshape(-1) << position_bits)
+        keys |= np.arange(len(order))
+        keys.sort()
+        return order[keys & ((1 << position_bits) - 1)]
+    order = order[np.argsort(-values, kind="stable")]  # ties: column order
+    row_keys = rows[order]
+    if len(row_keys) and row_keys.max() <= np.iinfo(np.uint16).max:  # a radix sort
+        row_keys = row_keys.astype(np.uint16)
+    return order[np.argsort(row_keys, kind="stable")]
+
+
 class ThemePredictor:
     """Labels sentences with the state of a fitted :class:`ThemeClassifier`.
 
@@ -126,9 +151,13 @@ class ThemePredictor:
         self.feature_names_ = np.array(  # a theme's cue and hint columns: one name
             self.word_vocabulary + self.char_vocabulary
             + [f"cue:{t}" for t in self.cue_matcher_.column_themes], dtype=object)
+        #: Where the tables built on first use are kept between processes (``SavedTables``;
+        #: a loaded model's, see ``bundle.load_model``), or None.
+        self.tables = None
         self._indexes = None
         self._display = None
         self._cue_flags = None
+        self._shown_columns = None
         self._block_coefs = None
 
     def to_state(self) -> tuple[dict, dict[str, np.ndarray]]:
@@ -152,12 +181,16 @@ class ThemePredictor:
         if self._indexes is None:
             word_range = tuple(self.params["word_ngrams"])
             char_range = tuple(self.params["char_ngrams"])
-            words = (WordNgramIndex.of(self.word_vocabulary, self.word_idf, word_range, True,
-                                       keep=self.segmenter.is_content)
-                     if char_range[1] <= 3 else None)
+            words, chars = self._saved_transforms(word_range, char_range)
+            if words is None and char_range[1] <= 3:
+                words = WordNgramIndex.of(self.word_vocabulary, self.word_idf, word_range, True,
+                                          keep=self.segmenter.is_content)
+                if words is not None:
+                    chars = CharNgramIndex(self.char_vocabulary, self.char_idf, char_range,
+                                           True, True)
+                    if self.tables is not None:
+                        self.tables.save("features", {**words.state(), **chars.state()})
             if words is not None:
-                chars = CharNgramIndex(self.char_vocabulary, self.char_idf, char_range, True,
-                                       True)
                 self._indexes = (words.transform, chars.transform)
             else:  # a vocabulary the fast transforms cannot reproduce: scikit-learn's own
                 from ..features.tfidf import fitted_vectorizers
@@ -167,6 +200,21 @@ class ThemePredictor:
                 self._indexes = (lambda segmented: words.transform(content_of(segmented)),
                                  chars.transform)
         return self._indexes
+
+    def _saved_transforms(self, word_range: tuple[int, int], char_range: tuple[int, int]
+                          ) -> tuple[WordNgramIndex | None, CharNgramIndex | None]:
+        """The transforms of :meth:`_transforms` from their kept tables, or ``(None, None)``."""
+        state = None if self.tables is None or char_range[1] > 3 else self.tables.load(
+            "features")
+        if state is None:
+            return None, None
+        try:
+            return (WordNgramIndex.of_state(state, self.word_vocabulary, self.word_idf,
+                                            word_range, True, keep=self.segmenter.is_content),
+                    CharNgramIndex.of_state(state, len(self.char_vocabulary), self.char_idf,
+                                            char_range, True, True))
+        except (KeyError, ValueError, TypeError, IndexError):  # not this model's tables
+            return None, None
 
     def blocks(self, texts: list[str], segmented: list[list[str]] | None = None,
                cue_scores: np.ndarray | None = None) -> FeatureBlocks:
@@ -284,15 +332,52 @@ class ThemePredictor:
         Cue features are named ``cue:THEME`` and shown as the cue words they matched.
         Names that :func:`shows_as_evidence` rejects are never evidence.
         """
-        if self._display is None:
-            ids: dict[str, int] = {}
-            columns = np.array([ids.setdefault(display_name(name), len(ids))
-                                for name in self.feature_names_], dtype=np.int64)
-            names = list(ids)
-            stopwords = self.segmenter.stopwords
-            shown = np.array([shows_as_evidence(name, stopwords) for name in names], dtype=bool)
+        if self._display is None and not self._saved_display():
+            # display_name of every column; dict.fromkeys keeps the first of each name, in
+            # order: the ids setdefault gave name by name
+            shown_as = [display_name(name) for name in self.feature_names_.tolist()]
+            names = list(dict.fromkeys(shown_as))
+            ids = dict(zip(names, range(len(names)), strict=True))
+            columns = np.fromiter(map(ids.__getitem__, shown_as), dtype=np.int64,
+                                  count=len(shown_as))
+            # shows_as_evidence of every name, by sets: letters alone, less the one-character
+            # stop words; cues (named with a colon, so not letters) always
+            shown = np.fromiter(map(str.isalpha, names), dtype=bool, count=len(names))
+            for word in self.segmenter.stopwords:
+                if len(word) == 1 and word in ids:
+                    shown[ids[word]] = False
+            cue = np.zeros(len(names), dtype=bool)
+            for i in np.flatnonzero(~shown).tolist():
+                cue[i] = names[i].startswith("cue:")
+            shown |= cue
             self._display = (columns, names, shown)
+            self._cue_flags = cue
+            self._shown_columns = shown[columns]
+            joined = "\n".join(names)
+            if self.tables is not None and joined.count("\n") == len(names) - 1:
+                self.tables.save("display", {
+                    "columns": columns, "shown": shown, "cue": cue,
+                    "names": np.frombuffer(joined.encode("utf-8", "surrogatepass"), np.uint8)})
         return self._display
+
+    def _saved_display(self) -> bool:
+        """:meth:`_display_names` from their kept tables; whether they were kept."""
+        state = None if self.tables is None else self.tables.load("display")
+        if state is None:
+            return False
+        try:
+            columns, shown, cue = state["columns"], state["shown"], state["cue"]
+            names = state["names"].tobytes().decode("utf-8", "surrogatepass").split("\n")
+            if (columns.dtype != np.int64 or columns.shape != (len(self.feature_names_),)
+                    or shown.dtype != bool or cue.dtype != bool
+                    or shown.shape != (len(names),) or cue.shape != (len(names),)
+                    or columns.min() < 0 or columns.max() >= len(names)):
+                return False
+        except (KeyError, ValueError, AttributeError):
+            return False
+        self._display = (columns, names, shown)
+        self._cue_flags, self._shown_columns = cue, shown[columns]
+        return True
 
     def _evidence(self, features, best: np.ndarray, matches: list[list[str]],
                   n: int) -> list[list[tuple[str, float]]]:
@@ -301,21 +386,19 @@ class ThemePredictor:
         n_rows = features.shape[0]
         rows = np.repeat(np.arange(n_rows), np.diff(features.indptr))
         values = features.data * coef[best[rows], features.indices]
-        name_of, names, shown = self._display_names()
-        keep = (values > 0) & shown[name_of[features.indices]]
+        name_of, names, _ = self._display_names()
+        keep = (values > 0) & self._shown_columns[features.indices]
         merged = sp.csr_matrix((values[keep], (rows[keep], name_of[features.indices[keep]])),
                                shape=(n_rows, len(names)))
         merged.sum_duplicates()
         rows = np.repeat(np.arange(n_rows), np.diff(merged.indptr))
         # Only terms worth showing are ranked: at least 1% of the row's strongest one.
         strongest = np.zeros(n_rows)
-        np.maximum.at(strongest, rows, merged.data)
-        order = np.flatnonzero(merged.data >= EVIDENCE_SHARE * strongest[rows])
-        order = order[np.argsort(-merged.data[order], kind="stable")]  # ties: column order
-        row_keys = rows[order]
-        if n_rows <= np.iinfo(np.uint16).max:  # small integers: a radix sort, same order
-            row_keys = row_keys.astype(np.uint16)
-        order = order[np.argsort(row_keys, kind="stable")]
+        filled = np.flatnonzero(np.diff(merged.indptr))
+        if len(filled):
+            strongest[filled] = np.maximum.reduceat(merged.data, merged.indptr[filled])
+        order = _by_row_then_value(
+            rows, merged.data, np.flatnonzero(merged.data >= EVIDENCE_SHARE * strongest[rows]))
         first = np.searchsorted(rows[order], np.arange(n_rows))
         rank = np.arange(len(order)) - first[rows[order]]
         # Two spare terms where a cue is among them: a cue's name (its words) may equal
@@ -325,18 +408,22 @@ class ThemePredictor:
         cue_rows = np.zeros(n_rows, dtype=bool)
         cue_rows[rows[top][is_cue]] = True
         top = top[(rank[rank < n + 2] < n) | cue_rows[rows[top]]]
-        has_cue = cue_rows.tolist()
-        out: list[list[tuple[str, float]]] = [[] for _ in range(n_rows)]
+        top_rows, top_names, top_values = rows[top], merged.indices[top], merged.data[top]
+        # rows without a cue: their terms in order, each name once, sliced row by row
+        plain = ~cue_rows[top_rows]
+        terms = list(zip(map(names.__getitem__, top_names[plain].tolist()),
+                         map(round, top_values[plain].tolist(), repeat(4)), strict=True))
+        bounds = np.searchsorted(top_rows[plain], np.arange(n_rows + 1)).tolist()
+        out: list[list[tuple[str, float]]] = list(map(terms.__getitem__,
+                                                      map(slice, bounds[:-1], bounds[1:])))
         merging: dict[int, dict[str, float]] = {}
-        for row, name_id, value in zip(rows[top].tolist(), merged.indices[top].tolist(),
-                                       merged.data[top].tolist(), strict=True):
+        themes_of = self.cue_matcher_.themes_of
+        for row, name_id, value in zip(top_rows[~plain].tolist(), top_names[~plain].tolist(),
+                                       top_values[~plain].tolist(), strict=True):
             name = names[name_id]
-            if not has_cue[row]:
-                out[row].append((name, round(value, 4)))  # in order, each name once
-                continue
             if name.startswith("cue:"):
                 theme = name[4:]
-                words = [w for w in matches[row] if theme in self.cue_matcher_.themes_of(w)]
+                words = [w for w in matches[row] if theme in themes_of(w)]
                 name = "+".join(dict.fromkeys(words)) or name
             contributions = merging.setdefault(row, {})
             contributions[name] = contributions.get(name, 0.0) + value
@@ -348,8 +435,7 @@ class ThemePredictor:
     def _cue_names(self) -> np.ndarray:
         """Per display name (see :meth:`_display_names`), whether it is a cue's."""
         if self._cue_flags is None:
-            _, names, _ = self._display_names()
-            self._cue_flags = np.array([name.startswith("cue:") for name in names], dtype=bool)
+            self._display_names()  # which finds them
         return self._cue_flags
 
     def top_terms(self, n: int = 15) -> dict[str, list[tuple[str, float]]]:

@@ -92,6 +92,22 @@ class KeyTable:
             pending = np.setdiff1d(pending, placed, assume_unique=True)
             slots[pending] = (slots[pending] + 1) & (size - 1)
 
+    def state(self, prefix: str) -> dict[str, np.ndarray]:
+        """The table's arrays, named ``prefix`` + ``keys`` and ``values`` (see :meth:`of_state`)."""
+        return {f"{prefix}keys": self._keys, f"{prefix}values": self._values}
+
+    @classmethod
+    def of_state(cls, state: dict[str, np.ndarray], prefix: str) -> KeyTable:
+        """The table whose :meth:`state` this is (``ValueError`` if it cannot be one)."""
+        keys, values = state[f"{prefix}keys"], state[f"{prefix}values"]
+        size = len(keys)
+        if (keys.dtype != np.int64 or values.dtype != np.int64 or keys.shape != (size,)
+                or values.shape != (size,) or size < 16 or size & (size - 1)):
+            raise ValueError("not a key table")
+        table = cls.__new__(cls)
+        table._bits, table._keys, table._values = size.bit_length() - 1, keys, values
+        return table
+
     def _slots(self, keys: np.ndarray) -> np.ndarray:
         hashed = keys.astype(np.uint64) * self._MULTIPLIER
         return (hashed >> np.uint64(64 - self._bits)).astype(np.int64)
@@ -115,28 +131,32 @@ def _weighted(rows: np.ndarray, columns: np.ndarray, n_rows: int, idf: np.ndarra
               sublinear: bool) -> sp.csr_matrix:
     """Counts of (row, column) pairs as l2-normalised TF-IDF rows (sorted, no duplicates).
 
-    The pairs are sorted by ``row * width + column``; the sums are scipy's ``sum_duplicates``'.
+    The pairs are sorted by row, then column; the sums are scipy's ``sum_duplicates``'.
+    Each pair is one key, the row's bits above the column's (``shift`` bits, a power of
+    two at least the width): shifts, not divisions, take it apart, and a batch's keys fit
+    32 bits (whose sort is twice as fast as int64's) when the rows allow.
     """
     width = len(idf)
-    keys = rows * width + columns
+    shift = max(width - 1, 1).bit_length()
+    keys = (rows << shift) | columns
+    if n_rows << shift <= 1 << 32:
+        keys = keys.astype(np.uint32)
     keys.sort()  # keys alone: every algorithm gives the same array; the default is the fastest
     first = np.empty(len(keys), dtype=bool)
     first[:1] = True
     np.not_equal(keys[1:], keys[:-1], out=first[1:])
     starts = np.flatnonzero(first)
     values = np.diff(starts, append=len(keys)).astype(np.float64)  # counts
-    # sorted, the keys run row by row, each row as many times as it has pairs: no division
-    row_of = np.repeat(np.arange(n_rows, dtype=np.int64),
-                       np.bincount(rows, minlength=n_rows))[starts]
-    indices = keys[starts] - row_of * width
+    found = keys[starts]
+    row_of = (found >> shift).astype(np.intp)
+    indices = (found & ((1 << shift) - 1)).astype(np.int32 if width < 1 << 31 else np.int64)
     if sublinear:
         np.log(values, out=values)
         values += 1.0
     values *= idf[indices]
     norms = np.sqrt(np.bincount(row_of, weights=values * values, minlength=n_rows))
     values /= norms[row_of]
-    indptr = np.zeros(n_rows + 1, dtype=np.int64)
-    np.cumsum(np.bincount(row_of, minlength=n_rows), out=indptr[1:])
+    indptr = np.searchsorted(row_of, np.arange(n_rows + 1)).astype(np.int64)  # rows sorted
     return sp.csr_matrix((values, indices, indptr), shape=(n_rows, width))
 
 
@@ -171,7 +191,8 @@ class CharNgramIndex:
     """
 
     def __init__(self, vocabulary: list[str], idf: np.ndarray, ngram_range: tuple[int, int],
-                 lowercase: bool = True, sublinear_tf: bool = True):
+                 lowercase: bool = True, sublinear_tf: bool = True,
+                 _state: dict[str, np.ndarray] | None = None):
         low, high = ngram_range
         if not 1 <= low <= high <= 3:
             raise ValueError(f"character n-grams of {ngram_range} are not supported (1-3)")
@@ -179,6 +200,9 @@ class CharNgramIndex:
         self.lowercase = lowercase
         self.sublinear_tf = sublinear_tf
         self.idf = np.asarray(idf, dtype=np.float64)
+        if _state is not None:
+            self._restore(_state)
+            return
         terms = _char_terms(vocabulary)
         keys = terms.keys
         self._table = KeyTable(keys, np.arange(len(keys)))
@@ -190,6 +214,44 @@ class CharNgramIndex:
         # only positions whose shorter n-grams matched need looking up.
         self._closed = self._is_closed(vocabulary, terms, self._table)
         self._pairs = self._dense_pairs(terms) if self._closed and high > 1 else None
+
+    def state(self) -> dict[str, np.ndarray]:
+        """What the index built from its vocabulary, as arrays: :meth:`of_state` takes them."""
+        pairs = self._pairs
+        return {**self._table.state("char_table_"), "char_unigram_column": self._unigram_column,
+                "char_closed": np.array(self._closed),
+                "char_pairs_rank": np.zeros(0, np.int64) if pairs is None else pairs.rank,
+                "char_pairs_columns": np.zeros(0, np.int32) if pairs is None else pairs.columns}
+
+    @classmethod
+    def of_state(cls, state: dict[str, np.ndarray], size: int, idf: np.ndarray,
+                 ngram_range: tuple[int, int], lowercase: bool = True,
+                 sublinear_tf: bool = True) -> CharNgramIndex:
+        """The index of a vocabulary of ``size`` terms whose :meth:`state` this is.
+
+        The arrays must have the shapes and types the index makes, their columns within
+        ``size`` (``ValueError`` if not); their values are the index's as it kept them.
+        """
+        if len(idf) != size:
+            raise ValueError("idf weights and vocabulary differ in size")
+        return cls([], idf, ngram_range, lowercase, sublinear_tf, _state={**state, "size": size})
+
+    def _restore(self, state: dict[str, np.ndarray]) -> None:
+        size = state["size"]
+        self._table = KeyTable.of_state(state, "char_table_")
+        column, closed = state["char_unigram_column"], state["char_closed"]
+        rank, columns = state["char_pairs_rank"], state["char_pairs_columns"]
+        side = int(np.sqrt(len(columns)))
+        if (column.dtype != np.int64 or column.ndim != 1 or not 1 <= len(column) <= 0x110001
+                or closed.dtype != bool or closed.shape != () or rank.dtype != np.int64
+                or columns.dtype != np.int32 or side * side != len(columns)
+                or len(rank) not in (0, len(column)) or (len(columns) == 0) != (len(rank) == 0)
+                or self._table._values.max() >= size or column.max() >= size
+                or (len(columns) and columns.max() >= size)
+                or (len(rank) and rank.max() >= side)):
+            raise ValueError("not the arrays of a character index")
+        self._unigram_column, self._closed = column, bool(closed)
+        self._pairs = _DensePairs(rank, side, columns) if len(rank) else None
 
     @staticmethod
     def _is_closed(vocabulary: list[str], terms: _Terms, table: KeyTable) -> bool:
@@ -373,23 +435,45 @@ class WordNgramIndex:
 
     def __init__(self, vocabulary: list[str], idf: np.ndarray, ngram_range: tuple[int, int],
                  sublinear_tf: bool = True, keep: Callable[[str], bool] | None = None,
-                 _parts: tuple | None = None):
+                 _parts: tuple | None = None, _state: dict[str, np.ndarray] | None = None):
         self.keep = keep
         self._codes: dict[str, int] = {}  # with keep: vocabulary id, _UNKNOWN or _DROPPED
         self.ngram_range = tuple(ngram_range)
         self.sublinear_tf = sublinear_tf
         self.idf = np.asarray(idf, dtype=np.float64)
         self._unigrams = {t: i for i, t in enumerate(vocabulary) if " " not in t}
-        size = len(vocabulary) + 1
+        self._use_unigrams = self.ngram_range[0] <= 1
+        size = self._size = len(vocabulary) + 1
+        if _state is not None:
+            self._pairs = KeyTable.of_state(_state, "word_pairs_")
+            self._has_pairs = bool(_state["word_has_pairs"])
+            if (len(self.idf) != len(vocabulary) or _state["word_size"] != size
+                    or self._pairs._values.max() >= len(vocabulary)):
+                raise ValueError("not the arrays of this word index")
+            return
         columns, first_words, second_words, _ = _parts or _bigram_parts(vocabulary)
         count = len(columns)
         firsts, seconds = (np.fromiter(map(self._unigrams.__getitem__, words), dtype=np.int64,
                                        count=count) for words in (first_words, second_words))
         columns = np.array(columns, dtype=np.int64)
-        self._size = size
         self._pairs = KeyTable(firsts * size + seconds, columns)
         self._has_pairs = bool(count)
-        self._use_unigrams = self.ngram_range[0] <= 1
+
+    def state(self) -> dict[str, np.ndarray]:
+        """What the index built from its vocabulary, as arrays: :meth:`of_state` takes them."""
+        return {**self._pairs.state("word_pairs_"), "word_size": np.array(self._size),
+                "word_has_pairs": np.array(self._has_pairs)}
+
+    @classmethod
+    def of_state(cls, state: dict[str, np.ndarray], vocabulary: list[str], idf: np.ndarray,
+                 ngram_range: tuple[int, int], sublinear_tf: bool = True,
+                 keep: Callable[[str], bool] | None = None) -> WordNgramIndex:
+        """The index of ``vocabulary`` whose :meth:`state` this is, without checking again.
+
+        The vocabulary is one that :meth:`supports` (it was when the state was made);
+        arrays that cannot be the state of its index raise ``ValueError``.
+        """
+        return cls(vocabulary, idf, ngram_range, sublinear_tf, keep, _state=state)
 
     @staticmethod
     def supports(vocabulary: list[str], ngram_range: tuple[int, int]) -> bool:

@@ -117,6 +117,31 @@ def _scores(keys, values: Sequence[float]) -> list[Iterable[str]]:
     return [texts]
 
 
+def _evidence_field(evidence: list[tuple[str, float]]) -> str:
+    """``, "evidence": [[term, weight], ...]`` as the encoder writes it.
+
+    Strings and finite floats are written as the encoder writes them (``_STRING``,
+    ``float.__repr__``), in one join; anything else (never so from labelling: an int, NaN)
+    goes to the encoder itself.
+    """
+    try:
+        text = ", ".join([f"[{_STRING(term)}, {float.__repr__(weight)}]"
+                          for term, weight in evidence])
+    except (TypeError, ValueError):
+        text = None
+    if text is None or "nan" in text or "inf" in text:  # or a term that holds them
+        return ', "evidence": ' + _JSON.encode([[term, weight] for term, weight in evidence])
+    return f', "evidence": [{text}]'
+
+
+class _Encoded(dict):
+    """Each value as the encoder writes it, encoded once (a column's few topic themes)."""
+
+    def __missing__(self, value) -> str:
+        text = self[value] = _JSON.encode(value)
+        return text
+
+
 #: How each field of :data:`.records.RECORD_FIELDS` is written: the columns of its text.
 _FIELD_COLUMNS: dict[str, Callable[[RecordColumns], list[Iterable[str]]]] = {
     "report": lambda c: [_each_once(lambda r: '{"report": ' + _STRING(r), c.reports)],
@@ -126,11 +151,11 @@ _FIELD_COLUMNS: dict[str, Callable[[RecordColumns], list[Iterable[str]]]] = {
     "theme": lambda c: [_each_once(lambda t: ', "theme": ' + _STRING(t), c.themes)],
     "confidence": lambda c: [repeat(', "confidence": '), four_places(c.confidences)],
     "scores": lambda c: _scores(c.keys, c.scores),
-    "evidence": lambda c: _optional(c.evidence, lambda e: ', "evidence": ' + _JSON.encode(
-        [[term, weight] for term, weight in e])),
+    "evidence": lambda c: _optional(c.evidence, _evidence_field),
     "topic": lambda c: [] if c.topics is None else [[
         "" if topic is None else f', "topic": {int.__repr__(topic)}, "topic_theme": '
-                                 f'{_JSON.encode(theme)}'
+                                 f'{themes[theme]}'
+        for themes in [_Encoded()]
         for topic, theme in zip(c.topics, c.topic_themes, strict=True)]],
     "topic_theme": lambda c: [],  # written with the topic
     "heading": lambda c: [[', "heading": true' if h else "" for h in c.headings]],

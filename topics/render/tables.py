@@ -278,7 +278,7 @@ def _workbook_bytes(sheets: list[tuple[str, list[list]]], formats=None,
     workbook) may then style the sheets: widths, number formats, charts.
     """
     from openpyxl import Workbook
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
 
     # what a worksheet cannot hold: control characters, lone surrogates (undecodable names)
@@ -295,12 +295,17 @@ def _workbook_bytes(sheets: list[tuple[str, list[list]]], formats=None,
             values = [_cell_value(value, illegal) for value in row]
             sheet.append(values)
             width = max(width, len(values))
-            # the cells of ``sheet[number]``, each found by its place: ``sheet[number]``
-            # itself scans every cell of the sheet (max_row, max_column) for each row
-            for column in range(1, width + 1):
-                cell = sheet.cell(row=number, column=column)
-                if cell.data_type in ("f", "e") or (isinstance(cell.value, str)
-                                                     and cell.value.startswith(FORMULA_STARTS)):
+            # the cells of ``sheet[number]``: those past the row's values are made (empty),
+            # as ``sheet[number]`` makes them; of the others, only the text that openpyxl
+            # reads as a formula ("=…", data type "f") or an error value ("e"), or that
+            # starts as a formula does, is looked up (``sheet[number]`` itself scans every
+            # cell of the sheet for each row)
+            for column in range(len(values) + 1, width + 1):
+                sheet.cell(row=number, column=column)
+            for column, value in enumerate(values, start=1):
+                if isinstance(value, str) and (value.startswith(FORMULA_STARTS)
+                                               or value in ERROR_CODES):
+                    cell = sheet.cell(row=number, column=column)
                     cell.data_type, cell.quotePrefix = "s", True
         for cell in sheet[1]:
             cell.font = Font(bold=True)

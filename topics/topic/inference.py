@@ -9,6 +9,7 @@ scikit-learn.
 from __future__ import annotations
 
 from functools import cached_property
+from itertools import chain
 
 import numpy as np
 
@@ -86,11 +87,9 @@ class TopicInference:
         k = len(self.alpha_)
         if not documents:
             return np.zeros((0, k))
-        lookup = self.token2id_
-        prepare = self.vocabulary_.prepare
-        ids = [[lookup[t] for t in prepare(doc) if t in lookup] for doc in documents]
-        lengths = np.fromiter((len(i) for i in ids), dtype=np.int64, count=len(ids))
-        columns = np.fromiter((c for i in ids for c in i), dtype=np.int64, count=lengths.sum())
+        ids = self._word_ids(documents)
+        lengths = np.fromiter(map(len, ids), dtype=np.int64, count=len(ids))
+        columns = np.fromiter(chain.from_iterable(ids), dtype=np.int64, count=lengths.sum())
         indptr = np.concatenate([[0], np.cumsum(lengths)])
         counts = sp.csr_matrix((np.ones(len(columns)), columns, indptr),
                                shape=(len(documents), len(self.tokens_)))
@@ -101,20 +100,22 @@ class TopicInference:
         active = np.flatnonzero(np.diff(counts.indptr) > 0)  # documents still iterating
         # The active documents' entries and their words' rows of beta, gathered once; a
         # document that has converged leaves them. Each document's rows are summed in
-        # order (np.add.at), as the sparse product ``ratio @ beta_t`` sums them, without
-        # making a sparse matrix each iteration (for a small batch, most of the work).
+        # order, from zero (``np.bincount`` of each (document, topic) cell: one entry after
+        # the other, as np.add.at and the sparse product ``ratio @ beta_t`` sum them),
+        # without making a sparse matrix each iteration.
         sub = counts[active]
         data, lengths = sub.data, np.diff(sub.indptr)
         words_beta = beta_t[sub.indices]
         doc_of = np.repeat(np.arange(len(lengths)), lengths)
+        cells = (doc_of[:, None] * k + np.arange(k)).ravel()
         g = gamma[active]
         for _ in range(self.iterations):
             if not len(active):
                 break
             exp_elog_theta = np.exp(psi(g) - psi(g.sum(axis=1))[:, None])
             phinorm = np.einsum("ij,ij->i", exp_elog_theta[doc_of], words_beta) + eps
-            sums = np.zeros_like(g)
-            np.add.at(sums, doc_of, (data / phinorm)[:, None] * words_beta)
+            sums = np.bincount(cells, ((data / phinorm)[:, None] * words_beta).ravel(),
+                               g.size).reshape(g.shape)
             new = self.alpha_ + exp_elog_theta * sums
             going = np.abs(new - g).mean(axis=1) >= GAMMA_THRESHOLD
             gamma[active] = new
@@ -122,10 +123,29 @@ class TopicInference:
                 entries = np.repeat(going, lengths)
                 data, words_beta, lengths = data[entries], words_beta[entries], lengths[going]
                 doc_of = np.repeat(np.arange(len(lengths)), lengths)
+                cells = (doc_of[:, None] * k + np.arange(k)).ravel()
             active, g = active[going], new[going]
         empty = np.diff(counts.indptr) == 0
         gamma[empty] = self.alpha_
         return gamma / gamma.sum(axis=1, keepdims=True)
+
+    @cached_property
+    def _content_ids(self) -> dict[str, int]:
+        """``token2id_`` without the topic stop words: the ids of tokens read as they are."""
+        stopwords = self.vocabulary_.stopwords
+        return {t: i for t, i in self.token2id_.items() if t not in stopwords}
+
+    def _word_ids(self, documents: list[list[str]]) -> list[list[int]]:
+        """The dictionary ids of each token list's words as the model reads them.
+
+        ``TopicVocabulary.prepare``, then the known words. A list with no token that
+        starts a collocation is its tokens less the stop words (``prepare`` joins none):
+        those are looked up at once, in ``_content_ids``.
+        """
+        lookup, known = self.token2id_, self._content_ids
+        prepare, firsts = self.vocabulary_.prepare, self.vocabulary_.firsts
+        return [[known[t] for t in doc if t in known] if firsts.isdisjoint(doc)
+                else [lookup[t] for t in prepare(doc) if t in lookup] for doc in documents]
 
     def summary(self, n: int = 10) -> list[dict]:
         """Each topic's theme (or None), coherence and top words."""

@@ -39,6 +39,8 @@ class TopicVocabulary:
     def __init__(self, stopwords: Iterable[str] = (), phrases: Iterable[Iterable[str]] = ()):
         self.stopwords = frozenset(stopwords)
         self.phrases = frozenset(tuple(pair) for pair in phrases)
+        #: The first tokens of the collocations: a document with none of them joins none.
+        self.firsts = frozenset(pair[0] for pair in self.phrases if len(pair) == 2)
 
     def prepare(self, tokens: list[str]) -> list[str]:
         """One document's content tokens as the topic model reads them."""
