@@ -248,7 +248,7 @@ class Harness:
                 self.taxonomy, hint_lists("a", "b"), scale=2.0)},
             "hints-a+b+e": lambda: {"taxonomy": with_hints(
                 self.taxonomy, hint_lists("a", "b", "e"))},
-            "hints-a+b-as-cues": lambda: {"taxonomy": with_hints(
+            "hints-a+b-as-cues": lambda: {"params": {"hints": False}, "taxonomy": with_hints(
                 self.taxonomy, hint_lists("a", "b"), as_cues=True)},
             "null-shuffle-1": lambda: shuffled(1),
             "null-shuffle-2": lambda: shuffled(2),
