@@ -129,4 +129,7 @@ def _weighted_words(raw: dict, key: str, theme_id: str, source: str) -> dict[str
             isinstance(w, int | float) and not isinstance(w, bool) and w > 0
             for w in table.values()):
         raise TaxonomyError(f"{source}: {key} of {theme_id!r} must be 'word = positive weight'")
+    broken = [word for word in table if "\n" in word or "\r" in word]
+    if broken:  # texts are matched joined by line breaks: a word may not hold one
+        raise TaxonomyError(f"{source}: {key} of {theme_id!r} hold a line break: {broken[0]!r}")
     return {str(k): float(v) for k, v in table.items()}

@@ -35,6 +35,10 @@ def test_hints_round_trip_and_are_checked(tmp_path, taxonomy):
                     encoding="utf-8")
     with pytest.raises(TaxonomyError, match="hints of 'a' must be 'word = positive weight'"):
         load_taxonomy(path)
+    path.write_text('fallback = "a"\n[[themes]]\nid = "a"\n[themes.cues]\n"词\\n语" = 1\n',
+                    encoding="utf-8")
+    with pytest.raises(TaxonomyError, match="cues of 'a' hold a line break"):
+        load_taxonomy(path)
     path.write_text('fallback = "a"\n[[themes]]\nid = "a"\n[themes.cues]\n"词" = 1\n',
                     encoding="utf-8")
     assert load_taxonomy(path)["a"].hints == {}
