@@ -34,13 +34,20 @@ class LabelledDocument:
     year: int | None = None  # the year its ``# style-of:`` line names, if any
 
 
+def _metadata_and_text(text: str) -> tuple[list[str], list[str]]:
+    """The leading ``# genre:`` / ``# style-of:`` lines of ``text``, and its other lines."""
+    lines = text.split("\n")
+    n = 0
+    while n < len(lines) and lines[n].startswith(_META):
+        n += 1
+    return lines[:n], lines[n:]
+
+
 def metadata_year(text: str) -> int | None:
-    """The year (1900-2099) a leading ``# style-of:`` line names last, or None."""
+    """The year (1900-2099) the first leading ``# style-of:`` line names last, or None."""
     import re
 
-    for line in text.split("\n"):
-        if not line.startswith(_META):
-            break
+    for line in _metadata_and_text(text)[0]:
         if line.startswith("# style-of:"):
             years = re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)", line)
             return int(years[-1]) if years else None
@@ -49,10 +56,7 @@ def metadata_year(text: str) -> int | None:
 
 def strip_metadata(text: str) -> str:
     """The text without leading ``# genre:`` / ``# style-of:`` lines."""
-    lines = text.split("\n")
-    while lines and lines[0].startswith(_META):
-        lines = lines[1:]
-    return "\n".join(lines)
+    return "\n".join(_metadata_and_text(text)[1])
 
 
 def _trigrams(text: str) -> set[str]:

@@ -125,12 +125,8 @@ def documents_of_report(path: str, segmenter: Segmenter, max_bytes: int
     report = _report_of(path, max_bytes)
     units = split_units(report.text, Path(path).name, rejoin=report.rejoin,
                         plain_lines=report.plain_lines)
-    out = []
-    for first in range(0, len(units), BATCH_UNITS):
-        batch = units[first:first + BATCH_UNITS]
-        tokens = segmenter.content_tokens_many([u.text for u in batch])
-        out.extend((u.paragraph, t) for u, t in zip(batch, tokens, strict=True) if t)
-    return out
+    tokens = _content_tokens([u.text for u in units], segmenter)
+    return [(u.paragraph, t) for u, t in zip(units, tokens, strict=True) if t]
 
 
 def collect_training_data(taxonomy: Taxonomy, label_files: list[str | os.PathLike],
@@ -816,10 +812,15 @@ def _topic_documents(data: TrainingData, segmenter: Segmenter, mapper: Mapper = 
         yield from tagged(paragraphs([t for _, t in units], [n for n, _ in units]), None)
 
 
-def _segmented(texts: list[str], segmenter: Segmenter) -> Iterator[list[str]]:
+def _content_tokens(texts: list[str], segmenter: Segmenter) -> Iterator[list[str]]:
+    """The content tokens of each text (empty lists too), segmented ``BATCH_UNITS`` at a time."""
     for first in range(0, len(texts), BATCH_UNITS):
-        batch = texts[first:first + BATCH_UNITS]
-        yield from (d for d in segmenter.content_tokens_many(batch) if d)
+        yield from segmenter.content_tokens_many(texts[first:first + BATCH_UNITS])
+
+
+def _segmented(texts: list[str], segmenter: Segmenter) -> Iterator[list[str]]:
+    """The texts' non-empty content-token lists."""
+    return (tokens for tokens in _content_tokens(texts, segmenter) if tokens)
 
 
 def _mean(values) -> float | None:
