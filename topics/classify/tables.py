@@ -34,11 +34,11 @@ SUFFIX = ".npz"
 @functools.cache
 def _code_digest() -> str:
     """sha256 of the modules that build the tables: tables of other code are never read."""
-    from ..features import definition, vectorize
+    from ..features import cues, definition, vectorize
     from . import predictor
 
     digest = hashlib.sha256()
-    for module in (definition, vectorize, predictor):
+    for module in (cues, definition, vectorize, predictor):  # cues: the cue columns' themes
         digest.update(Path(module.__file__).read_bytes() + b"\0")
     digest.update(Path(__file__).read_bytes())
     return digest.hexdigest()
