@@ -59,7 +59,7 @@ HINTS = Path(__file__).resolve().parent / "hints"
 def hint_lists(*names: str) -> dict[str, tuple[str, float]]:
     """``word -> (theme, weight)`` of the lists ``bench/hints/NAME.tsv``, as the taxonomy's
     hints were made: a word two lists give to different themes is dropped, a word keeps the
-    highest weight it was given."""
+    highest weight it was given, words of one character are left out."""
     votes: dict[str, list[tuple[str, float]]] = {}
     for name in names:
         for line in (HINTS / f"{name}.tsv").read_text(encoding="utf-8").splitlines():

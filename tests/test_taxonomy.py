@@ -37,7 +37,10 @@ def test_user_taxonomy_with_other_ids(tmp_path):
     ('[[themes]]\nid = "a"\n[[themes]]\nid = "a"\n', "duplicate theme id 'a'"),
     ('[[themes]]\nid = "a"\n', "fallback theme 'other'"),
     ('[[themes]]\nid = "Bad Id"\n', "no valid id"),
-    ('fallback = "a"\n[[themes]]\nid = "a"\n[themes.cues]\n"词" = -1\n', "positive weight"),
+    ('fallback = "a"\n[[themes]]\nid = "a"\n[themes.cues]\n"词" = -1\n', "a weight above 0"),
+    ('fallback = "a"\n[[themes]]\nid = "a"\n[themes.cues]\n"词" = inf\n', "at most 1000"),
+    ('fallback = "a"\n[[themes]]\nid = "a"\n[themes.cues]\n"词" = nan\n', "a weight above 0"),
+    ('fallback = "a"\n[[themes]]\nid = "a"\n[themes.cues]\n"" = 1\n', "hold an empty word"),
     ("themes = [", "not valid TOML"),
     ("", "no [[themes]]"),
 ])

@@ -47,8 +47,9 @@ _HEX64 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
 _NGRAMS = {"type": "array", "prefixItems": [{"type": "integer", "minimum": 1, "maximum": 10}] * 2,
            "minItems": 2, "maxItems": 2}
 
-_WEIGHTED_WORDS = {"type": "object",
-                   "additionalProperties": {"type": "number", "exclusiveMinimum": 0}}
+_WEIGHTED_WORDS = {"type": "object",  # as taxonomy.MAX_WEIGHT bounds them
+                   "additionalProperties": {"type": "number", "exclusiveMinimum": 0,
+                                            "maximum": 1000}}
 
 MANIFEST_SCHEMA = {
     "type": "object",
@@ -350,14 +351,16 @@ def check_shapes(taxonomy_ids: list[str], json_files: dict, arrays: dict[str, di
         raise ModelError(f"{where}: the classifier's classes {strangers} are not themes of the "
                          f"manifest's taxonomy ({', '.join(taxonomy_ids)})")
     a = arrays["classifier"]
-    n_cues = len(taxonomy_ids) * (2 if clf["params"].get("hints") else 1)  # cues (, hints)
+    kinds = 2 if clf["params"].get("hints") else 1  # cue columns (and hint columns)
+    n_cues = len(taxonomy_ids) * kinds
     n_features = len(words) + len(chars) + n_cues
     _shape(a["word_idf"], (len(words),), "classifier.word_idf.npy", "one per word", where)
     _shape(a["char_idf"], (len(chars),), "classifier.char_idf.npy", "one per character n-gram",
            where)
     _shape(a["coef"], (len(classes), n_features), "classifier.coef.npy",
            f"{len(classes)} classes x {len(words)} words + {len(chars)} character n-grams + "
-           f"{n_cues} themes' cue columns", where)
+           f"{len(taxonomy_ids)} themes x {kinds} ({'cues, hints' if kinds == 2 else 'cues'})",
+           where)
     _shape(a["intercept"], (len(classes),), "classifier.intercept.npy", "one per class", where)
     _shape(a["word_documents"], (len(words),), "classifier.word_documents.npy", "one per word",
            where)

@@ -12,6 +12,8 @@ from .errors import TaxonomyError
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 #: The theme that takes sentences with no theme of their own.
 FALLBACK_THEME = "other"
+#: The largest weight of a cue or hint word (3 is "decisive"; scores are sums of weights).
+MAX_WEIGHT = 1000.0
 
 
 @dataclass(frozen=True)
@@ -123,13 +125,20 @@ def load_taxonomy(path: str | Path) -> Taxonomy:
 
 
 def _weighted_words(raw: dict, key: str, theme_id: str, source: str) -> dict[str, float]:
-    """A theme's table of ``word = positive weight`` under ``key`` (empty when absent)."""
+    """A theme's table of ``word = weight`` under ``key`` (empty when absent).
+
+    Weights are numbers in (0, MAX_WEIGHT]; words are non-empty and hold no line break
+    (texts are matched joined by line breaks).
+    """
     table = raw.get(key, {})
     if not isinstance(table, dict) or not all(
-            isinstance(w, int | float) and not isinstance(w, bool) and w > 0
+            isinstance(w, int | float) and not isinstance(w, bool) and 0 < w <= MAX_WEIGHT
             for w in table.values()):
-        raise TaxonomyError(f"{source}: {key} of {theme_id!r} must be 'word = positive weight'")
-    broken = [word for word in table if "\n" in word or "\r" in word]
-    if broken:  # texts are matched joined by line breaks: a word may not hold one
-        raise TaxonomyError(f"{source}: {key} of {theme_id!r} hold a line break: {broken[0]!r}")
+        raise TaxonomyError(f"{source}: {key} of {theme_id!r} must be 'word = weight', a "
+                            f"weight above 0 and at most {MAX_WEIGHT:g}")
+    for word in table:
+        if not isinstance(word, str) or not word.strip():
+            raise TaxonomyError(f"{source}: {key} of {theme_id!r} hold an empty word")
+        if "\n" in word or "\r" in word:
+            raise TaxonomyError(f"{source}: {key} of {theme_id!r} hold a line break: {word!r}")
     return {str(k): float(v) for k, v in table.items()}

@@ -33,7 +33,7 @@ def test_hints_round_trip_and_are_checked(tmp_path, taxonomy):
     path = tmp_path / "tax.toml"
     path.write_text('fallback = "a"\n[[themes]]\nid = "a"\n[themes.hints]\n"词" = 0\n',
                     encoding="utf-8")
-    with pytest.raises(TaxonomyError, match="hints of 'a' must be 'word = positive weight'"):
+    with pytest.raises(TaxonomyError, match="hints of 'a' must be 'word = weight', a weight above 0"):
         load_taxonomy(path)
     path.write_text('fallback = "a"\n[[themes]]\nid = "a"\n[themes.cues]\n"词\\n语" = 1\n',
                     encoding="utf-8")
@@ -45,20 +45,37 @@ def test_hints_round_trip_and_are_checked(tmp_path, taxonomy):
     assert "hints" not in load_taxonomy(path).to_dict()["themes"][0]
 
 
-def test_hints_score_in_their_own_columns_and_never_decide(taxonomy):
+#: A political hint of the default taxonomy that holds a management cue word (表彰).
+HOLDS_A_CUE = "七一表彰"
+
+
+def test_hints_score_in_their_own_columns_and_hide_the_cue_words_they_hold(taxonomy):
     n = len(taxonomy.ids)
     plain, hinted = CueMatcher(taxonomy), CueMatcher(taxonomy, hints=True)
-    text = f"下午，干警们参加了{RACE}。"
-    assert plain.score_matrix_of_texts([text]).shape == (1, n)
-    scores = hinted.score_matrix_of_texts([text])[0]
-    assert scores.shape == (2 * n,)
-    culture = taxonomy.ids.index("culture")
-    assert scores[n + culture] == taxonomy["culture"].hints[RACE]
-    assert scores[:n].sum() == plain.score_matrix_of_texts([text]).sum()
+    assert taxonomy["political"].hints[HOLDS_A_CUE] and taxonomy["management"].cues["表彰"]
+    texts = [f"下午，干警们参加了{RACE}。", f"{HOLDS_A_CUE}大会上，为优秀党员上党课。", "今天下雨。"]
+    cues = plain.score_matrix_of_texts(texts)
+    scores = hinted.score_matrix_of_texts(texts)
+    assert cues.shape == (3, n) and scores.shape == (3, 2 * n)
+    # the cue columns are a plain matcher's but where a hint holds a cue word: longest first
+    management = taxonomy.ids.index("management")
+    assert np.array_equal(scores[[0, 2], :n], cues[[0, 2]])
+    assert cues[1, management] > scores[1, management]
+    cue_words = {w for theme in taxonomy.themes for w in theme.cues}
+    found = hinted.matches(texts[1])
+    assert HOLDS_A_CUE in found and "表彰" not in found and "表彰" in plain.matches(texts[1])
+    assert np.array_equal(scores[1, :n],
+                          plain.score_matrix([[w for w in found if w in cue_words]])[0])
+    culture, political = taxonomy.ids.index("culture"), taxonomy.ids.index("political")
+    assert scores[0, n + culture] == taxonomy["culture"].hints[RACE]
+    assert scores[1, n + political] >= taxonomy["political"].hints[HOLDS_A_CUE]
+    assert np.array_equal(hinted.score_matrix(hinted.matches_many(texts)), scores)
+    assert hinted.matches(texts[1])[0] == HOLDS_A_CUE  # in the text's order
     assert hinted.themes_of(RACE) == ["culture"]
     assert hinted.column_themes == taxonomy.ids * 2
-    # a weak label comes from the cue words alone
-    assert hinted.decide_scores(scores) == plain.decide_scores(scores[:n])
+    # weak labels come from the cue columns alone (made by a plain matcher in weak.py)
+    for text, row in zip(texts[::2], scores[::2], strict=True):
+        assert hinted.decide_scores(row) == plain.decide(text)
 
 
 def test_a_hint_the_training_sentences_never_used_moves_a_unit_towards_its_theme(taxonomy):
@@ -78,6 +95,19 @@ def test_a_hint_the_training_sentences_never_used_moves_a_unit_towards_its_theme
     evidence = predictor.predict_columns([text], proba=proba).evidence[0]
     assert any(RACE in term for term, _ in evidence), evidence
     assert not any(term.startswith("cue:") for term, _ in evidence)
+
+
+def test_a_model_made_before_hints_labels_as_before(taxonomy):
+    """A saved classifier whose parameters have no ``hints`` (made before them): no hint block."""
+    from topics.classify.predictor import ThemePredictor
+
+    model = ThemeClassifier(taxonomy=taxonomy, hints=False).fit(TEXTS, LABELS)
+    meta, arrays = model.to_state()
+    old = {**meta, "params": {k: v for k, v in meta["params"].items() if k != "hints"}}
+    predictor = ThemePredictor(old, arrays, taxonomy, model.predictor_.segmenter)
+    texts = [f"下午，干警们参加了{RACE}。", *TEXTS[:5]]
+    assert np.array_equal(predictor.predict_proba(texts), model.predict_proba(texts))
+    assert predictor.predict_detailed(texts) == model.predict_detailed(texts)
 
 
 def test_a_model_without_hints_saves_and_loads(taxonomy, tiny_data, tmp_path):

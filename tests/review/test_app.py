@@ -74,8 +74,9 @@ def test_state_report_and_queue(client, session):
     queue = client.get("/api/queue?limit=1000", headers={"Host": HOST}).get_json()["units"]
     assert len(queue) == total
     gaps = [sorted(u["scores"].values())[-1] - sorted(u["scores"].values())[-2] for u in queue]
-    # smallest margin first; the scores shown are rounded to 4 places, so a gap may be 1e-4 off
-    assert all(later >= gap - 1e-4 for gap, later in zip(gaps, gaps[1:], strict=False))
+    # smallest margin first; the scores shown are rounded to 4 places, so a gap may be 1e-4
+    # off, and two gaps 2e-4 out of order
+    assert all(later >= gap - 2e-4 for gap, later in zip(gaps, gaps[1:], strict=False))
     assert gaps[0] < gaps[-1]
     assert client.get("/api/report/9", headers={"Host": HOST}).status_code == 404
 

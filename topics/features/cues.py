@@ -19,8 +19,12 @@ class CueMatcher:
     hints : bool
         Also find the themes' hint words: scores then have a second column per theme (cues
         in taxonomy order, then hints in taxonomy order), and a word that is a cue and a
-        hint counts in both. Cue and hint words are matched in one pass, so a longer hint
-        word hides a cue word inside it (and the reverse).
+        hint counts in both. Cue and hint words are matched in one pass, longest first, so
+        a hint that holds a cue word is read as the hint (七一表彰, a political hint, hides
+        the management cue 表彰) and the reverse: the cue columns of such a text differ
+        from a plain matcher's. That is how the default hints were measured (two passes,
+        each kind on its own, scored 0.005 lower alone: bench/ACCURACY.md); weak labels and
+        topic seeds use a plain matcher.
     """
 
     def __init__(self, taxonomy: Taxonomy, hints: bool = False):
@@ -38,25 +42,25 @@ class CueMatcher:
                         self._weights.setdefault(word, []).append((column, weight))
         self._words = sorted(self._weights, key=lambda w: (-len(w), w))
         self._automaton = None
-        self._weight_rows = None  # per cue word (in _words order), its weight per theme
+        self._weight_rows = None  # per word (in _words order), its weight per column
 
     def _find(self, text: str) -> list[tuple[int, int, int]]:
-        """``(word number, start, end)`` of the cue words in ``text`` (Aho-Corasick)."""
+        """``(word number, start, end)`` of the cue (and hint) words in ``text`` (Aho-Corasick)."""
         if not self._words:
             return []
         if self._automaton is None:
             import ahocorasick_rs
 
-            # Any implementation finds the same matches; a contiguous NFA is built 5x faster
-            # than a DFA for the default cues and hints (0.02 s, paid by each process) and
-            # matches as fast on report text.
+            # Any implementation finds the same matches; a contiguous NFA is built 4-5x
+            # faster than a DFA for the default cues and hints (0.02-0.03 s, paid by each
+            # process) and matches as fast on report text.
             self._automaton = ahocorasick_rs.AhoCorasick(
                 self._words, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest,
                 implementation=ahocorasick_rs.Implementation.ContiguousNFA)
         return self._automaton.find_matches_as_indexes(text, overlapping=False)
 
     def matches(self, text: str) -> list[str]:
-        """Cue words found in ``text``, in order."""
+        """Cue (and hint) words found in ``text``, in order."""
         return [self._words[word] for word, _, _ in self._find(text)]
 
     def _found_rows(self, texts: list[str]) -> tuple[list[tuple[int, int, int]], np.ndarray]:
@@ -124,7 +128,7 @@ class CueMatcher:
     def decide_scores(self, scores: np.ndarray, min_score: float = 2.0,
                       margin: float = 2.0) -> str | None:
         """:meth:`decide` for a text whose :meth:`scores` are known."""
-        scores = scores[:len(self.theme_ids)]  # the cue words decide, never the hints
+        scores = scores[:len(self.theme_ids)]  # the cue columns decide, never the hints
         if not len(scores):
             return None
         order = np.argsort(-scores, kind="stable")
