@@ -217,6 +217,21 @@ def validate(data, schema: dict, where: str, raw: bytes | None = None) -> None:
         _keep_validation(key)
 
 
+def check_once(raw: bytes, check: dict, run) -> None:
+    """``run()``, which raises unless the document of the bytes ``raw`` passes ``check``.
+
+    Kept as :func:`validate` keeps its validations: once ``run`` has passed on these very
+    bytes, for the same ``check`` (a description of it that changes whenever its outcome
+    could, e.g. with the digest of the code that runs it) and this module's code, it is not
+    run again. Bytes changed in any way are checked again.
+    """
+    key = _validation_key(raw, check)
+    if key in _kept_validations():
+        return
+    run()
+    _keep_validation(key)
+
+
 #: Validations kept in the user cache, the latest last (see :func:`validate`).
 KEPT_VALIDATIONS = 256
 
