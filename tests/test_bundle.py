@@ -232,6 +232,23 @@ def test_a_manifest_whose_sha256_matched_is_not_hashed_again_unless_it_changed(
     bundle_schema._kept_validations.cache_clear()
 
 
+def test_a_vocabulary_without_duplicates_is_not_checked_again_unless_its_bytes_changed(
+        tmp_path, monkeypatch):
+    from topics import bundle_schema
+
+    monkeypatch.setenv("TOPICS_HOME", str(tmp_path))
+    bundle_schema._kept_validations.cache_clear()
+    bundle_schema._unique(["a", "b"], "the words", "m", b'["a", "b"]')
+    bundle_schema._kept_validations.cache_clear()  # as a new process reads it
+    # the same bytes: kept, so these values (which those bytes could not give) pass unseen
+    bundle_schema._unique(["a", "a"], "the words", "m", b'["a", "b"]')
+    with pytest.raises(ModelError, match="m: the words holds duplicates"):
+        bundle_schema._unique(["a", "a"], "the words", "m", b'["a", "a"]')
+    with pytest.raises(ModelError, match="m: other words holds duplicates"):  # another check
+        bundle_schema._unique(["a", "a"], "other words", "m", b'["a", "b"]')
+    bundle_schema._kept_validations.cache_clear()
+
+
 def test_kept_validations_never_go_through_a_link_or_a_fifo_in_the_cache(tmp_path, monkeypatch):
     """A link or a FIFO planted at validated.json is replaced, never written through or read."""
     import json

@@ -498,7 +498,7 @@ def load_model(path: str | os.PathLike, manifest: dict | None = None) -> ThemeMo
         else:
             prefix, key, _npy = name.split(".")
             arrays.setdefault(prefix, {})[key] = parse_npy(blobs[name], where)
-    check_shapes(taxonomy.ids, documents, arrays, str(folder))
+    check_shapes(taxonomy.ids, documents, arrays, str(folder), blobs)
     lists = documents["segmenter.json"]
     segmenter = Segmenter.from_lists(lists["entries"], lists["stopwords"])
     if manifest["segmenter"]["fingerprint"] != segmenter.fingerprint():
