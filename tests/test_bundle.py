@@ -238,14 +238,16 @@ def test_a_vocabulary_without_duplicates_is_not_checked_again_unless_its_bytes_c
 
     monkeypatch.setenv("TOPICS_HOME", str(tmp_path))
     bundle_schema._kept_validations.cache_clear()
-    bundle_schema._unique(["a", "b"], "the words", "m", b'["a", "b"]')
+    bundle_schema._unique_kept(b'["a", "b"]', [(["a", "b"], "the words")], "m")
     bundle_schema._kept_validations.cache_clear()  # as a new process reads it
     # the same bytes: kept, so these values (which those bytes could not give) pass unseen
-    bundle_schema._unique(["a", "a"], "the words", "m", b'["a", "b"]')
+    bundle_schema._unique_kept(b'["a", "b"]', [(["a", "a"], "the words")], "m")
     with pytest.raises(ModelError, match="m: the words holds duplicates"):
-        bundle_schema._unique(["a", "a"], "the words", "m", b'["a", "a"]')
+        bundle_schema._unique_kept(b'["a", "a"]', [(["a", "a"], "the words")], "m")
     with pytest.raises(ModelError, match="m: other words holds duplicates"):  # another check
-        bundle_schema._unique(["a", "a"], "other words", "m", b'["a", "b"]')
+        bundle_schema._unique_kept(b'["a", "b"]', [(["a", "a"], "other words")], "m")
+    with pytest.raises(ModelError, match="m: the words holds duplicates"):  # not kept
+        bundle_schema._unique_kept(None, [(["a", "a"], "the words")], "m")
     bundle_schema._kept_validations.cache_clear()
 
 

@@ -326,20 +326,25 @@ def parse_npy(data: bytes, where: str) -> np.ndarray:
     return array
 
 
-def _unique(values: list, what: str, where: str, raw: bytes | None = None) -> None:
-    """Refuse duplicates in ``values``; with ``raw``, the bytes they were parsed from, kept.
+def _unique(values: list, what: str, where: str) -> None:
+    if len(set(values)) != len(values):
+        raise ModelError(f"{where}: {what} holds duplicates")
 
-    A vocabulary of 200,000 words takes 10-30 ms to check: once these very bytes passed, it
-    is not checked again (:func:`check_once`).
+
+def _unique_kept(raw: bytes | None, lists: list[tuple[list, str]], where: str) -> None:
+    """:func:`_unique` of each ``(values, what)``, kept with ``raw`` (see :func:`check_once`).
+
+    ``raw`` are the bytes the lists were parsed from: once these very bytes passed, they are
+    not checked again (a vocabulary of 200,000 words takes 10-30 ms).
     """
     def check() -> None:
-        if len(set(values)) != len(values):
-            raise ModelError(f"{where}: {what} holds duplicates")
+        for values, what in lists:
+            _unique(values, what, where)
 
     if raw is None:
         check()
     else:
-        check_once(raw, {"check": "unique", "what": what}, check)
+        check_once(raw, {"check": "unique", "what": [what for _, what in lists]}, check)
 
 
 def _shape(array: np.ndarray, expected: tuple, name: str, meaning: str, where: str) -> None:
@@ -355,7 +360,7 @@ def check_shapes(taxonomy_ids: list[str], json_files: dict, arrays: dict[str, di
     ``json_files`` maps artifact names (``classifier.json``, ...) to their parsed content;
     ``arrays`` maps a prefix (``classifier``, ``topics``, ``context``) to its arrays by name.
     ``raw``, the bytes the JSON files were parsed from, keeps the checks of their lists
-    for no duplicates (see :func:`_unique`).
+    for no duplicates (see :func:`_unique_kept`).
     """
     raw = raw or {}
     clf_raw, topics_raw = raw.get("classifier.json"), raw.get("topics.json")
@@ -372,9 +377,9 @@ def check_shapes(taxonomy_ids: list[str], json_files: dict, arrays: dict[str, di
             raise ModelError(f"{where}: segmenter.json has a dictionary line that is not "
                              f"'word [frequency] [tag]': {line[:40]!r}")
     classes, words, chars = clf["classes"], clf["word_vocabulary"], clf["char_vocabulary"]
-    _unique(classes, "classifier.json's classes", where, clf_raw)
-    _unique(words, "classifier.json's word_vocabulary", where, clf_raw)
-    _unique(chars, "classifier.json's char_vocabulary", where, clf_raw)
+    _unique_kept(clf_raw, [(classes, "classifier.json's classes"),
+                           (words, "classifier.json's word_vocabulary"),
+                           (chars, "classifier.json's char_vocabulary")], where)
     strangers = [c for c in classes if c not in ids]
     if strangers:
         raise ModelError(f"{where}: the classifier's classes {strangers} are not themes of the "
@@ -397,7 +402,7 @@ def check_shapes(taxonomy_ids: list[str], json_files: dict, arrays: dict[str, di
 
     topics = json_files["topics.json"]
     themes, tokens = topics["topic_themes"], topics["dictionary"]["tokens"]
-    _unique(tokens, "topics.json's dictionary", where, topics_raw)
+    _unique_kept(topics_raw, [(tokens, "topics.json's dictionary")], where)
     strangers = [t for t in themes if t is not None and t not in ids]
     if strangers:
         raise ModelError(f"{where}: topics.json ties topics to {strangers}, not themes of the "
