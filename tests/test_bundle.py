@@ -207,6 +207,50 @@ def test_a_document_that_passed_its_schema_is_not_checked_again_unless_it_change
     bundle_schema._kept_validations.cache_clear()
 
 
+def test_a_manifest_whose_sha256_matched_is_not_hashed_again_unless_it_changed(
+        bundle_copy, tmp_path, monkeypatch):
+    from topics import bundle, bundle_schema
+
+    monkeypatch.setenv("TOPICS_HOME", str(tmp_path / "home"))
+    bundle_schema._kept_validations.cache_clear()
+    load_model(bundle_copy)
+    bundle_schema._kept_validations.cache_clear()  # as a new process reads it
+
+    def no_hashing(_manifest):
+        raise AssertionError("hashed again")
+
+    monkeypatch.setattr(bundle, "_manifest_digest", no_hashing)
+    assert load_model(bundle_copy)  # the same bytes: kept
+    path = bundle_copy / MANIFEST
+    path.write_bytes(path.read_bytes().replace(b'"created": "', b'"created": "1', 1))
+    with pytest.raises(AssertionError, match="hashed again"):  # other bytes are hashed
+        load_model(bundle_copy)
+    monkeypatch.undo()
+    monkeypatch.setenv("TOPICS_HOME", str(tmp_path / "home"))
+    with pytest.raises(ModelError, match="does not match its sha256"):  # and refused
+        load_model(bundle_copy)
+    bundle_schema._kept_validations.cache_clear()
+
+
+def test_a_vocabulary_without_duplicates_is_not_checked_again_unless_its_bytes_changed(
+        tmp_path, monkeypatch):
+    from topics import bundle_schema
+
+    monkeypatch.setenv("TOPICS_HOME", str(tmp_path))
+    bundle_schema._kept_validations.cache_clear()
+    bundle_schema._unique_kept(b'["a", "b"]', [(["a", "b"], "the words")], "m")
+    bundle_schema._kept_validations.cache_clear()  # as a new process reads it
+    # the same bytes: kept, so these values (which those bytes could not give) pass unseen
+    bundle_schema._unique_kept(b'["a", "b"]', [(["a", "a"], "the words")], "m")
+    with pytest.raises(ModelError, match="m: the words holds duplicates"):
+        bundle_schema._unique_kept(b'["a", "a"]', [(["a", "a"], "the words")], "m")
+    with pytest.raises(ModelError, match="m: other words holds duplicates"):  # another check
+        bundle_schema._unique_kept(b'["a", "b"]', [(["a", "a"], "other words")], "m")
+    with pytest.raises(ModelError, match="m: the words holds duplicates"):  # not kept
+        bundle_schema._unique_kept(None, [(["a", "a"], "the words")], "m")
+    bundle_schema._kept_validations.cache_clear()
+
+
 def test_kept_validations_never_go_through_a_link_or_a_fifo_in_the_cache(tmp_path, monkeypatch):
     """A link or a FIFO planted at validated.json is replaced, never written through or read."""
     import json

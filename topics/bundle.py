@@ -15,6 +15,7 @@ float arrays from the checked bytes (see ``bundle_schema``) and checks their sha
 from __future__ import annotations
 
 import errno
+import functools
 import hashlib
 import io
 import json
@@ -37,6 +38,7 @@ from .bundle_schema import (
     MANIFEST_SCHEMA,
     MAX_ARTIFACT_BYTES,
     MAX_MANIFEST_BYTES,
+    check_once,
     check_shapes,
     parse_npy,
     validate,
@@ -301,6 +303,15 @@ def _manifest_digest(manifest: dict) -> str:
         {k: v for k, v in manifest.items() if k != MANIFEST_DIGEST})).hexdigest()
 
 
+@functools.cache
+def _code_digest() -> str | None:
+    """sha256 of this module's source (what kept manifest checks depend on); None: unknown."""
+    try:
+        return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
 def _data_dir_name(hashes: dict[str, str]) -> str:
     """The data folder's name: a digest of its files' digests (so it names its content)."""
     return "data-" + hashlib.sha256(_json_bytes(hashes)).hexdigest()[:16]
@@ -404,9 +415,18 @@ def read_manifest(path: str | os.PathLike) -> dict:
             f"{folder}: model format version {version} is older than this topics reads "
             f"({FORMAT_VERSION}); retrain it with `topics train --out {folder}`")
     validate(manifest, MANIFEST_SCHEMA, str(manifest_path), data)
-    if manifest[MANIFEST_DIGEST] != _manifest_digest(manifest):
-        raise ModelError(f"{manifest_path}: does not match its sha256 (damaged or edited since "
-                         f"training); retrain with `topics train --out {folder}`")
+
+    def check_digest() -> None:
+        if manifest[MANIFEST_DIGEST] != _manifest_digest(manifest):
+            raise ModelError(f"{manifest_path}: does not match its sha256 (damaged or edited "
+                             f"since training); retrain with `topics train --out {folder}`")
+
+    # writing the manifest out again to hash it takes 30-60 ms: kept once these bytes pass
+    code = _code_digest()
+    if code is None:
+        check_digest()
+    else:
+        check_once(data, {"check": MANIFEST_DIGEST, "code": code}, check_digest)
     data_dir, artifacts = manifest["data_dir"], manifest["artifacts"]
     expected = {f"{data_dir}/{name}" for name in ARTIFACTS}
     if set(artifacts) != expected:
@@ -478,7 +498,7 @@ def load_model(path: str | os.PathLike, manifest: dict | None = None) -> ThemeMo
         else:
             prefix, key, _npy = name.split(".")
             arrays.setdefault(prefix, {})[key] = parse_npy(blobs[name], where)
-    check_shapes(taxonomy.ids, documents, arrays, str(folder))
+    check_shapes(taxonomy.ids, documents, arrays, str(folder), blobs)
     lists = documents["segmenter.json"]
     segmenter = Segmenter.from_lists(lists["entries"], lists["stopwords"])
     if manifest["segmenter"]["fingerprint"] != segmenter.fingerprint():

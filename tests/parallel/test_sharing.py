@@ -39,6 +39,37 @@ def test_shared_labelling_keeps_input_order_and_bounds_what_waits():
     assert max(waiting) <= 4 * (workers + 1)
 
 
+def test_a_worker_still_starting_is_given_nothing_then_shares_once_started():
+    from concurrent.futures import Future
+
+    started = Future()
+    out = []
+    with ThreadPoolExecutor(1) as executor:
+        sharing = batch._Sharing(executor, 1, lambda item: ("here", item),
+                                 lambda item: (_slow, "worker", item, 0.0),
+                                 list(range(20)), (started,))
+        for outcome in sharing.outcomes():
+            out.append(outcome)
+            if len(out) == 5:
+                started.set_result(None)  # the worker has loaded its model
+    assert [item for _, item in out] == list(range(20))
+    assert {who for who, _ in out[:5]} == {"here"}
+    assert "worker" in {who for who, _ in out[5:]}
+
+
+def test_a_worker_that_dies_while_starting_stops_the_labelling():
+    from concurrent.futures import Future
+
+    started = Future()
+    started.set_exception(BrokenProcessPool("a worker died"))
+    with ThreadPoolExecutor(1) as executor:
+        sharing = batch._Sharing(executor, 1, lambda item: ("here", item),
+                                 lambda item: (_slow, "worker", item, 0.0),
+                                 list(range(5)), (started,))
+        with pytest.raises(BrokenProcessPool):
+            list(sharing.outcomes())
+
+
 class _BreaksAfter(ThreadPoolExecutor):
     """An executor that refuses work, as a broken process pool does, after a few items."""
 
@@ -85,12 +116,17 @@ class _KillsTheWorker:
 
 def test_a_dead_worker_is_a_clear_error_and_the_next_run_starts_afresh(tiny_model_dir,
                                                                        report_file):
+    from concurrent.futures import wait
+
     from topics.bundle import load_model
+    from topics.parallel.pool import worker_pool
 
     model = load_model(tiny_model_dir)
-    items = [_KillsTheWorker()] + [str(report_file)] * 3  # item 0 goes to the worker first
-    with pytest.raises(WorkerError, match="a worker process died"):
-        list(batch.label_files(model, items, None, 10 ** 7, n_jobs=2))
+    items = [_KillsTheWorker()] + [str(report_file)] * 3  # one batch: to the started worker
+    with worker_pool(1, str(tiny_model_dir)) as pool:
+        wait(pool.starting)
+        with pytest.raises(WorkerError, match="a worker process died"):
+            list(batch.label_files(model, items, None, 10 ** 7, pool=pool))
     one = list(batch.label_files(model, [str(report_file)] * 4, None, 10 ** 7, n_jobs=1))
     two = list(batch.label_files(model, [str(report_file)] * 4, None, 10 ** 7, n_jobs=2))
     assert [[unit_record(r) for r in results] for _, results in one] == \

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 from collections.abc import Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import NamedTuple
 
 
@@ -19,6 +19,9 @@ class WorkerPool(NamedTuple):
 
     executor: Executor
     size: int
+    #: One future per worker, done once a worker has started and loaded the model (see
+    #: :func:`worker_pool`): a worker is given files from then on, not while it starts.
+    starting: tuple[Future, ...] = ()
 
 
 def _start_worker() -> None:
@@ -80,8 +83,7 @@ def worker_pool(n_workers: int, model_path: str | None = None
     executor = ProcessPoolExecutor(n_workers, multiprocessing.get_context("spawn"),
                                    initializer=_start_worker)
     try:
-        for _ in range(n_workers):
-            executor.submit(_warm_up, model_path)
-        yield WorkerPool(executor, n_workers)
+        starting = tuple(executor.submit(_warm_up, model_path) for _ in range(n_workers))
+        yield WorkerPool(executor, n_workers, starting)
     finally:
         executor.shutdown(wait=True, cancel_futures=True)

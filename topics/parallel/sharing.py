@@ -96,7 +96,7 @@ def _label_shared(model: ThemeModel, items: list, encoding: str | None, max_byte
                                                               max_bytes, render)),
                        lambda batch: (label_in_worker, model.path, key, batch, encoding,
                                       max_bytes, render),  # a worker loads the saved model
-                       batches(items, pool.size + 1))
+                       batches(items, pool.size + 1), pool.starting)
     try:
         for outcomes in sharing.outcomes():
             yield from outcomes
@@ -110,22 +110,29 @@ class _Sharing:
     """Items (batches of files) shared between this process and worker processes, in order.
 
     Each worker has one item at a time; when it finishes, the executor's result thread
-    hands it the next untaken item (:meth:`_feed`). While the item whose turn it is to be
-    yielded is still with a worker, this process labels the next untaken item itself
-    instead of waiting, the workers' start-up included. At most ``4 * (n_workers + 1)``
-    items are taken and not yet yielded: memory stays bounded however many there are.
+    hands it the next untaken item (:meth:`_feed`). A worker still starting (its future
+    of ``starting`` not done: spawned, importing, loading the model) is given none: this
+    process labels the items in turn meanwhile, so a worker that would be ready only when
+    the work is nearly done delays nothing (had it been handed the first item, every
+    later one would wait for its start-up). While the item whose turn it is to be yielded
+    is still with a worker, this process labels the next untaken item itself instead of
+    waiting. At most ``4 * (n_workers + 1)`` items are taken and not yet yielded: memory
+    stays bounded however many there are. Without ``starting`` every worker is ready.
     """
 
-    def __init__(self, executor, n_workers: int, label_here, task, items: list):
+    def __init__(self, executor, n_workers: int, label_here, task, items: list,
+                 starting: tuple[Future, ...] = ()):
         self._executor, self._label_here, self._task = executor, label_here, task
         self._items = items
         self._limit = 4 * (n_workers + 1)
         self._lock = threading.Lock()
         self._untaken = self._yielded = 0  # items below untaken are taken; below yielded, out
         self._futures: dict[int, Future] = {}  # submitted, not yet collected
-        self._idle = n_workers  # workers without an item
+        self._idle = n_workers - len(starting)  # started workers without an item
         self._stopped = False
         self._broken: BrokenProcessPool | None = None  # why a worker could not be given one
+        for future in starting:
+            future.add_done_callback(self._started)  # at once if it is done already
         self._feed()
 
     def _take(self) -> int | None:
@@ -153,6 +160,17 @@ class _Sharing:
                 self._idle -= 1
                 self._futures[position] = future
             future.add_done_callback(self._finished)
+
+    def _started(self, future: Future) -> None:
+        """A worker has started (or the pool broke while it started): feed it."""
+        exc = None if future.cancelled() else future.exception()
+        if isinstance(exc, BrokenProcessPool):  # the next turn raises it
+            with self._lock:
+                self._broken = self._broken or exc
+            return
+        with self._lock:
+            self._idle += 1
+        self._feed()
 
     def _finished(self, future: Future) -> None:
         """A worker's item is done (run by the executor's thread): feed the worker again."""
