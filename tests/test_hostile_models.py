@@ -14,7 +14,14 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from topics.bundle import FORMAT_VERSION, JOURNAL, MANIFEST, load_model, save_model
+from topics.bundle import (
+    FORMAT_VERSION,
+    JOURNAL,
+    MANIFEST,
+    OLDEST_FORMAT_VERSION,
+    load_model,
+    save_model,
+)
 from topics.bundle_schema import ARTIFACTS
 from topics.cli import main
 from topics.errors import ModelError
@@ -326,9 +333,17 @@ def test_a_data_folder_that_is_a_file_is_refused(bundle):
 
 def test_a_model_of_an_older_format_is_refused_with_the_way_out(bundle):
     _edit(bundle, lambda m: m.update(format_version=3))
-    _refused(bundle, rf"format version 3 is older than this topics reads \({FORMAT_VERSION}\); "
+    _refused(bundle, rf"format version 3 is older than this topics reads "
+                     rf"\({OLDEST_FORMAT_VERSION}-{FORMAT_VERSION}\); "
                      r"retrain it with "
                      r"`topics train --out")
+
+
+def test_a_manifest_holding_a_lone_surrogate_is_refused(bundle):
+    manifest = json.loads((bundle / MANIFEST).read_text(encoding="utf-8"))
+    manifest["taxonomy"]["themes"][0]["cues"]["\ud800"] = 1  # JSON writes it as an escape
+    (bundle / MANIFEST).write_text(json.dumps(manifest), encoding="ascii")
+    _refused(bundle, r"holds text that is not valid Unicode")
 
 
 def test_an_artifact_over_the_size_limit_is_refused(bundle, monkeypatch):

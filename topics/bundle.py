@@ -49,8 +49,11 @@ from .pipeline.model import ThemeModel
 from .taxonomy import Taxonomy
 
 #: 3: the second stage (context.json, context.*.npy); 4: the manifest's own sha256;
-#: 5: the word features' document counts (classifier.word_documents.npy).
-FORMAT_VERSION = 5
+#: 5: the word features' document counts (classifier.word_documents.npy); 6: the taxonomy's
+#: hint words, and the classifier's hint columns when its ``hints`` parameter is on.
+FORMAT_VERSION = 6
+#: The oldest format this topics reads: a format-5 bundle is one of version 6 without hints.
+OLDEST_FORMAT_VERSION = 5
 MANIFEST = "manifest.json"
 #: The manifest's field holding the sha256 of the rest of it.
 MANIFEST_DIGEST = "manifest_sha256"
@@ -410,14 +413,20 @@ def read_manifest(path: str | os.PathLike) -> dict:
         raise ModelError(
             f"{folder}: model format version {version!r} is newer than this topics reads "
             f"({FORMAT_VERSION}); upgrade topics or retrain with `topics train --out {folder}`")
-    if version < FORMAT_VERSION:
+    if version < OLDEST_FORMAT_VERSION:
         raise ModelError(
             f"{folder}: model format version {version} is older than this topics reads "
-            f"({FORMAT_VERSION}); retrain it with `topics train --out {folder}`")
+            f"({OLDEST_FORMAT_VERSION}-{FORMAT_VERSION}); retrain it with "
+            f"`topics train --out {folder}`")
     validate(manifest, MANIFEST_SCHEMA, str(manifest_path), data)
 
     def check_digest() -> None:
-        if manifest[MANIFEST_DIGEST] != _manifest_digest(manifest):
+        try:
+            digest = _manifest_digest(manifest)
+        except UnicodeEncodeError:  # a lone surrogate (\ud800) that JSON let through
+            raise ModelError(f"{manifest_path}: holds text that is not valid Unicode "
+                             f"(damaged or edited)") from None
+        if manifest[MANIFEST_DIGEST] != digest:
             raise ModelError(f"{manifest_path}: does not match its sha256 (damaged or edited "
                              f"since training); retrain with `topics train --out {folder}`")
 

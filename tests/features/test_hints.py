@@ -119,3 +119,12 @@ def test_a_model_without_hints_saves_and_loads(taxonomy, tiny_data, tmp_path):
     texts = [f"下午，干警们参加了{RACE}。", *TEXTS[:5]]
     assert np.array_equal(loaded.classifier.predict_proba(texts),
                           model.classifier.predict_proba(texts))
+    # as a format-5 bundle (made before hints: no parameter) it loads and labels alike
+    from tests.test_hostile_models import _edit, _edit_json
+
+    _edit_json(tmp_path / "plain", "classifier.json", lambda c: c["params"].pop("hints"))
+    _edit(tmp_path / "plain", lambda m: m.update(format_version=5))
+    old = load_model(tmp_path / "plain")
+    assert old.manifest["format_version"] == 5 and "hints" not in old.classifier.params
+    assert np.array_equal(old.classifier.predict_proba(texts),
+                          model.classifier.predict_proba(texts))
