@@ -205,7 +205,17 @@ def environment(pythonpath: str | None = None) -> dict[str, str]:
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     if pythonpath:
         env["PYTHONPATH"] = pythonpath
+        # the older checkout's default model in a home of its own: it may write another
+        # bundle format, and in one home each side would rebuild the other's model
+        env["TOPICS_HOME"] = str(OUT / "before-home")
     return env
+
+
+MODEL_OF = """
+import json
+from topics.resolve import default_model
+print(json.dumps(str(default_model().path)))
+"""
 
 
 def child(script: str, args: list[str], pythonpath: str | None = None) -> dict:
@@ -263,6 +273,8 @@ def main() -> None:
     OUT.mkdir(exist_ok=True)
     model_dir = str(default_model().path)
     before = str(Path(args.before).resolve()) if args.before else None
+    # the model each side labels with: its own default model (built on first use)
+    model_of = {None: model_dir, before: child(MODEL_OF, [], before) if before else model_dir}
     baseline = OUT / "baseline.py"
     baseline.write_text(BASELINE, encoding="utf-8")
     pdf = corpus_pdf()
@@ -294,8 +306,9 @@ def main() -> None:
                     "jobs1": ([*topics, str(folder), "--model", model_dir, "--format",
                                "jsonl", "--out", str(out), "--jobs", "1"], None)}
         if before:
-            commands["before"] = ([*topics, str(folder), "--model", model_dir, "--format",
-                                   "jsonl", "--out", str(out), "--jobs", "1"], before)
+            commands["before"] = ([*topics, str(folder), "--model", model_of[before],
+                                   "--format", "jsonl", "--out", str(out), "--jobs", "1"],
+                                  before)
         if not args.skip_baseline:
             commands["baseline"] = ([sys.executable, str(baseline), model_dir, str(folder),
                                      str(OUT / "real-baseline.jsonl")], None)
@@ -311,7 +324,8 @@ def main() -> None:
             for key, path in (("now", None), ("before", before)):
                 if key == "before" and not before:
                     continue
-                x_commands[(fmt, key)] = ([*topics, str(folder), "--model", model_dir, *extra,
+                x_commands[(fmt, key)] = ([*topics, str(folder), "--model", model_of[path],
+                                           *extra,
                                            "--jobs", "1", "--out",
                                            str(OUT / f"real-x-{key}.{suffix}")], path)
         x_times, x_cpu = take_turns(x_commands, args.runs)
@@ -327,7 +341,9 @@ def main() -> None:
              f"{args.runs} runs. MB: UTF-8 megabytes of the text read from the files.", ""]
     if before:
         lines += ["\"before\": the same commands with the checkout given to `--before` "
-                  "(main before this work) first on PYTHONPATH, one process (its default).",
+                  "(main before this work) first on PYTHONPATH, one process (its default), "
+                  "labelling with that checkout's own default model (built in a home of its "
+                  "own: bench/out/before-home).",
                   ""]
     lines += ["## Read + split, and `topics classify DIR --format jsonl`", "",
               "Throughput from wall time; ratios as wall / CPU time (user + system of the "
