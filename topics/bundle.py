@@ -430,7 +430,7 @@ def read_manifest(path: str | os.PathLike) -> dict:
             raise ModelError(f"{manifest_path}: does not match its sha256 (damaged or edited "
                              f"since training); retrain with `topics train --out {folder}`")
 
-    # writing the manifest out again to hash it takes 30-60 ms: kept once these bytes pass
+    # the manifest written out again to hash it: kept once these very bytes (and this code) pass
     code = _code_digest()
     if code is None:
         check_digest()

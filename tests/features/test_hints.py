@@ -80,9 +80,9 @@ def test_hints_score_in_their_own_columns_and_hide_the_cue_words_they_hold(taxon
 
 def test_a_hint_the_training_sentences_never_used_moves_a_unit_towards_its_theme(taxonomy):
     text = f"下午，全院干警参加了{RACE}。"
-    culture = {}
+    culture, models = {}, {}
     for hints in (False, True):
-        model = ThemeClassifier(taxonomy=taxonomy, hints=hints).fit(TEXTS, LABELS)
+        model = models[hints] = ThemeClassifier(taxonomy=taxonomy, hints=hints).fit(TEXTS, LABELS)
         classes = list(model.classes_)
         culture[hints] = model.predict_proba([text])[0, classes.index("culture")]
         assert model.predictor_.coef_.shape[1] == (
@@ -90,7 +90,7 @@ def test_a_hint_the_training_sentences_never_used_moves_a_unit_towards_its_theme
             + len(taxonomy.ids) * (2 if hints else 1))
     assert culture[True] > culture[False]
     # evidence for culture (given as the final theme) names the hint word, not a column
-    predictor = ThemeClassifier(taxonomy=taxonomy).fit(TEXTS, LABELS).predictor_
+    predictor = models[True].predictor_  # hints=True: the default
     proba = (predictor.classes_ == "culture")[None, :].astype(float)
     evidence = predictor.predict_columns([text], proba=proba).evidence[0]
     assert any(RACE in term for term, _ in evidence), evidence

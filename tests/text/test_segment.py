@@ -154,7 +154,9 @@ def test_a_tokenizer_prepared_in_the_background_cuts_as_one_built_on_first_use()
     texts = ["加强党的建设，全面从严治检。", "xx.x%的2024-05-16", "检察官 张三 在 2023 年"]
     prepared = Segmenter(user_dicts=(), stopword_files=())
     prepared.prepare()
+    building = vars(prepared).get("_building")
     prepared.prepare()  # once is enough: a second call builds nothing more
+    assert vars(prepared).get("_building") is building
     assert prepared.tokens_many(texts) == Segmenter().tokens_many(texts)
     assert "_building" not in vars(prepared)
 

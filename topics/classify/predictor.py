@@ -112,10 +112,7 @@ def _by_row_then_value(rows: np.ndarray, values: np.ndarray, order: np.ndarray) 
         keys.sort()
         return order[keys & ((1 << position_bits) - 1)]
     order = order[np.argsort(-values, kind="stable")]  # ties: column order
-    row_keys = rows[order]
-    if len(row_keys) and row_keys.max() <= np.iinfo(np.uint16).max:  # a radix sort
-        row_keys = row_keys.astype(np.uint16)
-    return order[np.argsort(row_keys, kind="stable")]
+    return order[np.argsort(rows[order], kind="stable")]
 
 
 class ThemePredictor:
@@ -332,39 +329,41 @@ class ThemePredictor:
         Cue features are named ``cue:THEME`` and shown as the cue words they matched.
         Names that :func:`shows_as_evidence` rejects are never evidence.
         """
-        if self._display is None and not self._saved_display():
-            # display_name of every column; dict.fromkeys keeps the first of each name, in
-            # order: the ids setdefault gave name by name
-            shown_as = [display_name(name) for name in self.feature_names_.tolist()]
-            names = list(dict.fromkeys(shown_as))
-            ids = dict(zip(names, range(len(names)), strict=True))
-            columns = np.fromiter(map(ids.__getitem__, shown_as), dtype=np.int64,
-                                  count=len(shown_as))
-            # shows_as_evidence of every name, by sets: letters alone, less the one-character
-            # stop words; cues (named with a colon, so not letters) always
-            shown = np.fromiter(map(str.isalpha, names), dtype=bool, count=len(names))
-            for word in self.segmenter.stopwords:
-                if len(word) == 1 and word in ids:
-                    shown[ids[word]] = False
-            cue = np.zeros(len(names), dtype=bool)
-            for i in np.flatnonzero(~shown).tolist():
-                cue[i] = names[i].startswith("cue:")
-            shown |= cue
+        if self._display is None:
+            columns, names, shown, cue = self._saved_display() or self._built_display()
             self._display = (columns, names, shown)
-            self._cue_flags = cue
-            self._shown_columns = shown[columns]
-            joined = "\n".join(names)
-            if self.tables is not None and joined.count("\n") == len(names) - 1:
-                self.tables.save("display", {
-                    "columns": columns, "shown": shown, "cue": cue,
-                    "names": np.frombuffer(joined.encode("utf-8", "surrogatepass"), np.uint8)})
+            self._cue_flags, self._shown_columns = cue, shown[columns]
         return self._display
 
-    def _saved_display(self) -> bool:
-        """:meth:`_display_names` from their kept tables; whether they were kept."""
+    def _built_display(self) -> tuple[np.ndarray, list[str], np.ndarray, np.ndarray]:
+        """:meth:`_display_names`' arrays and which names are cues', built afresh.
+
+        They are kept for the next process when the model has kept tables.
+        """
+        # display_name of every column; dict.fromkeys keeps the first of each name, in
+        # order: the ids setdefault gave name by name
+        shown_as = [display_name(name) for name in self.feature_names_.tolist()]
+        names = list(dict.fromkeys(shown_as))
+        ids = dict(zip(names, range(len(names)), strict=True))
+        columns = np.fromiter(map(ids.__getitem__, shown_as), dtype=np.int64,
+                              count=len(shown_as))
+        stopwords = self.segmenter.stopwords
+        shown = np.fromiter((shows_as_evidence(name, stopwords) for name in names),
+                            dtype=bool, count=len(names))
+        cue = np.fromiter((name.startswith("cue:") for name in names), dtype=bool,
+                          count=len(names))
+        joined = "\n".join(names)
+        if self.tables is not None and joined.count("\n") == len(names) - 1:
+            self.tables.save("display", {
+                "columns": columns, "shown": shown, "cue": cue,
+                "names": np.frombuffer(joined.encode("utf-8", "surrogatepass"), np.uint8)})
+        return columns, names, shown, cue
+
+    def _saved_display(self) -> tuple[np.ndarray, list[str], np.ndarray, np.ndarray] | None:
+        """:meth:`_built_display` from the model's kept tables, or None."""
         state = None if self.tables is None else self.tables.load("display")
         if state is None:
-            return False
+            return None
         try:
             columns, shown, cue = state["columns"], state["shown"], state["cue"]
             names = state["names"].tobytes().decode("utf-8", "surrogatepass").split("\n")
@@ -372,12 +371,10 @@ class ThemePredictor:
                     or shown.dtype != bool or cue.dtype != bool
                     or shown.shape != (len(names),) or cue.shape != (len(names),)
                     or columns.min() < 0 or columns.max() >= len(names)):
-                return False
+                return None
         except (KeyError, ValueError, AttributeError):
-            return False
-        self._display = (columns, names, shown)
-        self._cue_flags, self._shown_columns = cue, shown[columns]
-        return True
+            return None
+        return columns, names, shown, cue
 
     def _evidence(self, features, best: np.ndarray, matches: list[list[str]],
                   n: int) -> list[list[tuple[str, float]]]:
@@ -434,8 +431,7 @@ class ThemePredictor:
 
     def _cue_names(self) -> np.ndarray:
         """Per display name (see :meth:`_display_names`), whether it is a cue's."""
-        if self._cue_flags is None:
-            self._display_names()  # which finds them
+        self._display_names()  # which finds them
         return self._cue_flags
 
     def top_terms(self, n: int = 15) -> dict[str, list[tuple[str, float]]]:

@@ -4,7 +4,7 @@ Every process that labels builds the same tables from a saved model's vocabulari
 feature transforms' hash tables (~0.2 s) and, for explained output, the display names of
 the features (~0.3 s). :class:`SavedTables` keeps them in ``TOPICS_HOME/tables`` (see
 ``config.cache_dir``) under a key of the model's manifest (every artifact's sha256) and of
-the code that builds them, so the next process reads them in a few milliseconds. The cache
+the code that builds them, so the next process reads them back instead of building them. The cache
 is only an aid: a file that is missing, unreadable, damaged or of other arrays than the
 tables' is ignored (the tables are built again); one that cannot be written is not kept.
 """

@@ -51,9 +51,9 @@ class CueMatcher:
         if self._automaton is None:
             import ahocorasick_rs
 
-            # Any implementation finds the same matches; a contiguous NFA is built 4-5x
-            # faster than a DFA for the default cues and hints (0.02-0.03 s, paid by each
-            # process) and matches as fast on report text.
+            # Any implementation finds the same matches; a contiguous NFA is built several
+            # times faster than a DFA (paid by each process: bench/ACCURACY.md, session 25)
+            # and matches as fast on report text.
             self._automaton = ahocorasick_rs.AhoCorasick(
                 self._words, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest,
                 implementation=ahocorasick_rs.Implementation.ContiguousNFA)

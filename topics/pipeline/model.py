@@ -200,20 +200,8 @@ class ThemeModel:
         blocks = self.classifier.blocks(texts, segmented)
         return self.classifier.block_probabilities(blocks), blocks
 
-    def _second_stage(self, units: list[Unit] | None, proba: np.ndarray,
-                      in_context: bool) -> np.ndarray:
-        if self.context is None:
-            return proba
-        if not in_context or units is None:
-            return self.context.alone(proba)
-        out = np.empty_like(proba)
-        for start, end in _report_runs(units):
-            out[start:end] = self.context.in_context(proba[start:end],
-                                                     heading_positions(units[start:end]))
-        return out
-
     def _in_context(self, proba: np.ndarray, runs: list[tuple[int, int, list[Unit]]]) -> None:
-        """:meth:`_second_stage` in context of each report ``(start, end, units)``, in place.
+        """The second stage in context of each report ``(start, end, units)``, in place.
 
         The reports are read together (``ContextModel.in_context_many``): the same numbers
         as report by report.
@@ -257,9 +245,10 @@ class ThemeModel:
         The first stage, the evidence and the topics read the units of all inputs in
         batches of :data:`BATCH_UNITS`, across inputs (a unit's scores, evidence and topic
         do not depend on the other units of its batch: tested), so many small reports cost
-        a few batches, not one each; the second stage and the sections read each input
-        alone. Without evidence and topics, memory stays bounded by a batch and the
-        probabilities; with them, by the inputs' units.
+        a few batches, not one each; the second stage reads the reports of all inputs
+        together (each in its own context), or each unit alone where ``in_context`` is off;
+        the sections read each input alone. Without evidence and topics, memory stays
+        bounded by a batch and the probabilities; with them, by the inputs' units.
         """
         for group, group_ids, _ in inputs:
             if group_ids is not None and len(group_ids) != len(group):
@@ -281,9 +270,9 @@ class ThemeModel:
             bounds.append((start, start + len(group)))
             if group and in_context and self.context is not None:  # the reports of all inputs
                 runs += [(start + s, start + e, group[s:e]) for s, e in _report_runs(group)]
-            elif group:
-                proba[start:start + len(group)] = self._second_stage(
-                    group, proba[start:start + len(group)], in_context)
+            elif group and self.context is not None:  # each unit alone
+                proba[start:start + len(group)] = self.context.alone(
+                    proba[start:start + len(group)])
             start += len(group)
         if runs:
             self._in_context(proba, runs)
