@@ -23,7 +23,7 @@ class CueMatcher:
         a hint that holds a cue word is read as the hint (七一表彰, a political hint, hides
         the management cue 表彰) and the reverse: the cue columns of such a text differ
         from a plain matcher's. That is how the default hints were measured (two passes,
-        each kind on its own, scored 0.005 lower alone: bench/ACCURACY.md); weak labels and
+        each kind on its own, scored 0.005-0.006 lower alone: bench/ACCURACY.md); weak labels and
         topic seeds use a plain matcher.
     """
 
