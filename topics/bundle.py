@@ -15,7 +15,6 @@ float arrays from the checked bytes (see ``bundle_schema``) and checks their sha
 from __future__ import annotations
 
 import errno
-import functools
 import hashlib
 import io
 import json
@@ -41,6 +40,7 @@ from .bundle_schema import (
     check_once,
     check_shapes,
     parse_npy,
+    source_digest,
     validate,
 )
 from .errors import ModelError
@@ -306,15 +306,6 @@ def _manifest_digest(manifest: dict) -> str:
         {k: v for k, v in manifest.items() if k != MANIFEST_DIGEST})).hexdigest()
 
 
-@functools.cache
-def _code_digest() -> str | None:
-    """sha256 of this module's source (what kept manifest checks depend on); None: unknown."""
-    try:
-        return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
-    except OSError:
-        return None
-
-
 def _data_dir_name(hashes: dict[str, str]) -> str:
     """The data folder's name: a digest of its files' digests (so it names its content)."""
     return "data-" + hashlib.sha256(_json_bytes(hashes)).hexdigest()[:16]
@@ -431,7 +422,7 @@ def read_manifest(path: str | os.PathLike) -> dict:
                              f"since training); retrain with `topics train --out {folder}`")
 
     # the manifest written out again to hash it: kept once these very bytes (and this code) pass
-    code = _code_digest()
+    code = source_digest(__file__)
     if code is None:
         check_digest()
     else:

@@ -206,16 +206,17 @@ def validate(data, schema: dict, where: str, raw: bytes | None = None) -> None:
     module's code is kept in the user cache (``validated.json``) when it passes. Loading
     a model already checked once then does not import jsonschema (0.1-0.2 s a process).
     """
-    key = None if raw is None else _validation_key(raw, schema)
-    if key is not None and key in _kept_validations():
-        return
-    from jsonschema.exceptions import best_match
+    def run() -> None:
+        from jsonschema.exceptions import best_match
 
-    error = best_match(_validator_class()(schema).iter_errors(data))
-    if error is not None:
-        raise ModelError(f"{where}: field {_where(error)} {_short(error)}")
-    if key is not None:
-        _keep_validation(key)
+        error = best_match(_validator_class()(schema).iter_errors(data))
+        if error is not None:
+            raise ModelError(f"{where}: field {_where(error)} {_short(error)}")
+
+    if raw is None:
+        run()
+    else:
+        check_once(raw, schema, run)
 
 
 def check_once(raw: bytes, check: dict, run) -> None:
@@ -248,15 +249,20 @@ def _validation_key(raw: bytes, schema: dict) -> str:
 
 
 @functools.cache
-def _code_digest() -> str:
-    """sha256 of this module's source: checking code changed, nothing kept is trusted."""
+def source_digest(path: str) -> str | None:
+    """sha256 of a module's source file (what kept checks depend on); None: unreadable."""
     import hashlib
     from pathlib import Path
 
     try:
-        return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
     except OSError:
-        return "unknown"
+        return None
+
+
+def _code_digest() -> str:
+    """sha256 of this module's source: checking code changed, nothing kept is trusted."""
+    return source_digest(__file__) or "unknown"
 
 
 def _validations_path():
