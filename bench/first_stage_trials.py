@@ -14,6 +14,7 @@ document, nested second stage) and split 2 (the development set held out whole),
     python bench/first_stage_trials.py --paraphrases   # devset documents paraphrased, in training
     python bench/first_stage_trials.py no-hints hints-null hints-a hints-b hints-e hints-a+b \
         hints-a+b-x2 hints-a+b+e hints-a+b-as-cues    # the hint lists (baseline: the shipped hints)
+    python bench/first_stage_trials.py no-written7 written7-weight-1 written7-weight-0.25
 
 Results of a run are in the hand-written part of ``bench/ACCURACY.md``.
 """
@@ -149,6 +150,13 @@ class Harness:
         return self.with_sentences([replace(s, weight=s.weight * factor(s))
                                     for s in self.data.sentences])
 
+    def without_corpus(self, corpus: str):
+        """The data without one document set (its sentences and its documents)."""
+        data = self.with_sentences([s for s in self.data.sentences
+                                    if self.corpus.get(s.group) != corpus])
+        data.documents = [d for d in self.data.documents if d.corpus != corpus]
+        return data
+
     def disagreed(self, weight: float, second: bool = True) -> list[LabelledSentence]:
         """Units the two passes labelled differently: each pass's label at ``weight``."""
         out = []
@@ -250,6 +258,11 @@ class Harness:
                 self.taxonomy, hint_lists("a", "b", "e"))},
             "hints-a+b-as-cues": lambda: {"params": {"hints": False}, "taxonomy": with_hints(
                 self.taxonomy, hint_lists("a", "b"), as_cues=True)},
+            "no-written7": lambda: {"data": self.without_corpus("written7")},
+            "written7-weight-1": lambda: {"data": self.reweighted(
+                lambda s: 2.0 if self.corpus.get(s.group) == "written7" else 1.0)},
+            "written7-weight-0.25": lambda: {"data": self.reweighted(
+                lambda s: 0.5 if self.corpus.get(s.group) == "written7" else 1.0)},
             "null-shuffle-1": lambda: shuffled(1),
             "null-shuffle-2": lambda: shuffled(2),
         }

@@ -54,3 +54,37 @@ def test_a_document_set_is_loaded_and_bad_labels_are_named(tmp_path, taxonomy):
                       encoding="utf-8")
     with pytest.raises(LabelError, match="unknown theme 'sports'"):
         load_document_set(docs, labels, taxonomy)
+
+
+def test_a_unit_s_weight_reaches_its_training_sentence_and_a_bad_one_is_named(tmp_path, taxonomy):
+    from topics.train import collect_training_data
+
+    docs = tmp_path / "set" / "docs"
+    docs.mkdir(parents=True)
+    (docs / "a.txt").write_text("举办业务培训班。开展警示教育。", encoding="utf-8")
+    labels = tmp_path / "set" / "labels.jsonl"
+    records = [{"doc": "a.txt", "text": "举办业务培训班。", "label": "talent", "weight": 0.5},
+               {"doc": "a.txt", "text": "开展警示教育。", "label": "discipline"}]
+    labels.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records),
+                      encoding="utf-8")
+    [doc] = load_document_set(docs, labels, taxonomy, "set")
+    assert doc.weights == [0.5, 1.0]
+    data = collect_training_data(taxonomy, [], [], document_sets=[(docs, labels)])
+    assert [(s.label, s.weight) for s in data.sentences] == [("talent", 0.5), ("discipline", 1.0)]
+    for bad in (0, -1, "half", True, float("inf")):
+        records[1]["weight"] = bad
+        labels.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records),
+                          encoding="utf-8")
+        with pytest.raises(LabelError, match=r"labels.jsonl, line 2: 'weight' must be a positive"):
+            load_document_set(docs, labels, taxonomy, "set")
+
+
+def test_a_set_without_weights_has_none(tmp_path, taxonomy):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("举办业务培训班。", encoding="utf-8")
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text(json.dumps({"doc": "a.txt", "text": "举办业务培训班。", "label": "talent"},
+                                 ensure_ascii=False) + "\n", encoding="utf-8")
+    [doc] = load_document_set(docs, labels, taxonomy)
+    assert doc.weights is None

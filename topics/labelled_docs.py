@@ -1,8 +1,9 @@
 """Labelled documents: whole reports whose units carry hand labels, for training in context.
 
 A document set is a folder of ``.txt`` documents plus a JSON Lines file of their labelled
-units, ``{"doc", "text", "label", "agreed"?, "genre"?}`` in document order; ``text`` is a
-substring of the document (a unit as a reader counts it). Leading ``# genre:`` and
+units, ``{"doc", "text", "label", "agreed"?, "genre"?, "weight"?}`` in document order; ``text``
+is a substring of the document (a unit as a reader counts it); ``weight`` (default 1) is how
+much the unit counts in training the first stage, as in a label file. Leading ``# genre:`` and
 ``# style-of:`` lines of a document are metadata, not text. Each labelled unit is matched to
 the output unit of :func:`~topics.text.sentences.split_units` that it overlaps most; records with
 ``"agreed": false`` (annotators disagreed) label nothing.
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import LabelError
+from .labels import record_weight
 from .read.jsonl import read_jsonl
 from .taxonomy import Taxonomy
 from .text.sentences import Unit, split_units
@@ -32,6 +34,7 @@ class LabelledDocument:
     genre: str = ""
     corpus: str = ""
     year: int | None = None  # the year its ``# style-of:`` line names, if any
+    weights: list[float] | None = None  # each unit's training weight (None: all 1)
 
 
 def _metadata_and_text(text: str) -> tuple[list[str], list[str]]:
@@ -65,12 +68,21 @@ def _trigrams(text: str) -> set[str]:
 
 def match_labels(text: str, name: str, records: list[dict]) -> tuple[list[Unit], list]:
     """Split ``text`` and give each unit the label of the record that covers most of it."""
+    units, gold, _ = _matched(text, name, records, lambda record: 1.0)
+    return units, gold
+
+
+def _matched(text: str, name: str, records: list[dict], weight_of
+             ) -> tuple[list[Unit], list[str | None], list[float]]:
+    """:func:`match_labels`, and each unit's weight (``weight_of`` its record; 1 unlabelled)."""
     units = split_units(text, name)
     gold: list[str | None] = [None] * len(units)
+    weights = [1.0] * len(units)
     for record, best in zip(records, label_owners(text, units, records), strict=True):
         if best is not None and gold[best] is None and record.get("agreed", True):
             gold[best] = record["label"]
-    return units, gold
+            weights[best] = weight_of(record)
+    return units, gold, weights
 
 
 def label_owners(text: str, units: list[Unit], records: list[dict]) -> list[int | None]:
@@ -123,7 +135,11 @@ def load_document_set(folder: str | os.PathLike, labels: str | os.PathLike,
             raise LabelError(f"{labels}: labels for {doc}, which is not in {folder}")
         name = f"{corpus}/{doc}" if corpus else doc
         text = path.read_text(encoding="utf-8")
-        units, gold = match_labels(strip_metadata(text), name, records)
-        documents.append(LabelledDocument(name, units, gold, str(records[0].get("genre", "")),
-                                          corpus, metadata_year(text)))
+        for record in records:  # every weight checked, matched or not
+            record_weight(record, labels)
+        units, gold, weights = _matched(strip_metadata(text), name, records,
+                                        lambda record: record_weight(record, labels))
+        documents.append(LabelledDocument(
+            name, units, gold, str(records[0].get("genre", "")), corpus, metadata_year(text),
+            weights if any(w != 1.0 for w in weights) else None))
     return documents

@@ -53,14 +53,22 @@ def load_labels(path: str | Path, taxonomy: Taxonomy) -> list[LabelledSentence]:
             seen[key] = number
         group = str(record.get("group") or report or Path(path).stem)
         source = str(record.get("source", "hand"))
-        weight = record.get("weight", 1.0)
-        if (isinstance(weight, bool) or not isinstance(weight, int | float)
-                or not math.isfinite(weight) or weight <= 0):
-            raise LabelError(f"{path}, line {number}: 'weight' must be a positive number, "
-                             f"not {weight!r}")
         out.append(LabelledSentence(record["text"], label, report, index, group, source,
-                                    float(weight)))
+                                    record_weight(record, path)))
     return out
+
+
+def record_weight(record: dict, path: str | Path) -> float:
+    """A label record's ``weight`` (default 1): how much its sentence counts in training.
+
+    Raises ``LabelError`` naming the file and line unless it is a finite positive number.
+    """
+    weight = record.get("weight", 1.0)
+    if (isinstance(weight, bool) or not isinstance(weight, int | float)
+            or not math.isfinite(weight) or weight <= 0):
+        raise LabelError(f"{path}, line {record['_line']}: 'weight' must be a positive number, "
+                         f"not {weight!r}")
+    return float(weight)
 
 
 def by_report(sentences: list[LabelledSentence]) -> dict[str, dict[int, LabelledSentence]]:

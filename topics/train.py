@@ -270,8 +270,9 @@ def shipped_labels_of(paths: list[str], taxonomy: Taxonomy, named: set[str] = fr
 
 def _hand_sentences(doc: LabelledDocument) -> Iterator[LabelledSentence]:
     """A labelled document's labelled units as hand-labelled sentences (group: the document)."""
-    return (LabelledSentence(u.text, g, doc.name, u.index, doc.name)
-            for u, g in zip(doc.units, doc.gold, strict=True) if g)
+    weights = doc.weights or [1.0] * len(doc.units)
+    return (LabelledSentence(u.text, g, doc.name, u.index, doc.name, weight=w)
+            for u, g, w in zip(doc.units, doc.gold, weights, strict=True) if g)
 
 
 #: Folds of the document-grouped cross-validation.
