@@ -24,7 +24,8 @@ LAYERS = [
     {"classify", "topic"},
     {"pipeline"},
     {"bundle_schema"},
-    {"bundle", "compare", "labels", "labelled_docs", "weak"},
+    {"labels"},  # labelled sentences, which labelled documents are made of
+    {"bundle", "compare", "labelled_docs", "weak"},
     {"render", "parallel"},
     {"labelling", "evaluate"},
     {"train"},
