@@ -81,7 +81,8 @@ def inputs(seed_reports: int) -> list[tuple[str, str, bool, frozenset[int]]]:
     paths += sorted(Path("/work/shared/devset/docs").glob("*"))
     paths += sorted((ROOT / "labels" / "documents").rglob("*.txt"))
     paths += sorted((HERE / "written7" / "docs").glob("*"))
-    documents = sorted((out / "real-docx").glob("*.docx")) + sorted((out / "real-pdf").glob("*.pdf"))
+    documents = [*sorted((out / "real-docx").glob("*.docx")),
+                 *sorted((out / "real-pdf").glob("*.pdf"))]
     texts = []
     for path in paths:
         report = read_report(path)
@@ -119,8 +120,8 @@ def main() -> int:
         if before != now:
             differing += 1
             if differing <= 5:
-                first = next((i for i, (a, b) in enumerate(zip(before, now)) if a != b),
-                             min(len(before), len(now)))
+                pairs = enumerate(zip(before, now, strict=False))
+                first = next((i for i, (a, b) in pairs if a != b), min(len(before), len(now)))
                 print(f"## {name}: {len(before)} -> {len(now)} units; first difference at {first}:")
                 print(f"  - {before[first:first + 1]}\n  + {now[first:first + 1]}")
     print(f"{len(texts) - differing:,} of {len(texts):,} splits identical "

@@ -69,8 +69,9 @@ def main() -> None:
                 read_split(paths, sides[side])
                 times[side].append(time.process_time() - started)
         before, now = (statistics.median(times[side]) for side in sides)
-        ratios = sorted(b / n for b, n in zip(times["before"], times["now"]))
-        print(f"  {corpus}, {megabytes:.2f} MB: before {before:.3f} s ({megabytes / before:.1f} MB/s), "
+        ratios = sorted(b / n for b, n in zip(times["before"], times["now"], strict=True))
+        print(f"  {corpus}, {megabytes:.2f} MB: "
+              f"before {before:.3f} s ({megabytes / before:.1f} MB/s), "
               f"now {now:.3f} s ({megabytes / now:.1f} MB/s): {before / now:.2f}x "
               f"(rounds' ratios {ratios[0]:.2f}-{ratios[-1]:.2f})")
 
