@@ -27,6 +27,7 @@ _QUOTE_PAIRS = {"《": "》"}
 _MAX_QUOTE_CHARS = 150
 _BRACKETS = (("“", "”"), ("《", "》"), ("（", "）"), ("(", ")"))
 _OPENING, _CLOSING = (tuple(pair[i] for pair in _BRACKETS) for i in (0, 1))
+_OPENER = re.compile(f"[{re.escape(''.join(_OPENING))}]")
 _SOFT_BREAKS = "，,、：:"
 
 _CN_NUM = "一二三四五六七八九十"
@@ -229,9 +230,11 @@ def _clean_line(raw: str, base: int) -> _Line:
     return _Line(text, offsets, md_level, tuple(spaces))
 
 
-# What ``_clean_line`` strips other than spaces: a BOM, a backslash, ``**`` or ``__``.
-_MARKUP = re.compile(r"[\ufeff\\]|\*\*|__")
+# What ``_clean_line`` strips other than spaces: a BOM, a backslash, ``**`` or ``__`` (led
+# by one character class, as _NEEDS_CLEANING: a fast scan).
+_MARKUP = re.compile(r"[\ufeff\\*_](?:(?<=[\ufeff\\])|(?<=\*)\*|(?<=_)_)")
 _SPACE_RUNS = re.compile(r"(\s+)")
+_OTHER_SPACE = re.compile(r"[^\S ]")  # a space other than " " (a tab, U+3000, …)
 
 
 def _clean_spaces(raw: str, pos: int, base: int, md_level: int | None) -> _Line:
@@ -243,7 +246,16 @@ def _clean_spaces(raw: str, pos: int, base: int, md_level: int | None) -> _Line:
     same line as the general loop's (tested).
     """
     line = raw[pos:] if pos else raw
-    pieces = _SPACE_RUNS.split(line)  # text, run, text, ..., text (only the ends may be "")
+    words = line.split(" ")
+    if "" not in words and not _OTHER_SPACE.search(line):  # one " " between words, as most
+        if line.isascii():  # each space kept, nothing else to strip: the line as it is
+            if not _ALNUM.search(line):
+                return _Line("", [], None)
+            return _Line(line, range(base + pos, base + len(raw)), md_level)
+        pieces = [" "] * (2 * len(words) - 1)  # as _SPACE_RUNS.split cuts it
+        pieces[0::2] = words
+    else:
+        pieces = _SPACE_RUNS.split(line)  # text, run, ..., text (only the ends may be "")
     if line.isascii():  # nothing Chinese: every run between two characters is one space
         text = " ".join(filter(None, pieces[0::2]))
         if not _ALNUM.search(text):
@@ -314,7 +326,8 @@ def _lines(text: str, plain_lines: frozenset[int] = frozenset()) -> list[_Line]:
                         cleaned.plain, cleaned.md_level = True, None
             elif line[0].isalnum() or alnum(line):  # as _clean_line does with it, sooner
                 add(_Line(line, range(base, base + len(line)), None, (),
-                          bool(plain_lines) and number in plain_lines))
+                          number in plain_lines) if plain_lines
+                    else _Line(line, range(base, base + len(line)), None))
         base += len(raw)
     return lines
 
@@ -326,18 +339,21 @@ def _continues(prev: _Line, nxt: _Line, min_chars: int = _JOIN_MIN_CHARS) -> boo
     left open, when a sentence ended inside it and another began, or when it is as long
     as the layout's full lines. Headings, datelines, bylines and captions stand alone.
     """
-    tail = prev.chars.rstrip(_CLOSERS) or prev.chars
-    if tail[-1] in _ENDS:
+    # Every test below is a plain predicate: the cheap ones that decide most pairs go first.
+    chars = prev.chars
+    if (chars.rstrip(_CLOSERS) or chars)[-1] in _ENDS or prev.plain or nxt.plain:
         return False
-    if prev.looks_like_heading or nxt.looks_like_heading:
+    if prev.md_level is not None or nxt.md_level is not None:  # markdown headings
         return False
-    if prev.stands_alone or nxt.stands_alone or prev.plain or nxt.plain:
-        return False
-    last = max(map(prev.chars.rfind, _TERMINALS))
-    open_part = prev.chars[last + 1:]
-    if any(map(gt, map(open_part.count, _OPENING), map(open_part.count, _CLOSING))):
-        return True  # an unclosed quote or bracket goes on in the next line
-    return (last >= 0 and len(prev.chars) >= min(min_chars, 20)) or len(prev.chars) >= min_chars
+    if len(chars) < min(min_chars, 20) and not _OPENER.search(chars):
+        return False  # too short for a full line, and no quote or bracket left open
+    last = max(map(chars.rfind, _TERMINALS))
+    if not ((last >= 0 and len(chars) >= min(min_chars, 20)) or len(chars) >= min_chars):
+        open_part = chars[last + 1:]  # short: goes on only with a quote or bracket left open
+        if not any(map(gt, map(open_part.count, _OPENING), map(open_part.count, _CLOSING))):
+            return False
+    return not (prev.looks_like_heading or nxt.looks_like_heading
+                or prev.stands_alone or nxt.stands_alone)
 
 
 _ENDS = _TERMINALS + "：:"  # a line that ends with one of these (closers aside) goes on not
@@ -398,7 +414,7 @@ def _sentence_spans(text: str) -> list[tuple[int, int]]:
         if first is None or _TERMINAL_TAIL.match(text, first.end()).end() == len(text):
             return [(0, len(text))] if text.strip() else []
     masked = text
-    quotes = _quote_spans(text)
+    quotes = _quote_spans(text) if _QUOTE_OPENER in text else ()
     if quotes:
         parts, last = [], 0
         for s, e in quotes:
@@ -489,24 +505,30 @@ def split_units(text: str, report: str = "", max_chars: int = MAX_UNIT_CHARS,
     units: list[Unit] = []
     add = units.append
     stack: list[tuple[int, int]] = []  # (level, unit index) of open headings
+    parent = None  # the innermost open heading's index: stack[-1][1], or None
     for number, para in enumerate(_paragraphs(text, rejoin, plain_lines)):
-        chars, offsets, plain, md_level, spaces = (para.chars, para.offsets, para.plain,
-                                                   para.md_level, para.spaces)
-        standalone_title = not plain and (md_level is not None or _is_title(chars))
-        spans = _run_in_lists(chars, _sentence_spans(chars))
-        for position, (s, e) in enumerate(spans):
-            pieces = ((s, e),) if e - s <= max_chars else _cap_span(chars, s, e, max_chars)
-            for cs, ce in pieces:
+        chars, offsets, plain, spaces = para.chars, para.offsets, para.plain, para.spaces
+        spans = _sentence_spans(chars)
+        if "：" in chars or ":" in chars:
+            spans = _run_in_lists(chars, spans)
+        first = spans[0][0] if spans else 0  # the paragraph's first piece may be its title
+        for s, e in spans:
+            for cs, ce in ((s, e),) if e - s <= max_chars else _cap_span(chars, s, e, max_chars):
                 while cs < ce and chars[cs] == " ":
                     cs += 1
                 piece = chars[cs:ce].rstrip()
                 if not piece:
                     continue
                 # outline_level's own first check, here: most pieces start with no marker
-                level = (None if plain or not (piece[0] in _OUTLINE_FIRST or piece[0].isdecimal())
+                head = piece[0]
+                level = (None if plain or not (head in _OUTLINE_FIRST or head.isdecimal())
                          else outline_level(piece))
-                if level is None and position == 0 and cs == s and standalone_title:
-                    level = md_level - 7 if md_level is not None else 0
+                if level is None and cs == first and not plain:
+                    md_level = para.md_level
+                    if md_level is not None:
+                        level = md_level - 7
+                    elif len(chars) <= _TITLE_MAX_CHARS and _is_title(chars):
+                        level = 0
                 if level is not None and cs == s:  # a heading
                     while stack and stack[-1][0] >= level:
                         stack.pop()
@@ -514,11 +536,11 @@ def split_units(text: str, report: str = "", max_chars: int = MAX_UNIT_CHARS,
                              offsets[cs + len(piece) - 1] + 1, True, level,
                              stack[-1][1] if stack else None, number,
                              _written(piece, cs, spaces) if spaces else None))
-                    stack.append((level, len(units) - 1))
+                    parent = len(units) - 1
+                    stack.append((level, parent))
                 else:
                     add(Unit(report, len(units), piece, offsets[cs],
-                             offsets[cs + len(piece) - 1] + 1, False, None,
-                             stack[-1][1] if stack else None, number,
+                             offsets[cs + len(piece) - 1] + 1, False, None, parent, number,
                              _written(piece, cs, spaces) if spaces else None))
     return units
 
