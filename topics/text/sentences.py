@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from itertools import accumulate, chain, compress, groupby, repeat
-from operator import attrgetter, gt, is_not
+from operator import attrgetter, gt, is_not, le
 
 #: Longest unit, in characters; longer runs are split at commas or hard-wrapped.
 MAX_UNIT_CHARS = 300
@@ -31,6 +32,10 @@ _OPENER = re.compile(f"[{re.escape(''.join(_OPENING))}]")
 _SOFT_BREAKS = "，,、：:"
 
 _CN_NUM = "一二三四五六七八九十"
+# Every character str.isspace accepts (what \s matches), as literals: a class of literals
+# alone is one table lookup a character in the regex engine, a category a call more.
+_SPACES = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
+           "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
 # (pattern, level): smaller level = higher in the outline.
 _OUTLINE_MARKERS: tuple[tuple[re.Pattern[str], int], ...] = (
     (re.compile(rf"^[{_CN_NUM}]{{1,3}}[、.．]"), 1),
@@ -125,6 +130,7 @@ class _Line:
     #: space standing before ``chars[position]`` as written (bylines, spaced titles, …).
     spaces: tuple[tuple[int, str], ...] = ()
     plain: bool = False  # body text whatever it looks like (a table row, a caption)
+    easy: bool = False  # a line of whole sentences that split_units can take as they are
 
     @property
     def gaps(self) -> bool:
@@ -303,7 +309,13 @@ def _clean_spaces(raw: str, pos: int, base: int, md_level: int | None) -> _Line:
 # A line that may be a markdown heading or that needs cleaning (see ``_clean_line``).
 _LINE_NEEDS_WORK = re.compile(r"^#|" + _NEEDS_CLEANING.pattern)
 # A character that every match of _LINE_NEEDS_WORK holds: a plain scan rules most lines out.
-_MAY_NEED_WORK = re.compile(r"[#\s\ufeff\\*_]")
+_MAY_NEED_WORK = re.compile(rf"[#{_SPACES}\ufeff\\*_]")
+# A line of whole sentences, each led by a letter that starts no outline marker, with no
+# space, markup, book title or colon: nothing to clean, one paragraph of its own (it ends
+# with a terminal), no heading, every sentence a unit as _SENTENCE finds it.
+_EASY = re.compile(
+    rf"(?:(?![{_CN_NUM}①-⑳])[^\W\d_][^{re.escape(_TERMINALS)}{_SPACES}#\ufeff\\*_{_QUOTE_OPENER}：:]*"
+    rf"{_TERMINAL.pattern}{_TERMINAL_TAIL.pattern})+")
 
 
 def _lines(text: str, plain_lines: frozenset[int] = frozenset()) -> list[_Line]:
@@ -314,11 +326,14 @@ def _lines(text: str, plain_lines: frozenset[int] = frozenset()) -> list[_Line]:
     lines: list[_Line] = []
     add, needs_work, alnum = lines.append, _LINE_NEEDS_WORK.search, _ALNUM.search
     may_need_work = _MAY_NEED_WORK.search
+    easy = _EASY.fullmatch if not plain_lines else None
     base = 0
     for number, raw in enumerate(text.splitlines(keepends=True)):
         line = raw.rstrip("\r\n")
         if line:
-            if may_need_work(line) and needs_work(line):
+            if easy and easy(line):
+                add(_Line(line, range(base, base + len(line)), None, (), False, True))
+            elif may_need_work(line) and needs_work(line):
                 cleaned = _clean_line(line, base)
                 if cleaned.chars:
                     add(cleaned)
@@ -361,7 +376,7 @@ _ENDS = _TERMINALS + "：:"  # a line that ends with one of these (closers aside
 
 def _join_width(lines: list[_Line]) -> int:
     """How long a line must be to count as wrapped: 25 characters, less in narrow layouts."""
-    lengths = sorted(len(line.chars) for line in lines if len(line.chars) >= 10)
+    lengths = sorted(filter(partial(le, 10), map(len, map(attrgetter("chars"), lines))))
     if not lengths:
         return _JOIN_MIN_CHARS
     typical = lengths[int(0.8 * (len(lengths) - 1))]
@@ -508,6 +523,13 @@ def split_units(text: str, report: str = "", max_chars: int = MAX_UNIT_CHARS,
     parent = None  # the innermost open heading's index: stack[-1][1], or None
     for number, para in enumerate(_paragraphs(text, rejoin, plain_lines)):
         chars, offsets, plain, spaces = para.chars, para.offsets, para.plain, para.spaces
+        if para.easy and len(chars) <= max_chars:  # its sentences as they are (tested)
+            base = offsets.start
+            for match in _SENTENCE.finditer(chars):
+                s, e = match.span()
+                add(Unit(report, len(units), match.group(), base + s, base + e, False, None,
+                         parent, number, None))
+            continue
         spans = _sentence_spans(chars)
         if "：" in chars or ":" in chars:
             spans = _run_in_lists(chars, spans)
