@@ -405,7 +405,7 @@ def test_the_spaces_written_out_are_what_str_isspace_accepts():
 
 
 @settings(max_examples=1000, deadline=None)
-@given(st.lists(st.text(st.sampled_from(list("检察一二1a。；！?”）“：:《》 \u3000#*_\\①（")),
+@given(st.lists(st.text(st.sampled_from(list("检察一二1a是、.。；！?”）“：:《》 \u3000#*_\\①（(")),
                         max_size=16), max_size=6),
        st.sampled_from(["\n", "\r\n"]), st.integers(4, 300), st.booleans())
 def test_lines_of_whole_sentences_split_as_by_the_general_path(lines, newline, max_chars,

@@ -310,11 +310,11 @@ def _clean_spaces(raw: str, pos: int, base: int, md_level: int | None) -> _Line:
 _LINE_NEEDS_WORK = re.compile(r"^#|" + _NEEDS_CLEANING.pattern)
 # A character that every match of _LINE_NEEDS_WORK holds: a plain scan rules most lines out.
 _MAY_NEED_WORK = re.compile(rf"[#{_SPACES}\ufeff\\*_]")
-# A line of whole sentences, each led by a letter that starts no outline marker, with no
+# A line of whole sentences, each led by a letter or digit (or a bracket and one), with no
 # space, markup, book title or colon: nothing to clean, one paragraph of its own (it ends
-# with a terminal), no heading, every sentence a unit as _SENTENCE finds it.
+# with a terminal), no title, every sentence a unit as _SENTENCE finds it.
 _EASY = re.compile(
-    rf"(?:(?![{_CN_NUM}①-⑳])[^\W\d_][^{re.escape(_TERMINALS)}{_SPACES}#\ufeff\\*_{_QUOTE_OPENER}：:]*"
+    rf"(?:[（(]?[^\W_][^{re.escape(_TERMINALS)}{_SPACES}#\ufeff\\*_{_QUOTE_OPENER}：:]*"
     rf"{_TERMINAL.pattern}{_TERMINAL_TAIL.pattern})+")
 
 
@@ -493,6 +493,19 @@ def _written(piece: str, first: int, spaces: tuple[tuple[int, str], ...]) -> str
     return "".join(parts)
 
 
+def _open_heading(stack: list[tuple[int, int]], level: int, index: int) -> int | None:
+    """Open the heading ``index`` at ``level``: close those at its level or below it.
+
+    ``stack`` holds the open headings' ``(level, index)``, outermost first; the heading's
+    parent (the innermost one left open above it, else None) is returned.
+    """
+    while stack and stack[-1][0] >= level:
+        stack.pop()
+    parent = stack[-1][1] if stack else None
+    stack.append((level, index))
+    return parent
+
+
 def split_units(text: str, report: str = "", max_chars: int = MAX_UNIT_CHARS,
                 rejoin: bool = True, plain_lines: frozenset[int] = frozenset()) -> list[Unit]:
     """Split the text of a report into sentence and heading units.
@@ -527,8 +540,16 @@ def split_units(text: str, report: str = "", max_chars: int = MAX_UNIT_CHARS,
             base = offsets.start
             for match in _SENTENCE.finditer(chars):
                 s, e = match.span()
-                add(Unit(report, len(units), match.group(), base + s, base + e, False, None,
-                         parent, number, None))
+                head = chars[s]
+                level = (None if not (head in _OUTLINE_FIRST or head.isdecimal())
+                         else outline_level(match.group()))
+                if level is None:
+                    add(Unit(report, len(units), match.group(), base + s, base + e, False, None,
+                             parent, number, None))
+                else:
+                    parent = len(units)
+                    add(Unit(report, parent, match.group(), base + s, base + e, True, level,
+                             _open_heading(stack, level, parent), number, None))
             continue
         spans = _sentence_spans(chars)
         if "：" in chars or ":" in chars:
@@ -552,14 +573,11 @@ def split_units(text: str, report: str = "", max_chars: int = MAX_UNIT_CHARS,
                     elif len(chars) <= _TITLE_MAX_CHARS and _is_title(chars):
                         level = 0
                 if level is not None and cs == s:  # a heading
-                    while stack and stack[-1][0] >= level:
-                        stack.pop()
-                    add(Unit(report, len(units), piece, offsets[cs],
+                    parent = len(units)
+                    add(Unit(report, parent, piece, offsets[cs],
                              offsets[cs + len(piece) - 1] + 1, True, level,
-                             stack[-1][1] if stack else None, number,
+                             _open_heading(stack, level, parent), number,
                              _written(piece, cs, spaces) if spaces else None))
-                    parent = len(units) - 1
-                    stack.append((level, parent))
                 else:
                     add(Unit(report, len(units), piece, offsets[cs],
                              offsets[cs + len(piece) - 1] + 1, False, None, parent, number,
