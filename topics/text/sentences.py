@@ -32,8 +32,8 @@ _OPENER = re.compile(f"[{re.escape(''.join(_OPENING))}]")
 _SOFT_BREAKS = "，,、：:"
 
 _CN_NUM = "一二三四五六七八九十"
-# Every character str.isspace accepts (what \s matches), as literals: a class of literals
-# alone is one table lookup a character in the regex engine, a category a call more.
+# Every character str.isspace accepts (what \s matches), as literals (a class of literals
+# alone is one table lookup a character in the regex engine). Must equal that set (tested).
 _SPACES = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
            "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
 # (pattern, level): smaller level = higher in the outline.
@@ -536,7 +536,9 @@ def split_units(text: str, report: str = "", max_chars: int = MAX_UNIT_CHARS,
     parent = None  # the innermost open heading's index: stack[-1][1], or None
     for number, para in enumerate(_paragraphs(text, rejoin, plain_lines)):
         chars, offsets, plain, spaces = para.chars, para.offsets, para.plain, para.spaces
-        if para.easy and len(chars) <= max_chars:  # its sentences as they are (tested)
+        # An easy line's units must be the general path's below (see
+        # test_lines_of_whole_sentences_split_as_by_the_general_path).
+        if para.easy and len(chars) <= max_chars:
             base = offsets.start
             for match in _SENTENCE.finditer(chars):
                 s, e = match.span()
