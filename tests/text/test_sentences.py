@@ -1,5 +1,5 @@
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import REPORT
@@ -394,3 +394,68 @@ def test_lines_are_the_cleaned_lines_that_hold_a_letter_or_digit(raw_lines):
     assert [(line.chars, list(line.offsets), line.md_level, line.gaps)
             for line in _lines(text)] == expected
 
+
+
+def test_the_spaces_written_out_are_what_str_isspace_accepts():
+    import sys
+
+    from topics.text.sentences import _SPACES
+
+    assert _SPACES == "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.text(st.sampled_from(list("检察一二1a是、.。；！?”）“：:《》 \u3000#*_\\①（(")),
+                        max_size=16), max_size=6),
+       st.sampled_from(["\n", "\r\n"]), st.integers(4, 300), st.booleans())
+def test_lines_of_whole_sentences_split_as_by_the_general_path(lines, newline, max_chars,
+                                                               rejoin):
+    """Lines that _EASY takes (units straight from _SENTENCE) give the general path's units."""
+    import re
+    from dataclasses import astuple
+
+    from topics.text import sentences
+
+    text = newline.join(lines)
+    fast = list(map(astuple, split_units(text, "r", max_chars, rejoin)))
+    original = sentences._EASY
+    try:
+        sentences._EASY = re.compile("(?!)")  # no line is easy: every one the general way
+        general = list(map(astuple, split_units(text, "r", max_chars, rejoin)))
+    finally:
+        sentences._EASY = original
+    assert fast == general
+
+
+def _continues_reference(prev, nxt, min_chars):
+    """``_continues`` with its tests in the order they were first written."""
+    from operator import gt
+
+    from topics.text.sentences import _CLOSERS, _CLOSING, _ENDS, _OPENING, _TERMINALS
+
+    tail = prev.chars.rstrip(_CLOSERS) or prev.chars
+    if tail[-1] in _ENDS:
+        return False
+    if prev.looks_like_heading or nxt.looks_like_heading:
+        return False
+    if prev.stands_alone or nxt.stands_alone or prev.plain or nxt.plain:
+        return False
+    last = max(map(prev.chars.rfind, _TERMINALS))
+    open_part = prev.chars[last + 1:]
+    if any(map(gt, map(open_part.count, _OPENING), map(open_part.count, _CLOSING))):
+        return True
+    return (last >= 0 and len(prev.chars) >= min(min_chars, 20)) or len(prev.chars) >= min_chars
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["检察院", "队伍建设", "检", "。", "；", "，", "：", "”", "“",
+                                          "（", "）", "《", "来源", " ", "1、", "一、", "#", "a"]),
+                         min_size=1, max_size=16).map("".join), min_size=2, max_size=4),
+       st.integers(10, 45), st.sets(st.integers(0, 3)))
+@example(["检察院队伍建设。检察院队伍建设检察院检察", "检察院队伍建设。"], 30, set())  # 20 characters
+def test_a_line_goes_on_in_the_next_as_by_the_reference(lines, min_chars, plain):
+    from topics.text.sentences import _continues, _lines
+
+    cleaned = _lines("\n".join(lines), frozenset(plain))
+    for prev, nxt in zip(cleaned, cleaned[1:], strict=False):
+        assert _continues(prev, nxt, min_chars) == _continues_reference(prev, nxt, min_chars)

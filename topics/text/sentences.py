@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from itertools import accumulate, chain, compress, groupby, repeat
-from operator import attrgetter, gt, is_not
+from operator import attrgetter, gt, is_not, le
 
 #: Longest unit, in characters; longer runs are split at commas or hard-wrapped.
 MAX_UNIT_CHARS = 300
@@ -27,9 +28,14 @@ _QUOTE_PAIRS = {"《": "》"}
 _MAX_QUOTE_CHARS = 150
 _BRACKETS = (("“", "”"), ("《", "》"), ("（", "）"), ("(", ")"))
 _OPENING, _CLOSING = (tuple(pair[i] for pair in _BRACKETS) for i in (0, 1))
+_OPENER = re.compile(f"[{re.escape(''.join(_OPENING))}]")
 _SOFT_BREAKS = "，,、：:"
 
 _CN_NUM = "一二三四五六七八九十"
+# Every character str.isspace accepts (what \s matches), as literals (a class of literals
+# alone is one table lookup a character in the regex engine). Must equal that set (tested).
+_SPACES = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
+           "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
 # (pattern, level): smaller level = higher in the outline.
 _OUTLINE_MARKERS: tuple[tuple[re.Pattern[str], int], ...] = (
     (re.compile(rf"^[{_CN_NUM}]{{1,3}}[、.．]"), 1),
@@ -124,6 +130,7 @@ class _Line:
     #: space standing before ``chars[position]`` as written (bylines, spaced titles, …).
     spaces: tuple[tuple[int, str], ...] = ()
     plain: bool = False  # body text whatever it looks like (a table row, a caption)
+    easy: bool = False  # a line of whole sentences that split_units can take as they are
 
     @property
     def gaps(self) -> bool:
@@ -229,9 +236,11 @@ def _clean_line(raw: str, base: int) -> _Line:
     return _Line(text, offsets, md_level, tuple(spaces))
 
 
-# What ``_clean_line`` strips other than spaces: a BOM, a backslash, ``**`` or ``__``.
-_MARKUP = re.compile(r"[\ufeff\\]|\*\*|__")
+# What ``_clean_line`` strips other than spaces: a BOM, a backslash, ``**`` or ``__`` (led
+# by one character class, as _NEEDS_CLEANING: a fast scan).
+_MARKUP = re.compile(r"[\ufeff\\*_](?:(?<=[\ufeff\\])|(?<=\*)\*|(?<=_)_)")
 _SPACE_RUNS = re.compile(r"(\s+)")
+_OTHER_SPACE = re.compile(r"[^\S ]")  # a space other than " " (a tab, U+3000, …)
 
 
 def _clean_spaces(raw: str, pos: int, base: int, md_level: int | None) -> _Line:
@@ -243,7 +252,16 @@ def _clean_spaces(raw: str, pos: int, base: int, md_level: int | None) -> _Line:
     same line as the general loop's (tested).
     """
     line = raw[pos:] if pos else raw
-    pieces = _SPACE_RUNS.split(line)  # text, run, text, ..., text (only the ends may be "")
+    words = line.split(" ")
+    if "" not in words and not _OTHER_SPACE.search(line):  # one " " between words, as most
+        if line.isascii():  # each space kept, nothing else to strip: the line as it is
+            if not _ALNUM.search(line):
+                return _Line("", [], None)
+            return _Line(line, range(base + pos, base + len(raw)), md_level)
+        pieces = [" "] * (2 * len(words) - 1)  # as _SPACE_RUNS.split cuts it
+        pieces[0::2] = words
+    else:
+        pieces = _SPACE_RUNS.split(line)  # text, run, ..., text (only the ends may be "")
     if line.isascii():  # nothing Chinese: every run between two characters is one space
         text = " ".join(filter(None, pieces[0::2]))
         if not _ALNUM.search(text):
@@ -291,7 +309,13 @@ def _clean_spaces(raw: str, pos: int, base: int, md_level: int | None) -> _Line:
 # A line that may be a markdown heading or that needs cleaning (see ``_clean_line``).
 _LINE_NEEDS_WORK = re.compile(r"^#|" + _NEEDS_CLEANING.pattern)
 # A character that every match of _LINE_NEEDS_WORK holds: a plain scan rules most lines out.
-_MAY_NEED_WORK = re.compile(r"[#\s\ufeff\\*_]")
+_MAY_NEED_WORK = re.compile(rf"[#{_SPACES}\ufeff\\*_]")
+# A line of whole sentences, each led by a letter or digit (or a bracket and one), with no
+# space, markup, book title or colon: nothing to clean, one paragraph of its own (it ends
+# with a terminal), no title, every sentence a unit as _SENTENCE finds it.
+_EASY = re.compile(
+    rf"(?:[（(]?[^\W_][^{re.escape(_TERMINALS)}{_SPACES}#\ufeff\\*_{_QUOTE_OPENER}：:]*"
+    rf"{_TERMINAL.pattern}{_TERMINAL_TAIL.pattern})+")
 
 
 def _lines(text: str, plain_lines: frozenset[int] = frozenset()) -> list[_Line]:
@@ -302,11 +326,14 @@ def _lines(text: str, plain_lines: frozenset[int] = frozenset()) -> list[_Line]:
     lines: list[_Line] = []
     add, needs_work, alnum = lines.append, _LINE_NEEDS_WORK.search, _ALNUM.search
     may_need_work = _MAY_NEED_WORK.search
+    easy = _EASY.fullmatch if not plain_lines else None
     base = 0
     for number, raw in enumerate(text.splitlines(keepends=True)):
         line = raw.rstrip("\r\n")
         if line:
-            if may_need_work(line) and needs_work(line):
+            if easy and easy(line):
+                add(_Line(line, range(base, base + len(line)), None, (), False, True))
+            elif may_need_work(line) and needs_work(line):
                 cleaned = _clean_line(line, base)
                 if cleaned.chars:
                     add(cleaned)
@@ -314,7 +341,8 @@ def _lines(text: str, plain_lines: frozenset[int] = frozenset()) -> list[_Line]:
                         cleaned.plain, cleaned.md_level = True, None
             elif line[0].isalnum() or alnum(line):  # as _clean_line does with it, sooner
                 add(_Line(line, range(base, base + len(line)), None, (),
-                          bool(plain_lines) and number in plain_lines))
+                          number in plain_lines) if plain_lines
+                    else _Line(line, range(base, base + len(line)), None))
         base += len(raw)
     return lines
 
@@ -326,18 +354,21 @@ def _continues(prev: _Line, nxt: _Line, min_chars: int = _JOIN_MIN_CHARS) -> boo
     left open, when a sentence ended inside it and another began, or when it is as long
     as the layout's full lines. Headings, datelines, bylines and captions stand alone.
     """
-    tail = prev.chars.rstrip(_CLOSERS) or prev.chars
-    if tail[-1] in _ENDS:
+    # Every test below is a plain predicate: the cheap ones that decide most pairs go first.
+    chars = prev.chars
+    if (chars.rstrip(_CLOSERS) or chars)[-1] in _ENDS or prev.plain or nxt.plain:
         return False
-    if prev.looks_like_heading or nxt.looks_like_heading:
+    if prev.md_level is not None or nxt.md_level is not None:  # markdown headings
         return False
-    if prev.stands_alone or nxt.stands_alone or prev.plain or nxt.plain:
-        return False
-    last = max(map(prev.chars.rfind, _TERMINALS))
-    open_part = prev.chars[last + 1:]
-    if any(map(gt, map(open_part.count, _OPENING), map(open_part.count, _CLOSING))):
-        return True  # an unclosed quote or bracket goes on in the next line
-    return (last >= 0 and len(prev.chars) >= min(min_chars, 20)) or len(prev.chars) >= min_chars
+    if len(chars) < min(min_chars, 20) and not _OPENER.search(chars):
+        return False  # too short for a full line, and no quote or bracket left open
+    last = max(map(chars.rfind, _TERMINALS))
+    if not ((last >= 0 and len(chars) >= min(min_chars, 20)) or len(chars) >= min_chars):
+        open_part = chars[last + 1:]  # short: goes on only with a quote or bracket left open
+        if not any(map(gt, map(open_part.count, _OPENING), map(open_part.count, _CLOSING))):
+            return False
+    return not (prev.looks_like_heading or nxt.looks_like_heading
+                or prev.stands_alone or nxt.stands_alone)
 
 
 _ENDS = _TERMINALS + "：:"  # a line that ends with one of these (closers aside) goes on not
@@ -345,7 +376,7 @@ _ENDS = _TERMINALS + "：:"  # a line that ends with one of these (closers aside
 
 def _join_width(lines: list[_Line]) -> int:
     """How long a line must be to count as wrapped: 25 characters, less in narrow layouts."""
-    lengths = sorted(len(line.chars) for line in lines if len(line.chars) >= 10)
+    lengths = sorted(filter(partial(le, 10), map(len, map(attrgetter("chars"), lines))))
     if not lengths:
         return _JOIN_MIN_CHARS
     typical = lengths[int(0.8 * (len(lengths) - 1))]
@@ -398,7 +429,7 @@ def _sentence_spans(text: str) -> list[tuple[int, int]]:
         if first is None or _TERMINAL_TAIL.match(text, first.end()).end() == len(text):
             return [(0, len(text))] if text.strip() else []
     masked = text
-    quotes = _quote_spans(text)
+    quotes = _quote_spans(text) if _QUOTE_OPENER in text else ()
     if quotes:
         parts, last = [], 0
         for s, e in quotes:
@@ -462,6 +493,19 @@ def _written(piece: str, first: int, spaces: tuple[tuple[int, str], ...]) -> str
     return "".join(parts)
 
 
+def _open_heading(stack: list[tuple[int, int]], level: int, index: int) -> int | None:
+    """Open the heading ``index`` at ``level``: close those at its level or below it.
+
+    ``stack`` holds the open headings' ``(level, index)``, outermost first; the heading's
+    parent (the innermost one left open above it, else None) is returned.
+    """
+    while stack and stack[-1][0] >= level:
+        stack.pop()
+    parent = stack[-1][1] if stack else None
+    stack.append((level, index))
+    return parent
+
+
 def split_units(text: str, report: str = "", max_chars: int = MAX_UNIT_CHARS,
                 rejoin: bool = True, plain_lines: frozenset[int] = frozenset()) -> list[Unit]:
     """Split the text of a report into sentence and heading units.
@@ -489,36 +533,56 @@ def split_units(text: str, report: str = "", max_chars: int = MAX_UNIT_CHARS,
     units: list[Unit] = []
     add = units.append
     stack: list[tuple[int, int]] = []  # (level, unit index) of open headings
+    parent = None  # the innermost open heading's index: stack[-1][1], or None
     for number, para in enumerate(_paragraphs(text, rejoin, plain_lines)):
-        chars, offsets, plain, md_level, spaces = (para.chars, para.offsets, para.plain,
-                                                   para.md_level, para.spaces)
-        standalone_title = not plain and (md_level is not None or _is_title(chars))
-        spans = _run_in_lists(chars, _sentence_spans(chars))
-        for position, (s, e) in enumerate(spans):
-            pieces = ((s, e),) if e - s <= max_chars else _cap_span(chars, s, e, max_chars)
-            for cs, ce in pieces:
+        chars, offsets, plain, spaces = para.chars, para.offsets, para.plain, para.spaces
+        # An easy line's units must be the general path's below (see
+        # test_lines_of_whole_sentences_split_as_by_the_general_path).
+        if para.easy and len(chars) <= max_chars:
+            base = offsets.start
+            for match in _SENTENCE.finditer(chars):
+                s, e = match.span()
+                head = chars[s]
+                level = (None if not (head in _OUTLINE_FIRST or head.isdecimal())
+                         else outline_level(match.group()))
+                if level is None:
+                    add(Unit(report, len(units), match.group(), base + s, base + e, False, None,
+                             parent, number, None))
+                else:
+                    parent = len(units)
+                    add(Unit(report, parent, match.group(), base + s, base + e, True, level,
+                             _open_heading(stack, level, parent), number, None))
+            continue
+        spans = _sentence_spans(chars)
+        if "：" in chars or ":" in chars:
+            spans = _run_in_lists(chars, spans)
+        first = spans[0][0] if spans else 0  # the paragraph's first piece may be its title
+        for s, e in spans:
+            for cs, ce in ((s, e),) if e - s <= max_chars else _cap_span(chars, s, e, max_chars):
                 while cs < ce and chars[cs] == " ":
                     cs += 1
                 piece = chars[cs:ce].rstrip()
                 if not piece:
                     continue
                 # outline_level's own first check, here: most pieces start with no marker
-                level = (None if plain or not (piece[0] in _OUTLINE_FIRST or piece[0].isdecimal())
+                head = piece[0]
+                level = (None if plain or not (head in _OUTLINE_FIRST or head.isdecimal())
                          else outline_level(piece))
-                if level is None and position == 0 and cs == s and standalone_title:
-                    level = md_level - 7 if md_level is not None else 0
+                if level is None and cs == first and not plain:
+                    md_level = para.md_level
+                    if md_level is not None:
+                        level = md_level - 7
+                    elif len(chars) <= _TITLE_MAX_CHARS and _is_title(chars):
+                        level = 0
                 if level is not None and cs == s:  # a heading
-                    while stack and stack[-1][0] >= level:
-                        stack.pop()
-                    add(Unit(report, len(units), piece, offsets[cs],
+                    parent = len(units)
+                    add(Unit(report, parent, piece, offsets[cs],
                              offsets[cs + len(piece) - 1] + 1, True, level,
-                             stack[-1][1] if stack else None, number,
+                             _open_heading(stack, level, parent), number,
                              _written(piece, cs, spaces) if spaces else None))
-                    stack.append((level, len(units) - 1))
                 else:
                     add(Unit(report, len(units), piece, offsets[cs],
-                             offsets[cs + len(piece) - 1] + 1, False, None,
-                             stack[-1][1] if stack else None, number,
+                             offsets[cs + len(piece) - 1] + 1, False, None, parent, number,
                              _written(piece, cs, spaces) if spaces else None))
     return units
 
