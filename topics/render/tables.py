@@ -307,9 +307,10 @@ def _workbook_bytes(sheets: list[tuple[str, list[list]]], styles=None,
     for title, rows in sheets:
         sheet = book.create_sheet(title)
         style = styles.get(title, SheetStyle())
-        width = max(map(len, rows), default=0)  # the sheet's columns, as ``max_column`` says
+        rows = rows or [[]]  # an empty sheet has its first cell (bold, empty)
+        width = max(1, *map(len, rows))  # the sheet's columns, as ``max_column`` says
         n_rows = len(rows)
-        dimension = f"A1:{get_column_letter(max(width, 1))}{max(n_rows, 1)}"
+        dimension = f"A1:{get_column_letter(width)}{n_rows}"
         sheet.calculate_dimension = lambda dimension=dimension: dimension  # its <dimension>
         sheet.freeze_panes = "A2"
         if n_rows > 1:
