@@ -342,8 +342,8 @@ def _workbook_bytes(sheets: list[tuple[str, list[list]]], styles=None,
 
 #: The empty ``<sheetData>`` of a write-only sheet that no row was appended to.
 _EMPTY_SHEET_DATA = re.compile(rb"<sheetData\s*/>|<sheetData>\s*</sheetData>")
-#: What XML text escapes (as lxml does, a carriage return included).
-_XML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+#: A number that openpyxl writes as an empty value (``safe_string``).
+_NOT_FINITE = frozenset({"nan", "inf", "-inf"})
 
 
 def _sheet_data(rows: list[list], width: int, header: tuple[int, int],
@@ -355,10 +355,9 @@ def _sheet_data(rows: list[list], width: int, header: tuple[int, int],
     in every row; ``quoted``: the style id of another quote-prefixed cell. Text is an
     inline string cut to 32,767 characters (openpyxl's ``check_string``), ``illegal``
     characters escaped; booleans and numbers are values (numbers as ``%.16g``, NaN and
-    infinities empty, by openpyxl's ``safe_string``); None is no cell unless styled.
+    infinities empty, as openpyxl's ``safe_string`` writes them); None is no cell unless styled.
     """
     from openpyxl.cell.cell import ERROR_CODES
-    from openpyxl.compat import safe_string
     from openpyxl.compat.numbers import NUMERIC_TYPES
     from openpyxl.utils import get_column_letter
 
@@ -389,8 +388,9 @@ def _sheet_data(rows: list[list], width: int, header: tuple[int, int],
                     out.append(f'{where} t="inlineStr"/>')
                     continue
                 space = ' xml:space="preserve"' if value != value.strip() else ""
-                out.append(f'{where} t="inlineStr"><is><t{space}>'
-                           f'{value.translate(_XML_ESCAPES)}</t></is></c>')
+                value = (value.replace("&", "&amp;").replace("<", "&lt;")
+                         .replace(">", "&gt;").replace("\r", "&#13;"))  # as lxml escapes
+                out.append(f'{where} t="inlineStr"><is><t{space}>{value}</t></is></c>')
                 continue
             where += "" if ids is None else f' s="{ids[0]}"'
             if value is None:
@@ -399,7 +399,8 @@ def _sheet_data(rows: list[list], width: int, header: tuple[int, int],
             elif isinstance(value, booleans):
                 out.append(f'{where} t="b"><v>{int(value)}</v></c>')
             elif isinstance(value, NUMERIC_TYPES):
-                out.append(f'{where} t="n"><v>{safe_string(value)}</v></c>')
+                text = "%.16g" % value  # noqa: UP031 - as openpyxl's safe_string
+                out.append(f'{where} t="n"><v>{"" if text in _NOT_FINITE else text}</v></c>')
             else:
                 raise TypeError(f"a cell of an xlsx sheet cannot hold {value!r}")
         out.append("</row>")
