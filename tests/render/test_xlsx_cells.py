@@ -65,3 +65,13 @@ def test_sheets_in_order_with_the_failed_inputs_last():
     failed = book["failed"]
     assert [(c.value, c.data_type, c.quotePrefix) for c in failed[2]] == [
         ("=bad.docx", "s", True), ("#N/A", "s", True)]
+
+
+def test_spaces_at_the_ends_of_text_are_kept_for_excel():
+    import zipfile
+
+    data = _workbook_bytes([("s", [["h"], [" lead"], ["inner space"]])])
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    assert '<t xml:space="preserve"> lead</t>' in sheet  # Excel trims it otherwise
+    assert "<t>inner space</t>" in sheet
