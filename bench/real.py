@@ -145,8 +145,10 @@ def corpus_seeds(reports: int = 20, megabytes: float = 1.0) -> Path:
 
 
 def _dev_and_seed_texts() -> list[tuple[str, str]]:
-    return [(name, text) for name, text in shipped_texts()
-            if name.startswith("devset-") or not name.startswith(("written-", "devset-"))]
+    """(file name, text) of the seed reports and the development set's documents."""
+    return [(name, text) for (name, text), path in zip(shipped_texts(), shipped_text_paths(),
+                                                       strict=True)
+            if path.parent.name != "docs" or path.parent.parent.name == "devset"]
 
 
 def corpus_docx() -> Path:
