@@ -4,9 +4,9 @@ Run:  python bench/split_equal.py --before CHECKOUT [--seed-reports 3]
 
 CHECKOUT is a folder holding an older ``topics`` package (e.g. ``git archive`` of main,
 extracted); its ``topics/text/sentences.py`` is loaded into this process under another name.
-The texts: every file of bench/out/real-shipped, the first ``--seed-reports`` of
-bench/out/real-seeds-20mb, the seed reports, the development set's documents, every .txt
-under labels/documents, bench/written7/docs, every string literal holding Chinese in tests/,
+The texts: the seed reports and every document of labels/documents (the shipped texts of
+bench/out/real-shipped), the first ``--seed-reports`` of bench/out/real-seeds-20mb, every
+string literal holding Chinese in tests/,
 and the .docx and .pdf files of bench/out/real-docx and real-pdf (read by this checkout's
 readers; bench/out is taken from /work/main when this checkout has none). Plain texts are
 split with and without rejoining lines, documents as read (their ``rejoin`` and
@@ -71,16 +71,13 @@ def variants(text: str) -> list[str]:
 
 def inputs(seed_reports: int) -> list[tuple[str, str, bool, frozenset[int]]]:
     """``(name, text, rejoin, plain_lines)`` of every text to split."""
-    from topics import config
+    from common import shipped_text_paths
+
     from topics.read.documents import read_report
 
     out = bench_out()
-    paths = sorted((out / "real-shipped").glob("*.txt"))
+    paths = shipped_text_paths()  # the seed reports and every labelled document
     paths += sorted((out / "real-seeds-20mb").glob("*.txt"))[:seed_reports]
-    paths += list(config.seed_paths())
-    paths += sorted(Path("/work/shared/devset/docs").glob("*"))
-    paths += sorted((ROOT / "labels" / "documents").rglob("*.txt"))
-    paths += sorted((HERE / "written7" / "docs").glob("*"))
     documents = [*sorted((out / "real-docx").glob("*.docx")),
                  *sorted((out / "real-pdf").glob("*.pdf"))]
     texts = []

@@ -5,7 +5,7 @@ Run:  python bench/split_speed.py --before CHECKOUT [--rounds 9] [--seed-reports
 CHECKOUT is a folder holding an older ``topics`` package (e.g. ``git archive`` of main,
 extracted); its ``topics/text/sentences.py`` is loaded into this process under another name.
 Both sides read every file with this checkout's readers and split it, as bench/real.py's
-read + split does, on the 872 shipped texts (bench/out/real-shipped) and the first
+read + split does, on the shipped texts (bench/out/real-shipped) and the first
 ``--seed-reports`` 1 MB seed reports (bench/out/real-seeds-20mb); units are asserted equal
 first. Rounds alternate which side goes first; CPU time (``process_time``), medians of the
 rounds, MB/s of the UTF-8 text read. Read the ratios, not the seconds (the machine is shared).
@@ -50,7 +50,8 @@ def main() -> None:
 
     old = _old_module(args.before, "topics/text/sentences.py", {}).split_units
     out = bench_out()
-    corpora = {"shipped (872 .txt)": sorted((out / "real-shipped").glob("*.txt")),
+    shipped = sorted((out / "real-shipped").glob("*.txt"))
+    corpora = {f"shipped ({len(shipped)} .txt)": shipped,
                f"seeds, {args.seed_reports} x 1 MB":
                    sorted((out / "real-seeds-20mb").glob("*.txt"))[:args.seed_reports]}
     print(f"read + split, CPU seconds, medians of {args.rounds} rounds (units asserted equal):")

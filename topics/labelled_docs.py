@@ -68,20 +68,21 @@ def _trigrams(text: str) -> set[str]:
 
 def match_labels(text: str, name: str, records: list[dict]) -> tuple[list[Unit], list]:
     """Split ``text`` and give each unit the label of the record that covers most of it."""
-    units, gold, _ = _matched(text, name, records, lambda record: 1.0)
+    units, gold, _ = _matched(text, name, records, [1.0] * len(records))
     return units, gold
 
 
-def _matched(text: str, name: str, records: list[dict], weight_of
+def _matched(text: str, name: str, records: list[dict], record_weights: list[float]
              ) -> tuple[list[Unit], list[str | None], list[float]]:
-    """:func:`match_labels`, and each unit's weight (``weight_of`` its record; 1 unlabelled)."""
+    """:func:`match_labels`, and each unit's weight (its record's; 1 unlabelled)."""
     units = split_units(text, name)
     gold: list[str | None] = [None] * len(units)
     weights = [1.0] * len(units)
-    for record, best in zip(records, label_owners(text, units, records), strict=True):
+    for record, weight, best in zip(records, record_weights,
+                                    label_owners(text, units, records), strict=True):
         if best is not None and gold[best] is None and record.get("agreed", True):
             gold[best] = record["label"]
-            weights[best] = weight_of(record)
+            weights[best] = weight
     return units, gold, weights
 
 
@@ -135,10 +136,8 @@ def load_document_set(folder: str | os.PathLike, labels: str | os.PathLike,
             raise LabelError(f"{labels}: labels for {doc}, which is not in {folder}")
         name = f"{corpus}/{doc}" if corpus else doc
         text = path.read_text(encoding="utf-8")
-        for record in records:  # every weight checked, matched or not
-            record_weight(record, labels)
         units, gold, weights = _matched(strip_metadata(text), name, records,
-                                        lambda record: record_weight(record, labels))
+                                        [record_weight(record, labels) for record in records])
         documents.append(LabelledDocument(
             name, units, gold, str(records[0].get("genre", "")), corpus, metadata_year(text),
             weights if any(w != 1.0 for w in weights) else None))

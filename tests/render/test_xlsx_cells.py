@@ -25,18 +25,19 @@ def test_text_reads_back_as_it_was_written():
 
 
 def test_values_keep_their_type_as_openpyxl_writes_them():
-    row = [True, False, np.float64(0.25), np.int64(3), 10**20, 1e-300, 0.1 + 0.2, "x" * 40000,
-           "", None, "bad\udcff", "x\x01y"]
+    row = [True, False, np.bool_(True), float("nan"), np.float64(0.25), np.int64(3), 10**20,
+           1e-300, 0.1 + 0.2, "x" * 40000, "", None, "bad\udcff", "x\x01y"]
     sheet = _book([("s", [[f"c{i}" for i in range(len(row))], row])])["s"]
     made = Workbook()  # what openpyxl itself writes of the same values, read back
-    made.active.append(row[:8])
+    made.active.append(row[:10])
     saved = io.BytesIO()
     made.save(saved)
     reference = load_workbook(saved).active
     got = [(cell.value, cell.data_type) for cell in sheet[2]]
-    assert got[:8] == [(cell.value, cell.data_type) for cell in reference[1]]
-    assert len(got[7][0]) == 32767  # openpyxl's limit of a cell's text
-    assert [value for value, _ in got[8:]] == [None, None, "bad\\xff", "x\\x01y"]  # escaped
+    assert got[:10] == [(cell.value, cell.data_type) for cell in reference[1]]
+    assert got[2] == (1, "n")  # numpy's bool is a number to openpyxl
+    assert len(got[9][0]) == 32767  # openpyxl's limit of a cell's text
+    assert [value for value, _ in got[10:]] == [None, None, "bad\\xff", "x\\x01y"]  # escaped
 
 
 def test_styles_are_set_per_column_and_on_every_row():

@@ -408,6 +408,8 @@ def test_the_spaces_written_out_are_what_str_isspace_accepts():
 @given(st.lists(st.text(st.sampled_from(list("检察一二1a是、.。；！?”）“：:《》 \u3000#*_\\①（(")),
                         max_size=16), max_size=6),
        st.sampled_from(["\n", "\r\n"]), st.integers(4, 300), st.booleans())
+@example(["一、加强队伍建设。二、严明纪律。1.抓好落实。（一）强化学习。", "①是。检察院。", "二、是。"],
+         "\n", 300, True)  # easy lines of several sentences, outline headings among them
 def test_lines_of_whole_sentences_split_as_by_the_general_path(lines, newline, max_chars,
                                                                rejoin):
     """Lines that _EASY takes (units straight from _SENTENCE) give the general path's units."""

@@ -342,8 +342,6 @@ def _workbook_bytes(sheets: list[tuple[str, list[list]]], styles=None,
 
 #: The empty ``<sheetData>`` of a write-only sheet that no row was appended to.
 _EMPTY_SHEET_DATA = re.compile(rb"<sheetData\s*/>|<sheetData>\s*</sheetData>")
-#: A number that openpyxl writes as an empty value (``safe_string``).
-_NOT_FINITE = frozenset({"nan", "inf", "-inf"})
 
 
 def _sheet_data(rows: list[list], width: int, header: tuple[int, int],
@@ -359,13 +357,9 @@ def _sheet_data(rows: list[list], width: int, header: tuple[int, int],
     """
     from openpyxl.cell.cell import ERROR_CODES
     from openpyxl.compat.numbers import NUMERIC_TYPES
+    from openpyxl.compat.strings import safe_string
     from openpyxl.utils import get_column_letter
 
-    try:
-        import numpy
-        booleans = (bool, numpy.bool_)
-    except ImportError:  # pragma: no cover - numpy comes with the classifier
-        booleans = (bool,)
     last_styled = max(columns, default=0)
     letters = [get_column_letter(column) for column in range(1, max(width, last_styled) + 1)]
     out = ["<sheetData>"]
@@ -396,11 +390,10 @@ def _sheet_data(rows: list[list], width: int, header: tuple[int, int],
             if value is None:
                 if ids is not None:
                     out.append(f"{where}/>")
-            elif isinstance(value, booleans):
+            elif isinstance(value, bool):  # numpy's bool is a number to openpyxl
                 out.append(f'{where} t="b"><v>{int(value)}</v></c>')
             elif isinstance(value, NUMERIC_TYPES):
-                text = "%.16g" % value  # noqa: UP031 - as openpyxl's safe_string
-                out.append(f'{where} t="n"><v>{"" if text in _NOT_FINITE else text}</v></c>')
+                out.append(f'{where} t="n"><v>{safe_string(value)}</v></c>')
             else:
                 raise TypeError(f"a cell of an xlsx sheet cannot hold {value!r}")
         out.append("</row>")

@@ -340,9 +340,7 @@ def _lines(text: str, plain_lines: frozenset[int] = frozenset()) -> list[_Line]:
                     if plain_lines and number in plain_lines:
                         cleaned.plain, cleaned.md_level = True, None
             elif line[0].isalnum() or alnum(line):  # as _clean_line does with it, sooner
-                add(_Line(line, range(base, base + len(line)), None, (),
-                          number in plain_lines) if plain_lines
-                    else _Line(line, range(base, base + len(line)), None))
+                add(_Line(line, range(base, base + len(line)), None, (), number in plain_lines))
         base += len(raw)
     return lines
 
