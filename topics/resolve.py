@@ -120,7 +120,7 @@ def default_model(progress: Callable[[str], None] = lambda _m: None,
         if (folder / "manifest.json").exists():
             reason = f"rebuilding the default model: {exc}"
         else:
-            reason = f"building the default model in {folder} (first use, about 9 s on 2 cores)"
+            reason = f"building the default model in {folder} (first use, about 20 s on 2 cores)"
     check_writable(folder)  # before the work, not after it
     check_target(folder)
     notice(reason)
