@@ -13,7 +13,7 @@ document, nested second stage) and split 2 (the development set held out whole),
     python bench/first_stage_trials.py --curve         # learning curve: devset alone vs data
     python bench/first_stage_trials.py --paraphrases   # devset documents paraphrased, in training
     python bench/first_stage_trials.py no-hints hints-null hints-a hints-b hints-e hints-a+b \
-        hints-a+b-x2 hints-a+b+e hints-a+b-as-cues    # the hint lists (baseline: the shipped hints)
+        hints-a+b-x2 hints-a+b-as-cues    # the hint lists (baseline: the shipped hints, a+b+e)
     python bench/first_stage_trials.py no-written7 written7-weight-1 written7-weight-0.25
 
 Results of a run are in the hand-written part of ``bench/ACCURACY.md``.

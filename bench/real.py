@@ -276,7 +276,9 @@ def main() -> None:
     model_dir = str(default_model().path)
     before = str(Path(args.before).resolve()) if args.before else None
     # the model each side labels with: its own default model (built on first use)
-    model_of = {None: model_dir, before: child(MODEL_OF, [], before) if before else model_dir}
+    model_of = {None: model_dir}  # the model each side labels with
+    if before:
+        model_of[before] = child(MODEL_OF, [], before)
     baseline = OUT / "baseline.py"
     baseline.write_text(BASELINE, encoding="utf-8")
     pdf = corpus_pdf()

@@ -24,16 +24,13 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 
-def read_split(paths: list[Path], split_units) -> int:
-    """Read and split every file; the number of units."""
+def read_split(paths: list[Path], split_units) -> None:
+    """Read and split every file."""
     from topics.read.documents import read_report
 
-    units = 0
     for path in paths:
         report = read_report(path)
-        units += len(split_units(report.text, path.name, rejoin=report.rejoin,
-                                 plain_lines=report.plain_lines))
-    return units
+        split_units(report.text, path.name, rejoin=report.rejoin, plain_lines=report.plain_lines)
 
 
 def main() -> None:

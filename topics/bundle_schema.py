@@ -25,6 +25,7 @@ import math
 import numpy as np
 
 from .errors import ModelError
+from .taxonomy import MAX_WEIGHT
 
 #: The files of a bundle's data folder: the loader reads these and nothing else.
 ARTIFACTS = (
@@ -47,9 +48,9 @@ _HEX64 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
 _NGRAMS = {"type": "array", "prefixItems": [{"type": "integer", "minimum": 1, "maximum": 10}] * 2,
            "minItems": 2, "maxItems": 2}
 
-_WEIGHTED_WORDS = {"type": "object",  # as taxonomy.MAX_WEIGHT bounds them
+_WEIGHTED_WORDS = {"type": "object",
                    "additionalProperties": {"type": "number", "exclusiveMinimum": 0,
-                                            "maximum": 1000}}
+                                            "maximum": MAX_WEIGHT}}
 
 MANIFEST_SCHEMA = {
     "type": "object",

@@ -13,7 +13,7 @@ _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 #: The theme that takes sentences with no theme of their own.
 FALLBACK_THEME = "other"
 #: The largest weight of a cue or hint word (3 is "decisive"; scores are sums of weights).
-MAX_WEIGHT = 1000.0
+MAX_WEIGHT = 1000
 
 
 @dataclass(frozen=True)

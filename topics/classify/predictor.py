@@ -401,7 +401,7 @@ class ThemePredictor:
         # Two spare terms where a cue is among them: a cue's name (its words) may equal
         # another feature's, and the two are then one term.
         top = order[rank < n + 2]
-        is_cue = self._cue_names()[merged.indices[top]]
+        is_cue = self._cue_flags[merged.indices[top]]  # set by _display_names above
         cue_rows = np.zeros(n_rows, dtype=bool)
         cue_rows[rows[top][is_cue]] = True
         top = top[(rank[rank < n + 2] < n) | cue_rows[rows[top]]]
@@ -428,11 +428,6 @@ class ThemePredictor:
             out[row] = [(name, round(value, 4)) for name, value
                         in sorted(contributions.items(), key=lambda kv: -kv[1])[:n]]
         return out
-
-    def _cue_names(self) -> np.ndarray:
-        """Per display name (see :meth:`_display_names`), whether it is a cue's."""
-        self._display_names()  # which finds them
-        return self._cue_flags
 
     def top_terms(self, n: int = 15) -> dict[str, list[tuple[str, float]]]:
         """Each theme's strongest positive words and word pairs."""

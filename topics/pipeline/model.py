@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -106,9 +107,9 @@ class ThemeProfile:
     counts: dict[str, int]
     total: int
 
-    @property
+    @functools.cached_property
     def shares(self) -> dict[str, float]:
-        """Share of each theme among the report's units (0 when there are none)."""
+        """Share of each theme among the report's units (0 when there are none); made once."""
         return {k: (v / self.total if self.total else 0.0) for k, v in self.counts.items()}
 
 

@@ -117,9 +117,9 @@ def profile_chart(profile: ThemeProfile, taxonomy: Taxonomy, colors: dict[str, s
     """A horizontal bar chart (inline SVG) of a report's theme shares, names in two languages."""
     row, label_w = 34, 170
     bar_w = width - label_w - 110
-    rows, shares = [], profile.shares  # a property: made once here
+    rows = []
     for i, theme in enumerate(taxonomy.themes):
-        share = shares.get(theme.id, 0.0)
+        share = profile.shares.get(theme.id, 0.0)
         count = profile.counts.get(theme.id, 0)
         y = i * row
         rows.append(
@@ -139,9 +139,9 @@ def profile_chart(profile: ThemeProfile, taxonomy: Taxonomy, colors: dict[str, s
 def stacked_bar(profile: ThemeProfile, taxonomy: Taxonomy, colors: dict[str, str],
                 width: int = 240) -> str:
     """A report's profile as one thin bar, each theme a segment as wide as its share."""
-    parts, x, shares = [], 0.0, profile.shares
+    parts, x = [], 0.0
     for theme in taxonomy.themes:
-        share = shares.get(theme.id, 0.0)
+        share = profile.shares.get(theme.id, 0.0)
         if share > 0:
             parts.append(f'<rect class="seg" data-theme="{theme.id}" x="{x:.2f}" y="0" '
                          f'width="{share * width:.2f}" height="16" fill="{colors[theme.id]}">'
@@ -163,10 +163,9 @@ def section_profile_table(results: list[UnitResult], taxonomy: Taxonomy,
     head = "".join(f"<th>{escape(t.name_zh)}</th>" for t in taxonomy.themes)
     rows = []
     for section, profile in sections:
-        shares = profile.shares
         cells = "".join(
             f'<td class="num" data-theme="{t}" style="background:{colors[t]}'
-            f'{round(255 * 0.6 * shares[t]):02x}">{shares[t]:.0%}</td>'
+            f'{round(255 * 0.6 * profile.shares[t]):02x}">{profile.shares[t]:.0%}</td>'
             for t in taxonomy.ids)
         rows.append(f'<tr><td class="section-name">{escape(section_name(section))}</td>'
                     f'<td class="num">{profile.total}</td>{cells}</tr>')
@@ -255,8 +254,8 @@ def overview(reports: list[tuple[str, list[UnitResult], ThemeProfile]], taxonomy
                    for t in taxonomy.themes)
     rows = []
     for i, (name, _, profile) in enumerate(reports):
-        shares = "".join(f'<td class="num">{share.get(t, 0.0):.1%}</td>'
-                         for share in [profile.shares] for t in taxonomy.ids)
+        shares = "".join(f'<td class="num">{profile.shares.get(t, 0.0):.1%}</td>'
+                         for t in taxonomy.ids)
         rows.append(f'<tr><td><a href="#report-{i}">{escape(name)}</a></td>'
                     f'<td class="num">{profile.total}</td>'
                     f'<td class="bar">{stacked_bar(profile, taxonomy, colors)}</td>{shares}</tr>')

@@ -134,14 +134,6 @@ def _evidence_field(evidence: list[tuple[str, float]]) -> str:
     return f', "evidence": [{text}]'
 
 
-class _Encoded(dict):
-    """Each value as the encoder writes it, encoded once (a column's few topic themes)."""
-
-    def __missing__(self, value) -> str:
-        text = self[value] = _JSON.encode(value)
-        return text
-
-
 #: How each field of :data:`.records.RECORD_FIELDS` is written: the columns of its text.
 _FIELD_COLUMNS: dict[str, Callable[[RecordColumns], list[Iterable[str]]]] = {
     "report": lambda c: [_each_once(lambda r: '{"report": ' + _STRING(r), c.reports)],
@@ -153,10 +145,10 @@ _FIELD_COLUMNS: dict[str, Callable[[RecordColumns], list[Iterable[str]]]] = {
     "scores": lambda c: _scores(c.keys, c.scores),
     "evidence": lambda c: _optional(c.evidence, _evidence_field),
     "topic": lambda c: [] if c.topics is None else [[
-        "" if topic is None else f', "topic": {int.__repr__(topic)}, "topic_theme": '
-                                 f'{themes[theme]}'
-        for themes in [_Encoded()]
-        for topic, theme in zip(c.topics, c.topic_themes, strict=True)]],
+        "" if topic is None else f', "topic": {int.__repr__(topic)}, "topic_theme": {theme}'
+        # not strict: one distinct theme repeats without end (_each_once)
+        for topic, theme in zip(c.topics, _each_once(_JSON.encode, c.topic_themes),
+                                strict=False)]],
     "topic_theme": lambda c: [],  # written with the topic
     "heading": lambda c: [[', "heading": true' if h else "" for h in c.headings]],
     "section": lambda c: [map(_SectionJson().__getitem__, c.sections)],
