@@ -18,7 +18,8 @@ For each: read + split (MB/s of the text read, in a child process), the default
 ``--jobs 1``, and the naive baseline of bench/run.py (``jieba.lcut`` per sentence and
 the trained classifier's scikit-learn transform and predict). Also ``jieba.lcut`` alone
 over the corpus' sentences (in process, dictionary loaded first), explained output
-(``--explain``, html, xlsx) and labelling in context against each unit alone.
+(``--explain``, html, xlsx), labelling in context against each unit alone, and the peak
+memory of the plain command on 5 and on 50 one-MB seed reports (``--skip-rss``: not).
 ``--before`` runs the same commands with an older checkout first on PYTHONPATH (e.g. a
 ``git archive`` of main): its columns are "before". Medians of ``--runs`` runs; the
 commands take turns, so a machine getting busier weighs on all alike. Ratios are measured
@@ -38,7 +39,7 @@ import time
 from pathlib import Path
 
 from common import HERE, OUT, build_corpus, machine, shipped_text_paths
-from run import BASELINE, REAL_MARK
+from run import BASELINE, REAL_MARK, peak_rss
 
 PACKAGES = ("scikit-learn", "gensim", "jieba", "rjieba", "numpy", "python-docx", "pdfplumber")
 
@@ -261,6 +262,18 @@ def take_turns(commands: dict, runs: int) -> tuple[dict, dict]:
             {key: statistics.median(c for _, c in values) for key, values in times.items()})
 
 
+def peak_memory(topics: list[str], model_dir: str) -> list[tuple[str, float, float]]:
+    """Peak RSS of the plain command (default and one process) on 5 and on 50 seed reports."""
+    folders = [corpus_seeds(reports) for reports in (5, 50)]
+    out = str(OUT / "real-out.jsonl")
+    rows = []
+    for label, extra in (("default (no --jobs)", []), ("--jobs 1", ["--jobs", "1"])):
+        small, large = (peak_rss([*topics, str(folder), "--model", model_dir, "--format",
+                                  "jsonl", "--out", out, *extra]) for folder in folders)
+        rows.append((label, small, large))
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
@@ -268,6 +281,8 @@ def main() -> None:
     parser.add_argument("--skip-baseline", action="store_true",
                         help="no naive baseline (it is slow: ~0.3 MB/s)")
     parser.add_argument("--only", help="comma-separated corpora to run")
+    parser.add_argument("--skip-rss", action="store_true",
+                        help="no peak-memory rows (5 and 50 one-MB seed reports)")
     args = parser.parse_args()
     sys.path.insert(0, str(HERE.parent))
     from topics.resolve import default_model
@@ -335,6 +350,7 @@ def main() -> None:
         x_times, x_cpu = take_turns(x_commands, args.runs)
         explained.append((name, split["mb"], times["jobs1"], x_times, x_cpu))
     context = child(CONTEXT, [model_dir, str(shipped), str(args.runs)])
+    memory = [] if args.skip_rss else peak_memory(topics, model_dir)
     lines = ["# Benchmark on real-style text", "",
              f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} with "
              f"`python bench/real.py --runs {args.runs}"
@@ -401,6 +417,15 @@ def main() -> None:
               f"Alone {context['alone']:.2f} s, in context {context['context']:.2f} s: "
               f"in context costs **{context['context'] / context['alone'] - 1:.0%}** of "
               "labelling throughput.", ""]
+    if memory:
+        lines += ["## Peak memory: 5 against 50 one-MB seed reports", "",
+                  "Peak RSS (MB) of the largest process of `topics classify DIR --format jsonl` "
+                  "(GNU time), the folder holding 5 or 50 reports of about 1 MB, each the seed "
+                  "reports concatenated.", "",
+                  "| command | 5 reports | 50 reports | 50 vs 5 |", "|---|---:|---:|---:|"]
+        for label, small, large in memory:
+            lines.append(f"| {label} | {small:.0f} | {large:.0f} | **{large / small:.2f}x** |")
+        lines.append("")
     lines += [f"Note: {note}" for note in notes]
     results = HERE / "RESULTS.md"
     kept = results.read_text(encoding="utf-8") if results.exists() else ""
