@@ -15,6 +15,7 @@ document, nested second stage) and split 2 (the development set held out whole),
     python bench/first_stage_trials.py no-hints hints-null hints-a hints-b hints-e hints-a+b \
         hints-a+b-x2 hints-a+b-as-cues    # the hint lists (baseline: the shipped hints, a+b+e)
     python bench/first_stage_trials.py no-written7 written7-weight-1 written7-weight-0.25
+    python bench/first_stage_trials.py no-written8 written8-weight-1 written8-weight-0.25
 
 Results of a run are in the hand-written part of ``bench/ACCURACY.md``.
 """
@@ -258,14 +259,20 @@ class Harness:
                 self.taxonomy, hint_lists("a", "b", "e"))},
             "hints-a+b-as-cues": lambda: {"params": {"hints": False}, "taxonomy": with_hints(
                 self.taxonomy, hint_lists("a", "b"), as_cues=True)},
-            "no-written7": lambda: {"data": self.without_corpus("written7")},
-            "written7-weight-1": lambda: {"data": self.reweighted(
-                lambda s: 2.0 if self.corpus.get(s.group) == "written7" else 1.0)},
-            "written7-weight-0.25": lambda: {"data": self.reweighted(
-                lambda s: 0.5 if self.corpus.get(s.group) == "written7" else 1.0)},
+            **{trial: make for name in ("written7", "written8")
+               for trial, make in self.corpus_trials(name).items()},
             "null-shuffle-1": lambda: shuffled(1),
             "null-shuffle-2": lambda: shuffled(2),
         }
+
+    def corpus_trials(self, name: str) -> dict:
+        """A shipped corpus (weight 0.5 in its labels) left out, at weight 1 and at 0.25."""
+        def scaled(factor):
+            return lambda: {"data": self.reweighted(
+                lambda s: factor if self.corpus.get(s.group) == name else 1.0)}
+
+        return {f"no-{name}": lambda: {"data": self.without_corpus(name)},
+                f"{name}-weight-1": scaled(2.0), f"{name}-weight-0.25": scaled(0.5)}
 
     def calibrations(self) -> None:
         """The baseline's first stage with richer alone calibrations than temperature + biases."""
