@@ -26,9 +26,10 @@ import numpy as np
 from common import HERE, machine, shipped_data
 
 from topics import config as defaults
-from topics.classify.context import combine, fit_combination
+from topics.classify.context import combine, fit_alone, fit_combination
 from topics.text.segment import Segmenter
 from topics.train import (
+    calibrating_rows,
     cross_predict,
     fit_first_stage,
     labelled_views,
@@ -64,17 +65,18 @@ def _table(title: str, parts: dict[str, tuple[dict, dict]], ids: list[str]) -> l
 
 
 def held_out_probabilities(first, data, views: np.ndarray, y: np.ndarray, train: np.ndarray,
-                           held: set[str], classes: list[str]
+                           held: set[str], classes: list[str], calibrating: np.ndarray
                            ) -> tuple[list, np.ndarray, np.ndarray]:
     """Gold labels and the alone and in-context probabilities of the units of ``held``.
 
     ``first`` is a first stage fitted without them; both calibrations (alone: the first
-    view only; in context: every view) are fitted on the training ``views[train]``.
+    view only, its temperature on the ``calibrating`` rows; in context: every view) are
+    fitted on the training ``views[train]``, as ``topics.train.fit_context`` does.
     """
     probas = {d.name: probabilities_in(first, [u.text for u in d.units], classes)
               for d in data.documents if d.name in held}
     weights, bias = fit_combination(views[train], y[train])
-    alone_w, alone_b = fit_combination(views[train][:, :1], y[train])
+    alone_w, alone_b = fit_alone(views[train][:, 0], y[train], calibrating[train])
     test = labelled_views(data, probas, classes)
     test_views = np.stack([r[0] for r in test])
     gold = [classes[r[1]] for r in test]
@@ -90,7 +92,8 @@ def _held_out(data, taxonomy, segmenter, cv, held: set[str]) -> tuple[dict, dict
     views = np.stack([r[0] for r in rows])
     y = np.array([r[1] for r in rows])
     train = np.array([r[2].name not in held for r in rows])
-    gold, alone, context = held_out_probabilities(first, data, views, y, train, held, classes)
+    gold, alone, context = held_out_probabilities(first, data, views, y, train, held, classes,
+                                                  calibrating_rows(rows))
     return (_score(gold, alone, classes, taxonomy), _score(gold, context, classes, taxonomy))
 
 
@@ -134,7 +137,7 @@ def main() -> None:
     views = np.stack([r[0] for r in rows])
     y = np.array([r[1] for r in rows])
     folds = np.array([cv.fold[r[2].name] for r in rows])
-    alone, context = nested_second_stage(views, y, folds)
+    alone, context = nested_second_stage(views, y, folds, calibrating_rows(rows))
     gold = [classes[i] for i in y]
 
     def parts(key) -> dict[str, tuple[dict, dict]]:

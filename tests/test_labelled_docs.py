@@ -88,3 +88,16 @@ def test_a_set_without_weights_has_none(tmp_path, taxonomy):
                                  ensure_ascii=False) + "\n", encoding="utf-8")
     [doc] = load_document_set(docs, labels, taxonomy)
     assert doc.weights is None
+
+
+def test_the_written_sets_are_shipped_and_do_not_calibrate_units_alone():
+    from types import SimpleNamespace
+
+    from topics import config
+    from topics.train import calibrating_rows
+
+    shipped = {labels.parent.name for _, labels in config.document_sets()}
+    assert set(config.WRITTEN_DOCUMENT_SETS) <= shipped  # a renamed set would calibrate again
+    rows = [(None, 0, SimpleNamespace(corpus=corpus))
+            for corpus in ("devset", "written", "reports", "written7", "my-reports")]
+    assert calibrating_rows(rows).tolist() == [True, False, True, False, True]

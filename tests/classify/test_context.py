@@ -11,6 +11,7 @@ from topics.classify.context import (
     combine,
     context_views,
     context_views_many,
+    fit_alone,
     fit_combination,
 )
 
@@ -90,6 +91,47 @@ def test_fitting_learns_that_neighbours_decide_when_the_unit_alone_does_not():
     weights, bias = fit_combination(views, truth)
     assert weights[1] + weights[2] > 1.0 > abs(weights[0])
     assert (combine(views, weights, bias).argmax(axis=1) == truth).mean() > 0.95
+
+
+def _sharp(rng, truth, right, classes=4, peak=0.9):
+    """Log-probabilities that put ``peak`` on the truth where ``right``, else on another."""
+    said = np.where(right, truth, (truth + 1) % classes)
+    proba = np.full((len(truth), classes), (1 - peak) / (classes - 1))
+    proba[np.arange(len(truth)), said] = peak
+    return np.log(proba)
+
+
+def test_units_alone_take_their_temperature_from_the_calibrating_units_only():
+    rng = np.random.default_rng(2)
+    n = 2000
+    truth = rng.integers(0, 4, n)
+    easy = np.arange(n) < 1500  # written texts: the first stage right 98% of the time
+    right = np.where(easy, rng.random(n) < 0.98, rng.random(n) < 0.7)
+    first = _sharp(rng, truth, right)
+    all_weights, all_bias = fit_alone(first, truth)
+    np.testing.assert_allclose(all_weights, fit_combination(first[:, None, :], truth)[0])
+    weights, bias = fit_alone(first, truth, ~easy)
+    np.testing.assert_array_equal(bias, all_bias)  # the biases from every unit
+    assert weights[0] < all_weights[0]  # a softer temperature from the harder units
+
+    def confidence(w, b):
+        return combine(first[~easy][:, None, :], w, b).max(axis=1).mean()
+    # on the harder units (right 70% of the time) the confidence comes near what they get right
+    accuracy = right[~easy].mean()
+    assert abs(confidence(weights, bias) - accuracy) < 0.02
+    assert confidence(all_weights, all_bias) - accuracy > 0.05
+
+
+def test_every_unit_alike_or_none_calibrating_is_the_joint_fit():
+    rng = np.random.default_rng(3)
+    truth = rng.integers(0, 4, 300)
+    first = _sharp(rng, truth, rng.random(300) < 0.8)
+    joint = fit_combination(first[:, None, :], truth)
+    for calibrating in (None, np.ones(300, dtype=bool), np.zeros(300, dtype=bool),
+                        np.full(300, 0.5)):
+        weights, bias = fit_alone(first, truth, calibrating)
+        np.testing.assert_array_equal(weights, joint[0])
+        np.testing.assert_array_equal(bias, joint[1])
 
 
 def test_a_second_stage_of_the_wrong_shape_is_refused():

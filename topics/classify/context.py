@@ -10,7 +10,7 @@ Six weights and one bias per theme, fitted by maximum likelihood (L-BFGS) on fir
 scores predicted for labelled documents held out by document-grouped cross-validation, so
 the result is calibrated: the weights shrink the first stage's overconfidence and the
 biases correct its class balance. Units given alone (no report) go through the same form
-with their own view only (a temperature and biases).
+with their own view only (a temperature and biases: :func:`fit_alone`).
 """
 
 from __future__ import annotations
@@ -126,6 +126,33 @@ def fit_combination(views: np.ndarray, y: np.ndarray, l2: float = 1e-3,
     start[0] = 1.0  # the first stage as it is
     theta = minimize(loss, start, jac=True, method="L-BFGS-B").x
     return theta[:k], theta[k:]
+
+
+def fit_alone(first: np.ndarray, y: np.ndarray, calibrating: np.ndarray | None = None
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """The form of units alone: one weight (a temperature) and biases; shapes ``(1,)``, ``(c,)``.
+
+    ``first`` holds the units' first-stage log-probabilities ``(n, c)``. The biases are fitted
+    on every unit; the temperature, the biases fixed, on the units weighted by
+    ``calibrating`` (booleans or weights >= 0; None, or every unit alike: with the biases):
+    texts written to train the model are easier than the texts it labels, so a temperature
+    fitted on them makes the confidence claim too much.
+    """
+    weights, bias = fit_combination(first[:, None, :], y)
+    weight = None if calibrating is None else np.asarray(calibrating, dtype=float)
+    if weight is None or not weight.any() or np.all(weight == weight[0]):
+        return weights, bias
+    from scipy.optimize import minimize_scalar
+
+    rows = np.arange(len(y))
+
+    def loss(temperature: float) -> float:
+        z = temperature * first + bias
+        z -= z.max(axis=1, keepdims=True)
+        return float(weight @ (np.log(np.exp(z).sum(axis=1)) - z[rows, y]))
+
+    fitted = minimize_scalar(loss, bounds=(0.05, 5.0), method="bounded")
+    return np.array([fitted.x]), bias
 
 
 class ContextModel:
