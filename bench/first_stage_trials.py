@@ -200,8 +200,9 @@ class Harness:
         rows = labelled_views(data, cv.documents, classes)
         views = np.stack([r[0] for r in rows])
         y = np.array([r[1] for r in rows])
+        calibrating = calibrating_rows(rows)
         alone, context = nested_second_stage(views, y, np.array([fold[r[2].name] for r in rows]),
-                                             calibrating_rows(rows))
+                                             calibrating)
         dev = np.array([r[2].corpus == "devset" for r in rows])
         gold = [classes[i] for i in y[dev]]
         out = {"trial": name, "split1_alone": self._score(gold, alone[dev], classes)[0],
@@ -211,8 +212,7 @@ class Harness:
             held = {d.name for d in data.documents if d.corpus == "devset"}
             train = np.array([r[2].name not in held for r in rows])
             gold, alone, context = held_out_probabilities(
-                self.fit(data, held, blend), data, views, y, train, held, classes,
-                calibrating_rows(rows))
+                self.fit(data, held, blend), data, views, y, train, held, classes, calibrating)
             a = self._score(gold, alone, classes)
             out.update(split2_alone=a[0], split2_alone_ece=a[1],
                        split2_context=self._score(gold, context, classes)[0])
@@ -303,11 +303,16 @@ class Harness:
         test_logs = np.stack([r[0][0] for r in test])
         n_classes = len(classes)
 
-        def temperature(x, target):
-            w, b = fit_combination(x[:, None, :], target)
+        # each calibration: weighted rows (x, target, weight) -> probabilities of logs
+        def temperature(x, target, weight):
+            w, b = fit_combination(x[:, None, :], target, sample_weight=weight)
             return lambda z: combine(z[:, None, :], w, b)
 
-        def vector(x, target):
+        def temperature_of(x, target, weight):
+            w, b = fit_alone(x, target, weight)
+            return lambda z: combine(z[:, None, :], w, b)
+
+        def vector(x, target, _weight):
             def loss(t):
                 z = x * t[:n_classes] + t[n_classes:]
                 z = z - z.max(axis=1, keepdims=True)
@@ -325,71 +330,34 @@ class Harness:
             return proba
 
         def matrix(c):
-            def fit(x, target):
+            def fit(x, target, _weight):
                 return LogisticRegression(C=c, max_iter=2000).fit(x, target).predict_proba
             return fit
 
-        for name, fitter in (("temperature and biases (before session 27)", temperature),
-                             ("a temperature per theme", vector),
-                             *((f"matrix scaling C={c}", matrix(c)) for c in (0.1, 1.0, 10.0))):
-            alone = np.zeros((len(y), n_classes))
-            for number in sorted(set(folds.tolist())):
-                inside = folds == number
-                alone[inside] = fitter(logs[~inside], y[~inside])(logs[inside])
-            split1 = self._score([classes[i] for i in y[dev]], alone[dev], classes)
-            proba = fitter(logs[~dev], y[~dev])(test_logs)
-            split2 = self._score([classes[r[1]] for r in test], proba, classes)
-            print(json.dumps({"calibration": name, "split1_alone": round(split1[0], 4),
-                              "split1_alone_ece": round(split1[1], 4),
-                              "split2_alone": round(split2[0], 4),
-                              "split2_alone_ece": round(split2[1], 4)}), flush=True)
-        # temperature and biases fitted with the corpora weighted: each corpus the same
-        # total weight, or only the real-style ones (the development set and the seed reports)
         corpora = np.array([r[2].corpus or "reports" for r in rows])
         counts = Counter(corpora.tolist())
-        for name, weight_of in (
+        alike = np.ones(len(y))
+        equal = np.array([1.0 / counts[c] for c in corpora])  # each corpus the same weight
+        real = calibrating_rows(rows).astype(float)  # not written to train the model
+        reports = corpora == "reports"
+        for name, fitter, weight in (
+                ("temperature and biases, every unit alike (before session 27)", temperature,
+                 alike),
+                ("a temperature per theme", vector, alike),
+                *((f"matrix scaling C={c}", matrix(c), alike) for c in (0.1, 1.0, 10.0)),
+                ("temperature and biases, corpora of equal weight", temperature, equal),
+                ("temperature and biases, real documents only", temperature, real),
                 ("biases of every unit alike, temperature of corpora of equal weight",
-                 lambda c: 1.0 / counts[c]),
-                ("biases of every unit alike, temperature of real-style corpora only "
-                 "(shipped since session 27: topics.train.calibrating_rows)",
-                 lambda c: 1.0 if c in ("devset", "reports") else 0.0)):
-            weight = np.array([weight_of(c) for c in corpora])
-
-            def fitted(mask, weight=weight):
-                w, b = fit_alone(logs[mask], y[mask], weight[mask])
-                return lambda z: combine(z[:, None, :], w, b)
+                 temperature_of, equal),
+                ("biases of every unit alike, temperature of real documents only (shipped "
+                 "since session 27: topics.train.calibrating_rows)", temperature_of, real)):
             alone = np.zeros((len(y), n_classes))
             for number in sorted(set(folds.tolist())):
                 inside = folds == number
-                alone[inside] = fitted(~inside)(logs[inside])
+                alone[inside] = fitter(logs[~inside], y[~inside], weight[~inside])(logs[inside])
             split1 = self._score([classes[i] for i in y[dev]], alone[dev], classes)
-            split2 = self._score([classes[r[1]] for r in test], fitted(~dev)(test_logs), classes)
-            reports = corpora == "reports"
-            on_reports = self._score([classes[i] for i in y[reports]], alone[reports], classes)
-            print(json.dumps({"calibration": name, "split1_alone": round(split1[0], 4),
-                              "split1_alone_ece": round(split1[1], 4),
-                              "split2_alone": round(split2[0], 4),
-                              "split2_alone_ece": round(split2[1], 4),
-                              "reports_alone": round(on_reports[0], 4),
-                              "reports_alone_ece": round(on_reports[1], 4)}), flush=True)
-        for name, weight_of in (
-                ("temperature and biases, every unit alike (before session 27)", lambda c: 1.0),
-                ("temperature and biases, corpora of equal weight",
-                 lambda c: 1.0 / counts[c]),
-                ("temperature and biases, real-style corpora only",
-                 lambda c: 1.0 if c in ("devset", "reports") else 0.0)):
-            weight = np.array([weight_of(c) for c in corpora])
-            alone = np.zeros((len(y), n_classes))
-            for number in sorted(set(folds.tolist())):
-                inside = folds == number
-                w, b = fit_combination(logs[~inside][:, None, :], y[~inside],
-                                       sample_weight=weight[~inside])
-                alone[inside] = combine(logs[inside][:, None, :], w, b)
-            split1 = self._score([classes[i] for i in y[dev]], alone[dev], classes)
-            w, b = fit_combination(logs[~dev][:, None, :], y[~dev], sample_weight=weight[~dev])
-            split2 = self._score([classes[r[1]] for r in test],
-                                 combine(test_logs[:, None, :], w, b), classes)
-            reports = corpora == "reports"
+            proba = fitter(logs[~dev], y[~dev], weight[~dev])(test_logs)
+            split2 = self._score([classes[r[1]] for r in test], proba, classes)
             on_reports = self._score([classes[i] for i in y[reports]], alone[reports], classes)
             print(json.dumps({"calibration": name, "split1_alone": round(split1[0], 4),
                               "split1_alone_ece": round(split1[1], 4),

@@ -10,22 +10,18 @@ of units both give the same theme, Cohen's kappa, and the pairs they disagree on
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+from common import HERE
+from sklearn.metrics import cohen_kappa_score
 
-
-def _records(path: Path) -> list[dict]:
-    with open(path, encoding="utf-8") as lines:
-        return [json.loads(line) for line in lines if line.strip()]
+from topics.read.jsonl import read_jsonl
 
 
 def main() -> None:
-    first = {(r["report"], r["index"]): r for r in _records(HERE.parent / "labels" /
-                                                           "seed_labels.jsonl")}
-    second = _records(HERE / "seed_labels_pass2.jsonl")
+    first = {(r["report"], r["index"]): r
+             for r in read_jsonl(HERE.parent / "labels" / "seed_labels.jsonl", ("text", "label"))}
+    second = list(read_jsonl(HERE / "seed_labels_pass2.jsonl", ("text", "label")))
     pairs = []
     for record in second:
         unit = first[(record["doc"], record["index"])]
@@ -33,12 +29,10 @@ def main() -> None:
         pairs.append((unit["label"], record["label"]))
     if len(pairs) != len(first):
         raise SystemExit(f"the second pass labels {len(pairs)} of {len(first)} units")
-    n = len(pairs)
-    agreed = sum(a == b for a, b in pairs) / n
-    one, two = Counter(a for a, _ in pairs), Counter(b for _, b in pairs)
-    chance = sum(one[t] * two[t] for t in one) / n / n
-    print(f"{sum(a == b for a, b in pairs)} of {n} units agreed ({agreed:.1%}), "
-          f"Cohen's kappa {(agreed - chance) / (1 - chance):.3f}")
+    agreed = sum(a == b for a, b in pairs)
+    kappa = cohen_kappa_score([a for a, _ in pairs], [b for _, b in pairs])
+    print(f"{agreed} of {len(pairs)} units agreed ({agreed / len(pairs):.1%}), "
+          f"Cohen's kappa {kappa:.3f}")
     for (a, b), count in Counter(p for p in pairs if p[0] != p[1]).most_common():
         print(f"  first {a:11s} second {b:11s} {count}")
 

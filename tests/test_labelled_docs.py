@@ -90,14 +90,24 @@ def test_a_set_without_weights_has_none(tmp_path, taxonomy):
     assert doc.weights is None
 
 
-def test_the_written_sets_are_shipped_and_do_not_calibrate_units_alone():
-    from types import SimpleNamespace
-
+def test_written_documents_are_marked_and_do_not_calibrate_units_alone(tmp_path, taxonomy):
     from topics import config
     from topics.train import calibrating_rows
 
-    shipped = {labels.parent.name for _, labels in config.document_sets()}
-    assert set(config.WRITTEN_DOCUMENT_SETS) <= shipped  # a renamed set would calibrate again
-    rows = [(None, 0, SimpleNamespace(corpus=corpus))
-            for corpus in ("devset", "written", "reports", "written7", "my-reports")]
-    assert calibrating_rows(rows).tolist() == [True, False, True, False, True]
+    docs = tmp_path / "mine" / "docs"
+    docs.mkdir(parents=True)
+    for name in ("a.txt", "b.txt"):
+        (docs / name).write_text("举办业务培训班。", encoding="utf-8")
+    labels = tmp_path / "mine" / "labels.jsonl"
+    labels.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in (
+        {"doc": "a.txt", "text": "举办业务培训班。", "label": "talent", "source": "written"},
+        {"doc": "b.txt", "text": "举办业务培训班。", "label": "talent"})), encoding="utf-8")
+    written, real = load_document_set(docs, labels, taxonomy, "mine")
+    assert (written.source, real.source) == ("written", "hand")
+    rows = [(None, 0, written), (None, 0, real)]
+    assert calibrating_rows(rows).tolist() == [False, True]
+    # the shipped sets written for this project say so; the development set does not
+    sources = {labels.parent.name: {d.source for d in load_document_set(folder, labels, taxonomy)}
+               for folder, labels in config.document_sets()}
+    assert sources["written"] == sources["written7"] == {"written"}
+    assert sources["devset"] == {"hand"}

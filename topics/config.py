@@ -31,9 +31,6 @@ MAX_BYTES = megabytes(MAX_SIZE_MB)
 
 TAXONOMY_FILE = "taxonomy.toml"
 LABEL_FILES = ("seed_labels.jsonl", "authored_examples.jsonl")
-#: The shipped labelled-document sets written for this project (not real publications):
-#: the confidence of units alone is calibrated without them (``train.calibrating_rows``).
-WRITTEN_DOCUMENT_SETS = ("written", "written7")
 
 
 def _data_dir(package: str, source_dir: str) -> Path:

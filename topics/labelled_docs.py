@@ -1,9 +1,11 @@
 """Labelled documents: whole reports whose units carry hand labels, for training in context.
 
 A document set is a folder of ``.txt`` documents plus a JSON Lines file of their labelled
-units, ``{"doc", "text", "label", "agreed"?, "genre"?, "weight"?}`` in document order; ``text``
-is a substring of the document (a unit as a reader counts it); ``weight`` (default 1) is how
-much the unit counts in training the first stage, as in a label file. Leading ``# genre:`` and
+units, ``{"doc", "text", "label", "agreed"?, "genre"?, "weight"?, "source"?}`` in document order;
+``text`` is a substring of the document (a unit as a reader counts it); ``weight`` (default 1) is
+how much the unit counts in training the first stage, as in a label file; ``"source": "written"``
+marks a document written to train the model, not a real publication (its units do not calibrate
+the confidence of units alone: ``train.calibrating_rows``). Leading ``# genre:`` and
 ``# style-of:`` lines of a document are metadata, not text. Each labelled unit is matched to
 the output unit of :func:`~topics.text.sentences.split_units` that it overlaps most; records with
 ``"agreed": false`` (annotators disagreed) label nothing.
@@ -35,6 +37,7 @@ class LabelledDocument:
     corpus: str = ""
     year: int | None = None  # the year its ``# style-of:`` line names, if any
     weights: list[float] | None = None  # each unit's training weight (None: all 1)
+    source: str = "hand"  # "written": written to train the model, not a real publication
 
 
 def _metadata_and_text(text: str) -> tuple[list[str], list[str]]:
@@ -140,5 +143,6 @@ def load_document_set(folder: str | os.PathLike, labels: str | os.PathLike,
                                         [record_weight(record, labels) for record in records])
         documents.append(LabelledDocument(
             name, units, gold, str(records[0].get("genre", "")), corpus, metadata_year(text),
-            weights if any(w != 1.0 for w in weights) else None))
+            weights if any(w != 1.0 for w in weights) else None,
+            str(records[0].get("source", "hand"))))
     return documents

@@ -24,7 +24,7 @@ from .classify.context import (
 )
 from .classify.estimator import ThemeClassifier
 from .classify.predictor import decide
-from .config import MAX_BYTES, MAX_WEAK, N_TOPICS, WRITTEN_DOCUMENT_SETS
+from .config import MAX_BYTES, MAX_WEAK, N_TOPICS
 from .errors import InputError, LabelError, UsageError, failed, printable
 from .evaluate import score_predictions, score_with_confidence
 from .fileio import file_sha256
@@ -412,17 +412,16 @@ def score_probabilities(gold: list[str], proba: np.ndarray, classes: list[str],
 def calibrating_rows(rows: list) -> np.ndarray:
     """Which :func:`labelled_views` rows calibrate units alone: those of real documents.
 
-    The shipped sets written for this project (``WRITTEN_DOCUMENT_SETS``) are
-    easier than real text (their units alone score ~0.89 out of fold against ~0.78), so
-    they count in the biases of units alone but not in their temperature (``fit_alone``).
+    Documents written to train the model (``source`` "written": the shipped ``written`` and
+    ``written7`` sets) are easier than real text (their units alone score ~0.89 out of fold
+    against ~0.78), so they count in the biases of units alone but not in their temperature
+    (:func:`~topics.classify.context.fit_alone`).
     """
-    return np.array([doc.corpus not in WRITTEN_DOCUMENT_SETS for _, _, doc in rows],
-                    dtype=bool)
+    return np.array([doc.source != "written" for _, _, doc in rows], dtype=bool)
 
 
 def nested_second_stage(views: np.ndarray, y: np.ndarray, folds: np.ndarray,
-                        calibrating: np.ndarray | None = None
-                        ) -> tuple[np.ndarray, np.ndarray]:
+                        calibrating: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Held-out second-stage probabilities, alone and in context, of labelled units.
 
     ``views`` are the units' :func:`context_views`, ``y`` their class indexes and ``folds``
@@ -435,8 +434,7 @@ def nested_second_stage(views: np.ndarray, y: np.ndarray, folds: np.ndarray,
         inside = folds == number
         weights, bias = fit_combination(views[~inside], y[~inside])
         in_context[inside] = combine(views[inside], weights, bias)
-        weights, bias = fit_alone(views[~inside][:, 0], y[~inside],
-                                  None if calibrating is None else calibrating[~inside])
+        weights, bias = fit_alone(views[~inside][:, 0], y[~inside], calibrating[~inside])
         alone[inside] = combine(views[inside][:, :1], weights, bias)
     return alone, in_context
 

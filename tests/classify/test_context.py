@@ -93,7 +93,7 @@ def test_fitting_learns_that_neighbours_decide_when_the_unit_alone_does_not():
     assert (combine(views, weights, bias).argmax(axis=1) == truth).mean() > 0.95
 
 
-def _sharp(rng, truth, right, classes=4, peak=0.9):
+def _sharp(truth, right, classes=4, peak=0.9):
     """Log-probabilities that put ``peak`` on the truth where ``right``, else on another."""
     said = np.where(right, truth, (truth + 1) % classes)
     proba = np.full((len(truth), classes), (1 - peak) / (classes - 1))
@@ -107,7 +107,7 @@ def test_units_alone_take_their_temperature_from_the_calibrating_units_only():
     truth = rng.integers(0, 4, n)
     easy = np.arange(n) < 1500  # written texts: the first stage right 98% of the time
     right = np.where(easy, rng.random(n) < 0.98, rng.random(n) < 0.7)
-    first = _sharp(rng, truth, right)
+    first = _sharp(truth, right)
     all_weights, all_bias = fit_alone(first, truth)
     np.testing.assert_allclose(all_weights, fit_combination(first[:, None, :], truth)[0])
     weights, bias = fit_alone(first, truth, ~easy)
@@ -125,7 +125,7 @@ def test_units_alone_take_their_temperature_from_the_calibrating_units_only():
 def test_every_unit_alike_or_none_calibrating_is_the_joint_fit():
     rng = np.random.default_rng(3)
     truth = rng.integers(0, 4, 300)
-    first = _sharp(rng, truth, rng.random(300) < 0.8)
+    first = _sharp(truth, rng.random(300) < 0.8)
     joint = fit_combination(first[:, None, :], truth)
     for calibrating in (None, np.ones(300, dtype=bool), np.zeros(300, dtype=bool),
                         np.full(300, 0.5)):
