@@ -475,3 +475,26 @@ def test_four_places_is_round_then_repr(values):
     from topics.render.jsonl import four_places
 
     assert four_places(values) == [repr(round(v, 4)) for v in values]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "explained jsonl", "csv", "table"])
+def test_a_renderer_writes_many_reports_as_each_alone(tiny_model, fmt):
+    """Renderer.many (JSON Lines: the numbers of every report written at once) = one by one."""
+    from topics import config
+    from topics.pipeline.inputs import load_input
+    from topics.render.jsonl import labelled_jsonl
+    from topics.render.outputs import renderer
+
+    explain = fmt.startswith("explained")
+    loaded = [load_input(str(p)) for p in config.seed_paths()]
+    labelled = tiny_model.label_units_many([(x.units, None, True) for x in loaded] + [
+        ([], None, True)], n_evidence=3 if explain else None, topics=explain)
+    render = renderer(fmt.split()[-1], tiny_model.taxonomy, explain=explain)
+    names = [x.name for x in loaded] + ["empty"]
+    alone = [render(name, x) for name, x in zip(names, labelled, strict=True)]
+    assert render.many(names, labelled) == alone
+    assert all(alone[:-1])
+    if fmt.endswith("jsonl"):
+        assert alone[-1] == ""
+        assert alone == [results_jsonl(x.results()) for x in labelled]
+        assert alone == list(map(labelled_jsonl, labelled))

@@ -26,6 +26,9 @@ class Render(Protocol):
     def __call__(self, report: str, labelled: LabelledUnits) -> str:
         """The output text of one report's labelled units."""
 
+    def many(self, reports: list[str], labelled: list[LabelledUnits]) -> list[str]:
+        """The output text of each report's labelled units, as ``__call__`` gives it."""
+
 
 @dataclass(frozen=True)
 class Rendered:
@@ -69,9 +72,9 @@ def _label_loaded(model: ThemeModel, loaded: list[InputUnits], render: Render | 
                                       topics=explain)
     if render is None:
         return [(x.name, done.results()) for x, done in zip(loaded, labelled, strict=True)]
-    return [(x.name, Rendered(_utf8(render(x.name, done)), len(done),
-                              dict(Counter(done.columns.themes))))
-            for x, done in zip(loaded, labelled, strict=True)]
+    texts = render.many([x.name for x in loaded], labelled)
+    return [(x.name, Rendered(_utf8(text), len(done), dict(Counter(done.columns.themes))))
+            for x, done, text in zip(loaded, labelled, texts, strict=True)]
 
 
 def label_file(model: ThemeModel, path: str, encoding: str | None, max_bytes: int,

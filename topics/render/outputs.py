@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from ..compare import Comparison
 from ..pipeline.model import LabelledUnits, ThemeProfile, UnitResult, theme_profile
 from ..taxonomy import Taxonomy
-from .jsonl import labelled_jsonl
+from .jsonl import labelled_jsonl, labelled_jsonl_many
 from .tables import (
     comparison_csv,
     comparison_table,
@@ -54,6 +54,15 @@ class Renderer:
         if self.fmt == "table" and n_reports > 1:
             return "\n" + overall_table(n_reports, profile, self.taxonomy, self.width)
         return ""
+
+    def many(self, reports: list[str], labelled: list[LabelledUnits]) -> list[str]:
+        """The output text of each report's labelled units, as :meth:`__call__` gives it.
+
+        JSON Lines writes the numbers of all the reports at once (``labelled_jsonl_many``).
+        """
+        if self.fmt == "jsonl":
+            return labelled_jsonl_many(labelled)
+        return list(map(self, reports, labelled))
 
     def __call__(self, report: str, labelled: LabelledUnits) -> str:
         """The output text of one report's labelled units (JSON Lines: from their columns)."""
