@@ -1,10 +1,10 @@
 """JSON Lines of labelled units: one writer, put together without ``json.dumps`` per unit.
 
 Every line must equal ``json.dumps(unit_record(r), ensure_ascii=False)`` byte for byte
-(tests/render/test_outputs.py checks it, by hypothesis too); :func:`four_places` must equal
-``repr(round(v, 4))``. :func:`write_jsonl` writes the fields of :data:`.records.RECORD_FIELDS`
-column by column, from labelled units (:func:`labelled_jsonl`) or results
-(:func:`results_jsonl`) alike.
+(tests/render/test_outputs.py checks it, by hypothesis too); numbers are written by
+:func:`._numbers.four_places`. :func:`write_jsonl` writes the fields of
+:data:`.records.RECORD_FIELDS` column by column, from labelled units (:func:`labelled_jsonl`)
+or results (:func:`results_jsonl`) alike.
 """
 
 from __future__ import annotations
@@ -19,35 +19,11 @@ import numpy as np
 
 from ..pipeline.model import LabelledUnits, UnitResult
 from ..text.sentences import shown_texts
+from ._numbers import four_places
 from .records import RECORD_FIELDS
 
 _JSON = json.JSONEncoder(ensure_ascii=False)  # one encoder: json.dumps makes one per call
 _STRING = json.encoder.encode_basestring  # how that encoder writes a string
-_FOUR_PLACES: list[np.ndarray] = []  # [repr(k / 10_000) for k = 0 ... 10_000], made once
-_ONE_BITS = np.float64(1.0).view(np.uint64)  # +0.0 ... 1.0 are the floats of bits 0 ... these
-_TIES = 0.5 - 1e-6  # a scaled value this near a whole number is no tie (see four_places)
-
-
-def four_places(values) -> list[str]:
-    """``repr(round(v, 4))`` of each value, as ``json`` writes it, for a whole array at once.
-
-    A finite value in [0, 1] not within a millionth of a tie at the fifth decimal rounds
-    to ``k / 10_000`` with ``k = rint(10_000 * v)``, whose text comes from a table; the
-    others (-0.0, negative, over 1, NaN, infinite, near a tie) take Python's ``round``.
-    """
-    if not _FOUR_PLACES:
-        _FOUR_PLACES.append(np.array([repr(k / 10_000) for k in range(10_001)], dtype=object))
-    values = np.asarray(values, dtype=np.float64)
-    in_range = values.view(np.uint64) <= _ONE_BITS  # no sign bit, not over 1, not NaN
-    scaled = np.where(in_range, values, 0.0) * 10_000.0
-    steps = np.rint(scaled)
-    # |scaled - rint(scaled)| under 0.5 - 1e-6: the fraction is not within 1e-6 of 0.5
-    plain = (np.abs(scaled - steps) < _TIES) & in_range
-    texts = _FOUR_PLACES[0][steps.astype(np.intp)].tolist()
-    if not plain.all():
-        for i in np.flatnonzero(~plain).tolist():
-            texts[i] = float.__repr__(round(float(values[i]), 4))
-    return texts
 
 
 class _SectionJson(dict):

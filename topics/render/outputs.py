@@ -18,6 +18,7 @@ from .tables import (
     comparison_table,
     comparison_xlsx,
     failed_table,
+    labelled_csv_many,
     overall_table,
     results_csv,
     results_table,
@@ -58,19 +59,22 @@ class Renderer:
     def many(self, reports: list[str], labelled: list[LabelledUnits]) -> list[str]:
         """The output text of each report's labelled units, as :meth:`__call__` gives it.
 
-        JSON Lines writes the numbers of all the reports at once (``labelled_jsonl_many``).
+        JSON Lines and CSV write the numbers of all the reports at once
+        (``labelled_jsonl_many``, ``labelled_csv_many``).
         """
         if self.fmt == "jsonl":
             return labelled_jsonl_many(labelled)
+        if self.fmt == "csv":
+            return labelled_csv_many(labelled, self.taxonomy.ids)
         return list(map(self, reports, labelled))
 
     def __call__(self, report: str, labelled: LabelledUnits) -> str:
-        """The output text of one report's labelled units (JSON Lines: from their columns)."""
+        """The output text of one report's labelled units (JSON Lines, CSV: from their columns)."""
         if self.fmt == "jsonl":
             return labelled_jsonl(labelled)
-        results = labelled.results()
         if self.fmt == "csv":
-            return results_csv(results, self.taxonomy.ids, header=False)
+            return labelled_csv_many([labelled], self.taxonomy.ids)[0]
+        results = labelled.results()
         return results_table(report, results, theme_profile(results, self.taxonomy.ids),
                              self.taxonomy, self.width, self.profile_only)
 
