@@ -6,9 +6,10 @@ import csv
 import io
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from itertools import chain, compress, repeat
+from itertools import accumulate, chain, compress, repeat
 from operator import attrgetter
 
 import numpy as np
@@ -62,9 +63,20 @@ class _SpreadsheetWriter:
             self.writerow(row)
 
 
+class _CharWidths(dict):
+    """Columns each character takes in a terminal (wide CJK two), found once per character."""
+
+    def __missing__(self, char: str) -> int:
+        width = self[char] = 2 if unicodedata.east_asian_width(char) in "WF" else 1
+        return width
+
+
+_WIDTHS = _CharWidths()
+
+
 def display_width(text: str) -> int:
     """Columns ``text`` takes in a terminal (wide CJK characters count two)."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return sum(map(_WIDTHS.__getitem__, text))
 
 
 def pad(text: str, width: int) -> str:
@@ -162,10 +174,9 @@ def headed_sections(results: list[UnitResult], theme_ids: list[str]
 
 def clip(text: str, width: int) -> str:
     """``text`` cut to ``width`` terminal columns (with … when cut), padded to it."""
-    if display_width(text) > width:
-        while display_width(text) > width - 1:
-            text = text[:-1]
-        text += "…"
+    if display_width(text) > width:  # its longest start that fits width - 1 columns, then …
+        text = text[:bisect_right(list(accumulate(map(_WIDTHS.__getitem__, text))),
+                                  width - 1)] + "…"
     return pad(text, width)
 
 
