@@ -6,10 +6,11 @@ CHECKOUT is a folder holding an older ``topics`` package (e.g. a ``git archive``
 run with it first on PYTHONPATH; each side labels with the default model of its own
 TOPICS_HOME (built on first use). ``topics classify`` runs on the seed reports, 50 shipped
 texts and the seeds with two broken files beside them (a .txt that is no UTF-16, a .docx
-that is no zip), as jsonl, ``--explain`` jsonl, csv, ``--explain`` csv, html and table,
-each with ``--jobs 1`` and ``--jobs 2``; and as jsonl on one 1 MB report of the seeds
-(bench/real.py's). Standard output and the exit code of each command must be equal; the
-older side's outputs are kept in ``--cache`` (a folder) so that they are made once.
+that is no zip), as jsonl, ``--explain`` jsonl, csv, ``--explain`` csv, html and table (one
+line per unit, and wrapped to 100 columns), each with ``--jobs 1`` and ``--jobs 2``; and as
+jsonl on one 1 MB report of the seeds (bench/real.py's). Standard output and the exit code
+of each command must be equal; the older side's outputs are kept in ``--cache`` (a folder)
+so that they are made once.
 Prints each case that differs and exits 1 if any does.
 """
 
@@ -28,7 +29,8 @@ sys.path.insert(0, str(HERE))
 
 FORMATS = {"jsonl": ["--format", "jsonl"], "explain-jsonl": ["--format", "jsonl", "--explain"],
            "csv": ["--format", "csv"], "explain-csv": ["--format", "csv", "--explain"],
-           "html": ["--format", "html"], "table": ["--format", "table", "--wide"]}
+           "html": ["--format", "html"], "table": ["--format", "table", "--wide"],
+           "table-100": ["--format", "table"]}  # wrapped to $COLUMNS (100)
 
 
 def folders(work: Path) -> dict[str, Path]:
