@@ -110,3 +110,12 @@ def test_display_width_and_clip_are_the_character_by_character_ones(text, width)
             expected = expected[:-1]
         expected += "…"
     assert clip(text, width) == pad(expected, width)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_CHARS, max_size=30).map("".join), st.integers(2, 40))
+def test_a_text_that_fits_is_the_one_line_the_loop_makes(text, width):
+    from topics.render.tables import _wrapped
+
+    assert wrap_columns(text, width) == _wrapped(text, width)
+    assert (_wrapped(text, width) == [text]) == (display_width(text) <= width)

@@ -101,10 +101,18 @@ def wrap_columns(text: str, width: int) -> list[str]:
     end one. Every character is kept, in order, but spaces where a line breaks.
     """
     width = max(width, 2)
+    if display_width(text) <= width:  # every piece fits: the loop's one line (tested)
+        return [text]
+    return _wrapped(text, width)
+
+
+def _wrapped(text: str, width: int) -> list[str]:
+    """:func:`wrap_columns` piece by piece (``width`` at least 2)."""
     lines: list[str] = []
     line, used = "", 0
+    widths = _WIDTHS
     for piece in _WORD.findall(text):
-        size = display_width(piece)
+        size = widths[piece] if len(piece) == 1 else display_width(piece)
         if used + size <= width:
             line, used = line + piece, used + size
             continue
