@@ -247,12 +247,13 @@ def results_table(report: str, results: list[UnitResult], profile: ThemeProfile,
     text_width = None if width is None else max(MIN_TEXT_COLUMNS, width - indent - 1)
     lines += ["", f"{'index':>5}   {pad('theme 主题', _ZH_COLUMNS + _ID_COLUMNS)}conf  text "
                   "(# heading)"]
+    labels = {theme: theme_label(theme, taxonomy) for theme in {r.theme for r in results}}
     for r in results:
         index, heading, text, theme, confidence = unit_fields(r, "index", "heading", "text",
                                                               "theme", "confidence")
         marker = "#" if heading else " "
         text = [text] if text_width is None else wrap_columns(text, text_width)
-        lines.append(f"{index:5d} {marker} {theme_label(theme, taxonomy)}"
+        lines.append(f"{index:5d} {marker} {labels[theme]}"
                      f"{confidence:4.2f}  {text[0]}")
         lines.extend(" " * indent + more for more in text[1:])
     return "\n".join(lines) + "\n"
