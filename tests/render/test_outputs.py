@@ -8,6 +8,7 @@ import os
 import shutil
 from pathlib import Path
 
+import numpy as _np
 import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
@@ -521,7 +522,8 @@ def test_a_renderer_writes_many_reports_as_each_alone(tiny_model, fmt):
         assert "'=r.txt,1,3," in alone[-2] and "'\uff1d深化改革。" in alone[-2]
 
 
-_CELLS = st.none() | st.integers() | st.floats() | st.text(
+_CELLS = st.none() | st.integers() | st.floats() | st.booleans() | st.floats().map(
+    _np.float64) | st.integers(-9, 9).map(_np.int64) | st.text(
     st.sampled_from(list(',"\r\n \t\'=x一') + ["\u2028", "\x00"]), max_size=6)
 
 
