@@ -8,8 +8,9 @@ MODEL a saved model. The older modules are read from CHECKOUT's source into this
 each piece's output is asserted equal first. Pieces: the TF-IDF weighting (``_weighted``) of
 two seed reports' batches; topic inference, evidence and explained JSON Lines of the
 shipped texts (bench/real.py's corpora); the shipped reports' JSON Lines and CSV (plain and
-explained) as ``classify`` renders a batch of them (``Renderer.many``; before: report by
-report, CSV from the results). ``--pieces`` runs only the pieces whose names hold one of
+explained) and terminal table (one line per unit, and wrapped to 100 columns) as ``classify``
+renders a batch of them (``Renderer.many``; before: report by report, CSV and table from the
+results). ``--pieces`` runs only the pieces whose names hold one of
 its words (e.g. ``--pieces csv,json``). CPU time (``process_time``), medians of the rounds:
 read the ratios, not the seconds (the machine is shared).
 """
@@ -69,8 +70,9 @@ def _batches(model, folder: Path, limit: int | None = None):
 
 
 def _rendered(model, loaded, explain: bool, old_jsonl, old_tables, chosen, rounds: int) -> dict:
-    """The shipped reports' JSON Lines and CSV as ``classify`` renders a batch of them."""
+    """The shipped reports' JSON Lines, CSV and table as ``classify`` renders a batch."""
     from topics.config import N_EVIDENCE
+    from topics.pipeline.model import theme_profile
     from topics.render.outputs import renderer
 
     labelled = model.label_units_many([(x.units, x.ids, x.in_context) for x in loaded],
@@ -78,14 +80,26 @@ def _rendered(model, loaded, explain: bool, old_jsonl, old_tables, chosen, round
                                       topics=explain)
     names, ids = [x.name for x in loaded], model.taxonomy.ids
     kind = "explained " if explain else ""
-    befores = {"jsonl": lambda: [old_jsonl.labelled_jsonl(x) for x in labelled],
-               "csv": lambda: [old_tables.results_csv(x.results(), ids, header=False)
-                               for x in labelled]}
+    def table(width):
+        out = []
+        for name, x in zip(names, labelled, strict=True):
+            results = x.results()
+            out.append(old_tables.results_table(name, results, theme_profile(results, ids),
+                                                model.taxonomy, width))
+        return out
+
+    befores = {("jsonl", None): lambda: [old_jsonl.labelled_jsonl(x) for x in labelled],
+               ("csv", None): lambda: [old_tables.results_csv(x.results(), ids, header=False)
+                                       for x in labelled]}
+    if not explain:  # a table shows neither evidence nor topics
+        befores.update({("table", None): lambda: table(None), ("table", 100): lambda: table(100)})
+    shown = {"jsonl": "JSON Lines", "csv": "CSV", "table": "table"}
     report = {}
-    for fmt, before in befores.items():
-        piece = f"{kind}{'JSON Lines' if fmt == 'jsonl' else 'CSV'}, a batch (shipped)"
+    for (fmt, width), before in befores.items():
+        piece = (f"{kind}{shown[fmt]}{'' if width is None else f' wrapped to {width} columns'}"
+                 ", a batch (shipped)")
         if chosen(piece):
-            render = renderer(fmt, model.taxonomy, explain)
+            render = renderer(fmt, model.taxonomy, explain, width)
 
             def now(render=render):
                 return render.many(names, labelled)
