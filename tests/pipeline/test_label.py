@@ -74,3 +74,22 @@ def test_first_stage_scores_do_not_depend_on_the_batch(model, monkeypatch):
         for one, many in zip(alone, together, strict=False):
             assert np.array_equal(one.probabilities, many.probabilities)
             assert (one.themes, one.confidences) == (many.themes, many.confidences)
+
+
+def test_a_renderer_without_many_renders_report_by_report(model, report_files):
+    """``many`` is optional: a renderer with ``__call__`` alone gives the same outcomes."""
+    render = renderer("jsonl", model.taxonomy)
+
+    class OneByOne:
+        explain = False
+
+        def __call__(self, report, labelled):
+            calls.append(report)
+            return render(report, labelled)
+
+    calls = []
+    shown = lambda outcomes: [str(x) if isinstance(x, InputError) else x  # noqa: E731
+                              for x in outcomes]
+    alone = shown(label_files_in_turn(model, report_files, None, 10 ** 7, OneByOne()))
+    assert shown(label_files_in_turn(model, report_files, None, 10 ** 7, render)) == alone
+    assert len(calls) == sum(not isinstance(a, str) for a in alone) > 1

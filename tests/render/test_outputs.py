@@ -8,6 +8,7 @@ import os
 import shutil
 from pathlib import Path
 
+import numpy as _np
 import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
@@ -475,3 +476,67 @@ def test_four_places_is_round_then_repr(values):
     from topics.render.jsonl import four_places
 
     assert four_places(values) == [repr(round(v, 4)) for v in values]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.floats() | st.floats(0, 1) | st.sampled_from(
+    [0.00005, 0.00015, 0.12345, 0.99995, 1.0, 0.0, -0.0, 5e-324, 1 - 1e-16, 0.5, 0.00025]),
+    max_size=20))
+def test_fixed_four_is_what_format_writes(values):
+    from topics.render._numbers import fixed_four
+
+    assert fixed_four(values) == [f"{v:.4f}" for v in values]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "explained jsonl", "csv", "explained csv", "table"])
+def test_a_renderer_writes_many_reports_as_each_alone(tiny_model, fmt):
+    """Renderer.many (JSON Lines, CSV: the numbers of every report written at once) = one by
+    one = what the results write, ids, formula-like text and empty reports included."""
+    from topics import config
+    from topics.pipeline.inputs import load_input
+    from topics.render.jsonl import labelled_jsonl
+    from topics.render.outputs import renderer
+    from topics.render.tables import results_csv
+    from topics.text.sentences import Unit
+
+    explain = fmt.startswith("explained")
+    loaded = [load_input(str(p)) for p in config.seed_paths()]
+    odd = [Unit("=r.txt", i, text, 0, len(text), is_heading=i == 0) for i, text in enumerate(
+        ["-一、加强政治建设", "@全体干警落实三个规定。", "\uff1d深化改革。", "举办培训班。"])]
+    inputs = [(x.units, None, True) for x in loaded] + [
+        ([], None, True), (odd, [None, 3, "=x", 2.5], True), (odd[1:], None, False)]
+    labelled = tiny_model.label_units_many(inputs, n_evidence=3 if explain else None,
+                                           topics=explain)
+    render = renderer(fmt.split()[-1], tiny_model.taxonomy, explain=explain)
+    names = [x.name for x in loaded] + ["empty", "=r.txt", "=r.txt"]
+    alone = [render(name, x) for name, x in zip(names, labelled, strict=True)]
+    assert render.many(names, labelled) == alone
+    assert all(alone[:len(loaded)]) and all(alone[-2:])
+    if fmt.endswith("jsonl"):
+        assert alone[len(loaded)] == ""
+        assert alone == [results_jsonl(x.results()) for x in labelled]
+        assert alone == list(map(labelled_jsonl, labelled))
+    if fmt.endswith("csv"):
+        assert alone == [results_csv(x.results(), tiny_model.taxonomy.ids, header=False)
+                         for x in labelled]
+        assert "'=r.txt,1,3," in alone[-2] and "'\uff1d深化改革。" in alone[-2]
+
+
+_CELLS = st.none() | st.integers() | st.floats() | st.booleans() | st.floats().map(
+    _np.float64) | st.integers(-9, 9).map(_np.int64) | st.text(
+    st.sampled_from(list(',"\r\n \t\'=x一') + ["\u2028", "\x00"]), max_size=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(2, 4).flatmap(lambda width: st.lists(
+    st.lists(_CELLS, min_size=width, max_size=width), max_size=5)))
+def test_csv_columns_are_what_csv_writer_writes(rows):
+    import csv
+    import io
+
+    from topics.render.tables import _csv_column, _csv_rows
+
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    columns = [_csv_column(list(column)) for column in zip(*rows, strict=True)]
+    assert _csv_rows(columns) == buffer.getvalue()

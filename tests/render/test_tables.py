@@ -90,3 +90,32 @@ def test_profile_only(tiny_model_dir, two_reports):
     assert "index" not in result.stdout
     bad = run("classify", *two_reports, "--model", tiny_model_dir, "--profile-only", "--format", "csv")
     assert bad.exit_code == 2 and "--profile-only is for --format table" in bad.output
+
+
+def _reference_width(text):
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=60), st.integers(1, 40))
+def test_display_width_and_clip_are_the_character_by_character_ones(text, width):
+    from topics.render.tables import clip, pad
+
+    assert display_width(text) == _reference_width(text)
+    expected = text
+    if _reference_width(expected) > width:  # one character off the end at a time
+        while _reference_width(expected) > width - 1:
+            expected = expected[:-1]
+        expected += "…"
+    assert clip(text, width) == pad(expected, width)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_CHARS, max_size=30).map("".join), st.integers(2, 40))
+def test_a_text_that_fits_is_the_one_line_the_loop_makes(text, width):
+    from topics.render.tables import _wrapped
+
+    assert wrap_columns(text, width) == _wrapped(text, width)
+    assert (_wrapped(text, width) == [text]) == (display_width(text) <= width)

@@ -19,7 +19,11 @@ from .model import BATCH_UNITS, LabelledUnits, ThemeModel, UnitResult
 
 
 class Render(Protocol):
-    """What labelling asks of a renderer (``topics.render.outputs.Renderer`` is one)."""
+    """What labelling asks of a renderer (``topics.render.outputs.Renderer`` is one).
+
+    A renderer may also have ``many(reports, labelled)``: the output text of each of several
+    reports at once, as ``__call__`` gives it one by one (see :func:`_texts`).
+    """
 
     explain: bool  # whether the output shows evidence and topics, so they must be computed
 
@@ -51,6 +55,12 @@ def _utf8(text: str) -> bytes:
     return text.encode("utf-8", "backslashreplace")
 
 
+def _texts(render: Render, reports: list[str], labelled: list[LabelledUnits]) -> list[str]:
+    """The output text of each report: its renderer's ``many`` if it has one, else one by one."""
+    many = getattr(render, "many", None)
+    return many(reports, labelled) if many is not None else list(map(render, reports, labelled))
+
+
 def label_input(model: ThemeModel, loaded: InputUnits, render: Render | None = None
                 ) -> tuple[str, list[UnitResult] | Rendered]:
     """Label the units of one input (then ``render`` them).
@@ -69,9 +79,9 @@ def _label_loaded(model: ThemeModel, loaded: list[InputUnits], render: Render | 
                                       topics=explain)
     if render is None:
         return [(x.name, done.results()) for x, done in zip(loaded, labelled, strict=True)]
-    return [(x.name, Rendered(_utf8(render(x.name, done)), len(done),
-                              dict(Counter(done.columns.themes))))
-            for x, done in zip(loaded, labelled, strict=True)]
+    texts = _texts(render, [x.name for x in loaded], labelled)
+    return [(x.name, Rendered(_utf8(text), len(done), dict(Counter(done.columns.themes))))
+            for x, done, text in zip(loaded, labelled, texts, strict=True)]
 
 
 def label_file(model: ThemeModel, path: str, encoding: str | None, max_bytes: int,

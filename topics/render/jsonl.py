@@ -1,10 +1,10 @@
 """JSON Lines of labelled units: one writer, put together without ``json.dumps`` per unit.
 
 Every line must equal ``json.dumps(unit_record(r), ensure_ascii=False)`` byte for byte
-(tests/render/test_outputs.py checks it, by hypothesis too); :func:`four_places` must equal
-``repr(round(v, 4))``. :func:`write_jsonl` writes the fields of :data:`.records.RECORD_FIELDS`
-column by column, from labelled units (:func:`labelled_jsonl`) or results
-(:func:`results_jsonl`) alike.
+(tests/render/test_outputs.py checks it, by hypothesis too); numbers are written by
+:func:`._numbers.four_places`. :func:`write_jsonl` writes the fields of
+:data:`.records.RECORD_FIELDS` column by column, from labelled units (:func:`labelled_jsonl`)
+or results (:func:`results_jsonl`) alike.
 """
 
 from __future__ import annotations
@@ -19,38 +19,22 @@ import numpy as np
 
 from ..pipeline.model import LabelledUnits, UnitResult
 from ..text.sentences import shown_texts
+from ._numbers import four_places
 from .records import RECORD_FIELDS
 
 _JSON = json.JSONEncoder(ensure_ascii=False)  # one encoder: json.dumps makes one per call
 _STRING = json.encoder.encode_basestring  # how that encoder writes a string
-_FOUR_PLACES: list[str] = []  # repr(k / 10_000) for k = 0 ... 10_000
-
-
-def four_places(values) -> list[str]:
-    """``repr(round(v, 4))`` of each value, as ``json`` writes it, for a whole array at once.
-
-    A finite value in [0, 1] not within a millionth of a tie at the fifth decimal rounds
-    to ``k / 10_000`` with ``k = rint(10_000 * v)``, whose text comes from a table; the
-    others take Python's ``round`` itself.
-    """
-    if not _FOUR_PLACES:
-        _FOUR_PLACES.extend(repr(k / 10_000) for k in range(10_001))
-    values = np.asarray(values, dtype=np.float64)
-    in_range = ~np.signbit(values) & (values <= 1.0)  # -0.0 keeps its sign
-    scaled = np.where(in_range, values, 0.0) * 10_000.0
-    plain = in_range & (np.abs(scaled - np.floor(scaled) - 0.5) > 1e-6)
-    steps = np.where(plain, np.rint(scaled), 0.0).astype(np.int64)
-    texts = [_FOUR_PLACES[k] for k in steps.tolist()]
-    for i in np.flatnonzero(~plain).tolist():
-        texts[i] = float.__repr__(round(float(values[i]), 4))
-    return texts
 
 
 class _SectionJson(dict):
     """The end of a line, ``, "section": [...]}``, by section path (written once per path)."""
 
     def __missing__(self, section: tuple[str, ...]) -> str:
-        text = self[section] = f', "section": {_JSON.encode(list(section))}}}\n'
+        try:  # a list of strings, as the encoder writes it
+            listed = "[" + ", ".join(map(_STRING, section)) + "]"
+        except TypeError:  # not strings (never so from labelling)
+            listed = _JSON.encode(list(section))
+        text = self[section] = f', "section": {listed}}}\n'
         return text
 
 
@@ -58,8 +42,9 @@ class _SectionJson(dict):
 class RecordColumns:
     """The fields of labelled units' records as columns, a row per unit (see :func:`write_jsonl`).
 
-    ``keys`` are the score keys of every row (one tuple), or of each row (a list of them);
-    ``scores`` every row's values of its keys, one row after the other. ``ids``,
+    ``confidences`` and ``scores`` are numbers as :func:`four_places` writes them: ``keys``
+    are the score keys of every row (one tuple), or of each row (a list of them); ``scores``
+    every row's values of its keys, one row after the other. ``ids``,
     ``evidence`` and ``topics`` (with ``topic_themes``) are None when no row has them; a
     row's own None leaves its field out.
     """
@@ -69,9 +54,9 @@ class RecordColumns:
     ids: Sequence | None
     texts: Sequence[str]
     themes: Sequence[str]
-    confidences: Sequence[float]
+    confidences: Sequence[str]
     keys: tuple[str, ...] | list[tuple[str, ...]]
-    scores: Sequence[float]
+    scores: Sequence[str]
     evidence: Sequence[list[tuple[str, float]] | None] | None
     topics: Sequence[int | None] | None
     topic_themes: Sequence[str | None] | None
@@ -97,9 +82,8 @@ def _optional(values: Sequence | None, text: Callable) -> list[Iterable[str]]:
     return [["" if value is None else text(value) for value in values]]
 
 
-def _scores(keys, values: Sequence[float]) -> list[Iterable[str]]:
+def _scores(keys, numbers: Sequence[str]) -> list[Iterable[str]]:
     """``, "scores": {...}`` of every row: column by column when every row has ``keys``."""
-    numbers = four_places(values)
     if isinstance(keys, tuple):  # every row's keys: each row takes its next len(keys) values
         numbers = iter(numbers)
         columns: list[Iterable[str]] = [repeat(', "scores": {')]
@@ -141,7 +125,7 @@ _FIELD_COLUMNS: dict[str, Callable[[RecordColumns], list[Iterable[str]]]] = {
     "id": lambda c: _optional(c.ids, lambda i: ', "id": ' + _JSON.encode(i)),
     "text": lambda c: [repeat(', "text": '), map(_STRING, c.texts)],
     "theme": lambda c: [_each_once(lambda t: ', "theme": ' + _STRING(t), c.themes)],
-    "confidence": lambda c: [repeat(', "confidence": '), four_places(c.confidences)],
+    "confidence": lambda c: [repeat(', "confidence": '), c.confidences],
     "scores": lambda c: _scores(c.keys, c.scores),
     "evidence": lambda c: _optional(c.evidence, _evidence_field),
     "topic": lambda c: [] if c.topics is None else [[
@@ -172,14 +156,32 @@ def labelled_jsonl(labelled: LabelledUnits) -> str:
 
     The same text as :func:`results_jsonl` of ``labelled.results()``.
     """
+    return labelled_jsonl_many([labelled])[0]
+
+
+def labelled_jsonl_many(labelled: list[LabelledUnits]) -> list[str]:
+    """:func:`labelled_jsonl` of each, the numbers of all written at once (:func:`four_places`)."""
+    sizes = [len(x) * len(x.columns.classes) for x in labelled]
+    rows = sum(map(len, labelled))
+    numbers = four_places(np.concatenate([
+        np.fromiter(chain.from_iterable(x.columns.confidences for x in labelled), np.float64,
+                    rows), *(x.columns.probabilities.ravel() for x in labelled)]))
+    out, row, score = [], 0, rows
+    for x, size in zip(labelled, sizes, strict=True):
+        out.append(_labelled_jsonl(x, numbers[row:row + len(x)], numbers[score:score + size]))
+        row, score = row + len(x), score + size
+    return out
+
+
+def _labelled_jsonl(labelled: LabelledUnits, confidences: list[str], scores: list[str]) -> str:
+    """:func:`labelled_jsonl`, its confidences and scores written (:func:`four_places`)."""
     units, columns = labelled.units, labelled.columns
     topics = labelled.topics
     return write_jsonl(RecordColumns(
         list(map(attrgetter("report"), units)), list(map(attrgetter("index"), units)),
         labelled.ids if labelled.ids is not None and any(
             i is not None for i in labelled.ids) else None,
-        shown_texts(units), columns.themes, columns.confidences, tuple(columns.classes),
-        columns.probabilities.ravel(),
+        shown_texts(units), columns.themes, confidences, tuple(columns.classes), scores,
         None if columns.evidence.count(None) == len(units) else columns.evidence,
         topics, None if topics is None else [labelled.topic_themes[t] for t in topics],
         list(map(attrgetter("is_heading"), units)), labelled.sections))
@@ -194,9 +196,9 @@ def results_jsonl(results: list[UnitResult]) -> str:
     ids, evidence, topics = field("id"), field("evidence"), field("topic")
     return write_jsonl(RecordColumns(
         field("report"), field("index"), None if ids.count(None) == len(ids) else ids,
-        field("text"), field("theme"), field("confidence"),
+        field("text"), field("theme"), four_places(field("confidence")),
         keys[0] if keys.count(keys[0]) == len(keys) else keys,
-        [v for r in results for v in r.scores.values()],
+        four_places([v for r in results for v in r.scores.values()]),
         None if evidence.count(None) == len(evidence) else evidence,
         None if topics.count(None) == len(topics) else topics, field("topic_theme"),
         field("is_heading"), field("section")))

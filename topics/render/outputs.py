@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from ..compare import Comparison
 from ..pipeline.model import LabelledUnits, ThemeProfile, UnitResult, theme_profile
 from ..taxonomy import Taxonomy
-from .jsonl import labelled_jsonl
+from .jsonl import labelled_jsonl, labelled_jsonl_many
 from .tables import (
     comparison_csv,
     comparison_table,
     comparison_xlsx,
     failed_table,
+    labelled_csv_many,
     overall_table,
     results_csv,
     results_table,
@@ -55,13 +56,25 @@ class Renderer:
             return "\n" + overall_table(n_reports, profile, self.taxonomy, self.width)
         return ""
 
+    def many(self, reports: list[str], labelled: list[LabelledUnits]) -> list[str]:
+        """The output text of each report's labelled units, as :meth:`__call__` gives it.
+
+        JSON Lines and CSV write the numbers of all the reports at once
+        (``labelled_jsonl_many``, ``labelled_csv_many``).
+        """
+        if self.fmt == "jsonl":
+            return labelled_jsonl_many(labelled)
+        if self.fmt == "csv":
+            return labelled_csv_many(labelled, self.taxonomy.ids)
+        return list(map(self, reports, labelled))
+
     def __call__(self, report: str, labelled: LabelledUnits) -> str:
-        """The output text of one report's labelled units (JSON Lines: from their columns)."""
+        """The output text of one report's labelled units (JSON Lines, CSV: from their columns)."""
         if self.fmt == "jsonl":
             return labelled_jsonl(labelled)
-        results = labelled.results()
         if self.fmt == "csv":
-            return results_csv(results, self.taxonomy.ids, header=False)
+            return labelled_csv_many([labelled], self.taxonomy.ids)[0]
+        results = labelled.results()
         return results_table(report, results, theme_profile(results, self.taxonomy.ids),
                              self.taxonomy, self.width, self.profile_only)
 

@@ -6,16 +6,29 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Callable
+from bisect import bisect_right
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import accumulate, chain, compress, repeat
+from operator import attrgetter
+
+import numpy as np
 
 from ..compare import Comparison
 from ..errors import printable
 from ..pipeline.inputs import GENERATOR
-from ..pipeline.model import NO_SECTION, ThemeProfile, UnitResult, section_profiles
+from ..pipeline.model import (
+    NO_SECTION,
+    LabelledUnits,
+    ThemeProfile,
+    UnitResult,
+    section_profiles,
+)
 from ..pipeline.terms import MIN_DOCUMENTS
 from ..taxonomy import Taxonomy
-from .records import FIELDS, score_columns, unit_fields, unit_values
+from ..text.sentences import shown_texts
+from ._numbers import fixed_four
+from .records import FIELDS, SECTION_SEPARATOR, score_columns, unit_fields, unit_values
 
 #: First characters that make a spreadsheet read a cell as a formula (OWASP's CSV injection
 #: guidance: = + - @, tab and carriage return), and the full-width forms of the first four,
@@ -50,9 +63,20 @@ class _SpreadsheetWriter:
             self.writerow(row)
 
 
+class _CharWidths(dict):
+    """Columns each character takes in a terminal (wide CJK two), found once per character."""
+
+    def __missing__(self, char: str) -> int:
+        width = self[char] = 2 if unicodedata.east_asian_width(char) in "WF" else 1
+        return width
+
+
+_WIDTHS = _CharWidths()
+
+
 def display_width(text: str) -> int:
     """Columns ``text`` takes in a terminal (wide CJK characters count two)."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return sum(map(_WIDTHS.__getitem__, text))
 
 
 def pad(text: str, width: int) -> str:
@@ -77,10 +101,18 @@ def wrap_columns(text: str, width: int) -> list[str]:
     end one. Every character is kept, in order, but spaces where a line breaks.
     """
     width = max(width, 2)
+    if display_width(text) <= width:  # every piece fits: the loop's one line (tested)
+        return [text]
+    return _wrapped(text, width)
+
+
+def _wrapped(text: str, width: int) -> list[str]:
+    """:func:`wrap_columns` piece by piece (``width`` at least 2)."""
     lines: list[str] = []
     line, used = "", 0
+    widths = _WIDTHS
     for piece in _WORD.findall(text):
-        size = display_width(piece)
+        size = widths[piece] if len(piece) == 1 else display_width(piece)
         if used + size <= width:
             line, used = line + piece, used + size
             continue
@@ -150,10 +182,9 @@ def headed_sections(results: list[UnitResult], theme_ids: list[str]
 
 def clip(text: str, width: int) -> str:
     """``text`` cut to ``width`` terminal columns (with … when cut), padded to it."""
-    if display_width(text) > width:
-        while display_width(text) > width - 1:
-            text = text[:-1]
-        text += "…"
+    if display_width(text) > width:  # its longest start that fits width - 1 columns, then …
+        text = text[:bisect_right(list(accumulate(map(_WIDTHS.__getitem__, text))),
+                                  width - 1)] + "…"
     return pad(text, width)
 
 
@@ -216,12 +247,13 @@ def results_table(report: str, results: list[UnitResult], profile: ThemeProfile,
     text_width = None if width is None else max(MIN_TEXT_COLUMNS, width - indent - 1)
     lines += ["", f"{'index':>5}   {pad('theme 主题', _ZH_COLUMNS + _ID_COLUMNS)}conf  text "
                   "(# heading)"]
+    labels = {theme: theme_label(theme, taxonomy) for theme in {r.theme for r in results}}
     for r in results:
         index, heading, text, theme, confidence = unit_fields(r, "index", "heading", "text",
                                                               "theme", "confidence")
         marker = "#" if heading else " "
         text = [text] if text_width is None else wrap_columns(text, text_width)
-        lines.append(f"{index:5d} {marker} {theme_label(theme, taxonomy)}"
+        lines.append(f"{index:5d} {marker} {labels[theme]}"
                      f"{confidence:4.2f}  {text[0]}")
         lines.extend(" " * indent + more for more in text[1:])
     return "\n".join(lines) + "\n"
@@ -256,6 +288,113 @@ def results_csv(results: list[UnitResult], theme_ids: list[str], header: bool = 
                          f"{confidence:.4f}", evidence, "" if topic is None else topic,
                          topic_theme or "", section, *[f"{s:.4f}" for s in scores]])
     return buffer.getvalue()
+
+
+def _spreadsheet_column(values: list) -> list:
+    """:func:`spreadsheet_text` of every cell of a column of strings (or anything)."""
+    try:
+        starts = list(map(str.startswith, values, repeat(FORMULA_STARTS)))
+    except TypeError:  # not every cell is a string
+        return list(map(spreadsheet_text, values))
+    if any(starts):
+        return [("'" + v) if start else v for v, start in zip(values, starts, strict=True)]
+    return values
+
+
+_CSV_SPECIAL = re.compile('[,"\r\n]')  # what csv.writer quotes a cell for (QUOTE_MINIMAL)
+
+
+def _csv_cell(value) -> str:
+    """A cell's text as ``csv.writer`` takes it: None empty, a float its repr, else str."""
+    if value is None:
+        return ""
+    return float.__repr__(value) if isinstance(value, float) else str(value)
+
+
+def _csv_column(values: list) -> list[str]:
+    """Each cell as ``csv.writer`` writes it in a row (``QUOTE_MINIMAL``, ``","``, CRLF).
+
+    A cell that holds a comma, a double quote or a line break is quoted, its quotes doubled;
+    the others are written as they are. Must equal ``csv.writer`` cell for cell
+    (tests/render/test_outputs.py, by hypothesis).
+    """
+    if not all(map(isinstance, values, repeat(str))):
+        values = list(map(_csv_cell, values))
+    joined = "\n".join(values)  # one scan of the column finds whether any cell needs quotes
+    if joined.count("\n") == len(values) - 1 and '"' not in joined and "," not in joined \
+            and "\r" not in joined:
+        return values
+    values = list(values)
+    for i in compress(range(len(values)), map(_CSV_SPECIAL.search, values)):
+        values[i] = '"' + values[i].replace('"', '""') + '"'
+    return values
+
+
+def _csv_rows(columns: list[Iterable[str]]) -> str:
+    """The CSV text (CRLF lines) of rows whose cells are ``columns``' (from :func:`_csv_column`).
+
+    A column may be endless (``repeat``): the others end the rows.
+    """
+    rows = list(map(",".join, zip(*columns, strict=False)))
+    return "\r\n".join(rows) + "\r\n" if rows else ""
+
+
+def labelled_csv_many(labelled: list[LabelledUnits], theme_ids: list[str]) -> list[str]:
+    """:func:`results_csv` (no header) of each report's ``labelled.results()``, column by column.
+
+    No result is made per unit: the cells come from the columns (the numbers of every
+    report formatted at once), in :func:`results_csv`'s order, each text cell through
+    :func:`spreadsheet_text`, and ``csv.writer`` writes the rows.
+    """
+    numbers = fixed_four(np.concatenate([
+        np.fromiter(chain.from_iterable(x.columns.confidences for x in labelled), np.float64,
+                    sum(map(len, labelled))),
+        *(_theme_scores(x.columns, theme_ids).ravel() for x in labelled)]))
+    if "-" in "".join(numbers):  # the only formula start that "%.4f" writes ("-0.0000")
+        numbers = _spreadsheet_column(numbers)
+    out, row = [], 0
+    score = sum(map(len, labelled))
+    for x in labelled:
+        n, size = len(x), len(x) * len(theme_ids)
+        out.append(_labelled_csv(x, numbers[row:row + n], numbers[score:score + size],
+                                 len(theme_ids)))
+        row, score = row + n, score + size
+    return out
+
+
+def _theme_scores(columns, theme_ids: list[str]) -> np.ndarray:
+    """Each row's probability of every theme of ``theme_ids`` (0.0 for a theme not a class)."""
+    position = {c: i for i, c in enumerate(columns.classes)}  # the last of a class named twice
+    out = np.zeros((len(columns.themes), len(theme_ids)))
+    for j, theme in enumerate(theme_ids):
+        if theme in position:
+            out[:, j] = columns.probabilities[:, position[theme]]
+    return out
+
+
+def _labelled_csv(labelled: LabelledUnits, confidences: list[str], scores: list[str],
+                  n_themes: int) -> str:
+    """The rows of one report, its numbers written (``confidences``, ``scores`` row by row)."""
+    units, columns = labelled.units, labelled.columns
+    if not units:
+        return ""
+    ids, topics, themes = labelled.ids, labelled.topics, labelled.topic_themes
+    texts = lambda values: _csv_column(_spreadsheet_column(values))  # noqa: E731
+    return _csv_rows([
+        texts(list(map(attrgetter("report"), units))),
+        list(map(str, map(attrgetter("index"), units))),
+        repeat("") if ids is None else texts(["" if i is None else i for i in ids]),
+        list(map(str, map(int, map(attrgetter("is_heading"), units)))),
+        texts(shown_texts(units)),
+        texts(columns.themes),
+        confidences,
+        repeat("") if columns.evidence.count(None) == len(units) else texts(
+            [" ".join([term for term, _ in e]) if e else "" for e in columns.evidence]),
+        repeat("") if topics is None else list(map(str, topics)),
+        repeat("") if topics is None else texts([themes[t] or "" for t in topics]),
+        texts(list(map(SECTION_SEPARATOR.join, labelled.sections))),
+        *(scores[j::n_themes] for j in range(n_themes)),
+    ])
 
 
 def _workbook_bytes(sheets: list[tuple[str, list[list]]], styles=None,

@@ -1,0 +1,63 @@
+"""Probabilities written to four decimal places, a whole array at once.
+
+:func:`four_places` must equal ``[repr(round(v, 4)) for v in values]`` (how JSON Lines
+writes a score) and :func:`fixed_four` ``[f"{v:.4f}" for v in values]`` (how CSV writes
+one), text for text: tests/render/test_outputs.py checks both by hypothesis.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+_ONE_BITS = np.float64(1.0).view(np.uint64)  # +0.0 ... 1.0 are the floats of bits 0 ... these
+_TIES = 0.5 - 1e-6  # a scaled value this near a whole number is no tie
+_TABLES: dict[str, np.ndarray] = {}  # the text of k / 10_000 for k = 0 ... 10_000, made once
+
+
+def _table(name: str, text: Callable[[float], str]) -> np.ndarray:
+    table = _TABLES.get(name)
+    if table is None:
+        table = _TABLES[name] = np.array([text(k / 10_000) for k in range(10_001)],
+                                         dtype=object)
+    return table
+
+
+def _rounded(values, table: np.ndarray, text: Callable[[float], str]) -> list[str]:
+    """``text(v)`` of each value: ``text`` rounds to four places, ``table`` is its k / 10_000.
+
+    A finite value in [0, 1] not within a millionth of a tie at the fifth decimal rounds
+    to ``k / 10_000`` with ``k = rint(10_000 * v)`` (the product's error is far under a
+    millionth), whose text is the table's; the others (-0.0, negative, over 1, NaN,
+    infinite, near a tie) take ``text`` itself.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    in_range = values.view(np.uint64) <= _ONE_BITS  # no sign bit, not over 1, not NaN
+    scaled = np.where(in_range, values, 0.0) * 10_000.0
+    steps = np.rint(scaled)
+    # |scaled - rint(scaled)| under 0.5 - 1e-6: the fraction is not within 1e-6 of 0.5
+    plain = (np.abs(scaled - steps) < _TIES) & in_range
+    texts = table[steps.astype(np.intp)].tolist()
+    if not plain.all():
+        for i in np.flatnonzero(~plain).tolist():
+            texts[i] = text(float(values[i]))
+    return texts
+
+
+def _repr_four(value: float) -> str:
+    return float.__repr__(round(value, 4))
+
+
+def _fixed_four(value: float) -> str:
+    return f"{value:.4f}"
+
+
+def four_places(values) -> list[str]:
+    """``repr(round(v, 4))`` of each value, as ``json`` writes it, for a whole array at once."""
+    return _rounded(values, _table("repr", _repr_four), _repr_four)
+
+
+def fixed_four(values) -> list[str]:
+    """``f"{v:.4f}"`` of each value, for a whole array at once."""
+    return _rounded(values, _table("fixed", _fixed_four), _fixed_four)
