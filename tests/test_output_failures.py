@@ -329,3 +329,22 @@ def test_a_full_disk_elsewhere_is_no_bug(tmp_path, tiny_model_dir, report_file, 
     assert result.exit_code == 1
     assert result.stderr.endswith(
         "Error: cannot write a file: no space left on the device (disk full)\n")
+
+
+@pytest.mark.parametrize("write", ["atomic_write", "replace_file"])
+def test_ctrl_c_just_as_the_temporary_file_is_made_leaves_nothing(tmp_path, monkeypatch, write):
+    import tempfile
+
+    from topics import fileio
+
+    made = tempfile.mkstemp
+
+    def mkstemp_then_ctrl_c(*args, **kwargs):
+        result = made(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGINT)  # the file exists; nothing yet removes it on error
+        return result
+
+    monkeypatch.setattr(fileio.tempfile, "mkstemp", mkstemp_then_ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        getattr(fileio, write)(tmp_path / "out.jsonl", b"{}\n")
+    assert list(tmp_path.iterdir()) == []

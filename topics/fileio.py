@@ -6,13 +6,48 @@ import contextlib
 import errno
 import hashlib
 import os
+import signal
 import stat
 import tempfile
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 from .errors import OutputError
+
+#: Signals that end a command by an exception (Ctrl-C; SIGTERM through the command's handler).
+_ENDING = {signal.SIGINT, signal.SIGTERM}
+
+
+@contextlib.contextmanager
+def _temporary(path: Path, failed: Callable[[OSError], Exception] | None = None
+               ) -> Iterator[tuple[int, str]]:
+    """A new temporary file beside ``path`` (descriptor, name), removed on any error.
+
+    Ctrl-C and SIGTERM are held back while it is made, and arrive once the block has
+    started: a signal between the file's creation and the block's start would leave it.
+    ``failed`` makes the error raised when it cannot be made (default: the ``OSError``).
+    """
+    hold = (hasattr(signal, "pthread_sigmask")
+            and threading.current_thread() is threading.main_thread())
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, _ENDING) if hold else None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        if hold:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        if failed is None:
+            raise
+        raise failed(exc) from None
+    try:
+        if hold:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a signal held back comes here
+        yield fd, tmp
+    except BaseException:  # the block closes the file it made of ``fd``
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
 
 
 def _umask() -> int:
@@ -111,27 +146,22 @@ def atomic_file(path: str | os.PathLike) -> Iterator[BinaryIO]:
         return
     if path.is_symlink():  # write the file it points to: the link stays a link
         path = path.resolve()
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise write_error(path, exc) from None
-    handle = os.fdopen(fd, "wb")
-    try:
-        yield _Output(handle, path)
+    with _temporary(path, lambda exc: write_error(path, exc)) as (fd, tmp):
+        handle = os.fdopen(fd, "wb")
         try:
-            handle.flush()
-            os.fsync(handle.fileno())
-            handle.close()
-            os.chmod(tmp, _mode_for(path))
-            os.replace(tmp, path)
-        except OSError as exc:
-            raise write_error(path, exc) from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            handle.close()  # its buffer may not flush (disk full): the file goes anyway
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+            yield _Output(handle, path)
+            try:
+                handle.flush()
+                os.fsync(handle.fileno())
+                handle.close()
+                os.chmod(tmp, _mode_for(path))
+                os.replace(tmp, path)
+            except OSError as exc:
+                raise write_error(path, exc) from None
+        except BaseException:
+            with contextlib.suppress(OSError):
+                handle.close()  # its buffer may not flush (disk full): the file goes anyway
+            raise
 
 
 def atomic_write(path: str | os.PathLike, data: str | bytes, encoding: str = "utf-8") -> None:
@@ -151,15 +181,10 @@ def replace_file(path: str | os.PathLike, data: bytes) -> None:
     itself: nothing is written through it. The temporary file is unique and never left behind.
     """
     path = Path(path)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
+    with _temporary(path) as (handle, tmp):
         with os.fdopen(handle, "wb") as file:
             file.write(data)
         os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 def read_regular(path: str | os.PathLike) -> bytes | None:
