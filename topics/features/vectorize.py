@@ -144,23 +144,27 @@ def _row_sums(values: np.ndarray, indptr: np.ndarray) -> np.ndarray:
     return one_column @ np.ones(1)
 
 
-def _weighted(rows: np.ndarray, columns: np.ndarray, n_rows: int, idf: np.ndarray,
-              sublinear: bool) -> sp.csr_matrix:
+def _weighted(rows: np.ndarray | list[np.ndarray], columns: np.ndarray | list[np.ndarray],
+              n_rows: int, idf: np.ndarray, sublinear: bool) -> sp.csr_matrix:
     """Counts of (row, column) pairs as l2-normalised TF-IDF rows (sorted, no duplicates).
 
-    The pairs are sorted by row, then column; the sums are scipy's ``sum_duplicates``'.
-    Each pair is one key, the row's bits above the column's (``shift`` bits, a power of
-    two at least the width): shifts, not divisions, take it apart, and a batch's keys are
-    made and sorted as 32-bit integers (twice as fast as int64's) when the rows allow.
+    ``rows`` and ``columns`` may come in pieces (lists of arrays of equal lengths). The pairs
+    are sorted by row, then column; the sums are scipy's ``sum_duplicates``'. Each pair is
+    one key, the row's bits above the column's (``shift`` bits, a power of two at least the
+    width): shifts, not divisions, take it apart, and a batch's keys are made and sorted as
+    32-bit integers (twice as fast as int64's) when the rows allow.
     """
     width = len(idf)
     shift = max(width - 1, 1).bit_length()
-    if n_rows << shift <= 1 << 32:
-        keys = rows.astype(np.uint32)
-        keys <<= np.uint32(shift)
-        keys |= columns.astype(np.uint32, copy=False)
-    else:
-        keys = (rows.astype(np.int64) << shift) | columns
+    rows = rows if isinstance(rows, list) else [rows]
+    columns = columns if isinstance(columns, list) else [columns]
+    keys = np.empty(sum(map(len, rows)), np.uint32 if n_rows << shift <= 1 << 32 else np.int64)
+    start = 0
+    for piece_rows, piece_columns in zip(rows, columns, strict=True):
+        piece = keys[start:start + len(piece_rows)]
+        np.left_shift(piece_rows, shift, out=piece, casting="unsafe")  # exact: the keys fit
+        np.bitwise_or(piece, piece_columns, out=piece, casting="unsafe")
+        start += len(piece_rows)
     keys.sort()  # keys alone: every algorithm gives the same array; the default is the fastest
     last = np.empty(len(keys), dtype=bool)  # the last of each run of equal keys
     last[-1:] = True
@@ -194,9 +198,13 @@ class _DensePairs(NamedTuple):
     size: int
     columns: np.ndarray
 
-    def lookup(self, firsts: np.ndarray, seconds: np.ndarray) -> np.ndarray:
-        """The column of each bigram of character terms (code points ``firsts, seconds``)."""
-        return self.columns[self.rank[firsts] * self.size + self.rank[seconds]]
+    def lookup_at(self, codes: np.ndarray, at: np.ndarray) -> np.ndarray:
+        """The column of the bigram at each position ``at`` of ``codes`` (code points).
+
+        Both characters of each bigram must be character terms.
+        """
+        ranks = np.take(self.rank, codes, mode="clip")  # -1 past the last character term
+        return np.take(self.columns, np.take(ranks, at) * self.size + np.take(ranks[1:], at))
 
 
 class CharNgramIndex:
@@ -337,9 +345,8 @@ class CharNgramIndex:
             codes = np.insert(codes.astype(np.int64), ends, 0)
             between = ends + np.arange(len(ends))
         codes[between] = _SEPARATOR
-        step = np.zeros(len(codes), dtype=np.int64)
-        step[between] = 1
-        return codes, np.cumsum(step)  # a separator counts as the next text's: never found
+        lengths = np.diff(between, prepend=-1, append=len(codes) - 1)  # with the separator
+        return codes, np.repeat(np.arange(len(texts)), lengths)  # a separator: its text's
 
     def transform(self, texts: list[str]) -> sp.csr_matrix:
         """TF-IDF rows of ``texts`` (the texts must hold no runs of whitespace)."""
@@ -348,30 +355,34 @@ class CharNgramIndex:
         codes, owner = self._stream(texts)
         rows, columns = [], []
         low, high = self.ngram_range
-        table = self._unigram_column  # its last cell is -1, past every term's code point
-        known = table[np.minimum(codes, len(table) - 1)]  # columns of 1-grams
-        at = np.flatnonzero(known >= 0)  # where the n-grams found start
-        found = known[at]
+        # columns of 1-grams; the table's last cell is -1, past every term's code point
+        known = np.take(self._unigram_column, codes, mode="clip")
+        found_at = known >= 0
+        at = np.flatnonzero(found_at)  # where the n-grams found start
+        found = np.take(known, at)
         for n in range(1, high + 1):
             if n > 1:
                 if self._closed:  # an n-gram is a term only where its two (n-1)-grams are
-                    at = at[:-1][at[1:] == at[:-1] + 1]
+                    if n > 2:
+                        found_at = np.zeros(len(codes), dtype=bool)
+                        found_at[at] = True
+                    at = np.flatnonzero(found_at[:-1] & found_at[1:])
                 else:
                     at = np.arange(max(len(codes) - n + 1, 0))
                 if n == 2 and self._pairs is not None:
-                    found = self._pairs.lookup(codes[at], codes[at + 1])
+                    found = self._pairs.lookup_at(codes, at)
                 else:
-                    keys = codes[at]
+                    keys = np.take(codes, at)
                     for k in range(1, n):
-                        keys = (keys << _BITS) | codes[at + k]
+                        keys <<= _BITS
+                        keys |= np.take(codes[k:], at)
                     found = self._table.lookup(keys)
                 hit = found >= 0
                 at, found = at[hit], found[hit]
             if n >= low:
-                rows.append(owner[at])
+                rows.append(np.take(owner, at))
                 columns.append(found)
-        return _weighted(np.concatenate(rows), np.concatenate(columns), len(texts), self.idf,
-                         self.sublinear_tf)
+        return _weighted(rows, columns, len(texts), self.idf, self.sublinear_tf)
 
 
 def _bigram_parts(vocabulary: list[str]) -> tuple[list[int], list[str], list[str], bool]:
@@ -587,5 +598,5 @@ class WordNgramIndex:
             columns.append(found[hit])
         if not rows:
             return sp.csr_matrix((len(token_lists), len(self.idf)))
-        return _weighted(np.concatenate(rows), np.concatenate(columns), len(token_lists),
+        return _weighted(rows, columns, len(token_lists),
                          self.idf, self.sublinear_tf)
