@@ -45,8 +45,13 @@ class CueMatcher:
         self._automaton = None
         self._entries = None  # per word (in _words order), its columns and weights: CSR arrays
 
-    def _find(self, text: str) -> list[tuple[int, int, int]]:
-        """``(word number, start, end)`` of the cue (and hint) words in ``text`` (Aho-Corasick)."""
+    def _find(self, text: str | bytes) -> list[tuple[int, int, int]]:
+        """``(word number, start, end)`` of the cue (and hint) words in ``text`` (Aho-Corasick).
+
+        Start and end count bytes of ``text``'s UTF-8 (or of ``text`` given as UTF-8):
+        matching the bytes finds the same words as matching the characters, ~10% faster (a
+        word's UTF-8 starts and ends where characters do).
+        """
         if not self._words:
             return []
         if self._automaton is None:
@@ -55,10 +60,12 @@ class CueMatcher:
             # Any implementation finds the same matches; a contiguous NFA is built several
             # times faster than a DFA (paid by each process: bench/ACCURACY.md, session 25)
             # and matches as fast on report text.
-            self._automaton = ahocorasick_rs.AhoCorasick(
-                self._words, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest,
+            self._automaton = ahocorasick_rs.BytesAhoCorasick(
+                [word.encode("utf-8") for word in self._words],
+                matchkind=ahocorasick_rs.MatchKind.LeftmostLongest,
                 implementation=ahocorasick_rs.Implementation.ContiguousNFA)
-        return self._automaton.find_matches_as_indexes(text, overlapping=False)
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        return self._automaton.find_matches_as_indexes(data, overlapping=False)
 
     def matches(self, text: str) -> list[str]:
         """Cue (and hint) words found in ``text``, in order."""
@@ -69,8 +76,13 @@ class CueMatcher:
         if not texts:
             return [], np.zeros(0, dtype=np.int64)
         # Cue words hold no line breaks, so no match spans two texts.
-        ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1)
-        found = self._find("\n".join(texts))
+        joined = "\n".join(texts)
+        data = joined.encode("utf-8")
+        found = self._find(data)
+        if joined.count("\n") == len(texts) - 1:  # the line breaks' bytes end the texts
+            ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+        else:
+            ends = np.cumsum([len(text.encode("utf-8")) + 1 for text in texts])
         where = np.fromiter(map(itemgetter(1), found), dtype=np.int64, count=len(found))
         return found, np.searchsorted(ends, where, side="right")
 
