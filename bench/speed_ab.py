@@ -160,6 +160,8 @@ def _later_pieces(args, model, old_vectorize, old_inference, before_classifier, 
         for texts, tokens in _batches(model, corpus_seeds(), 2)[1]:
             words(tokens), chars(normalise_chars_many(texts))
         vectorize._weighted = new_weighted
+        calls = [tuple(np.concatenate(x) if isinstance(x, list) else x for x in call)
+                 for call in calls]  # pairs in one piece, as the older _weighted takes them
         for call in calls:
             old, new = old_vectorize._weighted(*call), new_weighted(*call)
             assert all(np.array_equal(getattr(old, a), getattr(new, a))

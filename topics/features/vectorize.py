@@ -169,17 +169,20 @@ def _weighted(rows: np.ndarray | list[np.ndarray], columns: np.ndarray | list[np
     last = np.empty(len(keys), dtype=bool)  # the last of each run of equal keys
     last[-1:] = True
     np.not_equal(keys[1:], keys[:-1], out=last[:-1])
-    found = keys[last]
-    counts = np.diff(np.flatnonzero(last), prepend=-1)
+    ends = np.flatnonzero(last)
+    found = np.take(keys, ends)
+    counts = np.empty(len(ends), dtype=np.int64)
+    counts[:1] = ends[:1] + 1
+    np.subtract(ends[1:], ends[:-1], out=counts[1:])
     kind = keys.dtype.type
     indices = (found & kind((1 << shift) - 1)).astype(np.int32 if width < 1 << 31 else np.int64)
     indptr = np.searchsorted(found, np.arange(n_rows + 1, dtype=keys.dtype) << kind(shift))
     indptr = indptr.astype(np.int64)
     if sublinear:  # 1 + log of each count, from a table of the counts there are
-        table = np.arange(1, int(counts.max(initial=1)) + 1, dtype=np.float64)
-        np.log(table, out=table)
-        table += 1.0
-        values = table[counts - 1]
+        table = np.arange(int(counts.max(initial=1)) + 1, dtype=np.float64)
+        np.log(table[1:], out=table[1:])  # table[0] (no count is 0) stays
+        table[1:] += 1.0
+        values = np.take(table, counts)
     else:
         values = counts.astype(np.float64)
     values *= idf[indices]
