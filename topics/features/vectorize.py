@@ -380,8 +380,8 @@ class CharNgramIndex:
                         keys <<= _BITS
                         keys |= np.take(codes[k:], at)
                     found = self._table.lookup(keys)
-                hit = found >= 0
-                at, found = at[hit], found[hit]
+                hit = np.flatnonzero(found >= 0)  # two takes: faster than two masks
+                at, found = np.take(at, hit), np.take(found, hit)
             if n >= low:
                 rows.append(np.take(owner, at))
                 columns.append(found)
@@ -582,8 +582,8 @@ class WordNgramIndex:
                 code = codes[token] = (self._unigrams.get(token, _UNKNOWN) if self.keep(token)
                                        else _DROPPED)
             ids[position] = code
-        kept = ids != _DROPPED
-        return ids[kept], owner[kept]
+        kept = np.flatnonzero(ids != _DROPPED)
+        return np.take(ids, kept), np.take(owner, kept)
 
     def transform(self, token_lists: list[list[str]]) -> sp.csr_matrix:
         """TF-IDF rows of the token lists."""
