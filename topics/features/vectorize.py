@@ -589,16 +589,18 @@ class WordNgramIndex:
         """TF-IDF rows of the token lists."""
         ids, owner = self._ids(token_lists)
         rows, columns = [], []
+        known = ids >= 0
         if self._use_unigrams:
-            known = ids >= 0
-            rows.append(owner[known])
-            columns.append(ids[known])
+            at = np.flatnonzero(known)
+            rows.append(np.take(owner, at))
+            columns.append(np.take(ids, at))
         if self.ngram_range[1] == 2 and len(ids) > 1 and self._has_pairs:
-            where = np.flatnonzero((ids[:-1] >= 0) & (ids[1:] >= 0) & (owner[:-1] == owner[1:]))
-            found = self._pairs.lookup(ids[where] * self._size + ids[where + 1])
-            hit = found >= 0
-            rows.append(owner[where[hit]])
-            columns.append(found[hit])
+            where = np.flatnonzero(known[:-1] & known[1:] & (owner[:-1] == owner[1:]))
+            found = self._pairs.lookup(np.take(ids, where) * self._size
+                                       + np.take(ids[1:], where))
+            hit = np.flatnonzero(found >= 0)
+            rows.append(np.take(owner, np.take(where, hit)))
+            columns.append(np.take(found, hit))
         if not rows:
             return sp.csr_matrix((len(token_lists), len(self.idf)))
         return _weighted(rows, columns, len(token_lists),
