@@ -111,8 +111,12 @@ class KeyTable:
         return table
 
     def _slots(self, keys: np.ndarray) -> np.ndarray:
-        hashed = keys.astype(np.uint64) * self._MULTIPLIER
-        return (hashed >> np.uint64(64 - self._bits)).astype(np.int64)
+        # the keys are not negative: their bits as uint64 are the same numbers, and so are
+        # the slots' (below 2**63) as int64; views, not copies
+        hashed = np.multiply(np.ascontiguousarray(keys, dtype=np.int64).view(np.uint64),
+                             self._MULTIPLIER)
+        hashed >>= np.uint64(64 - self._bits)
+        return hashed.view(np.int64)
 
     def lookup(self, keys: np.ndarray) -> np.ndarray:
         """The value of each key, -1 for keys not in the table."""
