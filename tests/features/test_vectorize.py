@@ -48,6 +48,9 @@ def test_char_index_equals_sklearn(ngrams, min_df, dense_pairs, monkeypatch):
     texts = [normalise_chars(t) for t in TEXTS + ["", "一", "ABC检察abc", "检察检察检察"]]
     _same(vectorizer.transform(texts), index.transform(texts))
     assert (index._pairs is not None) == (dense_pairs and ngrams == (1, 3))
+    # a text that holds NUL (what joins the texts otherwise): each text on its own
+    texts[1:1] = ["检\x00察院", "\x00", "ΑΣ\x00"]
+    _same(vectorizer.transform(texts), index.transform(texts))
 
 
 @settings(max_examples=60, deadline=None)
