@@ -130,9 +130,10 @@ def main() -> None:
         for texts, tokens in batches:
             assert _same_blocks(features(before_classifier, texts, tokens),
                                 features(classifier, texts, tokens))
+        # each batch's features dropped before the next is made, as labelling does
         report[f"blocks + block_probabilities ({name})"] = _ab({
-            "before": lambda b=batches: [features(before_classifier, *x) for x in b],
-            "now": lambda b=batches: [features(classifier, *x) for x in b]}, args.rounds)
+            "before": lambda b=batches: all(features(before_classifier, *x) for x in b),
+            "now": lambda b=batches: all(features(classifier, *x) for x in b)}, args.rounds)
 
     report.update(_later_pieces(args, model, old_vectorize, old_inference, before_classifier,
                                 old_jsonl))
