@@ -1,18 +1,19 @@
 """In-process A/B of the labelling path's pieces: an older checkout's code against this one's.
 
-Run:  python bench/speed_ab.py --before CHECKOUT --model MODEL [--rounds 9] [--pieces A,B]
+Run:  python bench/speed_ab.py --before CHECKOUT --model MODEL [--rounds 9]
 
 CHECKOUT is a folder holding an older ``topics`` package (e.g. a ``git archive`` of main);
 MODEL a saved model. The older modules are read from CHECKOUT's source into this process
 (each under another name) and run on the same inputs as this checkout's, rounds alternating;
-each piece's output is asserted equal first. Pieces: the TF-IDF weighting (``_weighted``) of
-two seed reports' batches; topic inference, evidence and explained JSON Lines of the
-shipped texts (bench/real.py's corpora); the shipped reports' JSON Lines and CSV (plain and
-explained) and terminal table (one line per unit, and wrapped to 100 columns) as ``classify``
-renders a batch of them (``Renderer.many``; before: report by report, CSV and table from the
-results). ``--pieces`` runs only the pieces whose names hold one of
-its words (e.g. ``--pieces csv,json``). CPU time (``process_time``), medians of the rounds:
-read the ratios, not the seconds (the machine is shared).
+each piece's output is asserted equal first. Pieces: the features and probabilities of
+labelling (``ThemePredictor.blocks`` + ``block_probabilities``, the older one with the older
+feature modules) of the shipped texts and of three seed reports; the TF-IDF weighting
+(``_weighted``) of two seed reports' batches; topic inference, evidence and explained JSON
+Lines of the shipped texts (bench/real.py's corpora); ``render``: the shipped reports' JSON
+Lines and CSV (plain and explained) and terminal table (one line per unit, and wrapped to 100
+columns) as ``classify`` renders a batch of them (``Renderer.many``; before: report by report,
+CSV and table from the results). ``--pieces`` picks some. CPU time (``process_time``), medians
+of the rounds: read the ratios, not the seconds (the machine is shared).
 """
 
 from __future__ import annotations
@@ -69,7 +70,24 @@ def _batches(model, folder: Path, limit: int | None = None):
     return loaded, out
 
 
-def _rendered(model, loaded, explain: bool, old_jsonl, old_tables, chosen, rounds: int) -> dict:
+#: What ``--pieces`` may pick.
+PIECES = ("blocks", "weighted", "topics", "evidence", "jsonl", "render")
+
+
+def _same_blocks(old, new) -> bool:
+    """Feature blocks equal in structure, values and types, and equal probabilities."""
+    (old_blocks, old_proba), (new_blocks, new_proba) = old, new
+    for a, b in ((old_blocks.words, new_blocks.words), (old_blocks.chars, new_blocks.chars)):
+        if a.shape != b.shape or not all(
+                getattr(a, x).dtype == getattr(b, x).dtype
+                and np.array_equal(getattr(a, x), getattr(b, x))
+                for x in ("data", "indices", "indptr")):
+            return False
+    return (np.array_equal(old_blocks.cues, new_blocks.cues)
+            and np.array_equal(old_proba, new_proba))
+
+
+def _rendered(model, loaded, explain: bool, old_jsonl, old_tables, rounds: int) -> dict:
     """The shipped reports' JSON Lines, CSV and table as ``classify`` renders a batch."""
     from topics.config import N_EVIDENCE
     from topics.pipeline.model import theme_profile
@@ -98,14 +116,13 @@ def _rendered(model, loaded, explain: bool, old_jsonl, old_tables, chosen, round
     for (fmt, width), before in befores.items():
         piece = (f"{kind}{shown[fmt]}{'' if width is None else f' wrapped to {width} columns'}"
                  ", a batch (shipped)")
-        if chosen(piece):
-            render = renderer(fmt, model.taxonomy, explain, width)
+        render = renderer(fmt, model.taxonomy, explain, width)
 
-            def now(render=render):
-                return render.many(names, labelled)
+        def now(render=render):
+            return render.many(names, labelled)
 
-            assert before() == now()
-            report[piece] = _ab({"before": before, "now": now}, rounds)
+        assert before() == now()
+        report[piece] = _ab({"before": before, "now": now}, rounds)
     return report
 
 
@@ -114,32 +131,70 @@ def main() -> None:
     parser.add_argument("--before", required=True, type=Path)
     parser.add_argument("--model", required=True)
     parser.add_argument("--rounds", type=int, default=9)
-    parser.add_argument("--pieces", default="", help="comma-separated words of piece names")
+    parser.add_argument("--pieces", nargs="+", default=list(PIECES), choices=list(PIECES))
     args = parser.parse_args()
-    wanted = [w for w in args.pieces.split(",") if w]
-    chosen = lambda name: not wanted or any(w in name for w in wanted)  # noqa: E731
     from real import corpus_seeds, corpus_shipped
 
-    import topics.features.vectorize as vectorize
     from topics.bundle import load_model
-    from topics.features.definition import normalise_chars_many, weighted_matrix
     from topics.parallel.tuning import settle_for_labelling
-    from topics.render import jsonl
 
     model = load_model(args.model).prepare(False)
     settle_for_labelling()
-    classifier, topic_model = model.classifier, model.topic_model
+    classifier = model.classifier
     absolute = {"from ..": "from topics.", "from .sparse": "from topics.features.sparse",
                 "from .vocabulary": "from topics.topic.vocabulary",
                 "from .records": "from topics.render.records"}
-    report = {}
     old_vectorize = _old_module(args.before, "topics/features/vectorize.py", absolute)
     old_inference = _old_module(args.before, "topics/topic/inference.py", absolute)
-    old_predictor = _old_module(args.before, "topics/classify/predictor.py", absolute)
+    _old_module(args.before, "topics/features/cues.py", absolute)
+    older_features = {  # the older predictor with the older feature modules
+        f"from {prefix}{name} ": f"from before_topics_features_{name} "
+        for prefix in ("..features.", ".") for name in ("vectorize", "cues", "definition")}
+    _old_module(args.before, "topics/features/definition.py", {**older_features, **absolute})
+    old_predictor = _old_module(args.before, "topics/classify/predictor.py",
+                                {**older_features, **absolute})
     old_jsonl = _old_module(args.before, "topics/render/jsonl.py", absolute)
-    old_tables = _old_module(args.before, "topics/render/tables.py", absolute)
+    meta, arrays = classifier.to_state()
+    before_classifier = old_predictor.ThemePredictor(meta, arrays, classifier.taxonomy,
+                                                     classifier.segmenter)
+    report = {}
 
-    if chosen("_weighted (2 seed reports)"):
+    def features(predictor, texts, tokens):
+        blocks = predictor.blocks(texts, tokens)
+        return blocks, predictor.block_probabilities(blocks)
+
+    for name, folder, limit in (("shipped", corpus_shipped(), None),
+                                ("3 seed reports", corpus_seeds(), 3)):
+        if "blocks" not in args.pieces:
+            break
+        batches = _batches(model, folder, limit)[1]
+        for texts, tokens in batches:
+            assert _same_blocks(features(before_classifier, texts, tokens),
+                                features(classifier, texts, tokens))
+        # each batch's features dropped before the next is made, as labelling does
+        report[f"blocks + block_probabilities ({name})"] = _ab({
+            "before": lambda b=batches: all(features(before_classifier, *x) for x in b),
+            "now": lambda b=batches: all(features(classifier, *x) for x in b)}, args.rounds)
+
+    report.update(_later_pieces(args, model, old_vectorize, old_inference, before_classifier,
+                                old_jsonl))
+    print(f"medians of {args.rounds} rounds, CPU seconds (outputs asserted equal):")
+    for piece, times in report.items():
+        print(f"  {piece}: before {times['before']:.3f}, now {times['now']:.3f}: "
+              f"{times['before'] / times['now']:.2f}x")
+
+
+def _later_pieces(args, model, old_vectorize, old_inference, before_classifier, old_jsonl):
+    """The pieces after ``blocks``, those of ``args.pieces``."""
+    from real import corpus_seeds, corpus_shipped
+
+    import topics.features.vectorize as vectorize
+    from topics.features.definition import normalise_chars_many, weighted_matrix
+    from topics.render import jsonl
+
+    classifier, topic_model = model.classifier, model.topic_model
+    report = {}
+    if "weighted" in args.pieces:
         # _weighted: the arguments of this checkout's transforms on two seed reports' batches
         calls, new_weighted = [], vectorize._weighted
         vectorize._weighted = lambda *a: calls.append(a) or new_weighted(*a)
@@ -147,6 +202,8 @@ def main() -> None:
         for texts, tokens in _batches(model, corpus_seeds(), 2)[1]:
             words(tokens), chars(normalise_chars_many(texts))
         vectorize._weighted = new_weighted
+        calls = [tuple(np.concatenate(x) if isinstance(x, list) else x for x in call)
+                 for call in calls]  # pairs in one piece, as the older _weighted takes them
         for call in calls:
             old, new = old_vectorize._weighted(*call), new_weighted(*call)
             assert all(np.array_equal(getattr(old, a), getattr(new, a))
@@ -154,9 +211,11 @@ def main() -> None:
         report["_weighted (2 seed reports)"] = _ab({
             "before": lambda: [old_vectorize._weighted(*c) for c in calls],
             "now": lambda: [new_weighted(*c) for c in calls]}, args.rounds)
+    if not {"topics", "evidence", "jsonl", "render"} & set(args.pieces):
+        return report
 
     loaded, batches = _batches(model, corpus_shipped())
-    if chosen("topic inference (shipped)"):
+    if "topics" in args.pieces:
         content = [classifier.segmenter.content_of(tokens) for _, tokens in batches]
         before_topics = old_inference.TopicInference(topic_model.meta,
                                                      topic_model.to_state()[1])
@@ -167,10 +226,7 @@ def main() -> None:
             "before": lambda: [before_topics.transform(d) for d in content],
             "now": lambda: [topic_model.transform(d) for d in content]}, args.rounds)
 
-    if chosen("evidence (shipped)"):
-        meta, arrays = classifier.to_state()
-        before_classifier = old_predictor.ThemePredictor(meta, arrays, classifier.taxonomy,
-                                                         classifier.segmenter)
+    if "evidence" in args.pieces:
         before_classifier._display_names()
         cases = []
         for texts, tokens in batches:
@@ -185,22 +241,20 @@ def main() -> None:
             "before": lambda: [before_classifier._evidence(*c, 3) for c in cases],
             "now": lambda: [classifier._evidence(*c, 3) for c in cases]}, args.rounds)
 
-    if chosen("explained JSON Lines (shipped)"):
+    if "jsonl" in args.pieces:
         labelled = model.label_units_many([(x.units, x.ids, x.in_context) for x in loaded])
-        assert [old_jsonl.labelled_jsonl(x) for x in labelled] == list(map(jsonl.labelled_jsonl,
-                                                                           labelled))
+        assert [old_jsonl.labelled_jsonl(x) for x in labelled] == list(
+            map(jsonl.labelled_jsonl, labelled))
         report["explained JSON Lines (shipped)"] = _ab({
             "before": lambda: [old_jsonl.labelled_jsonl(x) for x in labelled],
             "now": lambda: list(map(jsonl.labelled_jsonl, labelled))}, args.rounds)
-
-    for explain in (False, True):
-        report.update(_rendered(model, loaded, explain, old_jsonl, old_tables, chosen,
-                                args.rounds))
-
-    print(f"medians of {args.rounds} rounds, CPU seconds (outputs asserted equal):")
-    for piece, times in report.items():
-        print(f"  {piece}: before {times['before']:.3f}, now {times['now']:.3f}: "
-              f"{times['before'] / times['now']:.2f}x")
+    if "render" in args.pieces:
+        old_tables = _old_module(args.before, "topics/render/tables.py",
+                                 {"from ..": "from topics.", "from .records":
+                                  "from topics.render.records"})
+        for explain in (False, True):
+            report.update(_rendered(model, loaded, explain, old_jsonl, old_tables, args.rounds))
+    return report
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from tests.conftest import TINY
 from topics.features import vectorize
 from topics.features.cues import CueMatcher
 from topics.features.definition import normalise_chars
+from topics.features.sparse import sp
 from topics.features.tfidf import ordered_vocabulary
 from topics.features.vectorize import CharNgramIndex, CharNgramVectorizer, WordNgramIndex
 from topics.text.segment import Segmenter
@@ -47,6 +48,9 @@ def test_char_index_equals_sklearn(ngrams, min_df, dense_pairs, monkeypatch):
     texts = [normalise_chars(t) for t in TEXTS + ["", "一", "ABC检察abc", "检察检察检察"]]
     _same(vectorizer.transform(texts), index.transform(texts))
     assert (index._pairs is not None) == (dense_pairs and ngrams == (1, 3))
+    # a text that holds NUL (what joins the texts otherwise): each text on its own
+    texts[1:1] = ["检\x00察院", "\x00", "ΑΣ\x00"]
+    _same(vectorizer.transform(texts), index.transform(texts))
 
 
 @settings(max_examples=60, deadline=None)
@@ -204,6 +208,47 @@ def test_score_matrix_from_batched_matches(taxonomy):
     assert np.array_equal(matcher.score_matrix_of_texts(texts), expected)
     assert matcher.score_matrix([]).shape == (0, len(taxonomy.ids))
     assert matcher.score_matrix_of_texts([]).shape == (0, len(taxonomy.ids))
+
+
+@pytest.mark.parametrize("hints", [False, True])
+def test_batched_scores_add_words_of_several_columns_in_order(taxonomy, hints):
+    matcher = CueMatcher(taxonomy, hints=hints)
+    several = [w for w, entries in matcher._weights.items() if len(entries) > 1]
+    assert several or not hints  # the default taxonomy has words that are cue and hint
+    words = several + ["党建", "纪律", "队伍"]
+    texts = ["，".join(words[i:] + words[:i]) * (i % 3) for i in range(len(words) + 2)]
+    expected = matcher.score_matrix(matcher.matches_many(texts))
+    assert expected.any() and np.array_equal(matcher.score_matrix_of_texts(texts), expected)
+
+
+def _weighted_reference(rows, columns, n_rows, idf, sublinear):
+    """TF-IDF rows of (row, column) pairs the plain way: counts, log, idf, bincount norms."""
+    counts = sp.coo_matrix((np.ones(len(rows)), (rows, columns)), shape=(n_rows, len(idf)))
+    counts = counts.tocsr()
+    counts.sum_duplicates()
+    values = counts.data.copy()
+    if sublinear:
+        np.log(values, out=values)
+        values += 1.0
+    values *= idf[counts.indices]
+    row_of = np.repeat(np.arange(n_rows), np.diff(counts.indptr))
+    values /= np.sqrt(np.bincount(row_of, weights=values * values, minlength=n_rows))[row_of]
+    return values, counts.indices, counts.indptr
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 40)), max_size=400),
+       st.booleans(), st.sampled_from([41, 1 << 20]), st.integers(0, 2**32 - 1))
+def test_weighting_equals_the_plain_way_bit_for_bit(pairs, sublinear, width, seed):
+    """Same values to the last bit: counts' logs from a table, norms summed in order."""
+    rows = np.array([r for r, _ in pairs], dtype=np.int64)
+    columns = np.array([c for _, c in pairs], dtype=np.int64)
+    idf = np.random.default_rng(seed).uniform(1.0, 12.0, width)
+    n_rows = 31 if width == 41 else 1 << 13  # 32-bit keys, then 64-bit ones
+    got = vectorize._weighted(rows, columns, n_rows, idf, sublinear)
+    values, indices, indptr = _weighted_reference(rows, columns, n_rows, idf, sublinear)
+    assert np.array_equal(got.data, values) and np.array_equal(got.indices, indices)
+    assert np.array_equal(got.indptr, indptr) and got.shape == (n_rows, width)
 
 
 # Traditional and simplified characters, placeholders, digits, spaces, line breaks, NUL.
