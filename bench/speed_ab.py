@@ -70,6 +70,10 @@ def _batches(model, folder: Path, limit: int | None = None):
     return loaded, out
 
 
+#: The relative imports of the older modules, made absolute.
+ABSOLUTE = {"from ..": "from topics.", "from .sparse": "from topics.features.sparse",
+            "from .vocabulary": "from topics.topic.vocabulary",
+            "from .records": "from topics.render.records"}
 #: What ``--pieces`` may pick.
 PIECES = ("blocks", "weighted", "topics", "evidence", "jsonl", "render")
 
@@ -141,9 +145,7 @@ def main() -> None:
     model = load_model(args.model).prepare(False)
     settle_for_labelling()
     classifier = model.classifier
-    absolute = {"from ..": "from topics.", "from .sparse": "from topics.features.sparse",
-                "from .vocabulary": "from topics.topic.vocabulary",
-                "from .records": "from topics.render.records"}
+    absolute = ABSOLUTE
     old_vectorize = _old_module(args.before, "topics/features/vectorize.py", absolute)
     old_inference = _old_module(args.before, "topics/topic/inference.py", absolute)
     _old_module(args.before, "topics/features/cues.py", absolute)
@@ -163,10 +165,9 @@ def main() -> None:
         blocks = predictor.blocks(texts, tokens)
         return blocks, predictor.block_probabilities(blocks)
 
-    for name, folder, limit in (("shipped", corpus_shipped(), None),
-                                ("3 seed reports", corpus_seeds(), 3)):
-        if "blocks" not in args.pieces:
-            break
+    for name, folder, limit in ((("shipped", corpus_shipped(), None),
+                                 ("3 seed reports", corpus_seeds(), 3))
+                                if "blocks" in args.pieces else ()):
         batches = _batches(model, folder, limit)[1]
         for texts, tokens in batches:
             assert _same_blocks(features(before_classifier, texts, tokens),
@@ -249,9 +250,7 @@ def _later_pieces(args, model, old_vectorize, old_inference, before_classifier, 
             "before": lambda: [old_jsonl.labelled_jsonl(x) for x in labelled],
             "now": lambda: list(map(jsonl.labelled_jsonl, labelled))}, args.rounds)
     if "render" in args.pieces:
-        old_tables = _old_module(args.before, "topics/render/tables.py",
-                                 {"from ..": "from topics.", "from .records":
-                                  "from topics.render.records"})
+        old_tables = _old_module(args.before, "topics/render/tables.py", ABSOLUTE)
         for explain in (False, True):
             report.update(_rendered(model, loaded, explain, old_jsonl, old_tables, args.rounds))
     return report

@@ -488,7 +488,7 @@ def test_fixed_four_is_what_format_writes(values):
     assert fixed_four(values) == [f"{v:.4f}" for v in values]
 
 
-@pytest.mark.parametrize("fmt", ["jsonl", "explained jsonl", "csv", "explained csv", "table"])
+@pytest.mark.parametrize("fmt", ["jsonl", "explained jsonl", "csv", "explained csv"])
 def test_a_renderer_writes_many_reports_as_each_alone(tiny_model, fmt):
     """Renderer.many (JSON Lines, CSV: the numbers of every report written at once) = one by
     one = what the results write, ids, formula-like text and empty reports included."""

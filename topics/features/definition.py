@@ -16,7 +16,7 @@ from .cues import CueMatcher
 from .sparse import sp
 
 # ``[0-9０-９]+(?:[.,][0-9]+)?`` (a test compares them) with its first digit apart: a pattern
-# that starts with a character set lets ``re`` skip to the next digit (1.45x on report text)
+# that starts with a character set lets ``re`` skip to the next digit
 _DIGITS = re.compile(r"[0-9０-９][0-9０-９]*(?:[.,][0-9]+)?")
 
 

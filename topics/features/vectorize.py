@@ -139,8 +139,8 @@ class KeyTable:
 def _row_sums(values: np.ndarray, indptr: np.ndarray) -> np.ndarray:
     """The sum of each row's values (``values[indptr[i]:indptr[i + 1]]``), added in order.
 
-    As ``np.bincount`` of the rows with these weights adds them (a test compares them), in
-    a third of its time: a one-column CSR matrix times one.
+    As ``np.bincount`` of the rows with these weights adds them (a test compares them), but
+    cheaper: a one-column CSR matrix times one.
     """
     n_rows = len(indptr) - 1
     one_column = sp.csr_matrix((values, np.zeros(len(values), dtype=np.int32), indptr),
@@ -162,7 +162,8 @@ def _weighted(rows: np.ndarray | list[np.ndarray], columns: np.ndarray | list[np
     shift = max(width - 1, 1).bit_length()
     rows = rows if isinstance(rows, list) else [rows]
     columns = columns if isinstance(columns, list) else [columns]
-    keys = np.empty(sum(map(len, rows)), np.uint32 if n_rows << shift <= 1 << 32 else np.int64)
+    # 32 bits when every row's first key, n_rows' too (the last bound), is under 2**32
+    keys = np.empty(sum(map(len, rows)), np.uint32 if n_rows << shift < 1 << 32 else np.int64)
     start = 0
     for piece_rows, piece_columns in zip(rows, columns, strict=True):
         piece = keys[start:start + len(piece_rows)]

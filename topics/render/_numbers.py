@@ -7,25 +7,24 @@ one), text for text: tests/render/test_outputs.py checks both by hypothesis.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+from collections.abc import Callable, Sequence
+from itertools import chain
 
 import numpy as np
 
 _ONE_BITS = np.float64(1.0).view(np.uint64)  # +0.0 ... 1.0 are the floats of bits 0 ... these
 _TIES = 0.5 - 1e-6  # a scaled value this near a whole number is no tie
-_TABLES: dict[str, np.ndarray] = {}  # the text of k / 10_000 for k = 0 ... 10_000, made once
 
 
-def _table(name: str, text: Callable[[float], str]) -> np.ndarray:
-    table = _TABLES.get(name)
-    if table is None:
-        table = _TABLES[name] = np.array([text(k / 10_000) for k in range(10_001)],
-                                         dtype=object)
-    return table
+@functools.cache
+def _table(text: Callable[[float], str]) -> np.ndarray:
+    """``text(k / 10_000)`` for k = 0 ... 10_000, made once per formatter."""
+    return np.array([text(k / 10_000) for k in range(10_001)], dtype=object)
 
 
-def _rounded(values, table: np.ndarray, text: Callable[[float], str]) -> list[str]:
-    """``text(v)`` of each value: ``text`` rounds to four places, ``table`` is its k / 10_000.
+def _rounded(values, text: Callable[[float], str]) -> list[str]:
+    """``text(v)`` of each value: ``text`` rounds to four places (its table: :func:`_table`).
 
     A finite value in [0, 1] not within a millionth of a tie at the fifth decimal rounds
     to ``k / 10_000`` with ``k = rint(10_000 * v)`` (the product's error is far under a
@@ -38,7 +37,7 @@ def _rounded(values, table: np.ndarray, text: Callable[[float], str]) -> list[st
     steps = np.rint(scaled)
     # |scaled - rint(scaled)| under 0.5 - 1e-6: the fraction is not within 1e-6 of 0.5
     plain = (np.abs(scaled - steps) < _TIES) & in_range
-    texts = table[steps.astype(np.intp)].tolist()
+    texts = _table(text)[steps.astype(np.intp)].tolist()
     if not plain.all():
         for i in np.flatnonzero(~plain).tolist():
             texts[i] = text(float(values[i]))
@@ -55,9 +54,28 @@ def _fixed_four(value: float) -> str:
 
 def four_places(values) -> list[str]:
     """``repr(round(v, 4))`` of each value, as ``json`` writes it, for a whole array at once."""
-    return _rounded(values, _table("repr", _repr_four), _repr_four)
+    return _rounded(values, _repr_four)
 
 
 def fixed_four(values) -> list[str]:
     """``f"{v:.4f}"`` of each value, for a whole array at once."""
-    return _rounded(values, _table("fixed", _fixed_four), _fixed_four)
+    return _rounded(values, _fixed_four)
+
+
+def per_report(labelled: Sequence, scores: Callable, write: Callable[[np.ndarray], list[str]]
+               ) -> list[tuple[list[str], list[str]]]:
+    """Each report's ``(confidences, scores)`` as text, the numbers of all written at once.
+
+    ``labelled`` are reports' labelled units; ``scores(x)`` a report's score matrix (a row
+    per unit); ``write`` formats an array (:func:`four_places`, :func:`fixed_four`).
+    """
+    matrices = [np.asarray(scores(x)).ravel() for x in labelled]
+    rows = sum(map(len, labelled))
+    numbers = write(np.concatenate([
+        np.fromiter(chain.from_iterable(x.columns.confidences for x in labelled), np.float64,
+                    rows), *matrices]))
+    out, row, score = [], 0, rows
+    for x, matrix in zip(labelled, matrices, strict=True):
+        out.append((numbers[row:row + len(x)], numbers[score:score + len(matrix)]))
+        row, score = row + len(x), score + len(matrix)
+    return out

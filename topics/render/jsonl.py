@@ -15,11 +15,9 @@ from dataclasses import dataclass
 from itertools import chain, repeat
 from operator import attrgetter
 
-import numpy as np
-
 from ..pipeline.model import LabelledUnits, UnitResult
 from ..text.sentences import shown_texts
-from ._numbers import four_places
+from ._numbers import four_places, per_report
 from .records import RECORD_FIELDS
 
 _JSON = json.JSONEncoder(ensure_ascii=False)  # one encoder: json.dumps makes one per call
@@ -30,11 +28,7 @@ class _SectionJson(dict):
     """The end of a line, ``, "section": [...]}``, by section path (written once per path)."""
 
     def __missing__(self, section: tuple[str, ...]) -> str:
-        try:  # a list of strings, as the encoder writes it
-            listed = "[" + ", ".join(map(_STRING, section)) + "]"
-        except TypeError:  # not strings (never so from labelling)
-            listed = _JSON.encode(list(section))
-        text = self[section] = f', "section": {listed}}}\n'
+        text = self[section] = f', "section": {_JSON.encode(list(section))}}}\n'
         return text
 
 
@@ -161,16 +155,9 @@ def labelled_jsonl(labelled: LabelledUnits) -> str:
 
 def labelled_jsonl_many(labelled: list[LabelledUnits]) -> list[str]:
     """:func:`labelled_jsonl` of each, the numbers of all written at once (:func:`four_places`)."""
-    sizes = [len(x) * len(x.columns.classes) for x in labelled]
-    rows = sum(map(len, labelled))
-    numbers = four_places(np.concatenate([
-        np.fromiter(chain.from_iterable(x.columns.confidences for x in labelled), np.float64,
-                    rows), *(x.columns.probabilities.ravel() for x in labelled)]))
-    out, row, score = [], 0, rows
-    for x, size in zip(labelled, sizes, strict=True):
-        out.append(_labelled_jsonl(x, numbers[row:row + len(x)], numbers[score:score + size]))
-        row, score = row + len(x), score + size
-    return out
+    return [_labelled_jsonl(x, *numbers) for x, numbers in zip(
+        labelled, per_report(labelled, lambda x: x.columns.probabilities, four_places),
+        strict=True)]
 
 
 def _labelled_jsonl(labelled: LabelledUnits, confidences: list[str], scores: list[str]) -> str:

@@ -9,7 +9,7 @@ import unicodedata
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from itertools import accumulate, chain, compress, repeat
+from itertools import accumulate, compress, repeat
 from operator import attrgetter
 
 import numpy as np
@@ -27,8 +27,8 @@ from ..pipeline.model import (
 from ..pipeline.terms import MIN_DOCUMENTS
 from ..taxonomy import Taxonomy
 from ..text.sentences import shown_texts
-from ._numbers import fixed_four
-from .records import FIELDS, SECTION_SEPARATOR, score_columns, unit_fields, unit_values
+from ._numbers import fixed_four, per_report
+from .records import FIELDS, score_columns, section_text, unit_fields, unit_values
 
 #: First characters that make a spreadsheet read a cell as a formula (OWASP's CSV injection
 #: guidance: = + - @, tab and carriage return), and the full-width forms of the first four,
@@ -320,9 +320,7 @@ def _csv_column(values: list) -> list[str]:
     """
     if not all(map(isinstance, values, repeat(str))):
         values = list(map(_csv_cell, values))
-    joined = "\n".join(values)  # one scan of the column finds whether any cell needs quotes
-    if joined.count("\n") == len(values) - 1 and '"' not in joined and "," not in joined \
-            and "\r" not in joined:
+    if not _CSV_SPECIAL.search("".join(values)):  # one scan: no cell needs quotes
         return values
     values = list(values)
     for i in compress(range(len(values)), map(_CSV_SPECIAL.search, values)):
@@ -346,20 +344,15 @@ def labelled_csv_many(labelled: list[LabelledUnits], theme_ids: list[str]) -> li
     report formatted at once), in :func:`results_csv`'s order, each text cell through
     :func:`spreadsheet_text`, and ``csv.writer`` writes the rows.
     """
-    numbers = fixed_four(np.concatenate([
-        np.fromiter(chain.from_iterable(x.columns.confidences for x in labelled), np.float64,
-                    sum(map(len, labelled))),
-        *(_theme_scores(x.columns, theme_ids).ravel() for x in labelled)]))
-    if "-" in "".join(numbers):  # the only formula start that "%.4f" writes ("-0.0000")
-        numbers = _spreadsheet_column(numbers)
-    out, row = [], 0
-    score = sum(map(len, labelled))
-    for x in labelled:
-        n, size = len(x), len(x) * len(theme_ids)
-        out.append(_labelled_csv(x, numbers[row:row + n], numbers[score:score + size],
-                                 len(theme_ids)))
-        row, score = row + n, score + size
-    return out
+    def written(values: np.ndarray) -> list[str]:
+        numbers = fixed_four(values)
+        if "-" in "".join(numbers):  # the only formula start that "%.4f" writes ("-0.0000")
+            numbers = _spreadsheet_column(numbers)
+        return numbers
+
+    return [_labelled_csv(x, *numbers, len(theme_ids)) for x, numbers in zip(
+        labelled, per_report(labelled, lambda x: _theme_scores(x.columns, theme_ids), written),
+        strict=True)]
 
 
 def _theme_scores(columns, theme_ids: list[str]) -> np.ndarray:
@@ -392,7 +385,7 @@ def _labelled_csv(labelled: LabelledUnits, confidences: list[str], scores: list[
             [" ".join([term for term, _ in e]) if e else "" for e in columns.evidence]),
         repeat("") if topics is None else list(map(str, topics)),
         repeat("") if topics is None else texts([themes[t] or "" for t in topics]),
-        texts(list(map(SECTION_SEPARATOR.join, labelled.sections))),
+        texts(list(map(section_text, labelled.sections))),
         *(scores[j::n_themes] for j in range(n_themes)),
     ])
 
