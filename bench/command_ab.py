@@ -23,15 +23,11 @@ import sys
 import time
 from pathlib import Path
 
+from common import side_environment
+
 
 def _run(folder: Path, extra: list[str], pythonpath: str | None, home: str) -> tuple[float, float]:
-    env = dict(os.environ, TOPICS_HOME=home)
-    env.pop("PYTHONPATH", None)
-    # both sides with their bytecode cached, as real.environment does: else a checkout
-    # without .pyc files compiles every module on every run (~0.13 s) and looks slower
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    if pythonpath:
-        env["PYTHONPATH"] = pythonpath
+    env = side_environment(pythonpath, home)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "topics", "classify", str(folder), "--format", "jsonl",

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import os
 import shutil
 import subprocess
 import sys
@@ -67,10 +66,9 @@ def cases(inputs: dict[str, Path]) -> dict[str, list[str]]:
 
 def run(arguments: list[str], pythonpath: str | None, home: str) -> bytes:
     """Standard output of ``topics classify ARGUMENTS -q``, its exit code appended."""
-    env = dict(os.environ, TOPICS_HOME=home, COLUMNS="100")
-    env.pop("PYTHONPATH", None)
-    if pythonpath:
-        env["PYTHONPATH"] = pythonpath
+    from common import side_environment
+
+    env = side_environment(pythonpath, home, COLUMNS="100")
     done = subprocess.run([sys.executable, "-m", "topics", "classify", *arguments, "-q"],
                           capture_output=True, env=env, cwd="/")
     return done.stdout + f"\nexit {done.returncode}\n".encode()

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from ..compare import Comparison
 from ..pipeline.model import LabelledUnits, ThemeProfile, UnitResult, theme_profile
 from ..taxonomy import Taxonomy
-from .jsonl import labelled_jsonl, labelled_jsonl_many
+from .jsonl import labelled_jsonl_many
 from .tables import (
     comparison_csv,
     comparison_table,
@@ -70,10 +70,8 @@ class Renderer:
 
     def __call__(self, report: str, labelled: LabelledUnits) -> str:
         """The output text of one report's labelled units (JSON Lines, CSV: from their columns)."""
-        if self.fmt == "jsonl":
-            return labelled_jsonl(labelled)
-        if self.fmt == "csv":
-            return labelled_csv_many([labelled], self.taxonomy.ids)[0]
+        if self.fmt in ("jsonl", "csv"):
+            return self.many([report], [labelled])[0]
         results = labelled.results()
         return results_table(report, results, theme_profile(results, self.taxonomy.ids),
                              self.taxonomy, self.width, self.profile_only)
