@@ -114,28 +114,42 @@ def report_from_bytes(data: bytes, name: str, suffix: str = "", encoding: str | 
     return report
 
 
-def _heading_level(paragraph) -> int | None:
-    """Level of a Word heading style (Heading 1, 标题 2, Title), else None."""
-    name = _style_name(paragraph)
-    if name.lower() == "title" or name == "标题":
+def _heading_level(style: str) -> int | None:
+    """Level of a Word heading style name (Heading 1, 标题 2, Title), else None."""
+    if style.lower() == "title" or style == "标题":
         return 1
-    match = re.match(r"^(?:heading|标题)\s*(\d)$", name.strip(), re.IGNORECASE)
+    match = re.match(r"^(?:heading|标题)\s*(\d)$", style.strip(), re.IGNORECASE)
     return int(match.group(1)) if match else None
 
 
-def _style_name(paragraph) -> str:
-    try:
-        return paragraph.style.name or ""
-    except (AttributeError, KeyError, ValueError):
-        return ""
+class _StyleNames:
+    """The style name of a document's paragraphs, each style looked up once.
+
+    python-docx finds a paragraph's style by scanning every style of the document (an XPath
+    and an enum parse per style): most of the time of reading a .docx. A paragraph's style
+    depends on its style id alone, so a document's ids are looked up once each.
+    """
+
+    def __init__(self) -> None:
+        self._names: dict[str | None, str] = {}
+
+    def __call__(self, paragraph) -> str:
+        style_id = paragraph._p.style
+        name = self._names.get(style_id)
+        if name is None:
+            try:
+                name = paragraph.style.name or ""
+            except (AttributeError, KeyError, ValueError):
+                name = ""
+            self._names[style_id] = name
+        return name
 
 
-def _is_caption(paragraph) -> bool:
+def _is_caption(text: str, style: str) -> bool:
     """A table's caption: Word's Caption (题注) style, or a short 表…/…表 line."""
-    text = paragraph.text.strip()
-    if _style_name(paragraph).lower() in ("caption", "题注"):
+    if style.lower() in ("caption", "题注"):
         return True
-    return (len(text) <= 40 and _heading_level(paragraph) is None
+    return (len(text) <= 40 and _heading_level(style) is None
             and not _TERMINAL_END.search(text) and _CAPTION.search(text) is not None)
 
 
@@ -203,6 +217,7 @@ def docx_report(source, name: str | None = None, max_bytes: int = MAX_BYTES) -> 
     blocks = [b for b in document.iter_inner_content()
               if isinstance(b, Table) or b.text.strip()]
     entries: list[tuple[str, bool]] = []  # (line, plain)
+    style_of = _StyleNames()
     for position, block in enumerate(blocks):
         if isinstance(block, Table):
             for number, row in enumerate(block.rows):
@@ -213,10 +228,11 @@ def docx_report(source, name: str | None = None, max_bytes: int = MAX_BYTES) -> 
         text = block.text.strip()
         next_to_table = any(0 <= p < len(blocks) and isinstance(blocks[p], Table)
                             for p in (position - 1, position + 1))
-        if next_to_table and _is_caption(block):
+        style = style_of(block)
+        if next_to_table and _is_caption(text, style):
             entries.append((text, True))
             continue
-        level = _heading_level(block)
+        level = _heading_level(style)
         entries.append((f"{'#' * min(level, 6)} {text}" if level else text, False))
     plain, number = set(), 0
     for text, is_plain in entries:
