@@ -6,18 +6,24 @@ import contextlib
 import errno
 import hashlib
 import os
-import signal
+import secrets
 import stat
-import tempfile
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 from .errors import OutputError
 
-#: Signals that end a command by an exception (Ctrl-C; SIGTERM through the command's handler).
-_ENDING = {signal.SIGINT, signal.SIGTERM}
+
+def _create(name: str) -> int:
+    """A descriptor of a new file ``name``, readable and writable by its owner only.
+
+    Like ``tempfile.mkstemp``'s: it fails with ``FileExistsError`` when ``name`` exists, and
+    follows no symbolic link.
+    """
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    return os.open(name, flags | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0),
+                   0o600)
 
 
 @contextlib.contextmanager
@@ -25,24 +31,28 @@ def _temporary(path: Path, failed: Callable[[OSError], Exception] | None = None
                ) -> Iterator[tuple[int, str]]:
     """A new temporary file beside ``path`` (descriptor, name), removed on any error.
 
-    Ctrl-C and SIGTERM are held back while it is made, and arrive once the block has
-    started: a signal between the file's creation and the block's start would leave it.
-    ``failed`` makes the error raised when it cannot be made (default: the ``OSError``).
+    Its name (64 random bits: this call's alone) is drawn before the file is made, so an
+    exception at any moment, even Ctrl-C arriving while the file is made, removes it.
+    (Signals cannot be held back instead: Python runs their handlers in the main thread
+    whichever thread takes them, and numpy's threads do not block them.) ``failed`` makes
+    the error raised when it cannot be made (default: the ``OSError``).
     """
-    hold = (hasattr(signal, "pthread_sigmask")
-            and threading.current_thread() is threading.main_thread())
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, _ENDING) if hold else None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        if hold:
-            signal.pthread_sigmask(signal.SIG_SETMASK, held)
-        if failed is None:
+    while True:
+        tmp = os.path.join(path.parent, f".{path.name}.{secrets.token_hex(8)}.tmp")
+        try:
+            fd = _create(tmp)
+            break
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            if failed is None:
+                raise
+            raise failed(exc) from None
+        except BaseException:  # interrupted: made just before, or never
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
             raise
-        raise failed(exc) from None
     try:
-        if hold:
-            signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a signal held back comes here
         yield fd, tmp
     except BaseException:  # the block closes the file it made of ``fd``
         with contextlib.suppress(FileNotFoundError):
