@@ -33,7 +33,8 @@ def _start_worker() -> None:
     killed outright (SIGKILL, the OOM killer): a thread ends it within a second of its
     parent changing. When the pool stops it, a worker's results are sent by the time its
     exit handlers run: it ends there, without taking its model apart object by object
-    (about 50 ms that the process stopping the pool would wait for).
+    (about 50 ms that the process stopping the pool would wait for). Its BLAS library
+    starts no threads (``tuning.one_blas_thread``: numpy is imported after this runs).
     """
     import atexit
     import os
@@ -41,6 +42,9 @@ def _start_worker() -> None:
     import threading
     import time
 
+    from .tuning import one_blas_thread
+
+    one_blas_thread()
     atexit.register(os._exit, 0)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     parent = os.getppid()
