@@ -616,10 +616,7 @@ def _write_labelled(labelled, fmt: str, out: str | None, progress: _Progress) ->
 
     Returns the numbers of reports and of units written.
     """
-    from .config import N_TOPIC_WORDS
-    from .pipeline.model import ThemeProfile
-    from .render.outputs import BOM_FORMATS, WHOLE_FORMATS, whole_output
-    from .render.tables import failed_table
+    from .render import BOM_FORMATS, WHOLE_FORMATS
 
     kept, n_reports, n_units, counts = [], 0, 0, Counter()
     with _Sink(out, bom=fmt in BOM_FORMATS) as sink, progress.over(labelled.items):
@@ -632,6 +629,13 @@ def _write_labelled(labelled, fmt: str, out: str | None, progress: _Progress) ->
                 sink.write(results.data)
                 counts.update(results.counts or {})
             n_reports, n_units = n_reports + 1, n_units + len(results)
+        # imported here, not first: labelling starts its worker processes before this
+        # process imports the labelling code (labelling.Labelling)
+        from .config import N_TOPIC_WORDS
+        from .pipeline.model import ThemeProfile
+        from .render.outputs import whole_output
+        from .render.tables import failed_table
+
         if kept:
             model = labelled.model
             sink.write(whole_output(fmt, kept, model.taxonomy,
@@ -706,7 +710,6 @@ def classify(obj, inputs, model_dir, fmt, out, encoding, max_size, explain, wide
 
     one_blas_thread()  # before numpy is imported: labelling never uses BLAS threads
     from .labelling import label_many, model_loader
-    from .render.outputs import renderer
     from .resolve import model_folder
 
     _check_out(fmt, out)
@@ -718,10 +721,14 @@ def classify(obj, inputs, model_dir, fmt, out, encoding, max_size, explain, wide
                                "csv with --explain, or xlsx or html (they always have it)")
     width = _table_width(wide, out)
     started, progress, skips = time.monotonic(), _Progress(obj), _Skips(obj)
+
+    def render(model):
+        from .render.outputs import renderer  # with the model: see _write_labelled
+
+        return renderer(fmt, model.taxonomy, explain, width, profile_only)
+
     labelled = label_many(model_loader(lambda: _load(obj, model_dir), model_folder(model_dir)),
-                          inputs,
-                          lambda model: renderer(fmt, model.taxonomy, explain, width,
-                                                 profile_only), jobs=jobs,
+                          inputs, render, jobs=jobs,
                           scheduler=scheduler, encoding=encoding,
                           max_bytes=config.megabytes(max_size), on_error=progress,
                           progress=_progress(obj),
