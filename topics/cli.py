@@ -706,9 +706,9 @@ def classify(obj, inputs, model_dir, fmt, out, encoding, max_size, explain, wide
 
     Example: topics classify reports/ --format html --out report.html
     """
-    from .parallel.tuning import one_blas_thread
+    from .parallel.tuning import start_for_labelling
 
-    one_blas_thread()  # before numpy is imported: labelling never uses BLAS threads
+    start_for_labelling()  # first: no BLAS threads once numpy is imported; fewer collections
     from .labelling import label_many, model_loader
     from .resolve import model_folder
 
@@ -774,9 +774,9 @@ def compare(obj, inputs, model_dir, fmt, out, encoding, n_typical, by_section, m
 
     Example: topics compare 2023/报告.docx 2024/报告.docx --by-section --format html --out c.html
     """
-    from .parallel.tuning import one_blas_thread
+    from .parallel.tuning import start_for_labelling
 
-    one_blas_thread()  # before numpy is imported, as in classify
+    start_for_labelling()  # before numpy is imported, as in classify
     from .labelling import compare_inputs, loaded
     from .render.outputs import BOM_FORMATS, comparison_output
 

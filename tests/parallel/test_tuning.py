@@ -1,11 +1,12 @@
 """How many processes `topics classify` chooses without --jobs."""
 
+import gc
 import logging
 
 import pytest
 
 from topics.labelling import worker_count
-from topics.parallel.tuning import BYTES_PER_PROCESS, choose_processes
+from topics.parallel.tuning import BYTES_PER_PROCESS, START_ALLOCATIONS, choose_processes
 
 
 def _files(tmp_path, sizes):
@@ -115,4 +116,6 @@ def test_a_worker_process_starts_one_blas_thread_whatever_this_process_has(monke
         monkeypatch.delenv(name, raising=False)
     with worker_pool(1) as pool:
         threads = pool.executor.submit(_blas_threads).result()
+        thresholds = pool.executor.submit(gc.get_threshold).result()
     assert threads and set(threads) == {1}
+    assert thresholds == (START_ALLOCATIONS, 20, 100)  # no model given: not settled yet

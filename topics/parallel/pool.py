@@ -32,8 +32,9 @@ def _start_worker() -> None:
     killed outright (SIGKILL, the OOM killer): a thread ends it within a second of its
     parent changing. When the pool stops it, a worker's results are sent by the time its
     exit handlers run: it ends there, without taking its model apart object by object
-    (about 50 ms that the process stopping the pool would wait for). Its BLAS library
-    starts no threads (``tuning.one_blas_thread``: numpy is imported after this runs).
+    (about 50 ms that the process stopping the pool would wait for). It is tuned to start
+    (``tuning.start_for_labelling``: no BLAS threads, as numpy is imported after this runs;
+    fewer collections while it imports and loads).
     """
     import atexit
     import os
@@ -41,9 +42,9 @@ def _start_worker() -> None:
     import threading
     import time
 
-    from .tuning import one_blas_thread
+    from .tuning import start_for_labelling
 
-    one_blas_thread()
+    start_for_labelling()
     atexit.register(os._exit, 0)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     parent = os.getppid()
