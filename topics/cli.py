@@ -594,7 +594,8 @@ class _Sink(contextlib.ExitStack):
     def write(self, text: str | bytes) -> None:
         """Write text, or bytes already encoded in UTF-8."""
         if not self.out:
-            click.echo(text, nl=False)
+            if text:  # nothing to write (what goes before most reports): no flush either
+                click.echo(text, nl=False)
             return
         if self._handle is None:
             from .fileio import atomic_file
