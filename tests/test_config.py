@@ -1,5 +1,6 @@
 """The data fingerprint, kept in the user cache under the files' sizes and times."""
 
+import json
 import os
 
 from topics import config
@@ -58,3 +59,39 @@ def test_a_same_size_edit_whose_modification_time_was_restored_is_seen(tmp_path,
         handle.write('{"label": "reform"}\n')
     os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
     assert config._cached_digest("data", "1", [path], compute) == '{"label": "reform"}\n'
+
+
+def test_installed_versions_are_metadatas_and_kept_until_a_folder_searched_changes(
+        tmp_path, monkeypatch):
+    import sys
+    from importlib import metadata
+
+    monkeypatch.setenv("TOPICS_HOME", str(tmp_path / "home"))
+    site = tmp_path / "site"
+    site.mkdir()
+    monkeypatch.setattr(sys, "path", [*sys.path, str(site), str(tmp_path / "not yet")])
+    names = ("numpy", "click", "no-such-distribution-here")
+    expected = {"numpy": metadata.version("numpy"), "click": metadata.version("click"),
+                "no-such-distribution-here": None}
+    looked_up = []
+    real_version = metadata.version
+    monkeypatch.setattr(metadata, "version",
+                        lambda name: looked_up.append(name) or real_version(name))
+    assert config.installed_versions(names) == expected
+    assert len(looked_up) == 3
+    assert config.installed_versions(names) == expected
+    assert len(looked_up) == 3  # kept
+    (site / "numpy-0.0.1.dist-info").mkdir()  # what installing into a searched folder does
+    config.installed_versions(names)
+    assert len(looked_up) == 6
+    config.installed_versions(names)
+    assert len(looked_up) == 6
+    (tmp_path / "not yet").mkdir()  # a searched folder that comes into being
+    config.installed_versions(names)
+    assert len(looked_up) == 9
+    kept_path = tmp_path / "home" / "fingerprints.json"
+    kept = json.loads(kept_path.read_text(encoding="utf-8"))
+    kept["versions numpy click no-such-distribution-here"]["digest"] = '{"numpy": 5}'
+    kept_path.write_text(json.dumps(kept), encoding="utf-8")  # damaged, under its key
+    assert config.installed_versions(names) == expected
+    assert len(looked_up) == 12

@@ -80,3 +80,33 @@ def test_compare_inputs_pools_a_folder(tiny_model_dir, reports, tmp_path):
     comparison = compare_inputs(load_model(tiny_model_dir), [reports[0], str(tmp_path)])
     assert comparison.names == ["r0.txt", tmp_path.name]
     assert comparison.profiles[tmp_path.name].total == 2 + 3 + 2  # r0, r1 and r2 pooled
+
+
+def test_workers_start_before_this_process_imports_the_labelling_code(tiny_model_dir, reports):
+    """So that they import it (numpy, scipy, the model) and load the model meanwhile."""
+    import json
+    import subprocess
+    import sys
+
+    code = f"""
+import json, sys
+from topics.parallel import pool
+real, seen = pool.worker_pool, []
+
+def spy(n_workers, model_path=None):
+    seen.append([n_workers, "numpy" in sys.modules, "topics.pipeline.model" in sys.modules])
+    return real(n_workers, model_path)
+
+pool.worker_pool = spy
+from topics.labelling import label_many, model_loader
+
+def load():
+    from topics.bundle import load_model
+    return load_model({str(tiny_model_dir)!r})
+
+done = label_many(model_loader(load, {str(tiny_model_dir)!r}), {reports!r}, jobs=2)
+print(json.dumps([seen, [name for name, _ in done]]))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert json.loads(out) == [[[1, False, False]], ["r0.txt", "r1.txt", "r2.txt"]]

@@ -26,7 +26,6 @@ import stat
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -65,13 +64,16 @@ LIBRARIES = {"scikit-learn": 2, "gensim": 2, "numpy": 1, "scipy": 1, "jieba": 3}
 
 
 def library_versions() -> dict[str, str]:
-    """Installed versions of Python and the libraries a bundle depends on."""
+    """Installed versions of Python and the libraries a bundle depends on.
+
+    As ``importlib.metadata`` finds them, kept in the user cache
+    (:func:`topics.config.installed_versions`): every model load checks them.
+    """
+    from .config import installed_versions
+
     versions = {"python": platform.python_version()}
-    for name in LIBRARIES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "missing"
+    for name, version in installed_versions(tuple(LIBRARIES)).items():
+        versions[name] = "missing" if version is None else version
     return versions
 
 

@@ -594,7 +594,8 @@ class _Sink(contextlib.ExitStack):
     def write(self, text: str | bytes) -> None:
         """Write text, or bytes already encoded in UTF-8."""
         if not self.out:
-            click.echo(text, nl=False)
+            if text:  # nothing to write (what goes before most reports): no flush either
+                click.echo(text, nl=False)
             return
         if self._handle is None:
             from .fileio import atomic_file
@@ -616,10 +617,7 @@ def _write_labelled(labelled, fmt: str, out: str | None, progress: _Progress) ->
 
     Returns the numbers of reports and of units written.
     """
-    from .config import N_TOPIC_WORDS
-    from .pipeline.model import ThemeProfile
-    from .render.outputs import BOM_FORMATS, WHOLE_FORMATS, whole_output
-    from .render.tables import failed_table
+    from .render import BOM_FORMATS, WHOLE_FORMATS
 
     kept, n_reports, n_units, counts = [], 0, 0, Counter()
     with _Sink(out, bom=fmt in BOM_FORMATS) as sink, progress.over(labelled.items):
@@ -632,6 +630,13 @@ def _write_labelled(labelled, fmt: str, out: str | None, progress: _Progress) ->
                 sink.write(results.data)
                 counts.update(results.counts or {})
             n_reports, n_units = n_reports + 1, n_units + len(results)
+        # imported here, not first: labelling starts its worker processes before this
+        # process imports the labelling code (labelling.Labelling)
+        from .config import N_TOPIC_WORDS
+        from .pipeline.model import ThemeProfile
+        from .render.outputs import whole_output
+        from .render.tables import failed_table
+
         if kept:
             model = labelled.model
             sink.write(whole_output(fmt, kept, model.taxonomy,
@@ -702,8 +707,10 @@ def classify(obj, inputs, model_dir, fmt, out, encoding, max_size, explain, wide
 
     Example: topics classify reports/ --format html --out report.html
     """
+    from .parallel.tuning import start_for_labelling
+
+    start_for_labelling()  # first: no BLAS threads once numpy is imported; fewer collections
     from .labelling import label_many, model_loader
-    from .render.outputs import renderer
     from .resolve import model_folder
 
     _check_out(fmt, out)
@@ -715,10 +722,14 @@ def classify(obj, inputs, model_dir, fmt, out, encoding, max_size, explain, wide
                                "csv with --explain, or xlsx or html (they always have it)")
     width = _table_width(wide, out)
     started, progress, skips = time.monotonic(), _Progress(obj), _Skips(obj)
+
+    def render(model):
+        from .render.outputs import renderer  # with the model: see _write_labelled
+
+        return renderer(fmt, model.taxonomy, explain, width, profile_only)
+
     labelled = label_many(model_loader(lambda: _load(obj, model_dir), model_folder(model_dir)),
-                          inputs,
-                          lambda model: renderer(fmt, model.taxonomy, explain, width,
-                                                 profile_only), jobs=jobs,
+                          inputs, render, jobs=jobs,
                           scheduler=scheduler, encoding=encoding,
                           max_bytes=config.megabytes(max_size), on_error=progress,
                           progress=_progress(obj),
@@ -764,6 +775,9 @@ def compare(obj, inputs, model_dir, fmt, out, encoding, n_typical, by_section, m
 
     Example: topics compare 2023/报告.docx 2024/报告.docx --by-section --format html --out c.html
     """
+    from .parallel.tuning import start_for_labelling
+
+    start_for_labelling()  # before numpy is imported, as in classify
     from .labelling import compare_inputs, loaded
     from .render.outputs import BOM_FORMATS, comparison_output
 

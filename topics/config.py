@@ -76,14 +76,70 @@ def data_fingerprint() -> str:
     sizes and modification times: a command hashes the shipped data again only when one
     of them changed (or the version did).
     """
-    from importlib import metadata
+    version = installed_versions(("topics",))["topics"]
+    if version is None:  # not installed: metadata says so
+        from importlib import metadata
 
-    version = metadata.version("topics")
+        version = metadata.version("topics")
     documents = [path for docs, labels in document_sets()
-                 for path in (labels, *sorted(docs.glob("*.txt")))]
+                 for path in (labels, *_texts_in(docs))]
     files = [taxonomy_path(), *label_paths(), *seed_paths(), *documents,
              *sorted((Path(__file__).resolve().parent / "resources").glob("*.txt"))]
     return _cached_digest("data", version, files, lambda: _data_digest(version, files))
+
+
+def _texts_in(folder: Path) -> list[Path]:
+    """``sorted(folder.glob("*.txt"))``, from the names alone (the shipped texts are ~1,200)."""
+    try:
+        names = sorted(name for name in os.listdir(folder) if name.endswith(".txt"))
+    except OSError:
+        return []
+    return [folder / name for name in names]
+
+
+def installed_versions(names: tuple[str, ...]) -> dict[str, str | None]:
+    """The installed version of each distribution of ``names`` (None: not installed).
+
+    As ``importlib.metadata.version`` finds them, kept in the user cache under the state
+    of every folder it searches (each entry of ``sys.path``, missing ones too): a
+    distribution installed, upgraded or removed adds or removes its metadata folder in one
+    of them, which changes that folder's times. A command that loads a model so neither
+    imports ``importlib.metadata`` (and the ``email`` package with it) nor searches
+    ``sys.path`` for each library.
+    """
+    import json
+    import sys
+
+    places = []
+    for entry in sys.path:
+        try:
+            info = os.stat(entry or ".")
+        except (OSError, ValueError):
+            places.append([entry, None])
+            continue
+        places.append([os.path.abspath(entry or "."), info.st_mtime_ns, info.st_ctime_ns,
+                       info.st_ino, info.st_dev])
+
+    def look_up() -> str:
+        from importlib import metadata
+
+        versions = {}
+        for name in names:
+            try:
+                versions[name] = metadata.version(name)
+            except metadata.PackageNotFoundError:
+                versions[name] = None
+        return json.dumps(versions)
+
+    kind = "versions " + " ".join(names)
+    try:
+        found = json.loads(_cached(kind, json.dumps([kind, places]), look_up))
+    except (TypeError, ValueError):
+        found = None
+    if not (isinstance(found, dict) and set(found) == set(names)
+            and all(v is None or isinstance(v, str) for v in found.values())):
+        found = json.loads(look_up())  # a kept entry that is not one: looked up again
+    return found
 
 
 def _data_digest(version: str, files: list[Path]) -> str:
@@ -100,16 +156,27 @@ def _cached_digest(kind: str, version: str, files: list[Path], compute) -> str:
     """
     import json
 
-    from .fileio import read_regular, replace_file
-
     try:
         # ctime too: a tool that restores the modification time (cp -p, touch -r, rsync -t)
         # cannot restore it, so a same-size edit so hidden is still seen
-        stats = [(str(path), s.st_size, s.st_mtime_ns, s.st_ctime_ns, s.st_ino)
-                 for path, s in ((path, path.stat()) for path in files)]
+        stats = [(name, s.st_size, s.st_mtime_ns, s.st_ctime_ns, s.st_ino)
+                 for name, s in ((name, os.stat(name)) for name in map(str, files))]
     except OSError:
         return compute()
-    key = hashlib.sha256(json.dumps([kind, version, stats]).encode()).hexdigest()
+    return _cached(kind, json.dumps([kind, version, stats]), compute)
+
+
+def _cached(kind: str, key: str, compute) -> str:
+    """``compute()``, or what it gave before for the same ``key`` (kept in the user cache).
+
+    One value is kept per ``kind`` (the latest). The cache is only an aid: unreadable or
+    unwritable, the value is computed.
+    """
+    import json
+
+    from .fileio import read_regular, replace_file
+
+    key = hashlib.sha256(key.encode()).hexdigest()
     cache = cache_dir() / "fingerprints.json"
     try:
         kept = json.loads(read_regular(cache) or b"{}")

@@ -20,22 +20,36 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
-from .compare import Comparison, column_names, compare_reports
 from .config import MAX_BYTES
 from .errors import InputError, UsageError, failed, outcome
-from .pipeline.inputs import read_stdin
-from .pipeline.label import Outcome, Render, Rendered, label_input
-from .pipeline.model import ThemeModel, UnitResult
+
+if TYPE_CHECKING:  # imported where used: see Labelling._run
+    from .compare import Comparison
+    from .pipeline.label import Outcome, Render, Rendered
+    from .pipeline.model import ThemeModel, UnitResult
+
+    #: A model, or a function that loads one: called once the worker processes have
+    #: started, so that they import the labelling code while this process loads the
+    #: model. Such a function may name the folder it loads from (its ``folder``
+    #: attribute, see :func:`model_loader`): the workers then load the model meanwhile too.
+    ModelSource = ThemeModel | Callable[[], ThemeModel]
+    #: A renderer (``topics.render.outputs.renderer``), or a function of the loaded model
+    #: that makes one (its taxonomy names the score columns); None: results, not text.
+    RenderSource = Render | Callable[[ThemeModel], Render | None] | None
 
 _log = logging.getLogger("topics")
 
-#: A model, or a function that loads one: called once the worker processes have started,
-#: so that they import the labelling code while this process loads the model. Such a
-#: function may name the folder it loads from (its ``folder`` attribute, see
-#: :func:`model_loader`): the workers then load the model meanwhile too.
-ModelSource = ThemeModel | Callable[[], ThemeModel]
+
+def _is_model(model) -> bool:
+    """Whether ``model`` is a ``ThemeModel`` (else a function that loads one).
+
+    Asked without importing the model code (numpy, scipy: see ``Labelling._run``): no
+    object is a model before that code is imported.
+    """
+    code = sys.modules.get("topics.pipeline.model")
+    return code is not None and isinstance(model, code.ThemeModel)
 
 
 def model_loader(load: Callable[[], ThemeModel], folder: str | os.PathLike | None
@@ -55,12 +69,9 @@ def model_loader(load: Callable[[], ThemeModel], folder: str | os.PathLike | Non
 
 def _folder(model: ModelSource) -> str | None:
     """The folder of the saved model of ``model``, when known before it is loaded."""
-    if isinstance(model, ThemeModel):
+    if _is_model(model):
         return model.path
     return getattr(model, "folder", None)
-#: A renderer (``topics.render.outputs.renderer``), or a function of the loaded model that
-#: makes one (its taxonomy names the score columns); None: results, not text.
-RenderSource = Render | Callable[[ThemeModel], Render | None] | None
 
 
 def _quiet(_message: str) -> None:
@@ -74,7 +85,7 @@ def loaded(model: ModelSource, background: bool = False) -> ThemeModel:
     builds on first use is built now (``ThemeModel.prepare``: with ``background``, partly
     in a thread, for a process that labels alone).
     """
-    if isinstance(model, ThemeModel):
+    if _is_model(model):
         return model
     from .parallel.tuning import settle_for_labelling
 
@@ -183,7 +194,7 @@ class Labelling:
                  on_error: Callable[[InputError], None] | None, stdin: BinaryIO | None,
                  progress: Callable[[str], None], cluster_log_level: int):
         self.items = items
-        self.model: ThemeModel | None = model if isinstance(model, ThemeModel) else None
+        self.model: ThemeModel | None = model if _is_model(model) else None
         self.failures: list[tuple[str, str]] = []
         self.render: Render | None = None  # the renderer, once the model is loaded
         self._load = None if self.model is not None else model
@@ -213,13 +224,15 @@ class Labelling:
 
     def _run(self) -> Iterator[tuple[str, list[UnitResult] | Rendered]]:
         from .parallel.pool import worker_pool
-        from .parallel.sharing import label_files
 
         with contextlib.ExitStack() as stack:
-            # the workers start first and import while this process loads the model
+            # the workers start first, then this process imports the labelling code
+            # (numpy, scipy, the model: ~0.3 s) and loads the model while they do the same
             pool = stack.enter_context(worker_pool(
                 0 if self._scheduler else worker_count(self._jobs, self.items),
                 _folder(self._load or self.model)))
+            from .pipeline.label import label_files_in_turn
+
             model = self.model = loaded(self._load or self.model, background=pool is None)
             render = self._render
             if render is not None and not hasattr(render, "explain"):  # a factory
@@ -235,7 +248,12 @@ class Labelling:
                         connect(client, self._cluster_log_level, self._progress))
                 outcomes = label_files_on_cluster(client, model, files, self._encoding,
                                                   self._max_bytes, render)
+            elif pool is None:  # without the pool's machinery (its imports)
+                outcomes = label_files_in_turn(model, files, self._encoding,
+                                               self._max_bytes, render)
             else:
+                from .parallel.sharing import label_files
+
                 outcomes = label_files(model, files, self._encoding, self._max_bytes,
                                        render=render, pool=pool)
             for item in self.items:
@@ -250,6 +268,9 @@ class Labelling:
                 yield result
 
     def _stdin_outcome(self, model: ThemeModel, render: Render | None) -> Outcome:
+        from .pipeline.inputs import read_stdin
+        from .pipeline.label import label_input
+
         stream = self._stdin if self._stdin is not None else sys.stdin.buffer
         loaded = outcome(read_stdin, stream, self._encoding, self._max_bytes)
         return loaded if failed(loaded) else label_input(model, loaded, render)
@@ -323,6 +344,8 @@ def compare_inputs(model: ModelSource, inputs: list[str], n_typical: int = 3, *,
     input is its profile alone. ``by_section`` compares the top-level sections too. Files
     of ``exclude`` (the output) are never read; ``on_skip`` hears each one skipped.
     """
+    from .compare import column_names, compare_reports
+
     model = loaded(model)
     names = column_names(inputs)
     groups, sources = [], {}

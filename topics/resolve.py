@@ -16,11 +16,13 @@ import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import config
-from .bundle import check_target, load_model, read_manifest, save_model
 from .errors import ModelError
-from .pipeline.model import ThemeModel
+
+if TYPE_CHECKING:  # the model code (numpy, scipy) is imported where a model is loaded or
+    from .pipeline.model import ThemeModel  # built: model_folder alone is cheap to import
 
 
 def recorded_fit(path: str | os.PathLike | None = None) -> dict | None:
@@ -106,6 +108,8 @@ def default_model(progress: Callable[[str], None] = lambda _m: None,
     library versions differ from those it was built with; it is never used stale.
     ``notice`` hears why a build starts (default: ``progress``).
     """
+    from .bundle import check_target, load_model, read_manifest, save_model
+
     notice = notice or progress
     folder = config.builtin_model_dir()
     try:
@@ -133,6 +137,8 @@ def resolve_model(path: str | os.PathLike | None,
                   progress: Callable[[str], None] = lambda _m: None,
                   notice: Callable[[str], None] | None = None) -> ThemeModel:
     """Load the model at ``path``; without one, ``./models/default`` or the built-in default."""
+    from .bundle import load_model
+
     folder = _given_or_local(path)
     return load_model(folder) if folder is not None else default_model(progress, notice)
 

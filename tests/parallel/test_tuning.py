@@ -1,11 +1,12 @@
 """How many processes `topics classify` chooses without --jobs."""
 
+import gc
 import logging
 
 import pytest
 
 from topics.labelling import worker_count
-from topics.parallel.tuning import BYTES_PER_PROCESS, choose_processes
+from topics.parallel.tuning import BYTES_PER_PROCESS, START_ALLOCATIONS, choose_processes
 
 
 def _files(tmp_path, sizes):
@@ -74,3 +75,47 @@ def test_many_small_reports_get_a_worker_on_an_idle_two_core_machine(tmp_path, l
     paths = _files(tmp_path, [2_700] * 728)
     assert choose_processes(paths, cores=2, load=load)[0] == expected
     assert choose_processes(paths[:200], cores=2, load=0.0)[0] == 1  # 0.5 MB: not worth it
+
+
+def _blas_threads() -> list[int]:
+    """The threads of each BLAS library loaded in this process (threadpoolctl's count)."""
+    import numpy  # noqa: F401 (loads the BLAS library, as labelling does)
+    from threadpoolctl import threadpool_info
+
+    return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+
+
+def test_one_blas_thread_is_asked_for_only_before_numpy_and_never_over_the_users_choice():
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from topics.parallel.tuning import BLAS_THREADS
+
+    code = ("import json, os, sys; from topics.parallel.tuning import one_blas_thread; "
+            "first = one_blas_thread(); import numpy; "
+            "print(json.dumps([first, one_blas_thread(), "
+            f"{{n: os.environ.get(n) for n in {BLAS_THREADS!r}}}]))")
+    env = {k: v for k, v in os.environ.items() if k not in BLAS_THREADS}
+    env["MKL_NUM_THREADS"] = "3"  # the user's own choice stays
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, env=env)
+    first, again, variables = json.loads(done.stdout)
+    assert (first, again) == (True, False)
+    assert variables == {"OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "3",
+                         "OMP_NUM_THREADS": "1"}
+
+
+def test_a_worker_process_starts_one_blas_thread_whatever_this_process_has(monkeypatch):
+    pytest.importorskip("threadpoolctl")
+    from topics.parallel.pool import worker_pool
+    from topics.parallel.tuning import BLAS_THREADS
+
+    for name in BLAS_THREADS:
+        monkeypatch.delenv(name, raising=False)
+    with worker_pool(1) as pool:
+        threads = pool.executor.submit(_blas_threads).result()
+        thresholds = pool.executor.submit(gc.get_threshold).result()
+    assert threads and set(threads) == {1}
+    assert thresholds == (START_ALLOCATIONS, 20, 100)  # no model given: not settled yet

@@ -488,6 +488,16 @@ def test_fixed_four_is_what_format_writes(values):
     assert fixed_four(values) == [f"{v:.4f}" for v in values]
 
 
+def test_the_tables_of_the_numbers_made_from_digits_are_the_formatters_texts():
+    """Every step k / 10_000 in [0, 1], whose text comes from the table: all 10,001 of them."""
+    from topics.render import _numbers
+
+    steps = [k / 10_000 for k in range(10_001)]
+    assert _numbers._table(_numbers._repr_four).tolist() == [repr(round(v, 4)) for v in steps]
+    assert _numbers._table(_numbers._fixed_four).tolist() == [f"{v:.4f}" for v in steps]
+    assert _numbers.four_places(steps) == [repr(round(v, 4)) for v in steps]
+
+
 @pytest.mark.parametrize("fmt", ["jsonl", "explained jsonl", "csv", "explained csv"])
 def test_a_renderer_writes_many_reports_as_each_alone(tiny_model, fmt):
     """Renderer.many (JSON Lines, CSV: the numbers of every report written at once) = one by

@@ -8,9 +8,8 @@ the labelling code meanwhile; :func:`topics.parallel.sharing.label_files` gives 
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 from collections.abc import Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future
 from typing import NamedTuple
 
 
@@ -33,7 +32,9 @@ def _start_worker() -> None:
     killed outright (SIGKILL, the OOM killer): a thread ends it within a second of its
     parent changing. When the pool stops it, a worker's results are sent by the time its
     exit handlers run: it ends there, without taking its model apart object by object
-    (about 50 ms that the process stopping the pool would wait for).
+    (about 50 ms that the process stopping the pool would wait for). It is tuned to start
+    (``tuning.start_for_labelling``: no BLAS threads, as numpy is imported after this runs;
+    fewer collections while it imports and loads).
     """
     import atexit
     import os
@@ -41,6 +42,9 @@ def _start_worker() -> None:
     import threading
     import time
 
+    from .tuning import start_for_labelling
+
+    start_for_labelling()
     atexit.register(os._exit, 0)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     parent = os.getppid()
@@ -80,6 +84,9 @@ def worker_pool(n_workers: int, model_path: str | None = None
     if n_workers < 1:
         yield None
         return
+    import multiprocessing  # here: a process labelling alone does without (~15 ms)
+    from concurrent.futures import ProcessPoolExecutor
+
     executor = ProcessPoolExecutor(n_workers, multiprocessing.get_context("spawn"),
                                    initializer=_start_worker)
     try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 from collections.abc import Sequence
 
 #: Input bytes worth one more process. A worker costs about a second of CPU to start
@@ -64,6 +65,46 @@ def choose_processes(paths: Sequence, cores: int | None = None,
            f"{BYTES_PER_PROCESS / 1e6:g} MB of input, at most one per file and one more "
            f"per idle core")
     return processes, why
+
+
+#: The variables that set how many threads numpy's BLAS library starts (OpenBLAS, MKL, or
+#: one built with OpenMP), set by :func:`one_blas_thread`.
+BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")
+
+
+def one_blas_thread() -> bool:
+    """Have numpy's BLAS library start no threads in this process; whether it still could.
+
+    Labelling multiplies small matrices (its sparse products are scipy's, single-threaded),
+    so the thread pool that OpenBLAS starts when numpy is imported never works for it, yet
+    its thread spins on the other core for about 0.1 s of CPU at every process start, the
+    worker processes' included, and takes that core from the process next to it. The
+    variables are read when numpy is imported: set here only while numpy is not (and only
+    those the user has not set). Worker processes started afterwards inherit them.
+    """
+    if "numpy" in sys.modules:
+        return False
+    for name in BLAS_THREADS:
+        os.environ.setdefault(name, "1")
+    return True
+
+
+#: Allocations between two collections of the garbage collector's youngest generation while
+#: a process imports the labelling code and loads its model (:func:`start_for_labelling`).
+START_ALLOCATIONS = 200_000
+
+
+def start_for_labelling() -> None:
+    """Tune a process that is about to import the labelling code, load a model and label.
+
+    Its BLAS library starts no threads (:func:`one_blas_thread`), and its youngest objects
+    are collected after :data:`START_ALLOCATIONS` allocations instead of 700: importing the
+    code and loading the model made ~100 collections (~50 ms of CPU a process, every worker
+    too) that found next to nothing to free (modules, classes and the model all stay).
+    :func:`settle_for_labelling` sets the thresholds of labelling once the model is loaded.
+    """
+    one_blas_thread()
+    gc.set_threshold(START_ALLOCATIONS, 20, 100)
 
 
 def settle_for_labelling() -> None:

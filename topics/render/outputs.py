@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from ..compare import Comparison
 from ..pipeline.model import LabelledUnits, ThemeProfile, UnitResult, theme_profile
 from ..taxonomy import Taxonomy
+from . import BOM_FORMATS, WHOLE_FORMATS  # noqa: F401 (defined there: cheap to import)
 from .jsonl import labelled_jsonl_many
 from .tables import (
     comparison_csv,
@@ -91,11 +92,6 @@ def renderer(fmt: str, taxonomy: Taxonomy, explain: bool = False, width: int | N
     return Renderer(fmt, taxonomy, explain and not table, width if table else None,
                     profile_only and table)
 
-
-#: Formats that :func:`whole_output` writes: they need every report at once.
-WHOLE_FORMATS = ("xlsx", "html")
-#: Formats written with a UTF-8 byte-order mark (for spreadsheet programs).
-BOM_FORMATS = ("csv",)
 
 
 def whole_output(fmt: str, reports: list[tuple[str, list[UnitResult], ThemeProfile]],
