@@ -10,11 +10,12 @@ knows the heading it sits under. Offsets always point into the original text.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
 from itertools import accumulate, chain, compress, groupby, repeat
-from operator import attrgetter, gt, is_not, le
+from operator import attrgetter, gt, is_not, itemgetter, le
 
 #: Longest unit, in characters; longer runs are split at commas or hard-wrapped.
 MAX_UNIT_CHARS = 300
@@ -360,11 +361,12 @@ def _continues(prev: _Line, nxt: _Line, min_chars: int = _JOIN_MIN_CHARS) -> boo
         return False
     if len(chars) < min(min_chars, 20) and not _OPENER.search(chars):
         return False  # too short for a full line, and no quote or bracket left open
-    last = max(map(chars.rfind, _TERMINALS))
-    if not ((last >= 0 and len(chars) >= min(min_chars, 20)) or len(chars) >= min_chars):
-        open_part = chars[last + 1:]  # short: goes on only with a quote or bracket left open
-        if not any(map(gt, map(open_part.count, _OPENING), map(open_part.count, _CLOSING))):
-            return False
+    if len(chars) < min_chars:  # a full line goes on whatever ended in it
+        last = max(map(chars.rfind, _TERMINALS))
+        if not (last >= 0 and len(chars) >= min(min_chars, 20)):
+            open_part = chars[last + 1:]  # short: goes on only with a quote or bracket left open
+            if not any(map(gt, map(open_part.count, _OPENING), map(open_part.count, _CLOSING))):
+                return False
     return not (prev.looks_like_heading or nxt.looks_like_heading
                 or prev.stands_alone or nxt.stands_alone)
 
@@ -479,16 +481,23 @@ def _cap_span(text: str, start: int, end: int, limit: int) -> list[tuple[int, in
 
 
 def _written(piece: str, first: int, spaces: tuple[tuple[int, str], ...]) -> str | None:
-    """``piece`` (at ``first`` in its line) with the spaces dropped inside it put back."""
-    inside = [(p - first, c) for p, c in spaces if first < p < first + len(piece)]
+    """``piece`` (at ``first`` in its line) with the spaces dropped inside it put back.
+
+    ``spaces`` are in the order of their positions (as ``_Line.spaces``).
+    """
+    inside = spaces[bisect_right(spaces, first, key=_POSITION)
+                    :bisect_left(spaces, first + len(piece), key=_POSITION)]
     if not inside:
         return None
     parts, last = [], 0
     for p, c in inside:
-        parts += [piece[last:p], c]
-        last = p
+        parts += [piece[last:p - first], c]
+        last = p - first
     parts.append(piece[last:])
     return "".join(parts)
+
+
+_POSITION = itemgetter(0)
 
 
 def _open_heading(stack: list[tuple[int, int]], level: int, index: int) -> int | None:
