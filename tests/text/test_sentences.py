@@ -315,6 +315,17 @@ def test_lines_needing_cleaning_are_found_as_by_the_plain_pattern(text):
         assert _may_need_cleaning(text)  # (it may say so of a line with nothing to strip)
 
 
+def test_the_class_of_chinese_characters_is_what_is_cjk_accepts():
+    import re
+    import sys
+
+    from topics.text.sentences import _CJK_CLASS, _is_cjk
+
+    chinese = re.compile(f"[{_CJK_CLASS}]")
+    assert [c for c in map(chr, range(sys.maxunicode + 1))
+            if (chinese.match(c) is not None) != _is_cjk(c)] == []
+
+
 def test_a_line_with_a_space_but_the_plain_one_or_a_bom_is_not_printable():
     from topics.text.sentences import _SPACES
 

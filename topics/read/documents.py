@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -81,7 +82,7 @@ def read_report(path: str | Path, encoding: str | None = None,
     Word document by its signature is read as one; ``.doc``, ``.wps`` and the like are
     refused with how to convert them.
     """
-    suffix = Path(path).suffix.lower()
+    suffix = os.path.splitext(path)[1].lower()
     if suffix in UNSUPPORTED:
         raise InputError(unsupported_message(str(path), UNSUPPORTED[suffix]))
     return report_from_bytes(read_bytes(path, max_bytes), str(path), suffix, encoding,

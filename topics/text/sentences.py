@@ -14,7 +14,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
-from itertools import chain, compress, groupby, repeat
+from itertools import accumulate, chain, compress, groupby, repeat
 from operator import add, attrgetter, gt, is_not, itemgetter, le, sub
 
 #: Longest unit, in characters; longer runs are split at commas or hard-wrapped.
@@ -55,9 +55,11 @@ _RUN_IN_LIST = re.compile(r"[：:](?=一是|一[、.．]|[（(]一[）)]|1[、�
 _MD_HEADING = re.compile(r"^\s*(#{1,6})\s*")
 _ALNUM = re.compile(r"[^\W_]")  # what str.isalnum accepts
 _TERMINAL = re.compile(f"[{re.escape(_TERMINALS)}]")
-_TERMINAL_TAIL = re.compile(f"[{re.escape(_TERMINALS)}”’」』）)]*")
-_SENTENCE = re.compile(f"[^{re.escape(_TERMINALS)}]*{_TERMINAL.pattern}{_TERMINAL_TAIL.pattern}"
-                       f"|[^{re.escape(_TERMINALS)}]+")
+_TAIL = _TERMINALS + "”’」』）)"  # what may follow a sentence's terminal in it
+_TERMINAL_TAIL = re.compile(f"[{re.escape(_TAIL)}]*")
+# Possessive: what [^terminals] took, a terminal cannot take back (so a failure is quick).
+_SENTENCE = re.compile(f"[^{re.escape(_TERMINALS)}]*+{_TERMINAL.pattern}{_TERMINAL_TAIL.pattern}"
+                       f"|[^{re.escape(_TERMINALS)}]++")
 _HIDE_TERMINALS = str.maketrans(_TERMINALS, "\0" * len(_TERMINALS))
 _QUOTE_OPEN = re.compile(f"[{re.escape(''.join(_QUOTE_PAIRS))}]")
 #: A line at least this long that ends without a terminal is taken to break a sentence
@@ -294,6 +296,11 @@ def _has_markup(line: str) -> bool:
 
 
 _SPACE_RUNS = re.compile(r"(\s+)")  # split keeps the runs
+# The characters _is_cjk accepts, as a class (tested to agree).
+_CJK_CLASS = ("\u2018-\u201f\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef"
+              "\U00020000-\U0002ffff")
+# A run of " " that _clean_spaces keeps (as one space): between two characters not Chinese.
+_KEPT_SPACES = re.compile(rf"(?<=[^\s{_CJK_CLASS}]) +(?=[^\s{_CJK_CLASS}])")
 
 
 def _clean_spaces(line: str, base: int, md_level: int | None) -> _Line:
@@ -310,6 +317,8 @@ def _clean_spaces(line: str, base: int, md_level: int | None) -> _Line:
             if not _ALNUM.search(line):
                 return _Line("", [], None)
             return _Line(line, range(base, base + len(line)), md_level)
+        if not _KEPT_SPACES.search(line):  # each space goes (most lines of Chinese text)
+            return _without_spaces(pieces, base, md_level)
         runs: Iterator[str] = repeat(" ")
     else:
         pieces = _SPACE_RUNS.split(line)
@@ -349,11 +358,27 @@ def _clean_spaces(line: str, base: int, md_level: int | None) -> _Line:
     return _Line(text, _offsets(starts, origins, length), md_level, tuple(spaces))
 
 
+def _without_spaces(pieces: list[str], base: int, md_level: int | None) -> _Line:
+    """``_clean_spaces`` of a line (at ``base``) split at " ", when every space in it goes.
+
+    Each piece but the first stands where the one before it ends, a space further on;
+    each run of spaces between two pieces is noted in ``spaces`` where it went.
+    """
+    origins = compress(accumulate(map((1).__add__, map(len, pieces)), initial=base), pieces)
+    kept = list(filter(None, pieces))
+    starts = list(accumulate(map(len, kept), initial=0))  # and, last, the length
+    text = "".join(kept)
+    if not _ALNUM.search(text):
+        return _Line("", [], None)
+    return _Line(text, _offsets(starts[:-1], list(origins), starts[-1]), md_level,
+                 tuple(zip(starts[1:-1], repeat(" "))))
+
+
 # A line of whole sentences, each led by a letter or digit (or a bracket and one), with no
 # space, markup, book title or colon: nothing to clean, one paragraph of its own (it ends
 # with a terminal), no title, every sentence a unit as _SENTENCE finds it.
 _EASY = re.compile(
-    rf"(?:[（(]?[^\W_][^{re.escape(_TERMINALS)}{_SPACES}#\ufeff\\*_{_QUOTE_OPENER}：:]*"
+    rf"(?:[（(]?[^\W_][^{re.escape(_TERMINALS)}{_SPACES}#\ufeff\\*_{_QUOTE_OPENER}：:]*+"
     rf"{_TERMINAL.pattern}{_TERMINAL_TAIL.pattern})+")
 
 
@@ -369,7 +394,7 @@ def _lines(text: str, plain_lines: frozenset[int] = frozenset()) -> list[_Line]:
     for number, raw in enumerate(text.splitlines(keepends=True)):
         line = raw.rstrip("\r\n")
         if line:
-            if easy and easy(line):
+            if easy and line[-1] in _TAIL and easy(line):  # (an easy line ends so)
                 add(_Line(line, range(base, base + len(line)), None, (), False, True))
             elif line[0] == "#" or _may_need_cleaning(line):  # (else _clean_line keeps it)
                 cleaned = _clean_line(line, base)
@@ -426,7 +451,7 @@ def _paragraphs(text: str, rejoin: bool = True,
     width = _join_width(lines)
     current: _Line | None = None
     for line in lines:
-        if (rejoin and current is not None
+        if (rejoin and current is not None and not current.easy  # (it ends a sentence)
                 and (current.chars.rstrip(_CLOSERS) or current.chars)[-1] not in _ENDS
                 and _continues(current, line, width)):
             shift = len(current.chars)
@@ -466,8 +491,8 @@ def _sentence_spans(text: str) -> list[tuple[int, int]]:
     terminals inside quotes and book titles are hidden first, so they end nothing.
     """
     if _QUOTE_OPENER not in text:  # no book title: most paragraphs are one sentence
-        first = _TERMINAL.search(text)
-        if first is None or _TERMINAL_TAIL.match(text, first.end()).end() == len(text):
+        first = _SENTENCE.match(text)  # (None for "" alone)
+        if first is None or first.end() == len(text):
             return [(0, len(text))] if text.strip() else []
     masked = text
     quotes = _quote_spans(text) if _QUOTE_OPENER in text else ()
