@@ -608,24 +608,26 @@ def split_units(text: str, report: str = "", max_chars: int = MAX_UNIT_CHARS,
     stack: list[tuple[int, int]] = []  # (level, unit index) of open headings
     parent = None  # the innermost open heading's index: stack[-1][1], or None
     for number, para in enumerate(_paragraphs(text, rejoin, plain_lines)):
-        chars, offsets, plain, spaces = para.chars, para.offsets, para.plain, para.spaces
+        chars = para.chars
         # An easy line's units must be the general path's below (see
         # test_lines_of_whole_sentences_split_as_by_the_general_path).
         if para.easy and len(chars) <= max_chars:
-            base = offsets.start
-            for match in _SENTENCE.finditer(chars):
-                s, e = match.span()
-                head = chars[s]
+            start = para.offsets.start
+            for sentence in _SENTENCE.findall(chars):  # one after another, the line's all
+                end = start + len(sentence)
+                head = sentence[0]
                 level = (None if not (head in _OUTLINE_FIRST or head.isdecimal())
-                         else outline_level(match.group()))
+                         else outline_level(sentence))
                 if level is None:
-                    add(Unit(report, len(units), match.group(), base + s, base + e, False, None,
-                             parent, number, None))
+                    add(Unit(report, len(units), sentence, start, end, False, None, parent,
+                             number, None))
                 else:
                     parent = len(units)
-                    add(Unit(report, parent, match.group(), base + s, base + e, True, level,
+                    add(Unit(report, parent, sentence, start, end, True, level,
                              _open_heading(stack, level, parent), number, None))
+                start = end
             continue
+        offsets, plain, spaces = para.offsets, para.plain, para.spaces
         spans = _sentence_spans(chars)
         if "：" in chars or ":" in chars:
             spans = _run_in_lists(chars, spans)
