@@ -504,12 +504,14 @@ def _sentence_spans(text: str) -> list[tuple[int, int]]:
         parts.append(text[last:])
         masked = "".join(parts)
     merged: list[tuple[int, int]] = []
-    for match in _SENTENCE.finditer(masked):
-        s, e = match.span()
+    s = 0
+    for sentence in _SENTENCE.findall(masked):  # one after another, the whole text
+        e = s + len(sentence)
         if merged and not (text[s].isalnum() or _ALNUM.search(text, s, e)):
             merged[-1] = (merged[-1][0], e)  # trailing symbols (emoji, dashes) stay with it
         else:
             merged.append((s, e))
+        s = e
     # Every span after the first holds a letter or digit; the first may be only spaces.
     if merged and not text[merged[0][0] : merged[0][1]].strip():
         del merged[0]
@@ -546,15 +548,16 @@ def _cap_span(text: str, start: int, end: int, limit: int) -> list[tuple[int, in
     return pieces
 
 
-def _written(piece: str, first: int, spaces: tuple[tuple[int, str], ...]) -> str | None:
+def _written(piece: str, first: int, spaces: tuple[tuple[int, str], ...],
+             positions: list[int]) -> str | None:
     """``piece`` (at ``first`` in its line) with the spaces dropped inside it put back.
 
-    ``spaces`` are in the order of their positions (as ``_Line.spaces``).
+    ``spaces`` are in the order of their positions (as ``_Line.spaces``), ``positions``.
     """
-    inside = spaces[bisect_right(spaces, first, key=_POSITION)
-                    :bisect_left(spaces, first + len(piece), key=_POSITION)]
-    if not inside:
-        return None
+    start = bisect_right(positions, first)
+    if start == len(positions) or positions[start] >= first + len(piece):
+        return None  # (most pieces)
+    inside = spaces[start:bisect_left(positions, first + len(piece), start)]
     parts, last = [], 0
     for p, c in inside:
         parts += [piece[last:p - first], c]
@@ -562,8 +565,6 @@ def _written(piece: str, first: int, spaces: tuple[tuple[int, str], ...]) -> str
     parts.append(piece[last:])
     return "".join(parts)
 
-
-_POSITION = itemgetter(0)
 
 
 def _open_heading(stack: list[tuple[int, int]], level: int, index: int) -> int | None:
@@ -628,6 +629,7 @@ def split_units(text: str, report: str = "", max_chars: int = MAX_UNIT_CHARS,
                 start = end
             continue
         offsets, plain, spaces = para.offsets, para.plain, para.spaces
+        positions = list(map(itemgetter(0), spaces)) if spaces else []  # of each space
         spans = _sentence_spans(chars)
         if "：" in chars or ":" in chars:
             spans = _run_in_lists(chars, spans)
@@ -654,11 +656,11 @@ def split_units(text: str, report: str = "", max_chars: int = MAX_UNIT_CHARS,
                     add(Unit(report, parent, piece, offsets[cs],
                              offsets[cs + len(piece) - 1] + 1, True, level,
                              _open_heading(stack, level, parent), number,
-                             _written(piece, cs, spaces) if spaces else None))
+                             _written(piece, cs, spaces, positions) if spaces else None))
                 else:
                     add(Unit(report, len(units), piece, offsets[cs],
                              offsets[cs + len(piece) - 1] + 1, False, None, parent, number,
-                             _written(piece, cs, spaces) if spaces else None))
+                             _written(piece, cs, spaces, positions) if spaces else None))
     return units
 
 
