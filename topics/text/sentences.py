@@ -13,7 +13,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 from itertools import accumulate, chain, compress, groupby, repeat
 from operator import add, attrgetter, gt, is_not, itemgetter, le, sub
 
@@ -299,8 +299,15 @@ _SPACE_RUNS = re.compile(r"(\s+)")  # split keeps the runs
 # The characters _is_cjk accepts, as a class (tested to agree).
 _CJK_CLASS = ("\u2018-\u201f\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef"
               "\U00020000-\U0002ffff")
-# A run of " " that _clean_spaces keeps (as one space): between two characters not Chinese.
-_KEPT_SPACES = re.compile(rf"(?<=[^\s{_CJK_CLASS}]) +(?=[^\s{_CJK_CLASS}])")
+
+
+@cache
+def _kept_spaces() -> re.Pattern[str]:
+    """A run of " " that _clean_spaces keeps (as one space): between two characters not Chinese.
+
+    Compiled when first needed: its classes take milliseconds to compile.
+    """
+    return re.compile(rf"(?<=[^\s{_CJK_CLASS}]) +(?=[^\s{_CJK_CLASS}])")
 
 
 def _clean_spaces(line: str, base: int, md_level: int | None) -> _Line:
@@ -317,7 +324,7 @@ def _clean_spaces(line: str, base: int, md_level: int | None) -> _Line:
             if not _ALNUM.search(line):
                 return _Line("", [], None)
             return _Line(line, range(base, base + len(line)), md_level)
-        if not _KEPT_SPACES.search(line):  # each space goes (most lines of Chinese text)
+        if not _kept_spaces().search(line):  # each space goes (most lines of Chinese text)
             return _without_spaces(pieces, base, md_level)
         runs: Iterator[str] = repeat(" ")
     else:
