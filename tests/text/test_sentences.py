@@ -127,17 +127,15 @@ def test_lines_of_spaces_alone_are_cleaned_as_by_the_general_loop(raw, base):
 
     Spaces noted where they were dropped included; and as the reference.
     """
-    import re
-
     from topics.text import sentences
 
     fast = sentences._clean_line(raw, base)
-    original = sentences._MARKUP
+    original = sentences._has_markup
     try:
-        sentences._MARKUP = re.compile("")  # every line through the general loop
+        sentences._has_markup = lambda line: True  # every line through the general loop
         general = sentences._clean_line(raw, base)
     finally:
-        sentences._MARKUP = original
+        sentences._has_markup = original
     assert (fast.chars, list(fast.offsets), fast.md_level, fast.spaces) == \
         (general.chars, list(general.offsets), general.md_level, general.spaces)
     expected = _clean_line_reference(raw, base)
@@ -310,12 +308,28 @@ def test_sentence_spans_equal_the_terminal_by_terminal_split(text):
 def test_lines_needing_cleaning_are_found_as_by_the_plain_pattern(text):
     import re
 
-    from topics.text.sentences import _NEEDS_CLEANING
+    from topics.text.sentences import _has_markup, _may_need_cleaning
 
-    plain = re.compile(r"[\s\ufeff\\]|\*\*|__")
-    for pos in range(len(text) + 1):
-        found, expected = _NEEDS_CLEANING.search(text, pos), plain.search(text, pos)
-        assert (found and found.start()) == (expected and expected.start())
+    assert _has_markup(text) == bool(re.search(r"[\ufeff\\]|\*\*|__", text))
+    if re.search(r"[\s\ufeff\\]|\*\*|__", text):
+        assert _may_need_cleaning(text)  # (it may say so of a line with nothing to strip)
+
+
+def test_the_class_of_chinese_characters_is_what_is_cjk_accepts():
+    import re
+    import sys
+
+    from topics.text.sentences import _CJK_CLASS, _is_cjk
+
+    chinese = re.compile(f"[{_CJK_CLASS}]")
+    assert [c for c in map(chr, range(sys.maxunicode + 1))
+            if (chinese.match(c) is not None) != _is_cjk(c)] == []
+
+
+def test_a_line_with_a_space_but_the_plain_one_or_a_bom_is_not_printable():
+    from topics.text.sentences import _SPACES
+
+    assert not any(c.isprintable() for c in _SPACES.replace(" ", "") + "\ufeff")
 
 
 def _clean_line_reference(raw: str, base: int):

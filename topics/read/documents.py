@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -81,7 +82,7 @@ def read_report(path: str | Path, encoding: str | None = None,
     Word document by its signature is read as one; ``.doc``, ``.wps`` and the like are
     refused with how to convert them.
     """
-    suffix = Path(path).suffix.lower()
+    suffix = os.path.splitext(path)[1].lower()
     if suffix in UNSUPPORTED:
         raise InputError(unsupported_message(str(path), UNSUPPORTED[suffix]))
     return report_from_bytes(read_bytes(path, max_bytes), str(path), suffix, encoding,
@@ -95,12 +96,14 @@ def report_from_bytes(data: bytes, name: str, suffix: str = "", encoding: str | 
     ``.docx`` and ``.pdf`` are read as such; other bytes as text, unless their signature
     says they are a PDF or a Word .docx.
     """
-    import io
-
-    kind = {".docx": "docx", ".pdf": "pdf"}.get(suffix) or sniff(data)
+    kind = _KINDS.get(suffix) or sniff(data)
     if kind == "docx":
+        import io
+
         report = docx_report(io.BytesIO(data), name, max_bytes)
     elif kind == "pdf":
+        import io
+
         report = ReportText(pdf_text(io.BytesIO(data), name, max_bytes))
     else:
         text = decode_bytes(data, name, encoding)
@@ -109,9 +112,12 @@ def report_from_bytes(data: bytes, name: str, suffix: str = "", encoding: str | 
             if not text.strip():
                 raise InputError(f"{printable(name)}: HTML markup but no text")
         report = ReportText(text)
-    if not report.text.strip():
+    if not report.text or report.text.isspace():
         raise InputError(f"{printable(name)}: empty report (no text)")
     return report
+
+
+_KINDS = {".docx": "docx", ".pdf": "pdf"}  # the kind of document a suffix says
 
 
 def _heading_level(style: str) -> int | None:

@@ -10,11 +10,12 @@ knows the heading it sits under. Offsets always point into the original text.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 from itertools import accumulate, chain, compress, groupby, repeat
-from operator import attrgetter, gt, is_not, le
+from operator import add, attrgetter, gt, is_not, itemgetter, le, sub
 
 #: Longest unit, in characters; longer runs are split at commas or hard-wrapped.
 MAX_UNIT_CHARS = 300
@@ -52,13 +53,13 @@ _OUTLINE_FIRST = frozenset(_CN_NUM + "（(" + "".join(map(chr, range(0x2460, 0x2
 # ("差距：一是……。二是……。"): the list starts a unit there, as its later items do.
 _RUN_IN_LIST = re.compile(r"[：:](?=一是|一[、.．]|[（(]一[）)]|1[、．]|1\.(?!\d)|[（(]1[）)]|①)")
 _MD_HEADING = re.compile(r"^\s*(#{1,6})\s*")
-# Spaces, a BOM, a backslash, ** or __ (led by one character class: a fast scan).
-_NEEDS_CLEANING = re.compile(r"[\s\ufeff\\*_](?:(?<=[\s\ufeff\\])|(?<=\*)\*|(?<=_)_)")
 _ALNUM = re.compile(r"[^\W_]")  # what str.isalnum accepts
 _TERMINAL = re.compile(f"[{re.escape(_TERMINALS)}]")
-_TERMINAL_TAIL = re.compile(f"[{re.escape(_TERMINALS)}”’」』）)]*")
-_SENTENCE = re.compile(f"[^{re.escape(_TERMINALS)}]*{_TERMINAL.pattern}{_TERMINAL_TAIL.pattern}"
-                       f"|[^{re.escape(_TERMINALS)}]+")
+_TAIL = _TERMINALS + "”’」』）)"  # what may follow a sentence's terminal in it
+_TERMINAL_TAIL = re.compile(f"[{re.escape(_TAIL)}]*")
+# Possessive: what [^terminals] took, a terminal cannot take back (so a failure is quick).
+_SENTENCE = re.compile(f"[^{re.escape(_TERMINALS)}]*+{_TERMINAL.pattern}{_TERMINAL_TAIL.pattern}"
+                       f"|[^{re.escape(_TERMINALS)}]++")
 _HIDE_TERMINALS = str.maketrans(_TERMINALS, "\0" * len(_TERMINALS))
 _QUOTE_OPEN = re.compile(f"[{re.escape(''.join(_QUOTE_PAIRS))}]")
 #: A line at least this long that ends without a terminal is taken to break a sentence
@@ -121,10 +122,50 @@ def outline_level(text: str) -> int | None:
     return _OUTLINE_LEVELS[match.lastindex - 1] if match else None
 
 
+class _Offsets:
+    """Where each character of a cleaned line stands in the original text, run by run.
+
+    The character at ``starts[k]`` of the line stands at ``origins[k]``, and those after it
+    (up to ``starts[k + 1]``, else the line's ``size``) follow it one by one: ``offsets[i]``
+    is found by bisection, with no list of every character's offset. A line whose
+    characters all follow one another has a ``range`` instead (see :func:`_offsets`).
+    """
+
+    __slots__ = ("starts", "origins", "size")
+
+    def __init__(self, starts: list[int], origins: list[int], size: int):
+        self.starts, self.origins, self.size = starts, origins, size
+
+    def __getitem__(self, position: int) -> int:
+        run = bisect_right(self.starts, position) - 1
+        return self.origins[run] + position - self.starts[run]
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __iter__(self) -> Iterator[int]:
+        ends = map(sub, [*self.starts[1:], self.size], self.starts)  # of each run, as lengths
+        return chain.from_iterable(map(range, self.origins, map(add, self.origins, ends)))
+
+
+def _offsets(starts: list[int], origins: list[int], size: int) -> _Offsets | range:
+    """The offsets of a line of ``size`` characters in runs (see :class:`_Offsets`)."""
+    if len(starts) == 1:
+        return range(origins[0], origins[0] + size)
+    return _Offsets(starts, origins, size)
+
+
+def _runs(offsets: _Offsets | range) -> tuple[list[int], list[int]]:
+    """``starts`` and ``origins`` of a line's offsets (see :class:`_Offsets`)."""
+    if isinstance(offsets, range):
+        return [0], [offsets.start]
+    return offsets.starts, offsets.origins
+
+
 @dataclass(slots=True)
 class _Line:
     chars: str
-    offsets: list[int] | range  # of each character in the original text
+    offsets: _Offsets | range  # of each character in the original text
     md_level: int | None  # number of '#' of a markdown heading, else None
     #: Where spaces next to Chinese text were dropped: ``(position in chars, space)``, the
     #: space standing before ``chars[position]`` as written (bylines, spaced titles, …).
@@ -182,18 +223,20 @@ def _clean_line(raw: str, base: int) -> _Line:
     """
     md_level = None
     pos = 0
-    match = _MD_HEADING.match(raw)
+    match = _MD_HEADING.match(raw) if raw[:1] == "#" or raw[:1].isspace() else None
     if match:
         md_level = len(match.group(1))
         pos = match.end()
-    if not _NEEDS_CLEANING.search(raw, pos):  # most lines: nothing to strip
-        if not _ALNUM.search(raw, pos):
+    rest = raw[pos:] if pos else raw
+    if not _may_need_cleaning(rest):  # most lines: nothing to strip
+        if not _ALNUM.search(rest):
             return _Line("", [], None)
-        return _Line(raw[pos:], range(base + pos, base + len(raw)), md_level)
-    if not _MARKUP.search(raw, pos):  # most of the others: spaces alone
-        return _clean_spaces(raw, pos, base, md_level)
+        return _Line(rest, range(base + pos, base + len(raw)), md_level)
+    if not _has_markup(rest):  # most of the others: spaces alone
+        return _clean_spaces(rest, base + pos, md_level)
     chars: list[str] = []  # kept pieces of raw, and inserted single spaces
-    offsets: list[int] = []
+    starts: list[int] = []  # where each run of offsets starts in the kept text (_Offsets)
+    origins: list[int] = []
     spaces: list[tuple[int, str]] = []  # (position in the kept text, the space dropped)
     length = 0  # characters kept so far
     prev = ""  # the last character kept
@@ -202,7 +245,8 @@ def _clean_line(raw: str, base: int) -> _Line:
         start, end = stop.span()
         if start > pos:
             chars.append(raw[pos:start])
-            offsets.extend(range(base + pos, base + start))
+            starts.append(length)
+            origins.append(base + pos)
             length += start - pos
             prev = raw[start - 1]
         pos = end
@@ -218,103 +262,130 @@ def _clean_line(raw: str, base: int) -> _Line:
                 if not (_is_cjk(prev) or _is_cjk(nxt)):
                     if prev != " ":
                         chars.append(" ")
-                        offsets.append(base + i)
+                        starts.append(length)
+                        origins.append(base + i)
                         prev = " "
                         length += 1
                 elif not spaces or spaces[-1][0] != length:  # a run: one space
                     spaces.append((length, " " if raw[i] != "\u3000" else raw[i]))
     if pos < n:
         chars.append(raw[pos:])
-        offsets.extend(range(base + pos, base + n))
-    text = "".join(chars)
-    if text.endswith(" "):
-        stripped = text.rstrip(" ")
-        del offsets[len(stripped):]
-        text = stripped
+        starts.append(length)
+        origins.append(base + pos)
+    text = "".join(chars).rstrip(" ")  # only inserted spaces can end it: runs of their own
+    del starts[bisect_left(starts, len(text)):]
+    del origins[len(starts):]
     if not _ALNUM.search(text):
         return _Line("", [], None)  # separator lines such as "_____"
-    return _Line(text, offsets, md_level, tuple(spaces))
+    return _Line(text, _offsets(starts, origins, len(text)), md_level, tuple(spaces))
 
 
-# What ``_clean_line`` strips other than spaces: a BOM, a backslash, ``**`` or ``__`` (led
-# by one character class, as _NEEDS_CLEANING: a fast scan).
-_MARKUP = re.compile(r"[\ufeff\\*_](?:(?<=[\ufeff\\])|(?<=\*)\*|(?<=_)_)")
-_SPACE_RUNS = re.compile(r"(\s+)")
-_OTHER_SPACE = re.compile(r"[^\S ]")  # a space other than " " (a tab, U+3000, …)
+def _may_need_cleaning(line: str) -> bool:
+    """Whether ``line`` may hold a space, a BOM, a backslash, ``**`` or ``__`` to strip.
+
+    A space other than " " or a BOM makes a line not printable (tested); so do other
+    characters, which the cleaning then keeps as they are.
+    """
+    return (" " in line or not line.isprintable() or "\\" in line or "**" in line
+            or "__" in line)
 
 
-def _clean_spaces(raw: str, pos: int, base: int, md_level: int | None) -> _Line:
-    """``_clean_line`` of a line whose only characters to strip from ``pos`` are spaces.
+def _has_markup(line: str) -> bool:
+    """Whether ``line`` holds a BOM, a backslash, ``**`` or ``__``: markup to strip."""
+    return "\ufeff" in line or "\\" in line or "**" in line or "__" in line
+
+
+_SPACE_RUNS = re.compile(r"(\s+)")  # split keeps the runs
+# The characters _is_cjk accepts, as a class (tested to agree).
+_CJK_CLASS = ("\u2018-\u201f\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef"
+              "\U00020000-\U0002ffff")
+
+
+@cache
+def _kept_spaces() -> re.Pattern[str]:
+    """A run of " " that _clean_spaces keeps (as one space): between two characters not Chinese.
+
+    Compiled when first needed: its classes take milliseconds to compile.
+    """
+    return re.compile(rf"(?<=[^\s{_CJK_CLASS}]) +(?=[^\s{_CJK_CLASS}])")
+
+
+def _clean_spaces(line: str, base: int, md_level: int | None) -> _Line:
+    """``_clean_line`` of a line (at ``base``) whose only characters to strip are spaces.
 
     Each run of spaces acts by its last space, between the characters around it (never
     spaces): between two that are not Chinese it is kept as one space; else it goes, noted
     in ``spaces``; runs at either end go. Piece by piece, not character by character: the
     same line as the general loop's (tested).
     """
-    line = raw[pos:] if pos else raw
-    words = line.split(" ")
-    if "" not in words and not _OTHER_SPACE.search(line):  # one " " between words, as most
-        if line.isascii():  # each space kept, nothing else to strip: the line as it is
+    if line.isprintable():  # its spaces are all " " (the others are not printable)
+        pieces = line.split(" ")  # a run of n spaces leaves n - 1 empty pieces
+        if line.isascii() and "" not in pieces:  # each space kept: the line as it is
             if not _ALNUM.search(line):
                 return _Line("", [], None)
-            return _Line(line, range(base + pos, base + len(raw)), md_level)
-        pieces = [" "] * (2 * len(words) - 1)  # as _SPACE_RUNS.split cuts it
-        pieces[0::2] = words
+            return _Line(line, range(base, base + len(line)), md_level)
+        if not _kept_spaces().search(line):  # each space goes (most lines of Chinese text)
+            return _without_spaces(pieces, base, md_level)
+        runs: Iterator[str] = repeat(" ")
     else:
-        pieces = _SPACE_RUNS.split(line)  # text, run, ..., text (only the ends may be "")
-    if line.isascii():  # nothing Chinese: every run between two characters is one space
-        text = " ".join(filter(None, pieces[0::2]))
-        if not _ALNUM.search(text):
-            return _Line("", [], None)
-        bounds = list(accumulate(map(len, pieces), initial=base + pos))  # of each piece
-        starts = bounds[:-1]  # a run keeps its last space; one at either end, nothing
-        starts[1::2] = [end - 1 for end in bounds[2::2]]
-        if not pieces[0]:
-            starts[1] += 1
-        if not pieces[-1]:
-            starts[-2] += 1
-        return _Line(text, list(chain.from_iterable(map(range, starts, bounds[1:]))),
-                     md_level)
-    first = pieces[0]
-    chars, starts, ends = [first], [base + pos], [base + pos + len(first)]
+        pieces = _SPACE_RUNS.split(line)
+        runs = iter(pieces[1::2])  # runs of any spaces between the pieces
+        del pieces[1::2]
+    chars: list[str] = []
+    starts: list[int] = []  # where each run of offsets starts in the kept text (_Offsets)
+    origins: list[int] = []
     spaces: list[tuple[int, str]] = []
-    length, at, prev = len(first), pos + len(first), first[-1:]
-    for i in range(1, len(pieces), 2):
-        run, piece = pieces[i], pieces[i + 1]
-        at += len(run)
-        if prev and piece:
-            nxt = piece[0]  # below U+2018 nothing is Chinese (_is_cjk): most letters, digits
-            if ((prev < "\u2018" or not _is_cjk(prev))
-                    and (nxt < "\u2018" or not _is_cjk(nxt))):
-                chars.append(" ")
-                starts.append(base + at - 1)
-                ends.append(base + at)
+    length, at = 0, base  # characters kept so far; the offset of the next piece
+    prev = gap = ""  # the last character kept; the run of spaces before the piece
+    for piece in pieces:
+        if piece:
+            if not prev:  # the line's first piece
+                starts.append(length)
+                origins.append(at)
+            # below U+2018 nothing is Chinese (_is_cjk): most letters, digits
+            elif ((prev < "\u2018" or not _is_cjk(prev))
+                    and (piece[0] < "\u2018" or not _is_cjk(piece[0]))):
+                chars.append(" ")  # kept: the run's last space, the piece right after it
+                starts.append(length)
+                origins.append(at - 1)
                 length += 1
             else:
-                spaces.append((length, "\u3000" if run[-1] == "\u3000" else " "))
-        if piece:  # after a space kept or dropped, or the line's first characters
+                spaces.append((length, "\u3000" if gap[-1] == "\u3000" else " "))
+                starts.append(length)
+                origins.append(at)
             chars.append(piece)
-            starts.append(base + at)
-            at += len(piece)
-            ends.append(base + at)
             length += len(piece)
+            at += len(piece)
             prev = piece[-1]
+        gap = next(runs, "")  # (an empty piece: the run goes on)
+        at += len(gap)
     text = "".join(chars)
     if not _ALNUM.search(text):
         return _Line("", [], None)
-    return _Line(text, list(chain.from_iterable(map(range, starts, ends))), md_level,
-                 tuple(spaces))
+    return _Line(text, _offsets(starts, origins, length), md_level, tuple(spaces))
 
 
-# A line that may be a markdown heading or that needs cleaning (see ``_clean_line``).
-_LINE_NEEDS_WORK = re.compile(r"^#|" + _NEEDS_CLEANING.pattern)
-# A character that every match of _LINE_NEEDS_WORK holds: a plain scan rules most lines out.
-_MAY_NEED_WORK = re.compile(rf"[#{_SPACES}\ufeff\\*_]")
+def _without_spaces(pieces: list[str], base: int, md_level: int | None) -> _Line:
+    """``_clean_spaces`` of a line (at ``base``) split at " ", when every space in it goes.
+
+    Each piece but the first stands where the one before it ends, a space further on;
+    each run of spaces between two pieces is noted in ``spaces`` where it went.
+    """
+    origins = compress(accumulate(map((1).__add__, map(len, pieces)), initial=base), pieces)
+    kept = list(filter(None, pieces))
+    starts = list(accumulate(map(len, kept), initial=0))  # and, last, the length
+    text = "".join(kept)
+    if not _ALNUM.search(text):
+        return _Line("", [], None)
+    return _Line(text, _offsets(starts[:-1], list(origins), starts[-1]), md_level,
+                 tuple(zip(starts[1:-1], repeat(" "))))
+
+
 # A line of whole sentences, each led by a letter or digit (or a bracket and one), with no
 # space, markup, book title or colon: nothing to clean, one paragraph of its own (it ends
 # with a terminal), no title, every sentence a unit as _SENTENCE finds it.
 _EASY = re.compile(
-    rf"(?:[（(]?[^\W_][^{re.escape(_TERMINALS)}{_SPACES}#\ufeff\\*_{_QUOTE_OPENER}：:]*"
+    rf"(?:[（(]?[^\W_][^{re.escape(_TERMINALS)}{_SPACES}#\ufeff\\*_{_QUOTE_OPENER}：:]*+"
     rf"{_TERMINAL.pattern}{_TERMINAL_TAIL.pattern})+")
 
 
@@ -324,16 +395,15 @@ def _lines(text: str, plain_lines: frozenset[int] = frozenset()) -> list[_Line]:
     Lines numbered (from 0) in ``plain_lines`` are body text whatever they look like.
     """
     lines: list[_Line] = []
-    add, needs_work, alnum = lines.append, _LINE_NEEDS_WORK.search, _ALNUM.search
-    may_need_work = _MAY_NEED_WORK.search
+    add, alnum = lines.append, _ALNUM.search
     easy = _EASY.fullmatch if not plain_lines else None
     base = 0
     for number, raw in enumerate(text.splitlines(keepends=True)):
         line = raw.rstrip("\r\n")
         if line:
-            if easy and easy(line):
+            if easy and line[-1] in _TAIL and easy(line):  # (an easy line ends so)
                 add(_Line(line, range(base, base + len(line)), None, (), False, True))
-            elif may_need_work(line) and needs_work(line):
+            elif line[0] == "#" or _may_need_cleaning(line):  # (else _clean_line keeps it)
                 cleaned = _clean_line(line, base)
                 if cleaned.chars:
                     add(cleaned)
@@ -360,11 +430,12 @@ def _continues(prev: _Line, nxt: _Line, min_chars: int = _JOIN_MIN_CHARS) -> boo
         return False
     if len(chars) < min(min_chars, 20) and not _OPENER.search(chars):
         return False  # too short for a full line, and no quote or bracket left open
-    last = max(map(chars.rfind, _TERMINALS))
-    if not ((last >= 0 and len(chars) >= min(min_chars, 20)) or len(chars) >= min_chars):
-        open_part = chars[last + 1:]  # short: goes on only with a quote or bracket left open
-        if not any(map(gt, map(open_part.count, _OPENING), map(open_part.count, _CLOSING))):
-            return False
+    if len(chars) < min_chars:  # a full line goes on whatever ended in it
+        last = max(map(chars.rfind, _TERMINALS))
+        if not (last >= 0 and len(chars) >= min(min_chars, 20)):
+            open_part = chars[last + 1:]  # short: goes on only with a quote or bracket left open
+            if not any(map(gt, map(open_part.count, _OPENING), map(open_part.count, _CLOSING))):
+                return False
     return not (prev.looks_like_heading or nxt.looks_like_heading
                 or prev.stands_alone or nxt.stands_alone)
 
@@ -387,11 +458,15 @@ def _paragraphs(text: str, rejoin: bool = True,
     width = _join_width(lines)
     current: _Line | None = None
     for line in lines:
-        if (rejoin and current is not None
+        if (rejoin and current is not None and not current.easy  # (it ends a sentence)
                 and (current.chars.rstrip(_CLOSERS) or current.chars)[-1] not in _ENDS
                 and _continues(current, line, width)):
             shift = len(current.chars)
-            current = _Line(current.chars + line.chars, [*current.offsets, *line.offsets], None,
+            (starts, origins), (more_starts, more_origins) = map(_runs, (current.offsets,
+                                                                          line.offsets))
+            offsets = _Offsets([*starts, *(start + shift for start in more_starts)],
+                               [*origins, *more_origins], shift + len(line.chars))
+            current = _Line(current.chars + line.chars, offsets, None,
                             current.spaces + tuple((p + shift, c) for p, c in line.spaces))
             continue
         if current is not None:
@@ -423,8 +498,8 @@ def _sentence_spans(text: str) -> list[tuple[int, int]]:
     terminals inside quotes and book titles are hidden first, so they end nothing.
     """
     if _QUOTE_OPENER not in text:  # no book title: most paragraphs are one sentence
-        first = _TERMINAL.search(text)
-        if first is None or _TERMINAL_TAIL.match(text, first.end()).end() == len(text):
+        first = _SENTENCE.match(text)  # (None for "" alone)
+        if first is None or first.end() == len(text):
             return [(0, len(text))] if text.strip() else []
     masked = text
     quotes = _quote_spans(text) if _QUOTE_OPENER in text else ()
@@ -436,12 +511,14 @@ def _sentence_spans(text: str) -> list[tuple[int, int]]:
         parts.append(text[last:])
         masked = "".join(parts)
     merged: list[tuple[int, int]] = []
-    for match in _SENTENCE.finditer(masked):
-        s, e = match.span()
+    s = 0
+    for sentence in _SENTENCE.findall(masked):  # one after another, the whole text
+        e = s + len(sentence)
         if merged and not (text[s].isalnum() or _ALNUM.search(text, s, e)):
             merged[-1] = (merged[-1][0], e)  # trailing symbols (emoji, dashes) stay with it
         else:
             merged.append((s, e))
+        s = e
     # Every span after the first holds a letter or digit; the first may be only spaces.
     if merged and not text[merged[0][0] : merged[0][1]].strip():
         del merged[0]
@@ -478,17 +555,23 @@ def _cap_span(text: str, start: int, end: int, limit: int) -> list[tuple[int, in
     return pieces
 
 
-def _written(piece: str, first: int, spaces: tuple[tuple[int, str], ...]) -> str | None:
-    """``piece`` (at ``first`` in its line) with the spaces dropped inside it put back."""
-    inside = [(p - first, c) for p, c in spaces if first < p < first + len(piece)]
-    if not inside:
-        return None
+def _written(piece: str, first: int, spaces: tuple[tuple[int, str], ...],
+             positions: list[int]) -> str | None:
+    """``piece`` (at ``first`` in its line) with the spaces dropped inside it put back.
+
+    ``spaces`` are in the order of their positions (as ``_Line.spaces``), ``positions``.
+    """
+    start = bisect_right(positions, first)
+    if start == len(positions) or positions[start] >= first + len(piece):
+        return None  # (most pieces)
+    inside = spaces[start:bisect_left(positions, first + len(piece), start)]
     parts, last = [], 0
     for p, c in inside:
-        parts += [piece[last:p], c]
-        last = p
+        parts += [piece[last:p - first], c]
+        last = p - first
     parts.append(piece[last:])
     return "".join(parts)
+
 
 
 def _open_heading(stack: list[tuple[int, int]], level: int, index: int) -> int | None:
@@ -533,24 +616,27 @@ def split_units(text: str, report: str = "", max_chars: int = MAX_UNIT_CHARS,
     stack: list[tuple[int, int]] = []  # (level, unit index) of open headings
     parent = None  # the innermost open heading's index: stack[-1][1], or None
     for number, para in enumerate(_paragraphs(text, rejoin, plain_lines)):
-        chars, offsets, plain, spaces = para.chars, para.offsets, para.plain, para.spaces
+        chars = para.chars
         # An easy line's units must be the general path's below (see
         # test_lines_of_whole_sentences_split_as_by_the_general_path).
         if para.easy and len(chars) <= max_chars:
-            base = offsets.start
-            for match in _SENTENCE.finditer(chars):
-                s, e = match.span()
-                head = chars[s]
+            start = para.offsets.start
+            for sentence in _SENTENCE.findall(chars):  # one after another, the line's all
+                end = start + len(sentence)
+                head = sentence[0]
                 level = (None if not (head in _OUTLINE_FIRST or head.isdecimal())
-                         else outline_level(match.group()))
+                         else outline_level(sentence))
                 if level is None:
-                    add(Unit(report, len(units), match.group(), base + s, base + e, False, None,
-                             parent, number, None))
+                    add(Unit(report, len(units), sentence, start, end, False, None, parent,
+                             number, None))
                 else:
                     parent = len(units)
-                    add(Unit(report, parent, match.group(), base + s, base + e, True, level,
+                    add(Unit(report, parent, sentence, start, end, True, level,
                              _open_heading(stack, level, parent), number, None))
+                start = end
             continue
+        offsets, plain, spaces = para.offsets, para.plain, para.spaces
+        positions = list(map(itemgetter(0), spaces)) if spaces else []  # of each space
         spans = _sentence_spans(chars)
         if "：" in chars or ":" in chars:
             spans = _run_in_lists(chars, spans)
@@ -577,11 +663,11 @@ def split_units(text: str, report: str = "", max_chars: int = MAX_UNIT_CHARS,
                     add(Unit(report, parent, piece, offsets[cs],
                              offsets[cs + len(piece) - 1] + 1, True, level,
                              _open_heading(stack, level, parent), number,
-                             _written(piece, cs, spaces) if spaces else None))
+                             _written(piece, cs, spaces, positions) if spaces else None))
                 else:
                     add(Unit(report, len(units), piece, offsets[cs],
                              offsets[cs + len(piece) - 1] + 1, False, None, parent, number,
-                             _written(piece, cs, spaces) if spaces else None))
+                             _written(piece, cs, spaces, positions) if spaces else None))
     return units
 
 
