@@ -4,7 +4,15 @@ import re
 import pytest
 
 from topics.errors import InputError
-from topics.text.segment import Segmenter, TokenLists, is_noise, load_stopwords
+from topics.text.segment import (
+    _MARKED,
+    _RARE,
+    Segmenter,
+    TokenLists,
+    _rare_and_marked_rows,
+    is_noise,
+    load_stopwords,
+)
 from topics.text.sentences import split_units
 
 
@@ -162,6 +170,15 @@ def test_token_lists_with_some_texts_replaced(lists, data):
     assert replaced == expected
     assert replaced.flat == [t for tokens in expected for t in [*tokens, "\n"]][:-1]
     assert [replaced.flat[b] for b in replaced.breaks] == ["\n"] * (len(lists) - 1)
+
+
+@settings(deadline=None, max_examples=300)
+@given(st.lists(_MIXED | st.text(max_size=20), max_size=6))
+def test_rare_and_marked_rows_are_those_the_patterns_find(texts):
+    joined = "\n".join(texts)
+    assert _rare_and_marked_rows(texts, joined) == tuple(
+        [row for row, text in enumerate(texts) if pattern.search(text)]
+        for pattern in (_RARE, _MARKED))
 
 
 def test_unknown_backend():

@@ -96,16 +96,42 @@ def is_noise(token: str) -> bool:
     return bool(_NOISE.match(token))
 
 
-def _rows_of(texts: list[str], joined: str, pattern: re.Pattern) -> list[int]:
-    """The numbers of the texts where ``pattern`` matches ``joined``, in order.
+def _character_classes() -> np.ndarray:
+    """Per code point below 0x40000 (and one past them, for all above): bits of its kind.
 
-    ``joined`` is the texts joined by line breaks; ``pattern`` must match none.
+    :data:`_RARE` (1), a letter or digit beside which a mark counts (2), a mark of
+    :data:`_MARKED` (4); a test compares :func:`_rare_and_marked_rows` with the patterns.
     """
-    starts = [match.start() for match in pattern.finditer(joined)]
-    if not starts:
-        return []
+    classes = np.zeros(0x40001, dtype=np.uint8)
+    for low, high in ((0x3400, 0x4DBF), (0x9FD6, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x3FFFF)):
+        classes[low:high + 1] |= 1
+    for low, high in (("A", "Z"), ("a", "z"), ("0", "9")):
+        classes[ord(low):ord(high) + 1] |= 2
+    classes[[ord(mark) for mark in ".%+#&_-"]] |= 4
+    return classes
+
+
+_CLASSES = _character_classes()
+
+
+def _rare_and_marked_rows(texts: list[str], joined: str) -> tuple[list[int], list[int]]:
+    """The numbers of the texts that :data:`_RARE` matches, and of those :data:`_MARKED` does.
+
+    In order; one pass of numpy over ``joined``, the texts joined by line breaks.
+    """
+    codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    classes = np.take(_CLASSES, codes, mode="clip")  # above 0x3ffff: the last, no kind
+    rare = np.flatnonzero(classes & 1)
+    alnum = (classes & 2) != 0
+    beside = np.zeros(len(classes), dtype=bool)  # a letter or digit before or after
+    beside[1:] = alnum[:-1]
+    beside[:-1] |= alnum[1:]
+    marked = np.flatnonzero(((classes & 4) != 0) & beside)
+    if not len(rare) and not len(marked):
+        return [], []
     ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1)
-    return np.unique(np.searchsorted(ends, starts, side="right")).tolist()
+    return tuple(np.unique(np.searchsorted(ends, at, side="right")).tolist()
+                 for at in (rare, marked))
 
 
 class TokenLists(Sequence):
@@ -340,9 +366,9 @@ class Segmenter:
 
         ``joined`` is the texts joined by line breaks.
         """
-        rare = _rows_of(texts, joined, _RARE)
+        rare, marked = _rare_and_marked_rows(texts, joined)
         fixed = {row: self._jieba.lcut(texts[row], HMM=True) for row in rare}
-        for row in set(_rows_of(texts, joined, _MARKED)).difference(rare):
+        for row in set(marked).difference(rare):
             tokens = tokens_of(row)
             split = self._as_jieba(tokens)
             if len(split) != len(tokens):  # else no token was split: the same tokens
