@@ -15,7 +15,9 @@ Lines of the shipped texts (bench/real.py's corpora); ``render``: the shipped re
 Lines and CSV (plain and explained) and terminal table (one line per unit, and wrapped to 100
 columns) as ``classify`` renders a batch of them (``Renderer.many``; before: report by report,
 CSV and table from the results). ``--pieces`` picks some. CPU time (``process_time``), medians
-of the rounds: read the ratios, not the seconds (the machine is shared).
+of the rounds, and the median of each round's own ratio (a round runs the two sides back to
+back, so a load that drifts moves both): read the ratios, not the seconds (the machine is
+shared).
 """
 
 from __future__ import annotations
@@ -53,7 +55,11 @@ def _ab(pieces: dict, rounds: int) -> dict[str, float]:
             started = time.process_time()
             pieces[name]()
             times[name].append(time.process_time() - started)
-    return {name: statistics.median(values) for name, values in times.items()}
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    if {"before", "now"} <= set(times):  # each round's own ratio: steadier on a busy machine
+        medians["ratio"] = statistics.median(
+            b / n for b, n in zip(times["before"], times["now"], strict=True))
+    return medians
 
 
 def _batches(model, folder: Path, limit: int | None = None):
@@ -197,7 +203,8 @@ def main() -> None:
     print(f"medians of {args.rounds} rounds, CPU seconds (outputs asserted equal):")
     for piece, times in report.items():
         print(f"  {piece}: before {times['before']:.3f}, now {times['now']:.3f}: "
-              f"{times['before'] / times['now']:.2f}x")
+              f"{times['before'] / times['now']:.2f}x (median of the rounds' ratios "
+              f"{times['ratio']:.2f}x)")
 
 
 def _later_pieces(args, model, old_vectorize, old_inference, before_classifier, old_jsonl):
