@@ -43,6 +43,7 @@ _HMM_SKIP = re.compile(r"([a-zA-Z0-9]+(?:\.\d+)?%?)")
 # Only jieba-rs counts rare ideographs (extension A, U+9FD6-U+9FFF, compatibility and
 # supplementary planes) as Chinese, so its runs differ: such sentences go to jieba itself.
 _RARE = re.compile("[\u3400-\u4dbf\u9fd6-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
+# (_MARKED and _RARE define what _rare_and_marked_rows finds in one pass: a test compares.)
 BACKENDS = ("auto", "rjieba", "jieba")
 _MAX_REMEMBERED = 500_000  # tokens whose content-or-not verdict is kept
 
@@ -352,8 +353,9 @@ class Segmenter:
         """:meth:`tokens` of every text: a list of token lists, or :class:`TokenLists`."""
         if self.backend_name != "rjieba":
             return [self._jieba.lcut(t, HMM=True) for t in texts]
-        joined = "\n".join(texts)  # a line break is no letter, digit or mark: checks of the
-        # whole batch find what checks of each text would
+        # a line break is no letter, digit or mark: checks of the whole batch find what
+        # checks of each text would
+        joined = "\n".join(texts)
         if joined.count("\n") != len(texts) - 1 or "\r\n" in joined or not texts:
             out = list(map(self._rjieba.cut, texts, repeat(True)))
             for row, tokens in self._fixed(texts, joined, out.__getitem__).items():
