@@ -7,13 +7,17 @@ MODEL a saved model. The older modules are read from CHECKOUT's source into this
 (each under another name) and run on the same inputs as this checkout's, rounds alternating;
 each piece's output is asserted equal first. Pieces: the features and probabilities of
 labelling (``ThemePredictor.blocks`` + ``block_probabilities``, the older one with the older
-feature modules) of the shipped texts and of three seed reports; the TF-IDF weighting
+feature modules) of the shipped texts and of three seed reports; ``segmented``: the same with
+the texts' segmentation (``Segmenter.tokens_many``, the older one with the older segment
+module), tokens asserted equal too; the TF-IDF weighting
 (``_weighted``) of two seed reports' batches; topic inference, evidence and explained JSON
 Lines of the shipped texts (bench/real.py's corpora); ``render``: the shipped reports' JSON
 Lines and CSV (plain and explained) and terminal table (one line per unit, and wrapped to 100
 columns) as ``classify`` renders a batch of them (``Renderer.many``; before: report by report,
 CSV and table from the results). ``--pieces`` picks some. CPU time (``process_time``), medians
-of the rounds: read the ratios, not the seconds (the machine is shared).
+of the rounds, and the median of each round's own ratio (a round runs the two sides back to
+back, so a load that drifts moves both): read the ratios, not the seconds (the machine is
+shared).
 """
 
 from __future__ import annotations
@@ -51,7 +55,11 @@ def _ab(pieces: dict, rounds: int) -> dict[str, float]:
             started = time.process_time()
             pieces[name]()
             times[name].append(time.process_time() - started)
-    return {name: statistics.median(values) for name, values in times.items()}
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    if {"before", "now"} <= set(times):  # each round's own ratio: steadier on a busy machine
+        medians["ratio"] = statistics.median(
+            b / n for b, n in zip(times["before"], times["now"], strict=True))
+    return medians
 
 
 def _batches(model, folder: Path, limit: int | None = None):
@@ -73,9 +81,11 @@ def _batches(model, folder: Path, limit: int | None = None):
 #: The relative imports of the older modules, made absolute.
 ABSOLUTE = {"from ..": "from topics.", "from .sparse": "from topics.features.sparse",
             "from .vocabulary": "from topics.topic.vocabulary",
-            "from .records": "from topics.render.records"}
+            "from .records": "from topics.render.records",
+            "from ._numbers": "from topics.render._numbers",
+            "from ._rjieba": "from topics.text._rjieba"}
 #: What ``--pieces`` may pick.
-PIECES = ("blocks", "weighted", "topics", "evidence", "jsonl", "render")
+PIECES = ("blocks", "segmented", "weighted", "topics", "evidence", "jsonl", "render")
 
 
 def _same_blocks(old, new) -> bool:
@@ -165,24 +175,36 @@ def main() -> None:
         blocks = predictor.blocks(texts, tokens)
         return blocks, predictor.block_probabilities(blocks)
 
-    for name, folder, limit in ((("shipped", corpus_shipped(), None),
-                                 ("3 seed reports", corpus_seeds(), 3))
-                                if "blocks" in args.pieces else ()):
+    old_segment = _old_module(args.before, "topics/text/segment.py", absolute)
+    segmenter = classifier.segmenter
+    before_segmenter = old_segment.Segmenter.from_lists(**segmenter.to_lists())
+    corpora = (("shipped", corpus_shipped(), None), ("3 seed reports", corpus_seeds(), 3))
+    for name, folder, limit in corpora if {"blocks", "segmented"} & set(args.pieces) else ():
         batches = _batches(model, folder, limit)[1]
         for texts, tokens in batches:
             assert _same_blocks(features(before_classifier, texts, tokens),
                                 features(classifier, texts, tokens))
+            assert before_segmenter.tokens_many(texts) == tokens
         # each batch's features dropped before the next is made, as labelling does
-        report[f"blocks + block_probabilities ({name})"] = _ab({
-            "before": lambda b=batches: all(features(before_classifier, *x) for x in b),
-            "now": lambda b=batches: all(features(classifier, *x) for x in b)}, args.rounds)
+        if "blocks" in args.pieces:
+            report[f"blocks + block_probabilities ({name})"] = _ab({
+                "before": lambda b=batches: all(features(before_classifier, *x) for x in b),
+                "now": lambda b=batches: all(features(classifier, *x) for x in b)}, args.rounds)
+        if "segmented" in args.pieces:  # tokens made afresh, as labelling makes them
+            texts = [x[0] for x in batches]
+            report[f"tokens_many + blocks + block_probabilities ({name})"] = _ab({
+                "before": lambda t=texts: all(
+                    features(before_classifier, x, before_segmenter.tokens_many(x)) for x in t),
+                "now": lambda t=texts: all(
+                    features(classifier, x, segmenter.tokens_many(x)) for x in t)}, args.rounds)
 
     report.update(_later_pieces(args, model, old_vectorize, old_inference, before_classifier,
                                 old_jsonl))
     print(f"medians of {args.rounds} rounds, CPU seconds (outputs asserted equal):")
     for piece, times in report.items():
         print(f"  {piece}: before {times['before']:.3f}, now {times['now']:.3f}: "
-              f"{times['before'] / times['now']:.2f}x")
+              f"{times['before'] / times['now']:.2f}x (median of the rounds' ratios "
+              f"{times['ratio']:.2f}x)")
 
 
 def _later_pieces(args, model, old_vectorize, old_inference, before_classifier, old_jsonl):

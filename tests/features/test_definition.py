@@ -5,7 +5,7 @@ import string
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from topics.features.definition import normalise_chars, normalise_chars_many
+from topics.features.definition import WHITESPACE, normalise_chars, normalise_chars_many
 
 
 @settings(deadline=None, max_examples=300)
@@ -15,3 +15,23 @@ def test_normalised_text_holds_no_whitespace(texts):
     """CharNgramIndex.transform requires texts without whitespace runs: none are left."""
     for text in [*map(normalise_chars, texts), *normalise_chars_many(texts)]:
         assert not any(c.isspace() for c in text)
+
+
+_NUMBERS = "0123456789０１２３９.,.,xX× \t\u3000\xa0检察%\U00020000"  # no NUL: one pass
+
+
+@settings(deadline=None, max_examples=500)
+@given(st.lists(st.text(alphabet=st.sampled_from(_NUMBERS), max_size=30), max_size=8)
+       | st.lists(st.text(max_size=20), max_size=4))
+def test_the_batch_is_normalised_as_each_text_is(texts):
+    assert normalise_chars_many(texts) == [normalise_chars(text) for text in texts]
+
+
+def test_numbers_with_points_are_normalised_as_each_text_is():
+    texts = ["1.2.3", "1.2３", "3.５", "1,000.5%", "x1x2", "1 2", ".5", "5.", "1..2", "第1,2条x.3"]
+    assert normalise_chars_many(texts) == [normalise_chars(text) for text in texts]
+    assert normalise_chars_many(texts)[:4] == ["0.0", "00", "0.0", "0.0%"]
+
+
+def test_whitespace_is_what_str_split_splits_at():
+    assert WHITESPACE == "".join(c for c in map(chr, range(0x110000)) if c.isspace())

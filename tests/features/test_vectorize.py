@@ -17,7 +17,7 @@ from topics.features.definition import normalise_chars
 from topics.features.sparse import sp
 from topics.features.tfidf import ordered_vocabulary
 from topics.features.vectorize import CharNgramIndex, CharNgramVectorizer, WordNgramIndex
-from topics.text.segment import Segmenter
+from topics.text.segment import Segmenter, TokenLists
 
 TEXTS = [text for text, _ in TINY]
 # Characters of the training texts plus some they lack (Latin, full-width, emoji, rare).
@@ -130,6 +130,10 @@ def test_word_index_keeping_content_tokens_equals_sklearn_on_content_tokens(text
     expected = vectorizer.transform(segmenter.content_of(segmented))
     _same(expected, index.transform(segmented))
     _same(expected, index.transform(segmented))  # again, with every token's verdict known
+    assert isinstance(segmented, TokenLists)  # read as one flat list; as lists, the same
+    _same(expected, index.transform(list(segmented)))
+    plain = WordNgramIndex(ordered_vocabulary(vectorizer), vectorizer.idf_, (1, 2), True)
+    _same(plain.transform(list(segmented)), plain.transform(segmented))  # without keep
 
 
 def _closed_reference(vocabulary: list[str]) -> bool:

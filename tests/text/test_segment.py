@@ -4,7 +4,15 @@ import re
 import pytest
 
 from topics.errors import InputError
-from topics.text.segment import Segmenter, is_noise, load_stopwords
+from topics.text.segment import (
+    _MARKED,
+    _RARE,
+    Segmenter,
+    TokenLists,
+    _rare_and_marked_rows,
+    is_noise,
+    load_stopwords,
+)
 from topics.text.sentences import split_units
 
 
@@ -129,6 +137,48 @@ def test_fast_backend_matches_jieba_on_any_batch(texts):
 def test_a_batch_without_rare_ideographs_gives_jiebas_tokens(texts):
     assume(not any(_TRIPLED.search(t) for t in texts))
     assert _FAST.tokens_many(texts) == [_REFERENCE.tokens(t) for t in texts]
+
+
+# no line break or carriage return: the batch is cut in one call (TokenLists)
+_ONE_LINE = st.text(alphabet=st.sampled_from([c for c in _CHARS if c not in "\n\r"]),
+                    max_size=40)
+
+
+@settings(deadline=None, max_examples=200)
+@given(st.lists(_ONE_LINE, min_size=1, max_size=8))
+def test_a_batch_cut_in_one_call_gives_each_texts_tokens(texts):
+    assume(not any(_TRIPLED.search(t) for t in texts))
+    segmented = _FAST.tokens_many(texts)
+    assert isinstance(segmented, TokenLists)
+    expected = [_REFERENCE.tokens(t) for t in texts]
+    assert segmented == expected and list(segmented) == expected and len(segmented) == len(texts)
+    assert [segmented.tokens_of(row) for row in range(len(texts))] == expected
+    assert segmented.flat == [t for tokens in expected for t in [*tokens, "\n"]][:-1]
+    assert [segmented.flat[b] for b in segmented.breaks] == ["\n"] * (len(texts) - 1)
+
+
+@settings(deadline=None, max_examples=200)
+@given(st.lists(st.lists(st.sampled_from(["检察", "a", " ", "1.5%"]), max_size=4), min_size=1,
+                max_size=6), st.data())
+def test_token_lists_with_some_texts_replaced(lists, data):
+    flat = [t for tokens in lists for t in [*tokens, "\n"]][:-1]
+    breaks = [i for i, t in enumerate(flat) if t == "\n"]
+    rows = data.draw(st.dictionaries(st.integers(0, len(lists) - 1),
+                                     st.lists(st.sampled_from(["党建", "x"]), max_size=3)))
+    replaced = TokenLists(flat, breaks).replaced(rows)
+    expected = [rows.get(row, tokens) for row, tokens in enumerate(lists)]
+    assert replaced == expected
+    assert replaced.flat == [t for tokens in expected for t in [*tokens, "\n"]][:-1]
+    assert [replaced.flat[b] for b in replaced.breaks] == ["\n"] * (len(lists) - 1)
+
+
+@settings(deadline=None, max_examples=300)
+@given(st.lists(_MIXED | st.text(max_size=20), max_size=6))
+def test_rare_and_marked_rows_are_those_the_patterns_find(texts):
+    joined = "\n".join(texts)
+    assert _rare_and_marked_rows(texts, joined) == tuple(
+        [row for row, text in enumerate(texts) if pattern.search(text)]
+        for pattern in (_RARE, _MARKED))
 
 
 def test_unknown_backend():

@@ -10,12 +10,13 @@ l2-normalised. The matrices equal scikit-learn's up to float rounding (tests che
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from itertools import chain, repeat
 from typing import NamedTuple
 
 import numpy as np
 
+from ..text.segment import TokenLists
 from ..text.simplify import map_joined
 from .sparse import sp
 
@@ -565,33 +566,50 @@ class WordNgramIndex:
         return None if parts is None else cls(vocabulary, idf, ngram_range, sublinear_tf, keep,
                                               _parts=parts)
 
-    def _ids(self, token_lists: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
-        """Vocabulary id (or -1) of every kept token, and the number of its list."""
-        lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
-        owner = np.repeat(np.arange(len(token_lists), dtype=np.int64), lengths)
+    def _ids(self, token_lists: Sequence[list[str]]) -> tuple[np.ndarray, np.ndarray]:
+        """Vocabulary id (or -1) of every kept token, and the number of its list.
+
+        ``TokenLists`` are read as their one flat list, its line-break tokens between two
+        lists dropped.
+        """
+        if isinstance(token_lists, TokenLists):
+            tokens, breaks = token_lists.flat, np.array(token_lists.breaks, dtype=np.int64)
+            owner = np.zeros(len(tokens), dtype=np.int64)
+            owner[breaks] = 1
+            owner = np.cumsum(owner)  # a break: the next list's (dropped below)
+            each = tokens
+        else:
+            lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
+            owner = np.repeat(np.arange(len(token_lists), dtype=np.int64), lengths)
+            tokens, breaks, each = None, None, chain.from_iterable(token_lists)
         if self.keep is None:
-            ids = np.fromiter(map(self._unigrams.get, chain.from_iterable(token_lists),
-                                  repeat(_UNKNOWN)), dtype=np.int64, count=len(owner))
+            ids = np.fromiter(map(self._unigrams.get, each, repeat(_UNKNOWN)),
+                              dtype=np.int64, count=len(owner))
+        else:
+            if len(self._codes) > _MAX_CODES:
+                self._codes.clear()
+            codes = self._codes
+            ids = np.fromiter(map(codes.get, each, repeat(_UNSEEN)), dtype=np.int64,
+                              count=len(owner))
+            unseen = np.flatnonzero(ids == _UNSEEN)
+            if len(unseen) and tokens is None:
+                tokens = list(chain.from_iterable(token_lists))
+            for position in unseen.tolist():
+                token = tokens[position]
+                code = codes.get(token)
+                if code is None:
+                    code = codes[token] = (self._unigrams.get(token, _UNKNOWN)
+                                           if self.keep(token) else _DROPPED)
+                ids[position] = code
+        if breaks is None and self.keep is None:
             return ids, owner
-        if len(self._codes) > _MAX_CODES:
-            self._codes.clear()
-        codes = self._codes
-        ids = np.fromiter(map(codes.get, chain.from_iterable(token_lists), repeat(_UNSEEN)),
-                          dtype=np.int64, count=len(owner))
-        unseen = np.flatnonzero(ids == _UNSEEN)
-        tokens = list(chain.from_iterable(token_lists)) if len(unseen) else []
-        for position in unseen.tolist():
-            token = tokens[position]
-            code = codes.get(token)
-            if code is None:
-                code = codes[token] = (self._unigrams.get(token, _UNKNOWN) if self.keep(token)
-                                       else _DROPPED)
-            ids[position] = code
+        if breaks is not None:
+            ids[breaks] = _DROPPED
         kept = np.flatnonzero(ids != _DROPPED)
         return np.take(ids, kept), np.take(owner, kept)
 
-    def transform(self, token_lists: list[list[str]]) -> sp.csr_matrix:
-        """TF-IDF rows of the token lists."""
+    def transform(self, token_lists: Sequence[list[str]]) -> sp.csr_matrix:
+        """TF-IDF rows of the token lists (a list of lists, or ``TokenLists``)."""
         ids, owner = self._ids(token_lists)
         rows, columns = [], []
         known = ids >= 0

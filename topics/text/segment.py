@@ -6,6 +6,7 @@ import hashlib
 import logging
 import re
 import threading
+from collections.abc import Sequence
 from concurrent.futures import Future
 from functools import cached_property
 from importlib import resources
@@ -42,6 +43,7 @@ _HMM_SKIP = re.compile(r"([a-zA-Z0-9]+(?:\.\d+)?%?)")
 # Only jieba-rs counts rare ideographs (extension A, U+9FD6-U+9FFF, compatibility and
 # supplementary planes) as Chinese, so its runs differ: such sentences go to jieba itself.
 _RARE = re.compile("[\u3400-\u4dbf\u9fd6-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
+# (_MARKED and _RARE define what _rare_and_marked_rows finds in one pass: a test compares.)
 BACKENDS = ("auto", "rjieba", "jieba")
 _MAX_REMEMBERED = 500_000  # tokens whose content-or-not verdict is kept
 
@@ -93,6 +95,110 @@ def dictionary_entries(extra: tuple[str, ...] = ()) -> list[str]:
 def is_noise(token: str) -> bool:
     """Whether a token is punctuation, a number, a date or a placeholder."""
     return bool(_NOISE.match(token))
+
+
+def _character_classes() -> np.ndarray:
+    """Per code point below 0x40000 (and one past them, for all above): bits of its kind.
+
+    :data:`_RARE` (1), a letter or digit beside which a mark counts (2), a mark of
+    :data:`_MARKED` (4); a test compares :func:`_rare_and_marked_rows` with the patterns.
+    """
+    classes = np.zeros(0x40001, dtype=np.uint8)
+    for low, high in ((0x3400, 0x4DBF), (0x9FD6, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x3FFFF)):
+        classes[low:high + 1] |= 1
+    for low, high in (("A", "Z"), ("a", "z"), ("0", "9")):
+        classes[ord(low):ord(high) + 1] |= 2
+    classes[[ord(mark) for mark in ".%+#&_-"]] |= 4
+    return classes
+
+
+_CLASSES = _character_classes()
+
+
+def _rare_and_marked_rows(texts: list[str], joined: str) -> tuple[list[int], list[int]]:
+    """The numbers of the texts that :data:`_RARE` matches, and of those :data:`_MARKED` does.
+
+    In order; one pass of numpy over ``joined``, the texts joined by line breaks.
+    """
+    codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    classes = np.take(_CLASSES, codes, mode="clip")  # above 0x3ffff: the last, no kind
+    rare = np.flatnonzero(classes & 1)
+    alnum = (classes & 2) != 0
+    beside = np.zeros(len(classes), dtype=bool)  # a letter or digit before or after
+    beside[1:] = alnum[:-1]
+    beside[:-1] |= alnum[1:]
+    marked = np.flatnonzero(((classes & 4) != 0) & beside)
+    if not len(rare) and not len(marked):
+        return [], []
+    ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1)
+    return tuple(np.unique(np.searchsorted(ends, at, side="right")).tolist()
+                 for at in (rare, marked))
+
+
+class TokenLists(Sequence):
+    """The token lists of a batch of texts, kept as one list until a text's list is asked for.
+
+    ``flat`` holds every text's tokens in order, a line-break token between two texts (at
+    the positions ``breaks``); no text's tokens hold one. Indexing and iterating give each
+    text's list, as :meth:`Segmenter.tokens_many` gives them; the features read ``flat``
+    without making the lists.
+    """
+
+    __slots__ = ("flat", "breaks", "_lists")
+
+    def __init__(self, flat: list[str], breaks: list[int]):
+        self.flat = flat
+        self.breaks = breaks
+        self._lists = None
+
+    def _bounds(self, row: int) -> tuple[int, int]:
+        breaks = self.breaks
+        return (breaks[row - 1] + 1 if row else 0,
+                breaks[row] if row < len(breaks) else len(self.flat))
+
+    def tokens_of(self, row: int) -> list[str]:
+        """The tokens of text ``row`` (from 0)."""
+        return self.flat[slice(*self._bounds(row))]
+
+    def lists(self) -> list[list[str]]:
+        """Every text's tokens, a list each (made once)."""
+        if self._lists is None:
+            flat, breaks = self.flat, self.breaks
+            starts = [0, *(b + 1 for b in breaks)]
+            self._lists = list(map(flat.__getitem__, map(slice, starts, [*breaks, len(flat)])))
+        return self._lists
+
+    def replaced(self, rows: dict[int, list[str]]) -> TokenLists:
+        """These lists with the tokens of some texts (by number) replaced."""
+        flat, breaks, done = [], [], 0
+        old_breaks, shift = self.breaks, 0
+        for row in sorted(rows):
+            start, end = self._bounds(row)
+            flat += self.flat[done:start]
+            flat += rows[row]
+            done = end
+            breaks += [b + shift for b in old_breaks[len(breaks):row]]
+            shift += len(rows[row]) - (end - start)
+        flat += self.flat[done:]
+        breaks += [b + shift for b in old_breaks[len(breaks):]]
+        return TokenLists(flat, breaks)
+
+    def __len__(self) -> int:
+        return len(self.breaks) + 1
+
+    def __getitem__(self, item):
+        return self.lists()[item]
+
+    def __iter__(self):
+        return iter(self.lists())
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Sequence) and self.lists() == list(other)
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"TokenLists({self.lists()!r})"
 
 
 class Segmenter:
@@ -243,23 +349,52 @@ class Segmenter:
         """All tokens of ``text`` in order (jieba precise mode, HMM on)."""
         return self.tokens_many([text])[0]
 
-    def tokens_many(self, texts: list[str]) -> list[list[str]]:
-        """:meth:`tokens` of every text."""
+    def tokens_many(self, texts: list[str]) -> Sequence[list[str]]:
+        """:meth:`tokens` of every text: a list of token lists, or :class:`TokenLists`."""
         if self.backend_name != "rjieba":
             return [self._jieba.lcut(t, HMM=True) for t in texts]
-        cut, as_jieba, marked = self._rjieba.cut, self._as_jieba, _MARKED.search
-        joined = "\n".join(texts)  # a line break is no letter, digit or mark: checks of the
-        if _RARE.search(joined):  # whole batch find what checks of each text would
-            return [self._jieba.lcut(t, HMM=True) if _RARE.search(t)
-                    else as_jieba(cut(t, True)) if marked(t) else cut(t, True)
-                    for t in texts]
-        out = list(map(cut, texts, repeat(True)))
-        marks = [match.start() for match in _MARKED.finditer(joined)]
-        if marks:
-            ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1)
-            for row in np.unique(np.searchsorted(ends, marks, side="right")).tolist():
-                out[row] = as_jieba(out[row])
-        return out
+        # a line break is no letter, digit or mark: checks of the whole batch find what
+        # checks of each text would
+        joined = "\n".join(texts)
+        if joined.count("\n") != len(texts) - 1 or "\r\n" in joined or not texts:
+            out = list(map(self._rjieba.cut, texts, repeat(True)))
+            for row, tokens in self._fixed(texts, joined, out.__getitem__).items():
+                out[row] = tokens
+            return out
+        return self._cut_joined(texts, joined)
+
+    def _fixed(self, texts: list[str], joined: str, tokens_of) -> dict[int, list[str]]:
+        """The rows whose jieba-rs tokens (``tokens_of(row)``) differ from jieba's: theirs.
+
+        ``joined`` is the texts joined by line breaks.
+        """
+        rare, marked = _rare_and_marked_rows(texts, joined)
+        fixed = {row: self._jieba.lcut(texts[row], HMM=True) for row in rare}
+        for row in set(marked).difference(rare):
+            tokens = tokens_of(row)
+            split = self._as_jieba(tokens)
+            if len(split) != len(tokens):  # else no token was split: the same tokens
+                fixed[row] = split
+        return fixed
+
+    def _cut_joined(self, texts: list[str], joined: str) -> TokenLists:
+        """:meth:`tokens_many` of texts without line breaks, from one cut of ``joined``.
+
+        ``joined`` is the texts joined by line breaks, none ending with a carriage return.
+        jieba-rs cuts a line break out as a token of its own, apart from its neighbours
+        (but for a carriage return before it: the two are one token), so the tokens
+        between two line-break tokens are one text's, as it cuts the text alone (a test
+        compares them); one call costs less than one per text.
+        """
+        flat = self._rjieba.cut(joined, True)
+        breaks, find, start = [], flat.index, 0
+        for _ in range(len(texts) - 1):
+            start = find("\n", start)
+            breaks.append(start)
+            start += 1
+        lists = TokenLists(flat, breaks)
+        fixed = self._fixed(texts, joined, lists.tokens_of)
+        return lists.replaced(fixed) if fixed else lists
 
     def _as_jieba(self, tokens: list[str]) -> list[str]:
         """jieba-rs tokens with marked runs outside the dictionary split as jieba splits them."""
