@@ -779,7 +779,8 @@ def compare(obj, inputs, model_dir, fmt, out, encoding, n_typical, by_section, m
 
     start_for_labelling()  # before numpy is imported, as in classify
     from .labelling import compare_inputs, loaded
-    from .render.outputs import BOM_FORMATS, comparison_output
+    from .render import BOM_FORMATS
+    from .render.outputs import comparison_output
 
     _check_out(fmt, out)
     started, failed, skips = time.monotonic(), _Progress(obj), _Skips(obj)

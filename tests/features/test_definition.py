@@ -5,7 +5,7 @@ import string
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from topics.features.definition import WHITESPACE, normalise_chars, normalise_chars_many
+from topics.features.definition import normalise_chars, normalise_chars_many
 
 
 @settings(deadline=None, max_examples=300)
@@ -32,6 +32,3 @@ def test_numbers_with_points_are_normalised_as_each_text_is():
     assert normalise_chars_many(texts) == [normalise_chars(text) for text in texts]
     assert normalise_chars_many(texts)[:4] == ["0.0", "00", "0.0", "0.0%"]
 
-
-def test_whitespace_is_what_str_split_splits_at():
-    assert WHITESPACE == "".join(c for c in map(chr, range(0x110000)) if c.isspace())

@@ -186,15 +186,6 @@ def test_unknown_backend():
         Segmenter(backend="spacy").tokens("测试")
 
 
-@settings(max_examples=500, deadline=None)
-@given(st.text(st.sampled_from(list("aZ09.%+#&_-检 x")), max_size=12))
-def test_marked_pattern_finds_a_mark_beside_a_letter_or_digit(text):
-    from topics.text.segment import _MARKED
-
-    plain = re.compile(r"[A-Za-z0-9][.%+#&_\-]|[.%+#&_\-][A-Za-z0-9]")
-    assert bool(_MARKED.search(text)) == bool(plain.search(text))
-
-
 def test_pickled_state_leaves_out_everything_built_while_working():
     import pickle
 

@@ -327,9 +327,9 @@ def test_the_class_of_chinese_characters_is_what_is_cjk_accepts():
 
 
 def test_a_line_with_a_space_but_the_plain_one_or_a_bom_is_not_printable():
-    from topics.text.sentences import _SPACES
+    from topics.text.sentences import SPACES
 
-    assert not any(c.isprintable() for c in _SPACES.replace(" ", "") + "\ufeff")
+    assert not any(c.isprintable() for c in SPACES.replace(" ", "") + "\ufeff")
 
 
 def _clean_line_reference(raw: str, base: int):
@@ -413,9 +413,9 @@ def test_lines_are_the_cleaned_lines_that_hold_a_letter_or_digit(raw_lines):
 def test_the_spaces_written_out_are_what_str_isspace_accepts():
     import sys
 
-    from topics.text.sentences import _SPACES
+    from topics.text.sentences import SPACES
 
-    assert _SPACES == "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
+    assert SPACES == "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
 
 
 @settings(max_examples=1000, deadline=None)

@@ -11,6 +11,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..text.sentences import SPACES
+from ..text.simplify import map_joined
 from .cues import CueMatcher
 from .sparse import sp
 
@@ -32,9 +34,6 @@ def normalise_chars(text: str) -> str:
     return "".join(text.split())
 
 
-#: What ``str.split()`` splits at (``str.isspace``; a test checks every code point).
-WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
-              "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
 _ASCII_DIGIT, _WIDE_DIGIT, _PLACEHOLDER, _SPACE, _POINT = 1, 2, 4, 8, 16
 
 
@@ -44,7 +43,7 @@ def _kinds() -> np.ndarray:
     kinds[ord("0"):ord("9") + 1] = _ASCII_DIGIT
     kinds[ord("０"):ord("９") + 1] = _WIDE_DIGIT
     kinds[[ord(c) for c in "xX×"]] = _PLACEHOLDER
-    kinds[[ord(c) for c in WHITESPACE]] = _SPACE
+    kinds[[ord(c) for c in SPACES]] = _SPACE  # what str.split() splits at
     kinds[[ord(c) for c in ".,"]] = _POINT
     return kinds
 
@@ -55,14 +54,19 @@ _KINDS = _kinds()
 def normalise_chars_many(texts: list[str]) -> list[str]:
     """:func:`normalise_chars` of every text, in one pass of numpy over the batch.
 
-    Over the texts' code points joined by NUL (no x, digit or space): placeholders dropped;
-    each run of digits and points ``.,`` that holds a digit is a number of
-    :data:`_DIGITS` when it has no point (made ``0``), else goes through ``_DIGITS`` itself;
-    whitespace dropped. A test compares it with :func:`normalise_chars` text by text.
+    The texts are joined by NUL (no x, digit or space: :func:`_normalised_joined` keeps it).
+    A test compares it with :func:`normalise_chars` text by text.
     """
-    joined = "\x00".join(texts)
-    if joined.count("\x00") != len(texts) - 1 or not texts:
-        return [normalise_chars(text) for text in texts]
+    return map_joined(_normalised_joined, texts, "\x00")
+
+
+def _normalised_joined(joined: str) -> str:
+    """:func:`normalise_chars` of ``joined`` in numpy over its code points.
+
+    Placeholders dropped; each run of digits and points ``.,`` that holds a digit is a
+    number of :data:`_DIGITS` when it has no point (made ``0``), else goes through
+    ``_DIGITS`` itself; whitespace dropped.
+    """
     codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     kinds = np.take(_KINDS, codes, mode="clip")  # above the basic plane: the last, no kind
     placeholders = kinds == _PLACEHOLDER
@@ -93,7 +97,7 @@ def normalise_chars_many(texts: list[str]) -> list[str]:
                     drop[match.start() + 1:match.end()] = True
     if drop.any():
         codes = codes[~drop]
-    return codes.tobytes().decode("utf-32-le", "surrogatepass").split("\x00")
+    return codes.tobytes().decode("utf-32-le", "surrogatepass")
 
 
 def display_name(feature: str) -> str:

@@ -132,8 +132,8 @@ class _StyleNames:
     """The style name of a document's paragraphs, each style looked up once.
 
     python-docx finds a paragraph's style by scanning every style of the document (an XPath
-    and an enum parse per style): most of the time of reading a .docx. A paragraph's style
-    depends on its style id alone, so a document's ids are looked up once each.
+    and an enum parse per style). A paragraph's style depends on its style id alone, so a
+    document's ids are looked up once each.
     """
 
     def __init__(self) -> None:

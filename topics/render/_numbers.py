@@ -19,15 +19,12 @@ _TIES = 0.5 - 1e-6  # a scaled value this near a whole number is no tie
 
 @functools.cache
 def _table(text: Callable[[float], str]) -> np.ndarray:
-    """``text(k / 10_000)`` for k = 0 ... 10_000, made once per formatter.
+    """``text(k / 10_000)`` for k = 0 ... 10_000, made once per formatter of this module.
 
-    The two formatters of this module make theirs from the digits of k (a process's first
-    JSON Lines would otherwise spend ~10 ms on ten thousand calls of ``round`` and ``repr``):
-    the same texts, tested.
+    Made from the digits of k (a process's first JSON Lines would otherwise spend ~10 ms on
+    ten thousand calls of ``round`` and ``repr``): the same texts, tested.
     """
-    made = _FROM_DIGITS.get(text)
-    return np.array(made() if made is not None else [text(k / 10_000) for k in range(10_001)],
-                    dtype=object)
+    return np.array(_FROM_DIGITS[text](), dtype=object)
 
 
 def _rounded(values, text: Callable[[float], str]) -> list[str]:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from ..compare import Comparison
 from ..pipeline.model import LabelledUnits, ThemeProfile, UnitResult, theme_profile
 from ..taxonomy import Taxonomy
-from . import BOM_FORMATS, WHOLE_FORMATS  # noqa: F401 (defined there: cheap to import)
 from .jsonl import labelled_jsonl_many
 from .tables import (
     comparison_csv,

@@ -36,8 +36,8 @@ _NOISE = re.compile(
 # Where jieba's HMM meets letters, digits and the marks . % - + # & _ that no dictionary
 # word covers, jieba splits them with this pattern (its ``finalseg.re_skip``) and jieba-rs
 # keeps them as one token ("xx.x%", "2024-05-16"); such tokens are split here as jieba does.
-# A mark next to a letter or digit; found from the mark, which a scan finds fast.
-_MARKED = re.compile(r"[.%+#&_\-](?:(?<=[A-Za-z0-9].)|(?=[A-Za-z0-9]))")
+# A mark next to a letter or digit.
+_MARKED = re.compile(r"[A-Za-z0-9][.%+#&_\-]|[.%+#&_\-][A-Za-z0-9]")
 _MARKED_TOKEN = re.compile(r"[A-Za-z0-9+#&._%\-]*[+#&._%\-][A-Za-z0-9+#&._%\-]*")
 _HMM_SKIP = re.compile(r"([a-zA-Z0-9]+(?:\.\d+)?%?)")
 # Only jieba-rs counts rare ideographs (extension A, U+9FD6-U+9FFF, compatibility and

@@ -35,7 +35,7 @@ _SOFT_BREAKS = "，,、：:"
 _CN_NUM = "一二三四五六七八九十"
 # Every character str.isspace accepts (what \s matches), as literals (a class of literals
 # alone is one table lookup a character in the regex engine). Must equal that set (tested).
-_SPACES = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
+SPACES = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
            "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
 # (pattern, level): smaller level = higher in the outline.
 _OUTLINE_MARKERS: tuple[tuple[re.Pattern[str], int], ...] = (
@@ -385,7 +385,7 @@ def _without_spaces(pieces: list[str], base: int, md_level: int | None) -> _Line
 # space, markup, book title or colon: nothing to clean, one paragraph of its own (it ends
 # with a terminal), no title, every sentence a unit as _SENTENCE finds it.
 _EASY = re.compile(
-    rf"(?:[（(]?[^\W_][^{re.escape(_TERMINALS)}{_SPACES}#\ufeff\\*_{_QUOTE_OPENER}：:]*+"
+    rf"(?:[（(]?[^\W_][^{re.escape(_TERMINALS)}{SPACES}#\ufeff\\*_{_QUOTE_OPENER}：:]*+"
     rf"{_TERMINAL.pattern}{_TERMINAL_TAIL.pattern})+")
 
 
