@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 
 import pytest
 
@@ -11,6 +12,12 @@ from topics.bundle import save_model
 from topics.labels import LabelledSentence
 from topics.taxonomy import load_taxonomy
 from topics.train import TrainingData, train_model
+
+# The Ctrl-C tests need SIGINT to arrive. A test run started in the background by a
+# non-interactive shell (``cmd &``) has it ignored, and so would every command it starts
+# (an ignored signal stays ignored across exec); a handled one is reset to the default.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 TINY = [
     ("深入学习贯彻习近平新时代中国特色社会主义思想，落实第一议题制度。", "political"),
