@@ -231,8 +231,6 @@ class Labelling:
             pool = stack.enter_context(worker_pool(
                 0 if self._scheduler else worker_count(self._jobs, self.items),
                 _folder(self._load or self.model)))
-            from .pipeline.label import label_files_in_turn
-
             model = self.model = loaded(self._load or self.model, background=pool is None)
             render = self._render
             if render is not None and not hasattr(render, "explain"):  # a factory
@@ -248,9 +246,6 @@ class Labelling:
                         connect(client, self._cluster_log_level, self._progress))
                 outcomes = label_files_on_cluster(client, model, files, self._encoding,
                                                   self._max_bytes, render)
-            elif pool is None:  # without the pool's machinery (its imports)
-                outcomes = label_files_in_turn(model, files, self._encoding,
-                                               self._max_bytes, render)
             else:
                 from .parallel.sharing import label_files
 

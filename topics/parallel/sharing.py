@@ -12,8 +12,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import BrokenExecutor, Future  # .process: multiprocessing, ~10 ms
 
 from ..errors import WorkerError
 from ..pipeline.label import Outcome, Render, label_files_in_turn
@@ -100,7 +99,7 @@ def _label_shared(model: ThemeModel, items: list, encoding: str | None, max_byte
     try:
         for outcomes in sharing.outcomes():
             yield from outcomes
-    except BrokenProcessPool as exc:
+    except BrokenExecutor as exc:
         raise WorkerError(f"a worker process died ({exc}); was it out of memory?") from None
     finally:
         sharing.stop()
@@ -130,7 +129,7 @@ class _Sharing:
         self._futures: dict[int, Future] = {}  # submitted, not yet collected
         self._idle = n_workers - len(starting)  # started workers without an item
         self._stopped = False
-        self._broken: BrokenProcessPool | None = None  # why a worker could not be given one
+        self._broken: BrokenExecutor | None = None  # why a worker could not be given one
         for future in starting:
             future.add_done_callback(self._started)  # at once if it is done already
         self._feed()
@@ -151,7 +150,7 @@ class _Sharing:
                     return
                 try:
                     future = self._executor.submit(*self._task(self._items[position]))
-                except BrokenProcessPool as exc:  # a worker died: the next turn raises it
+                except BrokenExecutor as exc:  # a worker died: the next turn raises it
                     self._broken, self._stopped = exc, True
                     return
                 except RuntimeError:  # the executor was shut down: the command is ending
@@ -164,7 +163,7 @@ class _Sharing:
     def _started(self, future: Future) -> None:
         """A worker has started (or the pool broke while it started): feed it."""
         exc = None if future.cancelled() else future.exception()
-        if isinstance(exc, BrokenProcessPool):  # the next turn raises it
+        if isinstance(exc, BrokenExecutor):  # the next turn raises it
             with self._lock:
                 self._broken = self._broken or exc
             return
@@ -197,7 +196,7 @@ class _Sharing:
                     with self._lock:
                         del self._futures[turn]
                 else:  # taken for a worker that could not be given it
-                    raise self._broken or BrokenProcessPool("no worker took a file")
+                    raise self._broken or BrokenExecutor("no worker took a file")
             with self._lock:
                 self._yielded += 1
             outcome = done.pop(turn)

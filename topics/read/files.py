@@ -33,7 +33,6 @@ _BOMS = (  # UTF-32 first: its little-endian BOM starts with UTF-16's
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
-_BOM_STARTS = frozenset(bom[:1] for bom, _ in _BOMS)
 
 
 def unsupported_message(name: str, what: str) -> str:
@@ -94,14 +93,13 @@ def decode_bytes(data: bytes, name: str, encoding: str | None = None) -> str:
         except (UnicodeDecodeError, LookupError) as exc:
             raise InputError(f"{shown}: cannot decode as {encoding}: {exc}") from None
         return _not_binary(text, shown)
-    if data[:1] in _BOM_STARTS:
-        for bom, codec in _BOMS:
-            if data.startswith(bom):
-                try:
-                    text = data.decode(codec)
-                except UnicodeDecodeError as exc:
-                    raise InputError(f"{shown}: invalid {codec} text: {exc}") from None
-                return _not_binary(text, shown)
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data.decode(codec)
+            except UnicodeDecodeError as exc:
+                raise InputError(f"{shown}: invalid {codec} text: {exc}") from None
+            return _not_binary(text, shown)
     if b"\x00" in data:
         text = _utf16_without_bom(data)
         if text is not None:

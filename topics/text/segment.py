@@ -356,7 +356,7 @@ class Segmenter:
         # a line break is no letter, digit or mark: checks of the whole batch find what
         # checks of each text would
         joined = "\n".join(texts)
-        if joined.count("\n") != len(texts) - 1 or "\r\n" in joined or not texts:
+        if joined.count("\n") != len(texts) - 1 or "\r\n" in joined:  # also no texts: -1
             out = list(map(self._rjieba.cut, texts, repeat(True)))
             for row, tokens in self._fixed(texts, joined, out.__getitem__).items():
                 out[row] = tokens

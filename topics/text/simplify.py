@@ -25,7 +25,7 @@ def map_joined(function: Callable[[str], str], texts: list[str], separator: str)
     separator itself, each text gets its own call.
     """
     joined = separator.join(texts)
-    if joined.count(separator) != len(texts) - 1 or not texts:
+    if joined.count(separator) != len(texts) - 1:  # also no texts: -1
         return [function(t) for t in texts]
     return function(joined).split(separator)
 
