@@ -33,7 +33,7 @@ def test_kept_tables_label_as_the_tables_built_afresh(home, tiny_model_dir):
     built = load_model(tiny_model_dir)
     fresh = _explained(built)
     kept = sorted(p.name.split(".")[1] for p in tables_folder().iterdir())
-    assert kept == ["display", "features"]
+    assert kept == ["coefs", "display", "features"]
     again = load_model(tiny_model_dir)
     loaded = []
     def load(kind, load=again.classifier.tables.load):  # records the tables it read back
@@ -44,7 +44,7 @@ def test_kept_tables_label_as_the_tables_built_afresh(home, tiny_model_dir):
 
     again.classifier.tables.load = load
     assert _same(_explained(again), fresh)
-    assert loaded == ["features", "display"]  # read back, not built again
+    assert sorted(loaded) == kept  # read back, not built again
 
 
 @pytest.mark.parametrize("damage", ["truncated", "other arrays", "not a file"])
@@ -81,3 +81,86 @@ def test_only_the_tables_of_the_latest_models_are_kept(home):
     assert np.array_equal(SavedTables({"model": KEPT_MODELS + 1}).load("features")["a"],
                           np.arange(KEPT_MODELS + 1))
     assert SavedTables({"model": KEPT_MODELS + 7}).load("features") is None
+
+
+# -- the file of a kind's arrays, against numpy's own .npz ----------------------------------
+
+ARRAYS = {"keys": np.arange(-5, 1000, 7, dtype=np.int64), "columns": np.arange(12, dtype=np.int32),
+          "flag": np.array(True), "size": np.array(3), "none": np.zeros(0, dtype=np.int64),
+          "matrix": np.arange(24.0).reshape(4, 6)[:, 1:4],  # not contiguous
+          "names": np.frombuffer("中文\nx".encode(), np.uint8), "empty": np.zeros((2, 0, 3))}
+
+
+def _mapped_back(path):
+    import os
+
+    from topics.classify.tables import _mapped
+
+    handle = os.open(path, os.O_RDONLY)
+    try:
+        return _mapped(handle)
+    finally:
+        os.close(handle)
+
+
+@pytest.mark.parametrize("arrays", [ARRAYS, {}, {"one": np.arange(1)}])
+def test_kept_arrays_map_back_as_numpy_reads_them(tmp_path, arrays):
+    from topics.classify.tables import ALIGN, _file_bytes
+
+    np.savez(tmp_path / "reference.npz", **arrays)
+    (tmp_path / "kept").write_bytes(_file_bytes(arrays))
+    got = _mapped_back(tmp_path / "kept")
+    with np.load(tmp_path / "reference.npz") as reference:
+        assert sorted(got) == sorted(reference.files)
+        for name in reference.files:
+            assert got[name].dtype == reference[name].dtype
+            assert got[name].shape == reference[name].shape
+            assert np.array_equal(got[name], reference[name])
+            assert not got[name].flags.writeable  # mapped read-only: never written through
+            assert got[name].ctypes.data % ALIGN == 0 or got[name].size == 0
+
+
+def test_only_numbers_are_kept(home):
+    from topics.classify.tables import _file_bytes
+
+    with pytest.raises(TypeError):
+        _file_bytes({"words": np.array(["a", "b"], dtype=object)})
+    SavedTables({"model": 1}).save("features", {"words": np.array(["a"], dtype=object)})
+    assert SavedTables({"model": 1}).load("features") is None  # not kept, nothing read
+
+
+def test_damaged_files_are_no_tables(tmp_path):
+    from topics.classify.tables import MAGIC, _file_bytes
+
+    data = _file_bytes(ARRAYS)
+    damaged = [data[:cut] for cut in (0, 5, len(MAGIC) + 4, len(MAGIC) + 30, len(data) - 1)]
+    damaged += [b"PK" + data[2:],  # not the magic
+                data[:len(MAGIC)] + (1 << 62).to_bytes(8, "little") + data[len(MAGIC) + 8:]]
+    for number, bad in enumerate(damaged):
+        (tmp_path / str(number)).write_bytes(bad)
+        assert _mapped_back(tmp_path / str(number)) is None, number
+
+
+@pytest.mark.parametrize("entry", [["a", "|O", [1], 0], ["a", "<i8", [-1], 0],
+                                   ["a", "<i8", [1], 8], ["a", "<i8", [10 ** 6], 0],
+                                   ["a", "<i8", [1.5], 0], ["a", "<U3", [1], 0], ["a"], 7])
+def test_an_index_that_cannot_be_the_arrays_is_no_tables(tmp_path, entry):
+    import json
+
+    from topics.classify.tables import MAGIC
+
+    header = json.dumps([entry]).encode()
+    (tmp_path / "kept").write_bytes(MAGIC + len(header).to_bytes(8, "little") + header
+                                    + bytes(256))
+    assert _mapped_back(tmp_path / "kept") is None
+
+
+def test_tables_of_the_layout_before_are_pruned_as_the_others(home):
+    folder = tables_folder()
+    folder.mkdir(parents=True)
+    old = folder / f"{SavedTables({'model': 0}).key}.features.npz"
+    np.savez(old, a=np.arange(3))
+    assert SavedTables({"model": 0}).load("features") is None  # never read
+    for number in range(1, KEPT_MODELS + 1):
+        SavedTables({"model": number}).save("features", {"a": np.arange(number)})
+    assert not old.exists()

@@ -9,6 +9,7 @@ builds one of these directly, so ``topics classify`` never pays scikit-learn's i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import repeat
 from typing import NamedTuple
 
@@ -22,6 +23,8 @@ from ..features.vectorize import CharNgramIndex, WordNgramIndex
 from ..taxonomy import Taxonomy
 from ..text.segment import Segmenter
 
+#: The names of the blocks' weighted coefficients kept with a model's tables.
+_COEF_BLOCKS = ("words", "chars", "cues")
 #: Evidence shows terms that pushed a sentence by at least this share of its strongest term.
 EVIDENCE_SHARE = 0.01
 
@@ -145,9 +148,6 @@ class ThemePredictor:
         #: Per word feature, the number of training documents it occurs in (as written).
         self.word_documents = np.asarray(arrays["word_documents"], dtype=np.float64)
         self.cue_matcher_ = CueMatcher(taxonomy, hints=bool(self.params.get("hints")))
-        self.feature_names_ = np.array(  # a theme's cue and hint columns: one name
-            self.word_vocabulary + self.char_vocabulary
-            + [f"cue:{t}" for t in self.cue_matcher_.column_themes], dtype=object)
         #: Where the tables built on first use are kept between processes (``SavedTables``;
         #: a loaded model's, see ``bundle.load_model``), or None.
         self.tables = None
@@ -156,6 +156,13 @@ class ThemePredictor:
         self._cue_flags = None
         self._shown_columns = None
         self._block_coefs = None
+
+    @cached_property
+    def feature_names_(self) -> np.ndarray:
+        """The name of every feature column (made when first asked: explanations need it)."""
+        return np.array(  # a theme's cue and hint columns: one name
+            self.word_vocabulary + self.char_vocabulary
+            + [f"cue:{t}" for t in self.cue_matcher_.column_themes], dtype=object)
 
     def to_state(self) -> tuple[dict, dict[str, np.ndarray]]:
         """The state this predictor was made from (for a model bundle)."""
@@ -246,20 +253,37 @@ class ThemePredictor:
         Each block meets its own slice of the (weighted) coefficients; labelling goes this
         way, with or without evidence, so that both give the same numbers.
         """
-        if self._block_coefs is None:
-            weights = [self.params[name] for name in ("word_weight", "char_weight",
-                                                      "cue_weight")]
-            ends = np.cumsum([0, len(self.word_vocabulary), len(self.char_vocabulary),
-                              len(self.cue_matcher_.column_themes)])
-            slices = zip(weights, ends[:-1], ends[1:], strict=True)
-            self._block_coefs = [np.multiply(self.coef_[:, start:end].T, weight, order="C")
-                                 for weight, start, end in slices]  # one pass, C order
-        word_coef, char_coef, cue_coef = self._block_coefs
+        word_coef, char_coef, cue_coef = self._coefficient_blocks()
         decision = np.asarray(blocks.words @ word_coef)
         decision += blocks.chars @ char_coef
         decision += blocks.cues @ cue_coef
         decision += self.intercept_
         return _softmax(decision)
+
+    def _coefficient_blocks(self) -> list[np.ndarray]:
+        """The weighted coefficients of each block (words, characters, cues), a row a feature.
+
+        Each is its slice of ``coef_``, transposed and multiplied by the block's weight, in C
+        order; they are kept with the model's tables (``coefs``) and mapped back from there.
+        """
+        if self._block_coefs is None:
+            ends = np.cumsum([0, len(self.word_vocabulary), len(self.char_vocabulary),
+                              len(self.cue_matcher_.column_themes)]).tolist()
+            bounds = list(zip(ends[:-1], ends[1:], strict=True))
+            kept = None if self.tables is None else self.tables.load("coefs")
+            blocks = [None if kept is None else kept.get(name) for name in _COEF_BLOCKS]
+            if not all(block is not None and block.dtype == np.float64
+                       and block.shape == (end - start, len(self.coef_))
+                       and block.flags.c_contiguous
+                       for block, (start, end) in zip(blocks, bounds, strict=True)):
+                weights = [self.params[name] for name in ("word_weight", "char_weight",
+                                                          "cue_weight")]
+                blocks = [np.multiply(self.coef_[:, start:end].T, weight, order="C")
+                          for weight, (start, end) in zip(weights, bounds, strict=True)]
+                if self.tables is not None:
+                    self.tables.save("coefs", dict(zip(_COEF_BLOCKS, blocks, strict=True)))
+            self._block_coefs = blocks
+        return self._block_coefs
 
     def predict_proba(self, texts) -> np.ndarray:
         """Probability of every class (``classes_`` order) for each sentence."""

@@ -4,20 +4,24 @@ Every process that labels builds the same tables from a saved model's vocabulari
 feature transforms' hash tables (~0.2 s) and, for explained output, the display names of
 the features (~0.3 s). :class:`SavedTables` keeps them in ``TOPICS_HOME/tables`` (see
 ``config.cache_dir``) under a key of the model's manifest (every artifact's sha256) and of
-the code that builds them, so the next process reads them back instead of building them. The cache
-is only an aid: a file that is missing, unreadable, damaged or of other arrays than the
+the code that builds them, so the next process maps them back instead of building them. The
+cache is only an aid: a file that is missing, unreadable, damaged or of other arrays than the
 tables' is ignored (the tables are built again); one that cannot be written is not kept.
+
+A kept file is mapped into memory, not read (see :func:`_mapped`): a process touches only
+the pages it uses, and processes labelling at the same time share them.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
-import io
 import json
+import math
+import mmap
 import os
+import re
 import stat
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -27,8 +31,9 @@ from ..fileio import replace_file
 
 #: The models whose tables are kept: the others' files go, the oldest first.
 KEPT_MODELS = 3
-#: Files of the tables (``KEY.KIND.npz``) in the cache folder.
-SUFFIX = ".npz"
+#: Files of the tables (``KEY.KIND.tables``) in the cache folder, and those of the layout
+#: before (``.npz``, never read: pruned as the others).
+SUFFIX, OLD_SUFFIXES = ".tables", (".npz",)
 
 
 @functools.cache
@@ -66,21 +71,15 @@ class SavedTables:
         return tables_folder() / f"{self.key}.{kind}{SUFFIX}"
 
     def load(self, kind: str) -> dict[str, np.ndarray] | None:
-        """The arrays kept of ``kind``, or None (none kept, or not readable as arrays)."""
+        """The arrays kept of ``kind`` (read-only), or None (none kept, or not such a file)."""
         if self.key is None:
             return None
-        try:  # a regular file itself (not a link, FIFO or device), read where it is
+        try:  # a regular file itself (not a link, FIFO or device), mapped where it is
             handle = os.open(self._path(kind), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         except OSError:
             return None
         try:
-            if not stat.S_ISREG(os.fstat(handle).st_mode):
-                return None
-            with os.fdopen(handle, "rb", closefd=False) as file, \
-                    np.load(file, allow_pickle=False) as arrays:
-                return {name: arrays[name] for name in arrays.files}
-        except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError):
-            return None
+            return _mapped(handle)
         finally:
             os.close(handle)
 
@@ -88,12 +87,14 @@ class SavedTables:
         """Keep ``arrays`` as the tables of ``kind``; the oldest models' go past the limit."""
         if self.key is None:
             return
-        buffer = io.BytesIO()
-        np.savez(buffer, **arrays)
+        try:
+            data = _file_bytes(arrays)
+        except TypeError:  # not arrays of numbers: not kept
+            return
         try:
             folder = tables_folder()
             folder.mkdir(parents=True, exist_ok=True)
-            replace_file(self._path(kind), buffer.getvalue())
+            replace_file(self._path(kind), data)
             _prune(folder)
         except OSError:
             pass
@@ -103,7 +104,9 @@ def _prune(folder: Path) -> None:
     """Remove the tables of all but the :data:`KEPT_MODELS` most recently written models."""
     newest: dict[str, float] = {}
     files = []
-    for path in folder.glob(f"*{SUFFIX}"):
+    for path in folder.iterdir():
+        if path.suffix not in (SUFFIX, *OLD_SUFFIXES):
+            continue
         try:
             when = path.stat().st_mtime
         except OSError:
@@ -115,3 +118,72 @@ def _prune(folder: Path) -> None:
     for key, path in files:
         if key not in kept:
             path.unlink(missing_ok=True)
+
+
+# -- the file of a kind's arrays -----------------------------------------------------------
+#
+# MAGIC, the length of the index (8 bytes, little-endian), the index (JSON: the arrays'
+# names, dtypes, shapes and offsets), then each array's bytes (C order) at an offset that is
+# a multiple of ALIGN: mapped, every array is aligned as numpy allocates its own. Arrays are
+# numbers and booleans only (no objects: nothing is unpickled), and each must lie within the
+# file. A kept file is never changed in place (``fileio.replace_file`` puts a new file in its
+# place), so a mapping of it never changes under the arrays.
+
+MAGIC = b"\x93TOPICS-TABLES1"
+ALIGN = 64
+#: The dtypes a kept array may have: booleans, integers and floats of either byte order.
+_DTYPE = re.compile(r"[<>|](?:b1|u1|[iuf][248])")
+
+
+def _file_bytes(arrays: dict[str, np.ndarray]) -> bytes:
+    """The bytes of the file keeping ``arrays`` (see :func:`_mapped`)."""
+    arrays = {name: np.asarray(array, order="C") for name, array in arrays.items()}
+    for name, array in arrays.items():
+        if not _DTYPE.fullmatch(array.dtype.str):
+            raise TypeError(f"{name}: {array.dtype} cannot be kept")
+    index, offset = [], 0
+    for name, array in arrays.items():
+        index.append([name, array.dtype.str, list(array.shape), offset])
+        offset += -(-array.nbytes // ALIGN) * ALIGN
+    header = json.dumps(index).encode()
+    start = -(-(len(MAGIC) + 8 + len(header)) // ALIGN) * ALIGN
+    out = bytearray(start + offset)
+    out[:len(MAGIC) + 8 + len(header)] = MAGIC + len(header).to_bytes(8, "little") + header
+    for (_, _, _, at), array in zip(index, arrays.values(), strict=True):
+        out[start + at:start + at + array.nbytes] = array.tobytes()
+    return bytes(out)
+
+
+def _mapped(handle: int) -> dict[str, np.ndarray] | None:
+    """The arrays of the file open as ``handle``, on a read-only mapping of it; or None.
+
+    None when it is not a regular file of :func:`_file_bytes`'s layout whose every array
+    lies, aligned, within it.
+    """
+    try:
+        if not stat.S_ISREG(os.fstat(handle).st_mode):
+            return None
+        mapped = mmap.mmap(handle, 0, access=mmap.ACCESS_READ)  # lives as long as its arrays
+        head = len(MAGIC) + 8
+        if mapped[:len(MAGIC)] != MAGIC:
+            return None
+        length = int.from_bytes(mapped[len(MAGIC):head], "little")
+        if head + length > len(mapped):
+            return None
+        index = json.loads(mapped[head:head + length])
+        start = -(-(head + length) // ALIGN) * ALIGN
+        arrays = {}
+        for name, dtype, shape, offset in index:
+            if (not isinstance(name, str) or not isinstance(dtype, str)
+                    or not _DTYPE.fullmatch(dtype) or not isinstance(shape, list)
+                    or not all(type(n) is int and n >= 0 for n in shape)
+                    or type(offset) is not int or offset < 0 or offset % ALIGN):
+                return None
+            dtype = np.dtype(dtype)
+            count = math.prod(shape)
+            if start + offset + count * dtype.itemsize > len(mapped):
+                return None
+            arrays[name] = np.frombuffer(mapped, dtype, count, start + offset).reshape(tuple(shape))
+        return arrays
+    except (OSError, ValueError, TypeError, OverflowError, RecursionError):
+        return None
