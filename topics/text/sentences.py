@@ -393,12 +393,27 @@ def _without_spaces(pieces: list[str], base: int, md_level: int | None) -> _Line
 
 
 # A line of whole sentences, each led by a letter or digit (or a bracket or opening quote
-# and one), with no space, markup, book title or colon: nothing to clean, one paragraph of
-# its own (it ends with a terminal), no title, every sentence a unit as _SENTENCE finds it.
-# A cleaned line (spaces or markup dropped) is easy when its kept characters are so.
+# and one), with no space or markup: nothing to clean, one paragraph of its own (it ends
+# with a terminal), no title. With no terminal inside a book title (_HIDDEN_TERMINAL) and
+# no colon leading into a list (_RUN_IN_LIST), every sentence is a unit as _SENTENCE finds
+# it (see _is_easy). A cleaned line (spaces or markup dropped) is easy when its kept
+# characters are so.
 _EASY = re.compile(
-    rf"(?:[（(“]?[^\W_][^{re.escape(_TERMINALS)}{SPACES}#\ufeff\\*_{_QUOTE_OPENER}：:]*+"
+    rf"(?:[（(“]?[^\W_][^{re.escape(_TERMINALS)}{SPACES}#\ufeff\\*_]*+"
     rf"{_TERMINAL.pattern}{_TERMINAL_TAIL.pattern})+")
+# A book title (as _quote_spans finds them: to the first 》 at most 150 characters on)
+# that hides a terminal. Any 《 may be looked at: one inside a title ends where it does.
+_HIDDEN_TERMINAL = re.compile(
+    rf"《(?=[^》]{{0,{_MAX_QUOTE_CHARS - 1}}}》)[^》{re.escape(_TERMINALS)}]*+"
+    rf"[{re.escape(_TERMINALS)}]")
+assert _QUOTE_PAIRS == {"《": "》"}  # (what _HIDDEN_TERMINAL spells out)
+
+
+def _is_easy(chars: str) -> bool:
+    """Whether a line of ``chars`` is easy (see _EASY): its units are its _SENTENCE pieces."""
+    return (chars[-1] in _TAIL and _EASY.fullmatch(chars) is not None
+            and ("《" not in chars or _HIDDEN_TERMINAL.search(chars) is None)
+            and ("：" not in chars and ":" not in chars or _RUN_IN_LIST.search(chars) is None))
 
 
 def _lines(text: str, plain_lines: frozenset[int] = frozenset()) -> list[_Line]:
@@ -408,12 +423,12 @@ def _lines(text: str, plain_lines: frozenset[int] = frozenset()) -> list[_Line]:
     """
     lines: list[_Line] = []
     add, alnum = lines.append, _ALNUM.search
-    easy = _EASY.fullmatch if not plain_lines else None
+    easy = _is_easy if not plain_lines else None
     base = 0
     for number, raw in enumerate(text.splitlines(keepends=True)):
         line = raw.rstrip("\r\n")
         if line:
-            if easy and line[-1] in _TAIL and easy(line):  # (an easy line ends so)
+            if easy and easy(line):
                 add(_Line(line, range(base, base + len(line)), None, (), False, True))
             elif line[0] == "#" or _may_need_cleaning(line):  # (else _clean_line keeps it)
                 cleaned = _clean_line(line, base)
@@ -422,8 +437,7 @@ def _lines(text: str, plain_lines: frozenset[int] = frozenset()) -> list[_Line]:
                     add(cleaned)
                     if plain_lines and number in plain_lines:
                         cleaned.plain, cleaned.md_level = True, None
-                    elif (easy and cleaned.md_level is None and chars[-1] in _TAIL
-                          and easy(chars)):
+                    elif easy and cleaned.md_level is None and easy(chars):
                         cleaned.easy = True
             elif line[0].isalnum() or alnum(line):  # as _clean_line does with it, sooner
                 add(_Line(line, range(base, base + len(line)), None, (), number in plain_lines))
@@ -635,11 +649,12 @@ def split_units(text: str, report: str = "", max_chars: int = MAX_UNIT_CHARS,
         chars = para.chars
         # An easy line's units must be the general path's below (see
         # test_lines_of_whole_sentences_split_as_by_the_general_path).
-        if para.easy and len(chars) <= max_chars:
+        sentences = _SENTENCE.findall(chars) if para.easy else None  # the line's all, in turn
+        if sentences and (len(chars) <= max_chars or max(map(len, sentences)) <= max_chars):
             offsets, spaces = para.offsets, para.spaces
             positions = list(map(itemgetter(0), spaces)) if spaces else None  # of each space
             cs = 0  # where the sentence starts in chars
-            for sentence in _SENTENCE.findall(chars):  # one after another, the line's all
+            for sentence in sentences:
                 ce = cs + len(sentence)
                 head = sentence[0]
                 level = (None if not (head in _OUTLINE_FIRST or head.isdecimal())
