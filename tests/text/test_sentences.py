@@ -424,6 +424,9 @@ def test_the_spaces_written_out_are_what_str_isspace_accepts():
        st.sampled_from(["\n", "\r\n"]), st.integers(4, 300), st.booleans())
 @example(["一、加强队伍建设。二、严明纪律。1.抓好落实。（一）强化学习。", "①是。检察院。", "二、是。"],
          "\n", 300, True)  # easy lines of several sentences, outline headings among them
+@example(["学习《条例。规定》精神。落实《办法》。", "差距：一是不足。二是欠缺。", "重点：抓落实。",
+          "“检察”工作。“a”。", "学习 900 余次。推进 2024 年工作。", "检察院工作。" * 30, ""],
+         "\n", 20, True)  # titles hiding a terminal or not, run-in lists, quotes, spaces, long
 def test_lines_of_whole_sentences_split_as_by_the_general_path(lines, newline, max_chars,
                                                                rejoin):
     """Lines that _EASY takes (units straight from _SENTENCE) give the general path's units."""

@@ -14,7 +14,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, partial
-from itertools import accumulate, chain, compress, groupby, repeat
+from itertools import chain, compress, groupby, repeat
 from operator import add, attrgetter, gt, is_not, itemgetter, le, sub
 
 #: Longest unit, in characters; longer runs are split at commas or hard-wrapped.
@@ -305,9 +305,11 @@ _CJK_CLASS = ("\u2018-\u201f\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef
 def _kept_spaces() -> re.Pattern[str]:
     """A run of " " that _clean_spaces keeps (as one space): between two characters not Chinese.
 
-    Compiled when first needed: its classes take milliseconds to compile.
+    The run's first space leads the pattern (the engine skips to each " " at once), the
+    character before it looked at from there. Compiled when first needed: its classes take
+    milliseconds to compile.
     """
-    return re.compile(rf"(?<=[^\s{_CJK_CLASS}]) +(?=[^\s{_CJK_CLASS}])")
+    return re.compile(rf" (?<=[^\s{_CJK_CLASS}] ) *(?=[^\s{_CJK_CLASS}])")
 
 
 def _clean_spaces(line: str, base: int, md_level: int | None) -> _Line:
@@ -371,22 +373,47 @@ def _without_spaces(pieces: list[str], base: int, md_level: int | None) -> _Line
     Each piece but the first stands where the one before it ends, a space further on;
     each run of spaces between two pieces is noted in ``spaces`` where it went.
     """
-    origins = compress(accumulate(map((1).__add__, map(len, pieces)), initial=base), pieces)
-    kept = list(filter(None, pieces))
-    starts = list(accumulate(map(len, kept), initial=0))  # and, last, the length
-    text = "".join(kept)
+    starts: list[int] = []  # where each kept piece starts in the text (_Offsets)
+    origins: list[int] = []  # and in the original
+    length, at = 0, base
+    for piece in pieces:  # (a plain loop: cheaper than iterators for a few pieces)
+        if piece:
+            starts.append(length)
+            origins.append(at)
+            size = len(piece)
+            length += size
+            at += size + 1
+        else:  # a space after a space
+            at += 1
+    text = "".join(pieces)
     if not _ALNUM.search(text):
         return _Line("", [], None)
-    return _Line(text, _offsets(starts[:-1], list(origins), starts[-1]), md_level,
-                 tuple(zip(starts[1:-1], repeat(" "))))
+    return _Line(text, _offsets(starts, origins, length), md_level,
+                 tuple(zip(starts[1:], repeat(" "))))
 
 
-# A line of whole sentences, each led by a letter or digit (or a bracket and one), with no
-# space, markup, book title or colon: nothing to clean, one paragraph of its own (it ends
-# with a terminal), no title, every sentence a unit as _SENTENCE finds it.
+# A line of whole sentences, each led by a letter or digit (or a bracket or opening quote
+# and one), with no space or markup: nothing to clean, one paragraph of its own (it ends
+# with a terminal), no title. With no terminal inside a book title (_HIDDEN_TERMINAL) and
+# no colon leading into a list (_RUN_IN_LIST), every sentence is a unit as _SENTENCE finds
+# it (see _is_easy). A cleaned line (spaces or markup dropped) is easy when its kept
+# characters are so.
 _EASY = re.compile(
-    rf"(?:[（(]?[^\W_][^{re.escape(_TERMINALS)}{SPACES}#\ufeff\\*_{_QUOTE_OPENER}：:]*+"
+    rf"(?:[（(“]?[^\W_][^{re.escape(_TERMINALS)}{SPACES}#\ufeff\\*_]*+"
     rf"{_TERMINAL.pattern}{_TERMINAL_TAIL.pattern})+")
+# A book title (as _quote_spans finds them: to the first 》 at most 150 characters on)
+# that hides a terminal. Any 《 may be looked at: one inside a title ends where it does.
+_HIDDEN_TERMINAL = re.compile(
+    rf"《(?=[^》]{{0,{_MAX_QUOTE_CHARS - 1}}}》)[^》{re.escape(_TERMINALS)}]*+"
+    rf"[{re.escape(_TERMINALS)}]")
+assert _QUOTE_PAIRS == {"《": "》"}  # (what _HIDDEN_TERMINAL spells out)
+
+
+def _is_easy(chars: str) -> bool:
+    """Whether a line of ``chars`` is easy (see _EASY): its units are its _SENTENCE pieces."""
+    return (chars[-1] in _TAIL and _EASY.fullmatch(chars) is not None
+            and ("《" not in chars or _HIDDEN_TERMINAL.search(chars) is None)
+            and ("：" not in chars and ":" not in chars or _RUN_IN_LIST.search(chars) is None))
 
 
 def _lines(text: str, plain_lines: frozenset[int] = frozenset()) -> list[_Line]:
@@ -396,19 +423,22 @@ def _lines(text: str, plain_lines: frozenset[int] = frozenset()) -> list[_Line]:
     """
     lines: list[_Line] = []
     add, alnum = lines.append, _ALNUM.search
-    easy = _EASY.fullmatch if not plain_lines else None
+    easy = _is_easy if not plain_lines else None
     base = 0
     for number, raw in enumerate(text.splitlines(keepends=True)):
         line = raw.rstrip("\r\n")
         if line:
-            if easy and line[-1] in _TAIL and easy(line):  # (an easy line ends so)
+            if easy and easy(line):
                 add(_Line(line, range(base, base + len(line)), None, (), False, True))
             elif line[0] == "#" or _may_need_cleaning(line):  # (else _clean_line keeps it)
                 cleaned = _clean_line(line, base)
-                if cleaned.chars:
+                chars = cleaned.chars
+                if chars:
                     add(cleaned)
                     if plain_lines and number in plain_lines:
                         cleaned.plain, cleaned.md_level = True, None
+                    elif easy and cleaned.md_level is None and easy(chars):
+                        cleaned.easy = True
             elif line[0].isalnum() or alnum(line):  # as _clean_line does with it, sooner
                 add(_Line(line, range(base, base + len(line)), None, (), number in plain_lines))
         base += len(raw)
@@ -619,21 +649,25 @@ def split_units(text: str, report: str = "", max_chars: int = MAX_UNIT_CHARS,
         chars = para.chars
         # An easy line's units must be the general path's below (see
         # test_lines_of_whole_sentences_split_as_by_the_general_path).
-        if para.easy and len(chars) <= max_chars:
-            start = para.offsets.start
-            for sentence in _SENTENCE.findall(chars):  # one after another, the line's all
-                end = start + len(sentence)
+        sentences = _SENTENCE.findall(chars) if para.easy else None  # the line's all, in turn
+        if sentences and (len(chars) <= max_chars or max(map(len, sentences)) <= max_chars):
+            offsets, spaces = para.offsets, para.spaces
+            positions = list(map(itemgetter(0), spaces)) if spaces else None  # of each space
+            cs = 0  # where the sentence starts in chars
+            for sentence in sentences:
+                ce = cs + len(sentence)
                 head = sentence[0]
                 level = (None if not (head in _OUTLINE_FIRST or head.isdecimal())
                          else outline_level(sentence))
+                written = _written(sentence, cs, spaces, positions) if spaces else None
                 if level is None:
-                    add(Unit(report, len(units), sentence, start, end, False, None, parent,
-                             number, None))
+                    add(Unit(report, len(units), sentence, offsets[cs], offsets[ce - 1] + 1,
+                             False, None, parent, number, written))
                 else:
                     parent = len(units)
-                    add(Unit(report, parent, sentence, start, end, True, level,
-                             _open_heading(stack, level, parent), number, None))
-                start = end
+                    add(Unit(report, parent, sentence, offsets[cs], offsets[ce - 1] + 1, True,
+                             level, _open_heading(stack, level, parent), number, written))
+                cs = ce
             continue
         offsets, plain, spaces = para.offsets, para.plain, para.spaces
         positions = list(map(itemgetter(0), spaces)) if spaces else []  # of each space
