@@ -255,6 +255,62 @@ def test_weighting_equals_the_plain_way_bit_for_bit(pairs, sublinear, shape, see
     assert np.array_equal(got.indptr, indptr) and got.shape == (n_rows, width)
 
 
+def _row_sorted_pieces(pairs, cuts):
+    """``pairs`` cut into pieces at ``cuts``, each piece's pairs in order of row."""
+    bounds = [0, *sorted(c % (len(pairs) + 1) for c in cuts), len(pairs)]
+    pieces = [sorted(pairs[a:b], key=lambda pair: pair[0])
+              for a, b in zip(bounds, bounds[1:], strict=False)]
+    return ([np.array([r for r, _ in p], dtype=np.int64) for p in pieces],
+            [np.array([c for _, c in p], dtype=np.int64) for p in pieces])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 40)), max_size=400),
+       st.lists(st.integers(0, 400), max_size=3), st.sampled_from([1, 3, 256]),
+       st.booleans(), st.sampled_from([np.uint32, np.int64]))
+def test_sorted_keys_equal_one_sort_of_all(pairs, cuts, run_keys, in_order, dtype):
+    """Runs of rows sorted alone (pieces in order of row) or all at once: the same keys."""
+    rows, columns = _row_sorted_pieces(pairs, cuts)
+    if not in_order and len(pairs) > 1:  # a piece out of order: one sort of all
+        rows, columns = [np.array([r for r, _ in pairs])], [np.array([c for _, c in pairs])]
+    expected = np.sort(np.concatenate(
+        [(r << 6) | c for r, c in zip(rows, columns, strict=True)] or [np.zeros(0, np.int64)]))
+    old, vectorize._RUN_KEYS = vectorize._RUN_KEYS, run_keys
+    try:
+        got = vectorize._sorted_keys(rows, columns, 31, 6, dtype)
+    finally:
+        vectorize._RUN_KEYS = old
+    assert got.dtype == dtype and np.array_equal(got, expected.astype(dtype))
+
+
+def test_sorted_keys_of_long_rows_and_empty_pieces():
+    """A row of more keys than a run, rows without keys, an empty piece, the last row."""
+    rng = np.random.default_rng(3)
+    rows = [np.repeat([0, 2, 9], [1000, 5, 700]), np.zeros(0, np.int64),
+            np.sort(rng.integers(0, 10, 3000))]
+    columns = [rng.integers(0, 1 << 17, len(r)) for r in rows]
+    expected = np.sort(np.concatenate([(r << 17) | c for r, c in zip(rows, columns, strict=True)]))
+    got = vectorize._sorted_keys(rows, columns, 10, 17, np.uint32)
+    assert np.array_equal(got, expected)
+    assert len(vectorize._sorted_keys([np.zeros(0, np.int64)], [np.zeros(0, np.int64)], 4, 3,
+                                      np.uint32)) == 0
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 40)), max_size=400),
+       st.lists(st.integers(0, 400), max_size=3), st.booleans(), st.integers(0, 2**32 - 1))
+def test_weighting_of_pieces_in_order_of_row_equals_the_plain_way(pairs, cuts, sublinear,
+                                                                   seed):
+    """Pieces whose rows come in order (as the transforms give them): the same bits."""
+    rows, columns = _row_sorted_pieces(pairs, cuts)
+    idf = np.random.default_rng(seed).uniform(1.0, 12.0, 41)
+    got = vectorize._weighted(rows, columns, 31, idf, sublinear)
+    values, indices, indptr = _weighted_reference(
+        np.concatenate(rows), np.concatenate(columns), 31, idf, sublinear)
+    assert np.array_equal(got.data, values) and np.array_equal(got.indices, indices)
+    assert np.array_equal(got.indptr, indptr)
+
+
 # Traditional and simplified characters, placeholders, digits, spaces, line breaks, NUL.
 BATCH_ALPHABET = st.sampled_from(sorted(set("".join(TEXTS)) | set(
     "檢察機關黨風廉政建設隊伍團結發展與這個們說為會經過總體國際xX×0１2.,%   \n\t\x00")))
