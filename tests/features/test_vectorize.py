@@ -63,6 +63,40 @@ def test_char_index_equals_sklearn_on_any_text(texts):
     _same(vectorizer.transform(texts), index.transform(texts))
 
 
+def test_lower_table_is_str_lower_of_every_character_of_the_plane():
+    table = vectorize._lower_table()
+    for point in range(0x10000):
+        if point in vectorize._LOWER_APART:
+            assert table[point] == vectorize._APART
+        elif not 0xD800 <= point <= 0xDFFF:
+            assert chr(table[point]) == chr(point).lower(), hex(point)
+    assert table[0x10000] == vectorize._APART and len(table) == 0x10001
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(ALPHABET | st.sampled_from("ΣσİI\u0307ＡＺ"), max_size=30), max_size=8))
+def test_char_index_reads_joined_code_points_as_the_strings(texts):
+    """JoinedTexts (code points, NUL between texts) give the strings' rows to the bit."""
+    from topics.features.vectorize import JoinedTexts
+
+    index = _index()
+    texts = [normalise_chars(t) for t in texts]
+    joined = JoinedTexts(np.frombuffer("\x00".join(texts).encode("utf-32-le"), np.uint32),
+                         len(texts))
+    expected, got = index.transform(texts), index.transform(joined)
+    assert got.shape == expected.shape == (len(texts), len(index.idf))
+    for name in ("data", "indices", "indptr"):
+        assert np.array_equal(getattr(got, name), getattr(expected, name))
+    if texts:
+        _same(char_vectorizer().transform(texts), got)
+
+
+def _index():
+    vectorizer = char_vectorizer()
+    return CharNgramIndex(ordered_vocabulary(vectorizer), vectorizer.idf_,
+                          vectorizer.ngram_range, vectorizer.lowercase, vectorizer.sublinear_tf)
+
+
 def _same_fit(texts, ngrams, min_df) -> None:
     """The numpy fit equals scikit-learn's: vocabulary in order, idf, matrix."""
     expected = TfidfVectorizer(analyzer="char", ngram_range=ngrams, sublinear_tf=True,

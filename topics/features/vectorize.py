@@ -36,6 +36,74 @@ def _char_key(term: str) -> int:
     return key
 
 
+class JoinedTexts(Sequence):
+    """Texts held as their code points in a row, NUL between two; no text holds NUL.
+
+    A sequence of the texts (decoded once, when a text is first asked for);
+    :meth:`CharNgramIndex.transform` reads ``codes`` without making the strings.
+    """
+
+    __slots__ = ("codes", "_count", "_texts")
+
+    def __init__(self, codes: np.ndarray, count: int):
+        self.codes = codes  # uint32
+        self._count = count
+        self._texts = None
+
+    def texts(self) -> list[str]:
+        """The texts as strings (made once)."""
+        if self._texts is None:
+            joined = self.codes.tobytes().decode("utf-32-le", "surrogatepass")
+            self._texts = joined.split("\x00") if self._count else []
+        return self._texts
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index):
+        return self.texts()[index]
+
+    def __iter__(self):
+        return iter(self.texts())
+
+
+#: Code points whose ``str.lower`` the table of :func:`_lower_table` cannot give: U+0130
+#: lowers to two characters, U+03A3 to one of two by its neighbours (final sigma).
+_LOWER_APART = (0x130, 0x3A3)
+_APART = 0xFFFFFFFF  # in the table: "not from the table", for these and past the plane
+_LOWER: list[np.ndarray] = []  # the table, made on first use
+
+
+def _lower_table() -> np.ndarray:
+    """Per code point of the basic plane, the code point of its ``str.lower``; then one more.
+
+    Right for every one but :data:`_LOWER_APART`, whose cells (and the last, for all code
+    points above the plane) hold ``_APART``; a test compares them all. One call of
+    ``str.lower`` over all of them makes it.
+    """
+    if not _LOWER:
+        points = np.arange(0x10001, dtype=np.uint32)
+        lowered = points.copy()
+        lowered[[*_LOWER_APART, 0x10000]] = _APART
+        plain = np.flatnonzero(((points < 0xD800) | (points > 0xDFFF)) & (lowered != _APART))
+        text = points[plain].tobytes().decode("utf-32-le").lower()
+        lowered[plain] = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        _LOWER.append(lowered)
+    return _LOWER[0]
+
+
+def _lowered(codes: np.ndarray) -> np.ndarray | None:
+    """``str.lower`` of the text of ``codes`` (uint32), as int64 code points.
+
+    None where a code point is above the basic plane or one of :data:`_LOWER_APART`: there
+    ``str.lower`` itself.
+    """
+    lowered = np.take(_lower_table(), codes, mode="clip")
+    if len(lowered) and lowered.max() == _APART:
+        return None
+    return lowered.astype(np.int64)
+
+
 class _Terms(NamedTuple):
     """Character terms as arrays: each one's length and key (:func:`_char_key`), and codes.
 
@@ -377,17 +445,27 @@ class CharNgramIndex:
         table[rank[firsts] * size + rank[seconds]] = columns
         return _DensePairs(rank, size, table)
 
-    def _stream(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    def _stream(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """The texts' code points in a row, :data:`_SEPARATOR` between two; each one's text.
 
         The texts are lowercased first if ``lowercase``. No term holds the separator, so no
-        n-gram across two texts is ever found.
+        n-gram across two texts is ever found. :class:`JoinedTexts` are read as their code
+        points.
         """
-        joined = "\x00".join(texts)
-        if joined.count("\x00") == len(texts) - 1:  # NUL only between the texts
-            if self.lowercase:  # NUL separates as the ends of a text do, even for final sigma
-                joined = joined.lower()
-            codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+        if isinstance(texts, JoinedTexts):
+            joined, raw = None, texts.codes
+        else:
+            joined = "\x00".join(texts)
+            raw = None
+            if joined.count("\x00") == len(texts) - 1:
+                raw = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+        if raw is not None:  # NUL only between the texts
+            # NUL separates as the ends of a text do, even for final sigma
+            codes = _lowered(raw) if self.lowercase else raw.astype(np.int64)
+            if codes is None:
+                joined = texts.codes.tobytes().decode("utf-32-le") if joined is None else joined
+                codes = np.frombuffer(joined.lower().encode("utf-32-le"),
+                                      dtype=np.uint32).astype(np.int64)
             between = np.flatnonzero(codes == 0)
         else:
             if self.lowercase:
@@ -401,8 +479,11 @@ class CharNgramIndex:
         lengths = np.diff(between, prepend=-1, append=len(codes) - 1)  # with the separator
         return codes, np.repeat(np.arange(len(texts)), lengths)  # a separator: its text's
 
-    def transform(self, texts: list[str]) -> sp.csr_matrix:
-        """TF-IDF rows of ``texts`` (the texts must hold no runs of whitespace)."""
+    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """TF-IDF rows of ``texts`` (the texts must hold no runs of whitespace).
+
+        ``texts`` may be :class:`JoinedTexts`.
+        """
         if not texts:
             return sp.csr_matrix((0, len(self.idf)))
         codes, owner = self._stream(texts)
