@@ -296,14 +296,16 @@ def _weighted(rows: np.ndarray | list[np.ndarray], columns: np.ndarray | list[np
     indices = (found & kind((1 << shift) - 1)).astype(np.int32 if width < 1 << 31 else np.int64)
     indptr = np.searchsorted(found, np.arange(n_rows + 1, dtype=keys.dtype) << kind(shift))
     indptr = indptr.astype(np.int64)
-    if sublinear:  # 1 + log of each count, from a table of the counts there are
-        table = np.arange(int(counts.max(initial=1)) + 1, dtype=np.float64)
-        np.log(table[1:], out=table[1:])  # table[0] (no count is 0) stays
-        table[1:] += 1.0
-        values = np.take(table, counts)
-    else:
-        values = counts.astype(np.float64)
-    values *= idf[indices]
+    values = np.take(idf, indices)  # times each count's weight, which is 1.0 for a count of 1
+    repeated = np.flatnonzero(counts > 1)
+    if len(repeated):
+        weights = counts[repeated]
+        if sublinear:  # 1 + log of each count, from a table of the counts there are
+            table = np.arange(int(weights.max()) + 1, dtype=np.float64)
+            np.log(table[1:], out=table[1:])  # table[0] (no count is 0) stays
+            table[1:] += 1.0
+            weights = np.take(table, weights)
+        values[repeated] *= weights
     norms = np.sqrt(_row_sums(values * values, indptr))
     values /= np.repeat(norms, np.diff(indptr))
     return sp.csr_matrix((values, indices, indptr), shape=(n_rows, width))
