@@ -32,3 +32,20 @@ def test_numbers_with_points_are_normalised_as_each_text_is():
     assert normalise_chars_many(texts) == [normalise_chars(text) for text in texts]
     assert normalise_chars_many(texts)[:4] == ["0.0", "00", "0.0", "0.0%"]
 
+
+
+@settings(deadline=None, max_examples=300)
+@given(st.lists(st.text(alphabet=st.sampled_from(_NUMBERS + "\x00ΑΣİ"), max_size=30), max_size=8)
+       | st.lists(st.text(max_size=20), max_size=4))
+def test_joined_normalised_texts_are_the_normalised_texts(texts):
+    """Code points joined by NUL where no text holds NUL; else the list of strings."""
+    from topics.features.definition import normalised_joined
+    from topics.features.vectorize import JoinedTexts
+
+    joined = normalised_joined(texts)
+    expected = normalise_chars_many(texts)
+    assert isinstance(joined, JoinedTexts) == (texts != [] and "\x00" not in "".join(texts))
+    assert len(joined) == len(expected) and list(joined) == expected
+    assert [joined[i] for i in range(len(joined))] == expected
+    if isinstance(joined, JoinedTexts):
+        assert joined.codes.tobytes().decode("utf-32-le") == "\x00".join(expected)

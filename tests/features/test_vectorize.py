@@ -63,6 +63,40 @@ def test_char_index_equals_sklearn_on_any_text(texts):
     _same(vectorizer.transform(texts), index.transform(texts))
 
 
+def test_lower_table_is_str_lower_of_every_character_of_the_plane():
+    table = vectorize._lower_table()
+    for point in range(0x10000):
+        if point in vectorize._LOWER_APART:
+            assert table[point] == vectorize._APART
+        elif not 0xD800 <= point <= 0xDFFF:
+            assert chr(table[point]) == chr(point).lower(), hex(point)
+    assert table[0x10000] == vectorize._APART and len(table) == 0x10001
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(ALPHABET | st.sampled_from("ΣσİI\u0307ＡＺ"), max_size=30), max_size=8))
+def test_char_index_reads_joined_code_points_as_the_strings(texts):
+    """JoinedTexts (code points, NUL between texts) give the strings' rows to the bit."""
+    from topics.features.vectorize import JoinedTexts
+
+    index = _index()
+    texts = [normalise_chars(t) for t in texts]
+    joined = JoinedTexts(np.frombuffer("\x00".join(texts).encode("utf-32-le"), np.uint32),
+                         len(texts))
+    expected, got = index.transform(texts), index.transform(joined)
+    assert got.shape == expected.shape == (len(texts), len(index.idf))
+    for name in ("data", "indices", "indptr"):
+        assert np.array_equal(getattr(got, name), getattr(expected, name))
+    if texts:
+        _same(char_vectorizer().transform(texts), got)
+
+
+def _index():
+    vectorizer = char_vectorizer()
+    return CharNgramIndex(ordered_vocabulary(vectorizer), vectorizer.idf_,
+                          vectorizer.ngram_range, vectorizer.lowercase, vectorizer.sublinear_tf)
+
+
 def _same_fit(texts, ngrams, min_df) -> None:
     """The numpy fit equals scikit-learn's: vocabulary in order, idf, matrix."""
     expected = TfidfVectorizer(analyzer="char", ngram_range=ngrams, sublinear_tf=True,
@@ -253,6 +287,62 @@ def test_weighting_equals_the_plain_way_bit_for_bit(pairs, sublinear, shape, see
     values, indices, indptr = _weighted_reference(rows, columns, n_rows, idf, sublinear)
     assert np.array_equal(got.data, values) and np.array_equal(got.indices, indices)
     assert np.array_equal(got.indptr, indptr) and got.shape == (n_rows, width)
+
+
+def _row_sorted_pieces(pairs, cuts):
+    """``pairs`` cut into pieces at ``cuts``, each piece's pairs in order of row."""
+    bounds = [0, *sorted(c % (len(pairs) + 1) for c in cuts), len(pairs)]
+    pieces = [sorted(pairs[a:b], key=lambda pair: pair[0])
+              for a, b in zip(bounds, bounds[1:], strict=False)]
+    return ([np.array([r for r, _ in p], dtype=np.int64) for p in pieces],
+            [np.array([c for _, c in p], dtype=np.int64) for p in pieces])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 40)), max_size=400),
+       st.lists(st.integers(0, 400), max_size=3), st.sampled_from([1, 3, 256]),
+       st.booleans(), st.sampled_from([np.uint32, np.int64]))
+def test_sorted_keys_equal_one_sort_of_all(pairs, cuts, run_keys, in_order, dtype):
+    """Runs of rows sorted alone (pieces in order of row) or all at once: the same keys."""
+    rows, columns = _row_sorted_pieces(pairs, cuts)
+    if not in_order and len(pairs) > 1:  # a piece out of order: one sort of all
+        rows, columns = [np.array([r for r, _ in pairs])], [np.array([c for _, c in pairs])]
+    expected = np.sort(np.concatenate(
+        [(r << 6) | c for r, c in zip(rows, columns, strict=True)] or [np.zeros(0, np.int64)]))
+    old, vectorize._RUN_KEYS = vectorize._RUN_KEYS, run_keys
+    try:
+        got = vectorize._sorted_keys(rows, columns, 31, 6, dtype)
+    finally:
+        vectorize._RUN_KEYS = old
+    assert got.dtype == dtype and np.array_equal(got, expected.astype(dtype))
+
+
+def test_sorted_keys_of_long_rows_and_empty_pieces():
+    """A row of more keys than a run, rows without keys, an empty piece, the last row."""
+    rng = np.random.default_rng(3)
+    rows = [np.repeat([0, 2, 9], [1000, 5, 700]), np.zeros(0, np.int64),
+            np.sort(rng.integers(0, 10, 3000))]
+    columns = [rng.integers(0, 1 << 17, len(r)) for r in rows]
+    expected = np.sort(np.concatenate([(r << 17) | c for r, c in zip(rows, columns, strict=True)]))
+    got = vectorize._sorted_keys(rows, columns, 10, 17, np.uint32)
+    assert np.array_equal(got, expected)
+    assert len(vectorize._sorted_keys([np.zeros(0, np.int64)], [np.zeros(0, np.int64)], 4, 3,
+                                      np.uint32)) == 0
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 40)), max_size=400),
+       st.lists(st.integers(0, 400), max_size=3), st.booleans(), st.integers(0, 2**32 - 1))
+def test_weighting_of_pieces_in_order_of_row_equals_the_plain_way(pairs, cuts, sublinear,
+                                                                   seed):
+    """Pieces whose rows come in order (as the transforms give them): the same bits."""
+    rows, columns = _row_sorted_pieces(pairs, cuts)
+    idf = np.random.default_rng(seed).uniform(1.0, 12.0, 41)
+    got = vectorize._weighted(rows, columns, 31, idf, sublinear)
+    values, indices, indptr = _weighted_reference(
+        np.concatenate(rows), np.concatenate(columns), 31, idf, sublinear)
+    assert np.array_equal(got.data, values) and np.array_equal(got.indices, indices)
+    assert np.array_equal(got.indptr, indptr)
 
 
 # Traditional and simplified characters, placeholders, digits, spaces, line breaks, NUL.

@@ -7,6 +7,7 @@ each theme's cue-word score, weighted and side by side.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -15,6 +16,7 @@ from ..text.sentences import SPACES
 from ..text.simplify import map_joined
 from .cues import CueMatcher
 from .sparse import sp
+from .vectorize import JoinedTexts
 
 # ``[0-9０-９]+(?:[.,][0-9]+)?`` (a test compares them) with its first digit apart: a pattern
 # that starts with a character set lets ``re`` skip to the next digit
@@ -60,8 +62,25 @@ def normalise_chars_many(texts: list[str]) -> list[str]:
     return map_joined(_normalised_joined, texts, "\x00")
 
 
+def normalised_joined(texts: list[str]) -> Sequence[str]:
+    """:func:`normalise_chars_many` of ``texts``, as :class:`JoinedTexts` where it can.
+
+    The texts are joined by NUL (kept, as in :func:`normalise_chars_many`) and normalised
+    as code points, never made strings; where a text holds NUL, the list of strings.
+    """
+    joined = "\x00".join(texts)
+    if joined.count("\x00") != len(texts) - 1:  # also no texts: -1
+        return normalise_chars_many(texts)
+    return JoinedTexts(_normalised_codes(joined), len(texts))
+
+
 def _normalised_joined(joined: str) -> str:
-    """:func:`normalise_chars` of ``joined`` in numpy over its code points.
+    """:func:`normalise_chars` of ``joined`` (:func:`_normalised_codes` as a string)."""
+    return _normalised_codes(joined).tobytes().decode("utf-32-le", "surrogatepass")
+
+
+def _normalised_codes(joined: str) -> np.ndarray:
+    """The code points (uint32) of :func:`normalise_chars` of ``joined``, made in numpy.
 
     Placeholders dropped; each run of digits and points ``.,`` that holds a digit is a
     number of :data:`_DIGITS` when it has no point (made ``0``), else goes through
@@ -97,7 +116,7 @@ def _normalised_joined(joined: str) -> str:
                     drop[match.start() + 1:match.end()] = True
     if drop.any():
         codes = codes[~drop]
-    return codes.tobytes().decode("utf-32-le", "surrogatepass")
+    return codes
 
 
 def display_name(feature: str) -> str:
@@ -122,7 +141,7 @@ def feature_blocks(texts: list[str], tokens: list[list[str]], cue_scores: np.nda
     takes a segmenter's tokens and keeps the content ones). ``cue_scores`` is
     ``CueMatcher.score_matrix`` of the texts.
     """
-    return FeatureBlocks(transform_words(tokens), transform_chars(normalise_chars_many(texts)),
+    return FeatureBlocks(transform_words(tokens), transform_chars(normalised_joined(texts)),
                          np.log1p(cue_scores))
 
 

@@ -36,6 +36,74 @@ def _char_key(term: str) -> int:
     return key
 
 
+class JoinedTexts(Sequence):
+    """Texts held as their code points in a row, NUL between two; no text holds NUL.
+
+    A sequence of the texts (decoded once, when a text is first asked for);
+    :meth:`CharNgramIndex.transform` reads ``codes`` without making the strings.
+    """
+
+    __slots__ = ("codes", "_count", "_texts")
+
+    def __init__(self, codes: np.ndarray, count: int):
+        self.codes = codes  # uint32
+        self._count = count
+        self._texts = None
+
+    def texts(self) -> list[str]:
+        """The texts as strings (made once)."""
+        if self._texts is None:
+            joined = self.codes.tobytes().decode("utf-32-le", "surrogatepass")
+            self._texts = joined.split("\x00") if self._count else []
+        return self._texts
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index):
+        return self.texts()[index]
+
+    def __iter__(self):
+        return iter(self.texts())
+
+
+#: Code points whose ``str.lower`` the table of :func:`_lower_table` cannot give: U+0130
+#: lowers to two characters, U+03A3 to one of two by its neighbours (final sigma).
+_LOWER_APART = (0x130, 0x3A3)
+_APART = 0xFFFFFFFF  # in the table: "not from the table", for these and past the plane
+_LOWER: list[np.ndarray] = []  # the table, made on first use
+
+
+def _lower_table() -> np.ndarray:
+    """Per code point of the basic plane, the code point of its ``str.lower``; then one more.
+
+    Right for every one but :data:`_LOWER_APART`, whose cells (and the last, for all code
+    points above the plane) hold ``_APART``; a test compares them all. One call of
+    ``str.lower`` over all of them makes it.
+    """
+    if not _LOWER:
+        points = np.arange(0x10001, dtype=np.uint32)
+        lowered = points.copy()
+        lowered[[*_LOWER_APART, 0x10000]] = _APART
+        plain = np.flatnonzero(((points < 0xD800) | (points > 0xDFFF)) & (lowered != _APART))
+        text = points[plain].tobytes().decode("utf-32-le").lower()
+        lowered[plain] = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        _LOWER.append(lowered)
+    return _LOWER[0]
+
+
+def _lowered(codes: np.ndarray) -> np.ndarray | None:
+    """``str.lower`` of the text of ``codes`` (uint32), as int64 code points.
+
+    None where a code point is above the basic plane or one of :data:`_LOWER_APART`: there
+    ``str.lower`` itself.
+    """
+    lowered = np.take(_lower_table(), codes, mode="clip")
+    if len(lowered) and lowered.max() == _APART:
+        return None
+    return lowered.astype(np.int64)
+
+
 class _Terms(NamedTuple):
     """Character terms as arrays: each one's length and key (:func:`_char_key`), and codes.
 
@@ -149,6 +217,56 @@ def _row_sums(values: np.ndarray, indptr: np.ndarray) -> np.ndarray:
     return one_column @ np.ones(1)
 
 
+#: Rows sorted together by :func:`_sorted_keys`: runs of whole rows of about this many keys.
+_RUN_KEYS = 256
+
+
+def _sorted_keys(rows: list[np.ndarray], columns: list[np.ndarray], n_rows: int, shift: int,
+                 dtype: type) -> np.ndarray:
+    """The keys ``row << shift | column`` of all pieces' pairs, sorted.
+
+    Where every piece's rows come in order (not decreasing), the keys are first put in
+    order of row (each row's keys piece by piece), then sorted in runs of whole rows: a key
+    is row-major, so runs of whole rows sorted one by one are the whole array sorted; and
+    numpy sorts a few hundred 32-bit keys several times faster per key than a whole
+    batch's. Else one sort of all the keys. Either way, the array of sorted keys (a test
+    compares them).
+    """
+    total = sum(map(len, rows))
+    keys = np.empty(total, dtype)
+    in_order = all(len(piece) < 2 or bool((piece[1:] >= piece[:-1]).all()) for piece in rows)
+    if not in_order:
+        start = 0
+        for piece_rows, piece_columns in zip(rows, columns, strict=True):
+            piece = keys[start:start + len(piece_rows)]
+            np.left_shift(piece_rows, shift, out=piece, casting="unsafe")  # exact: keys fit
+            np.bitwise_or(piece, piece_columns, out=piece, casting="unsafe")
+            start += len(piece_rows)
+        keys.sort()  # keys alone: every algorithm gives the same array; the default's fastest
+        return keys
+    every_row = np.arange(n_rows + 1)
+    bounds = [np.searchsorted(piece, every_row) for piece in rows]  # each piece's rows
+    ends = np.zeros(n_rows + 1, dtype=np.int64)  # where each row's keys end, so far
+    for piece_bounds in bounds:
+        ends[1:] += np.diff(piece_bounds)
+    np.cumsum(ends, out=ends)
+    filled = ends[:-1].copy()  # where each row's next keys go
+    for piece_rows, piece_columns, piece_bounds in zip(rows, columns, bounds, strict=True):
+        # the piece's i-th pair, of row r: at filled[r] + i - piece_bounds[r]
+        at = np.repeat(filled - piece_bounds[:-1], np.diff(piece_bounds))
+        at += np.arange(len(piece_rows))
+        piece = np.left_shift(piece_rows, shift, dtype=dtype, casting="unsafe")
+        np.bitwise_or(piece, piece_columns, out=piece, casting="unsafe")
+        keys[at] = piece
+        filled += np.diff(piece_bounds)
+    # a run starts at the first row that starts past each multiple of _RUN_KEYS
+    cuts = np.unique(np.searchsorted(ends, np.arange(0, total, _RUN_KEYS)))
+    cuts = [*np.take(ends, cuts).tolist(), total]
+    for first, end in zip(cuts[:-1], cuts[1:], strict=True):
+        keys[first:end].sort()
+    return keys
+
+
 def _weighted(rows: np.ndarray | list[np.ndarray], columns: np.ndarray | list[np.ndarray],
               n_rows: int, idf: np.ndarray, sublinear: bool) -> sp.csr_matrix:
     """Counts of (row, column) pairs as l2-normalised TF-IDF rows (sorted, no duplicates).
@@ -157,21 +275,15 @@ def _weighted(rows: np.ndarray | list[np.ndarray], columns: np.ndarray | list[np
     are sorted by row, then column; the sums are scipy's ``sum_duplicates``'. Each pair is
     one key, the row's bits above the column's (``shift`` bits, a power of two at least the
     width): shifts, not divisions, take it apart, and a batch's keys are made and sorted as
-    32-bit integers (twice as fast as int64's) when the rows allow.
+    32-bit integers (twice as fast as int64's) when the rows allow (:func:`_sorted_keys`).
     """
     width = len(idf)
     shift = max(width - 1, 1).bit_length()
     rows = rows if isinstance(rows, list) else [rows]
     columns = columns if isinstance(columns, list) else [columns]
     # 32 bits when every row's first key, n_rows' too (the last bound), is under 2**32
-    keys = np.empty(sum(map(len, rows)), np.uint32 if n_rows << shift < 1 << 32 else np.int64)
-    start = 0
-    for piece_rows, piece_columns in zip(rows, columns, strict=True):
-        piece = keys[start:start + len(piece_rows)]
-        np.left_shift(piece_rows, shift, out=piece, casting="unsafe")  # exact: the keys fit
-        np.bitwise_or(piece, piece_columns, out=piece, casting="unsafe")
-        start += len(piece_rows)
-    keys.sort()  # keys alone: every algorithm gives the same array; the default is the fastest
+    keys = _sorted_keys(rows, columns, n_rows, shift,
+                        np.uint32 if n_rows << shift < 1 << 32 else np.int64)
     last = np.empty(len(keys), dtype=bool)  # the last of each run of equal keys
     last[-1:] = True
     np.not_equal(keys[1:], keys[:-1], out=last[:-1])
@@ -184,14 +296,16 @@ def _weighted(rows: np.ndarray | list[np.ndarray], columns: np.ndarray | list[np
     indices = (found & kind((1 << shift) - 1)).astype(np.int32 if width < 1 << 31 else np.int64)
     indptr = np.searchsorted(found, np.arange(n_rows + 1, dtype=keys.dtype) << kind(shift))
     indptr = indptr.astype(np.int64)
-    if sublinear:  # 1 + log of each count, from a table of the counts there are
-        table = np.arange(int(counts.max(initial=1)) + 1, dtype=np.float64)
-        np.log(table[1:], out=table[1:])  # table[0] (no count is 0) stays
-        table[1:] += 1.0
-        values = np.take(table, counts)
-    else:
-        values = counts.astype(np.float64)
-    values *= idf[indices]
+    values = np.take(idf, indices)  # times each count's weight, which is 1.0 for a count of 1
+    repeated = np.flatnonzero(counts > 1)
+    if len(repeated):
+        weights = counts[repeated]
+        if sublinear:  # 1 + log of each count, from a table of the counts there are
+            table = np.arange(int(weights.max()) + 1, dtype=np.float64)
+            np.log(table[1:], out=table[1:])  # table[0] (no count is 0) stays
+            table[1:] += 1.0
+            weights = np.take(table, weights)
+        values[repeated] *= weights
     norms = np.sqrt(_row_sums(values * values, indptr))
     values /= np.repeat(norms, np.diff(indptr))
     return sp.csr_matrix((values, indices, indptr), shape=(n_rows, width))
@@ -333,17 +447,27 @@ class CharNgramIndex:
         table[rank[firsts] * size + rank[seconds]] = columns
         return _DensePairs(rank, size, table)
 
-    def _stream(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    def _stream(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """The texts' code points in a row, :data:`_SEPARATOR` between two; each one's text.
 
         The texts are lowercased first if ``lowercase``. No term holds the separator, so no
-        n-gram across two texts is ever found.
+        n-gram across two texts is ever found. :class:`JoinedTexts` are read as their code
+        points.
         """
-        joined = "\x00".join(texts)
-        if joined.count("\x00") == len(texts) - 1:  # NUL only between the texts
-            if self.lowercase:  # NUL separates as the ends of a text do, even for final sigma
-                joined = joined.lower()
-            codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+        if isinstance(texts, JoinedTexts):
+            joined, raw = None, texts.codes
+        else:
+            joined = "\x00".join(texts)
+            raw = None
+            if joined.count("\x00") == len(texts) - 1:
+                raw = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+        if raw is not None:  # NUL only between the texts
+            # NUL separates as the ends of a text do, even for final sigma
+            codes = _lowered(raw) if self.lowercase else raw.astype(np.int64)
+            if codes is None:
+                joined = texts.codes.tobytes().decode("utf-32-le") if joined is None else joined
+                codes = np.frombuffer(joined.lower().encode("utf-32-le"),
+                                      dtype=np.uint32).astype(np.int64)
             between = np.flatnonzero(codes == 0)
         else:
             if self.lowercase:
@@ -357,8 +481,11 @@ class CharNgramIndex:
         lengths = np.diff(between, prepend=-1, append=len(codes) - 1)  # with the separator
         return codes, np.repeat(np.arange(len(texts)), lengths)  # a separator: its text's
 
-    def transform(self, texts: list[str]) -> sp.csr_matrix:
-        """TF-IDF rows of ``texts`` (the texts must hold no runs of whitespace)."""
+    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """TF-IDF rows of ``texts`` (the texts must hold no runs of whitespace).
+
+        ``texts`` may be :class:`JoinedTexts`.
+        """
         if not texts:
             return sp.csr_matrix((0, len(self.idf)))
         codes, owner = self._stream(texts)
