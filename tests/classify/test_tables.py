@@ -47,12 +47,16 @@ def test_kept_tables_label_as_the_tables_built_afresh(home, tiny_model_dir):
     assert sorted(loaded) == kept  # read back, not built again
 
 
-@pytest.mark.parametrize("damage", ["truncated", "other arrays", "not a file"])
+@pytest.mark.parametrize("damage", ["truncated", "a bit flipped", "other arrays", "not a file"])
 def test_damaged_tables_are_built_again(home, tiny_model_dir, damage):
     fresh = _explained(load_model(tiny_model_dir))
     for path in tables_folder().iterdir():
         if damage == "truncated":
             path.write_bytes(path.read_bytes()[:200])
+        elif damage == "a bit flipped":  # in the last array's data: only the sum tells
+            data = bytearray(path.read_bytes())
+            data[-1] ^= 0x10
+            path.write_bytes(bytes(data))
         elif damage == "other arrays":
             np.savez(path, char_table_keys=np.arange(16), columns=np.arange(3))
         else:
@@ -145,13 +149,48 @@ def test_damaged_files_are_no_tables(tmp_path):
                                    ["a", "<i8", [1], 8], ["a", "<i8", [10 ** 6], 0],
                                    ["a", "<i8", [1.5], 0], ["a", "<U3", [1], 0], ["a"], 7])
 def test_an_index_that_cannot_be_the_arrays_is_no_tables(tmp_path, entry):
+    (tmp_path / "kept").write_bytes(_file_of_index([entry]))
+    assert _mapped_back(tmp_path / "kept") is None
+
+
+def _file_of_index(entries):
+    """A file of the layout whose data are 256 zero bytes (their sum right) and index these."""
     import json
 
-    from topics.classify.tables import MAGIC
+    from topics.classify.tables import ALIGN, MAGIC
 
-    header = json.dumps([entry]).encode()
-    (tmp_path / "kept").write_bytes(MAGIC + len(header).to_bytes(8, "little") + header
-                                    + bytes(256))
+    header = json.dumps({"arrays": entries, "sum": 0}).encode()
+    head = MAGIC + len(header).to_bytes(8, "little") + header
+    return head + bytes(-len(head) % ALIGN) + bytes(256)
+
+
+def test_a_file_of_a_right_index_maps_back():  # the files above fail for their index alone
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "kept"
+        path.write_bytes(_file_of_index([["a", "<i8", [2], 0], ["b", "|b1", [3], 64]]))
+        got = _mapped_back(path)
+    assert got["a"].tolist() == [0, 0] and got["b"].tolist() == [False] * 3
+
+
+def test_a_file_whose_data_changed_is_no_tables(tmp_path):
+    from topics.classify.tables import _file_bytes
+
+    data = _file_bytes(ARRAYS)
+    for at in range(len(data) - 8 * 64, len(data), 61):  # bytes of the arrays' data
+        for bit in (0x01, 0x80):
+            changed = bytearray(data)
+            changed[at] ^= bit
+            (tmp_path / "kept").write_bytes(bytes(changed))
+            assert _mapped_back(tmp_path / "kept") is None, (at, bit)
+    (tmp_path / "kept").write_bytes(data)
+    assert _mapped_back(tmp_path / "kept") is not None
+
+
+def test_an_index_naming_an_array_twice_is_no_tables(tmp_path):
+    (tmp_path / "kept").write_bytes(_file_of_index([["a", "<i8", [1], 0], ["a", "<i8", [1], 64]]))
     assert _mapped_back(tmp_path / "kept") is None
 
 

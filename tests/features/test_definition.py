@@ -2,6 +2,7 @@
 
 import string
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -49,3 +50,11 @@ def test_joined_normalised_texts_are_the_normalised_texts(texts):
     assert [joined[i] for i in range(len(joined))] == expected
     if isinstance(joined, JoinedTexts):
         assert joined.codes.tobytes().decode("utf-32-le") == "\x00".join(expected)
+
+
+@pytest.mark.parametrize("texts", [["\ud800a"], ["检察", "\udfffİ", "😀"], ["\ud83d\ude00"]])
+def test_texts_holding_a_lone_surrogate_are_normalised_as_strings(texts):
+    from topics.features.definition import normalised_joined
+
+    got = normalised_joined(texts)
+    assert isinstance(got, list) and got == normalise_chars_many(texts)

@@ -391,7 +391,9 @@ class ThemePredictor:
         try:
             columns, shown, cue = state["columns"], state["shown"], state["cue"]
             names = state["names"].tobytes().decode("utf-8", "surrogatepass").split("\n")
-            if (columns.dtype != np.int64 or columns.shape != (len(self.feature_names_),)
+            n_features = (len(self.word_vocabulary) + len(self.char_vocabulary)
+                          + len(self.cue_matcher_.column_themes))
+            if (columns.dtype != np.int64 or columns.shape != (n_features,)
                     or shown.dtype != bool or cue.dtype != bool
                     or shown.shape != (len(names),) or cue.shape != (len(names),)
                     or columns.min() < 0 or columns.max() >= len(names)):

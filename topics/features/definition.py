@@ -66,12 +66,16 @@ def normalised_joined(texts: list[str]) -> Sequence[str]:
     """:func:`normalise_chars_many` of ``texts``, as :class:`JoinedTexts` where it can.
 
     The texts are joined by NUL (kept, as in :func:`normalise_chars_many`) and normalised
-    as code points, never made strings; where a text holds NUL, the list of strings.
+    as code points, never made strings; where a text holds NUL or a lone surrogate, the list
+    of strings (which the features refuse as :func:`normalise_chars_many`'s strings are).
     """
     joined = "\x00".join(texts)
     if joined.count("\x00") != len(texts) - 1:  # also no texts: -1
         return normalise_chars_many(texts)
-    return JoinedTexts(_normalised_codes(joined), len(texts))
+    codes = _normalised_codes(joined)
+    if ((codes >= 0xD800) & (codes <= 0xDFFF)).any():
+        return normalise_chars_many(texts)
+    return JoinedTexts(codes, len(texts))
 
 
 def _normalised_joined(joined: str) -> str:

@@ -10,6 +10,7 @@ l2-normalised. The matrices equal scikit-learn's up to float rounding (tests che
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from itertools import chain, repeat
 from typing import NamedTuple
@@ -71,9 +72,9 @@ class JoinedTexts(Sequence):
 #: lowers to two characters, U+03A3 to one of two by its neighbours (final sigma).
 _LOWER_APART = (0x130, 0x3A3)
 _APART = 0xFFFFFFFF  # in the table: "not from the table", for these and past the plane
-_LOWER: list[np.ndarray] = []  # the table, made on first use
 
 
+@functools.cache
 def _lower_table() -> np.ndarray:
     """Per code point of the basic plane, the code point of its ``str.lower``; then one more.
 
@@ -81,15 +82,13 @@ def _lower_table() -> np.ndarray:
     points above the plane) hold ``_APART``; a test compares them all. One call of
     ``str.lower`` over all of them makes it.
     """
-    if not _LOWER:
-        points = np.arange(0x10001, dtype=np.uint32)
-        lowered = points.copy()
-        lowered[[*_LOWER_APART, 0x10000]] = _APART
-        plain = np.flatnonzero(((points < 0xD800) | (points > 0xDFFF)) & (lowered != _APART))
-        text = points[plain].tobytes().decode("utf-32-le").lower()
-        lowered[plain] = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-        _LOWER.append(lowered)
-    return _LOWER[0]
+    points = np.arange(0x10001, dtype=np.uint32)
+    lowered = points.copy()
+    lowered[[*_LOWER_APART, 0x10000]] = _APART
+    plain = np.flatnonzero(((points < 0xD800) | (points > 0xDFFF)) & (lowered != _APART))
+    text = points[plain].tobytes().decode("utf-32-le").lower()
+    lowered[plain] = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    return lowered
 
 
 def _lowered(codes: np.ndarray) -> np.ndarray | None:
@@ -227,10 +226,8 @@ def _sorted_keys(rows: list[np.ndarray], columns: list[np.ndarray], n_rows: int,
 
     Where every piece's rows come in order (not decreasing), the keys are first put in
     order of row (each row's keys piece by piece), then sorted in runs of whole rows: a key
-    is row-major, so runs of whole rows sorted one by one are the whole array sorted; and
-    numpy sorts a few hundred 32-bit keys several times faster per key than a whole
-    batch's. Else one sort of all the keys. Either way, the array of sorted keys (a test
-    compares them).
+    is row-major, so runs of whole rows sorted one by one are the whole array sorted. Else
+    one sort of all the keys. Either way, the array of sorted keys (a test compares them).
     """
     total = sum(map(len, rows))
     keys = np.empty(total, dtype)

@@ -376,7 +376,7 @@ def _without_spaces(pieces: list[str], base: int, md_level: int | None) -> _Line
     starts: list[int] = []  # where each kept piece starts in the text (_Offsets)
     origins: list[int] = []  # and in the original
     length, at = 0, base
-    for piece in pieces:  # (a plain loop: cheaper than iterators for a few pieces)
+    for piece in pieces:
         if piece:
             starts.append(length)
             origins.append(at)
