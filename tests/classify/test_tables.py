@@ -164,14 +164,10 @@ def _file_of_index(entries):
     return head + bytes(-len(head) % ALIGN) + bytes(256)
 
 
-def test_a_file_of_a_right_index_maps_back():  # the files above fail for their index alone
-    import tempfile
-    from pathlib import Path
-
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "kept"
-        path.write_bytes(_file_of_index([["a", "<i8", [2], 0], ["b", "|b1", [3], 64]]))
-        got = _mapped_back(path)
+def test_a_file_of_a_right_index_maps_back(tmp_path):  # the files above fail for their index
+    path = tmp_path / "kept"
+    path.write_bytes(_file_of_index([["a", "<i8", [2], 0], ["b", "|b1", [3], 64]]))
+    got = _mapped_back(path)
     assert got["a"].tolist() == [0, 0] and got["b"].tolist() == [False] * 3
 
 

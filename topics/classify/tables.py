@@ -127,8 +127,8 @@ def _prune(folder: Path) -> None:
 # order) at an offset that is a multiple of ALIGN: mapped, every array is aligned as numpy
 # allocates its own. Arrays are numbers and booleans only (no objects: nothing is
 # unpickled), and each must lie within the file. The sum (of the data as 64-bit words,
-# modulo 2**64; ~3 ms for the largest file) tells a file damaged on disk, as the CRC of an
-# .npz did: any one word changed changes it. A kept file is never changed in place
+# modulo 2**64) tells a file damaged on disk, as the CRC of an .npz did: any one word
+# changed changes it. A kept file is never changed in place
 # (``fileio.replace_file`` puts a new file in its place), so a mapping of it never changes
 # under the arrays; another program that truncates one while a process labels with it
 # kills that process (SIGBUS), as it would any program that maps files.

@@ -51,11 +51,14 @@ class JoinedTexts(Sequence):
         self._count = count
         self._texts = None
 
+    def joined(self) -> str:
+        """The texts as one string, NUL between two."""
+        return self.codes.tobytes().decode("utf-32-le", "surrogatepass")
+
     def texts(self) -> list[str]:
         """The texts as strings (made once)."""
         if self._texts is None:
-            joined = self.codes.tobytes().decode("utf-32-le", "surrogatepass")
-            self._texts = joined.split("\x00") if self._count else []
+            self._texts = self.joined().split("\x00") if self._count else []
         return self._texts
 
     def __len__(self) -> int:
@@ -462,7 +465,7 @@ class CharNgramIndex:
             # NUL separates as the ends of a text do, even for final sigma
             codes = _lowered(raw) if self.lowercase else raw.astype(np.int64)
             if codes is None:
-                joined = texts.codes.tobytes().decode("utf-32-le") if joined is None else joined
+                joined = texts.joined() if joined is None else joined
                 codes = np.frombuffer(joined.lower().encode("utf-32-le"),
                                       dtype=np.uint32).astype(np.int64)
             between = np.flatnonzero(codes == 0)

@@ -649,10 +649,10 @@ def split_units(text: str, report: str = "", max_chars: int = MAX_UNIT_CHARS,
         chars = para.chars
         # An easy line's units must be the general path's below (see
         # test_lines_of_whole_sentences_split_as_by_the_general_path).
+        offsets, plain, spaces = para.offsets, para.plain, para.spaces
+        positions = list(map(itemgetter(0), spaces)) if spaces else []  # of each space
         sentences = _SENTENCE.findall(chars) if para.easy else None  # the line's all, in turn
         if sentences and (len(chars) <= max_chars or max(map(len, sentences)) <= max_chars):
-            offsets, spaces = para.offsets, para.spaces
-            positions = list(map(itemgetter(0), spaces)) if spaces else None  # of each space
             cs = 0  # where the sentence starts in chars
             for sentence in sentences:
                 ce = cs + len(sentence)
@@ -669,8 +669,6 @@ def split_units(text: str, report: str = "", max_chars: int = MAX_UNIT_CHARS,
                              level, _open_heading(stack, level, parent), number, written))
                 cs = ce
             continue
-        offsets, plain, spaces = para.offsets, para.plain, para.spaces
-        positions = list(map(itemgetter(0), spaces)) if spaces else []  # of each space
         spans = _sentence_spans(chars)
         if "：" in chars or ":" in chars:
             spans = _run_in_lists(chars, spans)
