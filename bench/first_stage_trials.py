@@ -38,6 +38,7 @@ from common import shipped_data
 from sklearn.preprocessing import normalize
 
 from topics import config
+from topics.classify import estimator
 from topics.classify.context import combine, fit_alone, fit_combination
 from topics.classify.estimator import ThemeClassifier
 from topics.labels import LabelledSentence
@@ -180,6 +181,42 @@ class VectorBlend:
         return z / z.sum(axis=1, keepdims=True)
 
 
+class DropoutLogisticRegression:
+    """``LogisticRegression`` fitted on its rows plus ``copies`` corrupted copies (a trial).
+
+    Each copy keeps every stored feature value with probability ``1 - p`` and scales the kept
+    ones by ``1 / (1 - p)`` (dropout noise, Wager et al. 2013: an adaptive regulariser that
+    leans the model on more than its strongest features); the copies carry the rows'
+    labels and weights. Seeded.
+    """
+
+    def __init__(self, p: float, copies: int):
+        self.p, self.copies = p, copies
+
+    def __call__(self, **kwargs):
+        from sklearn.linear_model import LogisticRegression
+
+        p, copies = self.p, self.copies
+
+        class Noisy(LogisticRegression):
+            def fit(self, X, y, sample_weight=None):  # noqa: N803
+                rng = np.random.default_rng(0)
+                x = sp.csr_matrix(X)
+                weight = np.ones(x.shape[0]) if sample_weight is None else sample_weight
+                parts, ys, weights = [x], [np.asarray(y)], [np.asarray(weight)]
+                for _ in range(copies):
+                    noisy = x.copy()
+                    noisy.data = noisy.data * (rng.random(len(noisy.data)) >= p) / (1 - p)
+                    noisy.eliminate_zeros()
+                    parts.append(noisy)
+                    ys.append(ys[0])
+                    weights.append(weights[0])
+                return super().fit(sp.vstack(parts).tocsr().astype(x.dtype),
+                                   np.concatenate(ys), sample_weight=np.concatenate(weights))
+
+        return Noisy(**kwargs)
+
+
 class Harness:
     """The shipped training data and the two splits of ``bench/accuracy.py``."""
 
@@ -316,6 +353,8 @@ class Harness:
                 self.taxonomy, hint_lists("a", "b"), as_cues=True)},
             **{trial: make for name in ("written7", "written8")
                for trial, make in self.corpus_trials(name).items()},
+            **{f"dropout-{p}-x{k}": (lambda p=p, k=k: {"dropout": (p, k)})
+               for p in (0.2, 0.3, 0.5) for k in (1, 2)},
             "null-shuffle-1": lambda: shuffled(1),
             "null-shuffle-2": lambda: shuffled(2),
         }
@@ -553,7 +592,14 @@ def main() -> None:
         spec = known[name]()
         harness.params = {"random_state": 0, **spec.pop("params", {})}
         shipped, harness.taxonomy = harness.taxonomy, spec.pop("taxonomy", harness.taxonomy)
-        print(json.dumps(harness.run(name, **spec), ensure_ascii=False), flush=True)
+        dropout = spec.pop("dropout", None)
+        plain = estimator.LogisticRegression
+        if dropout is not None:
+            estimator.LogisticRegression = DropoutLogisticRegression(*dropout)
+        try:
+            print(json.dumps(harness.run(name, **spec), ensure_ascii=False), flush=True)
+        finally:
+            estimator.LogisticRegression = plain
         harness.taxonomy = shipped
 
 
