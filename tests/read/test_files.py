@@ -77,3 +77,22 @@ def test_a_file_is_read_whole_and_one_that_grew_past_the_limit_is_refused(tmp_pa
     assert files.read_bytes(path, 100) == b"x" * 100
     with pytest.raises(InputError, match="r.txt"):
         files.read_bytes(path, 99)
+
+
+@pytest.mark.parametrize("length", [0, 1, 99, 100, 101, 70_000, 100_000, 100_001, 140_000])
+@pytest.mark.parametrize("size", [0, 3, 100, 70_000, 200_000])
+def test_read_all_reads_to_the_end_or_one_byte_past_the_limit(tmp_path, length, size):
+    """_read_all reads what a whole read would, whatever size it was told (a file that grew
+    or shrank), and stops one byte past its limit."""
+    import os
+
+    from topics.read import files
+
+    data = (bytes(range(256)) * (length // 256 + 1))[:length]
+    path = tmp_path / "r.bin"
+    path.write_bytes(data)
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        assert files._read_all(descriptor, size, 100_000) == data[:100_001]
+    finally:
+        os.close(descriptor)

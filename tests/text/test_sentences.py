@@ -427,6 +427,8 @@ def test_the_spaces_written_out_are_what_str_isspace_accepts():
 @example(["学习《条例。规定》精神。落实《办法》。", "差距：一是不足。二是欠缺。", "重点：抓落实。",
           "“检察”工作。“a”。", "学习 900 余次。推进 2024 年工作。", "检察院工作。" * 30, ""],
          "\n", 20, True)  # titles hiding a terminal or not, run-in lists, quotes, spaces, long
+@example(["检察院队伍建设" * 7, "检察院工作。一、加强学习。", "二、严明纪律", "检察院工作。"], "\r\n", 300,
+         True)  # an easy line that carries on the wrapped line before it; one after a heading
 def test_lines_of_whole_sentences_split_as_by_the_general_path(lines, newline, max_chars,
                                                                rejoin):
     """Lines that _EASY takes (units straight from _SENTENCE) give the general path's units."""
@@ -478,3 +480,17 @@ def test_a_line_goes_on_in_the_next_as_by_the_reference(lines, min_chars, plain)
     cleaned = _lines("\n".join(lines), frozenset(plain))
     for prev, nxt in zip(cleaned, cleaned[1:], strict=False):
         assert _continues(prev, nxt, min_chars) == _continues_reference(prev, nxt, min_chars)
+
+
+
+def test_an_easy_line_that_carries_on_a_wrapped_line_is_joined_to_it():
+    """An easy line (taken as its characters) is still joined to a line broken before it."""
+    from topics.text.sentences import _paragraphs
+
+    first = "检察院队伍建设" * 7  # 49 characters, no terminal: a full line of its layout
+    paragraphs = list(_paragraphs(f"{first}\n检察院工作。\n检察院工作。\n"))
+    assert [(type(p).__name__, getattr(p, "chars", p), at) for p, at in paragraphs] == [
+        ("_Line", first + "检察院工作。", 0), ("str", "检察院工作。", 57)]
+    units = split_units(f"{first}\n检察院工作。\n检察院工作。\n")
+    assert [(u.text, u.start, u.end, u.paragraph) for u in units] == [
+        (first + "检察院工作。", 0, 56, 0), ("检察院工作。", 57, 63, 1)]

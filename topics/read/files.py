@@ -165,11 +165,11 @@ def check_file(path: str | os.PathLike, max_bytes: int | float = MAX_BYTES) -> i
     return info.st_size
 
 
-def open_regular(path: str | os.PathLike, max_bytes: int | float = MAX_BYTES):
-    """A binary handle on a regular file of at most ``max_bytes``; else an InputError.
+def _open_descriptor(path: str | os.PathLike, max_bytes: int | float) -> tuple[int, int]:
+    """A descriptor open for reading on a regular file of at most ``max_bytes``, and its size.
 
     The file is checked before it is opened, opened without blocking (a FIFO put in its
-    place meanwhile does not hang) and checked again.
+    place meanwhile does not hang) and checked again; the caller closes the descriptor.
     """
     check_file(path, max_bytes)
     try:
@@ -177,30 +177,59 @@ def open_regular(path: str | os.PathLike, max_bytes: int | float = MAX_BYTES):
                              | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         raise InputError(f"{printable(path)}: {_os_problem(exc)}") from None
-    handle = open(descriptor, "rb")
-    problem = _kind_problem(os.fstat(descriptor).st_mode)
+    try:
+        info = os.fstat(descriptor)
+    except OSError as exc:
+        os.close(descriptor)
+        raise InputError(f"{printable(path)}: {_os_problem(exc)}") from None
+    problem = _kind_problem(info.st_mode)
     if problem:
-        handle.close()
+        os.close(descriptor)
         raise InputError(f"{printable(path)}: {problem}")
-    return handle
+    return descriptor, info.st_size
+
+
+def open_regular(path: str | os.PathLike, max_bytes: int | float = MAX_BYTES):
+    """A binary handle on a regular file of at most ``max_bytes``; else an InputError.
+
+    The file is checked before it is opened, opened without blocking (a FIFO put in its
+    place meanwhile does not hang) and checked again.
+    """
+    descriptor, _ = _open_descriptor(path, max_bytes)
+    return open(descriptor, "rb")
+
+
+def _read_all(descriptor: int, size: int, limit: int) -> bytes:
+    """The bytes of ``descriptor`` to its end, or its first ``limit + 1`` if it holds more.
+
+    ``size`` (the file's size when opened) is how much is asked for first: the whole file
+    in one read and an empty read at its end, as for a file of that size read whole.
+    """
+    parts = []
+    total = 0
+    ask = min(size, limit) + 1
+    while total <= limit:
+        part = os.read(descriptor, min(max(ask - total, 1 << 16), limit + 1 - total))
+        if not part:
+            break
+        parts.append(part)
+        total += len(part)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def read_bytes(path: str | os.PathLike, max_bytes: int = MAX_BYTES) -> bytes:
-    """The bytes of a regular file of at most ``max_bytes`` (see :func:`open_regular`).
+    """The bytes of a regular file of at most ``max_bytes`` (checked as by :func:`open_regular`).
 
     Never more than ``max_bytes + 1`` bytes are read: a file that grows meanwhile is
     refused, not read whole.
     """
-    with open_regular(path, max_bytes) as handle:
-        try:
-            # as much as the file holds (read(n) makes a buffer of n bytes first), and
-            # on up to the limit if it grew meanwhile
-            size = min(os.fstat(handle.fileno()).st_size, max_bytes)
-            data = handle.read(size + 1)
-            if len(data) > size:
-                data += handle.read(max_bytes - len(data) + 1)
-        except OSError as exc:
-            raise InputError(f"{printable(path)}: {_os_problem(exc)}") from None
+    descriptor, size = _open_descriptor(path, max_bytes)
+    try:
+        data = _read_all(descriptor, size, max_bytes)
+    except OSError as exc:
+        raise InputError(f"{printable(path)}: {_os_problem(exc)}") from None
+    finally:
+        os.close(descriptor)
     if len(data) > max_bytes:
         raise InputError(size_message(os.fspath(path), None, max_bytes))
     return data

@@ -421,28 +421,49 @@ def _lines(text: str, plain_lines: frozenset[int] = frozenset()) -> list[_Line]:
 
     Lines numbered (from 0) in ``plain_lines`` are body text whatever they look like.
     """
-    lines: list[_Line] = []
-    add, alnum = lines.append, _ALNUM.search
+    lines, bases = _line_items(text, plain_lines)
+    return [line if type(line) is _Line else _easy_line(line, base)
+            for line, base in zip(lines, bases, strict=True)]
+
+
+def _easy_line(chars: str, base: int) -> _Line:
+    """The :class:`_Line` of an easy line as written (a str of ``_line_items``) at ``base``."""
+    return _Line(chars, range(base, base + len(chars)), None, (), False, True)
+
+
+def _line_items(text: str, plain_lines: frozenset[int] = frozenset()
+                ) -> tuple[list[_Line | str], list[int]]:
+    """:func:`_lines` with each easy line that needed no cleaning as its characters (a str).
+
+    Such a line's characters all follow one another in ``text`` from its offset, given with
+    every line in the list beside (``_easy_line`` makes its ``_Line``).
+    """
+    lines: list[_Line | str] = []
+    bases: list[int] = []  # where each line starts in text
+    add, add_base, alnum = lines.append, bases.append, _ALNUM.search
     easy = _is_easy if not plain_lines else None
     base = 0
     for number, raw in enumerate(text.splitlines(keepends=True)):
         line = raw.rstrip("\r\n")
         if line:
             if easy and easy(line):
-                add(_Line(line, range(base, base + len(line)), None, (), False, True))
+                add(line)
+                add_base(base)
             elif line[0] == "#" or _may_need_cleaning(line):  # (else _clean_line keeps it)
                 cleaned = _clean_line(line, base)
                 chars = cleaned.chars
                 if chars:
                     add(cleaned)
+                    add_base(base)
                     if plain_lines and number in plain_lines:
                         cleaned.plain, cleaned.md_level = True, None
                     elif easy and cleaned.md_level is None and easy(chars):
                         cleaned.easy = True
             elif line[0].isalnum() or alnum(line):  # as _clean_line does with it, sooner
                 add(_Line(line, range(base, base + len(line)), None, (), number in plain_lines))
+                add_base(base)
         base += len(raw)
-    return lines
+    return lines, bases
 
 
 def _continues(prev: _Line, nxt: _Line, min_chars: int = _JOIN_MIN_CHARS) -> bool:
@@ -473,37 +494,46 @@ def _continues(prev: _Line, nxt: _Line, min_chars: int = _JOIN_MIN_CHARS) -> boo
 _ENDS = _TERMINALS + "：:"  # a line that ends with one of these (closers aside) goes on not
 
 
-def _join_width(lines: list[_Line]) -> int:
+def _join_width(lines: list[_Line | str]) -> int:
     """How long a line must be to count as wrapped: 25 characters, less in narrow layouts."""
-    lengths = sorted(filter(partial(le, 10), map(len, map(attrgetter("chars"), lines))))
+    lengths = sorted(filter(partial(le, 10), [len(line) if type(line) is str else len(line.chars)
+                                              for line in lines]))
     if not lengths:
         return _JOIN_MIN_CHARS
     typical = lengths[int(0.8 * (len(lengths) - 1))]
     return max(10, min(_JOIN_MIN_CHARS, int(0.85 * typical)))
 
 
-def _paragraphs(text: str, rejoin: bool = True,
-                plain_lines: frozenset[int] = frozenset()) -> Iterator[_Line]:
-    lines = _lines(text, plain_lines)
+def _paragraphs(text: str, rejoin: bool = True, plain_lines: frozenset[int] = frozenset()
+                ) -> Iterator[tuple[_Line | str, int]]:
+    """The paragraphs of ``text``, lines broken inside a sentence rejoined, with their offsets.
+
+    An easy line that needed no cleaning (a str of ``_line_items``) comes as itself: it
+    ends a sentence, so nothing is joined to it; its offset comes with it.
+    """
+    lines, bases = _line_items(text, plain_lines)
     width = _join_width(lines)
-    current: _Line | None = None
-    for line in lines:
-        if (rejoin and current is not None and not current.easy  # (it ends a sentence)
+    current: _Line | str | None = None
+    at = 0  # current's offset
+    for line, base in zip(lines, bases, strict=True):
+        if (rejoin and current is not None and type(current) is _Line
+                and not current.easy  # (it ends a sentence)
                 and (current.chars.rstrip(_CLOSERS) or current.chars)[-1] not in _ENDS
-                and _continues(current, line, width)):
+                and _continues(current, nxt := (line if type(line) is _Line
+                                                else _easy_line(line, base)), width)):
             shift = len(current.chars)
             (starts, origins), (more_starts, more_origins) = map(_runs, (current.offsets,
-                                                                          line.offsets))
+                                                                          nxt.offsets))
             offsets = _Offsets([*starts, *(start + shift for start in more_starts)],
-                               [*origins, *more_origins], shift + len(line.chars))
-            current = _Line(current.chars + line.chars, offsets, None,
-                            current.spaces + tuple((p + shift, c) for p, c in line.spaces))
+                               [*origins, *more_origins], shift + len(nxt.chars))
+            current = _Line(current.chars + nxt.chars, offsets, None,
+                            current.spaces + tuple((p + shift, c) for p, c in nxt.spaces))
             continue
         if current is not None:
-            yield current
-        current = line
+            yield current, at
+        current, at = line, base
     if current is not None:
-        yield current
+        yield current, at
 
 
 def _quote_spans(text: str) -> list[tuple[int, int]]:
@@ -645,7 +675,25 @@ def split_units(text: str, report: str = "", max_chars: int = MAX_UNIT_CHARS,
     add = units.append
     stack: list[tuple[int, int]] = []  # (level, unit index) of open headings
     parent = None  # the innermost open heading's index: stack[-1][1], or None
-    for number, para in enumerate(_paragraphs(text, rejoin, plain_lines)):
+    for number, (para, at) in enumerate(_paragraphs(text, rejoin, plain_lines)):
+        if type(para) is str:  # an easy line as written: its units the easy path's below
+            sentences = _SENTENCE.findall(para)
+            if len(para) <= max_chars or max(map(len, sentences)) <= max_chars:
+                for sentence in sentences:
+                    end = at + len(sentence)
+                    head = sentence[0]
+                    level = (None if not (head in _OUTLINE_FIRST or head.isdecimal())
+                             else outline_level(sentence))
+                    if level is None:
+                        add(Unit(report, len(units), sentence, at, end, False, None, parent,
+                                 number, None))
+                    else:
+                        parent = len(units)
+                        add(Unit(report, parent, sentence, at, end, True, level,
+                                 _open_heading(stack, level, parent), number, None))
+                    at = end
+                continue
+            para = _easy_line(para, at)
         chars = para.chars
         # An easy line's units must be the general path's below (see
         # test_lines_of_whole_sentences_split_as_by_the_general_path).
