@@ -411,7 +411,8 @@ def read_manifest(path: str | os.PathLike) -> dict:
             f"{folder}: model format version {version} is older than this topics reads "
             f"({OLDEST_FORMAT_VERSION}-{FORMAT_VERSION}); retrain it with "
             f"`topics train --out {folder}`")
-    validate(manifest, MANIFEST_SCHEMA, str(manifest_path), data)
+    data_digest = hashlib.sha256(data).digest()  # of the bytes both kept checks are made on
+    validate(manifest, MANIFEST_SCHEMA, str(manifest_path), data, data_digest)
 
     def check_digest() -> None:
         try:
@@ -428,7 +429,7 @@ def read_manifest(path: str | os.PathLike) -> dict:
     if code is None:
         check_digest()
     else:
-        check_once(data, {"check": MANIFEST_DIGEST, "code": code}, check_digest)
+        check_once(data, {"check": MANIFEST_DIGEST, "code": code}, check_digest, data_digest)
     data_dir, artifacts = manifest["data_dir"], manifest["artifacts"]
     expected = {f"{data_dir}/{name}" for name in ARTIFACTS}
     if set(artifacts) != expected:
@@ -491,16 +492,19 @@ def load_model(path: str | os.PathLike, manifest: dict | None = None) -> ThemeMo
         taxonomy = Taxonomy.from_dict(manifest["taxonomy"], f"{folder / MANIFEST}")
     except TaxonomyError as exc:
         raise ModelError(f"{folder}: the manifest's taxonomy is broken: {exc}") from None
+    # check_bundle has just verified each blob against these: they are its sha256
+    digests = {name: bytes.fromhex(manifest["artifacts"][f"{manifest['data_dir']}/{name}"])
+               for name in ARTIFACTS}
     documents, arrays = {}, {}
     for name in ARTIFACTS:
         where = f"{folder}: {name}"
         if name.endswith(".json"):
             documents[name] = _parse_json(blobs[name], where, allow_nan=name == "topics.json")
-            validate(documents[name], ARTIFACT_SCHEMAS[name], where, blobs[name])
+            validate(documents[name], ARTIFACT_SCHEMAS[name], where, blobs[name], digests[name])
         else:
             prefix, key, _npy = name.split(".")
             arrays.setdefault(prefix, {})[key] = parse_npy(blobs[name], where)
-    check_shapes(taxonomy.ids, documents, arrays, str(folder), blobs)
+    check_shapes(taxonomy.ids, documents, arrays, str(folder), blobs, digests)
     lists = documents["segmenter.json"]
     segmenter = Segmenter.from_lists(lists["entries"], lists["stopwords"])
     if manifest["segmenter"]["fingerprint"] != segmenter.fingerprint():
