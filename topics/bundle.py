@@ -375,6 +375,33 @@ def _parse_json(data: bytes, where: str, allow_nan: bool = True):
         raise ModelError(f"{where}: not valid JSON: {exc}") from None
 
 
+#: The artifacts whose parsed form is kept with a model's tables (``classify.tables``).
+_KEPT_DOCUMENTS = ("classifier.json",)
+
+
+def _parsed_artifact(data: bytes, where: str, name: str, tables) -> dict:
+    """:func:`_parse_json` of an artifact's verified bytes, or the same document kept.
+
+    ``tables`` are the model's ``SavedTables``, named by its manifest (so by the sha256
+    ``data`` was verified against): the form of the document kept there
+    (``tables.document_arrays``) is turned back instead of parsing the bytes again.
+    """
+    from .classify.tables import document_arrays, document_of
+
+    allow_nan = name == "topics.json"
+    if name not in _KEPT_DOCUMENTS:
+        return _parse_json(data, where, allow_nan)
+    kind = name.replace(".", "-")
+    kept = tables.load(kind)
+    document = None if kept is None else document_of(kept)
+    if document is None:
+        document = _parse_json(data, where, allow_nan)
+        arrays = document_arrays(document)
+        if arrays is not None:
+            tables.save(kind, arrays)
+    return document
+
+
 def read_manifest(path: str | os.PathLike) -> dict:
     """The manifest of the bundle at ``path``, checked: format version, schema, its own sha256.
 
@@ -495,11 +522,12 @@ def load_model(path: str | os.PathLike, manifest: dict | None = None) -> ThemeMo
     # check_bundle has just verified each blob against these: they are its sha256
     digests = {name: bytes.fromhex(manifest["artifacts"][f"{manifest['data_dir']}/{name}"])
                for name in ARTIFACTS}
+    tables = SavedTables(manifest)  # what loading and labelling build, kept for the next process
     documents, arrays = {}, {}
     for name in ARTIFACTS:
         where = f"{folder}: {name}"
         if name.endswith(".json"):
-            documents[name] = _parse_json(blobs[name], where, allow_nan=name == "topics.json")
+            documents[name] = _parsed_artifact(blobs[name], where, name, tables)
             validate(documents[name], ARTIFACT_SCHEMAS[name], where, blobs[name], digests[name])
         else:
             prefix, key, _npy = name.split(".")
@@ -512,7 +540,7 @@ def load_model(path: str | os.PathLike, manifest: dict | None = None) -> ThemeMo
     try:
         classifier = ThemePredictor(documents["classifier.json"], arrays["classifier"],
                                     taxonomy, segmenter)
-        classifier.tables = SavedTables(manifest)  # what it builds, kept for the next process
+        classifier.tables = tables
         topic_model = TopicInference(documents["topics.json"], arrays["topics"])
         context = ContextModel(documents["context.json"], arrays["context"])
     except Exception as exc:  # checked above; a bug if it happens, said as a model error
