@@ -279,3 +279,37 @@ def test_kept_validations_never_go_through_a_link_or_a_fifo_in_the_cache(tmp_pat
     assert json.loads(kept.read_text(encoding="utf-8")) == ["b"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["validated.json", "victim.txt"]
     bundle_schema._kept_validations.cache_clear()
+
+
+def test_a_validation_key_made_from_the_bytes_digest_is_the_key_made_from_the_bytes():
+    import hashlib
+
+    from topics import bundle_schema
+
+    for raw in (b"", b'{"n": 1}', "报告".encode() * 1000):
+        check = {"check": "unique", "what": ["the words"]}
+        assert (bundle_schema._validation_key(raw, check, hashlib.sha256(raw).digest())
+                == bundle_schema._validation_key(raw, check))
+
+
+def test_loading_a_model_hashes_each_artifact_once(bundle_copy, tmp_path, monkeypatch):
+    """The kept checks take the digests the artifacts were just verified against."""
+    import hashlib
+
+    from topics import bundle, bundle_schema
+
+    monkeypatch.setenv("TOPICS_HOME", str(tmp_path / "home"))
+    bundle_schema._kept_validations.cache_clear()
+    load_model(bundle_copy)  # checks run and are kept
+    bundle_schema._kept_validations.cache_clear()  # as a new process reads it
+    hashed, sha256 = [], hashlib.sha256
+
+    def counted(data=b"", **kwargs):
+        hashed.append(bytes(data))
+        return sha256(data, **kwargs)
+
+    monkeypatch.setattr(bundle.hashlib, "sha256", counted)
+    assert load_model(bundle_copy)  # kept: nothing checked again, yet found kept
+    big = [data for data in hashed if len(data) > 4096]
+    assert big and len(big) == len(set(big))  # no artifact hashed twice
+    bundle_schema._kept_validations.cache_clear()

@@ -375,6 +375,33 @@ def _parse_json(data: bytes, where: str, allow_nan: bool = True):
         raise ModelError(f"{where}: not valid JSON: {exc}") from None
 
 
+#: The artifacts whose parsed form is kept with a model's tables (``classify.tables``).
+_KEPT_DOCUMENTS = ("classifier.json",)
+
+
+def _parsed_artifact(data: bytes, where: str, name: str, tables) -> dict:
+    """:func:`_parse_json` of an artifact's verified bytes, or the same document kept.
+
+    ``tables`` are the model's ``SavedTables``, named by its manifest (so by the sha256
+    ``data`` was verified against): the form of the document kept there
+    (``tables.document_arrays``) is turned back instead of parsing the bytes again.
+    """
+    from .classify.tables import document_arrays, document_of
+
+    allow_nan = name == "topics.json"
+    if name not in _KEPT_DOCUMENTS:
+        return _parse_json(data, where, allow_nan)
+    kind = name.replace(".", "-")
+    kept = tables.load(kind)
+    document = None if kept is None else document_of(kept)
+    if document is None:
+        document = _parse_json(data, where, allow_nan)
+        arrays = document_arrays(document)
+        if arrays is not None:
+            tables.save(kind, arrays)
+    return document
+
+
 def read_manifest(path: str | os.PathLike) -> dict:
     """The manifest of the bundle at ``path``, checked: format version, schema, its own sha256.
 
@@ -411,7 +438,8 @@ def read_manifest(path: str | os.PathLike) -> dict:
             f"{folder}: model format version {version} is older than this topics reads "
             f"({OLDEST_FORMAT_VERSION}-{FORMAT_VERSION}); retrain it with "
             f"`topics train --out {folder}`")
-    validate(manifest, MANIFEST_SCHEMA, str(manifest_path), data)
+    data_digest = hashlib.sha256(data).digest()  # of the bytes both kept checks are made on
+    validate(manifest, MANIFEST_SCHEMA, str(manifest_path), data, data_digest)
 
     def check_digest() -> None:
         try:
@@ -428,7 +456,7 @@ def read_manifest(path: str | os.PathLike) -> dict:
     if code is None:
         check_digest()
     else:
-        check_once(data, {"check": MANIFEST_DIGEST, "code": code}, check_digest)
+        check_once(data, {"check": MANIFEST_DIGEST, "code": code}, check_digest, data_digest)
     data_dir, artifacts = manifest["data_dir"], manifest["artifacts"]
     expected = {f"{data_dir}/{name}" for name in ARTIFACTS}
     if set(artifacts) != expected:
@@ -491,16 +519,20 @@ def load_model(path: str | os.PathLike, manifest: dict | None = None) -> ThemeMo
         taxonomy = Taxonomy.from_dict(manifest["taxonomy"], f"{folder / MANIFEST}")
     except TaxonomyError as exc:
         raise ModelError(f"{folder}: the manifest's taxonomy is broken: {exc}") from None
+    # check_bundle has just verified each blob against these: they are its sha256
+    digests = {name: bytes.fromhex(manifest["artifacts"][f"{manifest['data_dir']}/{name}"])
+               for name in ARTIFACTS}
+    tables = SavedTables(manifest)  # what loading and labelling build, kept for the next process
     documents, arrays = {}, {}
     for name in ARTIFACTS:
         where = f"{folder}: {name}"
         if name.endswith(".json"):
-            documents[name] = _parse_json(blobs[name], where, allow_nan=name == "topics.json")
-            validate(documents[name], ARTIFACT_SCHEMAS[name], where, blobs[name])
+            documents[name] = _parsed_artifact(blobs[name], where, name, tables)
+            validate(documents[name], ARTIFACT_SCHEMAS[name], where, blobs[name], digests[name])
         else:
             prefix, key, _npy = name.split(".")
             arrays.setdefault(prefix, {})[key] = parse_npy(blobs[name], where)
-    check_shapes(taxonomy.ids, documents, arrays, str(folder), blobs)
+    check_shapes(taxonomy.ids, documents, arrays, str(folder), blobs, digests)
     lists = documents["segmenter.json"]
     segmenter = Segmenter.from_lists(lists["entries"], lists["stopwords"])
     if manifest["segmenter"]["fingerprint"] != segmenter.fingerprint():
@@ -508,7 +540,7 @@ def load_model(path: str | os.PathLike, manifest: dict | None = None) -> ThemeMo
     try:
         classifier = ThemePredictor(documents["classifier.json"], arrays["classifier"],
                                     taxonomy, segmenter)
-        classifier.tables = SavedTables(manifest)  # what it builds, kept for the next process
+        classifier.tables = tables
         topic_model = TopicInference(documents["topics.json"], arrays["topics"])
         context = ContextModel(documents["context.json"], arrays["context"])
     except Exception as exc:  # checked above; a bug if it happens, said as a model error

@@ -199,13 +199,16 @@ def _validator_class():
     return validators.extend(Draft202012Validator, {"itemType": _item_type})
 
 
-def validate(data, schema: dict, where: str, raw: bytes | None = None) -> None:
+def validate(data, schema: dict, where: str, raw: bytes | None = None,
+             raw_digest: bytes | None = None) -> None:
     """Raise ``ModelError("WHERE: FIELD: PROBLEM")`` unless ``data`` fits ``schema``.
 
     With ``raw``, the bytes ``data`` was parsed from, a document that passed this very
     check before is not checked again: the sha256 of its bytes, the schema and this
     module's code is kept in the user cache (``validated.json``) when it passes. Loading
     a model already checked once then does not import jsonschema (0.1-0.2 s a process).
+    ``raw_digest`` may pass ``hashlib.sha256(raw).digest()`` when the caller has it (see
+    :func:`check_once`).
     """
     def run() -> None:
         from jsonschema.exceptions import best_match
@@ -217,18 +220,22 @@ def validate(data, schema: dict, where: str, raw: bytes | None = None) -> None:
     if raw is None:
         run()
     else:
-        check_once(raw, schema, run)
+        check_once(raw, schema, run, raw_digest)
 
 
-def check_once(raw: bytes, check: dict, run) -> None:
+def check_once(raw: bytes, check: dict, run, raw_digest: bytes | None = None) -> None:
     """``run()``, which raises unless the document of the bytes ``raw`` passes ``check``.
 
     Kept as :func:`validate` keeps its validations: once ``run`` has passed on these very
     bytes, for the same ``check`` (a description of it that changes whenever its outcome
     could, e.g. with the digest of the code that runs it) and this module's code, it is not
     run again. Bytes changed in any way are checked again.
+
+    ``raw_digest``, when given, must be ``hashlib.sha256(raw).digest()`` (e.g. the digest
+    ``raw`` was just verified against): the key is then made without hashing ``raw`` again,
+    and is the same key.
     """
-    key = _validation_key(raw, check)
+    key = _validation_key(raw, check, raw_digest)
     if key in _kept_validations():
         return
     run()
@@ -239,13 +246,13 @@ def check_once(raw: bytes, check: dict, run) -> None:
 KEPT_VALIDATIONS = 256
 
 
-def _validation_key(raw: bytes, schema: dict) -> str:
+def _validation_key(raw: bytes, schema: dict, raw_digest: bytes | None = None) -> str:
     import hashlib
     import json
 
     digest = hashlib.sha256(_code_digest().encode())
     digest.update(json.dumps(schema, sort_keys=True).encode() + b"\0")
-    digest.update(hashlib.sha256(raw).digest())
+    digest.update(hashlib.sha256(raw).digest() if raw_digest is None else raw_digest)
     return digest.hexdigest()
 
 
@@ -339,11 +346,13 @@ def _unique(values: list, what: str, where: str) -> None:
         raise ModelError(f"{where}: {what} holds duplicates")
 
 
-def _unique_kept(raw: bytes | None, lists: list[tuple[list, str]], where: str) -> None:
+def _unique_kept(raw: bytes | None, lists: list[tuple[list, str]], where: str,
+                 raw_digest: bytes | None = None) -> None:
     """:func:`_unique` of each ``(values, what)``, kept with ``raw`` (see :func:`check_once`).
 
     ``raw`` are the bytes the lists were parsed from: once these very bytes passed, they are
-    not checked again (a vocabulary of 200,000 words takes 10-30 ms).
+    not checked again (a vocabulary of 200,000 words takes 10-30 ms). ``raw_digest`` as
+    :func:`check_once` takes it.
     """
     def check() -> None:
         for values, what in lists:
@@ -352,7 +361,8 @@ def _unique_kept(raw: bytes | None, lists: list[tuple[list, str]], where: str) -
     if raw is None:
         check()
     else:
-        check_once(raw, {"check": "unique", "what": [what for _, what in lists]}, check)
+        check_once(raw, {"check": "unique", "what": [what for _, what in lists]}, check,
+                   raw_digest)
 
 
 def _shape(array: np.ndarray, expected: tuple, name: str, meaning: str, where: str) -> None:
@@ -362,15 +372,17 @@ def _shape(array: np.ndarray, expected: tuple, name: str, meaning: str, where: s
 
 
 def check_shapes(taxonomy_ids: list[str], json_files: dict, arrays: dict[str, dict],
-                 where: str, raw: dict[str, bytes] | None = None) -> None:
+                 where: str, raw: dict[str, bytes] | None = None,
+                 raw_digests: dict[str, bytes] | None = None) -> None:
     """Check that the arrays fit each other, the JSON artifacts and the taxonomy.
 
     ``json_files`` maps artifact names (``classifier.json``, ...) to their parsed content;
     ``arrays`` maps a prefix (``classifier``, ``topics``, ``context``) to its arrays by name.
     ``raw``, the bytes the JSON files were parsed from, keeps the checks of their lists
-    for no duplicates (see :func:`_unique_kept`).
+    for no duplicates (see :func:`_unique_kept`); ``raw_digests``, the sha256 of those bytes
+    by name when the caller has them (see :func:`check_once`).
     """
-    raw = raw or {}
+    raw, digests = raw or {}, raw_digests or {}
     clf_raw, topics_raw = raw.get("classifier.json"), raw.get("topics.json")
     ids = set(taxonomy_ids)
     clf = json_files["classifier.json"]
@@ -387,7 +399,8 @@ def check_shapes(taxonomy_ids: list[str], json_files: dict, arrays: dict[str, di
     classes, words, chars = clf["classes"], clf["word_vocabulary"], clf["char_vocabulary"]
     _unique_kept(clf_raw, [(classes, "classifier.json's classes"),
                            (words, "classifier.json's word_vocabulary"),
-                           (chars, "classifier.json's char_vocabulary")], where)
+                           (chars, "classifier.json's char_vocabulary")], where,
+                 digests.get("classifier.json"))
     strangers = [c for c in classes if c not in ids]
     if strangers:
         raise ModelError(f"{where}: the classifier's classes {strangers} are not themes of the "
@@ -412,7 +425,8 @@ def check_shapes(taxonomy_ids: list[str], json_files: dict, arrays: dict[str, di
 
     topics = json_files["topics.json"]
     themes, tokens = topics["topic_themes"], topics["dictionary"]["tokens"]
-    _unique_kept(topics_raw, [(tokens, "topics.json's dictionary")], where)
+    _unique_kept(topics_raw, [(tokens, "topics.json's dictionary")], where,
+                 digests.get("topics.json"))
     strangers = [t for t in themes if t is not None and t not in ids]
     if strangers:
         raise ModelError(f"{where}: topics.json ties topics to {strangers}, not themes of the "

@@ -199,3 +199,79 @@ def test_tables_of_the_layout_before_are_pruned_as_the_others(home):
     for number in range(1, KEPT_MODELS + 1):
         SavedTables({"model": number}).save("features", {"a": np.arange(number)})
     assert not old.exists()
+
+
+def _words(count, make=lambda n: f"词{n}"):
+    return [make(n) for n in range(count)]
+
+
+DOCUMENTS = [
+    {"params": {"C": 0.5, "word_ngrams": [1, 2], "hints": True, "none": None, "tiny": 1e-300},
+     "word_vocabulary": _words(1500), "classes": ["other", "political"],
+     "char_vocabulary": _words(1200, lambda n: chr(0x4E00 + n) * (1 + n % 3))},
+    {"empties": [""] * 1000, "mixed": ["a", 1] * 600, "short": ["a", "b"]},
+    {"breaks": _words(999) + ["a\nb"], "surrogate": _words(999) + ["\ud800"], "keys": {"z": 1, "a": 2},
+     "plain": [" 空 格 ", "tab\there", "\u2028", "\r", "é"] * 200},
+    {"english": ["the", "cat"] * 500},
+]
+
+
+@pytest.mark.parametrize("document", DOCUMENTS)
+def test_a_kept_document_turns_back_into_the_document(tmp_path, document):
+    """The reference is the document itself, key order and every list item included."""
+    import json
+
+    from topics.classify.tables import _file_bytes, document_arrays, document_of
+
+    arrays = document_arrays(document)
+    assert arrays is not None
+    back = document_of(arrays)
+    assert back == document and list(back) == list(document)
+    assert json.dumps(back) == json.dumps(document)
+    (tmp_path / "kept").write_bytes(_file_bytes(arrays))  # and through a kept file
+    assert document_of(_mapped_back(tmp_path / "kept")) == document
+
+
+def test_documents_with_nothing_to_gain_or_not_json_are_not_kept():
+    from topics.classify.tables import document_arrays
+
+    assert document_arrays({"short": ["a"] * 999, "n": 1}) is None
+    assert document_arrays({}) is None
+    assert document_arrays(["a"] * 2000) is None
+    assert document_arrays({"words": ["a"] * 2000, "odd": {1, 2}}) is None  # not JSON
+
+
+def test_kept_arrays_of_another_document_are_no_document():
+    from topics.classify.tables import document_arrays, document_of
+
+    arrays = document_arrays(DOCUMENTS[0])
+    assert document_of({}) is None
+    assert document_of({**arrays, "head": np.frombuffer(b"[1]", dtype=np.uint8)}) is None
+    one_more = np.frombuffer(arrays["list 0"].tobytes() + b"\nx", dtype=np.uint8)
+    assert document_of({**arrays, "list 0": one_more}) is None
+    assert document_of({"head": arrays["head"]}) is None
+    bad = np.frombuffer(b"\xff" + arrays["list 1"].tobytes(), dtype=np.uint8)
+    assert document_of({**arrays, "list 1": bad}) is None
+
+
+def test_a_model_loaded_again_takes_its_kept_classifier_document(home, tiny_model_dir,
+                                                                  monkeypatch):
+    import json
+
+    from topics import bundle
+    from topics.classify import tables
+
+    monkeypatch.setattr(tables, "_LONG", 1)  # the tiny model's vocabularies are short
+    built = load_model(tiny_model_dir)
+    assert any(".classifier-json." in p.name for p in tables_folder().iterdir())
+    parsed = []
+
+    def parse(data, where, allow_nan=True, parse=bundle._parse_json):
+        parsed.append(where)
+        return parse(data, where, allow_nan)
+
+    monkeypatch.setattr(bundle, "_parse_json", parse)
+    again = load_model(tiny_model_dir)
+    assert not [where for where in parsed if where.endswith("classifier.json")]
+    assert json.dumps(again.classifier.meta) == json.dumps(built.classifier.meta)
+    assert _same(_explained(built), _explained(again))

@@ -200,3 +200,68 @@ def _mapped(handle: int) -> dict[str, np.ndarray] | None:
         return arrays
     except (OSError, ValueError, TypeError, KeyError, OverflowError, RecursionError):
         return None
+
+
+# -- a JSON document's long lists of strings, kept as text ------------------------------------
+#
+# A model's classifier.json is mostly two vocabularies of ~150,000 strings; json.loads of its
+# 5 MB is most of loading a model. Kept as tables, each such list is its strings' UTF-8
+# joined by line breaks (one array of bytes) and the rest of the document is JSON: turning
+# them back is a decode and a split. This is exact because a list is kept only when none of
+# its items holds a line break (so the split gives back exactly the items, empty ones too)
+# and all are strings that encode to UTF-8; the rest goes through json.dumps/json.loads,
+# which give back what json.loads gave (numbers, strings, nesting, key order). A test
+# compares :func:`document_of` (:func:`document_arrays` of a document) with the document.
+
+#: Lists shorter than this stay in the JSON part.
+_LONG = 1000
+
+
+def document_arrays(document: dict) -> dict[str, np.ndarray] | None:
+    """``document`` (a JSON object as ``json.loads`` gives it) as arrays of bytes; or None.
+
+    :func:`document_of` turns them back into an equal document; None when ``document`` is
+    not an object of JSON values, or has no list of :data:`_LONG` strings or more.
+    """
+    if not isinstance(document, dict):
+        return None
+    lists, rest = {}, {}
+    for key, value in document.items():
+        if (isinstance(value, list) and len(value) >= _LONG
+                and all(type(item) is str for item in value)):
+            text = "\n".join(value)
+            if text.count("\n") == len(value) - 1:  # no item holds a line break
+                try:
+                    lists[key] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+                    continue
+                except UnicodeEncodeError:  # a lone surrogate: left to the JSON part
+                    pass
+        rest[key] = value
+    if not lists:  # nothing to gain
+        return None
+    try:
+        head = json.dumps({"order": list(document), "rest": rest,
+                           "lists": {key: len(document[key]) for key in lists}})
+    except (TypeError, ValueError):
+        return None
+    arrays = {"head": np.frombuffer(head.encode("utf-8"), dtype=np.uint8)}
+    arrays.update((f"list {number}", array) for number, array in enumerate(lists.values()))
+    return arrays
+
+
+def document_of(arrays: dict[str, np.ndarray]) -> dict | None:
+    """The document whose :func:`document_arrays` ``arrays`` are; None if they cannot be."""
+    try:
+        head = json.loads(arrays["head"].tobytes().decode("utf-8"))
+        order, rest, counts = head["order"], head["rest"], head["lists"]
+        lists = {}
+        for number, (key, count) in enumerate(counts.items()):
+            items = arrays[f"list {number}"].tobytes().decode("utf-8").split("\n")
+            if count != len(items) or count < _LONG:
+                return None
+            lists[key] = items
+        if sorted(order) != sorted([*rest, *lists]) or len(order) != len(rest) + len(lists):
+            return None
+        return {key: lists[key] if key in lists else rest[key] for key in order}
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None

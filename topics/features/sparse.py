@@ -1,11 +1,14 @@
-"""``scipy.sparse``, imported without numpy's ``f2py`` and ``testing`` (``sp`` here).
+"""``scipy.sparse``, imported without numpy's lazily loaded extras (``sp`` here).
 
 scipy's array-API layer copies the numpy namespace when it is first imported (its
 ``clone_module`` reads every public name of numpy), which imports numpy's lazily loaded
-submodules, among them ``numpy.f2py`` (Fortran wrapper generator) and ``numpy.testing``:
-0.1-0.2 s of every command's start that labelling never uses. While scipy.sparse is
-imported here those two are left out of numpy's public names; they are restored at once,
-and stay importable (``import numpy.testing``) as ever. Once scipy.sparse is imported (by
+submodules, among them ``numpy.f2py`` (Fortran wrapper generator), ``numpy.testing``,
+``numpy.ma``, ``numpy.polynomial`` and ``numpy.char``, none of which labelling uses. While
+scipy.sparse is imported here those (:data:`LEFT_OUT`) are left out of numpy's public
+names; they are restored at once, and stay importable (``import numpy.ma``) and reachable
+(``numpy.ma``) as ever. What relies on this: scipy reaches none of them through its copy
+of the namespace (its ``xp.testing`` serves scipy's own test helpers only), so the copy
+lacking them changes nothing scipy computes. Once scipy.sparse is imported (by
 scikit-learn in training, say), this is a plain import.
 """
 
@@ -13,8 +16,10 @@ from __future__ import annotations
 
 import sys
 
-#: numpy submodules that scipy's copy of the numpy namespace need not hold.
-LEFT_OUT = ("f2py", "testing")
+#: numpy submodules that scipy's copy of the numpy namespace need not hold (``random`` is
+#: not among them: scipy imports it anyway).
+LEFT_OUT = ("f2py", "testing", "ma", "polynomial", "char", "strings", "rec", "ctypeslib",
+            "core")
 
 
 def _import_sparse():

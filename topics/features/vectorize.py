@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..text.segment import TokenLists
+from ..text.segment import TokenLists, sorted_unique
 from ..text.simplify import map_joined
 from .sparse import sp
 
@@ -260,7 +260,7 @@ def _sorted_keys(rows: list[np.ndarray], columns: list[np.ndarray], n_rows: int,
         keys[at] = piece
         filled += np.diff(piece_bounds)
     # a run starts at the first row that starts past each multiple of _RUN_KEYS
-    cuts = np.unique(np.searchsorted(ends, np.arange(0, total, _RUN_KEYS)))
+    cuts = sorted_unique(np.searchsorted(ends, np.arange(0, total, _RUN_KEYS)))  # sorted
     cuts = [*np.take(ends, cuts).tolist(), total]
     for first, end in zip(cuts[:-1], cuts[1:], strict=True):
         keys[first:end].sort()

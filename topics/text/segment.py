@@ -131,8 +131,20 @@ def _rare_and_marked_rows(texts: list[str], joined: str) -> tuple[list[int], lis
     if not len(rare) and not len(marked):
         return [], []
     ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1)
-    return tuple(np.unique(np.searchsorted(ends, at, side="right")).tolist()
+    return tuple(sorted_unique(np.searchsorted(ends, at, side="right")).tolist()
                  for at in (rare, marked))
+
+
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """``np.unique(values)`` of a sorted 1-d array: the first of each run of equal values.
+
+    (``np.unique`` itself imports ``numpy.ma`` on its first call, to ask whether ``values``
+    is masked; a test compares the two.)
+    """
+    first = np.empty(len(values), dtype=bool)
+    first[:1] = True
+    np.not_equal(values[1:], values[:-1], out=first[1:])
+    return values[first]
 
 
 class TokenLists(Sequence):
