@@ -39,6 +39,12 @@ def test_nested_and_overlapping_words():
         assert _found(words, text) == _reference(words, text)
 
 
+def test_words_and_text_holding_nul():
+    words = ["a\x00", "\x00", "b\x00\x00"]
+    for text in ("a", "a\x00b", "b\x00", "\x00\x00b\x00\x00", "b"):
+        assert _found(words, text) == _reference(words, text)
+
+
 def test_no_words_or_no_text():
     assert _found([], "政治建设") == []
     assert _found(["政治"], "") == []

@@ -60,9 +60,10 @@ class LongestMatcher:
     def _dense_pairs(self, keys: np.ndarray, nodes: np.ndarray) -> tuple | None:
         """The nodes of two characters in a direct table, or None when it would be too big.
 
-        The table's cell ``row[first] + column[second]`` (by character number) holds the
-        node of the two characters, or -1; ``row`` is 0 for a character no word starts
-        with, ``column`` 0 for one that is no word's second, and those cells hold -1.
+        The table's cell ``row[first] + column[second]`` (by code point, the last cell for
+        all past the words' highest) holds the node of the two characters, or -1; ``row``
+        is 0 for a character no word starts with, ``column`` 0 for one that is no word's
+        second, and those cells hold -1.
         """
         width = self._width
         first_level = self._first[self._first >= 0]
@@ -81,7 +82,7 @@ class LongestMatcher:
         first_of[self._first[firsts]] = firsts  # a first level node's character number
         table = np.full((len(firsts) + 1) * n_columns, -1, dtype=np.int32)
         table[row[first_of[parents]] + column[seconds]] = nodes[level_two]
-        return row, column, table
+        return np.take(row, self._rank), np.take(column, self._rank), table  # by code point
 
     def find(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Each match's word (number in ``words``), start and length in ``codes``, in order.
@@ -92,18 +93,20 @@ class LongestMatcher:
         size = len(codes)
         if not self._max or not size:
             return none, none, none
-        ranks = np.zeros(size + self._max, dtype=np.int64)  # 0 past the end: no word's
-        np.take(self._rank, codes, mode="clip", out=ranks[:size])
+        # past the end, a code point past the words' highest: no word's character
+        padded = np.full(size + self._max, len(self._rank) - 1, dtype=np.int64)
+        padded[:size] = codes
         if self._pairs is not None:  # the first two characters at once
             row, column, table = self._pairs
-            cells = np.take(row, ranks[:size])
-            cells += np.take(column, ranks[1:size + 1])
+            cells = np.take(row, padded[:size], mode="clip")
+            cells += np.take(column, padded[1:size + 1], mode="clip")
             node = np.take(table, cells).astype(np.int64)
             level = 2
         else:
-            node = np.take(self._first, ranks[:size])
+            node = np.take(self._first, np.take(self._rank, codes, mode="clip"))
             level = 1
-        ones = np.take(self._word, np.take(self._first, ranks[:size])) if self._singles else None
+        ones = (np.take(self._word, np.take(self._first, np.take(self._rank, codes, mode="clip")))
+                if self._singles else None)
         at = np.flatnonzero(node >= 0 if ones is None else (node >= 0) | (ones >= 0))
         found = np.full(len(at), -1, dtype=np.int64)  # each start's longest word
         longest = np.zeros(len(at), dtype=np.int64)  # and its length
@@ -119,7 +122,7 @@ class LongestMatcher:
             found[np.take(alive, ends)] = np.take(word, ends)
             if level >= self._max:
                 break
-            step = np.take(ranks, np.take(at, alive) + level)
+            step = np.take(self._rank, np.take(padded, np.take(at, alive) + level), mode="clip")
             node = self._table.lookup(node * self._width + step)
             kept = np.flatnonzero(node >= 0)
             if not len(kept):
