@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from operator import itemgetter
 
 import numpy as np
 
@@ -41,45 +42,56 @@ class CueMatcher:
                         column = block * len(taxonomy.themes) + number
                         self._weights.setdefault(word, []).append((column, weight))
         self._words = sorted(self._weights, key=lambda w: (-len(w), w))
-        self._matcher = None
+        self._automaton = None
         self._entries = None  # per word (in _words order), its columns and weights: CSR arrays
+
+    def _find(self, text: str | bytes) -> list[tuple[int, int, int]]:
+        """``(word number, start, end)`` of the cue (and hint) words in ``text`` (Aho-Corasick).
+
+        Start and end count bytes of ``text``'s UTF-8 (or of ``text`` given as UTF-8):
+        matching the bytes finds the same words as matching the characters (a word's UTF-8
+        starts and ends where characters do), and is cheaper.
+        """
+        if not self._words:
+            return []
+        if self._automaton is None:
+            import ahocorasick_rs
+
+            # Any implementation finds the same matches; a contiguous NFA is built several
+            # times faster than a DFA (paid by each process: bench/ACCURACY.md, session 25)
+            # and matches as fast on report text.
+            self._automaton = ahocorasick_rs.BytesAhoCorasick(
+                [word.encode("utf-8") for word in self._words],
+                matchkind=ahocorasick_rs.MatchKind.LeftmostLongest,
+                implementation=ahocorasick_rs.Implementation.ContiguousNFA)
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        return self._automaton.find_matches_as_indexes(data, overlapping=False)
 
     def matches(self, text: str) -> list[str]:
         """Cue (and hint) words found in ``text``, in order."""
-        return list(map(self._words.__getitem__, self._found_rows([text])[0].tolist()))
+        return [self._words[word] for word, _, _ in self._find(text)]
 
-    def _found_rows(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Each match's word (number in ``_words``) and text (row), over the whole batch.
-
-        The texts are matched joined by line breaks, leftmost-longest without overlaps
-        (``LongestMatcher``); cue words hold no line breaks, so no match spans two texts.
-        """
-        none = np.zeros(0, dtype=np.int64)
-        if not texts or not self._words:
-            return none, none
-        if self._matcher is None:
-            from ._longest import LongestMatcher
-
-            self._matcher = LongestMatcher(self._words)
+    def _found_rows(self, texts: list[str]) -> tuple[list[tuple[int, int, int]], np.ndarray]:
+        """:meth:`_find` over the whole batch, and the text (row) of each match."""
+        if not texts:
+            return [], np.zeros(0, dtype=np.int64)
+        # Cue words hold no line breaks, so no match spans two texts.
         joined = "\n".join(texts)
-        try:
-            codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
-        except UnicodeEncodeError:  # a lone surrogate: the error its UTF-8 gives
-            joined.encode("utf-8")
-            raise
-        words, starts, _ = self._matcher.find(codes)
-        if joined.count("\n") == len(texts) - 1:  # the line breaks end the texts
-            ends = np.flatnonzero(codes == 10)
+        data = joined.encode("utf-8")
+        found = self._find(data)
+        if joined.count("\n") == len(texts) - 1:  # the line breaks' bytes end the texts
+            ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
         else:
-            ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1)
-        return words, np.searchsorted(ends, starts, side="right")
+            ends = np.cumsum([len(text.encode("utf-8")) + 1 for text in texts])
+        where = np.fromiter(map(itemgetter(1), found), dtype=np.int64, count=len(found))
+        return found, np.searchsorted(ends, where, side="right")
 
     def matches_many(self, texts: list[str]) -> list[list[str]]:
         """:meth:`matches` of every text, in one pass over the batch."""
         out: list[list[str]] = [[] for _ in texts]
         found, rows = self._found_rows(texts)
         words = self._words
-        for row, word in zip(rows.tolist(), found.tolist(), strict=True):
+        for row, (word, _, _) in zip(rows.tolist(), found, strict=True):
             out[row].append(words[word])
         return out
 
@@ -90,8 +102,8 @@ class CueMatcher:
         them (``np.bincount`` adds in order; a test compares the two).
         """
         width = len(self.column_themes)
-        words, rows = self._found_rows(texts)
-        if not len(words):
+        found, rows = self._found_rows(texts)
+        if not found:
             return np.zeros((len(texts), width))
         if self._entries is None:
             pairs = [self._weights[word] for word in self._words]
@@ -100,6 +112,7 @@ class CueMatcher:
                                    strict=True)
             self._entries = ptr, np.array(columns, dtype=np.int64), np.array(weights, float)
         ptr, columns, weights = self._entries
+        words = np.fromiter(map(itemgetter(0), found), dtype=np.int64, count=len(found))
         first, count = ptr[words], ptr[words + 1] - ptr[words]
         if not (count == 1).all():  # a word of several columns: each of its entries in turn
             rows = np.repeat(rows, count)
