@@ -676,30 +676,15 @@ def split_units(text: str, report: str = "", max_chars: int = MAX_UNIT_CHARS,
     stack: list[tuple[int, int]] = []  # (level, unit index) of open headings
     parent = None  # the innermost open heading's index: stack[-1][1], or None
     for number, (para, at) in enumerate(_paragraphs(text, rejoin, plain_lines)):
-        if type(para) is str:  # an easy line as written: its units the easy path's below
-            sentences = _SENTENCE.findall(para)
-            if len(para) <= max_chars or max(map(len, sentences)) <= max_chars:
-                for sentence in sentences:
-                    end = at + len(sentence)
-                    head = sentence[0]
-                    level = (None if not (head in _OUTLINE_FIRST or head.isdecimal())
-                             else outline_level(sentence))
-                    if level is None:
-                        add(Unit(report, len(units), sentence, at, end, False, None, parent,
-                                 number, None))
-                    else:
-                        parent = len(units)
-                        add(Unit(report, parent, sentence, at, end, True, level,
-                                 _open_heading(stack, level, parent), number, None))
-                    at = end
-                continue
-            para = _easy_line(para, at)
-        chars = para.chars
+        if type(para) is str:  # an easy line as written: its characters follow one another
+            chars, offsets, plain, spaces, easy = para, range(at, at + len(para)), False, (), True
+        else:
+            chars, offsets, plain, spaces, easy = (para.chars, para.offsets, para.plain,
+                                                   para.spaces, para.easy)
         # An easy line's units must be the general path's below (see
         # test_lines_of_whole_sentences_split_as_by_the_general_path).
-        offsets, plain, spaces = para.offsets, para.plain, para.spaces
         positions = list(map(itemgetter(0), spaces)) if spaces else []  # of each space
-        sentences = _SENTENCE.findall(chars) if para.easy else None  # the line's all, in turn
+        sentences = _SENTENCE.findall(chars) if easy else None  # the line's all, in turn
         if sentences and (len(chars) <= max_chars or max(map(len, sentences)) <= max_chars):
             cs = 0  # where the sentence starts in chars
             for sentence in sentences:
@@ -717,6 +702,8 @@ def split_units(text: str, report: str = "", max_chars: int = MAX_UNIT_CHARS,
                              level, _open_heading(stack, level, parent), number, written))
                 cs = ce
             continue
+        if type(para) is str:
+            para = _easy_line(para, at)
         spans = _sentence_spans(chars)
         if "：" in chars or ":" in chars:
             spans = _run_in_lists(chars, spans)
