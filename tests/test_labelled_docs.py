@@ -101,11 +101,13 @@ def test_a_unit_s_weight_reaches_its_training_sentence_and_a_bad_one_is_named(tm
     assert doc.weights == [0.5, 1.0]
     data = collect_training_data(taxonomy, [], [], document_sets=[(docs, labels)])
     assert [(s.label, s.weight) for s in data.sentences] == [("talent", 0.5), ("discipline", 1.0)]
-    for bad in (0, -1, "half", True, float("inf")):
+    for bad, message in ((0, "'weight' must be a positive"), (-1, "'weight' must be a positive"),
+                         ("half", "'weight' must be a positive"), (True, "'weight' must be a positive"),
+                         (float("inf"), "Infinity is not a number JSON allows")):
         records[1]["weight"] = bad
         labels.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records),
                           encoding="utf-8")
-        with pytest.raises(LabelError, match=r"labels.jsonl, line 2: 'weight' must be a positive"):
+        with pytest.raises(LabelError, match=f"labels.jsonl, line 2: {message}"):
             load_document_set(docs, labels, taxonomy, "set")
 
 
