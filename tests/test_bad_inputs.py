@@ -325,6 +325,21 @@ def test_a_batch_goes_on_past_a_jsonl_number_json_cannot_hold(tmp_path, tiny_mod
     assert {json.loads(line)["report"] for line in result.stdout.splitlines()} == {"r.txt"}
 
 
+def test_a_batch_goes_on_past_a_report_of_too_many_sentences(tmp_path, tiny_model_dir, monkeypatch):
+    import topics.text.sentences as sentences
+
+    monkeypatch.setattr(sentences, "MAX_UNITS", 5)
+    (tmp_path / "r.txt").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "lines.txt").write_text("a\n" * 6, encoding="utf-8")
+    result = CliRunner().invoke(main, ["classify", "-j1", str(tmp_path / "lines.txt"),
+                                       str(tmp_path / "r.txt"), "--model", str(tiny_model_dir),
+                                       "--format", "jsonl"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert [line for line in result.stderr.splitlines() if "error" in line] == [
+        "topics: error: lines.txt: has more than 5 sentences; split it into smaller files"]
+    assert {json.loads(line)["report"] for line in result.stdout.splitlines()} == {"r.txt"}
+
+
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "table", "html", "xlsx"])
 def test_same_name_in_two_folders_stays_two_names(tmp_path, tiny_model_dir, monkeypatch, fmt):
     monkeypatch.chdir(tmp_path)
