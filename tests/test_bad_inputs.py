@@ -127,6 +127,11 @@ CASES = [
      "classify --max-size 0.001", "bytes is over the size limit of 1,048 bytes"),
     (".jsonl with a lone surrogate", "units.jsonl", _write(b'{"text": "\xe7\x94\xb2"}\n{"text": "a\\ud800"}\n'),
      "classify", "units.jsonl, line 2: a lone surrogate"),
+    (".jsonl with a 5,000-digit integer", "units.jsonl",
+     _write('{"text": "坚持党的领导。", "id": 1%s}\n'.encode() % (b"0" * 5000)), "classify",
+     "units.jsonl, line 1: an integer of 5,001 digits is too long"),
+    ("label: NaN", "labels.jsonl", _write(b'{"text": "\xe7\x94\xb2", "label": "other", "id": NaN}\n'),
+     "evaluate", "labels.jsonl, line 1: NaN is not a number JSON allows"),
     ("label: unknown theme", "labels.jsonl", _labels([{"text": "甲", "label": "political"},
                                                      {"text": "乙", "label": "sports"}]),
      "evaluate", "labels.jsonl, line 2: unknown theme 'sports'"),
@@ -188,6 +193,10 @@ EXACT = {
         "topics: error: {dir}/units.jsonl: 2,713 bytes is over the size limit of 1,048 bytes (--max-size raises it)",
     ".jsonl with a lone surrogate":
         "topics: error: {dir}/units.jsonl, line 2: a lone surrogate (an unpaired \\ud800-\\udfff escape) is not a character",
+    ".jsonl with a 5,000-digit integer":
+        "topics: error: {dir}/units.jsonl, line 1: an integer of 5,001 digits is too long",
+    "label: NaN":
+        "Error: {dir}/labels.jsonl, line 1: NaN is not a number JSON allows",
     "label: unknown theme":
         "Error: {dir}/labels.jsonl, line 2: unknown theme 'sports' (the taxonomy has political, talent, discipline, culture, management, performance, reform, other, or their Chinese names)",
     "label: duplicate id":
@@ -303,6 +312,32 @@ def test_a_folder_batch_goes_on_past_every_bad_entry(tmp_path, tiny_model_dir, m
         f"standard input (-) instead"]
     reports = [line.split(",")[0] for line in result.stdout.splitlines()[1:]]
     assert list(dict.fromkeys(reports)) == ["batch/r2.txt", "batch/r10.txt", "batch/\\xb9\\xa4\\xd7\\xf7\\n.txt"]
+
+
+def test_a_batch_goes_on_past_a_jsonl_number_json_cannot_hold(tmp_path, tiny_model_dir):
+    (tmp_path / "r.txt").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "h.jsonl").write_text('{"text": "坚持党的领导。", "id": 1e999999}\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["classify", str(tmp_path / "h.jsonl"), str(tmp_path / "r.txt"),
+                                       "--model", str(tiny_model_dir), "--format", "jsonl"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert [line for line in result.stderr.splitlines() if "error" in line] == [
+        f"topics: error: {tmp_path / 'h.jsonl'}, line 1: the number 1e999999 is out of range"]
+    assert {json.loads(line)["report"] for line in result.stdout.splitlines()} == {"r.txt"}
+
+
+def test_a_batch_goes_on_past_a_report_of_too_many_sentences(tmp_path, tiny_model_dir, monkeypatch):
+    import topics.text.sentences as sentences
+
+    monkeypatch.setattr(sentences, "MAX_UNITS", 5)
+    (tmp_path / "r.txt").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "lines.txt").write_text("a\n" * 6, encoding="utf-8")
+    result = CliRunner().invoke(main, ["classify", "-j1", str(tmp_path / "lines.txt"),
+                                       str(tmp_path / "r.txt"), "--model", str(tiny_model_dir),
+                                       "--format", "jsonl"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert [line for line in result.stderr.splitlines() if "error" in line] == [
+        "topics: error: lines.txt: has more than 5 sentences; split it into smaller files"]
+    assert {json.loads(line)["report"] for line in result.stdout.splitlines()} == {"r.txt"}
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "table", "html", "xlsx"])

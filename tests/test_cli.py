@@ -166,6 +166,18 @@ def test_evaluate_in_context_by_document_records_and_by_documents_folder(
     assert scores["in_context"]["n"] == 3
 
 
+def test_evaluate_with_documents_holding_none_of_the_labels(run, tiny_model_dir, write_jsonl,
+                                                              tmp_path):
+    path = write_jsonl("gold.jsonl", [{"doc": "a.txt", "text": "组织主题党日活动。", "label": "political"}])
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("天气晴朗，万里无云。", encoding="utf-8")
+    result = run("evaluate", path, "--documents", docs, "--model", tiny_model_dir)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.stderr.splitlines()[-1] == \
+        f"Error: {path}: none of its labelled sentences is in the documents of {docs}"
+
+
 def test_evaluate_unknown_theme(run, tiny_model_dir, write_jsonl):
     path = write_jsonl("gold.jsonl", [{"text": "甲", "label": "sports"}])
     result = run("evaluate", path, "--model", tiny_model_dir)

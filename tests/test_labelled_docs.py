@@ -56,6 +56,36 @@ def test_a_document_set_is_loaded_and_bad_labels_are_named(tmp_path, taxonomy):
         load_document_set(docs, labels, taxonomy)
 
 
+def _one_label(tmp_path, doc):
+    docs = tmp_path / "set" / "docs"
+    docs.mkdir(parents=True, exist_ok=True)
+    labels = tmp_path / "set" / "labels.jsonl"
+    labels.write_text(json.dumps({"doc": doc, "text": "举办业务培训班。", "label": "talent"},
+                                 ensure_ascii=False) + "\n", encoding="utf-8")
+    return docs, labels
+
+
+@pytest.mark.parametrize("doc", ["ABSOLUTE", "../outside.txt", "link.txt"])
+def test_a_document_outside_the_folder_is_not_read(tmp_path, taxonomy, doc):
+    outside = tmp_path / "set" / "outside.txt"
+    docs, labels = _one_label(tmp_path, str(outside) if doc == "ABSOLUTE" else doc)
+    outside.write_text("举办业务培训班。", encoding="utf-8")
+    (docs / "link.txt").symlink_to(outside)
+    shown = str(outside) if doc == "ABSOLUTE" else doc
+    with pytest.raises(LabelError) as caught:
+        load_document_set(docs, labels, taxonomy)
+    assert str(caught.value) == f"{labels}: labels for {shown}, which is not in {docs}"
+
+
+def test_a_document_that_is_not_utf8_text_is_named(tmp_path, taxonomy):
+    docs, labels = _one_label(tmp_path, "gbk.txt")
+    (docs / "gbk.txt").write_bytes("举办业务培训班。".encode("gbk"))
+    with pytest.raises(LabelError) as caught:
+        load_document_set(docs, labels, taxonomy)
+    assert str(caught.value) == (f"{labels}: labels for gbk.txt, which is not UTF-8 text (the "
+                                 f"documents of a set are UTF-8 .txt files)")
+
+
 def test_a_unit_s_weight_reaches_its_training_sentence_and_a_bad_one_is_named(tmp_path, taxonomy):
     from topics.train import collect_training_data
 
@@ -71,11 +101,13 @@ def test_a_unit_s_weight_reaches_its_training_sentence_and_a_bad_one_is_named(tm
     assert doc.weights == [0.5, 1.0]
     data = collect_training_data(taxonomy, [], [], document_sets=[(docs, labels)])
     assert [(s.label, s.weight) for s in data.sentences] == [("talent", 0.5), ("discipline", 1.0)]
-    for bad in (0, -1, "half", True, float("inf")):
+    for bad, message in ((0, "'weight' must be a positive"), (-1, "'weight' must be a positive"),
+                         ("half", "'weight' must be a positive"), (True, "'weight' must be a positive"),
+                         (float("inf"), "Infinity is not a number JSON allows")):
         records[1]["weight"] = bad
         labels.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records),
                           encoding="utf-8")
-        with pytest.raises(LabelError, match=r"labels.jsonl, line 2: 'weight' must be a positive"):
+        with pytest.raises(LabelError, match=f"labels.jsonl, line 2: {message}"):
             load_document_set(docs, labels, taxonomy, "set")
 
 

@@ -1,4 +1,5 @@
 import json
+import re
 
 import pytest
 
@@ -48,6 +49,21 @@ def test_malformed_json_names_the_line(taxonomy, tmp_path):
     path = tmp_path / "l.jsonl"
     path.write_text(json.dumps({"text": "甲", "label": "other"}) + "\n\n{oops\n", encoding="utf-8")
     with pytest.raises(LabelError, match=r"line 3: malformed JSON"):
+        load_labels(path, taxonomy)
+
+
+@pytest.mark.parametrize("number,message", [
+    ("1" + "0" * 5000, "an integer of 5,001 digits is too long"),
+    ("NaN", "NaN is not a number JSON allows"),
+    ("Infinity", "Infinity is not a number JSON allows"),
+    ("-Infinity", "-Infinity is not a number JSON allows"),
+    ("1e999999", "the number 1e999999 is out of range"),
+])
+def test_a_number_json_cannot_hold_names_the_line(taxonomy, tmp_path, number, message):
+    path = tmp_path / "l.jsonl"
+    path.write_text(json.dumps({"text": "甲", "label": "other"}) + "\n"
+                    + f'{{"text": "乙", "label": "other", "id": {number}}}\n', encoding="utf-8")
+    with pytest.raises(LabelError, match=f"^{re.escape(str(path))}, line 2: {re.escape(message)}$"):
         load_labels(path, taxonomy)
 
 

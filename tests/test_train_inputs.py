@@ -30,14 +30,19 @@ def test_a_seed_out_of_range_is_refused_by_the_parser(seed, tmp_path):
     assert not (tmp_path / "m").exists()
 
 
-@pytest.mark.parametrize("weight", ["NaN", "Infinity", "-Infinity", "-1", "0", "true", '"2"'])
-def test_a_weight_that_is_not_a_positive_number_names_the_line(taxonomy, tmp_path, weight):
+_NOT_POSITIVE = "'weight' must be a positive number, not"
+
+
+@pytest.mark.parametrize("weight,problem", [
+    ("NaN", "NaN is not a number JSON allows"), ("Infinity", "Infinity is not a number JSON allows"),
+    ("-Infinity", "-Infinity is not a number JSON allows"), ("1e999", "the number 1e999 is out of range"),
+    ("-1", _NOT_POSITIVE), ("0", _NOT_POSITIVE), ("true", _NOT_POSITIVE), ('"2"', _NOT_POSITIVE)])
+def test_a_weight_that_is_not_a_positive_number_names_the_line(taxonomy, tmp_path, weight, problem):
     path = tmp_path / "labels.jsonl"
     path.write_text('{"text": "开展警示教育。", "label": "discipline"}\n'
                     f'{{"text": "举办培训班。", "label": "talent", "weight": {weight}}}\n',
                     encoding="utf-8")
-    with pytest.raises(LabelError, match=r"labels.jsonl, line 2: 'weight' must be a positive "
-                                         r"number, not"):
+    with pytest.raises(LabelError, match=f"labels.jsonl, line 2: {problem}"):
         load_labels(path, taxonomy)
 
 

@@ -115,6 +115,9 @@ def evaluate_labels(model, path, documents=None) -> dict:
                 if label is not None:
                     gold.append(label)
                     results.append(result)
+        if not gold:
+            raise LabelError(f"{path}: none of its labelled sentences is in the documents of "
+                             f"{documents}")
         scores["in_context"] = _with_calibration(model, gold, results)
     elif all(r.get("report", r.get("doc")) is not None for r in records):
         units = [Unit(str(r.get("report", r.get("doc"))), i, r["text"], 0, 0)

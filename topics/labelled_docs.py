@@ -133,12 +133,18 @@ def load_document_set(folder: str | os.PathLike, labels: str | os.PathLike,
                              f"(doc {record['doc']!r}: {record['text'][:20]}…)")
         by_doc.setdefault(str(record["doc"]), []).append(record)
     documents = []
+    inside = folder.resolve()
     for doc, records in by_doc.items():
         path = folder / doc
-        if not path.is_file():
+        # an absolute "doc", "../", or a link out of the folder: not a document of the set
+        if not path.is_file() or not path.resolve().is_relative_to(inside):
             raise LabelError(f"{labels}: labels for {doc}, which is not in {folder}")
         name = f"{corpus}/{doc}" if corpus else doc
-        text = path.read_text(encoding="utf-8")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise LabelError(f"{labels}: labels for {doc}, which is not UTF-8 text (the documents "
+                             f"of a set are UTF-8 .txt files)") from None
         units, gold, weights = _matched(strip_metadata(text), name, records,
                                         [record_weight(record, labels) for record in records])
         documents.append(LabelledDocument(

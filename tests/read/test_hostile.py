@@ -184,6 +184,21 @@ def test_billion_laughs_and_deep_nesting_in_docx_xml(tmp_path):
     _refused(deep, "damaged Word .docx file")
 
 
+@pytest.mark.parametrize("entity", [b'"\xe5\x9d\x9a\xe6\x8c\x81"', b'SYSTEM "file:///etc/hostname"'])
+def test_a_docx_declaring_entities_is_refused_not_read_without_their_text(tmp_path, entity):
+    make_docx(tmp_path / "seed.docx", PARAGRAPHS)
+    path = tmp_path / "entity.docx"
+    path.write_bytes(hostile.docx_with_document(
+        tmp_path / "seed.docx", hostile.DOCUMENT_START.replace(
+            b"<w:document", b"<!DOCTYPE d [<!ENTITY a " + entity + b">]><w:document", 1)
+        + hostile.paragraph("&a;党的全面领导。") + hostile.paragraph("正文。"),
+        suffix=hostile.DOCUMENT_END))
+    with pytest.raises(InputError) as caught:
+        read_report(path)
+    assert str(caught.value) == (f"{path}: not a Word .docx: its part /word/document.xml declares "
+                                 f"a DOCTYPE (XML entities), which Word never writes")
+
+
 def test_fifo_device_symlink_and_directory_are_refused(tmp_path):
     fifo = tmp_path / "x.txt"
     os.mkfifo(fifo)

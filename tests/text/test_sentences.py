@@ -494,3 +494,15 @@ def test_an_easy_line_that_carries_on_a_wrapped_line_is_joined_to_it():
     units = split_units(f"{first}\n检察院工作。\n检察院工作。\n")
     assert [(u.text, u.start, u.end, u.paragraph) for u in units] == [
         (first + "检察院工作。", 0, 56, 0), ("检察院工作。", 57, 63, 1)]
+
+
+@pytest.mark.parametrize("text", ["a\n", "发展。"])  # a unit per line; many units in one line
+def test_a_report_of_more_units_than_the_limit_is_refused(monkeypatch, text):
+    import topics.text.sentences as sentences
+    from topics.errors import InputError
+
+    monkeypatch.setattr(sentences, "MAX_UNITS", 3)
+    assert len(split_units(text * 3, "r.txt")) == 3
+    with pytest.raises(InputError) as caught:
+        split_units(text * 4, "r.txt")
+    assert str(caught.value) == "r.txt: has more than 3 sentences; split it into smaller files"

@@ -1,4 +1,4 @@
-"""Bounds on what a PDF's or a Word file's compressed parts expand to (decompression bombs).
+"""Bounds on what a report's parts expand to (decompression bombs) and on its units.
 
 pdfminer decodes a stream whole (``zlib.decompress``, ``lzwdecode``, ``rldecode``): a 1 MB
 PDF can hold a stream that expands to 1 GiB. :func:`expansion_budget` gives the current
@@ -9,7 +9,7 @@ having never held more than the budget. Outside a budget they behave as pdfminer
 
 A .docx is a zip: :func:`check_zip` refuses too many members or a total expanded size over
 the budget, from the sizes the zip declares and from what its members actually expand to,
-read in chunks.
+read in chunks. :data:`MAX_UNITS` bounds the units a report splits into.
 """
 
 from __future__ import annotations
@@ -24,6 +24,11 @@ _CHUNK = 1 << 20
 
 #: Members a .docx may hold (a Word report has a few dozen; images add one each).
 MAX_MEMBERS = 10_000
+
+#: Units (sentences and headings) a report may split into. A report's text makes ~7,000
+#: per MB, so 20 MB ~140,000; labelling holds ~2 KB per unit, so a file of millions of
+#: tiny lines would take gigabytes (text.sentences.split_units refuses it).
+MAX_UNITS = 500_000
 
 
 class TooLarge(Exception):  # noqa: N818 (not an error of the user's making; becomes InputError)

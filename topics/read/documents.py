@@ -180,6 +180,19 @@ def _is_header_row(table, cells: list[str]) -> bool:
             and all(len(c) <= _HEADER_CELL_CHARS and not _TERMINAL_END.search(c) for c in cells))
 
 
+def _refuse_doctype(document, shown: str) -> None:
+    """Refuse a .docx whose XML parts declare a DOCTYPE (Word never writes one).
+
+    Its entities are left unexpanded by the parser, so text that uses them would be lost
+    without a word: the file is refused instead.
+    """
+    for part in document.part.package.iter_parts():
+        element = getattr(part, "element", None)  # XML parts; images and the like have none
+        if element is not None and element.getroottree().docinfo.doctype:
+            raise InputError(f"{shown}: not a Word .docx: its part {part.partname} declares a "
+                             f"DOCTYPE (XML entities), which Word never writes")
+
+
 def docx_report(source, name: str | None = None, max_bytes: int = MAX_BYTES) -> ReportText:
     """Paragraphs and table rows of a Word document in order, one per line.
 
@@ -190,8 +203,8 @@ def docx_report(source, name: str | None = None, max_bytes: int = MAX_BYTES) -> 
     caption (the paragraph just before or after it, in the Caption style or reading
     表1…/…统计表) is body text too. Its parts may expand to at most
     ``expansion_limit(max_bytes)`` bytes (a zip bomb is refused before it is expanded).
-    XML entities are not expanded (python-docx's parser), and lxml refuses XML nested
-    too deep.
+    XML entities are not expanded (python-docx's parser): a part that declares a DOCTYPE is
+    refused; and lxml refuses XML nested too deep.
     """
     import zipfile
 
@@ -220,6 +233,7 @@ def docx_report(source, name: str | None = None, max_bytes: int = MAX_BYTES) -> 
     except Exception as exc:  # malformed XML inside a valid zip, and the like
         raise InputError(f"{shown}: damaged Word .docx file ({type(exc).__name__}: {exc})"
                          ) from None
+    _refuse_doctype(document, shown)
     blocks = [b for b in document.iter_inner_content()
               if isinstance(b, Table) or b.text.strip()]
     entries: list[tuple[str, bool]] = []  # (line, plain)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 from ..errors import InputError, printable
@@ -16,7 +17,8 @@ def read_jsonl(path: str | Path, required: tuple[str, ...] = ("text",),
 
     Blank lines are skipped. Errors name the file and the line. Only a regular file is
     read, of at most ``max_bytes`` (None: no limit). A string with a lone surrogate
-    (``"\ud800"``, which no output can write) is an error of its line.
+    (``"\ud800"``, which no output can write) is an error of its line; so is a number no
+    output can write (``NaN``, ``Infinity``, ``1e999999``) or an integer too long to convert.
     """
     import io
 
@@ -41,13 +43,38 @@ def read_jsonl(path: str | Path, required: tuple[str, ...] = ("text",),
     return records
 
 
+class _NumberError(ValueError):
+    """A number no output can write back as JSON, or too long to convert."""
+
+
+def _integer(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:  # past sys.get_int_max_str_digits()
+        raise _NumberError(f"an integer of {len(text.lstrip('-')):,} digits is too long") from None
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NumberError(f"the number {text[:40]} is out of range")
+    return value
+
+
+def _no_constant(name: str):
+    raise _NumberError(f"{name} is not a number JSON allows")
+
+
 def _record(line: str, number: int, shown: str, required: tuple[str, ...],
             error: type[Exception]) -> dict:
     where = f"{shown}, line {number}"
     try:
-        record = json.loads(line)
+        record = json.loads(line, parse_int=_integer, parse_float=_finite,
+                            parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise error(f"{where}: malformed JSON: {exc.msg}") from None
+    except _NumberError as exc:
+        raise error(f"{where}: {exc}") from None
     except RecursionError:
         raise error(f"{where}: JSON nested too deep") from None
     if not isinstance(record, dict):

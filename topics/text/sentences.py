@@ -17,6 +17,9 @@ from functools import cache, partial
 from itertools import chain, compress, groupby, repeat
 from operator import add, attrgetter, gt, is_not, itemgetter, le, sub
 
+from ..errors import InputError
+from ..read._limits import MAX_UNITS
+
 #: Longest unit, in characters; longer runs are split at commas or hard-wrapped.
 MAX_UNIT_CHARS = 300
 
@@ -670,12 +673,19 @@ def split_units(text: str, report: str = "", max_chars: int = MAX_UNIT_CHARS,
     -------
     list of Unit
         In text order, with ``index`` counting from 0.
+
+    Raises
+    ------
+    InputError
+        When the text splits into more than ``MAX_UNITS`` units (found as soon as it does).
     """
     units: list[Unit] = []
     add = units.append
     stack: list[tuple[int, int]] = []  # (level, unit index) of open headings
     parent = None  # the innermost open heading's index: stack[-1][1], or None
     for number, (para, at) in enumerate(_paragraphs(text, rejoin, plain_lines)):
+        if len(units) > MAX_UNITS:
+            break
         if type(para) is str:  # an easy line as written: its characters follow one another
             chars, offsets, plain, spaces, easy = para, range(at, at + len(para)), False, (), True
         else:
@@ -735,6 +745,9 @@ def split_units(text: str, report: str = "", max_chars: int = MAX_UNIT_CHARS,
                     add(Unit(report, len(units), piece, offsets[cs],
                              offsets[cs + len(piece) - 1] + 1, False, None, parent, number,
                              _written(piece, cs, spaces, positions) if spaces else None))
+    if len(units) > MAX_UNITS:
+        raise InputError(f"{report or 'the text'}: has more than {MAX_UNITS:,} sentences; split "
+                         f"it into smaller files")
     return units
 
 
