@@ -438,6 +438,7 @@ def select_k(obj, reports, label_files, taxonomy, ks, n_seeds, chart, fmt, max_s
     Example: topics select-k --k 8-16:2 --chart k.html
     """
     from .fileio import atomic_file
+    from .read.files import REPORT_SUFFIXES
     from .taxonomy import load_taxonomy
     from .topic.select import RULE, chart_html, scores_json
     from .train import collect_training_data, select_n_topics, training_inputs
@@ -446,6 +447,8 @@ def select_k(obj, reports, label_files, taxonomy, ks, n_seeds, chart, fmt, max_s
     progress = _Heartbeat(obj)
     tax = load_taxonomy(taxonomy or config.taxonomy_path())
     paths, label_files, document_sets = training_inputs(list(reports), label_files, "select-k")
+    read = [*paths, *label_files, *(str(path) for pair in document_sets for path in pair)]
+    _refuse_input_as_output("--chart", chart, read, REPORT_SUFFIXES)
     with contextlib.ExitStack() as stack:
         # the chart's file is opened (a temporary file beside it) before minutes of work
         chart_file = stack.enter_context(atomic_file(chart)) if chart else None
@@ -607,9 +610,24 @@ class _Sink(contextlib.ExitStack):
                            else text)
 
 
-def _check_out(fmt: str, out: str | None) -> None:
+def _check_out(fmt: str, out: str | None, inputs) -> None:
     if fmt == "xlsx" and not out:
         raise click.UsageError("--format xlsx writes a binary workbook: give --out FILE.xlsx")
+    _refuse_input_as_output("--out", out, inputs)
+
+
+def _refuse_input_as_output(option: str, out: str | None, inputs,
+                            suffixes: tuple[str, ...] | None = None) -> None:
+    """A usage error if the file ``out`` is one that the run reads, before it reads any.
+
+    ``inputs`` are files and folders, walked for ``suffixes`` (default: classify's).
+    """
+    from .labelling import INPUT_SUFFIXES, input_file
+
+    held = input_file(out, inputs, suffixes or INPUT_SUFFIXES) if out else None
+    if held is not None:
+        raise click.UsageError(f"{option} {out} is one of the inputs ({held}); "
+                               f"write the output elsewhere")
 
 
 def _write_labelled(labelled, fmt: str, out: str | None, progress: _Progress) -> tuple[int, int]:
@@ -713,7 +731,7 @@ def classify(obj, inputs, model_dir, fmt, out, encoding, max_size, explain, wide
     from .labelling import label_many, model_loader
     from .resolve import model_folder
 
-    _check_out(fmt, out)
+    _check_out(fmt, out, inputs)
     for flag, given in (("--wide", wide), ("--profile-only", profile_only)):
         if given and fmt != "table":
             raise click.UsageError(f"{flag} is for --format table, not {fmt}")
@@ -782,7 +800,7 @@ def compare(obj, inputs, model_dir, fmt, out, encoding, n_typical, by_section, m
     from .render import BOM_FORMATS
     from .render.outputs import comparison_output
 
-    _check_out(fmt, out)
+    _check_out(fmt, out, inputs)
     started, failed, skips = time.monotonic(), _Progress(obj), _Skips(obj)
     model = loaded(lambda: _load(obj, model_dir))
     comparison = compare_inputs(model, list(inputs), n_typical, by_section=by_section,
