@@ -285,8 +285,6 @@ def test_ctrl_c_at_the_terminal_with_worker_processes(tmp_path, tiny_model_dir):
 
 def test_out_through_a_link_into_a_pipe_and_over_a_private_file(tmp_path, tiny_model_dir,
                                                                 report_file):
-    import threading
-
     def classify(out):
         result = CliRunner().invoke(main, ["classify", str(report_file), "--model",
                                            str(tiny_model_dir), "--format", "jsonl", "--out",
@@ -302,12 +300,31 @@ def test_out_through_a_link_into_a_pipe_and_over_a_private_file(tmp_path, tiny_m
     assert real.stat().st_mode & 0o777 == 0o600  # the user's permissions kept
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
-    received = []
-    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
-    reader.start()
-    classify(fifo)
-    reader.join(60)
-    assert received[0].count(b"\n") == 13 and fifo.is_fifo() and _temp_files(tmp_path) == []
+    # its reader is there before the writer (what it is sent fits in the pipe's buffer)
+    with open(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK), "rb") as reader:
+        classify(fifo)
+        received = reader.read()
+    assert received.count(b"\n") == 13 and fifo.is_fifo() and _temp_files(tmp_path) == []
+
+
+@pytest.mark.parametrize("command", [["classify"], ["compare"],
+                                     ["select-k", "--k", "8", "--seeds", "2"]])
+def test_out_into_a_pipe_that_nothing_reads_stops_at_once(tmp_path, tiny_model_dir,
+                                                          report_file, command):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    option = "--chart" if command[0] == "select-k" else "--out"
+    process = _topics(tmp_path, tiny_model_dir, *command, report_file, option, fifo,
+                      stdout=subprocess.DEVNULL)
+    try:
+        _, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+        process.communicate()
+    assert process.returncode == 1
+    _one_error_line(err, f"Error: cannot write {fifo}: nothing reads it (a pipe with no "
+                         f"reader yet, or no such device)")
+    assert fifo.is_fifo() and _temp_files(tmp_path) == []
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")

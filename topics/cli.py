@@ -587,12 +587,29 @@ class _Sink(contextlib.ExitStack):
     """Output written as it comes: to stdout, or to a temporary file renamed at the end.
 
     The file is opened at the first write, so a run that labels nothing writes nothing;
-    an error inside the ``with`` block removes it.
+    an error inside the ``with`` block removes it. A device or pipe is opened at once,
+    so that one that cannot be written (a pipe that nothing reads) stops the run first.
     """
 
     def __init__(self, out: str | None, bom: bool = False):
         super().__init__()
         self.out, self.bom, self._handle = out, bom, None
+
+    def __enter__(self) -> _Sink:
+        """The sink, a device or pipe to write already open."""
+        from .fileio import special_file
+
+        super().__enter__()
+        if self.out and special_file(self.out):
+            self._open()
+        return self
+
+    def _open(self) -> None:
+        from .fileio import atomic_file
+
+        self._handle = self.enter_context(atomic_file(self.out))
+        if self.bom:
+            self._handle.write("\ufeff".encode())
 
     def write(self, text: str | bytes) -> None:
         """Write text, or bytes already encoded in UTF-8."""
@@ -601,11 +618,7 @@ class _Sink(contextlib.ExitStack):
                 click.echo(text, nl=False)
             return
         if self._handle is None:
-            from .fileio import atomic_file
-
-            self._handle = self.enter_context(atomic_file(self.out))
-            if self.bom:
-                self._handle.write("\ufeff".encode())
+            self._open()
         self._handle.write(text.encode("utf-8", "backslashreplace") if isinstance(text, str)
                            else text)
 
@@ -802,12 +815,13 @@ def compare(obj, inputs, model_dir, fmt, out, encoding, n_typical, by_section, m
 
     _check_out(fmt, out, inputs)
     started, failed, skips = time.monotonic(), _Progress(obj), _Skips(obj)
-    model = loaded(lambda: _load(obj, model_dir))
-    comparison = compare_inputs(model, list(inputs), n_typical, by_section=by_section,
-                                encoding=encoding, max_bytes=config.megabytes(max_size),
-                                on_error=failed, on_skip=skips, exclude=[out] if out else [])
-    _emit(comparison_output(fmt, comparison, model.taxonomy, failed.failures), out,
-          bom=fmt in BOM_FORMATS)
+    with _Sink(out, bom=fmt in BOM_FORMATS) as sink:
+        model = loaded(lambda: _load(obj, model_dir))
+        comparison = compare_inputs(model, list(inputs), n_typical, by_section=by_section,
+                                    encoding=encoding, max_bytes=config.megabytes(max_size),
+                                    on_error=failed, on_skip=skips,
+                                    exclude=[out] if out else [])
+        sink.write(comparison_output(fmt, comparison, model.taxonomy, failed.failures))
     obj.say(f"topics: compared {len(comparison.names)} inputs, {failed.failed} failed"
             f"{skips.summary()}, {_model_line(model)}, {time.monotonic() - started:.1f}s")
     if failed.failed:
