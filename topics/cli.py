@@ -309,6 +309,14 @@ def _model_line(model) -> str:
     return describe_model(model)
 
 
+def _check_stdout() -> None:
+    """Refuse to run for output to standard output when it was closed (``>&-``)."""
+    from .errors import OutputError
+
+    if sys.stdout is None:
+        raise OutputError("cannot write standard output: it is closed")
+
+
 def _emit(text: str | bytes, out: str | None, bom: bool = False) -> None:
     """Write output to stdout, or atomically to ``out``."""
     from .fileio import atomic_write
@@ -318,6 +326,7 @@ def _emit(text: str | bytes, out: str | None, bom: bool = False) -> None:
     elif out:
         atomic_write(out, ("\ufeff" if bom else "") + text)
     else:
+        _check_stdout()
         click.echo(text, nl=False)
 
 
@@ -443,6 +452,7 @@ def select_k(obj, reports, label_files, taxonomy, ks, n_seeds, chart, fmt, max_s
     from .topic.select import RULE, chart_html, scores_json
     from .train import collect_training_data, select_n_topics, training_inputs
 
+    _check_stdout()
     started = time.monotonic()
     progress = _Heartbeat(obj)
     tax = load_taxonomy(taxonomy or config.taxonomy_path())
@@ -596,11 +606,13 @@ class _Sink(contextlib.ExitStack):
         self.out, self.bom, self._handle = out, bom, None
 
     def __enter__(self) -> _Sink:
-        """The sink, a device or pipe to write already open."""
+        """The sink, a device or pipe to write already open, standard output checked."""
         from .fileio import special_file
 
         super().__enter__()
-        if self.out and special_file(self.out):
+        if not self.out:
+            _check_stdout()
+        elif special_file(self.out):
             self._open()
         return self
 

@@ -293,6 +293,10 @@ class Labelling:
         from .pipeline.inputs import read_stdin
         from .pipeline.label import label_input
 
+        if self._stdin is None and sys.stdin is None:  # started with standard input closed
+            from .read.inputs import STDIN
+
+            return InputError(f"{STDIN}: standard input is closed")
         stream = self._stdin if self._stdin is not None else sys.stdin.buffer
         loaded = outcome(read_stdin, stream, self._encoding, self._max_bytes)
         return loaded if failed(loaded) else label_input(model, loaded, render)
