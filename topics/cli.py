@@ -7,6 +7,7 @@ import errno
 import functools
 import json
 import logging
+import math
 import os
 import shutil
 import sys
@@ -22,8 +23,19 @@ from . import config
 
 # -- options shared by several commands (sqlite-utils' output_options) ---------------------
 
+def _finite_megabytes(_ctx, _param, value: float) -> float:
+    """``--max-size`` as a number of MB that has a size in bytes (``config.megabytes``).
+
+    ``FloatRange`` lets NaN through, and infinity (or 1e308 MB) has no size in bytes.
+    """
+    if not math.isfinite(value * 1024 * 1024):
+        raise click.BadParameter("must be a finite number of MB")
+    return value
+
+
 MAX_SIZE = click.option(
     "--max-size", default=config.MAX_SIZE_MB, show_default=True, type=click.FloatRange(0.001),
+    callback=_finite_megabytes,
     help="Refuse report files larger than this many MB rather than read them whole.")
 MODEL = click.option(
     "--model", "model_dir", envvar="TOPICS_MODEL", type=click.Path(),
