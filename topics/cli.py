@@ -952,6 +952,19 @@ def _scores_table(scores: dict) -> None:
         click.echo(f"{theme:12s}" + "".join(f"{v:6d}" for v in row))
 
 
+def _host(_ctx, _param, value: str | None) -> str | None:
+    """``--host`` as an address, or a name that resolves, to serve on (what waitress binds)."""
+    import socket
+
+    if value:  # empty: the default
+        try:
+            socket.getaddrinfo(value, None, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        except (OSError, UnicodeError, ValueError):
+            raise click.BadParameter(f"{value!r} is not an address or a known host name"
+                                     ) from None
+    return value
+
+
 @main.command()
 @click.argument("inputs", nargs=-1, required=True)
 @MODEL
@@ -961,7 +974,7 @@ def _scores_table(scores: dict) -> None:
                    "parent). `topics train --labels` reads it.")
 @click.option("--port", default=0, type=click.IntRange(0, 65535),
               help="Port to serve on (default: a free one).")
-@click.option("--host", default=None,
+@click.option("--host", default=None, callback=_host,
               help="Address to serve on (default: 127.0.0.1, this machine only). Any other "
                    "lets others on the network read the reports.")
 @click.option("--no-browser", is_flag=True, help="Do not open a browser; only print the address.")
