@@ -413,3 +413,13 @@ def test_a_bug_shows_as_a_bug(run, tiny_model_dir, report_file, monkeypatch, cap
             "command you ran and the traceback that -v shows")
     assert result.output.endswith(line + ("\n" if verbose else " (run with -v to see it)\n"))
     assert ("Traceback" in result.output + capsys.readouterr().err) == verbose
+
+
+@pytest.mark.parametrize("value", ["inf", "1e308", "nan", "NaN"])
+@pytest.mark.parametrize("command", [["classify"], ["compare"], ["review", "--no-browser"],
+                                     ["select-k"], ["train"]])
+def test_max_size_must_be_a_finite_number_of_mb(run, report_file, command, value):
+    result = run(*command, "--max-size", value, report_file)
+    assert result.exit_code == 2
+    assert result.stderr.endswith(
+        "Error: Invalid value for '--max-size': must be a finite number of MB\n")

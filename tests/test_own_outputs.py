@@ -167,16 +167,44 @@ def test_compare_does_not_read_its_output_either(tiny_model_dir, reports, tmp_pa
         assert earlier_output(out) == "a comparison written by topics (an earlier output)"
 
 
-def test_the_output_as_the_only_input_is_an_error(tiny_model_dir, tmp_path):
+def test_the_output_as_the_only_input_is_refused(tiny_model_dir, tmp_path):
     report = tmp_path / "a.txt"
     report.write_text(REPORT, encoding="utf-8")
-    result = _run(tiny_model_dir, "classify", report, "--out", report)
-    assert result.exit_code == 1
-    assert result.stderr.splitlines()[0] == \
-        f"topics: skipped {report}: the output file of this run, not read as input"
-    assert result.stderr.endswith(
-        "Error: nothing to label: every input was skipped (see above)\n")
+    result = _run(tiny_model_dir, "-q", "classify", report, "--out", report)
+    assert result.exit_code == 2
+    assert result.stderr.endswith(f"Error: --out {report} is one of the inputs ({report}); "
+                                  f"write the output elsewhere\n")
+    assert "skipped" not in result.stderr
     assert report.read_text(encoding="utf-8") == REPORT
+
+
+@pytest.fixture
+def two(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text(REPORT, encoding="utf-8")
+    (folder / "b.txt").write_text("严格执行三个规定，开展警示教育。\n", encoding="utf-8")
+    (folder / "link.txt").symlink_to("b.txt")
+    return folder
+
+
+@pytest.mark.parametrize("args,held", [
+    (["classify", "{d}/a.txt", "{d}/b.txt", "--out", "{d}/b.txt"], "{d}/b.txt"),
+    (["classify", "{d}", "--out", "{d}/b.txt"], "{d}/b.txt"),
+    (["classify", "{d}/a.txt", "{d}/b.txt", "--out", "{d}/link.txt"], "{d}/b.txt"),
+    (["compare", "{d}/a.txt", "{d}/b.txt", "--out", "{d}/b.txt"], "{d}/b.txt"),
+    (["select-k", "--k", "8", "--seeds", "2", "{d}/a.txt", "{d}/b.txt", "--chart", "{d}/b.txt"],
+     "{d}/b.txt"),
+])
+def test_an_output_that_is_an_input_is_refused_before_any_work(tiny_model_dir, two, args, held):
+    args, held = [a.format(d=two) for a in args], held.format(d=two)
+    model = ["--model", str(tiny_model_dir)] if args[0] != "select-k" else []
+    result = CliRunner().invoke(main, args + model)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.endswith(f"Error: {args[-2]} {args[-1]} is one of the inputs "
+                                  f"({held}); write the output elsewhere\n")
+    assert (two / "b.txt").read_text(encoding="utf-8") == "严格执行三个规定，开展警示教育。\n"
+    assert sorted(p.name for p in two.iterdir()) == ["a.txt", "b.txt", "link.txt"]
 
 
 def test_an_output_that_would_not_be_read_anyway_is_not_mentioned(tiny_model_dir, reports):

@@ -7,6 +7,7 @@ import errno
 import functools
 import json
 import logging
+import math
 import os
 import shutil
 import sys
@@ -22,8 +23,19 @@ from . import config
 
 # -- options shared by several commands (sqlite-utils' output_options) ---------------------
 
+def _finite_megabytes(_ctx, _param, value: float) -> float:
+    """``--max-size`` as a number of MB that has a size in bytes (``config.megabytes``).
+
+    ``FloatRange`` lets NaN through, and infinity (or 1e308 MB) has no size in bytes.
+    """
+    if not math.isfinite(value * 1024 * 1024):
+        raise click.BadParameter("must be a finite number of MB")
+    return value
+
+
 MAX_SIZE = click.option(
     "--max-size", default=config.MAX_SIZE_MB, show_default=True, type=click.FloatRange(0.001),
+    callback=_finite_megabytes,
     help="Refuse report files larger than this many MB rather than read them whole.")
 MODEL = click.option(
     "--model", "model_dir", envvar="TOPICS_MODEL", type=click.Path(),
@@ -309,6 +321,14 @@ def _model_line(model) -> str:
     return describe_model(model)
 
 
+def _check_stdout() -> None:
+    """Refuse to run for output to standard output when it was closed (``>&-``)."""
+    from .errors import OutputError
+
+    if sys.stdout is None:
+        raise OutputError("cannot write standard output: it is closed")
+
+
 def _emit(text: str | bytes, out: str | None, bom: bool = False) -> None:
     """Write output to stdout, or atomically to ``out``."""
     from .fileio import atomic_write
@@ -318,6 +338,7 @@ def _emit(text: str | bytes, out: str | None, bom: bool = False) -> None:
     elif out:
         atomic_write(out, ("\ufeff" if bom else "") + text)
     else:
+        _check_stdout()
         click.echo(text, nl=False)
 
 
@@ -438,14 +459,18 @@ def select_k(obj, reports, label_files, taxonomy, ks, n_seeds, chart, fmt, max_s
     Example: topics select-k --k 8-16:2 --chart k.html
     """
     from .fileio import atomic_file
+    from .read.files import REPORT_SUFFIXES
     from .taxonomy import load_taxonomy
     from .topic.select import RULE, chart_html, scores_json
     from .train import collect_training_data, select_n_topics, training_inputs
 
+    _check_stdout()
     started = time.monotonic()
     progress = _Heartbeat(obj)
     tax = load_taxonomy(taxonomy or config.taxonomy_path())
     paths, label_files, document_sets = training_inputs(list(reports), label_files, "select-k")
+    read = [*paths, *label_files, *(str(path) for pair in document_sets for path in pair)]
+    _refuse_input_as_output("--chart", chart, read, REPORT_SUFFIXES)
     with contextlib.ExitStack() as stack:
         # the chart's file is opened (a temporary file beside it) before minutes of work
         chart_file = stack.enter_context(atomic_file(chart)) if chart else None
@@ -584,12 +609,31 @@ class _Sink(contextlib.ExitStack):
     """Output written as it comes: to stdout, or to a temporary file renamed at the end.
 
     The file is opened at the first write, so a run that labels nothing writes nothing;
-    an error inside the ``with`` block removes it.
+    an error inside the ``with`` block removes it. A device or pipe is opened at once,
+    so that one that cannot be written (a pipe that nothing reads) stops the run first.
     """
 
     def __init__(self, out: str | None, bom: bool = False):
         super().__init__()
         self.out, self.bom, self._handle = out, bom, None
+
+    def __enter__(self) -> _Sink:
+        """The sink, a device or pipe to write already open, standard output checked."""
+        from .fileio import special_file
+
+        super().__enter__()
+        if not self.out:
+            _check_stdout()
+        elif special_file(self.out):
+            self._open()
+        return self
+
+    def _open(self) -> None:
+        from .fileio import atomic_file
+
+        self._handle = self.enter_context(atomic_file(self.out))
+        if self.bom:
+            self._handle.write("\ufeff".encode())
 
     def write(self, text: str | bytes) -> None:
         """Write text, or bytes already encoded in UTF-8."""
@@ -598,18 +642,29 @@ class _Sink(contextlib.ExitStack):
                 click.echo(text, nl=False)
             return
         if self._handle is None:
-            from .fileio import atomic_file
-
-            self._handle = self.enter_context(atomic_file(self.out))
-            if self.bom:
-                self._handle.write("\ufeff".encode())
+            self._open()
         self._handle.write(text.encode("utf-8", "backslashreplace") if isinstance(text, str)
                            else text)
 
 
-def _check_out(fmt: str, out: str | None) -> None:
+def _check_out(fmt: str, out: str | None, inputs) -> None:
     if fmt == "xlsx" and not out:
         raise click.UsageError("--format xlsx writes a binary workbook: give --out FILE.xlsx")
+    _refuse_input_as_output("--out", out, inputs)
+
+
+def _refuse_input_as_output(option: str, out: str | None, inputs,
+                            suffixes: tuple[str, ...] | None = None) -> None:
+    """A usage error if the file ``out`` is one that the run reads, before it reads any.
+
+    ``inputs`` are files and folders, walked for ``suffixes`` (default: classify's).
+    """
+    from .labelling import INPUT_SUFFIXES, input_file
+
+    held = input_file(out, inputs, suffixes or INPUT_SUFFIXES) if out else None
+    if held is not None:
+        raise click.UsageError(f"{option} {out} is one of the inputs ({held}); "
+                               f"write the output elsewhere")
 
 
 def _write_labelled(labelled, fmt: str, out: str | None, progress: _Progress) -> tuple[int, int]:
@@ -713,7 +768,7 @@ def classify(obj, inputs, model_dir, fmt, out, encoding, max_size, explain, wide
     from .labelling import label_many, model_loader
     from .resolve import model_folder
 
-    _check_out(fmt, out)
+    _check_out(fmt, out, inputs)
     for flag, given in (("--wide", wide), ("--profile-only", profile_only)):
         if given and fmt != "table":
             raise click.UsageError(f"{flag} is for --format table, not {fmt}")
@@ -782,14 +837,15 @@ def compare(obj, inputs, model_dir, fmt, out, encoding, n_typical, by_section, m
     from .render import BOM_FORMATS
     from .render.outputs import comparison_output
 
-    _check_out(fmt, out)
+    _check_out(fmt, out, inputs)
     started, failed, skips = time.monotonic(), _Progress(obj), _Skips(obj)
-    model = loaded(lambda: _load(obj, model_dir))
-    comparison = compare_inputs(model, list(inputs), n_typical, by_section=by_section,
-                                encoding=encoding, max_bytes=config.megabytes(max_size),
-                                on_error=failed, on_skip=skips, exclude=[out] if out else [])
-    _emit(comparison_output(fmt, comparison, model.taxonomy, failed.failures), out,
-          bom=fmt in BOM_FORMATS)
+    with _Sink(out, bom=fmt in BOM_FORMATS) as sink:
+        model = loaded(lambda: _load(obj, model_dir))
+        comparison = compare_inputs(model, list(inputs), n_typical, by_section=by_section,
+                                    encoding=encoding, max_bytes=config.megabytes(max_size),
+                                    on_error=failed, on_skip=skips,
+                                    exclude=[out] if out else [])
+        sink.write(comparison_output(fmt, comparison, model.taxonomy, failed.failures))
     obj.say(f"topics: compared {len(comparison.names)} inputs, {failed.failed} failed"
             f"{skips.summary()}, {_model_line(model)}, {time.monotonic() - started:.1f}s")
     if failed.failed:
@@ -896,6 +952,19 @@ def _scores_table(scores: dict) -> None:
         click.echo(f"{theme:12s}" + "".join(f"{v:6d}" for v in row))
 
 
+def _host(_ctx, _param, value: str | None) -> str | None:
+    """``--host`` as an address, or a name that resolves, to serve on (what waitress binds)."""
+    import socket
+
+    if value:  # empty: the default
+        try:
+            socket.getaddrinfo(value, None, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        except (OSError, UnicodeError, ValueError):
+            raise click.BadParameter(f"{value!r} is not an address or a known host name"
+                                     ) from None
+    return value
+
+
 @main.command()
 @click.argument("inputs", nargs=-1, required=True)
 @MODEL
@@ -905,7 +974,7 @@ def _scores_table(scores: dict) -> None:
                    "parent). `topics train --labels` reads it.")
 @click.option("--port", default=0, type=click.IntRange(0, 65535),
               help="Port to serve on (default: a free one).")
-@click.option("--host", default=None,
+@click.option("--host", default=None, callback=_host,
               help="Address to serve on (default: 127.0.0.1, this machine only). Any other "
                    "lets others on the network read the reports.")
 @click.option("--no-browser", is_flag=True, help="Do not open a browser; only print the address.")

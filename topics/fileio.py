@@ -78,6 +78,7 @@ _WRITE_PROBLEMS = {
     errno.EFBIG: "file too large (over the file-size limit)",
     errno.EISDIR: "is a folder",
     errno.EIO: "input/output error",
+    errno.ENXIO: "nothing reads it (a pipe with no reader yet, or no such device)",
 }
 
 
@@ -112,8 +113,8 @@ def _mode_for(path: Path) -> int:
         return 0o666 & ~_umask()
 
 
-def _special(path: Path) -> bool:
-    """Whether ``path`` exists and is neither a regular file nor a folder."""
+def special_file(path: str | os.PathLike) -> bool:
+    """Whether ``path`` exists and is neither a regular file nor a folder (a device, a pipe)."""
     try:
         mode = os.stat(path).st_mode
     except OSError:
@@ -123,11 +124,17 @@ def _special(path: Path) -> bool:
 
 @contextlib.contextmanager
 def _direct(path: Path) -> Iterator[BinaryIO]:
-    """``path`` opened for writing as it is, failures as :class:`OutputError`."""
+    """``path`` opened for writing as it is, failures as :class:`OutputError`.
+
+    It is opened without waiting: a pipe that no process reads is refused (``ENXIO``), not
+    waited on forever; writes then wait as usual.
+    """
     try:
-        handle = open(path, "wb")  # noqa: SIM115 (closed below, its errors reported)
+        fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         raise write_error(path, exc) from None
+    os.set_blocking(fd, True)
+    handle = os.fdopen(fd, "wb")  # noqa: SIM115 (closed below, its errors reported)
     try:
         yield _Output(handle, path)
         try:
@@ -150,7 +157,7 @@ def atomic_file(path: str | os.PathLike) -> Iterator[BinaryIO]:
     ``path``, not the temporary file.
     """
     path = Path(path)
-    if _special(path):  # a device or pipe (/dev/stdout, a FIFO): nothing to rename
+    if special_file(path):  # a device or pipe (/dev/stdout, a FIFO): nothing to rename
         with _direct(path) as handle:
             yield handle
         return

@@ -24,6 +24,10 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from .config import MAX_BYTES
 from .errors import InputError, UsageError, failed, outcome
+from .read.files import REPORT_SUFFIXES
+
+#: What the walk of an input folder lists: reports and ``.jsonl`` files of units.
+INPUT_SUFFIXES = (*REPORT_SUFFIXES, ".jsonl")
 
 if TYPE_CHECKING:  # imported where used: see Labelling._run
     from .compare import Comparison
@@ -103,10 +107,10 @@ def input_items(inputs: Iterable[str], exclude: Iterable[str | os.PathLike] = ()
     ``on_skip`` hears each file so skipped that the inputs hold, in one line.
     """
     from .pipeline.inputs import earlier_output
-    from .read.files import REPORT_SUFFIXES, expand_inputs
+    from .read.files import expand_inputs
 
     inputs, exclude = list(inputs), list(exclude)
-    suffixes, skip = (*REPORT_SUFFIXES, ".jsonl"), on_skip or _quiet
+    suffixes, skip = INPUT_SUFFIXES, on_skip or _quiet
     for target in exclude:
         if _reached(inputs, Path(target), suffixes):
             skip(f"{target}: the output file of this run, not read as input")
@@ -119,6 +123,29 @@ def input_items(inputs: Iterable[str], exclude: Iterable[str | os.PathLike] = ()
             continue
         items.append(item)
     return items
+
+
+def input_file(target: str | os.PathLike, inputs: Iterable[str],
+               suffixes: tuple[str, ...] = INPUT_SUFFIXES) -> str | None:
+    """The file of ``inputs`` that is ``target`` and would be read as input, or None.
+
+    It is an input given, or a file that the walk of an input folder lists (``suffixes``)
+    and does not skip as an earlier output of topics (see :func:`input_items`); the same
+    file as ``target``, links followed. Only the matching file is opened.
+    """
+    from .pipeline.inputs import earlier_output
+    from .read.files import expand_inputs
+
+    if not os.path.isfile(target):
+        return None
+    inputs = list(inputs)
+    for item in expand_inputs(inputs, suffixes):
+        if failed(item) or item == "-":
+            continue
+        with contextlib.suppress(OSError):
+            if os.path.samefile(item, target):
+                return item if item in inputs or not earlier_output(item) else None
+    return None
 
 
 def _reached(inputs: list[str], target: Path, suffixes: tuple[str, ...]) -> bool:
@@ -266,6 +293,10 @@ class Labelling:
         from .pipeline.inputs import read_stdin
         from .pipeline.label import label_input
 
+        if self._stdin is None and sys.stdin is None:  # started with standard input closed
+            from .read.inputs import STDIN
+
+            return InputError(f"{STDIN}: standard input is closed")
         stream = self._stdin if self._stdin is not None else sys.stdin.buffer
         loaded = outcome(read_stdin, stream, self._encoding, self._max_bytes)
         return loaded if failed(loaded) else label_input(model, loaded, render)

@@ -102,3 +102,13 @@ def test_review_on_a_busy_port_says_so(run, reports, tiny_model_dir):
                      "--no-browser")
     assert result.exit_code == 1
     assert result.stderr.startswith(f"Error: cannot serve on 127.0.0.1:{port}: ")
+
+
+@pytest.mark.parametrize("host", ["999.1.1.1", "a b", "a" * 300])
+def test_review_on_a_host_that_is_no_address_is_a_usage_error(run, reports, tiny_model_dir,
+                                                              host):
+    result = run("review", reports, "--model", tiny_model_dir, "--no-browser", "--host", host)
+    assert result.exit_code == 2
+    assert result.stderr.endswith(
+        f"Error: Invalid value for '--host': {host!r} is not an address or a known host "
+        f"name\n")
