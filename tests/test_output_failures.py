@@ -205,6 +205,32 @@ def test_ctrl_c_while_the_cli_is_imported(tmp_path):
     assert done.stderr == b"Error: interrupted\n" and done.stdout == b""
 
 
+@pytest.mark.parametrize("where", ["command", "start"])
+def test_a_second_ctrl_c_while_the_command_exits_is_ignored(tmp_path, where):
+    """After "interrupted" is said, Ctrl-C again (sent here at exit) prints no traceback."""
+    interrupt = ("import topics.labelling\n"
+                 "def boom(*args, **kwargs):\n"
+                 "    raise KeyboardInterrupt\n"
+                 "topics.labelling.label_many = boom\n" if where == "command" else
+                 "class Interrupt:\n"
+                 "    def find_spec(self, name, path=None, target=None):\n"
+                 "        if name == 'topics.cli':\n"
+                 "            raise KeyboardInterrupt\n"
+                 "sys.meta_path.insert(0, Interrupt())\n")
+    script = ("import atexit, os, signal, sys\n" + interrupt
+              + "def again():\n"
+                "    os.kill(os.getpid(), signal.SIGINT)\n"
+                "    sys.stderr.write('exited\\n')\n"
+                "atexit.register(again)\n"
+                "sys.argv = ['topics', 'classify', 'report.txt']\n"
+                "from topics.__main__ import run\n"
+                "run()\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True,
+                          timeout=120)
+    assert done.returncode == 130
+    assert done.stderr == b"Error: interrupted\nexited\n" and done.stdout == b""
+
+
 def test_ctrl_c_while_waiting_for_stdin(tmp_path, tiny_model_dir):
     process = _topics(tmp_path, tiny_model_dir, "classify", "-", stdin=subprocess.PIPE,
                       stdout=subprocess.PIPE)

@@ -38,8 +38,16 @@ def _buffered_stdout() -> None:
 
 
 def _interrupted(exc: BaseException) -> None:
-    """Ctrl-C, SIGTERM or SIGHUP outside a command's own handler: one line, no traceback."""
+    """Ctrl-C, SIGTERM or SIGHUP outside a command's own handler: one line, no traceback.
+
+    Another Ctrl-C or SIGTERM while it exits is ignored (it would print a traceback).
+    """
+    import signal
+
     from .errors import Stopped
+
+    for name in ("SIGINT", "SIGTERM"):
+        signal.signal(getattr(signal, name), signal.SIG_IGN)
 
     stopped = isinstance(exc, Stopped) or isinstance(exc.__cause__, Stopped)
     sys.stderr.write(f"Error: {'terminated' if stopped else 'interrupted'}\n")
