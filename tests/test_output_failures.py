@@ -187,20 +187,27 @@ def test_a_signal_during_out_removes_the_temporary_file(tmp_path, tiny_model_dir
     assert _temp_files(tmp_path) == [] and out.read_bytes() == OLD
 
 
+#: Lines of a script that make ``import topics.cli`` raise KeyboardInterrupt: Ctrl-C as the
+#: command starts, deterministic.
+_CTRL_C_AS_THE_CLI_IS_IMPORTED = (
+    "class Interrupt:\n"
+    "    def find_spec(self, name, path=None, target=None):\n"
+    "        if name == 'topics.cli':\n"
+    "            raise KeyboardInterrupt\n"
+    "sys.meta_path.insert(0, Interrupt())\n")
+
+
+def _run_script(tmp_path, script: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True,
+                          timeout=120)
+
+
 def test_ctrl_c_while_the_cli_is_imported(tmp_path):
     """Ctrl-C as the command starts: deterministic, by interrupting the import of the CLI."""
-    script = (
-        "import sys\n"
-        "class Interrupt:\n"
-        "    def find_spec(self, name, path=None, target=None):\n"
-        "        if name == 'topics.cli':\n"
-        "            raise KeyboardInterrupt\n"
-        "sys.meta_path.insert(0, Interrupt())\n"
-        "sys.argv = ['topics', '--help']\n"
-        "from topics.__main__ import run\n"
-        "run()\n")
-    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True,
-                          timeout=120)
+    done = _run_script(tmp_path, "import sys\n" + _CTRL_C_AS_THE_CLI_IS_IMPORTED
+                       + "sys.argv = ['topics', '--help']\n"
+                         "from topics.__main__ import run\n"
+                         "run()\n")
     assert done.returncode == 130
     assert done.stderr == b"Error: interrupted\n" and done.stdout == b""
 
@@ -212,21 +219,15 @@ def test_a_second_ctrl_c_while_the_command_exits_is_ignored(tmp_path, where):
                  "def boom(*args, **kwargs):\n"
                  "    raise KeyboardInterrupt\n"
                  "topics.labelling.label_many = boom\n" if where == "command" else
-                 "class Interrupt:\n"
-                 "    def find_spec(self, name, path=None, target=None):\n"
-                 "        if name == 'topics.cli':\n"
-                 "            raise KeyboardInterrupt\n"
-                 "sys.meta_path.insert(0, Interrupt())\n")
-    script = ("import atexit, os, signal, sys\n" + interrupt
-              + "def again():\n"
-                "    os.kill(os.getpid(), signal.SIGINT)\n"
-                "    sys.stderr.write('exited\\n')\n"
-                "atexit.register(again)\n"
-                "sys.argv = ['topics', 'classify', 'report.txt']\n"
-                "from topics.__main__ import run\n"
-                "run()\n")
-    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True,
-                          timeout=120)
+                 _CTRL_C_AS_THE_CLI_IS_IMPORTED)
+    done = _run_script(tmp_path, "import atexit, os, signal, sys\n" + interrupt
+                       + "def again():\n"
+                         "    os.kill(os.getpid(), signal.SIGINT)\n"
+                         "    sys.stderr.write('exited\\n')\n"
+                         "atexit.register(again)\n"
+                         "sys.argv = ['topics', 'classify', 'report.txt']\n"
+                         "from topics.__main__ import run\n"
+                         "run()\n")
     assert done.returncode == 130
     assert done.stderr == b"Error: interrupted\nexited\n" and done.stdout == b""
 
