@@ -933,6 +933,7 @@ def evaluate(obj, file, model_dir, fmt, docs_dir):
     from .evaluate import evaluate_labels
     from .labelling import loaded
 
+    _check_stdout()
     started = time.monotonic()
     model = loaded(lambda: _load(obj, model_dir))  # it labels: tuned as classify is
     scores = evaluate_labels(model, file, docs_dir)
@@ -1070,6 +1071,7 @@ def info(obj, model_dir, fmt):
 
     Example: topics info --model models/default --format json
     """
+    _check_stdout()
     started = time.monotonic()
     model = _load(obj, model_dir)
     manifest = dict(model.manifest)
