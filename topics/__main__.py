@@ -42,13 +42,9 @@ def _interrupted(exc: BaseException) -> None:
 
     Another Ctrl-C or SIGTERM while it exits is ignored (it would print a traceback).
     """
-    import signal
+    from .errors import Stopped, ignore_more_stops
 
-    from .errors import Stopped
-
-    for name in ("SIGINT", "SIGTERM"):
-        signal.signal(getattr(signal, name), signal.SIG_IGN)
-
+    ignore_more_stops()
     stopped = isinstance(exc, Stopped) or isinstance(exc.__cause__, Stopped)
     sys.stderr.write(f"Error: {'terminated' if stopped else 'interrupted'}\n")
     sys.exit(143 if stopped else 130)

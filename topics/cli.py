@@ -145,7 +145,7 @@ def _handle_errors(command):
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
-        from .errors import Stopped, TopicsError, UsageError
+        from .errors import Stopped, TopicsError, UsageError, ignore_more_stops
         from .fileio import write_error
 
         ctx = click.get_current_context().find_object(Context)
@@ -163,10 +163,10 @@ def _handle_errors(command):
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except Stopped:
-            _ignore_more_stops()
+            ignore_more_stops()
             raise _Failure("terminated", 143) from None
         except KeyboardInterrupt:
-            _ignore_more_stops()
+            ignore_more_stops()
             raise _Failure("interrupted", 130) from None
         except BrokenPipeError:
             # the reader of our output went away (e.g. `| head`): stop quietly
@@ -185,18 +185,6 @@ def _handle_errors(command):
             raise _bug(ctx, exc) from None
 
     return wrapper
-
-
-def _ignore_more_stops() -> None:
-    """Ignore Ctrl-C and SIGTERM from now on: the command has stopped and cleaned up.
-
-    What is left is saying so and exiting; a second Ctrl-C there would only print a
-    traceback from the interpreter's shutdown (as it waits for the threads).
-    """
-    import signal
-
-    for name in ("SIGINT", "SIGTERM"):
-        signal.signal(getattr(signal, name), signal.SIG_IGN)
 
 
 #: Errors of writing that the user can fix (and are no bug of ours).

@@ -71,6 +71,18 @@ class Stopped(KeyboardInterrupt):  # noqa: N818 (an interruption, as KeyboardInt
     """SIGTERM or SIGHUP asked the command to stop: it cleans up as after Ctrl-C."""
 
 
+def ignore_more_stops() -> None:
+    """Ignore Ctrl-C and SIGTERM from now on: the command has stopped and cleaned up.
+
+    What is left is saying so and exiting; a second Ctrl-C there would only print a
+    traceback from the interpreter's shutdown (as it waits for the threads).
+    """
+    import signal
+
+    for name in ("SIGINT", "SIGTERM"):
+        signal.signal(getattr(signal, name), signal.SIG_IGN)
+
+
 def printable(name) -> str:
     r"""A file name (str, bytes or path) safe to print on one line of any terminal.
 
