@@ -112,7 +112,7 @@ def input_items(inputs: Iterable[str], exclude: Iterable[str | os.PathLike] = ()
     inputs, exclude = list(inputs), list(exclude)
     suffixes, skip = INPUT_SUFFIXES, on_skip or _quiet
     for target in exclude:
-        if _reached(inputs, Path(target), suffixes):
+        if _listed(target, inputs, suffixes) is not None:
             skip(f"{target}: the output file of this run, not read as input")
     given, items = set(inputs), []
     for item in expand_inputs(inputs, suffixes, exclude=exclude):
@@ -134,38 +134,30 @@ def input_file(target: str | os.PathLike, inputs: Iterable[str],
     file as ``target``, links followed. Only the matching file is opened.
     """
     from .pipeline.inputs import earlier_output
+
+    inputs = list(inputs)
+    item = _listed(target, inputs, suffixes)
+    return item if item is not None and (item in inputs or not earlier_output(item)) else None
+
+
+def _listed(target: str | os.PathLike, inputs: list[str], suffixes: tuple[str, ...]
+            ) -> str | None:
+    """The item of the walk of ``inputs`` that is the existing file ``target``, or None.
+
+    The walk is ``expand_inputs``' (folders expanded to their ``suffixes`` files); links are
+    followed.
+    """
     from .read.files import expand_inputs
 
     if not os.path.isfile(target):
         return None
-    inputs = list(inputs)
     for item in expand_inputs(inputs, suffixes):
         if failed(item) or item == "-":
             continue
         with contextlib.suppress(OSError):
             if os.path.samefile(item, target):
-                return item if item in inputs or not earlier_output(item) else None
+                return item
     return None
-
-
-def _reached(inputs: list[str], target: Path, suffixes: tuple[str, ...]) -> bool:
-    """Whether ``inputs`` hold the existing file ``target``.
-
-    They do when it is given, or is in a folder and named as the reports read there are
-    (``suffixes``).
-    """
-    if not target.is_file():
-        return False
-    resolved = target.resolve()
-    for raw in inputs:
-        path = Path(raw)
-        with contextlib.suppress(OSError):
-            if (path.is_dir() and target.suffix.lower() in suffixes
-                    and resolved.is_relative_to(path.resolve())):
-                return True
-            if path.is_file() and path.samefile(target):
-                return True
-    return False
 
 
 def failure(item: str | InputError, exc: InputError) -> tuple[str, str]:
