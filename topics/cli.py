@@ -331,19 +331,6 @@ def _check_stdout() -> None:
         raise OutputError("cannot write standard output: it is closed")
 
 
-def _emit(text: str | bytes, out: str | None, bom: bool = False) -> None:
-    """Write output to stdout, or atomically to ``out``."""
-    from .fileio import atomic_write
-
-    if isinstance(text, bytes):
-        atomic_write(out, text)
-    elif out:
-        atomic_write(out, ("\ufeff" if bom else "") + text)
-    else:
-        _check_stdout()
-        click.echo(text, nl=False)
-
-
 @main.command()
 @click.argument("reports", nargs=-1, type=click.Path())
 @click.option("--labels", "label_files", multiple=True, type=click.Path(),
@@ -880,10 +867,11 @@ def words(obj, model_dir, n_words, fmt, html_out):
     started = time.monotonic()
     model = _load(obj, model_dir)
     if html_out:
+        from .fileio import atomic_write
         from .render.html import topic_model_html
         from .topic.view import topic_view
 
-        _emit(topic_model_html(topic_view(model.topic_model), model.taxonomy), html_out)
+        atomic_write(html_out, topic_model_html(topic_view(model.topic_model), model.taxonomy))
     topics = model.topic_model.summary(n_words)
     themes = theme_terms(model.classifier, n_words)
     if fmt == "json":
