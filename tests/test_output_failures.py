@@ -359,6 +359,7 @@ def test_out_into_a_pipe_that_nothing_reads_stops_at_once(tmp_path, tiny_model_d
     (["select-k", "{report}"], ">&-", "Error: cannot write standard output: it is closed"),
     (["evaluate", "{report}"], ">&-", "Error: cannot write standard output: it is closed"),
     (["info"], ">&-", "Error: cannot write standard output: it is closed"),
+    (["words"], ">&-", "Error: cannot write standard output: it is closed"),
 ])
 def test_a_closed_standard_stream_is_an_error(tmp_path, tiny_model_dir, report_file, args,
                                               closed, expected):

@@ -864,6 +864,7 @@ def words(obj, model_dir, n_words, fmt, html_out):
     """
     from .pipeline.terms import theme_terms
 
+    _check_stdout()
     started = time.monotonic()
     model = _load(obj, model_dir)
     if html_out:
